@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+// Side-by-side throughput: real redis-server and Tachyon, same settings, same
+// redis-benchmark runs, alternating in rounds within one run; prints ops/s,
+// p50/p99 latency and the Tachyon/Redis ratio (median of rounds).
+//
+//   node bench/compare.js [--tests set,get,incr,mset] [--pipelines 1,16]
+//                         [--rounds 3] [-n 200000] [-c 50] [-r 100000]
+'use strict';
+const { spawn, spawnSync } = require('node:child_process');
+const net = require('node:net');
+const path = require('node:path');
+
+const args = process.argv.slice(2);
+function opt(name, def) {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : def;
+}
+const tests = opt('--tests', 'set,get,incr,mset').split(',');
+const pipelines = opt('--pipelines', '1,16').split(',').map(Number);
+const rounds = Number(opt('--rounds', '3'));
+const requests = Number(opt('-n', '200000'));
+const clients = Number(opt('-c', '50'));
+const keyspace = Number(opt('-r', '100000'));
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitReady(port) {
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.on('connect', () => s.write('PING\r\n'));
+      s.on('data', (d) => {
+        s.destroy();
+        resolve(d.toString().startsWith('+PONG'));
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`server on ${port} did not start`);
+}
+
+const common = ['--save', '', '--appendonly', 'no', '--bind', '127.0.0.1', '--protected-mode', 'yes'];
+
+async function start(kind) {
+  const port = await freePort();
+  const cmd =
+    kind === 'redis'
+      ? ['redis-server', ['--port', String(port), ...common]]
+      : [process.execPath, [path.join(__dirname, '..', 'bin', 'tachyon-server.js'), '--port', String(port), ...common]];
+  const child = spawn(cmd[0], cmd[1], { stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitReady(port);
+  return { kind, port, child };
+}
+
+function benchmark(port, test, pipeline) {
+  const r = spawnSync(
+    'redis-benchmark',
+    ['-p', String(port), '-c', String(clients), '-n', String(requests), '-r', String(keyspace), '-P', String(pipeline), '-t', test, '--csv'],
+    { encoding: 'utf8' },
+  );
+  if (r.status !== 0) throw new Error(`redis-benchmark failed: ${r.stderr}`);
+  const line = r.stdout.trim().split('\n').find((l) => !l.startsWith('"test"'));
+  const cols = line.split(',').map((s) => s.replace(/"/g, ''));
+  return { rps: Number(cols[1]), p50: Number(cols[4]), p99: Number(cols[6]) };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main() {
+  const redis = await start('redis');
+  const tachyon = await start('tachyon');
+  const rows = [];
+  try {
+    for (const pipeline of pipelines) {
+      for (const test of tests) {
+        const res = { redis: [], tachyon: [] };
+        for (let i = 0; i < rounds; i++) {
+          // Alternate who goes first so drift on a shared machine hits both.
+          const order = i % 2 === 0 ? [redis, tachyon] : [tachyon, redis];
+          for (const s of order) res[s.kind].push(benchmark(s.port, test, pipeline));
+        }
+        const pick = (xs, k) => median(xs.map((x) => x[k]));
+        const row = {
+          test: `${test} -P ${pipeline}`,
+          redis: pick(res.redis, 'rps'),
+          tachyon: pick(res.tachyon, 'rps'),
+          ratio: median(res.tachyon.map((t, i) => t.rps / res.redis[i].rps)),
+          redisP50: pick(res.redis, 'p50'),
+          tachyonP50: pick(res.tachyon, 'p50'),
+          redisP99: pick(res.redis, 'p99'),
+          tachyonP99: pick(res.tachyon, 'p99'),
+        };
+        rows.push(row);
+        console.error(`${row.test}: ratio ${row.ratio.toFixed(2)}`);
+      }
+    }
+  } finally {
+    redis.child.kill('SIGTERM');
+    tachyon.child.kill('SIGTERM');
+  }
+  console.log(`\nredis-benchmark -c ${clients} -n ${requests} -r ${keyspace}, median of ${rounds} alternating rounds\n`);
+  console.log('| test | Redis ops/s | Tachyon ops/s | ratio | p50 ms (R/T) | p99 ms (R/T) |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    console.log(
+      `| ${r.test} | ${Math.round(r.redis)} | ${Math.round(r.tachyon)} | ${r.ratio.toFixed(2)} | ${r.redisP50}/${r.tachyonP50} | ${r.redisP99}/${r.tachyonP99} |`,
+    );
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

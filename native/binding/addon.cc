@@ -1,0 +1,329 @@
+// The Node-API surface of the native server: the only file that includes napi.h.
+//
+// Hot calls (feed/resume) take a client slot number and a Buffer and return
+// one Buffer of replies; the outcome code is written into a shared Int32Array
+// so no result object is allocated per call.
+#include <napi.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/hash.h"
+#include "server/server.h"
+
+namespace tachyon {
+namespace {
+
+class NativeServer : public Napi::ObjectWrap<NativeServer> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "NativeServer",
+                       {
+                           InstanceMethod<&NativeServer::CreateClient>("createClient"),
+                           InstanceMethod<&NativeServer::FreeClient>("freeClient"),
+                           InstanceMethod<&NativeServer::Feed>("feed"),
+                           InstanceMethod<&NativeServer::Resume>("resume"),
+                           InstanceMethod<&NativeServer::TakeCommand>("takeCommand"),
+                           InstanceMethod<&NativeServer::Execute>("execute"),
+                           InstanceMethod<&NativeServer::SetClient>("setClient"),
+                           InstanceMethod<&NativeServer::GetClientDb>("getClientDb"),
+                           InstanceMethod<&NativeServer::SetJsCommands>("setJsCommands"),
+                           InstanceMethod<&NativeServer::Configure>("configure"),
+                           InstanceMethod<&NativeServer::Cron>("cron"),
+                           InstanceMethod<&NativeServer::Info>("info"),
+                           InstanceMethod<&NativeServer::CommandStatsJs>("commandStats"),
+                           InstanceMethod<&NativeServer::ErrorStats>("errorStats"),
+                           InstanceMethod<&NativeServer::ResetStats>("resetStats"),
+                           InstanceMethod<&NativeServer::RecordCall>("recordCall"),
+                           InstanceMethod<&NativeServer::SetArena>("setArena"),
+                       });
+  }
+
+  // new NativeServer(settings: {databases, ...}, state: Int32Array, arena: Buffer)
+  explicit NativeServer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeServer>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsTypedArray()) {
+      Napi::TypeError::New(env, "NativeServer(settings, state)").ThrowAsJavaScriptException();
+      return;
+    }
+    Settings settings;
+    Napi::Object o = info[0].As<Napi::Object>();
+    if (o.Has("databases")) settings.databases = o.Get("databases").As<Napi::Number>().Int32Value();
+    state_ref_ = Napi::Persistent(info[1].As<Napi::Int32Array>());
+    state_ = state_ref_.Value().Data();
+    if (info.Length() > 2 && info[2].IsTypedArray()) UseArena(info[2].As<Napi::Uint8Array>());
+    server_ = std::make_unique<Server>(settings);
+    Napi::Object props = o;
+    Napi::Array names = props.GetPropertyNames();
+    for (uint32_t i = 0; i < names.Length(); i++) {
+      std::string name = names.Get(i).As<Napi::String>().Utf8Value();
+      if (name != "databases") Apply(name, props.Get(name));
+    }
+  }
+
+ private:
+  Client* ClientArg(const Napi::CallbackInfo& info) {
+    Client* c = server_->client(info[0].As<Napi::Number>().Int32Value());
+    if (!c) Napi::Error::New(info.Env(), "no such client").ThrowAsJavaScriptException();
+    return c;
+  }
+
+  // Replies go into the shared arena when they fit (state[1] = their length):
+  // creating a Buffer per call costs more than a whole pipeline of GETs. Larger
+  // replies come back as a new Buffer (state[1] = -1).
+  Napi::Value TakeOutput(Napi::Env env, Client* c, FeedStatus status) {
+    state_[0] = static_cast<int32_t>(status);
+    size_t n = c->out.size();
+    if (n <= arena_size_) {
+      if (n) memcpy(arena_, c->out.data(), n);
+      state_[1] = static_cast<int32_t>(n);
+      c->out.clear();
+      return env.Undefined();
+    }
+    state_[1] = -1;
+    Napi::Buffer<char> buf = Napi::Buffer<char>::Copy(env, c->out.data(), n);
+    c->out.clear();
+    c->out.Trim(256 * 1024);
+    return buf;
+  }
+
+  void UseArena(Napi::Uint8Array a) {
+    arena_ref_ = Napi::Persistent(a);
+    arena_ = a.Data();
+    arena_size_ = a.ByteLength();
+  }
+
+  // setArena(buf): a fresh arena, when the previous one is still referenced by a pending socket write.
+  Napi::Value SetArena(const Napi::CallbackInfo& info) {
+    UseArena(info[0].As<Napi::Uint8Array>());
+    return info.Env().Undefined();
+  }
+
+  Napi::Value CreateClient(const Napi::CallbackInfo& info) {
+    uint64_t id = static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value());
+    return Napi::Number::New(info.Env(), server_->NewClient(id)->slot);
+  }
+
+  Napi::Value FreeClient(const Napi::CallbackInfo& info) {
+    server_->FreeClient(info[0].As<Napi::Number>().Int32Value());
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Feed(const Napi::CallbackInfo& info) {
+    Client* c = ClientArg(info);
+    if (!c) return info.Env().Undefined();
+    auto data = info[1].As<Napi::Uint8Array>();
+    FeedStatus st = server_->Feed(*c, reinterpret_cast<const char*>(data.Data()), data.ByteLength());
+    return TakeOutput(info.Env(), c, st);
+  }
+
+  Napi::Value Resume(const Napi::CallbackInfo& info) {
+    Client* c = ClientArg(info);
+    if (!c) return info.Env().Undefined();
+    // An optional reply produced by TypeScript goes first, keeping pipeline order.
+    if (info.Length() > 1 && info[1].IsTypedArray() && !c->drop_js_reply) {
+      auto r = info[1].As<Napi::Uint8Array>();
+      c->out.Append(r.Data(), r.ByteLength());
+    }
+    return TakeOutput(info.Env(), c, server_->Resume(*c));
+  }
+
+  Napi::Value TakeCommand(const Napi::CallbackInfo& info) {
+    Client* c = ClientArg(info);
+    if (!c) return info.Env().Undefined();
+    Napi::Env env = info.Env();
+    Napi::Array args = Napi::Array::New(env, c->pending.size());
+    for (uint32_t i = 0; i < c->pending.size(); i++) {
+      args.Set(i, Napi::Buffer<char>::Copy(env, c->pending[i].data(), c->pending[i].size()));
+    }
+    return args;
+  }
+
+  // execute(slot, args: Buffer[]): Buffer with the reply, or null when TypeScript owns the command.
+  Napi::Value Execute(const Napi::CallbackInfo& info) {
+    Client* c = ClientArg(info);
+    if (!c) return info.Env().Undefined();
+    Napi::Array arr = info[1].As<Napi::Array>();
+    std::vector<std::string> storage(arr.Length());
+    std::vector<std::string_view> argv(arr.Length());
+    for (uint32_t i = 0; i < arr.Length(); i++) {
+      Napi::Value v = arr.Get(i);
+      if (v.IsString()) {
+        storage[i] = v.As<Napi::String>().Utf8Value();
+      } else {
+        auto b = v.As<Napi::Uint8Array>();
+        storage[i].assign(reinterpret_cast<const char*>(b.Data()), b.ByteLength());
+      }
+      argv[i] = storage[i];
+    }
+    if (argv.empty()) return info.Env().Null();
+    size_t mark = c->out.size();
+    if (!server_->Execute(*c, argv)) return info.Env().Null();
+    Napi::Buffer<char> buf = Napi::Buffer<char>::Copy(info.Env(), c->out.data() + mark, c->out.size() - mark);
+    c->out.Truncate(mark);
+    return buf;
+  }
+
+  // setClient(slot, field, value): field is "db", "resp" or "auth".
+  Napi::Value SetClient(const Napi::CallbackInfo& info) {
+    Client* c = ClientArg(info);
+    if (!c) return info.Env().Undefined();
+    std::string field = info[1].As<Napi::String>().Utf8Value();
+    int64_t v = info[2].IsBoolean() ? info[2].As<Napi::Boolean>().Value() : info[2].As<Napi::Number>().Int64Value();
+    if (field == "db") c->db = static_cast<int>(v);
+    else if (field == "resp") c->resp = static_cast<int>(v);
+    else if (field == "auth") c->authenticated = v != 0;
+    else if (field == "reply") c->reply_mode = static_cast<ReplyMode>(v);
+    return info.Env().Undefined();
+  }
+
+  Napi::Value GetClientDb(const Napi::CallbackInfo& info) {
+    Client* c = ClientArg(info);
+    if (!c) return info.Env().Undefined();
+    return Napi::Number::New(info.Env(), c->db);
+  }
+
+  Napi::Value SetJsCommands(const Napi::CallbackInfo& info) {
+    Napi::Array arr = info[0].As<Napi::Array>();
+    std::vector<std::string> names;
+    for (uint32_t i = 0; i < arr.Length(); i++) names.push_back(arr.Get(i).As<Napi::String>().Utf8Value());
+    server_->SetJsCommands(names);
+    return info.Env().Undefined();
+  }
+
+  void Apply(const std::string& name, Napi::Value v) {
+    Settings& s = server_->settings();
+    auto num = [&]() { return v.IsNumber() ? v.As<Napi::Number>().Int64Value() : 0; };
+    auto flag = [&]() { return v.IsBoolean() ? v.As<Napi::Boolean>().Value() : num() != 0; };
+    if (name == "hz") s.hz = static_cast<int>(num());
+    else if (name == "requirepass") s.requirepass = flag();
+    else if (name == "proto-max-bulk-len") s.proto_max_bulk_len = num();
+    else if (name == "client-query-buffer-limit") s.client_query_buffer_limit = num();
+    else if (name == "active-expire-effort") s.active_expire_effort = static_cast<int>(num());
+    else if (name == "activerehashing") s.activerehashing = flag();
+    else if (name == "maxmemory") s.maxmemory = num();
+    else if (name == "maxmemory-policy") s.maxmemory_policy = v.As<Napi::String>().Utf8Value();
+    else if (name == "hash-max-listpack-entries") s.hash_max_listpack_entries = static_cast<int>(num());
+    else if (name == "hash-max-listpack-value") s.hash_max_listpack_value = static_cast<int>(num());
+    else if (name == "set-max-intset-entries") s.set_max_intset_entries = static_cast<int>(num());
+    else if (name == "zset-max-listpack-entries") s.zset_max_listpack_entries = static_cast<int>(num());
+    else if (name == "zset-max-listpack-value") s.zset_max_listpack_value = static_cast<int>(num());
+    else if (name == "list-max-listpack-size") s.list_max_listpack_size = static_cast<int>(num());
+    else if (name == "list-compress-depth") s.list_compress_depth = static_cast<int>(num());
+    else if (name == "lfu-log-factor") s.lfu_log_factor = static_cast<int>(num());
+    else if (name == "lfu-decay-time") s.lfu_decay_time = static_cast<int>(num());
+  }
+
+  Napi::Value Configure(const Napi::CallbackInfo& info) {
+    Apply(info[0].As<Napi::String>().Utf8Value(), info[1]);
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Cron(const Napi::CallbackInfo& info) {
+    server_->Cron();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Info(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = Napi::Object::New(env);
+    const ServerStats& st = server_->stats();
+    auto set = [&](const char* k, double v) { o.Set(k, Napi::Number::New(env, v)); };
+    set("total_commands_processed", st.total_commands_processed);
+    set("keyspace_hits", st.keyspace_hits);
+    set("keyspace_misses", st.keyspace_misses);
+    set("total_error_replies", st.total_error_replies);
+    set("dirty", st.dirty);
+    set("net_input_bytes", st.net_input_bytes);
+    set("expired_stale_perc", st.expired_stale_perc);
+    set("expire_cycle_cpu_milliseconds", st.expire_cycle_cpu_milliseconds);
+    uint64_t expired = st.expired_keys;
+    Napi::Array dbs = Napi::Array::New(env);
+    size_t bucket_bytes = 0;
+    for (int i = 0; i < server_->db_count(); i++) {
+      Db& db = server_->db(i);
+      expired += db.expired_keys;
+      bucket_bytes += db.keys().MemoryUsage() + db.expires().MemoryUsage();
+      Napi::Array row = Napi::Array::New(env, 3);
+      row.Set(0u, Napi::Number::New(env, db.size()));
+      row.Set(1u, Napi::Number::New(env, db.expires_size()));
+      row.Set(2u, Napi::Number::New(env, db.avg_ttl));
+      dbs.Set(i, row);
+    }
+    set("expired_keys", expired);
+    set("table_bytes", bucket_bytes);
+    o.Set("keyspace", dbs);
+    return o;
+  }
+
+  Napi::Value CommandStatsJs(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Array out = Napi::Array::New(env);
+    uint32_t n = 0;
+    for (const auto& [key, cmd] : server_->commands()) {
+      const CommandStats& s = cmd->stats;
+      if (s.calls == 0 && s.rejected_calls == 0 && s.failed_calls == 0) continue;
+      Napi::Array row = Napi::Array::New(env, 5);
+      row.Set(0u, Napi::String::New(env, cmd->spec->name));
+      row.Set(1u, Napi::Number::New(env, s.calls));
+      row.Set(2u, Napi::Number::New(env, server_->CyclesToMicros(s.cycles)));
+      row.Set(3u, Napi::Number::New(env, s.rejected_calls));
+      row.Set(4u, Napi::Number::New(env, s.failed_calls));
+      out.Set(n++, row);
+    }
+    return out;
+  }
+
+  Napi::Value ErrorStats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Array out = Napi::Array::New(env);
+    uint32_t n = 0;
+    for (const auto& [prefix, count] : server_->stats().errors) {
+      Napi::Array row = Napi::Array::New(env, 2);
+      row.Set(0u, Napi::String::New(env, prefix));
+      row.Set(1u, Napi::Number::New(env, count));
+      out.Set(n++, row);
+    }
+    return out;
+  }
+
+  Napi::Value ResetStats(const Napi::CallbackInfo& info) {
+    server_->ResetStats();
+    return info.Env().Undefined();
+  }
+
+  // recordCall(name, usec, error): statistics for a command TypeScript ran.
+  Napi::Value RecordCall(const Napi::CallbackInfo& info) {
+    std::string name = info[0].As<Napi::String>().Utf8Value();
+    std::string error = info[2].As<Napi::String>().Utf8Value();
+    server_->RecordJsCall(name, static_cast<uint64_t>(info[1].As<Napi::Number>().Int64Value()), error);
+    return info.Env().Undefined();
+  }
+
+  std::unique_ptr<Server> server_;
+  Napi::Reference<Napi::Int32Array> state_ref_;
+  int32_t* state_ = nullptr;
+  Napi::Reference<Napi::Uint8Array> arena_ref_;
+  uint8_t* arena_ = nullptr;
+  size_t arena_size_ = 0;
+};
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // One random hash seed per process makes collision attacks impractical.
+  uint8_t seed[16];
+  FILE* f = fopen("/dev/urandom", "rb");
+  if (!f || fread(seed, 1, sizeof seed, f) != sizeof seed) {
+    for (size_t i = 0; i < sizeof seed; i++) seed[i] = static_cast<uint8_t>(rand());
+  }
+  if (f) fclose(f);
+  SetHashSeed(seed);
+  exports.Set("NativeServer", NativeServer::Define(env));
+  return exports;
+}
+
+}  // namespace
+}  // namespace tachyon
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return tachyon::Init(env, exports); }
+NODE_API_MODULE(tachyon_addon, InitAddon)

@@ -1,0 +1,102 @@
+// One logical database (SELECT n): the key table plus the table of keys with a
+// time to live, both incremental-rehash dicts, and the key-level operations
+// every command family uses (lookup with lazy expiry, add, replace, delete).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "core/dict.h"
+#include "server/object.h"
+
+namespace tachyon {
+
+struct EntryTraits {
+  static std::string_view Key(const Entry* e) { return e->key(); }
+  static uint64_t Hash(const Entry* e) { return e->hash; }
+  // The cached hash rejects most chain neighbours without touching key bytes.
+  static bool Equal(const Entry* e, std::string_view key, uint64_t hash) {
+    return e->hash == static_cast<uint32_t>(hash) && e->key() == key;
+  }
+};
+
+// A key's expiry time, kept apart from the entry so keys without a TTL pay nothing.
+struct ExpireNode {
+  ExpireNode* next;
+  Entry* entry;
+  int64_t when_ms;
+};
+struct ExpireTraits {
+  static std::string_view Key(const ExpireNode* n) { return n->entry->key(); }
+  static uint64_t Hash(const ExpireNode* n) { return n->entry->hash; }
+  static bool Equal(const ExpireNode* n, std::string_view key, uint64_t hash) {
+    return n->entry->hash == static_cast<uint32_t>(hash) && n->entry->key() == key;
+  }
+};
+
+using KeyTable = Dict<Entry, EntryTraits>;
+using ExpireTable = Dict<ExpireNode, ExpireTraits>;
+
+uint32_t KeyHash(std::string_view key);
+
+class Db {
+ public:
+  Db(int id, const uint32_t* lru_clock) : id_(id), lru_clock_(lru_clock) {}
+  ~Db();
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
+  int id() const { return id_; }
+  void set_id(int id) { id_ = id; }
+  size_t size() const { return keys_.size(); }
+  size_t expires_size() const { return expires_.size(); }
+  KeyTable& keys() { return keys_; }
+  ExpireTable& expires() { return expires_; }
+
+  // Returns the live entry for key or nullptr; an expired key is deleted on the way (lazy expiry).
+  Entry* Lookup(std::string_view key, int64_t now_ms);
+  // Like Lookup but without expiring anything (for TYPE-insensitive internal checks).
+  Entry* FindRaw(std::string_view key);
+
+  // Adds a new key (must be absent). Takes ownership of e.
+  void Add(Entry* e);
+  // Replaces the entry for e's key with e (must be present), keeping the TTL when keep_ttl.
+  // Frees the old entry. Returns e.
+  Entry* Replace(Entry* e, bool keep_ttl);
+  // Adds or replaces; the TTL is dropped unless keep_ttl.
+  Entry* Set(Entry* e, bool keep_ttl);
+  // Reallocates e so its inline string value can hold `capacity` bytes (keeping
+  // key, value and TTL) and fixes the table links. Returns the new address.
+  Entry* ResizeString(Entry* e, size_t capacity);
+  // Deletes key; returns true if it existed (live or not yet lazily expired).
+  bool Delete(std::string_view key);
+  // Unlinks key without freeing it (for RENAME/MOVE); the TTL is returned in *expire_ms (-1 if none).
+  Entry* Detach(std::string_view key, int64_t* expire_ms);
+
+  // TTL: absolute unix time in ms, or -1.
+  int64_t GetExpire(const Entry* e);
+  void SetExpire(Entry* e, int64_t when_ms);
+  bool RemoveExpire(Entry* e);
+
+  // Removes every key; returns how many were removed.
+  size_t Clear();
+
+  // Active expiry: samples keys with a TTL and deletes the expired ones, until
+  // the deadline passes or the sample shows few expired keys. Returns keys expired.
+  size_t ActiveExpire(int64_t now_ms, int64_t deadline_us, int effort, size_t* stale_left);
+
+  uint64_t expired_keys = 0;  // stat: keys removed because their TTL passed
+  uint64_t avg_ttl = 0;       // running estimate, for INFO keyspace
+
+ private:
+  void DeleteExpired(Entry* e, std::string_view key);
+  int id_;
+  const uint32_t* lru_clock_;  // the server's LRU clock, stamped on new entries
+  KeyTable keys_;
+  ExpireTable expires_;
+};
+
+int64_t NowMs();
+int64_t NowUs();
+
+}  // namespace tachyon

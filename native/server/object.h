@@ -1,0 +1,119 @@
+// Keyspace entries: one allocation per key holding the key bytes and, for
+// strings, the value bytes too.
+//
+// Layout of an Entry allocation:
+//   [header 28 bytes][key bytes][value]
+// where value is
+//   - the string bytes inline (type STRING, storage kInline), or
+//   - an 8-byte signed integer (type STRING, encoding INT), or
+//   - an 8-byte pointer to a Collection (every other type).
+// A 16-byte key with a 100-byte value therefore costs one 144-byte block plus a
+// bucket slot, against Redis's dictEntry + key sds + robj + value sds.
+//
+// `encoding` is the encoding Redis would report in OBJECT ENCODING, which is
+// what users observe; physical storage follows from type and encoding.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+namespace tachyon {
+
+// Values match Redis's OBJ_* and OBJ_ENCODING_* numbering (used by RDB and DEBUG).
+enum ObjType : uint8_t { kString = 0, kList = 1, kSet = 2, kZSet = 3, kHash = 4, kStream = 6 };
+enum ObjEncoding : uint8_t {
+  kEncRaw = 0,
+  kEncInt = 1,
+  kEncHashtable = 2,
+  kEncIntset = 6,
+  kEncSkiplist = 7,
+  kEncEmbstr = 8,
+  kEncQuicklist = 9,
+  kEncStream = 10,
+  kEncListpack = 11,
+};
+
+// Redis stores strings up to this length as embstr.
+constexpr size_t kEmbstrMaxLen = 44;
+
+const char* TypeName(ObjType t);
+const char* EncodingName(ObjEncoding e);
+
+// Base of every non-string value. Families derive from it (ListValue, HashValue, ...).
+class Collection {
+ public:
+  virtual ~Collection() = default;
+  virtual size_t MemoryUsage() const = 0;
+  // Number of elements (for lazyfree decisions and DEBUG).
+  virtual size_t Length() const = 0;
+  // Deep copy (COPY command).
+  virtual Collection* Clone() const = 0;
+};
+
+enum EntryFlags : uint8_t {
+  kHasExpire = 1 << 0,
+};
+
+struct Entry {
+  Entry* next;       // bucket chain (owned by Dict)
+  uint32_t hash;     // cached key hash (32 bits)
+  uint32_t keylen;
+  uint32_t vlen;     // inline string value length
+  uint32_t lru;      // LRU clock (seconds resolution) or LFU (16-bit time + 8-bit counter)
+  uint8_t type;
+  uint8_t encoding;
+  uint8_t flags;
+  uint8_t spare;
+  char data[];       // key bytes then value
+
+  std::string_view key() const { return {data, keylen}; }
+  bool has_expire() const { return flags & kHasExpire; }
+  bool is_int() const { return type == kString && encoding == kEncInt; }
+
+  // STRING with encoding embstr/raw: inline bytes.
+  std::string_view str() const { return {data + keylen, vlen}; }
+  char* str_mut() { return data + keylen; }
+  // STRING with encoding int.
+  int64_t int_value() const {
+    int64_t v;
+    memcpy(&v, data + keylen, sizeof v);
+    return v;
+  }
+  void set_int_value(int64_t v) { memcpy(data + keylen, &v, sizeof v); }
+  // Every other type.
+  Collection* collection() const {
+    Collection* p;
+    memcpy(&p, data + keylen, sizeof p);
+    return p;
+  }
+  void set_collection(Collection* p) { memcpy(data + keylen, &p, sizeof p); }
+  template <class T>
+  T* as() const { return static_cast<T*>(collection()); }
+};
+
+constexpr size_t kEntryHeader = offsetof(Entry, data);
+
+// Allocation helpers. Entries are malloc'd blocks; use these, never new/delete.
+Entry* NewStringEntry(std::string_view key, uint32_t hash, std::string_view value, ObjEncoding enc,
+                      size_t capacity_hint = 0);
+Entry* NewIntEntry(std::string_view key, uint32_t hash, int64_t value);
+Entry* NewCollectionEntry(std::string_view key, uint32_t hash, ObjType type, ObjEncoding enc, Collection* value);
+// A new entry with another key holding e's value. With take_value the value
+// (collection pointer) moves to the new entry and e must then be freed with
+// FreeEntryShell; otherwise the value is deep-copied.
+Entry* CopyEntryWithKey(const Entry* e, std::string_view key, uint32_t hash, bool take_value);
+void FreeEntryShell(Entry* e);
+// Frees the entry and its value.
+void FreeEntry(Entry* e);
+// Usable bytes for the inline string value of e (>= vlen), from malloc_usable_size.
+size_t InlineCapacity(const Entry* e);
+// Bytes used by the entry, its value and its bucket slot (approximation for INFO/MEMORY USAGE).
+size_t EntryMemory(const Entry* e);
+
+// Returns true and sets *out if s is a canonical 64-bit integer as Redis's
+// string2ll accepts it ("-0", "+1", "01" and spaces are rejected).
+bool StringToInt64(std::string_view s, int64_t* out);
+
+}  // namespace tachyon

@@ -1,0 +1,447 @@
+// The dispatcher: request parsing, command lookup, the generic checks Redis
+// makes before any command body runs, execution, statistics and periodic work.
+#include "server/server.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+#include "server/command_spec.h"
+
+namespace tachyon {
+
+extern const CommandSpec kCommandSpecs[];
+extern const size_t kCommandSpecCount;
+
+namespace {
+
+void ToLower(std::string_view in, std::string* out) {
+  out->resize(in.size());
+  for (size_t i = 0; i < in.size(); i++) {
+    char ch = in[i];
+    (*out)[i] = (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch + 32) : ch;
+  }
+}
+
+void AppendPrintf(std::string* s, const char* fmt, int width, const char* p) {
+  char buf[300];
+  int n = snprintf(buf, sizeof buf, fmt, width, p);
+  if (n > 0) s->append(buf, std::min<size_t>(n, sizeof buf - 1));
+}
+
+}  // namespace
+
+Server::Server(const Settings& settings) : settings_(settings) {
+  lru_clock_ = static_cast<uint32_t>((NowMs() / 1000) & ((1 << 24) - 1));
+  for (int i = 0; i < settings_.databases; i++) dbs_.push_back(std::make_unique<Db>(i, &lru_clock_));
+  BuildCommandTable();
+}
+
+Server::~Server() = default;
+
+void Server::BuildCommandTable() {
+  for (size_t i = 0; i < kCommandSpecCount; i++) {
+    const CommandSpec& spec = kCommandSpecs[i];
+    auto entry = std::make_unique<CommandEntry>();
+    entry->spec = &spec;
+    if (spec.container) {
+      auto parent = commands_.find(spec.container);
+      if (parent == commands_.end()) continue;
+      parent->second->is_container = true;
+      std::string sub = spec.name + strlen(spec.container) + 1;
+      parent->second->subcommands[sub] = entry.get();
+      // Subcommands are owned through a hidden key so the map keeps them alive.
+      commands_["|" + std::string(spec.name)] = std::move(entry);
+    } else {
+      commands_[spec.name] = std::move(entry);
+    }
+  }
+  CommandRegistry registry;
+  RegisterStringCommands(registry);
+  RegisterKeyCommands(registry);
+  RegisterServerCommands(registry);
+  for (const auto& item : registry.items()) {
+    std::string name = item.name;
+    auto it = commands_.find(strchr(item.name, '|') ? "|" + name : name);
+    if (it == commands_.end()) {
+      fprintf(stderr, "tachyon: handler registered for unknown command '%s'\n", item.name);
+      continue;
+    }
+    it->second->handler = item.handler;
+    it->second->owner = CommandOwner::kNative;
+  }
+}
+
+void Server::SetJsCommands(const std::vector<std::string>& names) {
+  for (const auto& name : names) {
+    auto it = commands_.find(name.find('|') != std::string::npos ? "|" + name : name);
+    if (it != commands_.end() && it->second->owner == CommandOwner::kNone) it->second->owner = CommandOwner::kJs;
+  }
+}
+
+void Server::SwapDbs(int a, int b) {
+  std::swap(dbs_[a], dbs_[b]);
+  dbs_[a]->set_id(a);
+  dbs_[b]->set_id(b);
+}
+
+Client* Server::NewClient(uint64_t id) {
+  int slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    slot = static_cast<int>(clients_.size());
+    clients_.emplace_back();
+  }
+  clients_[slot] = std::make_unique<Client>();
+  Client* c = clients_[slot].get();
+  c->id = id;
+  c->slot = slot;
+  c->authenticated = !settings_.requirepass;
+  return c;
+}
+
+void Server::FreeClient(int slot) {
+  if (!client(slot)) return;
+  clients_[slot].reset();
+  free_slots_.push_back(slot);
+}
+
+void Server::OnErrorReply(std::string_view msg) {
+  stats_.total_error_replies++;
+  size_t sp = msg.find(' ');
+  std::string prefix(msg.substr(0, sp == std::string_view::npos ? msg.size() : sp));
+  // Redis stops tracking new error codes past 128 distinct ones.
+  auto it = stats_.errors.find(prefix);
+  if (it != stats_.errors.end())
+    it->second++;
+  else if (stats_.errors.size() < 128)
+    stats_.errors.emplace(std::move(prefix), 1);
+}
+
+void Server::ResetStats() {
+  uint64_t dirty = stats_.dirty;
+  stats_ = ServerStats();
+  stats_.dirty = dirty;
+  for (auto& [name, cmd] : commands_) cmd->stats = CommandStats();
+  for (auto& db : dbs_) db->expired_keys = 0;
+}
+
+// Finds the command for argv; on failure fills *error with Redis's rejection text.
+CommandEntry* Server::Lookup(const std::vector<std::string_view>& argv, Client& c, std::string* error) {
+  ToLower(argv[0], &c.lowered);
+  auto it = commands_.find(c.lowered);
+  CommandEntry* cmd = (it == commands_.end() || it->first[0] == '|') ? nullptr : it->second.get();
+  if (cmd && cmd->is_container && argv.size() >= 2) {
+    ToLower(argv[1], &c.lowered);
+    auto sub = cmd->subcommands.find(c.lowered);
+    if (sub == cmd->subcommands.end()) {
+      std::string upper(argv[0]);
+      for (char& ch : upper) ch = static_cast<char>(toupper(static_cast<unsigned char>(ch)));
+      error->assign("ERR unknown subcommand '");
+      error->append(argv[1].substr(0, 128));
+      error->append("'. Try ");
+      error->append(upper);
+      error->append(" HELP.");
+      return nullptr;
+    }
+    cmd = sub->second;
+  }
+  if (!cmd || cmd->owner == CommandOwner::kNone) {
+    std::string args;
+    for (size_t i = 1; i < argv.size() && args.size() < 128; i++) {
+      std::string arg(argv[i]);
+      AppendPrintf(&args, "'%.*s' ", static_cast<int>(128 - args.size()), arg.c_str());
+    }
+    error->assign("ERR unknown command '");
+    error->append(argv[0].substr(0, 128));
+    error->append("', with args beginning with: ");
+    error->append(args);
+    return nullptr;
+  }
+  int arity = cmd->spec->arity;
+  int argc = static_cast<int>(argv.size());
+  if ((arity > 0 && arity != argc) || argc < -arity) {
+    error->assign("ERR wrong number of arguments for '");
+    error->append(cmd->spec->name);
+    error->append("' command");
+    return nullptr;
+  }
+  return cmd;
+}
+
+void Server::Call(Client& c, CommandEntry* cmd, Reply& reply) {
+  // Refresh the shared wall clock every 32 commands of a long batch.
+  if ((++calls_since_clock_ & 31) == 0) now_us_ = NowUs();
+  uint64_t start = CycleCount();
+  uint64_t errors_before = stats_.total_error_replies;
+  CommandContext ctx{*this, c, dbs_[c.db].get(), c.argv.data(), static_cast<int>(c.argv.size()), reply,
+                     now_us_ / 1000, cmd->spec};
+  cmd->handler(ctx);
+  cmd->stats.calls++;
+  cmd->stats.cycles += CycleCount() - start;
+  if (stats_.total_error_replies != errors_before) cmd->stats.failed_calls++;
+  stats_.total_commands_processed++;
+}
+
+FeedStatus Server::Feed(Client& c, const char* data, size_t len) {
+  stats_.net_input_bytes += len;
+  if (c.qpos == c.query.size()) {
+    c.query.clear();
+    c.qpos = 0;
+  }
+  c.query.Append(data, len);
+  if (c.paused) return FeedStatus::kOk;
+  return Process(c);
+}
+
+FeedStatus Server::Resume(Client& c) {
+  c.paused = false;
+  c.pending.clear();
+  return Process(c);
+}
+
+// Parses and runs requests from the client's input until it runs out, a
+// command owned by TypeScript comes up, or the protocol is violated.
+FeedStatus Server::Process(Client& c) {
+  now_us_ = NowUs();
+  Reply reply(&c.out, this);
+  ParserLimits limits;
+  limits.proto_max_bulk_len = settings_.proto_max_bulk_len;
+  std::string error;
+  FeedStatus status = FeedStatus::kOk;
+  for (;;) {
+    reply.set_resp(c.resp);
+    limits.auth_required = settings_.requirepass && !c.authenticated;
+    const char* base = c.query.data();
+    size_t before = c.qpos;
+    RequestParser::Status st = c.parser.Parse(base, c.query.size(), &c.qpos, limits);
+    if (st == RequestParser::Status::kNeedMore) {
+      if (static_cast<int64_t>(c.query.size() - c.qpos) > settings_.client_query_buffer_limit) {
+        status = FeedStatus::kCloseNow;
+      }
+      break;
+    }
+    if (st == RequestParser::Status::kError) {
+      reply.Error(c.parser.error());
+      c.qpos = c.query.size();
+      status = FeedStatus::kClose;
+      break;
+    }
+    (void)before;
+    const auto& refs = c.parser.args();
+    if (refs.empty()) continue;
+    // CLIENT REPLY OFF/SKIP: drop this command's reply once it is written.
+    ReplyMode mode = c.reply_mode;
+    if (mode == ReplyMode::kSkip) c.reply_mode = ReplyMode::kOn;
+    size_t mark = c.out.size();
+    struct Suppress {
+      Client& c;
+      ReplyMode mode;
+      size_t mark;
+      ~Suppress() {
+        if (mode != ReplyMode::kOn) c.out.Truncate(mark);
+      }
+    } suppress{c, mode, mark};
+    const char* argbase = c.parser.args_inline() ? c.parser.inline_storage().data() : base;
+    c.argv.clear();
+    for (const ArgRef& r : refs) c.argv.emplace_back(argbase + r.offset, r.len);
+
+    CommandEntry* cmd = Lookup(c.argv, c, &error);
+    if (!cmd) {
+      // Rejected before execution: count it on the command when it exists (arity errors).
+      reply.Error(error);
+      continue;
+    }
+    if (settings_.requirepass && !c.authenticated && !(cmd->spec->flags & CMD_NO_AUTH)) {
+      cmd->stats.rejected_calls++;
+      reply.Error("NOAUTH Authentication required.");
+      continue;
+    }
+    if (cmd->owner == CommandOwner::kJs) {
+      c.pending.clear();
+      for (auto a : c.argv) c.pending.emplace_back(a);
+      c.paused = true;
+      c.drop_js_reply = mode != ReplyMode::kOn;
+      status = FeedStatus::kJsCommand;
+      break;
+    }
+    Call(c, cmd, reply);
+  }
+  // Keep only the unconsumed tail; a drained buffer is reused from the start.
+  if (c.qpos == c.query.size()) {
+    c.query.clear();
+    c.qpos = 0;
+    if (c.query.size() == 0) c.query.Trim(64 * 1024);
+  } else if (c.qpos > 0 && status == FeedStatus::kOk) {
+    // Move the partial request to the front so the buffer does not grow without bound.
+    size_t rest = c.query.size() - c.qpos;
+    memmove(c.query.data(), c.query.data() + c.qpos, rest);
+    c.query.Truncate(rest);
+    c.qpos = 0;
+  }
+  return status;
+}
+
+void Server::RecordJsCall(const std::string& name, uint64_t usec, std::string_view error) {
+  auto it = commands_.find(name.find('|') != std::string::npos ? "|" + name : name);
+  if (it == commands_.end()) return;
+  CommandStats& s = it->second->stats;
+  s.calls++;
+  s.cycles += static_cast<uint64_t>(usec * calibration_.cycles_per_us());
+  stats_.total_commands_processed++;
+  if (!error.empty()) {
+    s.failed_calls++;
+    OnErrorReply(error);
+  }
+}
+
+bool Server::Execute(Client& c, const std::vector<std::string_view>& argv) {
+  now_us_ = NowUs();
+  Reply reply(&c.out, this);
+  reply.set_resp(c.resp);
+  std::string error;
+  CommandEntry* cmd = Lookup(argv, c, &error);
+  if (!cmd) {
+    reply.Error(error);
+    return true;
+  }
+  if (cmd->owner == CommandOwner::kJs) return false;
+  std::vector<std::string_view> saved;
+  saved.swap(c.argv);
+  c.argv = argv;
+  Call(c, cmd, reply);
+  c.argv.swap(saved);
+  return true;
+}
+
+void Server::Cron() {
+  int64_t start = NowUs();
+  now_us_ = start;
+  calibration_.Calibrate(CycleCount(), start);
+  lru_clock_ = static_cast<uint32_t>((start / 1000000) & ((1 << 24) - 1));
+  // Active expiry: at most 25% of a cron period (scaled by effort), spread over the databases.
+  int64_t period_us = 1000000 / std::max(1, settings_.hz);
+  int64_t budget = period_us * (25 + 2 * (settings_.active_expire_effort - 1)) / 100;
+  int64_t deadline = start + budget;
+  int64_t now_ms = start / 1000;
+  int n = db_count();
+  for (int i = 0; i < n && NowUs() < deadline; i++) {
+    Db& db = *dbs_[(expire_db_cursor_ + i) % n];
+    size_t stale = 0;
+    size_t expired = db.ActiveExpire(now_ms, deadline, settings_.active_expire_effort, &stale);
+    stats_.expired_keys += expired;
+    stats_.expired_stale_perc = stale;
+  }
+  expire_db_cursor_ = (expire_db_cursor_ + 1) % std::max(1, n);
+  stats_.expire_cycle_cpu_milliseconds += static_cast<uint64_t>(NowUs() - start) / 1000;
+  // Tables shrink when mostly empty, and rehash in 1 ms slices when activerehashing is on.
+  for (int i = 0; i < n; i++) {
+    dbs_[i]->keys().ShrinkIfNeeded();
+    dbs_[i]->expires().ShrinkIfNeeded();
+  }
+  if (settings_.activerehashing) {
+    for (int i = 0; i < n; i++) {
+      Db& db = *dbs_[(rehash_db_cursor_ + i) % n];
+      if (db.keys().rehashing() || db.expires().rehashing()) {
+        db.keys().RehashMicroseconds(1000);
+        db.expires().RehashMicroseconds(1000);
+        rehash_db_cursor_ = (rehash_db_cursor_ + i + 1) % n;
+        break;
+      }
+    }
+  }
+}
+
+// ---- CommandContext ----
+
+bool CommandContext::Is(int i, std::string_view token) const {
+  std::string_view a = argv[i];
+  if (a.size() != token.size()) return false;
+  for (size_t k = 0; k < a.size(); k++) {
+    if (tolower(static_cast<unsigned char>(a[k])) != tolower(static_cast<unsigned char>(token[k]))) return false;
+  }
+  return true;
+}
+
+Entry* CommandContext::ReadKey(std::string_view key) {
+  Entry* e = db->Lookup(key, now_ms);
+  if (e) {
+    server.stats().keyspace_hits++;
+    e->lru = server.lru_clock();
+  } else {
+    server.stats().keyspace_misses++;
+  }
+  return e;
+}
+
+Entry* CommandContext::WriteKey(std::string_view key) {
+  Entry* e = db->Lookup(key, now_ms);
+  if (e) e->lru = server.lru_clock();
+  return e;
+}
+
+bool CommandContext::ReadKeyOfType(std::string_view key, ObjType type, Entry** out) {
+  *out = ReadKey(key);
+  if (*out && (*out)->type != type) {
+    WrongType();
+    return false;
+  }
+  return true;
+}
+
+bool CommandContext::WriteKeyOfType(std::string_view key, ObjType type, Entry** out) {
+  *out = WriteKey(key);
+  if (*out && (*out)->type != type) {
+    WrongType();
+    return false;
+  }
+  return true;
+}
+
+bool CommandContext::ParseInt(int i, int64_t* out, std::string_view error) {
+  if (StringToInt64(argv[i], out)) return true;
+  reply.Error(error);
+  return false;
+}
+
+bool CommandContext::ParseDouble(int i, double* out, std::string_view error) {
+  std::string_view s = argv[i];
+  if (s.empty() || s.size() > 255 || isspace(static_cast<unsigned char>(s[0]))) {
+    reply.Error(error);
+    return false;
+  }
+  char buf[256];
+  memcpy(buf, s.data(), s.size());
+  buf[s.size()] = '\0';
+  char* end;
+  errno = 0;
+  double v = strtod(buf, &end);
+  if (static_cast<size_t>(end - buf) != s.size() || (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL || v == 0)) ||
+      std::isnan(v)) {
+    reply.Error(error);
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+void CommandContext::ArityError() {
+  std::string msg = "ERR wrong number of arguments for '";
+  msg += spec->name;
+  msg += "' command";
+  reply.Error(msg);
+}
+
+void CommandContext::KeyModified(std::string_view key) {
+  // Extension point: WATCH invalidation, client-side caching and keyspace
+  // notifications hook in here.
+  (void)key;
+}
+
+void CommandContext::Dirty(uint64_t n) { server.stats().dirty += n; }
+
+}  // namespace tachyon

@@ -1,0 +1,170 @@
+// The native server: databases, clients, the command table and the dispatcher.
+//
+// TypeScript owns sockets. For each socket read it calls Feed(): the request
+// parser and this dispatcher then execute every complete request that is pure
+// data work and append the replies to one buffer. At the first request whose
+// command TypeScript owns (CONFIG, CLIENT, blocking, pub/sub ...) Feed stops and
+// reports kJsCommand; TypeScript takes the arguments, runs the command, and
+// calls Resume() to continue with the rest of the buffered input. Pipeline order
+// is therefore kept without any call from C++ into JavaScript.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/clock.h"
+#include "protocol/reply.h"
+#include "protocol/request_parser.h"
+#include "server/command.h"
+#include "server/db.h"
+
+namespace tachyon {
+
+// Per-command statistics for INFO commandstats.
+struct CommandStats {
+  uint64_t calls = 0;
+  uint64_t cycles = 0;  // time spent, in CycleCount() units (see core/clock.h)
+  uint64_t rejected_calls = 0;
+  uint64_t failed_calls = 0;
+};
+
+enum class CommandOwner : uint8_t { kNone, kNative, kJs };
+
+struct CommandEntry {
+  const CommandSpec* spec = nullptr;
+  CommandHandler handler = nullptr;
+  CommandOwner owner = CommandOwner::kNone;
+  bool is_container = false;
+  std::unordered_map<std::string, CommandEntry*> subcommands;  // lowercase subname → entry
+  CommandStats stats;
+};
+
+// Native settings mirrored from the TypeScript Config (CONFIG SET pushes them here).
+struct Settings {
+  int databases = 16;
+  int hz = 10;
+  bool requirepass = false;           // TypeScript checks the password itself
+  int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
+  int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
+  int active_expire_effort = 1;
+  bool activerehashing = true;
+  std::string maxmemory_policy = "noeviction";
+  int64_t maxmemory = 0;
+  int hash_max_listpack_entries = 128;
+  int hash_max_listpack_value = 64;
+  int set_max_intset_entries = 512;
+  int zset_max_listpack_entries = 128;
+  int zset_max_listpack_value = 64;
+  int list_max_listpack_size = -2;
+  int list_compress_depth = 0;
+  int lfu_log_factor = 10;
+  int lfu_decay_time = 1;
+};
+
+struct ServerStats {
+  uint64_t total_commands_processed = 0;
+  uint64_t keyspace_hits = 0;
+  uint64_t keyspace_misses = 0;
+  uint64_t expired_keys = 0;
+  uint64_t expired_stale_perc = 0;
+  uint64_t expire_cycle_cpu_milliseconds = 0;
+  uint64_t total_error_replies = 0;
+  uint64_t dirty = 0;                // changes since the last save
+  uint64_t net_input_bytes = 0;
+  uint64_t unexpected_error_replies = 0;
+  std::unordered_map<std::string, uint64_t> errors;  // errorstats by prefix
+};
+
+enum class FeedStatus : int32_t {
+  kOk = 0,           // all complete input processed; waiting for more bytes
+  kJsCommand = 1,    // stopped at a command TypeScript owns: TakeCommand(), run it, Resume()
+  kClose = 2,        // protocol error: write the replies, then close the connection
+  kCloseNow = 3,     // close without replying (query buffer limit)
+};
+
+// CLIENT REPLY: replies can be switched off, or skipped for the next command only.
+enum class ReplyMode : uint8_t { kOn = 0, kOff = 1, kSkip = 2 };
+
+struct Client {
+  uint64_t id = 0;
+  int slot = -1;
+  int db = 0;
+  int resp = 2;
+  bool authenticated = true;
+  bool paused = false;
+  ReplyMode reply_mode = ReplyMode::kOn;
+  bool drop_js_reply = false;        // the handed-over command's reply is suppressed               // TypeScript is running a command for this client
+  ByteBuffer query;                  // input bytes not yet consumed
+  size_t qpos = 0;                   // parse position in query
+  RequestParser parser;
+  ByteBuffer out;                    // replies produced by the current Feed/Resume
+  std::vector<std::string> pending;  // arguments of the command handed to TypeScript
+  std::vector<std::string_view> argv;
+  std::string lowered;               // scratch for command-name lookup
+  uint64_t last_cmd_ms = 0;
+};
+
+class Server : public ErrorSink {
+ public:
+  explicit Server(const Settings& settings);
+  ~Server();
+
+  Settings& settings() { return settings_; }
+  ServerStats& stats() { return stats_; }
+  Db& db(int i) { return *dbs_[i]; }
+  int db_count() const { return static_cast<int>(dbs_.size()); }
+  // SWAPDB: exchanges the contents of two databases (clients keep their index).
+  void SwapDbs(int a, int b);
+
+  // Marks the commands TypeScript implements (by lowercase full name).
+  void SetJsCommands(const std::vector<std::string>& names);
+
+  Client* NewClient(uint64_t id);
+  void FreeClient(int slot);
+  Client* client(int slot) { return slot >= 0 && slot < (int)clients_.size() ? clients_[slot].get() : nullptr; }
+
+  // Appends data to the client's input and processes it (see the file comment).
+  FeedStatus Feed(Client& c, const char* data, size_t len);
+  FeedStatus Resume(Client& c);
+  // Runs one command given as arguments (for transactions, scripts, blocked clients)
+  // appending its reply to c.out. Returns false if TypeScript owns the command.
+  bool Execute(Client& c, const std::vector<std::string_view>& argv);
+
+  // Periodic work, called hz times a second: active expiry and rehashing on a time budget.
+  void Cron();
+
+  CommandEntry* Lookup(const std::vector<std::string_view>& argv, Client& c, std::string* error);
+  const std::unordered_map<std::string, std::unique_ptr<CommandEntry>>& commands() const { return commands_; }
+  void ResetStats();
+  void RecordJsCall(const std::string& name, uint64_t usec, std::string_view error);
+  void OnErrorReply(std::string_view msg) override;
+
+  uint32_t lru_clock() const { return lru_clock_; }
+  uint64_t CyclesToMicros(uint64_t cycles) const { return calibration_.ToMicros(cycles); }
+  // The wall clock shared by the commands of one batch (see core/clock.h).
+  int64_t now_us() const { return now_us_; }
+
+ private:
+  FeedStatus Process(Client& c);
+  void Call(Client& c, CommandEntry* cmd, Reply& reply);
+  void BuildCommandTable();
+
+  Settings settings_;
+  ServerStats stats_;
+  std::vector<std::unique_ptr<Db>> dbs_;
+  std::vector<std::unique_ptr<Client>> clients_;
+  std::vector<int> free_slots_;
+  std::unordered_map<std::string, std::unique_ptr<CommandEntry>> commands_;
+  int expire_db_cursor_ = 0;
+  int rehash_db_cursor_ = 0;
+  uint32_t lru_clock_ = 0;
+  int64_t now_us_ = 0;
+  uint32_t calls_since_clock_ = 0;
+  CycleCalibration calibration_;
+};
+
+}  // namespace tachyon

@@ -1,0 +1,70 @@
+/**
+ * `tachyon-server [/path/to/redis.conf] [--option value ...]`: the same
+ * command line and messages as redis-server.
+ */
+import { Config, ConfigError } from './config/config';
+import { parseArgv } from './config/parse';
+import { TachyonServer, TACHYON_VERSION, VERSION } from './server';
+
+const USAGE = `Usage: tachyon-server [/path/to/redis.conf] [options] [-]
+       tachyon-server - (read config from stdin)
+       tachyon-server -v or --version
+       tachyon-server -h or --help
+
+Examples:
+       tachyon-server (run the server with default conf)
+       tachyon-server /etc/redis/6379.conf
+       tachyon-server --port 7777
+       tachyon-server /etc/myredis.conf --loglevel verbose -
+       tachyon-server /etc/myredis.conf --loglevel verbose
+`;
+
+export function main(argv: string[]): void {
+  const parsed = parseArgv(argv);
+  if (parsed.version) {
+    process.stdout.write(`Tachyon server v=${TACHYON_VERSION} redis_version=${VERSION} bits=64 node=${process.version}\n`);
+    return;
+  }
+  if (parsed.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  let config: Config;
+  try {
+    config = Config.fromSources({ file: parsed.file, argv: parsed.options });
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    process.exit(1);
+  }
+  const server = new TachyonServer(config);
+  const log = server.log;
+  log.notice('oO0OoO0OoO0Oo Tachyon is starting oO0OoO0OoO0Oo');
+  log.notice(`Tachyon version=${TACHYON_VERSION}, redis_version=${VERSION}, bits=64, pid=${process.pid}, just started`);
+  if (parsed.file) log.notice('Configuration loaded');
+  else {
+    log.warning(
+      'Warning: no config file specified, using the default config. In order to specify a config file use tachyon-server /path/to/redis.conf',
+    );
+  }
+  server.onShutdown = () => process.exit(0);
+  const onSignal = (name: string) => {
+    log.warning(`Received ${name} scheduling shutdown...`);
+    log.warning('User requested shutdown...');
+    void server.shutdown();
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  server.listen().then(
+    () => {
+      log.notice(`Running mode=standalone, port=${server.port}.`);
+      log.notice('Server initialized');
+      log.notice(`Ready to accept connections ${config.get('unixsocket') ? 'tcp and unix' : 'tcp'}`);
+    },
+    (e: Error) => {
+      log.warning(`Failed listening on port ${config.get('port')} (tcp), aborting. ${e.message}`);
+      process.exit(1);
+    },
+  );
+}
+
+export { ConfigError };

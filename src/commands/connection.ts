@@ -1,0 +1,117 @@
+/**
+ * Connection commands: HELLO, AUTH, QUIT, RESET.
+ */
+import type { CommandCall, CommandRegistry } from './registry';
+import { VERSION } from '../server';
+
+const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
+
+/** Checks credentials for the single default user (ACL users come later). */
+function checkPassword(call: CommandCall, user: string, pass: Buffer): boolean {
+  const required = call.server.config.get('requirepass') as string;
+  if (user !== 'default') return false;
+  return required === '' || Buffer.from(required).equals(pass);
+}
+
+/** Client names may not contain spaces, newlines or other special characters. */
+export function validClientName(name: Buffer): boolean {
+  for (const b of name) if (b < 0x21 || b > 0x7e) return false;
+  return true;
+}
+export const BAD_CLIENT_NAME = 'ERR Client names cannot contain spaces, newlines or special characters.';
+
+function auth(call: CommandCall): void {
+  const { args, w, conn } = call;
+  if (args.length > 3) return void w.error('ERR syntax error');
+  const required = call.server.config.get('requirepass') as string;
+  if (args.length === 2 && required === '') {
+    return void w.error(
+      'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
+    );
+  }
+  const user = args.length === 3 ? args[1].toString() : 'default';
+  if (checkPassword(call, user, args[args.length - 1])) {
+    conn.setAuthenticated(true);
+    w.ok();
+  } else {
+    call.server.log.verbose(`Authentication failed for client id=${conn.id}`);
+    w.error(WRONGPASS);
+  }
+}
+
+function hello(call: CommandCall): void {
+  const { args, w, conn, server } = call;
+  let proto = conn.resp;
+  let i = 1;
+  if (args.length > 1) {
+    const s = args[1].toString();
+    if (!/^-?\d+$/.test(s) || !Number.isSafeInteger(Number(s))) {
+      return void w.error('ERR Protocol version is not an integer or out of range');
+    }
+    proto = Number(s);
+    if (proto < 2 || proto > 3) return void w.error('NOPROTO unsupported protocol version');
+    i = 2;
+  }
+  let name: Buffer | undefined;
+  let authUser: string | undefined;
+  let authPass: Buffer | undefined;
+  for (; i < args.length; i++) {
+    const opt = args[i].toString().toLowerCase();
+    const left = args.length - i - 1;
+    if (opt === 'auth' && left >= 2) {
+      authUser = args[i + 1].toString();
+      authPass = args[i + 2];
+      i += 2;
+    } else if (opt === 'setname' && left >= 1) {
+      name = args[i + 1];
+      if (!validClientName(name)) return void w.error(BAD_CLIENT_NAME);
+      i += 1;
+    } else {
+      return void w.error(`ERR Syntax error in HELLO option '${args[i].toString()}'`);
+    }
+  }
+  if (authUser !== undefined && authPass !== undefined) {
+    if (!checkPassword(call, authUser, authPass)) return void w.error(WRONGPASS);
+    conn.setAuthenticated(true);
+  }
+  if (!conn.authenticated) {
+    return void w.error(
+      'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
+    );
+  }
+  if (name !== undefined) conn.name = name.toString('latin1');
+  conn.setResp(proto);
+  const r = conn.writer();
+  r.map(7);
+  r.bulk('server').bulk('redis');
+  r.bulk('version').bulk(VERSION);
+  r.bulk('proto').int(proto);
+  r.bulk('id').int(conn.id);
+  r.bulk('mode').bulk('standalone');
+  r.bulk('role').bulk('master');
+  r.bulk('modules').array(0);
+  w.raw(r.toBuffer());
+  void server;
+}
+
+function quit(call: CommandCall): void {
+  call.w.ok();
+  call.conn.requestClose();
+}
+
+function reset(call: CommandCall): void {
+  const { conn, server } = call;
+  conn.setResp(2);
+  server.native.setClient(conn.slot, 'db', 0);
+  server.native.setClient(conn.slot, 'reply', 0);
+  conn.name = '';
+  conn.setAuthenticated(!server.requirePass());
+  call.w.simple('RESET');
+}
+
+export function registerConnectionCommands(r: CommandRegistry): void {
+  r.register('auth', auth);
+  r.register('hello', hello);
+  r.register('quit', quit);
+  r.register('reset', reset);
+}

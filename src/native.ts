@@ -1,0 +1,89 @@
+/**
+ * Loads the native addon: a local build first, then a prebuilt binary for this
+ * platform, else an error that says how to get one.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** Outcome codes the native side writes into the shared state array after feed/resume. */
+export const enum FeedStatus {
+  Ok = 0,
+  JsCommand = 1,
+  Close = 2,
+  CloseNow = 3,
+}
+
+export interface NativeInfo {
+  total_commands_processed: number;
+  keyspace_hits: number;
+  keyspace_misses: number;
+  total_error_replies: number;
+  dirty: number;
+  net_input_bytes: number;
+  expired_keys: number;
+  expired_stale_perc: number;
+  expire_cycle_cpu_milliseconds: number;
+  table_bytes: number;
+  /** Per database: [keys, expires, avg_ttl]. */
+  keyspace: [number, number, number][];
+}
+
+/**
+ * feed/resume return replies in one of two ways: in the shared arena, with
+ * state[1] = their length (the return value is undefined), or, when they do not
+ * fit, as a new Buffer with state[1] = -1.
+ */
+export interface NativeServer {
+  createClient(id: number): number;
+  freeClient(slot: number): void;
+  feed(slot: number, data: Buffer): Buffer | undefined;
+  resume(slot: number, reply?: Buffer): Buffer | undefined;
+  takeCommand(slot: number): Buffer[];
+  execute(slot: number, args: (Buffer | string)[]): Buffer | null;
+  setClient(slot: number, field: 'db' | 'resp' | 'auth', value: number | boolean): void;
+  getClientDb(slot: number): number;
+  setJsCommands(names: string[]): void;
+  configure(name: string, value: number | boolean | string): void;
+  cron(): void;
+  info(): NativeInfo;
+  commandStats(): [string, number, number, number, number][];
+  errorStats(): [string, number][];
+  resetStats(): void;
+  /** Replaces the reply arena (when the old one is still held by a pending socket write). */
+  setArena(arena: Buffer): void;
+  /** Counts a command TypeScript ran, in INFO commandstats; `error` is its error reply, if any. */
+  recordCall(name: string, usec: number, error: string): void;
+}
+
+interface Addon {
+  NativeServer: new (settings: Record<string, number | boolean | string>, state: Int32Array, arena: Buffer) => NativeServer;
+}
+
+let addon: Addon | undefined;
+
+export function loadAddon(): Addon {
+  if (addon) return addon;
+  const root = path.join(__dirname, '..');
+  const candidates = [
+    path.join(root, 'build', 'Release', 'tachyon.node'),
+    path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'tachyon.node'),
+  ];
+  const errors: string[] = [];
+  for (const file of candidates) {
+    if (!fs.existsSync(file)) continue;
+    try {
+      addon = require(file) as Addon;
+      return addon;
+    } catch (e) {
+      errors.push(`${file}: ${(e as Error).message}`);
+    }
+  }
+  throw new Error(
+    [
+      `tachyon-kv: no usable native addon for ${process.platform}-${process.arch} (Node ${process.version}).`,
+      ...errors,
+      'Fixes: run `npm rebuild tachyon-kv` (needs cmake and a C++17 compiler: apt-get install -y cmake g++),',
+      'or from a source checkout run `npm run build:native`.',
+    ].join('\n'),
+  );
+}

@@ -1,0 +1,158 @@
+/**
+ * One client connection: feeds socket reads to the native dispatcher, runs the
+ * commands TypeScript owns when the dispatcher hands them over, and writes
+ * replies back in pipeline order with one write per read where possible.
+ */
+import type { Socket } from 'node:net';
+import { FeedStatus } from '../native';
+import type { TachyonServer } from '../server';
+import { RespWriter } from '../protocol/resp-writer';
+
+export type ReplyMode = 'on' | 'off' | 'skip';
+
+export class Connection {
+  readonly id: number;
+  readonly slot: number;
+  readonly createdAt = Date.now();
+  lastInteraction = Date.now();
+  name = '';
+  resp = 2;
+  authenticated: boolean;
+  lastCommand = 'NULL';
+  libName = '';
+  libVer = '';
+  noEvict = false;
+  replyMode: ReplyMode = 'on';
+  closing = false;
+  /** Set by QUIT/CLIENT KILL: close once pending replies are written. */
+  private closeAfterWrite = false;
+  private pendingOut: Buffer[] = [];
+
+  constructor(
+    readonly server: TachyonServer,
+    readonly socket: Socket,
+    readonly kind: 'tcp' | 'unix',
+  ) {
+    this.id = server.nextClientId++;
+    this.slot = server.native.createClient(this.id);
+    this.authenticated = !server.requirePass();
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => this.destroy());
+    socket.on('close', () => this.destroy());
+  }
+
+  get db(): number {
+    return this.server.native.getClientDb(this.slot);
+  }
+
+  get address(): string {
+    if (this.kind === 'unix') return '/unixsocket:0';
+    const host = this.socket.remoteAddress ?? '?';
+    return `${host.startsWith('::ffff:') ? host.slice(7) : host}:${this.socket.remotePort ?? 0}`;
+  }
+
+  get localAddress(): string {
+    if (this.kind === 'unix') return this.server.config.get('unixsocket') as string;
+    const host = this.socket.localAddress ?? '?';
+    return `${host.startsWith('::ffff:') ? host.slice(7) : host}:${this.socket.localPort ?? 0}`;
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closing) return;
+    this.lastInteraction = Date.now();
+    this.drain(this.server.native.feed(this.slot, chunk));
+  }
+
+  /** The output of the last native call: a Buffer it returned, or a view of the arena. */
+  private output(ret: Buffer | undefined, copy: boolean): Buffer | undefined {
+    const n = this.server.state[1];
+    if (n < 0) return ret;
+    if (n === 0) return undefined;
+    const view = this.server.arena.subarray(0, n);
+    return copy ? Buffer.from(view) : view;
+  }
+
+  /** Runs handed-over commands until the native side has nothing left to hand over. */
+  private drain(ret: Buffer | undefined): void {
+    const { native, state } = this.server;
+    for (;;) {
+      const status = state[0] as FeedStatus;
+      if (status === FeedStatus.JsCommand) {
+        // The arena is reused by the next native call: keep a copy of what it holds.
+        const out = this.output(ret, true);
+        if (out) this.pendingOut.push(out);
+        const args = native.takeCommand(this.slot);
+        const reply = this.server.commands.run(this, args);
+        if (this.closing) return;
+        ret = native.resume(this.slot, reply);
+        continue;
+      }
+      this.write(this.output(ret, false));
+      if (status === FeedStatus.Close) this.closeAfterFlush();
+      else if (status === FeedStatus.CloseNow) {
+        this.server.log.warning(`Closing client that reached max query buffer length: id=${this.id} addr=${this.address}`);
+        this.destroy();
+      } else if (this.closeAfterWrite) this.closeAfterFlush();
+      return;
+    }
+  }
+
+  /** Writes earlier pending output and `last` (possibly an arena view) in one socket write. */
+  private write(last: Buffer | undefined): void {
+    let data = last;
+    if (this.pendingOut.length > 0) {
+      if (last) this.pendingOut.push(last);
+      data = this.pendingOut.length === 1 ? this.pendingOut[0] : Buffer.concat(this.pendingOut);
+      this.pendingOut = [];
+    }
+    if (!data || this.socket.destroyed) return;
+    this.socket.write(data);
+    // A write that did not complete synchronously still references its bytes.
+    if (data.buffer === this.server.arena.buffer && this.socket.writableLength > 0) this.server.replaceArena();
+  }
+
+  /** Sends bytes outside the request/reply flow (pub/sub pushes, MONITOR). */
+  send(data: Buffer): void {
+    if (!this.closing && !this.socket.destroyed) this.socket.write(data);
+  }
+
+  /** Closes the connection after the replies produced so far are written (QUIT, CLIENT KILL of self). */
+  requestClose(): void {
+    this.closeAfterWrite = true;
+  }
+
+  private closeAfterFlush(): void {
+    this.closing = true;
+    this.socket.end();
+    this.release();
+  }
+
+  writer(): RespWriter {
+    return new RespWriter(this.resp);
+  }
+
+  setResp(v: number): void {
+    this.resp = v;
+    this.server.native.setClient(this.slot, 'resp', v);
+  }
+
+  setAuthenticated(v: boolean): void {
+    this.authenticated = v;
+    this.server.native.setClient(this.slot, 'auth', v);
+  }
+
+  destroy(): void {
+    if (!this.socket.destroyed) this.socket.destroy();
+    this.closing = true;
+    this.release();
+  }
+
+  private released = false;
+  private release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.server.native.freeClient(this.slot);
+    this.server.clients.delete(this.id);
+  }
+}
