@@ -226,9 +226,14 @@ FeedStatus Server::Process(Client& c) {
       break;
     }
     if (st == RequestParser::Status::kError) {
-      reply.Error(c.parser.error());
+      // An empty message means: drop the link without a reply (a master speaking inline).
       c.qpos = c.query.size();
-      status = FeedStatus::kClose;
+      if (c.parser.error().empty()) {
+        status = FeedStatus::kCloseNow;
+      } else {
+        reply.Error(c.parser.error());
+        status = FeedStatus::kClose;
+      }
       break;
     }
     (void)before;
