@@ -31,7 +31,7 @@ export function main(argv: string[]): void {
   }
   let config: Config;
   try {
-    config = Config.fromSources({ file: parsed.file, argv: parsed.options });
+    config = Config.fromSources({ argv: parsed });
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n`);
     process.exit(1);

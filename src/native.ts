@@ -40,7 +40,7 @@ export interface NativeServer {
   resume(slot: number, reply?: Buffer): Buffer | undefined;
   takeCommand(slot: number): Buffer[];
   execute(slot: number, args: (Buffer | string)[]): Buffer | null;
-  setClient(slot: number, field: 'db' | 'resp' | 'auth', value: number | boolean): void;
+  setClient(slot: number, field: 'db' | 'resp' | 'auth' | 'reply', value: number | boolean): void;
   getClientDb(slot: number): number;
   setJsCommands(names: string[]): void;
   configure(name: string, value: number | boolean | string): void;

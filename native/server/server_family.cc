@@ -1,0 +1,134 @@
+// Server and connection commands that are pure data work: PING ECHO TIME
+// DBSIZE SELECT SWAPDB FLUSHDB FLUSHALL. Semantics and error texts follow
+// Redis 7.0 (server.c, db.c); the code is Tachyon's own.
+//
+// PING in subscriber mode (RESP2 replies ["pong", arg]) is the pub/sub
+// layer's business; this is the normal-mode command.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/util.h"
+#include "server/command.h"
+#include "server/server.h"
+
+namespace tachyon {
+
+// Redis's getIntFromObjectOrReply: parses argv[i] as a strict 64-bit integer
+// that must also fit an int. On failure replies `msg` when given, otherwise
+// Redis's generic texts, and returns false. (Also used by keys_family.cc.)
+bool ParseIntArgOrReply(CommandContext& c, int i, int* out, std::string_view msg) {
+  long long v;
+  if (!String2ll(c.arg(i), &v)) {
+    c.reply.Error(msg.empty() ? err::kNotInt : msg);
+    return false;
+  }
+  if (v < INT32_MIN || v > INT32_MAX) {
+    c.reply.Error(msg.empty() ? "ERR value is out of range, value must between -2147483648 and 2147483647" : msg);
+    return false;
+  }
+  *out = static_cast<int>(v);
+  return true;
+}
+
+namespace {
+
+void PingCommand(CommandContext& c) {
+  // Arity is -1 in the table; PING takes at most one argument.
+  if (c.argc > 2) {
+    c.ArityError();
+    return;
+  }
+  if (c.argc == 1) {
+    c.reply.Simple("PONG");
+  } else {
+    c.reply.Bulk(c.arg(1));
+  }
+}
+
+void EchoCommand(CommandContext& c) { c.reply.Bulk(c.arg(1)); }
+
+void TimeCommand(CommandContext& c) {
+  const int64_t us = NowUs();
+  c.reply.Array(2);
+  c.reply.BulkInt(us / 1000000);
+  c.reply.BulkInt(us % 1000000);
+}
+
+// Counts every key in the table, including expired ones not yet reclaimed.
+void DbsizeCommand(CommandContext& c) { c.reply.Int(static_cast<long long>(c.db->size())); }
+
+void SelectCommand(CommandContext& c) {
+  int id;
+  if (!ParseIntArgOrReply(c, 1, &id, {})) return;
+  if (id < 0 || id >= c.server.db_count()) {
+    c.reply.Error(err::kDbIndex);
+    return;
+  }
+  c.client.db = id;
+  c.db = &c.server.db(id);
+  c.reply.Ok();
+}
+
+void SwapdbCommand(CommandContext& c) {
+  int id1, id2;
+  if (!ParseIntArgOrReply(c, 1, &id1, "ERR invalid first DB index")) return;
+  if (!ParseIntArgOrReply(c, 2, &id2, "ERR invalid second DB index")) return;
+  const int n = c.server.db_count();
+  if (id1 < 0 || id1 >= n || id2 < 0 || id2 >= n) {
+    c.reply.Error(err::kDbIndex);
+    return;
+  }
+  if (id1 != id2) {
+    // Clients keep their index and so see the other contents from now on.
+    // TODO(lead): WATCHed keys of both dbs must be touched here, and clients
+    // blocked on keys of either db re-checked (touchAllWatchedKeysInDb,
+    // scanDatabaseForReadyKeys in Redis).
+    c.server.SwapDbs(id1, id2);
+    c.db = &c.server.db(c.client.db);
+  }
+  c.Dirty();  // even when id1 == id2, as Redis does
+  c.reply.Ok();
+}
+
+// FLUSHDB/FLUSHALL [ASYNC|SYNC]. Tachyon frees synchronously either way.
+bool ParseFlushMode(CommandContext& c) {
+  if (c.argc == 1) return true;
+  if (c.argc == 2 && (c.Is(1, "sync") || c.Is(1, "async"))) return true;
+  c.SyntaxError();
+  return false;
+}
+
+void FlushdbCommand(CommandContext& c) {
+  if (!ParseFlushMode(c)) return;
+  // TODO(lead): WATCH invalidation for the whole db (signalFlushedDb), and
+  // propagation even when the db was already empty.
+  c.Dirty(c.db->Clear());
+  c.reply.Ok();
+}
+
+void FlushallCommand(CommandContext& c) {
+  if (!ParseFlushMode(c)) return;
+  size_t removed = 0;
+  for (int i = 0; i < c.server.db_count(); i++) removed += c.server.db(i).Clear();
+  // TODO(lead): like FLUSHDB, propagate even when nothing was removed. Redis
+  // also rewrites the RDB file here when save points are configured (which
+  // resets the dirty counter): persistence's job.
+  c.Dirty(removed);
+  c.reply.Ok();
+}
+
+}  // namespace
+
+void RegisterServerCommands(CommandRegistry& r) {
+  r.Add("ping", PingCommand);
+  r.Add("echo", EchoCommand);
+  r.Add("time", TimeCommand);
+  r.Add("dbsize", DbsizeCommand);
+  r.Add("select", SelectCommand);
+  r.Add("swapdb", SwapdbCommand);
+  r.Add("flushdb", FlushdbCommand);
+  r.Add("flushall", FlushallCommand);
+}
+
+}  // namespace tachyon

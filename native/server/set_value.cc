@@ -1,0 +1,190 @@
+// SetValue (see set_value.h).
+#include "server/set_value.h"
+
+#include <malloc.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <unordered_set>
+
+#include "core/hash.h"
+
+namespace tachyon {
+
+namespace {
+// Redis limits intsets to 2^30 entries whatever set-max-intset-entries says.
+constexpr size_t kMaxIntsetEntries = size_t{1} << 30;
+}  // namespace
+
+uint64_t SetValue::MemberHash(std::string_view member) {
+  return static_cast<uint32_t>(HashBytes(member.data(), member.size()));
+}
+
+SetValue::~SetValue() {
+  if (dict_) dict_->Clear([](SetNode* n) { free(n); });
+}
+
+size_t SetValue::MemoryUsage() const {
+  size_t n = sizeof(*this) + is_.bytes();
+  if (dict_) n += sizeof(SetDict) + dict_->MemoryUsage() + node_bytes_;
+  return n;
+}
+
+Collection* SetValue::Clone() const {
+  auto* copy = new SetValue();
+  copy->is_ = is_;
+  if (dict_) {
+    copy->dict_ = std::make_unique<SetDict>();
+    copy->dict_->Expand(dict_->size());
+    dict_->ForEach([&](SetNode* n) { copy->DictInsert(n->member()); });
+  }
+  return copy;
+}
+
+SetNode* SetValue::NewNode(std::string_view member, uint32_t hash) {
+  auto* n = static_cast<SetNode*>(malloc(sizeof(SetNode) + member.size()));
+  if (!n) throw std::bad_alloc();
+  n->next = nullptr;
+  n->hash = hash;
+  n->len = static_cast<uint32_t>(member.size());
+  if (!member.empty()) memcpy(n->data, member.data(), member.size());
+  node_bytes_ += malloc_usable_size(n);
+  return n;
+}
+
+void SetValue::FreeNode(SetNode* n) {
+  node_bytes_ -= malloc_usable_size(n);
+  free(n);
+}
+
+void SetValue::DictInsert(std::string_view member) {
+  const uint64_t h = MemberHash(member);
+  dict_->Insert(NewNode(member, static_cast<uint32_t>(h)), h);
+}
+
+bool SetValue::Add(std::string_view member, size_t max_intset_entries) {
+  if (!dict_) {
+    long long v;
+    if (String2ll(member, &v)) {
+      if (!is_.Add(v)) return false;
+      const size_t max = max_intset_entries < kMaxIntsetEntries ? max_intset_entries : kMaxIntsetEntries;
+      if (is_.size() > max) ConvertToHashtable();
+      return true;
+    }
+    // Not an integer: it cannot be in the intset, so it is new.
+    ConvertToHashtable();
+    DictInsert(member);
+    return true;
+  }
+  const uint64_t h = MemberHash(member);
+  if (dict_->Find(member, h)) return false;
+  dict_->Insert(NewNode(member, static_cast<uint32_t>(h)), h);
+  return true;
+}
+
+bool SetValue::Remove(std::string_view member) {
+  if (!dict_) {
+    long long v;
+    return String2ll(member, &v) && is_.Remove(v);
+  }
+  SetNode* n = dict_->Remove(member, MemberHash(member));
+  if (!n) return false;
+  FreeNode(n);
+  return true;
+}
+
+bool SetValue::Contains(std::string_view member) {
+  if (!dict_) {
+    long long v;
+    return String2ll(member, &v) && is_.Contains(v);
+  }
+  return dict_->Find(member, MemberHash(member)) != nullptr;
+}
+
+void SetValue::ConvertToHashtable() {
+  if (dict_) return;
+  dict_ = std::make_unique<SetDict>();
+  const uint32_t n = is_.size();
+  dict_->Expand(n);
+  char buf[kLongStrSize];
+  for (uint32_t i = 0; i < n; i++) {
+    DictInsert(std::string_view(buf, static_cast<size_t>(Ll2String(buf, sizeof buf, is_.Get(i)))));
+  }
+  is_ = IntSet();
+}
+
+std::string SetValue::PopRandom() {
+  if (dict_) {
+    SetNode* n = dict_->Random(&CollectionRandom);
+    std::string out(n->member());
+    SetNode* removed = dict_->Remove(out, n->hash);
+    FreeNode(removed);
+    return out;
+  }
+  const int64_t v = is_.Random(CollectionRandom());
+  is_.Remove(v);
+  return Ll2Str(v);
+}
+
+void SetValue::PickUniqueIndexes(size_t count, std::vector<uint32_t>* out) const {
+  out->clear();
+  const uint32_t size = is_.size();
+  if (count * 3 > size) {
+    std::vector<uint32_t> all(size);
+    for (uint32_t i = 0; i < size; i++) all[i] = i;
+    for (size_t i = 0; i < count; i++) {
+      const size_t j = i + CollectionRandom() % (size - i);
+      std::swap(all[i], all[j]);
+    }
+    all.resize(count);
+    *out = std::move(all);
+    return;
+  }
+  std::unordered_set<uint32_t> seen;
+  seen.reserve(count * 2);
+  out->reserve(count);
+  while (out->size() < count) {
+    const uint32_t i = static_cast<uint32_t>(CollectionRandom() % size);
+    if (seen.insert(i).second) out->push_back(i);
+  }
+}
+
+void SetValue::PickUniqueNodes(size_t count, std::vector<SetNode*>* out) {
+  out->clear();
+  const size_t size = dict_->size();
+  if (count * 3 > size) {
+    std::vector<SetNode*> all;
+    all.reserve(size);
+    dict_->ForEach([&](SetNode* n) { all.push_back(n); });
+    for (size_t i = 0; i < count; i++) {
+      const size_t j = i + CollectionRandom() % (all.size() - i);
+      std::swap(all[i], all[j]);
+    }
+    all.resize(count);
+    *out = std::move(all);
+    return;
+  }
+  std::unordered_set<SetNode*> seen;
+  seen.reserve(count * 2);
+  out->reserve(count);
+  while (out->size() < count) {
+    SetNode* n = dict_->Random(&CollectionRandom);
+    if (seen.insert(n).second) out->push_back(n);
+  }
+}
+
+void SetValue::KeepIndexes(const std::vector<uint32_t>& keep_sorted) {
+  IntSet kept;
+  for (uint32_t i : keep_sorted) kept.Add(is_.Get(i));
+  is_ = std::move(kept);
+}
+
+void SetValue::RemoveNodes(const std::vector<SetNode*>& nodes) {
+  for (SetNode* n : nodes) {
+    SetNode* removed = dict_->Remove(n->member(), n->hash);
+    FreeNode(removed);
+  }
+}
+
+}  // namespace tachyon

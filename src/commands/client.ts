@@ -1,0 +1,316 @@
+/**
+ * CLIENT subcommands: ID, SETNAME, GETNAME, INFO, LIST, KILL, NO-EVICT,
+ * REPLY, HELP. The others (PAUSE, UNPAUSE, TRACKING, CACHING, GETREDIR,
+ * TRACKINGINFO, UNBLOCK) are not registered yet, so the dispatcher answers
+ * them with Redis's unknown-command error.
+ *
+ * CLIENT INFO / LIST print Redis 7.0's fields in Redis 7.0's order. Values we
+ * do not track are fixed, plausible numbers for an idle client:
+ *   qbuf=0 qbuf-free=0   the query buffer lives on the native side (no API yet)
+ *   rbs=16384 rbp=16384  Redis's initial reply buffer; replies are not buffered
+ *                        per client here, they go straight to the socket
+ *   multi=-1 multi-mem=0 sub/psub/ssub=0 until MULTI and pub/sub exist
+ *   tot-mem              rbs + qbuf + argv-mem + omem + CLIENT_OVERHEAD
+ * Real: id, addr, laddr, fd, name, age, idle, flags (N, U, e), db,
+ * argv-mem (the running command's argument bytes), oll/omem (bytes queued on
+ * the socket), events, cmd (last command TypeScript ran), resp.
+ */
+import type { Connection } from '../network/connection';
+import type { TachyonServer } from '../server';
+import { BAD_CLIENT_NAME, validClientName } from './connection';
+import { dispatchSubcommand } from './command';
+import { replyHelp, type CommandCall, type CommandRegistry, type Handler } from './registry';
+
+const REPLY_BUFFER_SIZE = 16384;
+/** Rough per-client footprint of the Connection object, its socket and the native client. */
+const CLIENT_OVERHEAD = 2048;
+
+type ClientType = 'normal' | 'master' | 'replica' | 'pubsub';
+
+function clientTypeByName(name: string): ClientType | undefined {
+  switch (name.toLowerCase()) {
+    case 'normal':
+      return 'normal';
+    case 'master':
+      return 'master';
+    case 'replica':
+    case 'slave':
+      return 'replica';
+    case 'pubsub':
+      return 'pubsub';
+    default:
+      return undefined;
+  }
+}
+
+/** Every connection is a normal client until replication and pub/sub exist. */
+function clientType(conn: Connection): ClientType {
+  void conn;
+  return 'normal';
+}
+
+function socketFd(conn: Connection): number {
+  const handle = (conn.socket as unknown as { _handle?: { fd?: number } | null })._handle;
+  return typeof handle?.fd === 'number' ? handle.fd : -1;
+}
+
+/** One CLIENT LIST line, without the trailing newline. `current` is the client running the command. */
+export function clientInfoLine(conn: Connection, current?: CommandCall): string {
+  const now = Date.now();
+  const isCurrent = current !== undefined && current.conn === conn;
+  let flags = '';
+  if (conn.kind === 'unix') flags += 'U';
+  if (conn.noEvict) flags += 'e';
+  if (flags === '') flags = 'N';
+  const argvMem = isCurrent ? current.args.reduce((n, a) => n + a.length, 0) : 0;
+  const omem = conn.socket.writableLength;
+  const qbuf = 0;
+  const qbufFree = 0;
+  const totMem = REPLY_BUFFER_SIZE + qbuf + qbufFree + argvMem + omem + CLIENT_OVERHEAD;
+  return [
+    `id=${conn.id}`,
+    `addr=${conn.address}`,
+    `laddr=${conn.localAddress}`,
+    `fd=${socketFd(conn)}`,
+    `name=${conn.name}`,
+    `age=${Math.floor((now - conn.createdAt) / 1000)}`,
+    `idle=${Math.floor((now - conn.lastInteraction) / 1000)}`,
+    `flags=${flags}`,
+    `db=${conn.db}`,
+    'sub=0',
+    'psub=0',
+    'ssub=0',
+    'multi=-1',
+    `qbuf=${qbuf}`,
+    `qbuf-free=${qbufFree}`,
+    `argv-mem=${argvMem}`,
+    'multi-mem=0',
+    `rbs=${REPLY_BUFFER_SIZE}`,
+    `rbp=${REPLY_BUFFER_SIZE}`,
+    'obl=0',
+    `oll=${omem > 0 ? 1 : 0}`,
+    `omem=${omem}`,
+    `tot-mem=${totMem}`,
+    `events=${omem > 0 ? 'rw' : 'r'}`,
+    `cmd=${conn.lastCommand}`,
+    'user=default',
+    'redir=-1',
+    `resp=${conn.resp}`,
+  ].join(' ');
+}
+
+const lower = (b: Buffer): string => b.toString('latin1').toLowerCase();
+
+/** Strict signed 64-bit parse (Redis string2ll); undefined when not an integer. */
+function parseInt64(b: Buffer): bigint | undefined {
+  const s = b.toString('latin1');
+  if (!/^(0|-?[1-9][0-9]*)$/.test(s) || s.length > 20) return undefined;
+  const v = BigInt(s);
+  if (v > 9223372036854775807n || v < -9223372036854775808n) return undefined;
+  return v;
+}
+
+function liveClients(server: TachyonServer): Connection[] {
+  return [...server.clients.values()].filter((c) => !c.closing);
+}
+
+function clientId(call: CommandCall): void {
+  call.w.int(call.conn.id);
+}
+
+function clientSetname(call: CommandCall): void {
+  const name = call.args[2];
+  if (!validClientName(name)) return void call.w.error(BAD_CLIENT_NAME);
+  call.conn.name = name.toString('latin1'); // "" clears the name
+  call.w.ok();
+}
+
+function clientGetname(call: CommandCall): void {
+  call.w.bulk(call.conn.name === '' ? null : Buffer.from(call.conn.name, 'latin1'));
+}
+
+function clientInfo(call: CommandCall): void {
+  call.w.verbatim(`${clientInfoLine(call.conn, call)}\n`);
+}
+
+function clientList(call: CommandCall): void {
+  const { args, w, server } = call;
+  let clients: Connection[];
+  if (args.length === 4 && lower(args[2]) === 'type') {
+    const type = clientTypeByName(args[3].toString('latin1'));
+    if (!type) return void w.error(`ERR Unknown client type '${args[3].toString('latin1')}'`);
+    clients = liveClients(server).filter((c) => clientType(c) === type);
+  } else if (args.length > 3 && lower(args[2]) === 'id') {
+    clients = [];
+    for (let i = 3; i < args.length; i++) {
+      const id = parseInt64(args[i]);
+      if (id === undefined) return void w.error('ERR Invalid client ID');
+      const c = id > 0n && id <= BigInt(Number.MAX_SAFE_INTEGER) ? server.clients.get(Number(id)) : undefined;
+      if (c && !c.closing) clients.push(c); // repeated ids are listed again, as Redis does
+    }
+  } else if (args.length !== 2) {
+    return void w.error('ERR syntax error');
+  } else {
+    clients = liveClients(server);
+  }
+  w.verbatim(clients.map((c) => `${clientInfoLine(c, call)}\n`).join(''));
+}
+
+function clientKill(call: CommandCall): void {
+  const { args, w, conn, server } = call;
+  let addr: string | undefined;
+  let laddr: string | undefined;
+  let type: ClientType | undefined;
+  let id: number | undefined;
+  let skipMe = true;
+  const oldForm = args.length === 3;
+  if (oldForm) {
+    // CLIENT KILL <ip:port>: may kill the caller itself.
+    addr = args[2].toString('latin1');
+    skipMe = false;
+  } else {
+    for (let i = 2; i < args.length; i += 2) {
+      const opt = lower(args[i]);
+      const hasValue = i + 1 < args.length;
+      const value = hasValue ? args[i + 1].toString('latin1') : '';
+      if (opt === 'id' && hasValue) {
+        const v = parseInt64(args[i + 1]);
+        if (v === undefined || v < 1n) return void w.error('ERR client-id should be greater than 0');
+        id = v > BigInt(Number.MAX_SAFE_INTEGER) ? -1 : Number(v); // beyond any id we hand out
+      } else if (opt === 'type' && hasValue) {
+        type = clientTypeByName(value);
+        if (!type) return void w.error(`ERR Unknown client type '${value}'`);
+      } else if (opt === 'addr' && hasValue) {
+        addr = value;
+      } else if (opt === 'laddr' && hasValue) {
+        laddr = value;
+      } else if (opt === 'user' && hasValue) {
+        // Only the default user exists until ACLs do; every client is logged in as it.
+        if (value !== 'default') return void w.error(`ERR No such user '${value}'`);
+      } else if (opt === 'skipme' && hasValue) {
+        const v = value.toLowerCase();
+        if (v === 'yes') skipMe = true;
+        else if (v === 'no') skipMe = false;
+        else return void w.error('ERR syntax error');
+      } else {
+        return void w.error('ERR syntax error');
+      }
+    }
+  }
+
+  let killed = 0;
+  let killSelf = false;
+  for (const c of liveClients(server)) {
+    if (addr !== undefined && c.address !== addr) continue;
+    if (laddr !== undefined && c.localAddress !== laddr) continue;
+    if (type !== undefined && clientType(c) !== type) continue;
+    if (id !== undefined && c.id !== id) continue;
+    if (c === conn && skipMe) continue;
+    if (c === conn) killSelf = true;
+    else c.destroy();
+    killed++;
+  }
+
+  if (oldForm) {
+    if (killed === 0) w.error('ERR No such client');
+    else w.ok();
+  } else {
+    w.int(killed);
+  }
+  // The caller goes after its reply is written.
+  if (killSelf) conn.requestClose();
+}
+
+function clientNoEvict(call: CommandCall): void {
+  const v = lower(call.args[2]);
+  if (v === 'on') call.conn.noEvict = true;
+  else if (v === 'off') call.conn.noEvict = false;
+  else return void call.w.error('ERR syntax error');
+  call.w.ok();
+}
+
+/** Values of the native reply mode (native/server/server.h ReplyMode). */
+const REPLY_ON = 0;
+const REPLY_OFF = 1;
+const REPLY_SKIP = 2;
+
+function clientReply(call: CommandCall): void {
+  const { conn, server, w } = call;
+  const v = lower(call.args[2]);
+  if (v === 'on') {
+    conn.replyMode = 'on';
+    server.native.setClient(conn.slot, 'reply', REPLY_ON);
+    w.ok();
+  } else if (v === 'off') {
+    // No reply at all, not even to this command.
+    conn.replyMode = 'off';
+    server.native.setClient(conn.slot, 'reply', REPLY_OFF);
+  } else if (v === 'skip') {
+    // Drops the next command's reply; does nothing while replies are off.
+    if (conn.replyMode !== 'off') {
+      conn.replyMode = 'skip';
+      server.native.setClient(conn.slot, 'reply', REPLY_SKIP);
+    }
+  } else {
+    w.error('ERR syntax error');
+  }
+}
+
+function clientHelp(call: CommandCall): void {
+  replyHelp(call.w, 'CLIENT', [
+    'GETNAME',
+    '    Return the name of this connection, or null when it has none.',
+    'ID',
+    '    Return the unique ID of this connection.',
+    'INFO',
+    '    Describe this connection, in the format of CLIENT LIST.',
+    'KILL <ip:port>',
+    '    Close the connection from <ip:port>.',
+    'KILL <option> <value> [<option> <value> [...]]',
+    '    Close every connection matching all the filters; replies with how many. Filters:',
+    '    * ID <client-id>',
+    '      The connection with this ID.',
+    '    * ADDR (<ip:port>|<unixsocket>:0)',
+    '      Connections from this remote address.',
+    '    * LADDR (<ip:port>|<unixsocket>:0)',
+    '      Connections to this local address.',
+    '    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)',
+    '      Connections of this type.',
+    '    * USER <username>',
+    '      Connections authenticated as <username>.',
+    '    * SKIPME (YES|NO)',
+    '      Whether the calling connection is spared (default: YES).',
+    'LIST [options ...]',
+    '    Describe client connections, one per line. Options:',
+    '    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)',
+    '      Only connections of this type.',
+    '    * ID <client-id> [<client-id> ...]',
+    '      Only the connections with these IDs.',
+    'NO-EVICT (ON|OFF)',
+    '    Exempt (or stop exempting) this connection from client eviction.',
+    'REPLY (ON|OFF|SKIP)',
+    '    Turn replies to this connection on or off, or skip the reply to the next command.',
+    'SETNAME <name>',
+    '    Name this connection; an empty name removes it.',
+  ]);
+}
+
+const SUBCOMMANDS = new Map<string, Handler>([
+  ['id', clientId],
+  ['setname', clientSetname],
+  ['getname', clientGetname],
+  ['info', clientInfo],
+  ['list', clientList],
+  ['kill', clientKill],
+  ['no-evict', clientNoEvict],
+  ['reply', clientReply],
+  ['help', clientHelp],
+]);
+
+export function registerClientCommands(r: CommandRegistry): void {
+  // "client" itself is registered so that a bare CLIENT gets the dispatcher's
+  // arity error (Redis's "wrong number of arguments for 'client' command")
+  // rather than "unknown command"; see dispatchSubcommand.
+  r.register('client', (call) => dispatchSubcommand(call, 'CLIENT', SUBCOMMANDS));
+  for (const [name, handler] of SUBCOMMANDS) r.register(`client|${name}`, handler);
+}

@@ -1,0 +1,577 @@
+/**
+ * INFO [section ...], with Redis 7.0's sections, field names and order.
+ *
+ * Values are real where Tachyon has them (clients, uptime, keyspace, command,
+ * error and keyspace statistics, process memory and CPU) and fixed otherwise
+ * (persistence, replication, scripting: features that do not exist yet report
+ * what an idle Redis without them reports).
+ *
+ * Memory. Redis's used_memory is what its allocator handed out. Tachyon has
+ * two heaps, so:
+ *   used_memory          = V8 heapUsed + V8 external (Buffers, addon-reported
+ *                          memory) + the native hash tables' bucket arrays
+ *                          (native info().table_bytes)
+ *   used_memory_startup  = used_memory when the server was first sampled
+ *   used_memory_overhead = used_memory_startup + table_bytes
+ *   used_memory_dataset  = used_memory - used_memory_overhead
+ *   allocator_active     = V8 heapTotal + external + table_bytes
+ *   allocator_resident   = used_memory_rss = process RSS
+ * Entries and values allocated by the native keyspace with malloc are not in
+ * used_memory until the native side reports an allocation counter; RSS does
+ * include them.
+ *
+ * Instantaneous metrics follow Redis's trackInstantaneousMetric: a timer
+ * samples the counters every 100 ms and the reported rate is the mean of the
+ * last 16 per-second rates. The timer is unref'd and stops with the server.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Connection } from '../network/connection';
+import type { NativeInfo } from '../native';
+import { TACHYON_VERSION, VERSION, type TachyonServer } from '../server';
+import type { CommandCall, CommandRegistry } from './registry';
+
+const SAMPLE_PERIOD_MS = 100;
+const METRIC_SAMPLES = 16;
+
+/** Redis's trackInstantaneousMetric: mean of the last 16 rates (per second). */
+class InstantaneousMetric {
+  private samples = new Array<number>(METRIC_SAMPLES).fill(0);
+  private idx = 0;
+  private lastTime = 0;
+  private lastValue = 0;
+
+  sample(nowMs: number, value: number): void {
+    if (this.lastTime > 0) {
+      const dt = nowMs - this.lastTime;
+      if (dt <= 0) return;
+      // A counter that went down was reset (CONFIG RESETSTAT): count from zero.
+      const delta = value >= this.lastValue ? value - this.lastValue : value;
+      this.samples[this.idx] = Math.floor((delta * 1000) / dt);
+      this.idx = (this.idx + 1) % METRIC_SAMPLES;
+    }
+    this.lastTime = nowMs;
+    this.lastValue = value;
+  }
+
+  get(): number {
+    let sum = 0;
+    for (const s of this.samples) sum += s;
+    return Math.floor(sum / METRIC_SAMPLES);
+  }
+
+  reset(): void {
+    this.samples.fill(0);
+    this.idx = 0;
+  }
+}
+
+/** Per-server state kept by INFO: sampled rates, memory peak, output byte count. */
+class InfoState {
+  readonly replId = crypto.randomBytes(20).toString('hex');
+  readonly ops = new InstantaneousMetric();
+  readonly netInput = new InstantaneousMetric();
+  readonly netOutput = new InstantaneousMetric();
+  readonly startupMemory: number;
+  peakMemory = 0;
+  /** Bytes written to client sockets, summed over connections (see countOutput). */
+  netOutputBytes = 0;
+  private written = new Map<Connection, number>();
+  private timer: NodeJS.Timeout;
+
+  constructor(private readonly server: TachyonServer) {
+    this.startupMemory = usedMemory(server.native.info()).used;
+    this.peakMemory = this.startupMemory;
+    this.timer = setInterval(() => this.tick(), SAMPLE_PERIOD_MS);
+    this.timer.unref();
+  }
+
+  /**
+   * Adds the bytes written since the last call on every client socket. A
+   * connection is followed until it is seen closed, so only connections that
+   * open and close within one sample period (100 ms) go uncounted.
+   */
+  countOutput(): number {
+    for (const c of this.server.clients.values()) if (!this.written.has(c)) this.written.set(c, 0);
+    for (const [c, seen] of this.written) {
+      const now = c.socket.bytesWritten;
+      if (now > seen) this.netOutputBytes += now - seen;
+      if (this.server.clients.get(c.id) !== c) this.written.delete(c);
+      else this.written.set(c, now);
+    }
+    return this.netOutputBytes;
+  }
+
+  updatePeak(used: number): void {
+    if (used > this.peakMemory) this.peakMemory = used;
+  }
+
+  private tick(): void {
+    if (this.server.isClosed) {
+      this.stop();
+      return;
+    }
+    const now = Date.now();
+    const info = this.server.native.info();
+    this.ops.sample(now, info.total_commands_processed);
+    this.netInput.sample(now, info.net_input_bytes);
+    this.netOutput.sample(now, this.countOutput());
+    this.updatePeak(usedMemory(info).used);
+  }
+
+  resetStats(): void {
+    this.ops.reset();
+    this.netInput.reset();
+    this.netOutput.reset();
+    this.netOutputBytes = 0;
+    for (const [c] of this.written) this.written.set(c, c.socket.bytesWritten);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    states.delete(this.server);
+  }
+}
+
+const states = new WeakMap<TachyonServer, InfoState>();
+
+function stateOf(server: TachyonServer): InfoState {
+  let s = states.get(server);
+  if (!s) {
+    s = new InfoState(server);
+    states.set(server, s);
+  }
+  return s;
+}
+
+/**
+ * Starts INFO's sampler for a server. Optional (INFO starts it on first use),
+ * but calling it when the server starts makes instantaneous_ops_per_sec and
+ * used_memory_startup meaningful from the first INFO on.
+ */
+export function attachIntrospection(server: TachyonServer): void {
+  stateOf(server);
+}
+
+/** Clears INFO's own counters (instantaneous rates, output bytes): call from CONFIG RESETSTAT. */
+export function resetIntrospectionStats(server: TachyonServer): void {
+  states.get(server)?.resetStats();
+}
+
+// ---------------------------------------------------------------------------
+// Formatting helpers
+
+/** Redis's bytesToHuman. */
+export function bytesToHuman(n: number): string {
+  const units = ['K', 'M', 'G', 'T', 'P'];
+  if (n < 1024) return `${n}B`;
+  let d = n / 1024;
+  for (const u of units) {
+    if (d < 1024) return `${d.toFixed(2)}${u}`;
+    d /= 1024;
+  }
+  return `${n}B`;
+}
+
+const f2 = (x: number): string => (Number.isFinite(x) ? x : 0).toFixed(2);
+const cpu = (micros: number): string => (micros / 1e6).toFixed(6);
+
+/** Values as Redis prints them: field names and values must not contain ':' or newlines. */
+const safe = (s: string): string => s.replace(/[:\r\n]/g, '_');
+
+function configValue<T>(server: TachyonServer, name: string, fallback: T): T {
+  try {
+    const v = server.config.get(name) as T | undefined;
+    return v === undefined || v === null ? fallback : v;
+  } catch {
+    return fallback;
+  }
+}
+
+interface MemoryFigures {
+  used: number;
+  active: number;
+  tables: number;
+}
+
+function usedMemory(info: NativeInfo): MemoryFigures {
+  const m = process.memoryUsage();
+  return {
+    used: m.heapUsed + m.external + info.table_bytes,
+    active: m.heapTotal + m.external + info.table_bytes,
+    tables: info.table_bytes,
+  };
+}
+
+/** CPU time of the main thread (Linux), else of the whole process. */
+function mainThreadCpu(fallback: NodeJS.CpuUsage): { user: number; system: number } {
+  try {
+    const stat = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'latin1');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After "pid (comm) ", field 0 is the state; utime and stime are fields 11 and 12, in clock ticks.
+    const ticks = 100;
+    const user = Number(fields[11]);
+    const system = Number(fields[12]);
+    if (Number.isFinite(user) && Number.isFinite(system)) {
+      return { user: (user * 1e6) / ticks, system: (system * 1e6) / ticks };
+    }
+  } catch {
+    /* not Linux */
+  }
+  return fallback;
+}
+
+function multiplexingApi(): string {
+  switch (process.platform) {
+    case 'linux':
+      return 'epoll';
+    case 'darwin':
+    case 'freebsd':
+    case 'openbsd':
+    case 'netbsd':
+      return 'kqueue';
+    case 'sunos':
+      return 'evport';
+    default:
+      return 'select';
+  }
+}
+
+/** A stable id for this Tachyon version (computed lazily: server.ts imports this module). */
+let buildId: string | undefined;
+function redisBuildId(): string {
+  buildId ??= crypto.createHash('sha1').update(`tachyon-kv ${TACHYON_VERSION}`).digest('hex').slice(0, 16);
+  return buildId;
+}
+
+// ---------------------------------------------------------------------------
+// Sections
+
+type Lines = Array<[string, string | number]>;
+
+interface Context {
+  server: TachyonServer;
+  state: InfoState;
+  info: NativeInfo;
+  mem: MemoryFigures;
+  now: number;
+}
+
+function serverSection({ server, now }: Context): Lines {
+  const uptime = Math.floor((now - server.startedAt) / 1000);
+  const hz = configValue(server, 'hz', 10);
+  return [
+    ['redis_version', VERSION],
+    ['redis_git_sha1', '00000000'],
+    ['redis_git_dirty', 0],
+    ['redis_build_id', redisBuildId()],
+    ['redis_mode', 'standalone'],
+    ['os', `${os.type()} ${os.release()} ${os.machine()}`],
+    ['arch_bits', /64/.test(process.arch) ? 64 : 32],
+    ['monotonic_clock', 'POSIX clock_gettime'],
+    ['multiplexing_api', multiplexingApi()],
+    ['atomicvar_api', 'c11-builtin'],
+    ['gcc_version', '0.0.0'],
+    ['process_id', process.pid],
+    ['process_supervised', 'no'],
+    ['run_id', server.runId],
+    ['tcp_port', server.port],
+    ['server_time_usec', Math.round((performance.timeOrigin + performance.now()) * 1000)],
+    ['uptime_in_seconds', uptime],
+    ['uptime_in_days', Math.floor(uptime / 86400)],
+    ['hz', hz],
+    ['configured_hz', hz],
+    ['lru_clock', Math.floor(now / 1000) & 0xffffff],
+    ['executable', process.argv[1] ? path.resolve(process.argv[1]) : process.execPath],
+    ['config_file', server.config.configFile ?? ''],
+    ['io_threads_active', 0],
+    ['tachyon_version', TACHYON_VERSION],
+  ];
+}
+
+function clientsSection({ server }: Context): Lines {
+  return [
+    ['connected_clients', server.clients.size],
+    ['cluster_connections', 0],
+    ['maxclients', configValue(server, 'maxclients', 10000)],
+    ['client_recent_max_input_buffer', 0],
+    ['client_recent_max_output_buffer', 0],
+    ['blocked_clients', 0],
+    ['tracking_clients', 0],
+    ['clients_in_timeout_table', 0],
+  ];
+}
+
+function memorySection({ server, state, mem }: Context): Lines {
+  const rss = process.memoryUsage.rss();
+  const used = mem.used;
+  state.updatePeak(used);
+  const peak = state.peakMemory;
+  const startup = Math.min(state.startupMemory, used);
+  const overhead = Math.min(used, startup + mem.tables);
+  const dataset = used - overhead;
+  const netUsage = used - startup > 0 ? used - startup : 1;
+  const active = Math.max(mem.active, used);
+  const maxmemory = Number(configValue(server, 'maxmemory', 0));
+  const totalSystem = os.totalmem();
+  return [
+    ['used_memory', used],
+    ['used_memory_human', bytesToHuman(used)],
+    ['used_memory_rss', rss],
+    ['used_memory_rss_human', bytesToHuman(rss)],
+    ['used_memory_peak', peak],
+    ['used_memory_peak_human', bytesToHuman(peak)],
+    ['used_memory_peak_perc', `${f2((used * 100) / peak)}%`],
+    ['used_memory_overhead', overhead],
+    ['used_memory_startup', startup],
+    ['used_memory_dataset', dataset],
+    ['used_memory_dataset_perc', `${f2((dataset * 100) / netUsage)}%`],
+    ['allocator_allocated', used],
+    ['allocator_active', active],
+    ['allocator_resident', rss],
+    ['total_system_memory', totalSystem],
+    ['total_system_memory_human', bytesToHuman(totalSystem)],
+    // No scripting engine yet: nothing is allocated for it.
+    ['used_memory_lua', 0],
+    ['used_memory_vm_eval', 0],
+    ['used_memory_lua_human', bytesToHuman(0)],
+    ['used_memory_scripts_eval', 0],
+    ['number_of_cached_scripts', 0],
+    ['number_of_functions', 0],
+    ['number_of_libraries', 0],
+    ['used_memory_vm_functions', 0],
+    ['used_memory_vm_total', 0],
+    ['used_memory_vm_total_human', bytesToHuman(0)],
+    ['used_memory_functions', 0],
+    ['used_memory_scripts', 0],
+    ['used_memory_scripts_human', bytesToHuman(0)],
+    ['maxmemory', maxmemory],
+    ['maxmemory_human', bytesToHuman(maxmemory)],
+    ['maxmemory_policy', String(configValue(server, 'maxmemory-policy', 'noeviction'))],
+    ['allocator_frag_ratio', f2(active / used)],
+    ['allocator_frag_bytes', active - used],
+    ['allocator_rss_ratio', f2(rss / active)],
+    ['allocator_rss_bytes', rss - active],
+    ['rss_overhead_ratio', '1.00'],
+    ['rss_overhead_bytes', 0],
+    ['mem_fragmentation_ratio', f2(rss / used)],
+    ['mem_fragmentation_bytes', rss - used],
+    ['mem_not_counted_for_evict', 0],
+    ['mem_replication_backlog', 0],
+    ['mem_total_replication_buffers', 0],
+    ['mem_clients_slaves', 0],
+    ['mem_clients_normal', 0],
+    ['mem_cluster_links', 0],
+    ['mem_aof_buffer', 0],
+    ['mem_allocator', 'libc'],
+    ['active_defrag_running', 0],
+    ['lazyfree_pending_objects', 0],
+    ['lazyfreed_objects', 0],
+  ];
+}
+
+function persistenceSection({ server, info }: Context): Lines {
+  return [
+    ['loading', 0],
+    ['async_loading', 0],
+    ['current_cow_peak', 0],
+    ['current_cow_size', 0],
+    ['current_cow_size_age', 0],
+    ['current_fork_perc', '0.00'],
+    ['current_save_keys_processed', 0],
+    ['current_save_keys_total', 0],
+    ['rdb_changes_since_last_save', info.dirty],
+    ['rdb_bgsave_in_progress', 0],
+    ['rdb_last_save_time', server.lastSave],
+    ['rdb_last_bgsave_status', 'ok'],
+    ['rdb_last_bgsave_time_sec', -1],
+    ['rdb_current_bgsave_time_sec', -1],
+    ['rdb_saves', 0],
+    ['rdb_last_cow_size', 0],
+    ['rdb_last_load_keys_expired', 0],
+    ['rdb_last_load_keys_loaded', 0],
+    ['aof_enabled', 0],
+    ['aof_rewrite_in_progress', 0],
+    ['aof_rewrite_scheduled', 0],
+    ['aof_last_rewrite_time_sec', -1],
+    ['aof_current_rewrite_time_sec', -1],
+    ['aof_last_bgrewrite_status', 'ok'],
+    ['aof_rewrites', 0],
+    ['aof_rewrites_consecutive_failures', 0],
+    ['aof_last_write_status', 'ok'],
+    ['aof_last_cow_size', 0],
+    ['module_fork_in_progress', 0],
+    ['module_fork_last_cow_size', 0],
+  ];
+}
+
+function statsSection({ server, state, info }: Context): Lines {
+  const outBytes = state.countOutput();
+  return [
+    ['total_connections_received', server.stats.connectionsReceived],
+    ['total_commands_processed', info.total_commands_processed],
+    ['instantaneous_ops_per_sec', state.ops.get()],
+    ['total_net_input_bytes', info.net_input_bytes],
+    ['total_net_output_bytes', outBytes],
+    ['total_net_repl_input_bytes', 0],
+    ['total_net_repl_output_bytes', 0],
+    ['instantaneous_input_kbps', f2(state.netInput.get() / 1024)],
+    ['instantaneous_output_kbps', f2(state.netOutput.get() / 1024)],
+    ['instantaneous_input_repl_kbps', '0.00'],
+    ['instantaneous_output_repl_kbps', '0.00'],
+    ['rejected_connections', server.stats.rejectedConnections],
+    ['sync_full', 0],
+    ['sync_partial_ok', 0],
+    ['sync_partial_err', 0],
+    ['expired_keys', info.expired_keys],
+    ['expired_stale_perc', f2(info.expired_stale_perc)],
+    ['expired_time_cap_reached_count', 0],
+    ['expire_cycle_cpu_milliseconds', info.expire_cycle_cpu_milliseconds],
+    ['evicted_keys', 0],
+    ['evicted_clients', 0],
+    ['total_eviction_exceeded_time', 0],
+    ['current_eviction_exceeded_time', 0],
+    ['keyspace_hits', info.keyspace_hits],
+    ['keyspace_misses', info.keyspace_misses],
+    ['pubsub_channels', 0],
+    ['pubsub_patterns', 0],
+    ['pubsubshard_channels', 0],
+    ['latest_fork_usec', 0],
+    ['total_forks', 0],
+    ['migrate_cached_sockets', 0],
+    ['slave_expires_tracked_keys', 0],
+    ['active_defrag_hits', 0],
+    ['active_defrag_misses', 0],
+    ['active_defrag_key_hits', 0],
+    ['active_defrag_key_misses', 0],
+    ['total_active_defrag_time', 0],
+    ['current_active_defrag_time', 0],
+    ['tracking_total_keys', 0],
+    ['tracking_total_items', 0],
+    ['tracking_total_prefixes', 0],
+    ['unexpected_error_replies', 0],
+    ['total_error_replies', info.total_error_replies],
+    ['dump_payload_sanitizations', 0],
+    ['total_reads_processed', 0],
+    ['total_writes_processed', 0],
+    ['io_threaded_reads_processed', 0],
+    ['io_threaded_writes_processed', 0],
+    ['reply_buffer_shrinks', 0],
+    ['reply_buffer_expands', 0],
+  ];
+}
+
+function replicationSection({ server, state }: Context): Lines {
+  return [
+    ['role', 'master'],
+    ['connected_slaves', 0],
+    ['master_failover_state', 'no-failover'],
+    ['master_replid', state.replId],
+    ['master_replid2', '0'.repeat(40)],
+    ['master_repl_offset', 0],
+    ['second_repl_offset', -1],
+    ['repl_backlog_active', 0],
+    ['repl_backlog_size', Number(configValue(server, 'repl-backlog-size', 1048576))],
+    ['repl_backlog_first_byte_offset', 0],
+    ['repl_backlog_histlen', 0],
+  ];
+}
+
+function cpuSection(): Lines {
+  const usage = process.cpuUsage();
+  const main = mainThreadCpu(usage);
+  return [
+    ['used_cpu_sys', cpu(usage.system)],
+    ['used_cpu_user', cpu(usage.user)],
+    ['used_cpu_sys_children', cpu(0)],
+    ['used_cpu_user_children', cpu(0)],
+    ['used_cpu_sys_main_thread', cpu(main.system)],
+    ['used_cpu_user_main_thread', cpu(main.user)],
+  ];
+}
+
+function commandstatsSection({ server }: Context): Lines {
+  const rows = server.native.commandStats().sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return rows.map(([name, calls, usec, rejected, failed]) => [
+    `cmdstat_${safe(name)}`,
+    `calls=${calls},usec=${usec},usec_per_call=${f2(calls ? usec / calls : 0)},` +
+      `rejected_calls=${rejected},failed_calls=${failed}`,
+  ]);
+}
+
+function errorstatsSection({ server }: Context): Lines {
+  const rows = server.native.errorStats().sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return rows.map(([prefix, count]) => [`errorstat_${safe(prefix)}`, `count=${count}`]);
+}
+
+function keyspaceSection({ info }: Context): Lines {
+  const lines: Lines = [];
+  info.keyspace.forEach(([keys, expires, avgTtl], db) => {
+    if (keys || expires) lines.push([`db${db}`, `keys=${keys},expires=${expires},avg_ttl=${avgTtl}`]);
+  });
+  return lines;
+}
+
+interface Section {
+  name: string;
+  title: string;
+  inDefault: boolean;
+  lines: (ctx: Context) => Lines;
+}
+
+/** In Redis's output order. */
+const SECTIONS: Section[] = [
+  { name: 'server', title: 'Server', inDefault: true, lines: serverSection },
+  { name: 'clients', title: 'Clients', inDefault: true, lines: clientsSection },
+  { name: 'memory', title: 'Memory', inDefault: true, lines: memorySection },
+  { name: 'persistence', title: 'Persistence', inDefault: true, lines: persistenceSection },
+  { name: 'stats', title: 'Stats', inDefault: true, lines: statsSection },
+  { name: 'replication', title: 'Replication', inDefault: true, lines: replicationSection },
+  { name: 'cpu', title: 'CPU', inDefault: true, lines: cpuSection },
+  { name: 'modules', title: 'Modules', inDefault: true, lines: () => [] },
+  { name: 'commandstats', title: 'Commandstats', inDefault: false, lines: commandstatsSection },
+  { name: 'errorstats', title: 'Errorstats', inDefault: true, lines: errorstatsSection },
+  // Per-command latency percentiles need histograms Tachyon does not keep yet: the section is empty.
+  { name: 'latencystats', title: 'Latencystats', inDefault: false, lines: () => [] },
+  { name: 'cluster', title: 'Cluster', inDefault: true, lines: () => [['cluster_enabled', 0]] },
+  { name: 'keyspace', title: 'Keyspace', inDefault: true, lines: keyspaceSection },
+];
+
+/** Builds the INFO text for the requested section names (already lowercased; [] = default). */
+export function infoString(server: TachyonServer, requested: string[]): string {
+  const wanted = new Set<string>();
+  let all = false;
+  if (requested.length === 0) requested = ['default'];
+  for (const r of requested) {
+    if (r === 'all' || r === 'everything') {
+      all = true;
+    } else if (r === 'default') {
+      for (const s of SECTIONS) if (s.inDefault) wanted.add(s.name);
+    } else {
+      wanted.add(r);
+    }
+  }
+  const state = stateOf(server);
+  const info = server.native.info();
+  const ctx: Context = { server, state, info, mem: usedMemory(info), now: Date.now() };
+  const out: string[] = [];
+  for (const s of SECTIONS) {
+    if (!all && !wanted.has(s.name)) continue;
+    let text = out.length ? '\r\n' : '';
+    text += `# ${s.title}\r\n`;
+    for (const [k, v] of s.lines(ctx)) text += `${k}:${v}\r\n`;
+    out.push(text);
+  }
+  return out.join('');
+}
+
+function info(call: CommandCall): void {
+  const sections = call.args.slice(1).map((a) => a.toString('latin1').toLowerCase());
+  call.w.verbatim(infoString(call.server, sections));
+}
+
+export function registerInfoCommand(r: CommandRegistry): void {
+  r.register('info', info);
+}
