@@ -42,6 +42,8 @@ export interface NativeServer {
   execute(slot: number, args: (Buffer | string)[]): Buffer | null;
   setClient(slot: number, field: 'db' | 'resp' | 'auth' | 'reply', value: number | boolean): void;
   getClientDb(slot: number): number;
+  /** [db, last command's full name or 'NULL', unread query buffer bytes] */
+  clientState(slot: number): [number, string, number];
   setJsCommands(names: string[]): void;
   configure(name: string, value: number | boolean | string): void;
   cron(): void;

@@ -28,6 +28,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
                            InstanceMethod<&NativeServer::Execute>("execute"),
                            InstanceMethod<&NativeServer::SetClient>("setClient"),
                            InstanceMethod<&NativeServer::GetClientDb>("getClientDb"),
+                           InstanceMethod<&NativeServer::ClientState>("clientState"),
                            InstanceMethod<&NativeServer::SetJsCommands>("setJsCommands"),
                            InstanceMethod<&NativeServer::Configure>("configure"),
                            InstanceMethod<&NativeServer::Cron>("cron"),
@@ -182,6 +183,18 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
     Client* c = ClientArg(info);
     if (!c) return info.Env().Undefined();
     return Napi::Number::New(info.Env(), c->db);
+  }
+
+  // clientState(slot): [db, last command full name or "NULL", query buffer bytes, query buffer capacity]
+  Napi::Value ClientState(const Napi::CallbackInfo& info) {
+    Client* c = ClientArg(info);
+    if (!c) return info.Env().Undefined();
+    Napi::Env env = info.Env();
+    Napi::Array a = Napi::Array::New(env, 3);
+    a.Set(0u, Napi::Number::New(env, c->db));
+    a.Set(1u, Napi::String::New(env, c->last_cmd ? c->last_cmd->name : "NULL"));
+    a.Set(2u, Napi::Number::New(env, static_cast<double>(c->query.size() - c->qpos)));
+    return a;
   }
 
   Napi::Value SetJsCommands(const Napi::CallbackInfo& info) {

@@ -31,7 +31,7 @@ Entry* Db::Lookup(std::string_view key, int64_t now_ms) {
   Entry* e = keys_.Find(key, h);
   if (e && e->has_expire()) {
     ExpireNode* x = expires_.Find(key, h);
-    if (x && x->when_ms <= now_ms) {
+    if (x && x->when_ms < now_ms) {  // Redis: expired once now > when
       DeleteExpired(e, key);
       return nullptr;
     }
@@ -155,7 +155,7 @@ size_t Db::ActiveExpire(int64_t now_ms, int64_t deadline_us, int effort, size_t*
     size_t sampled = 0, n = 0;
     expires_.Sample(per_loop, [&](ExpireNode* x) {
       sampled++;
-      if (x->when_ms <= now_ms && n < 64) victims[n++] = x->entry;
+      if (x->when_ms < now_ms && n < 64) victims[n++] = x->entry;
     });
     for (size_t i = 0; i < n; i++) {
       bool seen = false;  // a sample taken while rehashing may repeat a node

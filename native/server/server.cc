@@ -9,6 +9,8 @@
 #include <cstring>
 
 #include "server/command_spec.h"
+#include "server/hash_value.h"  // TEMP(hash/set engineer)
+#include "server/set_value.h"  // TEMP(hash/set engineer)
 
 namespace tachyon {
 
@@ -62,6 +64,8 @@ void Server::BuildCommandTable() {
   RegisterStringCommands(registry);
   RegisterKeyCommands(registry);
   RegisterServerCommands(registry);
+  RegisterHashCommands(registry);  // TEMP(hash/set engineer)
+  RegisterSetCommands(registry);  // TEMP(hash/set engineer)
   for (const auto& item : registry.items()) {
     std::string name = item.name;
     auto it = commands_.find(strchr(item.name, '|') ? "|" + name : name);
@@ -142,7 +146,7 @@ CommandEntry* Server::Lookup(const std::vector<std::string_view>& argv, Client& 
       std::string upper(argv[0]);
       for (char& ch : upper) ch = static_cast<char>(toupper(static_cast<unsigned char>(ch)));
       error->assign("ERR unknown subcommand '");
-      error->append(argv[1].substr(0, 128));
+      error->append(argv[1].substr(0, std::min<size_t>(128, argv[1].find('\0'))));
       error->append("'. Try ");
       error->append(upper);
       error->append(" HELP.");
@@ -150,14 +154,22 @@ CommandEntry* Server::Lookup(const std::vector<std::string_view>& argv, Client& 
     }
     cmd = sub->second;
   }
+  if (cmd && cmd->is_container && argv.size() < 2 && cmd->spec->arity < -1) {
+    error->assign("ERR wrong number of arguments for '");
+    error->append(cmd->spec->name);
+    error->append("' command");
+    return nullptr;
+  }
   if (!cmd || cmd->owner == CommandOwner::kNone) {
+    // Redis formats these with %s, so each argument ends at its first NUL byte.
+    auto cstr = [](std::string_view a) { return a.substr(0, std::min(a.find('\0'), a.size())); };
     std::string args;
     for (size_t i = 1; i < argv.size() && args.size() < 128; i++) {
-      std::string arg(argv[i]);
+      std::string arg(cstr(argv[i]));
       AppendPrintf(&args, "'%.*s' ", static_cast<int>(128 - args.size()), arg.c_str());
     }
     error->assign("ERR unknown command '");
-    error->append(argv[0].substr(0, 128));
+    error->append(cstr(argv[0]).substr(0, 128));
     error->append("', with args beginning with: ");
     error->append(args);
     return nullptr;
@@ -180,6 +192,7 @@ void Server::Call(Client& c, CommandEntry* cmd, Reply& reply) {
   uint64_t errors_before = stats_.total_error_replies;
   CommandContext ctx{*this, c, dbs_[c.db].get(), c.argv.data(), static_cast<int>(c.argv.size()), reply,
                      now_us_ / 1000, cmd->spec};
+  c.last_cmd = cmd->spec;
   cmd->handler(ctx);
   cmd->stats.calls++;
   cmd->stats.cycles += CycleCount() - start;
@@ -267,6 +280,7 @@ FeedStatus Server::Process(Client& c) {
       continue;
     }
     if (cmd->owner == CommandOwner::kJs) {
+      c.last_cmd = cmd->spec;
       c.pending.clear();
       for (auto a : c.argv) c.pending.emplace_back(a);
       c.paused = true;

@@ -105,7 +105,7 @@ struct Client {
   std::vector<std::string> pending;  // arguments of the command handed to TypeScript
   std::vector<std::string_view> argv;
   std::string lowered;               // scratch for command-name lookup
-  uint64_t last_cmd_ms = 0;
+  const CommandSpec* last_cmd = nullptr;  // for CLIENT LIST cmd=
 };
 
 class Server : public ErrorSink {

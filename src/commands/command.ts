@@ -5,9 +5,9 @@
  * The table is the full Redis 7.0 command table from commands.gen.json, not
  * only what Tachyon implements: cluster-aware clients (ioredis, redis-py,
  * go-redis...) read COMMAND to learn key positions and flags, and a drop-in
- * server has to describe the commands those clients may route. A command we
- * do not implement yet is still described here and answers "unknown command"
- * when called, which is what a client sees from a Redis build without it.
+ * server has to describe the commands those clients may route. A command
+ * Tachyon does not implement yet is still described here, and answers
+ * "unknown command" when it is called.
  *
  * Reply shapes follow Redis 7.0.15; COMMAND DOCS leaves out the prose fields
  * (summary, complexity, history and argument summaries), which the generated
@@ -76,7 +76,6 @@ interface CommandEntry {
 const TABLE: Map<string, CommandEntry> = loadTable();
 
 function loadTable(): Map<string, CommandEntry> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const json = require('./commands.gen.json') as { commands: Record<string, CommandMeta> };
   const table = new Map<string, CommandEntry>();
   for (const [name, meta] of Object.entries(json.commands)) {
@@ -552,8 +551,7 @@ const SUBCOMMANDS = new Map<string, Handler>([
  * Runs the subcommand handler for a container command whose top-level name is
  * registered too (COMMAND, CLIENT). CommandRegistry.run picks the top-level
  * handler whenever one exists, so subcommands arrive here; the native
- * dispatcher has already rejected unknown subcommands and bad arities. The
- * connection's last command is set to the full name for CLIENT LIST's cmd=.
+ * dispatcher has already rejected unknown subcommands and bad arities.
  */
 export function dispatchSubcommand(call: CommandCall, container: string, subs: Map<string, Handler>): void {
   const subName = call.args[1].toString('latin1').toLowerCase();
@@ -564,7 +562,6 @@ export function dispatchSubcommand(call: CommandCall, container: string, subs: M
     );
   }
   const name = `${container.toLowerCase()}|${subName}`;
-  call.conn.lastCommand = name;
   handler({ ...call, name });
 }
 

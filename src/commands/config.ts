@@ -12,7 +12,7 @@ function configGet(call: CommandCall): void {
 
 function configSet(call: CommandCall): void {
   const { args, w, server } = call;
-  if (args.length % 2 !== 0) return void w.error("ERR wrong number of arguments for 'config|set' command");
+  if (args.length % 2 !== 0) return void w.error('ERR syntax error');
   const pairs: [string, string][] = [];
   for (let i = 2; i < args.length; i += 2) pairs.push([args[i].toString(), args[i + 1].toString()]);
   const error = server.config.set(pairs);

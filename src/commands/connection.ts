@@ -76,7 +76,7 @@ function hello(call: CommandCall): void {
   }
   if (!conn.authenticated) {
     return void w.error(
-      'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
+      'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
     );
   }
   if (name !== undefined) conn.name = name.toString('latin1');

@@ -55,7 +55,6 @@ export class CommandRegistry {
     }
     const handler = this.handlers.get(name);
     const w = new RespWriter(conn.resp);
-    conn.lastCommand = name;
     const start = process.hrtime.bigint();
     if (!handler) {
       // The native table said TypeScript owns it: a missing handler is a bug, not a user error.

@@ -18,7 +18,6 @@ export class Connection {
   name = '';
   resp = 2;
   authenticated: boolean;
-  lastCommand = 'NULL';
   libName = '';
   libVer = '';
   noEvict = false;
@@ -44,6 +43,11 @@ export class Connection {
 
   get db(): number {
     return this.server.native.getClientDb(this.slot);
+  }
+
+  /** Full name of the last command run (CLIENT LIST cmd=), tracked by the native dispatcher. */
+  get lastCommand(): string {
+    return this.server.native.clientState(this.slot)[1];
   }
 
   get address(): string {
