@@ -578,7 +578,7 @@ describe('introspection values (Tachyon)', () => {
       expect(await redis.client('INFO')).toMatch(/ name=io /);
       const [get] = (await redis.command('INFO', 'get')) as unknown[][];
       expect(get.slice(0, 6)).toEqual(['get', 2, ['readonly', 'fast'], 1, 1, 1]);
-      expect(await redis.command('GETKEYS', 'mset', 'a', '1', 'b', '2')).toEqual(['a', 'b']);
+      expect(await redis.call('COMMAND', 'GETKEYS', 'mset', 'a', '1', 'b', '2')).toEqual(['a', 'b']);
     } finally {
       redis.disconnect();
     }

@@ -721,7 +721,9 @@ export class Config {
       const spec = specs[i];
       const value = pairs[i][1];
       const multi = spec.type === 'special' && spec.multiArg === true;
-      const r = this.parseValue(spec, multi ? value.split(' ') : [value], working, false);
+      // Like sdssplitlen(): split on single spaces, and "" is no argument at all.
+      const args = multi ? (value === '' ? [] : value.split(' ')) : [value];
+      const r = this.parseValue(spec, args, working, false);
       if ('error' in r) {
         errstr = r.error;
         errArgName = entryNames[i];

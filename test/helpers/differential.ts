@@ -79,7 +79,9 @@ async function startTachyon(config: ConfigMap): Promise<ServerHandle> {
   if (typeof mod.startServer !== 'function') {
     throw new Error('src/index does not export startServer(); cannot run the differential suite against Tachyon');
   }
-  const srv = await mod.startServer({ port: 0, ...config });
+  // The oracle always runs with these (see redis-oracle.ts); give Tachyon the
+  // same so that CONFIG GET / INFO persistence compare like for like.
+  const srv = await mod.startServer({ port: 0, save: '', appendonly: 'no', ...config });
   let host = srv.host ?? '127.0.0.1';
   if (host === '0.0.0.0' || host === '::' || host === '') host = '127.0.0.1';
   return { label: 'tachyon', port: srv.port, host, close: () => srv.close() };
