@@ -40,7 +40,7 @@ export interface NativeServer {
   resume(slot: number, reply?: Buffer): Buffer | undefined;
   takeCommand(slot: number): Buffer[];
   execute(slot: number, args: (Buffer | string)[]): Buffer | null;
-  setClient(slot: number, field: 'db' | 'resp' | 'auth' | 'reply', value: number | boolean): void;
+  setClient(slot: number, field: 'db' | 'resp' | 'auth' | 'reply' | 'multi', value: number | boolean): void;
   getClientDb(slot: number): number;
   /** [db, last command's full name or 'NULL', unread query buffer bytes] */
   clientState(slot: number): [number, string, number];

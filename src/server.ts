@@ -15,6 +15,7 @@ import { registerConnectionCommands } from './commands/connection';
 import { registerConfigCommands } from './commands/config';
 import { registerServerCommands } from './commands/server';
 import { registerIntrospectionCommands } from './commands/introspection';
+import { attachIntrospection, resetIntrospectionStats } from './commands/info';
 
 export const VERSION = '7.0.15';
 export const TACHYON_VERSION: string = require('../package.json').version;
@@ -78,6 +79,7 @@ export class TachyonServer {
     registerServerCommands(this.commands);
     registerIntrospectionCommands(this.commands);
     this.native.setJsCommands(this.commands.names());
+    attachIntrospection(this);
   }
 
   requirePass(): boolean {
@@ -228,6 +230,7 @@ export class TachyonServer {
   resetStats(): void {
     this.native.resetStats();
     this.stats = { connectionsReceived: 0, rejectedConnections: 0 };
+    resetIntrospectionStats(this);
   }
 
   /** Called by SHUTDOWN and on SIGTERM/SIGINT: closes everything, then runs the shutdown hook. */

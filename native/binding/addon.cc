@@ -123,7 +123,9 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
     Client* c = ClientArg(info);
     if (!c) return info.Env().Undefined();
     // An optional reply produced by TypeScript goes first, keeping pipeline order.
-    if (info.Length() > 1 && info[1].IsTypedArray() && !c->drop_js_reply) {
+    // CLIENT REPLY: a skipped command, or replies switched off (after the command ran,
+    // so CLIENT REPLY ON itself is answered).
+    if (info.Length() > 1 && info[1].IsTypedArray() && !c->drop_js_reply && c->reply_mode != ReplyMode::kOff) {
       auto r = info[1].As<Napi::Uint8Array>();
       c->out.Append(r.Data(), r.ByteLength());
     }
@@ -176,6 +178,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
     else if (field == "resp") c->resp = static_cast<int>(v);
     else if (field == "auth") c->authenticated = v != 0;
     else if (field == "reply") c->reply_mode = static_cast<ReplyMode>(v);
+    else if (field == "multi" && v == 0) server_->DiscardTransaction(*c);  // RESET
     return info.Env().Undefined();
   }
 

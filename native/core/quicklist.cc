@@ -471,6 +471,18 @@ void Quicklist::Insert(const QlEntry& entry, std::string_view value, bool after)
   ++count_;
 }
 
+bool Quicklist::InsertAtPivot(std::string_view pivot, std::string_view value, bool after) {
+  Iterator it = GetIterator(true);
+  QlEntry e;
+  while (it.Next(&e)) {
+    if (e.value.Equals(pivot)) {
+      Insert(e, value, after);
+      return true;
+    }
+  }
+  return false;
+}
+
 size_t Quicklist::DelRange(long start, long count) {
   if (count <= 0) return 0;
   size_t extent = static_cast<size_t>(count);
@@ -597,6 +609,12 @@ void Quicklist::Iterator::DelEntry(QlEntry* entry) {
 }
 
 // ---- introspection ----
+
+size_t Quicklist::TotalNodeBytes() const {
+  size_t n = 0;
+  for (const QuicklistNode* x = head_; x; x = x->next) n += x->sz();
+  return n;
+}
 
 size_t Quicklist::CountPlainNodes() const {
   size_t n = 0;

@@ -115,6 +115,9 @@ class Quicklist {
   // iterator over this list is invalidated.
   void InsertBefore(const QlEntry& entry, std::string_view value);
   void InsertAfter(const QlEntry& entry, std::string_view value);
+  // LINSERT: insert value before / after the first element (from the head)
+  // equal to pivot. Returns false if there is no such element.
+  bool InsertAtPivot(std::string_view pivot, std::string_view value, bool after);
   // Delete count elements starting at start (negative from the tail),
   // clamped to the end of the list. Returns how many were deleted.
   size_t DelRange(long start, long count);
@@ -151,6 +154,8 @@ class Quicklist {
   // given direction. If index is out of range, Next() returns false.
   Iterator GetIteratorAtIndex(bool forward, long index);
 
+  // Sum of the node payload sizes (DEBUG OBJECT's ql_uncompressed_size).
+  size_t TotalNodeBytes() const;
   // Number of plain nodes; for tests and DEBUG-style introspection.
   size_t CountPlainNodes() const;
   // Check links, counts and listpack integrity; for tests.

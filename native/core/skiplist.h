@@ -167,7 +167,8 @@ class ZSkipList {
   void Clear();
 
   // Deterministic level generation for tests (the default seed is fixed
-  // per process; levels only affect speed, never results).
+  // per process; levels only affect speed, never results). The generator
+  // is process-global and not thread-safe, like the rest of the data path.
   static void SeedRandom(uint64_t seed);
   // Internal consistency check (spans, backward links, order, length);
   // for tests. Returns false on the first violation.

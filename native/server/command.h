@@ -89,5 +89,6 @@ class CommandRegistry {
 void RegisterStringCommands(CommandRegistry& r);
 void RegisterKeyCommands(CommandRegistry& r);
 void RegisterServerCommands(CommandRegistry& r);
+void RegisterTransactionCommands(CommandRegistry& r);
 
 }  // namespace tachyon

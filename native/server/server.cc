@@ -11,6 +11,8 @@
 #include "server/command_spec.h"
 #include "server/hash_value.h"  // TEMP(hash/set engineer)
 #include "server/set_value.h"  // TEMP(hash/set engineer)
+#include "server/zset_value.h"  // TEMP(zset engineer)
+#include "server/list_value.h"  // TEMP(list engineer)
 
 namespace tachyon {
 
@@ -64,8 +66,11 @@ void Server::BuildCommandTable() {
   RegisterStringCommands(registry);
   RegisterKeyCommands(registry);
   RegisterServerCommands(registry);
+  RegisterTransactionCommands(registry);
   RegisterHashCommands(registry);  // TEMP(hash/set engineer)
   RegisterSetCommands(registry);  // TEMP(hash/set engineer)
+  RegisterZSetCommands(registry);  // TEMP(zset engineer)
+  RegisterListCommands(registry);  // TEMP(list engineer)
   for (const auto& item : registry.items()) {
     std::string name = item.name;
     auto it = commands_.find(strchr(item.name, '|') ? "|" + name : name);
@@ -110,6 +115,7 @@ Client* Server::NewClient(uint64_t id) {
 
 void Server::FreeClient(int slot) {
   if (!client(slot)) return;
+  UnwatchAll(*clients_[slot]);
   clients_[slot].reset();
   free_slots_.push_back(slot);
 }
@@ -270,13 +276,25 @@ FeedStatus Server::Process(Client& c) {
 
     CommandEntry* cmd = Lookup(c.argv, c, &error);
     if (!cmd) {
-      // Rejected before execution: count it on the command when it exists (arity errors).
       reply.Error(error);
+      if (c.multi.active) c.multi.abort = true;
       continue;
     }
     if (settings_.requirepass && !c.authenticated && !(cmd->spec->flags & CMD_NO_AUTH)) {
       cmd->stats.rejected_calls++;
       reply.Error("NOAUTH Authentication required.");
+      if (c.multi.active) c.multi.abort = true;
+      continue;
+    }
+    if (c.multi.active && !IsTransactionControl(cmd)) {
+      if (cmd->spec->flags & CMD_NO_MULTI) {
+        cmd->stats.rejected_calls++;
+        reply.Error("ERR Command not allowed inside a transaction");
+        c.multi.abort = true;
+        continue;
+      }
+      c.multi.queue.emplace_back(c.argv.begin(), c.argv.end());
+      reply.Simple("QUEUED");
       continue;
     }
     if (cmd->owner == CommandOwner::kJs) {
@@ -284,7 +302,7 @@ FeedStatus Server::Process(Client& c) {
       c.pending.clear();
       for (auto a : c.argv) c.pending.emplace_back(a);
       c.paused = true;
-      c.drop_js_reply = mode != ReplyMode::kOn;
+      c.drop_js_reply = mode == ReplyMode::kSkip;
       status = FeedStatus::kJsCommand;
       break;
     }
@@ -316,6 +334,29 @@ void Server::RecordJsCall(const std::string& name, uint64_t usec, std::string_vi
     s.failed_calls++;
     OnErrorReply(error);
   }
+}
+
+// Commands that act on the transaction itself run immediately inside MULTI.
+bool Server::IsTransactionControl(const CommandEntry* cmd) const {
+  const char* n = cmd->spec->name;
+  return !strcmp(n, "exec") || !strcmp(n, "discard") || !strcmp(n, "multi") || !strcmp(n, "watch") ||
+         !strcmp(n, "quit") || !strcmp(n, "reset");
+}
+
+void Server::ExecuteQueued(Client& c, const std::vector<std::string_view>& argv, Reply& reply) {
+  std::string error;
+  CommandEntry* cmd = Lookup(argv, c, &error);
+  if (!cmd) return reply.Error(error);
+  if (cmd->owner == CommandOwner::kJs) {
+    if (js_executor_) js_executor_->Run(c, argv, reply.buffer());
+    else reply.Error("ERR command not available inside a transaction");
+    return;
+  }
+  std::vector<std::string_view> saved;
+  saved.swap(c.argv);
+  c.argv = argv;
+  Call(c, cmd, reply);
+  c.argv.swap(saved);
 }
 
 bool Server::Execute(Client& c, const std::vector<std::string_view>& argv) {
@@ -455,11 +496,7 @@ void CommandContext::ArityError() {
   reply.Error(msg);
 }
 
-void CommandContext::KeyModified(std::string_view key) {
-  // Extension point: WATCH invalidation, client-side caching and keyspace
-  // notifications hook in here.
-  (void)key;
-}
+void CommandContext::KeyModified(std::string_view key) { server.SignalModifiedKey(db->id(), key); }
 
 void CommandContext::Dirty(uint64_t n) { server.stats().dirty += n; }
 

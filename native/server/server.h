@@ -89,15 +89,32 @@ enum class FeedStatus : int32_t {
 // CLIENT REPLY: replies can be switched off, or skipped for the next command only.
 enum class ReplyMode : uint8_t { kOn = 0, kOff = 1, kSkip = 2 };
 
+struct MultiState {
+  bool active = false;      // between MULTI and EXEC/DISCARD
+  bool abort = false;       // a command was rejected while queuing: EXEC answers EXECABORT
+  bool cas_dirty = false;   // a watched key changed: EXEC answers a null array
+  std::vector<std::vector<std::string>> queue;
+};
+
+// Runs commands TypeScript owns on behalf of EXEC (and later scripts): the only
+// place where C++ calls into JavaScript, and never on the hot path.
+class JsExecutor {
+ public:
+  virtual void Run(Client& c, const std::vector<std::string_view>& argv, ByteBuffer* out) = 0;
+
+ protected:
+  ~JsExecutor() = default;
+};
+
 struct Client {
   uint64_t id = 0;
   int slot = -1;
   int db = 0;
   int resp = 2;
   bool authenticated = true;
-  bool paused = false;
+  bool paused = false;               // TypeScript is running a command for this client
   ReplyMode reply_mode = ReplyMode::kOn;
-  bool drop_js_reply = false;        // the handed-over command's reply is suppressed               // TypeScript is running a command for this client
+  bool drop_js_reply = false;        // the handed-over command was under CLIENT REPLY SKIP
   ByteBuffer query;                  // input bytes not yet consumed
   size_t qpos = 0;                   // parse position in query
   RequestParser parser;
@@ -106,6 +123,9 @@ struct Client {
   std::vector<std::string_view> argv;
   std::string lowered;               // scratch for command-name lookup
   const CommandSpec* last_cmd = nullptr;  // for CLIENT LIST cmd=
+  MultiState multi;
+  bool in_exec = false;
+  std::vector<std::string> watched;  // WatchKey(db, key) of every WATCHed key
 };
 
 class Server : public ErrorSink {
@@ -144,11 +164,24 @@ class Server : public ErrorSink {
   void OnErrorReply(std::string_view msg) override;
 
   uint32_t lru_clock() const { return lru_clock_; }
+
+  // Transactions (transaction.cc).
+  void Watch(Client& c, int db, std::string_view key);
+  void UnwatchAll(Client& c);
+  void DiscardTransaction(Client& c);
+  void TouchWatchedKey(int db, std::string_view key);
+  void TouchWatchedKeysInDb(int db, int other_db = -1);
+  // Runs one queued command inside EXEC, native or via the JsExecutor.
+  void ExecuteQueued(Client& c, const std::vector<std::string_view>& argv, Reply& reply);
+  void SetJsExecutor(JsExecutor* ex) { js_executor_ = ex; }
+  // Every modification of a key: WATCH, and later tracking and notifications.
+  void SignalModifiedKey(int db, std::string_view key) { TouchWatchedKey(db, key); }
   uint64_t CyclesToMicros(uint64_t cycles) const { return calibration_.ToMicros(cycles); }
   // The wall clock shared by the commands of one batch (see core/clock.h).
   int64_t now_us() const { return now_us_; }
 
  private:
+  bool IsTransactionControl(const CommandEntry* cmd) const;
   FeedStatus Process(Client& c);
   void Call(Client& c, CommandEntry* cmd, Reply& reply);
   void BuildCommandTable();
@@ -163,6 +196,8 @@ class Server : public ErrorSink {
   int rehash_db_cursor_ = 0;
   uint32_t lru_clock_ = 0;
   int64_t now_us_ = 0;
+  std::unordered_map<std::string, std::vector<Client*>> watched_keys_;
+  JsExecutor* js_executor_ = nullptr;
   uint32_t calls_since_clock_ = 0;
   CycleCalibration calibration_;
 };

@@ -230,11 +230,10 @@ void SpopWithCount(CommandContext& c) {
   c.reply.Set(count);
   const size_t remaining = size - count;
   if (count * 5 > size) {
-    // Most of the set goes: keep `remaining` random members, reply the rest
-    // in iteration order. Like Redis's rebuilt set, the kept intset converts
-    // if it is over the current limit.
-    s->PopAllBut(remaining, [&](std::string_view m) { c.reply.Bulk(m); });
-    if (s->is_intset() && s->size() > IntsetLimit(c)) s->ConvertToHashtable();
+    // Most of the set goes: keep `remaining` random members (rebuilt as a
+    // new set, whose encoding follows from them) and reply the rest in
+    // iteration order.
+    s->PopAllBut(remaining, IntsetLimit(c), [&](std::string_view m) { c.reply.Bulk(m); });
     e->encoding = s->encoding();
   } else {
     for (size_t i = 0; i < count; i++) c.reply.Bulk(s->PopRandom());

@@ -174,17 +174,12 @@ void SetValue::PickUniqueNodes(size_t count, std::vector<SetNode*>* out) {
   }
 }
 
-void SetValue::KeepIndexes(const std::vector<uint32_t>& keep_sorted) {
-  IntSet kept;
-  for (uint32_t i : keep_sorted) kept.Add(is_.Get(i));
-  is_ = std::move(kept);
-}
-
-void SetValue::RemoveNodes(const std::vector<SetNode*>& nodes) {
-  for (SetNode* n : nodes) {
-    SetNode* removed = dict_->Remove(n->member(), n->hash);
-    FreeNode(removed);
-  }
+void SetValue::RebuildFrom(const std::vector<std::string>& members, size_t max_intset_entries) {
+  SetValue fresh;
+  for (const std::string& m : members) fresh.Add(m, max_intset_entries);
+  std::swap(is_, fresh.is_);
+  std::swap(dict_, fresh.dict_);
+  std::swap(node_bytes_, fresh.node_bytes_);
 }
 
 }  // namespace tachyon

@@ -9,8 +9,9 @@
 //
 // A new set starts as an intset; adding a non-integer member, or going past
 // the entry limit, converts it to a hashtable, never back (Redis's
-// setTypeAdd). The limit comes from the caller so CONFIG SET applies to the
-// next write.
+// setTypeAdd) -- except that, as in Redis, the members SPOP leaves behind
+// when it takes most of a set form a new set (see PopAllBut). The limit
+// comes from the caller so CONFIG SET applies to the next write.
 #pragma once
 
 #include <algorithm>
@@ -106,9 +107,11 @@ class SetValue final : public Collection {
   std::string PopRandom();
   // SPOP when most of the set goes: keeps `keep` random members and removes
   // all the others, calling f(member) for each removed one in iteration
-  // order (ascending for an intset) before it is removed.
+  // order (ascending for an intset). Like Redis, the kept members then form
+  // a new set built from an empty intset, so a hashtable whose survivors are
+  // all integers (and few enough) becomes an intset again.
   template <class F>
-  void PopAllBut(size_t keep, F&& f);
+  void PopAllBut(size_t keep, size_t max_intset_entries, F&& f);
 
   // Direct access for persistence and debugging.
   const IntSet& intset() const { return is_; }
@@ -121,9 +124,8 @@ class SetValue final : public Collection {
   // count distinct random picks (count < size()).
   void PickUniqueIndexes(size_t count, std::vector<uint32_t>* out) const;
   void PickUniqueNodes(size_t count, std::vector<SetNode*>* out);
-  // Keep only the intset members at the given ascending indexes.
-  void KeepIndexes(const std::vector<uint32_t>& keep_sorted);
-  void RemoveNodes(const std::vector<SetNode*>& nodes);
+  // Replaces the contents by a set built from scratch out of members.
+  void RebuildFrom(const std::vector<std::string>& members, size_t max_intset_entries);
 
   IntSet is_;                      // intset encoding (left empty once converted)
   std::unique_ptr<SetDict> dict_;  // hashtable encoding when set
@@ -192,34 +194,35 @@ void SetValue::RandomUniqueMembers(size_t count, F&& f) {
 }
 
 template <class F>
-void SetValue::PopAllBut(size_t keep, F&& f) {
+void SetValue::PopAllBut(size_t keep, size_t max_intset_entries, F&& f) {
+  std::vector<std::string> kept;
+  kept.reserve(keep);
   if (dict_) {
-    std::vector<SetNode*> kept;
-    PickUniqueNodes(keep, &kept);
-    std::vector<SetNode*> gone;
-    gone.reserve(dict_->size() - keep);
-    std::sort(kept.begin(), kept.end());
+    std::vector<SetNode*> nodes;
+    PickUniqueNodes(keep, &nodes);
+    for (SetNode* n : nodes) kept.emplace_back(n->member());
+    std::sort(nodes.begin(), nodes.end());
     dict_->ForEach([&](SetNode* n) {
-      if (!std::binary_search(kept.begin(), kept.end(), n)) gone.push_back(n);
+      if (!std::binary_search(nodes.begin(), nodes.end(), n)) f(n->member());
     });
-    for (SetNode* n : gone) f(n->member());
-    RemoveNodes(gone);
-    return;
-  }
-  std::vector<uint32_t> kept;
-  PickUniqueIndexes(keep, &kept);
-  std::sort(kept.begin(), kept.end());
-  char buf[kLongStrSize];
-  size_t k = 0;
-  const uint32_t n = is_.size();
-  for (uint32_t i = 0; i < n; i++) {
-    if (k < kept.size() && kept[k] == i) {
-      k++;
-      continue;
+  } else {
+    std::vector<uint32_t> idx;
+    PickUniqueIndexes(keep, &idx);
+    std::sort(idx.begin(), idx.end());
+    char buf[kLongStrSize];
+    size_t k = 0;
+    const uint32_t n = is_.size();
+    for (uint32_t i = 0; i < n; i++) {
+      const std::string_view m(buf, static_cast<size_t>(Ll2String(buf, sizeof buf, is_.Get(i))));
+      if (k < idx.size() && idx[k] == i) {
+        k++;
+        kept.emplace_back(m);
+      } else {
+        f(m);
+      }
     }
-    f(std::string_view(buf, static_cast<size_t>(Ll2String(buf, sizeof buf, is_.Get(i)))));
   }
-  KeepIndexes(kept);
+  RebuildFrom(kept, max_intset_entries);
 }
 
 }  // namespace tachyon

@@ -6,14 +6,14 @@
  *
  * CLIENT INFO / LIST print Redis 7.0's fields in Redis 7.0's order. Values we
  * do not track are fixed, plausible numbers for an idle client:
- *   qbuf=0 qbuf-free=0   the query buffer lives on the native side (no API yet)
+ *   qbuf-free=0          the native query buffer's spare capacity is not exposed
  *   rbs=16384 rbp=16384  Redis's initial reply buffer; replies are not buffered
  *                        per client here, they go straight to the socket
  *   multi=-1 multi-mem=0 sub/psub/ssub=0 until MULTI and pub/sub exist
  *   tot-mem              rbs + qbuf + argv-mem + omem + CLIENT_OVERHEAD
- * Real: id, addr, laddr, fd, name, age, idle, flags (N, U, e), db,
- * argv-mem (the running command's argument bytes), oll/omem (bytes queued on
- * the socket), events, cmd (last command TypeScript ran), resp.
+ * Real: id, addr, laddr, fd, name, age, idle, flags (N, U, e), db, qbuf
+ * (unread query bytes), argv-mem (the running command's argument bytes),
+ * oll/omem (bytes queued on the socket), events, cmd, resp.
  */
 import type { Connection } from '../network/connection';
 import type { TachyonServer } from '../server';
@@ -64,7 +64,7 @@ export function clientInfoLine(conn: Connection, current?: CommandCall): string 
   if (flags === '') flags = 'N';
   const argvMem = isCurrent ? current.args.reduce((n, a) => n + a.length, 0) : 0;
   const omem = conn.socket.writableLength;
-  const qbuf = 0;
+  const [db, cmd, qbuf] = conn.server.native.clientState(conn.slot);
   const qbufFree = 0;
   const totMem = REPLY_BUFFER_SIZE + qbuf + qbufFree + argvMem + omem + CLIENT_OVERHEAD;
   return [
@@ -76,7 +76,7 @@ export function clientInfoLine(conn: Connection, current?: CommandCall): string 
     `age=${Math.floor((now - conn.createdAt) / 1000)}`,
     `idle=${Math.floor((now - conn.lastInteraction) / 1000)}`,
     `flags=${flags}`,
-    `db=${conn.db}`,
+    `db=${db}`,
     'sub=0',
     'psub=0',
     'ssub=0',
@@ -92,7 +92,7 @@ export function clientInfoLine(conn: Connection, current?: CommandCall): string 
     `omem=${omem}`,
     `tot-mem=${totMem}`,
     `events=${omem > 0 ? 'rw' : 'r'}`,
-    `cmd=${conn.lastCommand}`,
+    `cmd=${cmd}`,
     'user=default',
     'redir=-1',
     `resp=${conn.resp}`,

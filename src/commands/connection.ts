@@ -102,8 +102,10 @@ function quit(call: CommandCall): void {
 function reset(call: CommandCall): void {
   const { conn, server } = call;
   conn.setResp(2);
+  server.native.setClient(conn.slot, 'multi', 0);
   server.native.setClient(conn.slot, 'db', 0);
   server.native.setClient(conn.slot, 'reply', 0);
+  conn.replyMode = 'on';
   conn.name = '';
   conn.setAuthenticated(!server.requirePass());
   call.w.simple('RESET');

@@ -50,8 +50,10 @@ export class CommandRegistry {
   run(conn: Connection, args: Buffer[]): Buffer {
     const server = conn.server;
     let name = args[0].toString('latin1').toLowerCase();
-    if (!this.handlers.has(name) && args.length > 1) {
-      name = `${name}|${args[1].toString('latin1').toLowerCase()}`;
+    if (args.length > 1) {
+      // A subcommand's own handler wins, so statistics land under "client|list".
+      const full = `${name}|${args[1].toString('latin1').toLowerCase()}`;
+      if (this.handlers.has(full)) name = full;
     }
     const handler = this.handlers.get(name);
     const w = new RespWriter(conn.resp);

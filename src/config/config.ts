@@ -10,8 +10,8 @@ import { globMatch } from '../util/glob';
 import {
   ConfigError,
   argvToConfigText,
-  decodeArg,
   formatFatalConfigError,
+  parseConfigFile,
   repr,
   splitArgs,
   splitConfigLines,
@@ -148,7 +148,7 @@ export type ConfigValue = string | number | boolean;
  * every option of the CONFIG SET is restored and the client gets
  * "ERR CONFIG SET failed (possibly related to argument '<name>') - <string>".
  */
-export type ChangeHook = (value: ConfigValue, previous: ConfigValue, config: Config) => string | void | unknown;
+export type ChangeHook = (value: ConfigValue, previous: ConfigValue, config: Config) => unknown;
 
 /** Who is running CONFIG SET. */
 export interface SetOptions {
@@ -340,16 +340,12 @@ export class Config {
    */
   load(text: string | Uint8Array): void {
     this.readingConfigFile = true;
-    const lines = splitConfigLines(text);
-    for (let i = 0; i < lines.length; i++) {
-      const raw = lines[i];
-      if (raw.length === 0 || raw[0] === 0x23 /* # */) continue;
+    for (const entry of parseConfigFile(text)) {
       const fail = (reason: string): never => {
-        throw new ConfigError(formatFatalConfigError(reason, i + 1, decodeArg(raw)));
+        throw new ConfigError(formatFatalConfigError(reason, entry.lineNumber, entry.line));
       };
-      const args = splitArgs(raw);
-      if (args === null) fail('Unbalanced quotes in configuration line');
-      if (args === null || args.length === 0) continue;
+      const args = entry.args;
+      if (args === null) return fail('Unbalanced quotes in configuration line');
       const name = args[0].toLowerCase();
       const spec = lookupOption(name);
       if (spec) {
@@ -807,8 +803,8 @@ export class Config {
     overwriteFileAtomically(this.configFile, content);
   }
 
-  /** The text CONFIG REWRITE would write to `file` (exposed for tests). */
-  rewriteContent(file: string): string {
+  /** The bytes CONFIG REWRITE would write to `file`. */
+  rewriteContent(file: string): Buffer {
     const state = readOldConfig(file);
     for (const spec of OPTIONS) this.rewriteOption(spec, state);
     state.removeOrphaned();
@@ -895,7 +891,8 @@ function parseNumeric(spec: NumericSpec, v: string): SetResult {
 }
 
 class RewriteStateImpl implements RewriteState {
-  lines: string[] = [];
+  /** Old lines stay as their bytes (kept verbatim); new ones are strings. */
+  lines: (string | Buffer)[] = [];
   optionToLine = new Map<string, number[]>();
   processed = new Set<string>();
   needsSignature = true;
@@ -931,8 +928,9 @@ class RewriteStateImpl implements RewriteState {
   }
 
   /** Joins the lines, collapsing runs of empty lines into one. */
-  content(): string {
-    let out = '';
+  content(): Buffer {
+    const out: Buffer[] = [];
+    const nl = Buffer.from('\n');
     let wasEmpty = false;
     for (const line of this.lines) {
       if (line.length === 0) {
@@ -941,9 +939,9 @@ class RewriteStateImpl implements RewriteState {
       } else {
         wasEmpty = false;
       }
-      out += `${line}\n`;
+      out.push(typeof line === 'string' ? Buffer.from(line, 'utf8') : line, nl);
     }
-    return out;
+    return Buffer.concat(out);
   }
 }
 
@@ -960,17 +958,17 @@ function readOldConfig(file: string): RewriteStateImpl {
   if (buf.length === 0) return state;
   const lines = splitConfigLines(buf);
   for (let i = 0; i < lines.length; i++) {
-    const line = decodeArg(lines[i]);
-    if (line.length === 0 || line[0] === '#') {
-      if (state.needsSignature && line === REWRITE_SIGNATURE) state.needsSignature = false;
+    const line = lines[i];
+    if (line.length === 0 || line[0] === 0x23 /* # */) {
+      if (state.needsSignature && line.toString('latin1') === REWRITE_SIGNATURE) state.needsSignature = false;
       state.lines.push(line);
       continue;
     }
-    const args = splitArgs(lines[i]);
+    const args = splitArgs(line);
     const first = args && args.length > 0 ? args[0].toLowerCase() : null;
     if (first === null || (!lookupOption(first) && !REWRITE_KEPT_DIRECTIVES.has(first))) {
       // Unparsable, or an option that does not exist: keep it, commented.
-      state.lines.push(`# ??? ${line}`);
+      state.lines.push(Buffer.concat([Buffer.from('# ??? '), line]));
       continue;
     }
     const idx = state.lines.length;
@@ -988,7 +986,7 @@ function readOldConfig(file: string): RewriteStateImpl {
 }
 
 /** rewriteConfigOverwriteFile(): write a temp file, fsync, rename over the original. */
-function overwriteFileAtomically(file: string, content: string): void {
+function overwriteFileAtomically(file: string, content: Buffer): void {
   const tmp = `${file}.${crypto.randomBytes(4).toString('hex').slice(0, 6)}`;
   let fd: number | null = null;
   try {

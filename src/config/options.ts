@@ -393,16 +393,17 @@ const dirSpec: SpecialSpec = {
   denyLoading: true,
   set(args, ctx) {
     if (args.length !== 1) return { error: 'wrong number of arguments' };
-    // Redis chdir()s; we only check that we could, and remember the path.
-    const target = path.resolve(ctx.dir, args[0]);
+    // Redis chdir()s; we only check that we could, and remember the
+    // physical path (what getcwd() would then return).
+    if (args[0] === '') return { error: 'No such file or directory' };
     try {
-      const st = fs.statSync(target);
-      if (!st.isDirectory()) return { error: 'Not a directory' };
+      const target = fs.realpathSync(path.resolve(ctx.dir, args[0]));
+      if (!fs.statSync(target).isDirectory()) return { error: 'Not a directory' };
       fs.accessSync(target, fs.constants.X_OK);
+      return { value: target };
     } catch (e) {
       return { error: strerror(e) };
     }
-    return { value: target };
   },
   format: (v) => v as string,
   rewrite(name, v, state) {

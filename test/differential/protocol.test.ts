@@ -32,7 +32,7 @@ const INLINE: Array<[string, string, number]> = [
   ['multibulk then inline then multibulk', '*1\r\n$4\r\nPING\r\nPING inline\r\n*2\r\n$4\r\nECHO\r\n$1\r\nx\r\n', 3],
   ['null reply for a missing key', 'GET missing\r\nMGET missing k\r\n', 2],
   ['lowercase and mixed case', 'sEt K V\r\ngEt K\r\n', 2],
-  ['reply types', 'SET n 10\r\nINCR n\r\nMGET n missing\r\nPING\r\nRPUSH l a b\r\nLRANGE l 0 -1\r\n', 6],
+  ['reply types', 'SET n 10\r\nINCR n\r\nMGET n missing\r\nPING\r\nGETDEL n\r\nINCRBY n x\r\n', 6],
 ];
 
 /** [title, request bytes, expected reply]: the connection must be closed afterwards. */

@@ -316,16 +316,24 @@ describe.each(PROTOCOLS)('server (RESP%i)', (protocol) => {
       ['SELECT', 3],
       ['SET', 'in3', 'x'],
       ['CLIENT', 'SETNAME', 'before-reset'],
+      ['CLIENT', 'REPLY', 'ON'],
       ['HELLO', 3],
-      exp(['MULTI'], '+OK'),
-      exp(['SET', 'queued', 'x'], '+QUEUED'),
       exp(['RESET'], '+RESET'),
       ['CLIENT', 'GETNAME'],
       ['GET', 'missing'],
       ['EXISTS', 'in3'],
-      ['EXISTS', 'queued'],
       ['CLIENT', 'INFO'],
       ['PING'],
+      exp(['RESET'], '+RESET'),
+    ));
+
+  test('RESET discards a transaction', () =>
+    d.check(
+      exp(['MULTI'], '+OK'),
+      exp(['SET', 'queued', 'x'], '+QUEUED'),
+      exp(['RESET'], '+RESET'),
+      ['EXISTS', 'queued'],
+      exp(['EXEC'], '-ERR EXEC without MULTI'),
     ));
 
   test('QUIT closes the connection', () =>

@@ -224,6 +224,12 @@ export const N = {
     };
   },
 
+  /**
+   * Drops key-spec "notes": they are Redis's prose, which Tachyon does not
+   * ship (see scripts/gen-commands.js). Works on RESP3 maps and RESP2 flat arrays.
+   */
+  dropNotes: ((r) => dropNotes(r)) as Normalizer,
+
   compose(...ns: Normalizer[]): Normalizer {
     return (r, ref) => ns.reduce((acc, n) => n(acc, ref), r);
   },
@@ -270,6 +276,9 @@ export const N = {
             .split(',')
             .map((p) => (p.startsWith('keys=') || p.startsWith('expires=') ? p : p.replace(/=.*/, '=*')));
           fields.push(`${key}:${kv.join(',')}`);
+        } else if (key === 'tachyon_version') {
+          // Tachyon's own addition to INFO server; Redis has no such field.
+          continue;
         } else if (keepSet.has(key)) {
           fields.push(`${key}:${value}`);
         } else {
@@ -357,6 +366,26 @@ function shapeOf(r: Reply): Reply {
  * Default normalisers for replies that are legitimately nondeterministic or
  * intentionally not compared. Keyed by "COMMAND" or "COMMAND|SUBCOMMAND".
  */
+function dropNotes(r: Reply): Reply {
+  const isNotes = (k: Reply) => (k.type === 'bulk' || k.type === 'simple') && String(k.value) === 'notes';
+  if (r.type === 'map') {
+    return { type: 'map', value: r.value.filter(([k]) => !isNotes(k)).map(([k, v]) => [k, dropNotes(v)]) };
+  }
+  if ((r.type === 'array' || r.type === 'set') && r.value) {
+    const out: Reply[] = [];
+    for (let i = 0; i < r.value.length; i++) {
+      // A RESP2 key spec is a flat [name, value, ...] list.
+      if (isNotes(r.value[i]) && i + 1 < r.value.length && i % 2 === 0) {
+        i++;
+        continue;
+      }
+      out.push(dropNotes(r.value[i]));
+    }
+    return { ...r, value: out } as Reply;
+  }
+  return r;
+}
+
 export const DEFAULT_NORMALIZERS: Record<string, Normalizer> = {
   KEYS: N.sorted,
   SMEMBERS: N.sorted,
@@ -373,6 +402,7 @@ export const DEFAULT_NORMALIZERS: Record<string, Normalizer> = {
   'CLIENT|INFO': N.clientInfo(),
   'CLIENT|LIST': N.clientInfo(),
   INFO: N.info(),
+  'COMMAND|INFO': N.dropNotes,
   HELLO: N.maskFields(['server', 'version', 'id']),
   TTL: N.within(1),
   PTTL: N.within(250),

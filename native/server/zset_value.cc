@@ -1,0 +1,641 @@
+// ZSetValue (see zset_value.h).
+#include "server/zset_value.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "core/hash.h"
+
+namespace tachyon {
+
+namespace {
+
+// zzlStrtod: scores stored as text are short ("%.17g"); Redis copies at most
+// 127 bytes into a NUL-terminated buffer and strtod()s that.
+double ParseStoredScore(const LpValue& v) {
+  if (v.is_int()) return static_cast<double>(v.ival);
+  char buf[128];
+  size_t n = v.len < sizeof(buf) - 1 ? v.len : sizeof(buf) - 1;
+  if (n) memcpy(buf, v.str, n);
+  buf[n] = '\0';
+  return strtod(buf, nullptr);
+}
+
+ZDictNode* NewDictNode(ZSkipNode* node, uint32_t hash) {
+  auto* d = static_cast<ZDictNode*>(malloc(sizeof(ZDictNode)));
+  if (!d) throw std::bad_alloc();
+  d->next = nullptr;
+  d->node = node;
+  d->hash = hash;
+  return d;
+}
+
+}  // namespace
+
+uint64_t ZSetValue::MemberHash(std::string_view member) {
+  return static_cast<uint32_t>(HashBytes(member.data(), member.size()));
+}
+
+ZSetValue::~ZSetValue() {
+  if (sk_) sk_->dict.Clear([](ZDictNode* n) { free(n); });
+}
+
+ZSetValue* ZSetValue::Create(size_t size_hint, size_t value_len_hint, const Limits& limits) {
+  auto* z = new ZSetValue();
+  if (size_hint > limits.max_listpack_entries || value_len_hint > limits.max_listpack_value) {
+    z->sk_ = std::make_unique<Skip>();
+    z->sk_->dict.Expand(size_hint);
+  }
+  return z;
+}
+
+ZSetValue* ZSetValue::NewEmpty(ObjEncoding encoding, size_t size_hint) {
+  auto* z = new ZSetValue();
+  if (encoding == kEncSkiplist) {
+    z->sk_ = std::make_unique<Skip>();
+    z->sk_->dict.Expand(size_hint);
+  }
+  return z;
+}
+
+ZSetValue* ZSetValue::FromListpack(Listpack lp) {
+  auto* z = new ZSetValue();
+  z->lp_ = std::move(lp);
+  z->lp_count_ = z->lp_.size() / 2;
+  return z;
+}
+
+size_t ZSetValue::NodeBytes(const ZSkipNode* n) const {
+  return sizeof(ZSkipNode) + n->height * sizeof(ZSkipNode::Level) + n->member_len + sizeof(ZDictNode);
+}
+
+size_t ZSetValue::MemoryUsage() const {
+  size_t n = sizeof(*this) + lp_.bytes();
+  if (sk_) {
+    n += sizeof(Skip) + sizeof(ZSkipNode) + ZSkipList::kMaxLevel * sizeof(ZSkipNode::Level) +
+         sk_->dict.MemoryUsage() + sk_bytes_;
+  }
+  return n;
+}
+
+Collection* ZSetValue::Clone() const {
+  auto* copy = new ZSetValue();
+  copy->lp_ = lp_;
+  copy->lp_count_ = lp_count_;
+  if (sk_) {
+    copy->sk_ = std::make_unique<Skip>();
+    copy->sk_->dict.Expand(sk_->zsl.length());
+    // Highest first: every insertion then stops right at the head.
+    for (ZSkipNode* n = sk_->zsl.last(); n; n = n->prev()) {
+      copy->SkInsert(n->score, n->member(), MemberHash(n->member()));
+    }
+  }
+  return copy;
+}
+
+// ---------------------------------------------------------------------------
+// Listpack helpers
+
+double ZSetValue::LpScore(size_t member_pos) const { return ParseStoredScore(lp_.Get(lp_.Next(member_pos))); }
+
+size_t ZSetValue::LpPrevPair(size_t member_pos) const {
+  const size_t s = lp_.Prev(member_pos);
+  return s == Listpack::npos ? Listpack::npos : lp_.Prev(s);
+}
+
+size_t ZSetValue::LpFind(std::string_view member, double* score) const {
+  const size_t first = lp_.First();
+  if (first == Listpack::npos) return Listpack::npos;
+  const size_t p = lp_.Find(first, member, 1);
+  if (p != Listpack::npos && score) *score = LpScore(p);
+  return p;
+}
+
+// zzlInsertAt: the member before the entry at pos, its score right after it.
+void ZSetValue::LpInsertAt(size_t pos, std::string_view member, double score) {
+  long long ll;
+  const size_t mpos = lp_.InsertBefore(pos, member);
+  if (Double2ll(score, &ll)) {
+    lp_.InsertIntegerAfter(mpos, ll);
+  } else {
+    char buf[kMaxD2StringChars];
+    const int n = D2String(buf, sizeof buf, score);
+    lp_.InsertAfter(mpos, std::string_view(buf, static_cast<size_t>(n)));
+  }
+  lp_count_++;
+}
+
+void ZSetValue::LpAppendPair(std::string_view member, double score) {
+  long long ll;
+  lp_.Append(member);
+  if (Double2ll(score, &ll)) {
+    lp_.AppendInteger(ll);
+  } else {
+    char buf[kMaxD2StringChars];
+    const int n = D2String(buf, sizeof buf, score);
+    lp_.Append(std::string_view(buf, static_cast<size_t>(n)));
+  }
+  lp_count_++;
+}
+
+// zzlInsert: before the first pair that sorts after (score, member).
+void ZSetValue::LpInsert(std::string_view member, double score) {
+  for (size_t p = lp_.First(); p != Listpack::npos; p = LpNextPair(p)) {
+    const double s = LpScore(p);
+    if (s > score || (s == score && lp_.Get(p).Compare(member) > 0)) {
+      LpInsertAt(p, member, score);
+      return;
+    }
+  }
+  LpAppendPair(member, score);
+}
+
+// ---------------------------------------------------------------------------
+// Skiplist helpers
+
+void ZSetValue::SkInsert(double score, std::string_view member, uint64_t hash) {
+  ZSkipNode* n = sk_->zsl.Insert(score, member);
+  sk_->dict.Insert(NewDictNode(n, static_cast<uint32_t>(hash)), hash);
+  sk_bytes_ += NodeBytes(n);
+}
+
+void ZSetValue::AppendSorted(std::string_view member, double score) {
+  if (sk_) {
+    SkInsert(score, member, MemberHash(member));
+  } else {
+    LpAppendPair(member, score);
+  }
+}
+
+void ZSetValue::InsertNewSkiplist(double score, std::string_view member) {
+  SkInsert(score, member, MemberHash(member));
+}
+
+// Drops the dict entry of a member whose skiplist node is being removed.
+void ZSetValue::SkRemoveDictEntry(std::string_view member) {
+  ZDictNode* d = sk_->dict.Remove(member, MemberHash(member));
+  if (d) {
+    sk_bytes_ -= NodeBytes(d->node);
+    free(d);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Point operations
+
+bool ZSetValue::Add(double score, std::string_view member, int in_flags, int* out_flags, double* newscore,
+                    const Limits& limits) {
+  const bool incr = in_flags & kZAddIncr;
+  const bool nx = in_flags & kZAddNX;
+  const bool xx = in_flags & kZAddXX;
+  const bool gt = in_flags & kZAddGT;
+  const bool lt = in_flags & kZAddLT;
+  *out_flags = 0;
+  if (std::isnan(score)) {
+    *out_flags = kZAddOutNaN;
+    return false;
+  }
+
+  if (!sk_) {
+    double cur;
+    const size_t p = LpFind(member, &cur);
+    if (p != Listpack::npos) {
+      if (nx) {
+        *out_flags |= kZAddOutNop;
+        return true;
+      }
+      if (incr) {
+        score += cur;
+        if (std::isnan(score)) {
+          *out_flags |= kZAddOutNaN;
+          return false;
+        }
+      }
+      if ((lt && score >= cur) || (gt && score <= cur)) {
+        *out_flags |= kZAddOutNop;
+        return true;
+      }
+      if (newscore) *newscore = score;
+      if (score != cur) {
+        lp_.DeleteRangeAt(p, 2);
+        lp_count_--;
+        LpInsert(member, score);
+        *out_flags |= kZAddOutUpdated;
+      }
+      return true;
+    }
+    if (xx) {
+      *out_flags |= kZAddOutNop;
+      return true;
+    }
+    if (lp_count_ + 1 > limits.max_listpack_entries || member.size() > limits.max_listpack_value ||
+        !lp_.SafeToAdd(member.size())) {
+      ConvertToSkiplist(lp_count_ + 1);
+    } else {
+      LpInsert(member, score);
+      if (newscore) *newscore = score;
+      *out_flags |= kZAddOutAdded;
+      return true;
+    }
+  }
+
+  const uint64_t h = MemberHash(member);
+  ZDictNode* d = sk_->dict.Find(member, h);
+  if (d) {
+    if (nx) {
+      *out_flags |= kZAddOutNop;
+      return true;
+    }
+    const double cur = d->node->score;
+    if (incr) {
+      score += cur;
+      if (std::isnan(score)) {
+        *out_flags |= kZAddOutNaN;
+        return false;
+      }
+    }
+    if ((lt && score >= cur) || (gt && score <= cur)) {
+      *out_flags |= kZAddOutNop;
+      return true;
+    }
+    if (newscore) *newscore = score;
+    if (score != cur) {
+      // UpdateScore keeps the node (and so the dict's pointer) alive.
+      d->node = sk_->zsl.UpdateScore(cur, d->node->member(), score);
+      *out_flags |= kZAddOutUpdated;
+    }
+    return true;
+  }
+  if (xx) {
+    *out_flags |= kZAddOutNop;
+    return true;
+  }
+  SkInsert(score, member, h);
+  *out_flags |= kZAddOutAdded;
+  if (newscore) *newscore = score;
+  return true;
+}
+
+bool ZSetValue::Delete(std::string_view member) {
+  if (!sk_) {
+    const size_t p = LpFind(member, nullptr);
+    if (p == Listpack::npos) return false;
+    lp_.DeleteRangeAt(p, 2);
+    lp_count_--;
+    return true;
+  }
+  ZDictNode* d = sk_->dict.Remove(member, MemberHash(member));
+  if (!d) return false;
+  ZSkipNode* n = d->node;
+  sk_bytes_ -= NodeBytes(n);
+  free(d);
+  // The member argument may point into the node itself: Delete compares
+  // before it frees.
+  sk_->zsl.Delete(n->score, member);
+  return true;
+}
+
+bool ZSetValue::Score(std::string_view member, double* score) {
+  if (!sk_) return LpFind(member, score) != Listpack::npos;
+  ZDictNode* d = sk_->dict.Find(member, MemberHash(member));
+  if (!d) return false;
+  *score = d->node->score;
+  return true;
+}
+
+long ZSetValue::Rank(std::string_view member, bool reverse) {
+  const long len = static_cast<long>(size());
+  if (!sk_) {
+    long rank = 0;
+    for (size_t p = lp_.First(); p != Listpack::npos; p = LpNextPair(p), rank++) {
+      if (lp_.Get(p).Equals(member)) return reverse ? len - 1 - rank : rank;
+    }
+    return -1;
+  }
+  ZDictNode* d = sk_->dict.Find(member, MemberHash(member));
+  if (!d) return -1;
+  const long rank = static_cast<long>(sk_->zsl.GetRank(d->node->score, d->node->member()));
+  return reverse ? len - rank : rank - 1;
+}
+
+// ---------------------------------------------------------------------------
+// Range deletion
+
+size_t ZSetValue::DeleteRangeByRank(size_t start, size_t end) {
+  const size_t num = end - start + 1;
+  if (!sk_) {
+    lp_.DeleteRange(static_cast<long>(2 * start), 2 * num);
+    lp_count_ -= num;
+    return num;
+  }
+  return sk_->zsl.DeleteRangeByRank(start + 1, end + 1,
+                                    [this](const ZSkipNode& n) { SkRemoveDictEntry(n.member()); });
+}
+
+size_t ZSetValue::DeleteRangeByScore(const ZRangeSpec& range) {
+  if (!sk_) {
+    ZIter it = FirstInRange(range);
+    size_t n = 0;
+    size_t p = it.pos;
+    while (p != Listpack::npos && ZslValueLteMax(LpScore(p), range)) {
+      // The following pair moves to the same offset (or the end marker does).
+      lp_.DeleteRangeAt(p, 2);
+      if (p >= lp_.bytes() - 1) p = Listpack::npos;
+      n++;
+    }
+    lp_count_ -= n;
+    return n;
+  }
+  return sk_->zsl.DeleteRangeByScore(range, [this](const ZSkipNode& n) { SkRemoveDictEntry(n.member()); });
+}
+
+size_t ZSetValue::DeleteRangeByLex(const ZLexRangeSpec& range) {
+  if (!sk_) {
+    ZIter it = FirstInLexRange(range);
+    size_t n = 0;
+    size_t p = it.pos;
+    char buf[kLongStrSize];
+    while (p != Listpack::npos && ZslLexValueLteMax(lp_.Get(p).View(buf), range)) {
+      lp_.DeleteRangeAt(p, 2);
+      if (p >= lp_.bytes() - 1) p = Listpack::npos;
+      n++;
+    }
+    lp_count_ -= n;
+    return n;
+  }
+  return sk_->zsl.DeleteRangeByLex(range, [this](const ZSkipNode& n) { SkRemoveDictEntry(n.member()); });
+}
+
+void ZSetValue::DeleteEnds(ZWhere where, size_t count) {
+  if (count == 0) return;
+  const size_t len = size();
+  if (where == ZWhere::kMin) {
+    DeleteRangeByRank(0, count - 1);
+  } else {
+    DeleteRangeByRank(len - count, len - 1);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Encoding changes
+
+void ZSetValue::ConvertToSkiplist(size_t cap) {
+  if (sk_) return;
+  auto sk = std::make_unique<Skip>();
+  sk->dict.Expand(cap);
+  sk_ = std::move(sk);
+  // Highest first, so each insertion stops at the head of the skiplist.
+  for (size_t p = lp_.Seek(-2); p != Listpack::npos; p = LpPrevPair(p)) {
+    char buf[kLongStrSize];
+    const std::string_view m = lp_.Get(p).View(buf);
+    SkInsert(LpScore(p), m, MemberHash(m));
+  }
+  lp_.Clear();
+  lp_count_ = 0;
+}
+
+void ZSetValue::ConvertToListpack() {
+  if (!sk_) return;
+  lp_.Clear();
+  lp_count_ = 0;
+  for (ZSkipNode* n = sk_->zsl.first(); n; n = n->next()) LpAppendPair(n->member(), n->score);
+  sk_->dict.Clear([](ZDictNode* d) { free(d); });
+  sk_.reset();
+  sk_bytes_ = 0;
+}
+
+void ZSetValue::ConvertToListpackIfNeeded(size_t maxelelen, size_t totelelen, const Limits& limits) {
+  if (!sk_) return;
+  if (sk_->zsl.length() <= limits.max_listpack_entries && maxelelen <= limits.max_listpack_value &&
+      Listpack::SafeToAdd(0, totelelen)) {
+    ConvertToListpack();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Ordered positions
+
+ZIter ZSetValue::First() const {
+  ZIter it;
+  if (sk_) {
+    it.node = sk_->zsl.first();
+  } else {
+    it.pos = lp_.First();
+  }
+  return it;
+}
+
+ZIter ZSetValue::Last() const {
+  ZIter it;
+  if (sk_) {
+    it.node = sk_->zsl.last();
+  } else {
+    it.pos = lp_count_ ? lp_.Seek(-2) : Listpack::npos;
+  }
+  return it;
+}
+
+void ZSetValue::Next(ZIter* it) const {
+  if (sk_) {
+    it->node = it->node->next();
+  } else {
+    it->pos = LpNextPair(it->pos);
+  }
+}
+
+void ZSetValue::Prev(ZIter* it) const {
+  if (sk_) {
+    it->node = it->node->prev();
+  } else {
+    it->pos = LpPrevPair(it->pos);
+  }
+}
+
+void ZSetValue::Advance(ZIter* it, size_t n, bool reverse) const {
+  if (n == 0 || !Valid(*it)) return;
+  if (sk_ && n > 16) {
+    // Jump through the rank index instead of walking node by node.
+    const size_t rank = RankOf(*it);
+    if (reverse) {
+      it->node = n > rank ? nullptr : sk_->zsl.GetByRank(rank - n + 1);
+    } else {
+      it->node = rank + n >= size() ? nullptr : sk_->zsl.GetByRank(rank + n + 1);
+    }
+    return;
+  }
+  while (n-- && Valid(*it)) {
+    if (reverse) {
+      Prev(it);
+    } else {
+      Next(it);
+    }
+  }
+}
+
+ZIter ZSetValue::AtRank(size_t rank) const {
+  ZIter it;
+  if (sk_) {
+    it.node = sk_->zsl.GetByRank(rank + 1);
+  } else {
+    it.pos = lp_.Seek(static_cast<long>(2 * rank));
+  }
+  return it;
+}
+
+ZIter ZSetValue::FirstInRange(const ZRangeSpec& range) const {
+  ZIter it;
+  if (sk_) {
+    it.node = sk_->zsl.FirstInRange(range);
+    return it;
+  }
+  if (!ZslScoreRangeNonEmpty(range) || lp_count_ == 0) return it;
+  for (size_t p = lp_.First(); p != Listpack::npos; p = LpNextPair(p)) {
+    const double s = LpScore(p);
+    if (ZslValueGteMin(s, range)) {
+      if (ZslValueLteMax(s, range)) it.pos = p;
+      return it;
+    }
+  }
+  return it;
+}
+
+ZIter ZSetValue::LastInRange(const ZRangeSpec& range) const {
+  ZIter it;
+  if (sk_) {
+    it.node = sk_->zsl.LastInRange(range);
+    return it;
+  }
+  if (!ZslScoreRangeNonEmpty(range) || lp_count_ == 0) return it;
+  for (size_t p = lp_.Seek(-2); p != Listpack::npos; p = LpPrevPair(p)) {
+    const double s = LpScore(p);
+    if (ZslValueLteMax(s, range)) {
+      if (ZslValueGteMin(s, range)) it.pos = p;
+      return it;
+    }
+  }
+  return it;
+}
+
+ZIter ZSetValue::FirstInLexRange(const ZLexRangeSpec& range) const {
+  ZIter it;
+  if (sk_) {
+    it.node = sk_->zsl.FirstInLexRange(range);
+    return it;
+  }
+  if (!ZslLexRangeNonEmpty(range) || lp_count_ == 0) return it;
+  char buf[kLongStrSize];
+  for (size_t p = lp_.First(); p != Listpack::npos; p = LpNextPair(p)) {
+    const std::string_view m = lp_.Get(p).View(buf);
+    if (ZslLexValueGteMin(m, range)) {
+      if (ZslLexValueLteMax(m, range)) it.pos = p;
+      return it;
+    }
+  }
+  return it;
+}
+
+ZIter ZSetValue::LastInLexRange(const ZLexRangeSpec& range) const {
+  ZIter it;
+  if (sk_) {
+    it.node = sk_->zsl.LastInLexRange(range);
+    return it;
+  }
+  if (!ZslLexRangeNonEmpty(range) || lp_count_ == 0) return it;
+  char buf[kLongStrSize];
+  for (size_t p = lp_.Seek(-2); p != Listpack::npos; p = LpPrevPair(p)) {
+    const std::string_view m = lp_.Get(p).View(buf);
+    if (ZslLexValueLteMax(m, range)) {
+      if (ZslLexValueGteMin(m, range)) it.pos = p;
+      return it;
+    }
+  }
+  return it;
+}
+
+std::string_view ZSetValue::Member(const ZIter& it, char (&buf)[kLongStrSize]) const {
+  if (sk_) return it.node->member();
+  return lp_.Get(it.pos).View(buf);
+}
+
+bool ZSetValue::MemberInt(const ZIter& it, long long* v) const {
+  if (sk_) return false;
+  const LpValue lv = lp_.Get(it.pos);
+  if (!lv.is_int()) return false;
+  *v = lv.ival;
+  return true;
+}
+
+double ZSetValue::ScoreAt(const ZIter& it) const { return sk_ ? it.node->score : LpScore(it.pos); }
+
+size_t ZSetValue::RankOf(const ZIter& it) const {
+  if (sk_) return sk_->zsl.GetRank(it.node->score, it.node->member()) - 1;
+  size_t rank = 0;
+  for (size_t p = lp_.First(); p != it.pos; p = LpNextPair(p)) rank++;
+  return rank;
+}
+
+size_t ZSetValue::CountInRange(const ZRangeSpec& range) const {
+  if (!sk_) {
+    size_t n = 0;
+    for (ZIter it = FirstInRange(range); Valid(it) && ZslValueLteMax(LpScore(it.pos), range); Next(&it)) n++;
+    return n;
+  }
+  ZSkipNode* first = sk_->zsl.FirstInRange(range);
+  if (!first) return 0;
+  ZSkipNode* last = sk_->zsl.LastInRange(range);
+  const unsigned long r1 = sk_->zsl.GetRank(first->score, first->member());
+  const unsigned long r2 = last ? sk_->zsl.GetRank(last->score, last->member()) : sk_->zsl.length();
+  return r2 >= r1 ? r2 - r1 + 1 : 0;
+}
+
+size_t ZSetValue::CountInLexRange(const ZLexRangeSpec& range) const {
+  if (!sk_) {
+    size_t n = 0;
+    char buf[kLongStrSize];
+    for (ZIter it = FirstInLexRange(range); Valid(it) && ZslLexValueLteMax(Member(it, buf), range); Next(&it)) {
+      n++;
+    }
+    return n;
+  }
+  ZSkipNode* first = sk_->zsl.FirstInLexRange(range);
+  if (!first) return 0;
+  ZSkipNode* last = sk_->zsl.LastInLexRange(range);
+  const unsigned long r1 = sk_->zsl.GetRank(first->score, first->member());
+  const unsigned long r2 = last ? sk_->zsl.GetRank(last->score, last->member()) : sk_->zsl.length();
+  return r2 >= r1 ? r2 - r1 + 1 : 0;
+}
+
+// ---------------------------------------------------------------------------
+// Random access
+
+ZIter ZSetValue::Random() {
+  ZIter it;
+  if (sk_) {
+    it.node = sk_->dict.Random(&CollectionRandom)->node;
+  } else {
+    it.pos = lp_.Seek(static_cast<long>(2 * (CollectionRandom() % lp_count_)));
+  }
+  return it;
+}
+
+void ZSetValue::ListpackPositions(std::vector<size_t>* out) const {
+  out->clear();
+  out->reserve(lp_count_);
+  for (size_t p = lp_.First(); p != Listpack::npos; p = LpNextPair(p)) out->push_back(p);
+}
+
+// Selection sampling (Knuth's algorithm S): uniform over subsets, emitted in
+// listpack order.
+void ZSetValue::RandomUniqueListpack(size_t count, std::vector<size_t>* out) const {
+  out->clear();
+  out->reserve(count);
+  size_t remaining = lp_count_;
+  for (size_t p = lp_.First(); p != Listpack::npos && out->size() < count; p = LpNextPair(p)) {
+    if (CollectionRandom() % remaining < count - out->size()) out->push_back(p);
+    remaining--;
+  }
+}
+
+}  // namespace tachyon
