@@ -11,6 +11,8 @@ export const enum FeedStatus {
   JsCommand = 1,
   Close = 2,
   CloseNow = 3,
+  /** A blocking command found nothing: blockInfo(), then retryBlocked() or unblock(). */
+  Blocked = 4,
 }
 
 export interface NativeInfo {
@@ -40,7 +42,7 @@ export interface NativeServer {
   resume(slot: number, reply?: Buffer): Buffer | undefined;
   takeCommand(slot: number): Buffer[];
   execute(slot: number, args: (Buffer | string)[]): Buffer | null;
-  setClient(slot: number, field: 'db' | 'resp' | 'auth' | 'reply' | 'multi', value: number | boolean): void;
+  setClient(slot: number, field: 'db' | 'resp' | 'auth' | 'reply' | 'multi' | 'pubsub', value: number | boolean): void;
   getClientDb(slot: number): number;
   /** [db, last command's full name or 'NULL', unread query buffer bytes] */
   clientState(slot: number): [number, string, number];
@@ -51,6 +53,18 @@ export interface NativeServer {
   commandStats(): [string, number, number, number, number][];
   errorStats(): [string, number][];
   resetStats(): void;
+  /** [db, timeout as absolute unix ms or 0 for never, keys] of a client that just blocked. */
+  blockInfo(slot: number): [number, number, Buffer[]];
+  /** +1 when a client starts waiting on a key, -1 when it stops. */
+  blockingKey(db: number, key: Buffer, delta: 1 | -1): void;
+  /** Keys waited on that were modified since the last call (state[2] counts them). */
+  takeReadyKeys(): [number, Buffer][];
+  /** Runs a blocked client's command again: output like feed(); state[0] is Blocked if still unserved. */
+  retryBlocked(slot: number): Buffer | undefined;
+  /** Ends a block with its timeout reply (error '') or with an error reply. */
+  unblock(slot: number, error: string): Buffer | undefined;
+  /** Registers the runner EXEC uses for queued commands TypeScript owns. */
+  setJsExecutor(fn: (slot: number, args: Buffer[]) => Buffer): void;
   /** Replaces the reply arena (when the old one is still held by a pending socket write). */
   setArena(arena: Buffer): void;
   /** Counts a command TypeScript ran, in INFO commandstats; `error` is its error reply, if any. */

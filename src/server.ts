@@ -49,6 +49,8 @@ export class TachyonServer {
   /** Reply arena shared with the native side (see NativeServer in native.ts). */
   arena = Buffer.allocUnsafeSlow(ARENA_SIZE);
   readonly clients = new Map<number, Connection>();
+  /** Connections by native client slot. */
+  readonly bySlot = new Map<number, Connection>();
   readonly commands = new CommandRegistry();
   readonly runId = crypto.randomBytes(20).toString('hex');
   readonly startedAt = Date.now();
@@ -79,6 +81,11 @@ export class TachyonServer {
     registerServerCommands(this.commands);
     registerIntrospectionCommands(this.commands);
     this.native.setJsCommands(this.commands.names());
+    // EXEC runs queued TypeScript-owned commands through this, synchronously.
+    this.native.setJsExecutor((slot, args) => {
+      const conn = this.bySlot.get(slot);
+      return conn ? this.commands.run(conn, args) : Buffer.from('-ERR no such client\r\n');
+    });
     attachIntrospection(this);
   }
 

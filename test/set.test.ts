@@ -408,8 +408,8 @@ describe.each(PROTOCOLS)('sets (RESP%i)', (protocol) => {
   });
 
   test('large sets', async () => {
-    const a = range(0, 3000).map((i) => (i % 2 ? `s${i}` : `${i}`));
-    const b = range(1500, 4500).map((i) => (i % 2 ? `s${i}` : `${i}`));
+    const a = range(0, 3000).map((i) => (Number(i) % 2 ? `s${i}` : i));
+    const b = range(1500, 4500).map((i) => (Number(i) % 2 ? `s${i}` : i));
     await d.check(
       ['SADD', 'a', ...a],
       ['SADD', 'b', ...b],

@@ -15,7 +15,7 @@
 namespace tachyon {
 namespace {
 
-class NativeServer : public Napi::ObjectWrap<NativeServer> {
+class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "NativeServer",
@@ -38,6 +38,12 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
                            InstanceMethod<&NativeServer::ResetStats>("resetStats"),
                            InstanceMethod<&NativeServer::RecordCall>("recordCall"),
                            InstanceMethod<&NativeServer::SetArena>("setArena"),
+                           InstanceMethod<&NativeServer::SetJsExecutor>("setJsExecutor"),
+                           InstanceMethod<&NativeServer::BlockInfo>("blockInfo"),
+                           InstanceMethod<&NativeServer::BlockingKey>("blockingKey"),
+                           InstanceMethod<&NativeServer::TakeReadyKeys>("takeReadyKeys"),
+                           InstanceMethod<&NativeServer::RetryBlocked>("retryBlocked"),
+                           InstanceMethod<&NativeServer::Unblock>("unblock"),
                        });
   }
 
@@ -75,6 +81,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
   // replies come back as a new Buffer (state[1] = -1).
   Napi::Value TakeOutput(Napi::Env env, Client* c, FeedStatus status) {
     state_[0] = static_cast<int32_t>(status);
+    state_[2] = static_cast<int32_t>(server_->ready_key_count());
     size_t n = c->out.size();
     if (n <= arena_size_) {
       if (n) memcpy(arena_, c->out.data(), n);
@@ -179,6 +186,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
     else if (field == "auth") c->authenticated = v != 0;
     else if (field == "reply") c->reply_mode = static_cast<ReplyMode>(v);
     else if (field == "multi" && v == 0) server_->DiscardTransaction(*c);  // RESET
+    else if (field == "pubsub") c->subscribed = v != 0;
     return info.Env().Undefined();
   }
 
@@ -317,7 +325,91 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
     return info.Env().Undefined();
   }
 
+  // blockInfo(slot): [db, timeoutAtMs (0 = forever), keys: Buffer[]] of a client that just blocked.
+  Napi::Value BlockInfo(const Napi::CallbackInfo& info) {
+    Client* c = ClientArg(info);
+    if (!c) return info.Env().Undefined();
+    Napi::Env env = info.Env();
+    Napi::Array keys = Napi::Array::New(env, c->block.keys.size());
+    for (uint32_t i = 0; i < c->block.keys.size(); i++) {
+      keys.Set(i, Napi::Buffer<char>::Copy(env, c->block.keys[i].data(), c->block.keys[i].size()));
+    }
+    Napi::Array a = Napi::Array::New(env, 3);
+    a.Set(0u, Napi::Number::New(env, c->block.db));
+    a.Set(1u, Napi::Number::New(env, static_cast<double>(c->block.timeout_at_ms)));
+    a.Set(2u, keys);
+    return a;
+  }
+
+  // blockingKey(db, key, delta): +1 when a client starts waiting on key, -1 when it stops.
+  Napi::Value BlockingKey(const Napi::CallbackInfo& info) {
+    int db = info[0].As<Napi::Number>().Int32Value();
+    auto k = info[1].As<Napi::Uint8Array>();
+    std::string_view key(reinterpret_cast<const char*>(k.Data()), k.ByteLength());
+    if (info[2].As<Napi::Number>().Int32Value() > 0) server_->AddBlockingKey(db, key);
+    else server_->RemoveBlockingKey(db, key);
+    return info.Env().Undefined();
+  }
+
+  // takeReadyKeys(): [db, key][] modified since the last call among the blocking keys.
+  Napi::Value TakeReadyKeys(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto ready = server_->TakeReadyKeys();
+    state_[2] = 0;
+    Napi::Array out = Napi::Array::New(env, ready.size());
+    for (uint32_t i = 0; i < ready.size(); i++) {
+      Napi::Array pair = Napi::Array::New(env, 2);
+      pair.Set(0u, Napi::Number::New(env, ready[i].first));
+      pair.Set(1u, Napi::Buffer<char>::Copy(env, ready[i].second.data(), ready[i].second.size()));
+      out.Set(i, pair);
+    }
+    return out;
+  }
+
+  // retryBlocked(slot): output like feed(); state[0] is Blocked again when still not served.
+  Napi::Value RetryBlocked(const Napi::CallbackInfo& info) {
+    Client* c = ClientArg(info);
+    if (!c) return info.Env().Undefined();
+    return TakeOutput(info.Env(), c, server_->RetryBlocked(*c));
+  }
+
+  // unblock(slot, error): ends a block with the timeout reply ('' ) or an error reply.
+  Napi::Value Unblock(const Napi::CallbackInfo& info) {
+    Client* c = ClientArg(info);
+    if (!c) return info.Env().Undefined();
+    std::string error = info[1].As<Napi::String>().Utf8Value();
+    return TakeOutput(info.Env(), c, server_->Unblock(*c, error));
+  }
+
+  // setJsExecutor(fn(slot, args: Buffer[]) => Buffer): runs TypeScript-owned
+  // commands queued in a transaction, synchronously, during EXEC.
+  Napi::Value SetJsExecutor(const Napi::CallbackInfo& info) {
+    executor_ = Napi::Persistent(info[0].As<Napi::Function>());
+    env_ = info.Env();
+    server_->SetJsExecutor(this);
+    return info.Env().Undefined();
+  }
+
+  void Run(Client& c, const std::vector<std::string_view>& argv, ByteBuffer* out) override {
+    Napi::Env env = env_;
+    Napi::HandleScope scope(env);
+    Napi::Array args = Napi::Array::New(env, argv.size());
+    for (uint32_t i = 0; i < argv.size(); i++) args.Set(i, Napi::Buffer<char>::Copy(env, argv[i].data(), argv[i].size()));
+    Napi::Value r = executor_.Call({Napi::Number::New(env, c.slot), args});
+    if (env.IsExceptionPending()) {
+      env.GetAndClearPendingException();
+      out->Append("-ERR internal error running a queued command\r\n");
+      return;
+    }
+    if (r.IsTypedArray()) {
+      auto b = r.As<Napi::Uint8Array>();
+      out->Append(b.Data(), b.ByteLength());
+    }
+  }
+
   std::unique_ptr<Server> server_;
+  Napi::FunctionReference executor_;
+  napi_env env_ = nullptr;
   Napi::Reference<Napi::Int32Array> state_ref_;
   int32_t* state_ = nullptr;
   Napi::Reference<Napi::Uint8Array> arena_ref_;

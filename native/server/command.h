@@ -69,6 +69,13 @@ struct CommandContext {
   // Bookkeeping after a write: counts toward `dirty` and, later, propagation,
   // keyspace notifications and WATCH invalidation.
   void KeyModified(std::string_view key);
+  // For blocking commands that found nothing: park the client on keys until
+  // timeout_at_ms (absolute unix ms, 0 = forever). Inside MULTI/EXEC a blocking
+  // command must not block: check client.in_exec and reply the timeout value instead.
+  void Block(const std::string_view* keys, int nkeys, int64_t timeout_at_ms, bool null_array_on_timeout = true);
+  // Parses a blocking timeout in seconds (fractional) into an absolute unix ms time
+  // (0 = forever); replies Redis's error and returns false when invalid.
+  bool ParseBlockTimeout(int i, int64_t* timeout_at_ms);
   void Dirty(uint64_t n = 1);
 };
 

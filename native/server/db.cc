@@ -41,6 +41,7 @@ Entry* Db::Lookup(std::string_view key, int64_t now_ms) {
 
 void Db::DeleteExpired(Entry* e, std::string_view key) {
   (void)e;
+  if (observer_) observer_->OnKeyExpired(id_, key);
   Delete(key);
   expired_keys++;
 }
@@ -173,6 +174,7 @@ size_t Db::ActiveExpire(int64_t now_ms, int64_t deadline_us, int effort, size_t*
           big.assign(key);
           k = big;
         }
+        if (observer_) observer_->OnKeyExpired(id_, k);
         if (Delete(k)) {
           expired_keys++;
           total++;

@@ -39,9 +39,20 @@ using ExpireTable = Dict<ExpireNode, ExpireTraits>;
 
 uint32_t KeyHash(std::string_view key);
 
+// Told about keys the database removes on its own (expiry), so WATCH,
+// notifications and replication see them like any other deletion.
+class KeyspaceObserver {
+ public:
+  virtual void OnKeyExpired(int db, std::string_view key) = 0;
+
+ protected:
+  ~KeyspaceObserver() = default;
+};
+
 class Db {
  public:
-  Db(int id, const uint32_t* lru_clock) : id_(id), lru_clock_(lru_clock) {}
+  Db(int id, const uint32_t* lru_clock, KeyspaceObserver* observer)
+      : id_(id), lru_clock_(lru_clock), observer_(observer) {}
   ~Db();
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
@@ -92,6 +103,7 @@ class Db {
   void DeleteExpired(Entry* e, std::string_view key);
   int id_;
   const uint32_t* lru_clock_;  // the server's LRU clock, stamped on new entries
+  KeyspaceObserver* observer_;
   KeyTable keys_;
   ExpireTable expires_;
 };

@@ -100,9 +100,11 @@ void ListValue::ForRange(long from, size_t count, bool reverse, F&& f) {
 }
 
 // ---------------------------------------------------------------------------
-// Operations shared with the blocking list commands. All of them expect the
-// caller to have looked the key(s) up already (with c.WriteKey*, as Redis's
-// lookupKeyWrite) and checked the source type.
+// Operations shared with the blocking list commands. Where they take an
+// Entry, the caller has looked the key up (c.WriteKey*, Redis's
+// lookupKeyWrite) and checked that it holds a list. Keys passed as
+// string_view should be command arguments: they are used for replies and
+// bookkeeping and must not point into an entry that the operation may free.
 
 // A new empty list with the server's current list settings. The caller adds
 // it to the keyspace (NewCollectionEntry(..., kList, kEncQuicklist, ...)).

@@ -39,7 +39,7 @@ void AppendPrintf(std::string* s, const char* fmt, int width, const char* p) {
 
 Server::Server(const Settings& settings) : settings_(settings) {
   lru_clock_ = static_cast<uint32_t>((NowMs() / 1000) & ((1 << 24) - 1));
-  for (int i = 0; i < settings_.databases; i++) dbs_.push_back(std::make_unique<Db>(i, &lru_clock_));
+  for (int i = 0; i < settings_.databases; i++) dbs_.push_back(std::make_unique<Db>(i, &lru_clock_, this));
   BuildCommandTable();
 }
 
@@ -286,6 +286,14 @@ FeedStatus Server::Process(Client& c) {
       if (c.multi.active) c.multi.abort = true;
       continue;
     }
+    if (c.subscribed && c.resp == 2 && !AllowedWhileSubscribed(cmd)) {
+      cmd->stats.rejected_calls++;
+      error.assign("ERR Can't execute '");
+      error.append(cmd->spec->name);
+      error.append("': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
+      reply.Error(error);
+      continue;
+    }
     if (c.multi.active && !IsTransactionControl(cmd)) {
       if (cmd->spec->flags & CMD_NO_MULTI) {
         cmd->stats.rejected_calls++;
@@ -307,13 +315,20 @@ FeedStatus Server::Process(Client& c) {
       break;
     }
     Call(c, cmd, reply);
+    if (c.block.active) {
+      // Keep the command: its arguments point into the query buffer.
+      c.pending.assign(c.argv.begin(), c.argv.end());
+      c.paused = true;
+      status = FeedStatus::kBlocked;
+      break;
+    }
   }
   // Keep only the unconsumed tail; a drained buffer is reused from the start.
   if (c.qpos == c.query.size()) {
     c.query.clear();
     c.qpos = 0;
     if (c.query.size() == 0) c.query.Trim(64 * 1024);
-  } else if (c.qpos > 0 && status == FeedStatus::kOk) {
+  } else if (c.qpos > 0 && status == FeedStatus::kOk && !c.paused) {
     // Move the partial request to the front so the buffer does not grow without bound.
     size_t rest = c.query.size() - c.qpos;
     memmove(c.query.data(), c.query.data() + c.qpos, rest);
@@ -334,6 +349,15 @@ void Server::RecordJsCall(const std::string& name, uint64_t usec, std::string_vi
     s.failed_calls++;
     OnErrorReply(error);
   }
+}
+
+bool Server::AllowedWhileSubscribed(const CommandEntry* cmd) const {
+  static const char* const kAllowed[] = {"subscribe", "ssubscribe", "psubscribe", "unsubscribe", "sunsubscribe",
+                                         "punsubscribe", "ping", "quit", "reset"};
+  for (const char* n : kAllowed) {
+    if (!strcmp(cmd->spec->name, n)) return true;
+  }
+  return false;
 }
 
 // Commands that act on the transaction itself run immediately inside MULTI.

@@ -54,7 +54,7 @@ struct Settings {
   bool activerehashing = true;
   std::string maxmemory_policy = "noeviction";
   int64_t maxmemory = 0;
-  int hash_max_listpack_entries = 128;
+  int hash_max_listpack_entries = 512;
   int hash_max_listpack_value = 64;
   int set_max_intset_entries = 512;
   int zset_max_listpack_entries = 128;
@@ -84,6 +84,19 @@ enum class FeedStatus : int32_t {
   kJsCommand = 1,    // stopped at a command TypeScript owns: TakeCommand(), run it, Resume()
   kClose = 2,        // protocol error: write the replies, then close the connection
   kCloseNow = 3,     // close without replying (query buffer limit)
+  kBlocked = 4,      // a blocking command found nothing: BlockInfo(), wait for ready keys or timeout
+};
+
+// A blocking command (BLPOP, BZPOPMIN, ...) that found nothing to serve. The
+// client stays paused with the command kept in Client::pending; TypeScript
+// schedules the timeout and, when one of the keys is signalled ready,
+// retries the command (RetryBlocked) in FIFO order among blocked clients.
+struct BlockState {
+  bool active = false;
+  int db = 0;
+  std::vector<std::string> keys;
+  int64_t timeout_at_ms = 0;      // 0 = block forever
+  bool null_array_on_timeout = true;  // else a null bulk (BLMOVE, BRPOPLPUSH)
 };
 
 // CLIENT REPLY: replies can be switched off, or skipped for the next command only.
@@ -126,9 +139,11 @@ struct Client {
   MultiState multi;
   bool in_exec = false;
   std::vector<std::string> watched;  // WatchKey(db, key) of every WATCHed key
+  BlockState block;
+  bool subscribed = false;           // RESP2 subscriber mode: only (un)subscribe/PING/QUIT/RESET
 };
 
-class Server : public ErrorSink {
+class Server : public ErrorSink, public KeyspaceObserver {
  public:
   explicit Server(const Settings& settings);
   ~Server();
@@ -175,13 +190,30 @@ class Server : public ErrorSink {
   void ExecuteQueued(Client& c, const std::vector<std::string_view>& argv, Reply& reply);
   void SetJsExecutor(JsExecutor* ex) { js_executor_ = ex; }
   // Every modification of a key: WATCH, and later tracking and notifications.
-  void SignalModifiedKey(int db, std::string_view key) { TouchWatchedKey(db, key); }
+  void SignalModifiedKey(int db, std::string_view key) {
+    TouchWatchedKey(db, key);
+    if (!blocking_keys_.empty()) SignalKeyReady(db, key);
+  }
+
+  // Blocking (blocking.cc). TypeScript registers the keys its blocked clients wait on;
+  // modifications of those keys are collected until TakeReadyKeys().
+  void AddBlockingKey(int db, std::string_view key);
+  void RemoveBlockingKey(int db, std::string_view key);
+  void SignalKeyReady(int db, std::string_view key);
+  std::vector<std::pair<int, std::string>> TakeReadyKeys();
+  size_t ready_key_count() const { return ready_keys_.size(); }
+  // Runs a blocked client's command again; continues its pipeline when served.
+  FeedStatus RetryBlocked(Client& c);
+  // Ends a block with the timeout reply, or with `error` (CLIENT UNBLOCK ... ERROR).
+  FeedStatus Unblock(Client& c, std::string_view error);
+  void OnKeyExpired(int db, std::string_view key) override { SignalModifiedKey(db, key); }
   uint64_t CyclesToMicros(uint64_t cycles) const { return calibration_.ToMicros(cycles); }
   // The wall clock shared by the commands of one batch (see core/clock.h).
   int64_t now_us() const { return now_us_; }
 
  private:
   bool IsTransactionControl(const CommandEntry* cmd) const;
+  bool AllowedWhileSubscribed(const CommandEntry* cmd) const;
   FeedStatus Process(Client& c);
   void Call(Client& c, CommandEntry* cmd, Reply& reply);
   void BuildCommandTable();
@@ -197,6 +229,9 @@ class Server : public ErrorSink {
   uint32_t lru_clock_ = 0;
   int64_t now_us_ = 0;
   std::unordered_map<std::string, std::vector<Client*>> watched_keys_;
+  std::unordered_map<std::string, int> blocking_keys_;  // WatchKey(db, key) → clients waiting
+  std::vector<std::pair<int, std::string>> ready_keys_;
+  std::unordered_map<std::string, bool> ready_set_;
   JsExecutor* js_executor_ = nullptr;
   uint32_t calls_since_clock_ = 0;
   CycleCalibration calibration_;

@@ -39,7 +39,12 @@ void PingCommand(CommandContext& c) {
     c.ArityError();
     return;
   }
-  if (c.argc == 1) {
+  if (c.client.subscribed && c.reply.resp() == 2) {
+    // RESP2 subscriber mode answers in the shape of a pub/sub message.
+    c.reply.Array(2);
+    c.reply.Bulk("pong");
+    c.reply.Bulk(c.argc == 2 ? c.arg(1) : std::string_view());
+  } else if (c.argc == 1) {
     c.reply.Simple("PONG");
   } else {
     c.reply.Bulk(c.arg(1));
@@ -81,9 +86,9 @@ void SwapdbCommand(CommandContext& c) {
   }
   if (id1 != id2) {
     // Clients keep their index and so see the other contents from now on.
-    // TODO(lead): WATCHed keys of both dbs must be touched here, and clients
-    // blocked on keys of either db re-checked (touchAllWatchedKeysInDb,
-    // scanDatabaseForReadyKeys in Redis).
+    // A watched key counts as modified if it exists in either db.
+    c.server.TouchWatchedKeysInDb(static_cast<int>(id1), static_cast<int>(id2));
+    c.server.TouchWatchedKeysInDb(static_cast<int>(id2), static_cast<int>(id1));
     c.server.SwapDbs(id1, id2);
     c.db = &c.server.db(c.client.db);
   }
@@ -101,8 +106,8 @@ bool ParseFlushMode(CommandContext& c) {
 
 void FlushdbCommand(CommandContext& c) {
   if (!ParseFlushMode(c)) return;
-  // TODO(lead): WATCH invalidation for the whole db (signalFlushedDb), and
-  // propagation even when the db was already empty.
+  // Propagation (replication, AOF) must send it even when the db was empty.
+  c.server.TouchWatchedKeysInDb(c.db->id());
   c.Dirty(c.db->Clear());
   c.reply.Ok();
 }
@@ -110,10 +115,11 @@ void FlushdbCommand(CommandContext& c) {
 void FlushallCommand(CommandContext& c) {
   if (!ParseFlushMode(c)) return;
   size_t removed = 0;
-  for (int i = 0; i < c.server.db_count(); i++) removed += c.server.db(i).Clear();
-  // TODO(lead): like FLUSHDB, propagate even when nothing was removed. Redis
-  // also rewrites the RDB file here when save points are configured (which
-  // resets the dirty counter): persistence's job.
+  for (int i = 0; i < c.server.db_count(); i++) {
+    c.server.TouchWatchedKeysInDb(i);
+    removed += c.server.db(i).Clear();
+  }
+  // Persistence will also write the RDB file here when save points are set.
   c.Dirty(removed);
   c.reply.Ok();
 }

@@ -614,7 +614,7 @@ void ZcountCommand(CommandContext& c) {
   }
   Entry* e;
   if (!c.ReadKeyOfType(c.arg(1), kZSet, &e)) return;
-  c.reply.Int(e ? static_cast<long long>(e->as<ZSetValue>()->CountInRange(range)) : 0);
+  c.reply.Int(e ? e->as<ZSetValue>()->CountInRange(range) : 0);
 }
 
 void ZlexcountCommand(CommandContext& c) {
@@ -625,7 +625,7 @@ void ZlexcountCommand(CommandContext& c) {
   }
   Entry* e;
   if (!c.ReadKeyOfType(c.arg(1), kZSet, &e)) return;
-  c.reply.Int(e ? static_cast<long long>(e->as<ZSetValue>()->CountInLexRange(range)) : 0);
+  c.reply.Int(e ? e->as<ZSetValue>()->CountInLexRange(range) : 0);
 }
 
 void ZscoreCommand(CommandContext& c) {

@@ -484,13 +484,28 @@ ZIter ZSetValue::AtRank(size_t rank) const {
   return it;
 }
 
+// zzlIsInRange / zzlIsInLexRange: a non-empty interval whose bounds admit the
+// last and the first member. (Members sorted by score alone need not be in
+// lex order, so the lex walks below can stop early exactly like Redis's.)
+bool ZSetValue::LpIsInRange(const ZRangeSpec& range) const {
+  if (!ZslScoreRangeNonEmpty(range) || lp_count_ == 0) return false;
+  return ZslValueGteMin(LpScore(lp_.Seek(-2)), range) && ZslValueLteMax(LpScore(lp_.First()), range);
+}
+
+bool ZSetValue::LpIsInLexRange(const ZLexRangeSpec& range) const {
+  if (!ZslLexRangeNonEmpty(range) || lp_count_ == 0) return false;
+  char buf[kLongStrSize];
+  if (!ZslLexValueGteMin(lp_.Get(lp_.Seek(-2)).View(buf), range)) return false;
+  return ZslLexValueLteMax(lp_.Get(lp_.First()).View(buf), range);
+}
+
 ZIter ZSetValue::FirstInRange(const ZRangeSpec& range) const {
   ZIter it;
   if (sk_) {
     it.node = sk_->zsl.FirstInRange(range);
     return it;
   }
-  if (!ZslScoreRangeNonEmpty(range) || lp_count_ == 0) return it;
+  if (!LpIsInRange(range)) return it;
   for (size_t p = lp_.First(); p != Listpack::npos; p = LpNextPair(p)) {
     const double s = LpScore(p);
     if (ZslValueGteMin(s, range)) {
@@ -507,7 +522,7 @@ ZIter ZSetValue::LastInRange(const ZRangeSpec& range) const {
     it.node = sk_->zsl.LastInRange(range);
     return it;
   }
-  if (!ZslScoreRangeNonEmpty(range) || lp_count_ == 0) return it;
+  if (!LpIsInRange(range)) return it;
   for (size_t p = lp_.Seek(-2); p != Listpack::npos; p = LpPrevPair(p)) {
     const double s = LpScore(p);
     if (ZslValueLteMax(s, range)) {
@@ -524,7 +539,7 @@ ZIter ZSetValue::FirstInLexRange(const ZLexRangeSpec& range) const {
     it.node = sk_->zsl.FirstInLexRange(range);
     return it;
   }
-  if (!ZslLexRangeNonEmpty(range) || lp_count_ == 0) return it;
+  if (!LpIsInLexRange(range)) return it;
   char buf[kLongStrSize];
   for (size_t p = lp_.First(); p != Listpack::npos; p = LpNextPair(p)) {
     const std::string_view m = lp_.Get(p).View(buf);
@@ -542,7 +557,7 @@ ZIter ZSetValue::LastInLexRange(const ZLexRangeSpec& range) const {
     it.node = sk_->zsl.LastInLexRange(range);
     return it;
   }
-  if (!ZslLexRangeNonEmpty(range) || lp_count_ == 0) return it;
+  if (!LpIsInLexRange(range)) return it;
   char buf[kLongStrSize];
   for (size_t p = lp_.Seek(-2); p != Listpack::npos; p = LpPrevPair(p)) {
     const std::string_view m = lp_.Get(p).View(buf);
@@ -576,23 +591,27 @@ size_t ZSetValue::RankOf(const ZIter& it) const {
   return rank;
 }
 
-size_t ZSetValue::CountInRange(const ZRangeSpec& range) const {
+long long ZSetValue::CountInRange(const ZRangeSpec& range) const {
   if (!sk_) {
-    size_t n = 0;
+    long long n = 0;
     for (ZIter it = FirstInRange(range); Valid(it) && ZslValueLteMax(LpScore(it.pos), range); Next(&it)) n++;
     return n;
   }
   ZSkipNode* first = sk_->zsl.FirstInRange(range);
   if (!first) return 0;
   ZSkipNode* last = sk_->zsl.LastInRange(range);
-  const unsigned long r1 = sk_->zsl.GetRank(first->score, first->member());
-  const unsigned long r2 = last ? sk_->zsl.GetRank(last->score, last->member()) : sk_->zsl.length();
-  return r2 >= r1 ? r2 - r1 + 1 : 0;
+  const long long r1 = static_cast<long long>(sk_->zsl.GetRank(first->score, first->member()));
+  const long long len = static_cast<long long>(sk_->zsl.length());
+  const long long r2 = last ? static_cast<long long>(sk_->zsl.GetRank(last->score, last->member())) : len;
+  return r2 - r1 + 1;
 }
 
-size_t ZSetValue::CountInLexRange(const ZLexRangeSpec& range) const {
+// Like Redis, from the ranks of the first and last member in range; when the
+// members are not in lex order (mixed scores) the result is whatever those
+// ranks give, even negative.
+long long ZSetValue::CountInLexRange(const ZLexRangeSpec& range) const {
   if (!sk_) {
-    size_t n = 0;
+    long long n = 0;
     char buf[kLongStrSize];
     for (ZIter it = FirstInLexRange(range); Valid(it) && ZslLexValueLteMax(Member(it, buf), range); Next(&it)) {
       n++;
@@ -602,9 +621,10 @@ size_t ZSetValue::CountInLexRange(const ZLexRangeSpec& range) const {
   ZSkipNode* first = sk_->zsl.FirstInLexRange(range);
   if (!first) return 0;
   ZSkipNode* last = sk_->zsl.LastInLexRange(range);
-  const unsigned long r1 = sk_->zsl.GetRank(first->score, first->member());
-  const unsigned long r2 = last ? sk_->zsl.GetRank(last->score, last->member()) : sk_->zsl.length();
-  return r2 >= r1 ? r2 - r1 + 1 : 0;
+  const long long r1 = static_cast<long long>(sk_->zsl.GetRank(first->score, first->member()));
+  const long long len = static_cast<long long>(sk_->zsl.length());
+  const long long r2 = last ? static_cast<long long>(sk_->zsl.GetRank(last->score, last->member())) : len;
+  return r2 - r1 + 1;
 }
 
 // ---------------------------------------------------------------------------

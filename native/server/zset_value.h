@@ -189,9 +189,9 @@ class ZSetValue final : public Collection {
   // 0-based ascending rank of a valid position.
   size_t RankOf(const ZIter& it) const;
 
-  // Members in [first-in-range, last-in-range], computed from ranks.
-  size_t CountInRange(const ZRangeSpec& range) const;
-  size_t CountInLexRange(const ZLexRangeSpec& range) const;
+  // ZCOUNT / ZLEXCOUNT: members from the first in range to the last in range.
+  long long CountInRange(const ZRangeSpec& range) const;
+  long long CountInLexRange(const ZLexRangeSpec& range) const;
 
   // ---- random access (ZRANDMEMBER) ----
   // One random position; the zset must not be empty.
@@ -236,6 +236,8 @@ class ZSetValue final : public Collection {
   size_t LpNextPair(size_t member_pos) const { return lp_.Next(lp_.Next(member_pos)); }
   size_t LpPrevPair(size_t member_pos) const;
   size_t LpFind(std::string_view member, double* score) const;
+  bool LpIsInRange(const ZRangeSpec& range) const;
+  bool LpIsInLexRange(const ZLexRangeSpec& range) const;
   void LpInsert(std::string_view member, double score);
   void LpInsertAt(size_t pos, std::string_view member, double score);
   void LpAppendPair(std::string_view member, double score);

@@ -35,6 +35,7 @@ export class Connection {
     this.id = server.nextClientId++;
     this.slot = server.native.createClient(this.id);
     this.authenticated = !server.requirePass();
+    server.bySlot.set(this.slot, this);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => this.destroy());
@@ -158,5 +159,6 @@ export class Connection {
     this.released = true;
     this.server.native.freeClient(this.slot);
     this.server.clients.delete(this.id);
+    this.server.bySlot.delete(this.slot);
   }
 }
