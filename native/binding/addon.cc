@@ -227,7 +227,11 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     else if (name == "active-expire-effort") s.active_expire_effort = static_cast<int>(num());
     else if (name == "activerehashing") s.activerehashing = flag();
     else if (name == "maxmemory") s.maxmemory = num();
-    else if (name == "maxmemory-policy") s.maxmemory_policy = v.As<Napi::String>().Utf8Value();
+    else if (name == "maxmemory-policy") {
+      s.maxmemory_policy = v.As<Napi::String>().Utf8Value();
+      s.lfu_policy = s.maxmemory_policy == "allkeys-lfu" || s.maxmemory_policy == "volatile-lfu";
+      server_->UpdateAccessClock();
+    }
     else if (name == "hash-max-listpack-entries") s.hash_max_listpack_entries = static_cast<int>(num());
     else if (name == "hash-max-listpack-value") s.hash_max_listpack_value = static_cast<int>(num());
     else if (name == "set-max-intset-entries") s.set_max_intset_entries = static_cast<int>(num());

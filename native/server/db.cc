@@ -47,14 +47,15 @@ void Db::DeleteExpired(Entry* e, std::string_view key) {
 }
 
 void Db::Add(Entry* e) {
-  e->lru = *lru_clock_;
+  e->lru = clock_->new_stamp;
   keys_.Insert(e, e->hash);
 }
 
 Entry* Db::Replace(Entry* e, bool keep_ttl) {
   Entry** link = keys_.FindLink(e->key(), e->hash);
   Entry* old = *link;
-  e->lru = *lru_clock_;
+  // An overwritten key keeps its access frequency under LFU, as in Redis.
+  e->lru = clock_->lfu ? old->lru : clock_->new_stamp;
   e->next = old->next;
   *link = e;
   if (old->has_expire()) {

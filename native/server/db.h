@@ -41,6 +41,14 @@ uint32_t KeyHash(std::string_view key);
 
 // Told about keys the database removes on its own (expiry), so WATCH,
 // notifications and replication see them like any other deletion.
+// What new entries are stamped with, and whether the stamp is LFU data:
+// under an LFU maxmemory-policy Entry::lru holds (minutes & 0xffff) << 8 | counter.
+struct AccessClock {
+  uint32_t lru_clock = 0;  // seconds, 24 bits
+  uint32_t new_stamp = 0;  // lru_clock, or the LFU stamp of a new key (counter 5)
+  bool lfu = false;
+};
+
 class KeyspaceObserver {
  public:
   virtual void OnKeyExpired(int db, std::string_view key) = 0;
@@ -51,8 +59,7 @@ class KeyspaceObserver {
 
 class Db {
  public:
-  Db(int id, const uint32_t* lru_clock, KeyspaceObserver* observer)
-      : id_(id), lru_clock_(lru_clock), observer_(observer) {}
+  Db(int id, const AccessClock* clock, KeyspaceObserver* observer) : id_(id), clock_(clock), observer_(observer) {}
   ~Db();
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
@@ -102,7 +109,7 @@ class Db {
  private:
   void DeleteExpired(Entry* e, std::string_view key);
   int id_;
-  const uint32_t* lru_clock_;  // the server's LRU clock, stamped on new entries
+  const AccessClock* clock_;  // the server's access clock, stamped on new entries
   KeyspaceObserver* observer_;
   KeyTable keys_;
   ExpireTable expires_;

@@ -99,7 +99,7 @@ bool IsLiteralPattern(std::string_view pattern) {
 }
 
 bool PolicyIsLfu(const Settings& s) {
-  return s.maxmemory_policy == "allkeys-lfu" || s.maxmemory_policy == "volatile-lfu";
+  return s.lfu_policy;
 }
 bool PolicyIsLru(const Settings& s) {
   return s.maxmemory_policy == "allkeys-lru" || s.maxmemory_policy == "volatile-lru";
@@ -667,13 +667,7 @@ void ObjectFreqCommand(CommandContext& c) {
         "between policies at runtime LRU and LFU data will take some time to adjust.");
     return;
   }
-  const uint64_t ldt = e->lru >> 8;
-  uint64_t counter = e->lru & 255;
-  const uint64_t now = static_cast<uint64_t>(c.now_ms / 1000 / 60) & 65535;
-  const uint64_t elapsed = now >= ldt ? now - ldt : 65535 - ldt + now;
-  const uint64_t periods = s.lfu_decay_time > 0 ? elapsed / static_cast<uint64_t>(s.lfu_decay_time) : 0;
-  if (periods) counter = periods > counter ? 0 : counter - periods;
-  c.reply.Int(static_cast<long long>(counter));
+  c.reply.Int(LfuDecayedCounter(e->lru, s.lfu_decay_time));
 }
 
 void ObjectHelpCommand(CommandContext& c) {

@@ -38,8 +38,8 @@ void AppendPrintf(std::string* s, const char* fmt, int width, const char* p) {
 }  // namespace
 
 Server::Server(const Settings& settings) : settings_(settings) {
-  lru_clock_ = static_cast<uint32_t>((NowMs() / 1000) & ((1 << 24) - 1));
-  for (int i = 0; i < settings_.databases; i++) dbs_.push_back(std::make_unique<Db>(i, &lru_clock_, this));
+  UpdateAccessClock();
+  for (int i = 0; i < settings_.databases; i++) dbs_.push_back(std::make_unique<Db>(i, &clock_, this));
   BuildCommandTable();
 }
 
@@ -406,7 +406,7 @@ void Server::Cron() {
   int64_t start = NowUs();
   now_us_ = start;
   calibration_.Calibrate(CycleCount(), start);
-  lru_clock_ = static_cast<uint32_t>((start / 1000000) & ((1 << 24) - 1));
+  UpdateAccessClock();
   // Active expiry: at most 25% of a cron period (scaled by effort), spread over the databases.
   int64_t period_us = 1000000 / std::max(1, settings_.hz);
   int64_t budget = period_us * (25 + 2 * (settings_.active_expire_effort - 1)) / 100;
@@ -440,6 +440,42 @@ void Server::Cron() {
   }
 }
 
+// ---- Access clock: LRU seconds or LFU counters (Redis's evict.c rules) ----
+
+namespace {
+constexpr uint32_t kLfuInitVal = 5;
+
+uint32_t LfuMinutes() { return static_cast<uint32_t>((NowMs() / 60000) & 0xffff); }
+}  // namespace
+
+void Server::UpdateAccessClock() {
+  clock_.lru_clock = static_cast<uint32_t>((NowMs() / 1000) & ((1 << 24) - 1));
+  clock_.lfu = settings_.lfu_policy;
+  clock_.new_stamp = clock_.lfu ? (LfuMinutes() << 8) | kLfuInitVal : clock_.lru_clock;
+}
+
+uint32_t LfuDecayedCounter(uint32_t stamp, int decay_time) {
+  uint32_t ldt = stamp >> 8, counter = stamp & 255, now = LfuMinutes();
+  uint32_t elapsed = now >= ldt ? now - ldt : 65535 - ldt + now;
+  uint32_t periods = decay_time > 0 ? elapsed / static_cast<uint32_t>(decay_time) : 0;
+  return periods > counter ? 0 : counter - periods;
+}
+
+void Server::TouchEntry(Entry* e) {
+  if (!clock_.lfu) {
+    e->lru = clock_.lru_clock;
+    return;
+  }
+  uint32_t counter = LfuDecayedCounter(e->lru, settings_.lfu_decay_time);
+  // Logarithmic increment: the higher the counter, the less likely it grows.
+  if (counter < 255) {
+    double r = static_cast<double>(rand()) / RAND_MAX;
+    double base = counter > kLfuInitVal ? counter - kLfuInitVal : 0;
+    if (r < 1.0 / (base * settings_.lfu_log_factor + 1)) counter++;
+  }
+  e->lru = (LfuMinutes() << 8) | counter;
+}
+
 // ---- CommandContext ----
 
 bool CommandContext::Is(int i, std::string_view token) const {
@@ -455,7 +491,7 @@ Entry* CommandContext::ReadKey(std::string_view key) {
   Entry* e = db->Lookup(key, now_ms);
   if (e) {
     server.stats().keyspace_hits++;
-    e->lru = server.lru_clock();
+    server.TouchEntry(e);
   } else {
     server.stats().keyspace_misses++;
   }
@@ -464,7 +500,7 @@ Entry* CommandContext::ReadKey(std::string_view key) {
 
 Entry* CommandContext::WriteKey(std::string_view key) {
   Entry* e = db->Lookup(key, now_ms);
-  if (e) e->lru = server.lru_clock();
+  if (e) server.TouchEntry(e);
   return e;
 }
 

@@ -43,6 +43,9 @@ struct CommandEntry {
   CommandStats stats;
 };
 
+// LFU counter of an entry's stamp after decay (lfu-decay-time minutes per step).
+uint32_t LfuDecayedCounter(uint32_t stamp, int decay_time);
+
 // Native settings mirrored from the TypeScript Config (CONFIG SET pushes them here).
 struct Settings {
   int databases = 16;
@@ -53,6 +56,7 @@ struct Settings {
   int active_expire_effort = 1;
   bool activerehashing = true;
   std::string maxmemory_policy = "noeviction";
+  bool lfu_policy = false;  // maxmemory_policy is allkeys-lfu or volatile-lfu
   int64_t maxmemory = 0;
   int hash_max_listpack_entries = 512;
   int hash_max_listpack_value = 64;
@@ -178,7 +182,12 @@ class Server : public ErrorSink, public KeyspaceObserver {
   void RecordJsCall(const std::string& name, uint64_t usec, std::string_view error);
   void OnErrorReply(std::string_view msg) override;
 
-  uint32_t lru_clock() const { return lru_clock_; }
+  uint32_t lru_clock() const { return clock_.lru_clock; }
+  const AccessClock& access_clock() const { return clock_; }
+  // Records an access to e: the LRU clock, or an LFU counter update.
+  void TouchEntry(Entry* e);
+  // Recomputes the clock and the stamp for new keys (on cron and policy changes).
+  void UpdateAccessClock();
 
   // Transactions (transaction.cc).
   void Watch(Client& c, int db, std::string_view key);
@@ -226,7 +235,7 @@ class Server : public ErrorSink, public KeyspaceObserver {
   std::unordered_map<std::string, std::unique_ptr<CommandEntry>> commands_;
   int expire_db_cursor_ = 0;
   int rehash_db_cursor_ = 0;
-  uint32_t lru_clock_ = 0;
+  AccessClock clock_;
   int64_t now_us_ = 0;
   std::unordered_map<std::string, std::vector<Client*>> watched_keys_;
   std::unordered_map<std::string, int> blocking_keys_;  // WatchKey(db, key) → clients waiting

