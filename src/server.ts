@@ -76,6 +76,9 @@ export class TachyonServer {
     }
     config.onChange('requirepass', () => this.native.configure('requirepass', this.requirePass()));
     config.onChange('hz', () => this.startCron());
+    config.onChange('maxmemory', (v) => this.warnMaxmemory(Number(v)));
+    config.onChange('loglevel', (v) => this.log.setLevel(v as 'debug' | 'verbose' | 'notice' | 'warning'));
+    this.warnMaxmemory(config.get('maxmemory') as number);
     registerConnectionCommands(this.commands);
     registerConfigCommands(this.commands);
     registerServerCommands(this.commands);
@@ -87,6 +90,15 @@ export class TachyonServer {
       return conn ? this.commands.run(conn, args) : Buffer.from('-ERR no such client\r\n');
     });
     attachIntrospection(this);
+  }
+
+  /** Eviction is not implemented yet: say so instead of silently ignoring the limit. */
+  private warnMaxmemory(bytes: number): void {
+    if (bytes > 0) {
+      this.log.warning(
+        `WARNING: maxmemory is set to ${bytes} bytes, but Tachyon does not evict keys or refuse writes at the limit yet.`,
+      );
+    }
   }
 
   requirePass(): boolean {

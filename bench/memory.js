@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+// Memory per key, side by side: loads the same keys into real redis-server and
+// Tachyon with redis-benchmark and compares RSS growth (and INFO used_memory).
+//
+//   node bench/memory.js [--keys 1000000] [--size 100]
+'use strict';
+const { spawn, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const path = require('node:path');
+
+const args = process.argv.slice(2);
+const opt = (n, d) => (args.includes(n) ? args[args.indexOf(n) + 1] : d);
+const keys = Number(opt('--keys', '1000000'));
+const size = Number(opt('--size', '100'));
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+function cli(port, ...cmd) {
+  return spawnSync('redis-cli', ['-p', String(port), ...cmd], { encoding: 'utf8' }).stdout.trim();
+}
+
+function rssBytes(pid) {
+  const m = fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
+  return Number(m[1]) * 1024;
+}
+
+async function start(kind) {
+  const port = await freePort();
+  const common = ['--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'];
+  const child =
+    kind === 'redis'
+      ? spawn('redis-server', common, { stdio: 'ignore' })
+      : spawn(process.execPath, [path.join(__dirname, '..', 'bin', 'tachyon-server.js'), ...common], { stdio: 'ignore' });
+  for (let i = 0; i < 200 && cli(port, 'PING') !== 'PONG'; i++) await new Promise((r) => setTimeout(r, 50));
+  return { kind, port, child };
+}
+
+function usedMemory(port) {
+  const m = cli(port, 'INFO', 'memory').match(/used_memory:(\d+)/);
+  return m ? Number(m[1]) : NaN;
+}
+
+async function measure(kind) {
+  const s = await start(kind);
+  try {
+    await new Promise((r) => setTimeout(r, 500));
+    const before = rssBytes(s.child.pid);
+    const usedBefore = usedMemory(s.port);
+    // -r draws random keys: send enough requests that nearly every one of `keys` is written.
+    const r = spawnSync(
+      'redis-benchmark',
+      ['-p', String(s.port), '-t', 'set', '-r', String(keys), '-n', String(keys * 3), '-d', String(size), '-P', '16', '-q'],
+      { encoding: 'utf8' },
+    );
+    if (r.status !== 0) throw new Error(r.stderr);
+    const dbsize = Number(cli(s.port, 'DBSIZE'));
+    const after = rssBytes(s.child.pid);
+    return { kind, dbsize, rssGrowth: after - before, usedGrowth: usedMemory(s.port) - usedBefore };
+  } finally {
+    s.child.kill('SIGTERM');
+  }
+}
+
+(async () => {
+  const redis = await measure('redis');
+  const tachyon = await measure('tachyon');
+  const mb = (b) => (b / 1048576).toFixed(1);
+  console.log(`${keys} random keys (${redis.dbsize} / ${tachyon.dbsize} written), ${size}-byte values\n`);
+  console.log('| | Redis | Tachyon | ratio |');
+  console.log('|---|---:|---:|---:|');
+  console.log(`| RSS growth (MB) | ${mb(redis.rssGrowth)} | ${mb(tachyon.rssGrowth)} | ${(tachyon.rssGrowth / redis.rssGrowth).toFixed(2)} |`);
+  console.log(`| bytes per key (RSS) | ${Math.round(redis.rssGrowth / redis.dbsize)} | ${Math.round(tachyon.rssGrowth / tachyon.dbsize)} | |`);
+  console.log(`| INFO used_memory growth (MB) | ${mb(redis.usedGrowth)} | ${mb(tachyon.usedGrowth)} | |`);
+})().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
