@@ -97,5 +97,9 @@ void RegisterStringCommands(CommandRegistry& r);
 void RegisterKeyCommands(CommandRegistry& r);
 void RegisterServerCommands(CommandRegistry& r);
 void RegisterTransactionCommands(CommandRegistry& r);
+void RegisterListCommands(CommandRegistry& r);
+void RegisterHashCommands(CommandRegistry& r);
+void RegisterSetCommands(CommandRegistry& r);
+void RegisterZSetCommands(CommandRegistry& r);
 
 }  // namespace tachyon

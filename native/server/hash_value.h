@@ -33,10 +33,6 @@ namespace tachyon {
 class CommandRegistry;
 struct CommandContext;
 
-// Registers HSET HSETNX HGET HMSET HMGET HGETALL HDEL HLEN HEXISTS HKEYS
-// HVALS HINCRBY HINCRBYFLOAT HSTRLEN HRANDFIELD HSCAN (hash_family.cc).
-void RegisterHashCommands(CommandRegistry& r);
-
 // One field of a hashtable-encoded hash: [header][field bytes][value bytes].
 struct HashNode {
   HashNode* next;  // Dict chain

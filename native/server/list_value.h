@@ -35,10 +35,6 @@ class CommandRegistry;
 struct CommandContext;
 class Reply;
 
-// Registers LPUSH RPUSH LPUSHX RPUSHX LPOP RPOP LLEN LRANGE LINDEX LSET
-// LINSERT LREM LTRIM LPOS LMOVE RPOPLPUSH LMPOP (list_family.cc).
-void RegisterListCommands(CommandRegistry& r);
-
 // LEFT / RIGHT: Redis's LIST_HEAD / LIST_TAIL.
 enum class ListWhere : uint8_t { kHead = 0, kTail = 1 };
 

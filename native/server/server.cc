@@ -8,11 +8,9 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/util.h"
 #include "server/command_spec.h"
-#include "server/hash_value.h"  // TEMP(hash/set engineer)
-#include "server/set_value.h"  // TEMP(hash/set engineer)
-#include "server/zset_value.h"  // TEMP(zset engineer)
-#include "server/list_value.h"  // TEMP(list engineer)
+#include "server/blocking_family.h"  // blocking engineer
 
 namespace tachyon {
 
@@ -67,10 +65,11 @@ void Server::BuildCommandTable() {
   RegisterKeyCommands(registry);
   RegisterServerCommands(registry);
   RegisterTransactionCommands(registry);
-  RegisterHashCommands(registry);  // TEMP(hash/set engineer)
-  RegisterSetCommands(registry);  // TEMP(hash/set engineer)
-  RegisterZSetCommands(registry);  // TEMP(zset engineer)
-  RegisterListCommands(registry);  // TEMP(list engineer)
+  RegisterHashCommands(registry);
+  RegisterSetCommands(registry);
+  RegisterZSetCommands(registry);
+  RegisterListCommands(registry);
+  RegisterBlockingCommands(registry);  // blocking engineer
   for (const auto& item : registry.items()) {
     std::string name = item.name;
     auto it = commands_.find(strchr(item.name, '|') ? "|" + name : name);
@@ -529,24 +528,9 @@ bool CommandContext::ParseInt(int i, int64_t* out, std::string_view error) {
 }
 
 bool CommandContext::ParseDouble(int i, double* out, std::string_view error) {
-  std::string_view s = argv[i];
-  if (s.empty() || s.size() > 255 || isspace(static_cast<unsigned char>(s[0]))) {
-    reply.Error(error);
-    return false;
-  }
-  char buf[256];
-  memcpy(buf, s.data(), s.size());
-  buf[s.size()] = '\0';
-  char* end;
-  errno = 0;
-  double v = strtod(buf, &end);
-  if (static_cast<size_t>(end - buf) != s.size() || (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL || v == 0)) ||
-      std::isnan(v)) {
-    reply.Error(error);
-    return false;
-  }
-  *out = v;
-  return true;
+  if (String2d(argv[i], out)) return true;
+  reply.Error(error);
+  return false;
 }
 
 void CommandContext::ArityError() {

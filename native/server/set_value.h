@@ -33,11 +33,6 @@ namespace tachyon {
 
 class CommandRegistry;
 
-// Registers SADD SREM SMEMBERS SISMEMBER SMISMEMBER SCARD SPOP SRANDMEMBER
-// SMOVE SINTER SINTERCARD SINTERSTORE SUNION SUNIONSTORE SDIFF SDIFFSTORE
-// SSCAN (set_family.cc).
-void RegisterSetCommands(CommandRegistry& r);
-
 struct SetNode {
   SetNode* next;  // Dict chain
   uint32_t hash;  // cached member hash (SetValue::MemberHash)

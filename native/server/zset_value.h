@@ -42,12 +42,6 @@ namespace tachyon {
 class CommandRegistry;
 struct CommandContext;
 
-// Registers ZADD ZINCRBY ZREM ZCARD ZCOUNT ZLEXCOUNT ZSCORE ZMSCORE ZRANK
-// ZREVRANK ZRANGE ZRANGESTORE ZREVRANGE Z[REV]RANGEBYSCORE Z[REV]RANGEBYLEX
-// ZREMRANGEBYRANK/SCORE/LEX ZPOPMIN ZPOPMAX ZMPOP ZRANDMEMBER ZUNION[STORE]
-// ZINTER[STORE] ZINTERCARD ZDIFF[STORE] ZSCAN (zset_family.cc).
-void RegisterZSetCommands(CommandRegistry& r);
-
 // ---------------------------------------------------------------------------
 // Generic pop, shared with the blocking commands (BZPOPMIN/BZPOPMAX/BZMPOP).
 
