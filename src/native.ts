@@ -42,7 +42,7 @@ export interface NativeServer {
   resume(slot: number, reply?: Buffer): Buffer | undefined;
   takeCommand(slot: number): Buffer[];
   execute(slot: number, args: (Buffer | string)[]): Buffer | null;
-  setClient(slot: number, field: 'db' | 'resp' | 'auth' | 'reply' | 'multi' | 'pubsub', value: number | boolean): void;
+  setClient(slot: number, field: 'db' | 'resp' | 'auth' | 'reply' | 'multi' | 'pubsub' | 'tracking', value: number | boolean): void;
   getClientDb(slot: number): number;
   /** [db, last command's full name or 'NULL', unread query buffer bytes] */
   clientState(slot: number): [number, string, number];
@@ -53,6 +53,12 @@ export interface NativeServer {
   commandStats(): [string, number, number, number, number][];
   errorStats(): [string, number][];
   resetStats(): void;
+  /**
+   * Queued events (state[3] counts them): [kind, db, clientId, event, strings].
+   * kind 1: keyspace notification (event name, [key]); 2: key modified while some
+   * client tracks ([key]); 3: key read by a tracking client ([key]); 4: command for MONITOR (argv).
+   */
+  takeEvents(): [number, number, number, string, Buffer[]][];
   /** [db, timeout as absolute unix ms or 0 for never, keys] of a client that just blocked. */
   blockInfo(slot: number): [number, number, Buffer[]];
   /** +1 when a client starts waiting on a key, -1 when it stops. */

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import { Config } from './config/config';
+import { EventDispatcher } from './events';
 import { Logger } from './log';
 import { loadAddon, type NativeServer } from './native';
 import { Connection } from './network/connection';
@@ -16,6 +17,8 @@ import { registerConfigCommands } from './commands/config';
 import { registerServerCommands } from './commands/server';
 import { registerIntrospectionCommands } from './commands/introspection';
 import { attachIntrospection, resetIntrospectionStats } from './commands/info';
+import { BlockingScheduler, registerBlockingCommands } from './blocking';
+import { registerPubSubCommands } from './commands/pubsub';
 
 export const VERSION = '7.0.15';
 export const TACHYON_VERSION: string = require('../package.json').version;
@@ -52,6 +55,9 @@ export class TachyonServer {
   /** Connections by native client slot. */
   readonly bySlot = new Map<number, Connection>();
   readonly commands = new CommandRegistry();
+  readonly events = new EventDispatcher(this);
+  /** Blocked clients: FIFO per key, timeouts, serving ready keys (src/blocking.ts). */
+  readonly blocking = new BlockingScheduler(this);
   readonly runId = crypto.randomBytes(20).toString('hex');
   readonly startedAt = Date.now();
   readonly log: Logger;
@@ -70,12 +76,16 @@ export class TachyonServer {
     const settings: Record<string, number | boolean | string> = { databases: config.get('databases') as number };
     for (const name of NATIVE_SETTINGS) settings[name] = config.get(name) as number | boolean | string;
     settings.requirepass = this.requirePass();
+    settings['notify-keyspace-events'] = config.getNotifyKeyspaceEvents();
     this.native = new NativeServer(settings, this.state, this.arena);
     for (const name of NATIVE_SETTINGS) {
       config.onChange(name, (v) => this.native.configure(name, v as number | boolean | string));
     }
     config.onChange('requirepass', () => this.native.configure('requirepass', this.requirePass()));
     config.onChange('hz', () => this.startCron());
+    config.onChange('notify-keyspace-events', () =>
+      this.native.configure('notify-keyspace-events', config.getNotifyKeyspaceEvents()),
+    );
     config.onChange('maxmemory', (v) => this.warnMaxmemory(Number(v)));
     config.onChange('loglevel', (v) => this.log.setLevel(v as 'debug' | 'verbose' | 'notice' | 'warning'));
     this.warnMaxmemory(config.get('maxmemory') as number);
@@ -83,11 +93,13 @@ export class TachyonServer {
     registerConfigCommands(this.commands);
     registerServerCommands(this.commands);
     registerIntrospectionCommands(this.commands);
+    registerBlockingCommands(this.commands);
+    registerPubSubCommands(this.commands);
     this.native.setJsCommands(this.commands.names());
     // EXEC runs queued TypeScript-owned commands through this, synchronously.
     this.native.setJsExecutor((slot, args) => {
       const conn = this.bySlot.get(slot);
-      return conn ? this.commands.run(conn, args) : Buffer.from('-ERR no such client\r\n');
+      return conn ? this.blocking.runQueued(() => this.commands.run(conn, args)) : Buffer.from('-ERR no such client\r\n');
     });
     attachIntrospection(this);
   }
@@ -199,6 +211,7 @@ export class TachyonServer {
     let ticks = 0;
     this.cronTimer = setInterval(() => {
       this.native.cron();
+      this.events.pump(); // expired-key notifications from active expiry
       // Once a second, like Redis's clientsCron: close idle clients past `timeout`.
       if (++ticks % hz === 0) this.closeIdleClients();
     }, Math.floor(1000 / hz));
@@ -222,6 +235,7 @@ export class TachyonServer {
     if (this.closed) return;
     this.closed = true;
     if (this.cronTimer) clearInterval(this.cronTimer);
+    this.blocking.close();
     const listeners = this.listeners;
     this.listeners = [];
     for (const c of [...this.clients.values()]) c.destroy();

@@ -40,6 +40,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
                            InstanceMethod<&NativeServer::SetArena>("setArena"),
                            InstanceMethod<&NativeServer::SetJsExecutor>("setJsExecutor"),
                            InstanceMethod<&NativeServer::BlockInfo>("blockInfo"),
+                           InstanceMethod<&NativeServer::TakeEvents>("takeEvents"),
                            InstanceMethod<&NativeServer::BlockingKey>("blockingKey"),
                            InstanceMethod<&NativeServer::TakeReadyKeys>("takeReadyKeys"),
                            InstanceMethod<&NativeServer::RetryBlocked>("retryBlocked"),
@@ -82,6 +83,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
   Napi::Value TakeOutput(Napi::Env env, Client* c, FeedStatus status) {
     state_[0] = static_cast<int32_t>(status);
     state_[2] = static_cast<int32_t>(server_->ready_key_count());
+    state_[3] = static_cast<int32_t>(server_->event_count());
     size_t n = c->out.size();
     if (n <= arena_size_) {
       if (n) memcpy(arena_, c->out.data(), n);
@@ -187,6 +189,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     else if (field == "reply") c->reply_mode = static_cast<ReplyMode>(v);
     else if (field == "multi" && v == 0) server_->DiscardTransaction(*c);  // RESET
     else if (field == "pubsub") c->subscribed = v != 0;
+    else if (field == "tracking") c->tracking = v != 0;
     return info.Env().Undefined();
   }
 
@@ -241,6 +244,9 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     else if (name == "list-compress-depth") s.list_compress_depth = static_cast<int>(num());
     else if (name == "lfu-log-factor") s.lfu_log_factor = static_cast<int>(num());
     else if (name == "lfu-decay-time") s.lfu_decay_time = static_cast<int>(num());
+    else if (name == "notify-keyspace-events") s.notify_flags = static_cast<uint32_t>(num());
+    else if (name == "tracking") s.tracking = flag();  // any client tracking
+    else if (name == "monitors") s.monitors = static_cast<int>(num());
   }
 
   Napi::Value Configure(const Napi::CallbackInfo& info) {
@@ -327,6 +333,29 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     std::string error = info[2].As<Napi::String>().Utf8Value();
     server_->RecordJsCall(name, static_cast<uint64_t>(info[1].As<Napi::Number>().Int64Value()), error);
     return info.Env().Undefined();
+  }
+
+  // takeEvents(): [kind, db, clientId, event, strings: Buffer[]][] (see ServerEvent).
+  Napi::Value TakeEvents(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto events = server_->TakeEvents();
+    state_[3] = 0;
+    Napi::Array out = Napi::Array::New(env, events.size());
+    for (uint32_t i = 0; i < events.size(); i++) {
+      const ServerEvent& ev = events[i];
+      Napi::Array strings = Napi::Array::New(env, ev.strings.size());
+      for (uint32_t j = 0; j < ev.strings.size(); j++) {
+        strings.Set(j, Napi::Buffer<char>::Copy(env, ev.strings[j].data(), ev.strings[j].size()));
+      }
+      Napi::Array row = Napi::Array::New(env, 5);
+      row.Set(0u, Napi::Number::New(env, ev.kind));
+      row.Set(1u, Napi::Number::New(env, ev.db));
+      row.Set(2u, Napi::Number::New(env, static_cast<double>(ev.client_id)));
+      row.Set(3u, Napi::String::New(env, ev.event));
+      row.Set(4u, strings);
+      out.Set(i, row);
+    }
+    return out;
   }
 
   // blockInfo(slot): [db, timeoutAtMs (0 = forever), keys: Buffer[]] of a client that just blocked.

@@ -69,6 +69,9 @@ struct CommandContext {
   // Bookkeeping after a write: counts toward `dirty` and, later, propagation,
   // keyspace notifications and WATCH invalidation.
   void KeyModified(std::string_view key);
+  // Keyspace notification for key in the current db (cls: a NotifyClass bit, e.g.
+  // kNotifyString with "set"), as Redis's notifyKeyspaceEvent.
+  void Notify(uint32_t cls, const char* event, std::string_view key);
   // For blocking commands that found nothing: park the client on keys until
   // timeout_at_ms (absolute unix ms, 0 = forever). Inside MULTI/EXEC a blocking
   // command must not block: check client.in_exec and reply the timeout value instead.

@@ -190,6 +190,36 @@ CommandEntry* Server::Lookup(const std::vector<std::string_view>& argv, Client& 
   return cmd;
 }
 
+void Server::QueueEvent(ServerEvent::Kind kind, int db, uint64_t client_id, std::string_view event,
+                        std::string_view key) {
+  ServerEvent ev{kind, db, client_id, std::string(event), {}};
+  ev.strings.emplace_back(key);
+  events_.push_back(std::move(ev));
+}
+
+std::vector<ServerEvent> Server::TakeEvents() {
+  std::vector<ServerEvent> out;
+  out.swap(events_);
+  return out;
+}
+
+// MONITOR and client tracking see each command; both cost nothing while unused.
+void Server::ObserveCall(Client& c, const CommandEntry* cmd) {
+  if (settings_.monitors > 0 && !(cmd->spec->flags & (CMD_SKIP_MONITOR | CMD_ADMIN))) {
+    ServerEvent ev{ServerEvent::kMonitor, c.db, c.id, {}, {}};
+    for (auto a : c.argv) ev.strings.emplace_back(a);
+    events_.push_back(std::move(ev));
+  }
+  if (c.tracking && (cmd->spec->flags & CMD_READONLY) && cmd->spec->first_key > 0) {
+    int argc = static_cast<int>(c.argv.size());
+    int last = cmd->spec->last_key < 0 ? argc + cmd->spec->last_key : cmd->spec->last_key;
+    int step = cmd->spec->key_step > 0 ? cmd->spec->key_step : 1;
+    for (int i = cmd->spec->first_key; i <= last && i < argc; i += step) {
+      QueueEvent(ServerEvent::kTrackedRead, c.db, c.id, {}, c.argv[i]);
+    }
+  }
+}
+
 void Server::Call(Client& c, CommandEntry* cmd, Reply& reply) {
   // Refresh the shared wall clock every 32 commands of a long batch.
   if ((++calls_since_clock_ & 31) == 0) now_us_ = NowUs();
@@ -198,6 +228,7 @@ void Server::Call(Client& c, CommandEntry* cmd, Reply& reply) {
   CommandContext ctx{*this, c, dbs_[c.db].get(), c.argv.data(), static_cast<int>(c.argv.size()), reply,
                      now_us_ / 1000, cmd->spec};
   c.last_cmd = cmd->spec;
+  if (settings_.monitors > 0 || c.tracking) ObserveCall(c, cmd);
   cmd->handler(ctx);
   cmd->stats.calls++;
   cmd->stats.cycles += CycleCount() - start;
@@ -541,6 +572,10 @@ void CommandContext::ArityError() {
 }
 
 void CommandContext::KeyModified(std::string_view key) { server.SignalModifiedKey(db->id(), key); }
+
+void CommandContext::Notify(uint32_t cls, const char* event, std::string_view key) {
+  server.Notify(cls, event, db->id(), key);
+}
 
 void CommandContext::Dirty(uint64_t n) { server.stats().dirty += n; }
 

@@ -43,6 +43,36 @@ struct CommandEntry {
   CommandStats stats;
 };
 
+// Keyspace notification classes (notify-keyspace-events), Redis's bit values.
+enum NotifyClass : uint32_t {
+  kNotifyKeyspace = 1 << 0,   // K
+  kNotifyKeyevent = 1 << 1,   // E
+  kNotifyGeneric = 1 << 2,    // g
+  kNotifyString = 1 << 3,     // $
+  kNotifyList = 1 << 4,       // l
+  kNotifySet = 1 << 5,        // s
+  kNotifyHash = 1 << 6,       // h
+  kNotifyZset = 1 << 7,       // z
+  kNotifyExpired = 1 << 8,    // x
+  kNotifyEvicted = 1 << 9,    // e
+  kNotifyStream = 1 << 10,    // t
+  kNotifyKeyMiss = 1 << 11,   // m
+  kNotifyNew = 1 << 14,       // n
+};
+
+// Things TypeScript must act on after a native call, queued in order
+// (state[3] counts them): keyspace notifications to publish, keys modified
+// (for client-side caching invalidation), keys read by tracking clients, and
+// commands to show to MONITOR clients. Only queued while the feature is in use.
+struct ServerEvent {
+  enum Kind : uint8_t { kNotify = 1, kModified = 2, kTrackedRead = 3, kMonitor = 4 };
+  Kind kind;
+  int db;
+  uint64_t client_id;                // kTrackedRead, kMonitor
+  std::string event;                 // kNotify: event name
+  std::vector<std::string> strings;  // kNotify/kModified/kTrackedRead: the key; kMonitor: argv
+};
+
 // LFU counter of an entry's stamp after decay (lfu-decay-time minutes per step).
 uint32_t LfuDecayedCounter(uint32_t stamp, int decay_time);
 
@@ -57,6 +87,9 @@ struct Settings {
   bool activerehashing = true;
   std::string maxmemory_policy = "noeviction";
   bool lfu_policy = false;  // maxmemory_policy is allkeys-lfu or volatile-lfu
+  uint32_t notify_flags = 0;  // notify-keyspace-events as NotifyClass bits
+  bool tracking = false;      // some client has CLIENT TRACKING on
+  int monitors = 0;           // clients in MONITOR mode
   int64_t maxmemory = 0;
   int hash_max_listpack_entries = 512;
   int hash_max_listpack_value = 64;
@@ -145,6 +178,7 @@ struct Client {
   std::vector<std::string> watched;  // WatchKey(db, key) of every WATCHed key
   BlockState block;
   bool subscribed = false;           // RESP2 subscriber mode: only (un)subscribe/PING/QUIT/RESET
+  bool tracking = false;             // CLIENT TRACKING on (default mode: reads are reported)
 };
 
 class Server : public ErrorSink, public KeyspaceObserver {
@@ -202,7 +236,17 @@ class Server : public ErrorSink, public KeyspaceObserver {
   void SignalModifiedKey(int db, std::string_view key) {
     TouchWatchedKey(db, key);
     if (!blocking_keys_.empty()) SignalKeyReady(db, key);
+    if (settings_.tracking) QueueEvent(ServerEvent::kModified, db, 0, {}, key);
   }
+  // A keyspace notification (notify.c's notifyKeyspaceEvent), queued for TypeScript to publish.
+  void Notify(uint32_t cls, const char* event, int db, std::string_view key) {
+    uint32_t f = settings_.notify_flags;
+    if (!(f & cls) || !(f & (kNotifyKeyspace | kNotifyKeyevent))) return;
+    QueueEvent(ServerEvent::kNotify, db, 0, event, key);
+  }
+  void QueueEvent(ServerEvent::Kind kind, int db, uint64_t client_id, std::string_view event, std::string_view key);
+  std::vector<ServerEvent> TakeEvents();
+  size_t event_count() const { return events_.size(); }
 
   // Blocking (blocking.cc). TypeScript registers the keys its blocked clients wait on;
   // modifications of those keys are collected until TakeReadyKeys().
@@ -215,7 +259,10 @@ class Server : public ErrorSink, public KeyspaceObserver {
   FeedStatus RetryBlocked(Client& c);
   // Ends a block with the timeout reply, or with `error` (CLIENT UNBLOCK ... ERROR).
   FeedStatus Unblock(Client& c, std::string_view error);
-  void OnKeyExpired(int db, std::string_view key) override { SignalModifiedKey(db, key); }
+  void OnKeyExpired(int db, std::string_view key) override {
+    Notify(kNotifyExpired, "expired", db, key);
+    SignalModifiedKey(db, key);
+  }
   uint64_t CyclesToMicros(uint64_t cycles) const { return calibration_.ToMicros(cycles); }
   // The wall clock shared by the commands of one batch (see core/clock.h).
   int64_t now_us() const { return now_us_; }
@@ -223,6 +270,7 @@ class Server : public ErrorSink, public KeyspaceObserver {
  private:
   bool IsTransactionControl(const CommandEntry* cmd) const;
   bool AllowedWhileSubscribed(const CommandEntry* cmd) const;
+  void ObserveCall(Client& c, const CommandEntry* cmd);
   FeedStatus Process(Client& c);
   void Call(Client& c, CommandEntry* cmd, Reply& reply);
   void BuildCommandTable();
@@ -240,6 +288,7 @@ class Server : public ErrorSink, public KeyspaceObserver {
   std::unordered_map<std::string, std::vector<Client*>> watched_keys_;
   std::unordered_map<std::string, int> blocking_keys_;  // WatchKey(db, key) → clients waiting
   std::vector<std::pair<int, std::string>> ready_keys_;
+  std::vector<ServerEvent> events_;
   std::unordered_map<std::string, bool> ready_set_;
   JsExecutor* js_executor_ = nullptr;
   uint32_t calls_since_clock_ = 0;

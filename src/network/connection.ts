@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import { FeedStatus } from '../native';
 import type { TachyonServer } from '../server';
 import { RespWriter } from '../protocol/resp-writer';
+import { unsubscribeAll } from '../commands/pubsub';
 
 export type ReplyMode = 'on' | 'off' | 'skip';
 
@@ -78,8 +79,12 @@ export class Connection {
     return copy ? Buffer.from(view) : view;
   }
 
-  /** Runs handed-over commands until the native side has nothing left to hand over. */
-  private drain(ret: Buffer | undefined): void {
+  /**
+   * Runs handed-over commands until the native side has nothing left to hand over.
+   * `ret` and the shared state are the outcome of the last native call for this
+   * client: feed(), or retryBlocked()/unblock() from the blocking scheduler.
+   */
+  drain(ret: Buffer | undefined): void {
     const { native, state } = this.server;
     for (;;) {
       const status = state[0] as FeedStatus;
@@ -89,18 +94,23 @@ export class Connection {
         if (out) this.pendingOut.push(out);
         const args = native.takeCommand(this.slot);
         const reply = this.server.commands.run(this, args);
-        if (this.closing) return;
+        if (this.closing) break;
         ret = native.resume(this.slot, reply);
         continue;
       }
       this.write(this.output(ret, false));
-      if (status === FeedStatus.Close) this.closeAfterFlush();
+      if (status === FeedStatus.Blocked) this.server.blocking.block(this);
+      else if (status === FeedStatus.Close) this.closeAfterFlush();
       else if (status === FeedStatus.CloseNow) {
         this.server.log.warning(`Closing client that reached max query buffer length: id=${this.id} addr=${this.address}`);
         this.destroy();
       } else if (this.closeAfterWrite) this.closeAfterFlush();
-      return;
+      break;
     }
+    // Serve clients blocked on keys these commands made ready, then publish
+    // what the commands queued (notifications, invalidations, MONITOR lines).
+    this.server.blocking.pump();
+    this.server.events.pump();
   }
 
   /** Writes earlier pending output and `last` (possibly an arena view) in one socket write. */
@@ -157,6 +167,8 @@ export class Connection {
   private release(): void {
     if (this.released) return;
     this.released = true;
+    this.server.blocking.disconnect(this);
+    unsubscribeAll(this);
     this.server.native.freeClient(this.slot);
     this.server.clients.delete(this.id);
     this.server.bySlot.delete(this.slot);
