@@ -256,6 +256,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
 
   Napi::Value Cron(const Napi::CallbackInfo& info) {
     server_->Cron();
+    state_[3] = static_cast<int32_t>(server_->event_count());
     return info.Env().Undefined();
   }
 
