@@ -26,6 +26,8 @@ export interface NativeInfo {
   expired_stale_perc: number;
   expire_cycle_cpu_milliseconds: number;
   table_bytes: number;
+  /** Bytes currently allocated through malloc by the whole process (glibc mallinfo2). */
+  malloc_bytes: number;
   /** Per database: [keys, expires, avg_ttl]. */
   keyspace: [number, number, number][];
 }

@@ -3,6 +3,7 @@
 // Hot calls (feed/resume) take a client slot number and a Buffer and return
 // one Buffer of replies; the outcome code is written into a shared Int32Array
 // so no result object is allocated per call.
+#include <malloc.h>
 #include <napi.h>
 
 #include <memory>
@@ -288,6 +289,9 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     }
     set("expired_keys", expired);
     set("table_bytes", bucket_bytes);
+    // Everything malloc has handed out (keyspace entries, values, tables, Buffers).
+    struct mallinfo2 mi = mallinfo2();
+    set("malloc_bytes", static_cast<double>(mi.uordblks + mi.hblkhd));
     o.Set("keyspace", dbs);
     return o;
   }

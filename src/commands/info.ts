@@ -8,17 +8,14 @@
  *
  * Memory. Redis's used_memory is what its allocator handed out. Tachyon has
  * two heaps, so:
- *   used_memory          = V8 heapUsed + V8 external (Buffers, addon-reported
- *                          memory) + the native hash tables' bucket arrays
- *                          (native info().table_bytes)
+ *   used_memory          = V8 heapUsed + every byte malloc has handed out
+ *                          (keyspace entries and values, hash tables, Buffers;
+ *                          native info().malloc_bytes, from glibc's mallinfo2)
  *   used_memory_startup  = used_memory when the server was first sampled
  *   used_memory_overhead = used_memory_startup + table_bytes
  *   used_memory_dataset  = used_memory - used_memory_overhead
  *   allocator_active     = V8 heapTotal + external + table_bytes
  *   allocator_resident   = used_memory_rss = process RSS
- * Entries and values allocated by the native keyspace with malloc are not in
- * used_memory until the native side reports an allocation counter; RSS does
- * include them.
  *
  * Instantaneous metrics follow Redis's trackInstantaneousMetric: a timer
  * samples the counters every 100 ms and the reported rate is the mean of the
@@ -199,8 +196,8 @@ interface MemoryFigures {
 function usedMemory(info: NativeInfo): MemoryFigures {
   const m = process.memoryUsage();
   return {
-    used: m.heapUsed + m.external + info.table_bytes,
-    active: m.heapTotal + m.external + info.table_bytes,
+    used: m.heapUsed + info.malloc_bytes,
+    active: m.heapTotal + info.malloc_bytes,
     tables: info.table_bytes,
   };
 }
