@@ -113,17 +113,27 @@ describe.each(PROTOCOLS)('blocking commands, served at once (RESP%i)', (protocol
       ['SET', 's', 'str'],
       exp(['BLPOP', 'l', 'abc'], NOT_FLOAT),
       exp(['BLPOP', 'l', '-1'], NEGATIVE),
-      exp(['BLPOP', 'l', '-0.0001'], NEGATIVE),
+      exp(['BLPOP', 'l', '-0.5'], NEGATIVE),
       exp(['BLPOP', 'l', ''], NOT_FLOAT),
       exp(['BLPOP', 'l', ' 1'], NOT_FLOAT),
-      exp(['BLPOP', 'l', '1e400'], /timeout/),
-      exp(['BLPOP', 'l', '99999999999999999999'], '-ERR timeout is out of range'),
+      exp(['BLPOP', 'l', '1 '], NOT_FLOAT),
+      exp(['BLPOP', 'l', 'nan'], NOT_FLOAT),
+      // Redis 7.0: milliseconds that do not fit a long long come out negative.
+      exp(['BLPOP', 'l', '1e400'], NEGATIVE),
+      exp(['BLPOP', 'l', '99999999999999999999'], NEGATIVE),
+      exp(['BLPOP', 'l', 'inf'], NEGATIVE),
       // The key before a list with data holds another type: WRONGTYPE, nothing popped.
       exp(['BLPOP', 's', 'l', '0'], WRONGTYPE),
       exp(['BRPOP', 'nokey', 's', '0'], WRONGTYPE),
       exp(['LLEN', 'l'], ':1'),
       // ... but a list with data before it is served.
       exp(['BLPOP', 'l', 's', '0'], '["l", "a"]'),
+      // Milliseconds are rounded up: -0.0001 s is 0, "forever", not negative.
+      ['RPUSH', 'l', 'b', 'c', 'd', 'e'],
+      exp(['BLPOP', 'l', '-0.0001'], '["l", "b"]'),
+      exp(['BLPOP', 'l', '0x10'], '["l", "c"]'),
+      exp(['BLPOP', 'l', '.5'], '["l", "d"]'),
+      exp(['BLPOP', 'l', '1e-3'], '["l", "e"]'),
       exp(['BLPOP', 'l'], "-ERR wrong number of arguments for 'blpop' command"),
       exp(['BRPOP'], "-ERR wrong number of arguments for 'brpop' command"),
     ));

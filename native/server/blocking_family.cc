@@ -15,9 +15,12 @@
 // deadline it blocked with rather than getting a new one.
 #include "server/blocking_family.h"
 
+#include <climits>
+#include <cmath>
 #include <cstdint>
 #include <string_view>
 
+#include "core/util.h"
 #include "server/command.h"
 #include "server/list_value.h"
 #include "server/server.h"
@@ -73,6 +76,33 @@ void BlockOrTimeout(CommandContext& c, const std::string_view* keys, int n, int6
   c.Block(keys, n, timeout_at_ms, true);
 }
 
+// Redis 7.0's getTimeoutFromObjectOrReply(..., UNIT_SECONDS): the seconds are
+// rounded *up* to whole milliseconds (so -0.0001 is 0, i.e. forever), a value
+// whose milliseconds do not fit a long long converts to LLONG_MIN on x86 and
+// is reported as negative (that is what 7.0 answers for 1e400, inf or
+// 99999999999999999999), and 7.0 has no "out of range" error.
+// CommandContext::ParseBlockTimeout answers differently for these; once it
+// matches, this can go.
+bool ParseTimeout(CommandContext& c, int i, int64_t* timeout_at_ms) {
+  long double secs;
+  if (!String2ld(c.arg(i), &secs)) {
+    c.reply.Error("ERR timeout is not a float or out of range");
+    return false;
+  }
+  const long double ms = ceill(secs * 1000.0L);
+  long long t = LLONG_MIN;
+  if (ms < 9223372036854775808.0L && ms >= -9223372036854775808.0L) t = static_cast<long long>(ms);
+  if (t < 0) {
+    c.reply.Error("ERR timeout is negative");
+    return false;
+  }
+  // A deadline past the end of time wraps negative in Redis and expires at
+  // its next timeout check: here it is simply already due.
+  if (t > 0) t = t > LLONG_MAX - c.now_ms ? 1 : t + c.now_ms;
+  *timeout_at_ms = t;
+  return true;
+}
+
 // Redis's getRangeLongFromObjectOrReply(..., 1, LONG_MAX, error).
 bool ParsePositive(CommandContext& c, int i, long* out, std::string_view error) {
   int64_t v;
@@ -90,7 +120,7 @@ bool ParsePositive(CommandContext& c, int i, long* out, std::string_view error) 
 // BLPOP/BRPOP key [key ...] timeout
 void BlockingPop(CommandContext& c, ListWhere where) {
   int64_t timeout;
-  if (!c.ParseBlockTimeout(c.argc - 1, &timeout)) return;
+  if (!ParseTimeout(c, c.argc - 1, &timeout)) return;
   const std::string_view* keys = c.argv + 1;
   const int n = c.argc - 2;
   int idx;
@@ -113,7 +143,7 @@ void BrpopCommand(CommandContext& c) { BlockingPop(c, ListWhere::kTail); }
 // The source of BLMOVE/BRPOPLPUSH is argv[1], the destination argv[2].
 void BlockingMove(CommandContext& c, ListWhere from, ListWhere to, int timeout_idx) {
   int64_t timeout;
-  if (!c.ParseBlockTimeout(timeout_idx, &timeout)) return;
+  if (!ParseTimeout(c, timeout_idx, &timeout)) return;
   int idx;
   Entry* e;
   switch (FirstReady(c, c.argv + 1, 1, kList, &idx, &e)) {
@@ -143,7 +173,7 @@ void BlmpopCommand(CommandContext& c) {
   ListMpopArgs args;
   if (!ParseListMpopArgs(c, 2, &args)) return;
   int64_t timeout;
-  if (!c.ParseBlockTimeout(1, &timeout)) return;
+  if (!ParseTimeout(c, 1, &timeout)) return;
   const int n = static_cast<int>(args.numkeys);
   int idx;
   Entry* e;
@@ -183,7 +213,7 @@ void BlockingZpop(CommandContext& c, const std::string_view* keys, int n, ZWhere
 // BZPOPMIN/BZPOPMAX key [key ...] timeout
 void BzpopGeneric(CommandContext& c, ZWhere where) {
   int64_t timeout;
-  if (!c.ParseBlockTimeout(c.argc - 1, &timeout)) return;
+  if (!ParseTimeout(c, c.argc - 1, &timeout)) return;
   BlockingZpop(c, c.argv + 1, c.argc - 2, where, -1, timeout);
 }
 
@@ -222,7 +252,7 @@ void BzmpopCommand(CommandContext& c) {
   }
   if (count == -1) count = 1;
   int64_t timeout;
-  if (!c.ParseBlockTimeout(1, &timeout)) return;
+  if (!ParseTimeout(c, 1, &timeout)) return;
   BlockingZpop(c, c.argv + numkeys_idx + 1, static_cast<int>(numkeys), where, count, timeout);
 }
 
