@@ -89,6 +89,8 @@ export function loadAddon(): Addon {
   if (addon) return addon;
   const root = path.join(__dirname, '..');
   const candidates = [
+    // An explicit build, e.g. the AddressSanitizer one (scripts/asan-tests.sh).
+    ...(process.env.TACHYON_ADDON ? [path.resolve(process.env.TACHYON_ADDON)] : []),
     path.join(root, 'build', 'Release', 'tachyon.node'),
     path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'tachyon.node'),
   ];

@@ -104,5 +104,6 @@ void RegisterListCommands(CommandRegistry& r);
 void RegisterHashCommands(CommandRegistry& r);
 void RegisterSetCommands(CommandRegistry& r);
 void RegisterZSetCommands(CommandRegistry& r);
+void RegisterSortCommands(CommandRegistry& r);
 
 }  // namespace tachyon

@@ -68,6 +68,7 @@ void Server::BuildCommandTable() {
   RegisterHashCommands(registry);
   RegisterSetCommands(registry);
   RegisterZSetCommands(registry);
+  RegisterSortCommands(registry);
   RegisterListCommands(registry);
   RegisterBlockingCommands(registry);  // blocking engineer
   for (const auto& item : registry.items()) {
@@ -524,6 +525,7 @@ Entry* CommandContext::ReadKey(std::string_view key) {
     server.TouchEntry(e);
   } else {
     server.stats().keyspace_misses++;
+    Notify(kNotifyKeyMiss, "keymiss", key);
   }
   return e;
 }

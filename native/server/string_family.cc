@@ -90,6 +90,7 @@ Entry* StoreEncoded(CommandContext& c, Entry* old, std::string_view key, std::st
     c.db->Replace(e, keep_ttl);
   } else {
     c.db->Add(e);
+    c.Notify(kNotifyNew, "new", key);  // dbAdd
   }
   return e;
 }
@@ -267,7 +268,11 @@ void SetGeneric(CommandContext& c, uint32_t flags, std::string_view key, std::st
   Entry* e = StoreValue(c, old, key, value, (flags & kKeepTtl) || has_expire);
   c.KeyModified(key);
   c.Dirty();
-  if (has_expire) c.db->SetExpire(e, when);
+  c.Notify(kNotifyString, "set", key);
+  if (has_expire) {
+    c.db->SetExpire(e, when);
+    c.Notify(kNotifyGeneric, "expire", key);
+  }
   if (!(flags & kSetGet)) {
     if (replies == SetReply::kOk) {
       c.reply.Ok();
@@ -327,14 +332,17 @@ void GetexCommand(CommandContext& c) {
     // An absolute time already in the past deletes the key.
     c.db->Delete(key);
     c.KeyModified(key);
+    c.Notify(kNotifyGeneric, "del", key);
     c.Dirty();
   } else if (expire_idx >= 0) {
     c.db->SetExpire(e, when);
     c.KeyModified(key);
+    c.Notify(kNotifyGeneric, "expire", key);
     c.Dirty();
   } else if (flags & kPersist) {
     if (c.db->RemoveExpire(e)) {
       c.KeyModified(key);
+      c.Notify(kNotifyGeneric, "persist", key);
       c.Dirty();
     }
   }
@@ -346,6 +354,7 @@ void GetdelCommand(CommandContext& c) {
   if (!GetGeneric(c, key, &e) || !e) return;
   if (c.db->Delete(key)) {
     c.KeyModified(key);
+    c.Notify(kNotifyGeneric, "del", key);
     c.Dirty();
   }
 }
@@ -356,6 +365,7 @@ void GetsetCommand(CommandContext& c) {
   if (!GetGeneric(c, key, &old)) return;
   StoreValue(c, old, key, c.arg(2), /*keep_ttl=*/false);
   c.KeyModified(key);
+  c.Notify(kNotifyString, "set", key);
   c.Dirty();
 }
 
@@ -389,6 +399,7 @@ void MsetGeneric(CommandContext& c, bool nx) {
     std::string_view key = c.arg(j);
     StoreValue(c, c.WriteKey(key), key, c.arg(j + 1), /*keep_ttl=*/false);
     c.KeyModified(key);
+    c.Notify(kNotifyString, "set", key);
   }
   c.Dirty(static_cast<uint64_t>((c.argc - 1) / 2));
   if (nx) {
@@ -433,6 +444,7 @@ void IncrDecr(CommandContext& c, int64_t incr) {
     StoreEncoded(c, e, key, std::string_view(), kEncInt, value, /*keep_ttl=*/true);
   }
   c.KeyModified(key);
+  c.Notify(kNotifyString, "incrby", key);  // INCR, DECR, INCRBY and DECRBY alike
   c.Dirty();
   c.reply.Int(value);
 }
@@ -489,6 +501,7 @@ void IncrbyfloatCommand(CommandContext& c) {
   // createStringObjectFromLongDouble: embstr/raw by length, never int.
   StoreEncoded(c, e, key, s, s.size() <= kEmbstrMaxLen ? kEncEmbstr : kEncRaw, 0, /*keep_ttl=*/true);
   c.KeyModified(key);
+  c.Notify(kNotifyString, "incrbyfloat", key);
   c.Dirty();
   c.reply.Bulk(s);
 }
@@ -519,6 +532,7 @@ void AppendCommand(CommandContext& c) {
     e->vlen = static_cast<uint32_t>(total);
   }
   c.KeyModified(key);
+  c.Notify(kNotifyString, "append", key);
   c.Dirty();
   c.reply.Int(static_cast<long long>(total));
 }
@@ -592,6 +606,7 @@ void SetrangeCommand(CommandContext& c) {
     memcpy(e->str_mut() + offset, value.data(), value.size());
     e->vlen = static_cast<uint32_t>(end);
     c.db->Add(e);
+    c.Notify(kNotifyNew, "new", key);  // dbAdd
   } else {
     if (e->type != kString) {
       c.WrongType();
@@ -610,6 +625,7 @@ void SetrangeCommand(CommandContext& c) {
     e->vlen = static_cast<uint32_t>(total);
   }
   c.KeyModified(key);
+  c.Notify(kNotifyString, "setrange", key);
   c.Dirty();
   c.reply.Int(static_cast<long long>(e->vlen));
 }

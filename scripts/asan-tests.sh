@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Builds the addon with AddressSanitizer + UBSan (CMake option TACHYON_SANITIZE)
+# and runs vitest suites against it, so every native code path the tests reach
+# is checked for memory errors and undefined behaviour.
+#
+#   scripts/asan-tests.sh                      # protocol, strings, keys, collections
+#   scripts/asan-tests.sh test/list.test.ts    # chosen files
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npx cmake-js compile --debug --out build-asan --CDTACHYON_SANITIZE=ON >/dev/null
+addon="$PWD/build-asan/Debug/tachyon.node"
+# Node itself is not instrumented: the sanitizer runtime must be loaded first.
+export LD_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
+# V8 and Node keep allocations until exit, so leak reports would be noise.
+export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+export TACHYON_ADDON="$addon"
+files=("$@")
+if [ ${#files[@]} -eq 0 ]; then
+  files=(test/differential test/list.test.ts test/hash.test.ts test/set.test.ts test/zset.test.ts)
+fi
+npx vitest run "${files[@]}"
