@@ -287,7 +287,8 @@ export class TachyonServer {
   }
 }
 
-function isLoopback(addr: string | undefined): boolean {
+/** True for loopback peers (and unknown ones, as for unix sockets). */
+export function isLoopback(addr: string | undefined): boolean {
   if (!addr) return true;
   return addr === '::1' || addr.startsWith('127.') || addr.startsWith('::ffff:127.');
 }

@@ -62,6 +62,8 @@ void Commit(CommandContext& c, std::string_view key, HashTarget* t) {
   if (t->created) {
     t->entry = NewCollectionEntry(key, KeyHash(key), kHash, t->hash->encoding(), t->hash);
     c.db->Add(t->entry);
+    // Redis adds the key (dbAdd) before the write; no event falls in between.
+    c.Notify(kNotifyNew, "new", key);
     t->created = false;
   } else {
     t->entry->encoding = t->hash->encoding();
@@ -104,6 +106,7 @@ void HsetGeneric(CommandContext& c, bool hmset) {
     c.reply.Int(created);
   }
   c.KeyModified(key);
+  c.Notify(kNotifyHash, "hset", key);
   c.Dirty(static_cast<uint64_t>((c.argc - 2) / 2));
 }
 
@@ -125,6 +128,7 @@ void HsetnxCommand(CommandContext& c) {
   Commit(c, key, &t);
   c.reply.Int(1);
   c.KeyModified(key);
+  c.Notify(kNotifyHash, "hset", key);
   c.Dirty();
 }
 
@@ -221,17 +225,21 @@ void HdelCommand(CommandContext& c) {
   }
   HashValue* h = e->as<HashValue>();
   int64_t deleted = 0;
+  bool keyremoved = false;
   for (int i = 2; i < c.argc; i++) {
     if (h->Delete(c.arg(i))) {
       deleted++;
       if (h->size() == 0) {
         c.db->Delete(key);  // frees h
+        keyremoved = true;
         break;
       }
     }
   }
   if (deleted) {
     c.KeyModified(key);
+    c.Notify(kNotifyHash, "hdel", key);
+    if (keyremoved) c.Notify(kNotifyGeneric, "del", key);
     c.Dirty(static_cast<uint64_t>(deleted));
   }
   c.reply.Int(deleted);
@@ -270,6 +278,7 @@ void HincrbyCommand(CommandContext& c) {
   Commit(c, key, &t);
   c.reply.Int(value);
   c.KeyModified(key);
+  c.Notify(kNotifyHash, "hincrby", key);
   c.Dirty();
 }
 
@@ -309,6 +318,7 @@ void HincrbyfloatCommand(CommandContext& c) {
   Commit(c, key, &t);
   c.reply.Bulk(text);
   c.KeyModified(key);
+  c.Notify(kNotifyHash, "hincrbyfloat", key);
   c.Dirty();
 }
 

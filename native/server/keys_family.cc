@@ -11,8 +11,9 @@
 // Key lookups map onto Redis's lookup flavours as follows:
 //   lookupKeyRead            -> c.ReadKey   (stats + LRU touch + lazy expiry)
 //   lookupKeyWrite           -> c.WriteKey  (LRU touch + lazy expiry)
-//   lookupKeyRead(NOTOUCH)   -> PeekKey     (stats + lazy expiry, no touch):
-//                               EXISTS, TYPE, TTL family, OBJECT, SCAN TYPE
+//   lookupKeyRead(NOTOUCH)   -> PeekKey     (stats + keymiss + lazy expiry, no touch):
+//                               EXISTS, TYPE, TTL family, SCAN TYPE; OBJECT
+//                               also passes NONOTIFY (no "keymiss" event)
 //   expireIfNeeded           -> c.db->Lookup (lazy expiry only): DEL, SCAN
 //   keyIsExpired             -> IsExpired   (no side effect): KEYS
 #include <cctype>
@@ -39,13 +40,15 @@ namespace {
 // Helpers
 
 // Lookup with lazy expiry that counts keyspace hits/misses but leaves the
-// LRU/LFU stamp alone (Redis's LOOKUP_NOTOUCH).
-Entry* PeekKey(CommandContext& c, std::string_view key) {
+// LRU/LFU stamp alone (Redis's LOOKUP_NOTOUCH). A miss is a "keymiss"
+// keyspace event unless notify_miss is false (LOOKUP_NONOTIFY, for OBJECT).
+Entry* PeekKey(CommandContext& c, std::string_view key, bool notify_miss = true) {
   Entry* e = c.db->Lookup(key, c.now_ms);
   if (e) {
     c.server.stats().keyspace_hits++;
   } else {
     c.server.stats().keyspace_misses++;
+    if (notify_miss) c.Notify(kNotifyKeyMiss, "keymiss", key);
   }
   return e;
 }
@@ -133,7 +136,8 @@ void DelGeneric(CommandContext& c, bool lazy) {
     // Like Redis: expire first (an expired key is not counted as deleted).
     if (c.db->Lookup(key, c.now_ms) == nullptr) continue;
     if (c.db->Delete(key)) {
-      c.KeyModified(key);  // + "del" keyspace event
+      c.KeyModified(key);
+      c.Notify(kNotifyGeneric, "del", key);
       c.Dirty();
       deleted++;
     }
@@ -197,10 +201,13 @@ void RenameGeneric(CommandContext& c, bool nx) {
   Entry* moved = CopyEntryWithKey(old, to, KeyHash(to), /*take_value=*/true);
   FreeEntryShell(old);
   c.db->Add(moved);
+  c.Notify(kNotifyNew, "new", to);  // dbAdd, even when `to` existed
   moved->lru = lru;
   if (expire != -1) c.db->SetExpire(moved, expire);
-  c.KeyModified(from);  // + "rename_from"
-  c.KeyModified(to);    // + "rename_to"
+  c.KeyModified(from);
+  c.KeyModified(to);
+  c.Notify(kNotifyGeneric, "rename_from", from);
+  c.Notify(kNotifyGeneric, "rename_to", to);
   c.Dirty();
   if (nx) {
     c.reply.Int(1);
@@ -449,12 +456,14 @@ void ExpireGeneric(CommandContext& c, int64_t basetime, TimeUnit unit) {
     // DEL and emits a "del" keyspace event, not "expire"/"expired".
     c.db->Delete(key);
     c.KeyModified(key);
+    c.Notify(kNotifyGeneric, "del", key);
     c.Dirty();
     c.reply.Int(1);
     return;
   }
   c.db->SetExpire(e, when);
-  c.KeyModified(key);  // + "expire" keyspace event; propagated as PEXPIREAT
+  c.KeyModified(key);  // propagated as PEXPIREAT
+  c.Notify(kNotifyGeneric, "expire", key);
   c.Dirty();
   c.reply.Int(1);
 }
@@ -491,7 +500,8 @@ void PersistCommand(CommandContext& c) {
   std::string_view key = c.arg(1);
   Entry* e = c.WriteKey(key);
   if (e && c.db->RemoveExpire(e)) {
-    c.KeyModified(key);  // + "persist" keyspace event
+    c.KeyModified(key);
+    c.Notify(kNotifyGeneric, "persist", key);
     c.Dirty();
     c.reply.Int(1);
   } else {
@@ -553,8 +563,10 @@ void CopyCommand(CommandContext& c) {
   Entry* copy = CopyEntryWithKey(o, newkey, KeyHash(newkey), /*take_value=*/false);
   if (del) dst->Delete(newkey);
   dst->Add(copy);
+  c.server.Notify(kNotifyNew, "new", dst->id(), newkey);  // dbAdd
   if (expire != -1) dst->SetExpire(copy, expire);
-  KeyModifiedIn(c, dst, newkey);  // + "copy_to" keyspace event
+  KeyModifiedIn(c, dst, newkey);
+  c.server.Notify(kNotifyGeneric, "copy_to", dst->id(), newkey);
   c.Dirty();
   c.reply.Int(1);
 }
@@ -583,10 +595,13 @@ void MoveCommand(CommandContext& c) {
   int64_t expire;
   e = src->Detach(key, &expire);
   dst->Add(e);
+  c.server.Notify(kNotifyNew, "new", dst->id(), key);  // dbAdd
   e->lru = lru;
   if (expire != -1) dst->SetExpire(e, expire);
-  c.KeyModified(key);            // + "move_from" in src
-  KeyModifiedIn(c, dst, key);    // + "move_to" in dst
+  c.KeyModified(key);
+  KeyModifiedIn(c, dst, key);
+  c.server.Notify(kNotifyGeneric, "move_from", src->id(), key);
+  c.server.Notify(kNotifyGeneric, "move_to", dst->id(), key);
   c.Dirty();
   c.reply.Int(1);
 }
@@ -602,7 +617,7 @@ constexpr int64_t kSharedIntegers = 10000;
 constexpr long long kSharedRefcount = 2147483647;
 
 void ObjectEncodingCommand(CommandContext& c) {
-  Entry* e = PeekKey(c, c.arg(2));
+  Entry* e = PeekKey(c, c.arg(2), /*notify_miss=*/false);
   if (!e) {
     c.reply.Null();
     return;
@@ -617,7 +632,7 @@ void ObjectEncodingCommand(CommandContext& c) {
 // the current settings (Redis decides when the value is created: a value
 // written before a CONFIG SET of the policy, or made by COPY, may differ).
 void ObjectRefcountCommand(CommandContext& c) {
-  Entry* e = PeekKey(c, c.arg(2));
+  Entry* e = PeekKey(c, c.arg(2), /*notify_miss=*/false);
   if (!e) {
     c.reply.Null();
     return;
@@ -633,7 +648,7 @@ void ObjectRefcountCommand(CommandContext& c) {
 // (refreshed by Cron, stamped by Add/ReadKey/WriteKey). Then, as in Redis:
 //   idle = clock >= lru ? clock - lru : clock + (2^24 - 1 - lru)
 void ObjectIdletimeCommand(CommandContext& c) {
-  Entry* e = PeekKey(c, c.arg(2));
+  Entry* e = PeekKey(c, c.arg(2), /*notify_miss=*/false);
   if (!e) {
     c.reply.Null();
     return;
@@ -655,7 +670,7 @@ void ObjectIdletimeCommand(CommandContext& c) {
 // minutes at the last decrement; the counter loses one per lfu-decay-time
 // minutes elapsed since.
 void ObjectFreqCommand(CommandContext& c) {
-  Entry* e = PeekKey(c, c.arg(2));
+  Entry* e = PeekKey(c, c.arg(2), /*notify_miss=*/false);
   if (!e) {
     c.reply.Null();
     return;

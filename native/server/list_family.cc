@@ -61,6 +61,10 @@ std::string& MoveScratch() {
   return s;
 }
 
+// Keyspace event names of a push and a pop at `where`.
+const char* PushEvent(ListWhere where) { return where == ListWhere::kHead ? "lpush" : "rpush"; }
+const char* PopEvent(ListWhere where) { return where == ListWhere::kHead ? "lpop" : "rpop"; }
+
 // ---------------------------------------------------------------------------
 // LPUSH / RPUSH / LPUSHX / RPUSHX
 
@@ -81,6 +85,7 @@ void PushGeneric(CommandContext& c, ListWhere where, bool xx) {
   for (int i = 2; i < c.argc; i++) list->Push(c.arg(i), where);
   c.reply.Int(static_cast<long long>(list->size()));
   c.KeyModified(key);
+  c.Notify(kNotifyList, PushEvent(where), key);
   c.Dirty(static_cast<uint64_t>(c.argc - 2));
 }
 
@@ -253,6 +258,7 @@ void LsetCommand(CommandContext& c) {
   }
   c.reply.Ok();
   c.KeyModified(key);
+  c.Notify(kNotifyList, "lset", key);
   c.Dirty();
 }
 
@@ -297,6 +303,7 @@ void LinsertCommand(CommandContext& c) {
     return;
   }
   c.KeyModified(key);
+  c.Notify(kNotifyList, "linsert", key);
   c.Dirty();
   c.reply.Int(static_cast<long long>(list->size()));
 }
@@ -330,9 +337,13 @@ void LremCommand(CommandContext& c) {
   }
   if (removed) {
     c.KeyModified(key);
+    c.Notify(kNotifyList, "lrem", key);
     c.Dirty(removed);
   }
-  if (list->empty()) c.db->Delete(key);
+  if (list->empty()) {
+    c.db->Delete(key);
+    c.Notify(kNotifyGeneric, "del", key);
+  }
   c.reply.Int(static_cast<long long>(removed));
 }
 
@@ -364,9 +375,13 @@ void LtrimCommand(CommandContext& c) {
   Quicklist& ql = list->quicklist();
   ql.DelRange(0, ltrim);
   ql.DelRange(-rtrim, rtrim);
-  // Redis signals the key even when nothing was trimmed.
+  // Redis signals (and notifies) the key even when nothing was trimmed.
   c.KeyModified(key);
-  if (list->empty()) c.db->Delete(key);
+  c.Notify(kNotifyList, "ltrim", key);
+  if (list->empty()) {
+    c.db->Delete(key);
+    c.Notify(kNotifyGeneric, "del", key);
+  }
   c.Dirty(static_cast<uint64_t>(ltrim + rtrim));
   c.reply.Ok();
 }
@@ -414,6 +429,7 @@ ListValue* NewListValue(CommandContext& c) {
 ListValue* CreateListKey(CommandContext& c, std::string_view key) {
   ListValue* list = NewListValue(c);
   c.db->Add(NewCollectionEntry(key, KeyHash(key), kList, kEncQuicklist, list));
+  c.Notify(kNotifyNew, "new", key);  // dbAdd
   return list;
 }
 
@@ -443,10 +459,11 @@ void ListRangeReply(CommandContext& c, ListValue* list, long start, long end, bo
 }
 
 bool ListElementsRemoved(CommandContext& c, std::string_view key, ListValue* list, long count) {
-  // Signalled before a possible deletion so that key may point anywhere.
+  // Signalled (and notified) before a possible deletion so that key may point anywhere.
   c.KeyModified(key);
   c.Dirty(static_cast<uint64_t>(count));
   if (!list->empty()) return false;
+  c.Notify(kNotifyGeneric, "del", key);
   c.db->Delete(key);
   return true;
 }
@@ -464,6 +481,7 @@ bool ListPopGeneric(CommandContext& c, std::string_view key, Entry* e, ListWhere
     case ListPopReply::kBulk:
       ReplyListElement(c.reply, list->Peek(where));
       list->PopDiscard(where);
+      c.Notify(kNotifyList, PopEvent(where), key);
       return ListElementsRemoved(c, key, list, 1);
     case ListPopReply::kKeyAndArray:
       c.reply.Array(2);
@@ -479,6 +497,7 @@ bool ListPopGeneric(CommandContext& c, std::string_view key, Entry* e, ListWhere
     ListRangeReply(c, list, -n, -1, true);
     list->quicklist().DelRange(-n, n);
   }
+  c.Notify(kNotifyList, PopEvent(where), key);
   return ListElementsRemoved(c, key, list, n);
 }
 
@@ -503,6 +522,7 @@ bool ListMoveGeneric(CommandContext& c, std::string_view src, Entry* src_entry, 
     sl->PopDiscard(from);
     sl->Push(value, to);
     c.KeyModified(dst);
+    c.Notify(kNotifyList, PushEvent(to), dst);
     c.reply.Bulk(value);
     if (scratch.capacity() > 64 * 1024) std::string().swap(scratch);
   } else {
@@ -512,9 +532,12 @@ bool ListMoveGeneric(CommandContext& c, std::string_view src, Entry* src_entry, 
     const std::string_view value = v.View(buf);
     dl->Push(value, to);
     c.KeyModified(dst);
+    c.Notify(kNotifyList, PushEvent(to), dst);
     c.reply.Bulk(value);
     sl->PopDiscard(from);
   }
+  // The destination's push event comes first, then the source's pop (and del).
+  c.Notify(kNotifyList, PopEvent(from), src);
   ListElementsRemoved(c, src, sl, 1);
   return true;
 }

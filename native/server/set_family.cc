@@ -41,19 +41,25 @@ size_t IntsetLimit(CommandContext& c) {
 
 // Stores a freshly built set under key (replacing any value, dropping the
 // TTL), or deletes key when the set is empty, and replies the cardinality.
-void StoreResult(CommandContext& c, std::string_view key, SetValue* result) {
+// `event` is the command's keyspace event (sinterstore, sunionstore, sdiffstore).
+void StoreResult(CommandContext& c, std::string_view key, SetValue* result, const char* event) {
   const size_t n = result->size();
   if (n > 0) {
+    // setKey(): a write lookup (lazy expiry), then dbAdd ("new") or dbOverwrite.
+    const bool existed = c.WriteKey(key) != nullptr;
     Entry* e = NewCollectionEntry(key, KeyHash(key), kSet, result->encoding(), result);
     c.db->Set(e, /*keep_ttl=*/false);
+    if (!existed) c.Notify(kNotifyNew, "new", key);
     c.reply.Int(static_cast<long long>(n));
     c.KeyModified(key);
+    c.Notify(kNotifySet, event, key);
     c.Dirty();
   } else {
     delete result;
     c.reply.Int(0);
     if (c.db->Delete(key)) {
       c.KeyModified(key);
+      c.Notify(kNotifyGeneric, "del", key);
       c.Dirty();
     }
   }
@@ -79,8 +85,12 @@ void SaddCommand(CommandContext& c) {
     e->encoding = s->encoding();
   } else {
     c.db->Add(NewCollectionEntry(key, KeyHash(key), kSet, s->encoding(), s));
+    c.Notify(kNotifyNew, "new", key);  // dbAdd
   }
-  if (added) c.KeyModified(key);
+  if (added) {
+    c.KeyModified(key);
+    c.Notify(kNotifySet, "sadd", key);
+  }
   c.Dirty(static_cast<uint64_t>(added));
   c.reply.Int(added);
 }
@@ -95,17 +105,21 @@ void SremCommand(CommandContext& c) {
   }
   SetValue* s = e->as<SetValue>();
   int64_t deleted = 0;
+  bool keyremoved = false;
   for (int i = 2; i < c.argc; i++) {
     if (s->Remove(c.arg(i))) {
       deleted++;
       if (s->size() == 0) {
         c.db->Delete(key);  // frees s
+        keyremoved = true;
         break;
       }
     }
   }
   if (deleted) {
     c.KeyModified(key);
+    c.Notify(kNotifySet, "srem", key);
+    if (keyremoved) c.Notify(kNotifyGeneric, "del", key);
     c.Dirty(static_cast<uint64_t>(deleted));
   }
   c.reply.Int(deleted);
@@ -134,7 +148,11 @@ void SmoveCommand(CommandContext& c) {
     c.reply.Int(0);
     return;
   }
-  if (ss->size() == 0) c.db->Delete(src);  // de stays valid: entries never move on deletes
+  c.Notify(kNotifySet, "srem", src);
+  if (ss->size() == 0) {
+    c.db->Delete(src);  // de stays valid: entries never move on deletes
+    c.Notify(kNotifyGeneric, "del", src);
+  }
   const size_t limit = IntsetLimit(c);
   bool added;
   if (de) {
@@ -145,11 +163,13 @@ void SmoveCommand(CommandContext& c) {
     auto* ds = new SetValue();
     added = ds->Add(member, limit);
     c.db->Add(NewCollectionEntry(dst, KeyHash(dst), kSet, ds->encoding(), ds));
+    c.Notify(kNotifyNew, "new", dst);  // dbAdd
   }
   c.KeyModified(src);
   c.Dirty();
   if (added) {
     c.KeyModified(dst);
+    c.Notify(kNotifySet, "sadd", dst);
     c.Dirty();
   }
   c.reply.Int(1);
@@ -209,6 +229,8 @@ void SpopWithCount(CommandContext& c) {
   }
   SetValue* s = e->as<SetValue>();
   const size_t size = s->size();
+  // Redis notifies "spop" before popping anything, whatever the case below.
+  c.Notify(kNotifySet, "spop", key);
 
   // The whole set: Redis replies it through SUNION (a fresh set built from
   // the members), then deletes the key.
@@ -222,6 +244,7 @@ void SpopWithCount(CommandContext& c) {
       ReplyMembers(c, &all);
     }
     c.db->Delete(key);
+    c.Notify(kNotifyGeneric, "del", key);
     c.KeyModified(key);
     c.Dirty(size);
     return;
@@ -260,7 +283,11 @@ void SpopCommand(CommandContext& c) {
   }
   SetValue* s = e->as<SetValue>();
   c.reply.Bulk(s->PopRandom());
-  if (s->size() == 0) c.db->Delete(key);
+  c.Notify(kNotifySet, "spop", key);
+  if (s->size() == 0) {
+    c.db->Delete(key);
+    c.Notify(kNotifyGeneric, "del", key);
+  }
   c.KeyModified(key);
   c.Dirty();
 }
@@ -352,6 +379,7 @@ void SinterGeneric(CommandContext& c, const std::string_view* keys, int n, const
     if (dstkey) {
       if (c.db->Delete(*dstkey)) {
         c.KeyModified(*dstkey);
+        c.Notify(kNotifyGeneric, "del", *dstkey);
         c.Dirty();
       }
       c.reply.Int(0);
@@ -396,7 +424,7 @@ void SinterGeneric(CommandContext& c, const std::string_view* keys, int n, const
     first->ForEach([&](std::string_view m) {
       if (in_all(m)) result->Add(m, intset_limit);
     });
-    StoreResult(c, *dstkey, result);
+    StoreResult(c, *dstkey, result, "sinterstore");
   }
 }
 
@@ -511,7 +539,7 @@ void SunionDiffGeneric(CommandContext& c, const std::string_view* keys, int n, c
     ReplyMembers(c, result);
     delete result;
   } else {
-    StoreResult(c, *dstkey, result);
+    StoreResult(c, *dstkey, result, op == SetOp::kUnion ? "sunionstore" : "sdiffstore");
   }
 }
 

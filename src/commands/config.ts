@@ -2,6 +2,7 @@
  * CONFIG GET / SET / RESETSTAT / REWRITE / HELP.
  */
 import { replyHelp, type CommandCall, type CommandRegistry } from './registry';
+import { isLoopback } from '../server';
 
 function configGet(call: CommandCall): void {
   const { args, w, server } = call;
@@ -15,7 +16,9 @@ function configSet(call: CommandCall): void {
   if (args.length % 2 !== 0) return void w.error('ERR syntax error');
   const pairs: [string, string][] = [];
   for (let i = 2; i < args.length; i += 2) pairs.push([args[i].toString(), args[i + 1].toString()]);
-  const error = server.config.set(pairs);
+  // enable-protected-configs local: only loopback and unix-socket clients may change protected options.
+  const local = call.conn.kind === 'unix' || isLoopback(call.conn.socket.remoteAddress);
+  const error = server.config.set(pairs, { local });
   if (error) w.error(error);
   else w.ok();
 }
