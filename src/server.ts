@@ -71,7 +71,13 @@ export class TachyonServer {
   port = 0;
 
   constructor(readonly config: Config) {
-    this.log = new Logger({ level: config.get('loglevel') as string, file: config.get('logfile') as string });
+    // Paths are relative to `dir`, as if the server had chdir'ed there like Redis (an embedded
+    // server must not change its host's working directory).
+    const logfile = config.get('logfile') as string;
+    this.log = new Logger({
+      level: config.get('loglevel') as 'debug' | 'verbose' | 'notice' | 'warning',
+      file: logfile ? config.resolvePath(logfile) : '',
+    });
     const { NativeServer } = loadAddon();
     const settings: Record<string, number | boolean | string> = { databases: config.get('databases') as number };
     for (const name of NATIVE_SETTINGS) settings[name] = config.get(name) as number | boolean | string;

@@ -89,13 +89,28 @@ void ReplyMember(CommandContext& c, const ZSetValue* z, const ZIter& it) {
 Entry* AddZSetKey(CommandContext& c, std::string_view key, ZSetValue* z) {
   Entry* e = NewCollectionEntry(key, KeyHash(key), kZSet, z->encoding(), z);
   c.db->Add(e);
+  c.Notify(kNotifyNew, "new", key);  // dbAdd
   return e;
 }
 
-// setKey(): the destination of a STORE command, replacing any value and TTL.
-void StoreZSetKey(CommandContext& c, std::string_view key, ZSetValue* z) {
+// setKey(): the destination of a STORE command, replacing any value and TTL
+// (a write lookup, then dbAdd with a "new" event or dbOverwrite), followed by
+// the command's keyspace event.
+void StoreZSetKey(CommandContext& c, std::string_view key, ZSetValue* z, const char* event) {
+  const bool existed = c.WriteKey(key) != nullptr;
   c.db->Set(NewCollectionEntry(key, KeyHash(key), kZSet, z->encoding(), z), false);
+  if (!existed) c.Notify(kNotifyNew, "new", key);
   c.KeyModified(key);
+  c.Notify(kNotifyZset, event, key);
+}
+
+// The empty result of a STORE command deletes the destination.
+void DeleteStoreDestination(CommandContext& c, std::string_view key) {
+  if (c.db->Delete(key)) {
+    c.KeyModified(key);
+    c.Notify(kNotifyGeneric, "del", key);
+    c.Dirty();
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -220,7 +235,10 @@ void ZaddGeneric(CommandContext& c, int flags) {
       c.reply.Int(ch ? added + updated : added);
     }
   }
-  if (added || updated) c.KeyModified(key);
+  if (added || updated) {
+    c.KeyModified(key);
+    c.Notify(kNotifyZset, incr ? "zincr" : "zadd", key);
+  }
 }
 
 void ZaddCommand(CommandContext& c) { ZaddGeneric(c, kZAddNone); }
@@ -239,15 +257,19 @@ void ZremCommand(CommandContext& c) {
   }
   ZSetValue* z = e->as<ZSetValue>();
   long long deleted = 0;
+  bool keyremoved = false;
   for (int j = 2; j < c.argc; j++) {
     if (z->Delete(c.arg(j))) deleted++;
     if (z->size() == 0) {
       c.db->Delete(key);
+      keyremoved = true;
       break;
     }
   }
   if (deleted) {
     c.KeyModified(key);
+    c.Notify(kNotifyZset, "zrem", key);
+    if (keyremoved) c.Notify(kNotifyGeneric, "del", key);
     c.Dirty(static_cast<uint64_t>(deleted));
   }
   c.reply.Int(deleted);
@@ -305,8 +327,15 @@ void ZremrangeGeneric(CommandContext& c, RangeType type) {
       deleted = z->DeleteRangeByRank(static_cast<size_t>(start), static_cast<size_t>(end));
       break;
   }
-  if (z->size() == 0) c.db->Delete(key);
-  if (deleted) c.KeyModified(key);
+  const bool keyremoved = z->size() == 0;
+  if (keyremoved) c.db->Delete(key);
+  if (deleted) {
+    c.KeyModified(key);
+    static const char* const kEvents[] = {"zremrangebyrank", "zremrangebyrank", "zremrangebyscore",
+                                          "zremrangebylex"};
+    c.Notify(kNotifyZset, kEvents[static_cast<int>(type)], key);
+    if (keyremoved) c.Notify(kNotifyGeneric, "del", key);
+  }
   c.Dirty(deleted);
   c.reply.Int(static_cast<long long>(deleted));
 }
@@ -364,15 +393,12 @@ class RangeResult {
       if (count) {
         ZSetValue* z = dst_;
         dst_ = nullptr;
-        StoreZSetKey(c_, dstkey_, z);
+        StoreZSetKey(c_, dstkey_, z, "zrangestore");
         c_.reply.Int(static_cast<long long>(count));
         c_.Dirty();
       } else {
         c_.reply.Int(0);
-        if (c_.db->Delete(dstkey_)) {
-          c_.KeyModified(dstkey_);
-          c_.Dirty();
-        }
+        DeleteStoreDestination(c_, dstkey_);
       }
       return;
     }
@@ -1071,10 +1097,7 @@ void ZsetOpGeneric(CommandContext& c, std::string_view dstkey, bool store, int n
   if (store) {
     if (result.empty()) {
       c.reply.Int(0);
-      if (c.db->Delete(dstkey)) {
-        c.KeyModified(dstkey);
-        c.Dirty();
-      }
+      DeleteStoreDestination(c, dstkey);
       return;
     }
     // Redis builds a skiplist, then converts it when small enough
@@ -1090,7 +1113,8 @@ void ZsetOpGeneric(CommandContext& c, std::string_view dstkey, bool store, int n
     ZSetValue* z = ZSetValue::NewEmpty(listpack ? kEncListpack : kEncSkiplist, result.size());
     for (const ResultItem& r : result) z->AppendSorted(r.member, r.score);
     const size_t n = z->size();
-    StoreZSetKey(c, dstkey, z);
+    StoreZSetKey(c, dstkey, z,
+                 op == SetOp::kUnion ? "zunionstore" : op == SetOp::kInter ? "zinterstore" : "zdiffstore");
     c.reply.Int(static_cast<long long>(n));
     c.Dirty();
     return;
@@ -1234,10 +1258,12 @@ size_t ZPopGeneric(CommandContext& c, const std::string_view* keys, int numkeys,
   }
   z->DeleteEnds(where, rangelen);
   c.Dirty(rangelen);
+  c.Notify(kNotifyZset, where == ZWhere::kMin ? "zpopmin" : "zpopmax", key);
 
   if (z->size() == 0) {
     if (deleted) *deleted = true;
     c.db->Delete(key);
+    c.Notify(kNotifyGeneric, "del", key);
   }
   c.KeyModified(key);
   return rangelen;
