@@ -2,7 +2,9 @@
 // Memory per key, side by side: loads the same keys into real redis-server and
 // Tachyon with redis-benchmark and compares RSS growth (and INFO used_memory).
 //
-//   node bench/memory.js [--keys 1000000] [--size 100]
+//   node bench/memory.js [--keys 1000000] [--size 100]      strings via redis-benchmark
+//   node bench/memory.js --type hash [--keys 100000]         hashes of 10 fields
+//   node bench/memory.js --type zset [--keys 100000]         sorted sets of 10 members
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -12,7 +14,39 @@ const path = require('node:path');
 const args = process.argv.slice(2);
 const opt = (n, d) => (args.includes(n) ? args[args.indexOf(n) + 1] : d);
 const keys = Number(opt('--keys', '1000000'));
+const type = opt('--type', 'string');
 const size = Number(opt('--size', '100'));
+
+/** Loads `keys` hashes or zsets of 10 elements each over one pipelined connection. */
+function loadCollections(port) {
+  const cmd = (...a) => `*${a.length}\r\n${a.map((x) => `$${Buffer.byteLength(String(x))}\r\n${x}\r\n`).join('')}`;
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    let replies = 0;
+    sock.on('data', (d) => {
+      for (const b of d) if (b === 10) replies++;
+      if (replies >= keys) {
+        sock.end();
+        resolve();
+      }
+    });
+    sock.on('error', reject);
+    const batch = 1000;
+    let i = 0;
+    const writeMore = () => {
+      while (i < keys) {
+        let chunk = '';
+        for (let j = 0; j < batch && i < keys; j++, i++) {
+          const args = type === 'hash' ? ['HSET', `hash:${i}`] : ['ZADD', `zset:${i}`];
+          for (let f = 0; f < 10; f++) args.push(...(type === 'hash' ? [`field:${f}`, `value:${i}:${f}`] : [f * 1.5, `member:${i}:${f}`]));
+          chunk += cmd(...args);
+        }
+        if (!sock.write(chunk)) return sock.once('drain', writeMore);
+      }
+    };
+    writeMore();
+  });
+}
 
 const freePort = () =>
   new Promise((resolve) => {
@@ -53,13 +87,17 @@ async function measure(kind) {
     await new Promise((r) => setTimeout(r, 500));
     const before = rssBytes(s.child.pid);
     const usedBefore = usedMemory(s.port);
-    // -r draws random keys: send enough requests that nearly every one of `keys` is written.
-    const r = spawnSync(
-      'redis-benchmark',
-      ['-p', String(s.port), '-t', 'set', '-r', String(keys), '-n', String(keys * 3), '-d', String(size), '-P', '16', '-q'],
-      { encoding: 'utf8' },
-    );
-    if (r.status !== 0) throw new Error(r.stderr);
+    if (type === 'string') {
+      // -r draws random keys: send enough requests that nearly every one of `keys` is written.
+      const r = spawnSync(
+        'redis-benchmark',
+        ['-p', String(s.port), '-t', 'set', '-r', String(keys), '-n', String(keys * 3), '-d', String(size), '-P', '16', '-q'],
+        { encoding: 'utf8' },
+      );
+      if (r.status !== 0) throw new Error(r.stderr);
+    } else {
+      await loadCollections(s.port);
+    }
     const dbsize = Number(cli(s.port, 'DBSIZE'));
     const after = rssBytes(s.child.pid);
     return { kind, dbsize, rssGrowth: after - before, usedGrowth: usedMemory(s.port) - usedBefore };
@@ -72,7 +110,11 @@ async function measure(kind) {
   const redis = await measure('redis');
   const tachyon = await measure('tachyon');
   const mb = (b) => (b / 1048576).toFixed(1);
-  console.log(`${keys} random keys (${redis.dbsize} / ${tachyon.dbsize} written), ${size}-byte values\n`);
+  console.log(
+    type === 'string'
+      ? `${keys} random keys (${redis.dbsize} / ${tachyon.dbsize} written), ${size}-byte values\n`
+      : `${keys} ${type === 'hash' ? 'hashes of 10 fields' : 'sorted sets of 10 members'} (${redis.dbsize} / ${tachyon.dbsize} keys)\n`,
+  );
   console.log('| | Redis | Tachyon | ratio |');
   console.log('|---|---:|---:|---:|');
   console.log(`| RSS growth (MB) | ${mb(redis.rssGrowth)} | ${mb(tachyon.rssGrowth)} | ${(tachyon.rssGrowth / redis.rssGrowth).toFixed(2)} |`);

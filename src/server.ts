@@ -19,6 +19,7 @@ import { registerIntrospectionCommands } from './commands/introspection';
 import { attachIntrospection, resetIntrospectionStats } from './commands/info';
 import { BlockingScheduler, registerBlockingCommands } from './blocking';
 import { registerPubSubCommands } from './commands/pubsub';
+import { registerNotifications } from './notifications';
 
 export const VERSION = '7.0.15';
 export const TACHYON_VERSION: string = require('../package.json').version;
@@ -101,6 +102,7 @@ export class TachyonServer {
     registerIntrospectionCommands(this.commands);
     registerBlockingCommands(this.commands);
     registerPubSubCommands(this.commands);
+    registerNotifications(this);
     this.native.setJsCommands(this.commands.names());
     // EXEC runs queued TypeScript-owned commands through this, synchronously.
     this.native.setJsExecutor((slot, args) => {

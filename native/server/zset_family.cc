@@ -331,9 +331,10 @@ void ZremrangeGeneric(CommandContext& c, RangeType type) {
   if (keyremoved) c.db->Delete(key);
   if (deleted) {
     c.KeyModified(key);
-    static const char* const kEvents[] = {"zremrangebyrank", "zremrangebyrank", "zremrangebyscore",
-                                          "zremrangebylex"};
-    c.Notify(kNotifyZset, kEvents[static_cast<int>(type)], key);
+    const char* event = type == RangeType::kScore ? "zremrangebyscore"
+                        : type == RangeType::kLex ? "zremrangebylex"
+                                                  : "zremrangebyrank";
+    c.Notify(kNotifyZset, event, key);
     if (keyremoved) c.Notify(kNotifyGeneric, "del", key);
   }
   c.Dirty(deleted);
