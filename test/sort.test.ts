@@ -45,6 +45,7 @@ function rng(seed: number) {
 describe.each(PROTOCOLS)('SORT (RESP%i)', (protocol) => {
   const d = useDifferential({ protocol });
   const NIL = protocol === 2 ? 'nil' : '_';
+  const NIL_ARRAY = protocol === 2 ? '*nil' : '_';
 
   test('numeric sort of lists, sets and zsets, ASC/DESC', () =>
     d.check(
@@ -330,7 +331,7 @@ describe.each(PROTOCOLS)('SORT (RESP%i)', (protocol) => {
       exact(['LRANGE', 'dst', '0', '-1']),
       ['SADD', 's', '4', '100'],
       exact(['SORT', 's', 'BY', 'nosort', 'DESC', 'LIMIT', '1', '3', 'STORE', 'dst'], ':3'),
-      exact(['LRANGE', 'dst', '0', '-1'], '["4", "30", "20"]'),
+      exact(['LRANGE', 'dst', '0', '-1'], '["30", "20", "100"]'),
       ['SADD', 'hs', 'b', 'a', 'c', 'd'],
       norm(['SORT', 'hs', 'BY', 'nosort'], N.sorted),
       exact(['SORT', 'hs', 'BY', 'nosort', 'STORE', 'dst'], ':4'),
@@ -484,7 +485,7 @@ describe.each(PROTOCOLS)('SORT (RESP%i)', (protocol) => {
     ));
 
   test('STORE inside MULTI and WATCH invalidation', async () => {
-    await d.check(['RPUSH', 'l', '2', '1'], ['WATCH', 'dst'], ['SORT', 'l', 'STORE', 'dst'], ['MULTI'], ['PING'], exp(['EXEC'], '*nil'));
+    await d.check(['RPUSH', 'l', '2', '1'], ['WATCH', 'dst'], ['SORT', 'l', 'STORE', 'dst'], ['MULTI'], ['PING'], exp(['EXEC'], NIL_ARRAY));
     await d.check(
       ['MULTI'],
       ['SORT', 'l', 'STORE', 'dst2'],
@@ -580,9 +581,11 @@ describe.each(PROTOCOLS)('SORT (RESP%i)', (protocol) => {
         if (r() < 0.3) cmd.push('GET', pick(['u_*', 't_*', 'h_*->f', 'nostar']));
         const store = cmd[0] === 'SORT' && r() < 0.3;
         if (store) cmd.push('STORE', 'dst');
-        // A hashtable set in its own order is in Redis's (seeded) dict order.
+        // A hashtable set in its own order is in Redis's (seeded) dict order:
+        // compare the members, or only the shape when LIMIT picks some of them.
         const unordered = src === 'sw' && cmd.includes('nosort') && !store;
-        steps.push(unordered ? norm(cmd, N.sorted) : exact(cmd));
+        if (!unordered) steps.push(exact(cmd));
+        else steps.push(norm(cmd, cmd.includes('LIMIT') ? N.shape : N.sorted));
         if (store) steps.push(exact(['LRANGE', 'dst', '0', '-1']));
       }
       await d.check(...steps);

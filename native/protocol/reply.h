@@ -33,6 +33,7 @@ class ByteBuffer {
     if (size_ + extra > cap_) Grow(size_ + extra);
   }
   void Append(const void* p, size_t n) {
+    if (n == 0) return;  // p may be null (an empty Buffer from JavaScript)
     Reserve(n);
     memcpy(data_ + size_, p, n);
     size_ += n;

@@ -361,9 +361,10 @@ void SinterGeneric(CommandContext& c, const std::string_view* keys, int n, const
   std::vector<SetValue*> sets;
   sets.reserve(static_cast<size_t>(n));
   bool empty = false;
-  // Every key is type-checked, even after a missing one.
+  // Every key is type-checked, even after a missing one. Redis 7.0 reads the
+  // sources with lookupKeyRead for the STORE form too (stats, "keymiss").
   for (int j = 0; j < n; j++) {
-    Entry* e = dstkey ? c.WriteKey(keys[j]) : c.ReadKey(keys[j]);
+    Entry* e = c.ReadKey(keys[j]);
     if (!e) {
       empty = true;
       continue;
@@ -473,7 +474,8 @@ void SunionDiffGeneric(CommandContext& c, const std::string_view* keys, int n, c
   std::vector<SetValue*> sets(static_cast<size_t>(n), nullptr);
   bool sameset = false;  // DIFF with the first key repeated later: empty result
   for (int j = 0; j < n; j++) {
-    Entry* e = dstkey ? c.WriteKey(keys[j]) : c.ReadKey(keys[j]);
+    // lookupKeyRead for the STORE forms too, as in Redis 7.0.
+    Entry* e = c.ReadKey(keys[j]);
     if (!e) continue;
     if (e->type != kSet) {
       c.WrongType();
