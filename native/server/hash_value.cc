@@ -268,4 +268,21 @@ bool ParseCollectionScanOptions(CommandContext& c, int first, CollectionScanOpti
 
 bool CollectionScanMatch(std::string_view pattern, std::string_view s) { return GlobMatch(pattern, s); }
 
+void ReplyScanPairs(CommandContext& c, uint64_t cursor, std::vector<std::pair<std::string, std::string>>& items,
+                    const CollectionScanOptions& opts) {
+  size_t kept = 0;
+  for (size_t i = 0; i < items.size(); i++) {
+    if (opts.use_pattern && !CollectionScanMatch(opts.pattern, items[i].first)) continue;
+    if (kept != i) items[kept] = std::move(items[i]);
+    kept++;
+  }
+  c.reply.Array(2);
+  c.reply.Bulk(std::to_string(cursor));
+  c.reply.Array(kept * 2);
+  for (size_t i = 0; i < kept; i++) {
+    c.reply.Bulk(items[i].first);
+    c.reply.Bulk(items[i].second);
+  }
+}
+
 }  // namespace tachyon

@@ -181,6 +181,10 @@ struct CollectionScanOptions {
 bool ParseCollectionScanOptions(CommandContext& c, int first, CollectionScanOptions* out);
 // Glob match used by the SCAN MATCH filters.
 bool CollectionScanMatch(std::string_view pattern, std::string_view s);
+// Replies [cursor, [name, value, ...]] for HSCAN/ZSCAN, dropping the pairs whose
+// name does not match the MATCH pattern (Redis filters after collecting).
+void ReplyScanPairs(CommandContext& c, uint64_t cursor, std::vector<std::pair<std::string, std::string>>& items,
+                    const CollectionScanOptions& opts);
 
 // ---------------------------------------------------------------------------
 // Template definitions

@@ -1179,19 +1179,7 @@ void ZscanCommand(CommandContext& c) {
     } while (cursor && max_iterations-- && items.size() * 2 < want);
   }
 
-  size_t kept = 0;
-  for (size_t i = 0; i < items.size(); i++) {
-    if (opts.use_pattern && !CollectionScanMatch(opts.pattern, items[i].first)) continue;
-    if (kept != i) items[kept] = std::move(items[i]);
-    kept++;
-  }
-  c.reply.Array(2);
-  c.reply.Bulk(std::to_string(cursor));
-  c.reply.Array(kept * 2);
-  for (size_t i = 0; i < kept; i++) {
-    c.reply.Bulk(items[i].first);
-    c.reply.Bulk(items[i].second);
-  }
+  ReplyScanPairs(c, cursor, items, opts);
 }
 
 }  // namespace
