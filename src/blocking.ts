@@ -181,8 +181,8 @@ export class BlockingScheduler {
   block(conn: Connection): void {
     const { native } = this.server;
     const [db, timeoutAt, keys] = native.blockInfo(conn.slot);
-    const name = native.takeCommand(conn.slot)[0];
-    const kind = name.length > 1 && (name[1] | 0x20) === 0x7a /* 'z' */ ? Kind.ZSet : Kind.List;
+    const name = native.takeCommand(conn.slot)[0] ?? Buffer.alloc(0);
+    const kind = name.length > 1 && (name[1] | 0x20) === 0x7a /* BZ... */ ? Kind.ZSet : Kind.List;
     const b = new BlockedClient(++this.seq, conn, db, timeoutAt, kind);
     for (const key of keys) {
       const id = `${db}:${key.toString('latin1')}`;

@@ -238,9 +238,9 @@ function open() {
   });
 }
 (async () => {
-  for (let i = 0; i < n; i += 250) {
+  for (let i = 0; i < n; i += 500) {
     const batch = [];
-    for (let j = i; j < Math.min(n, i + 250); j++) batch.push(open());
+    for (let j = i; j < Math.min(n, i + 500); j++) batch.push(open());
     clients.push(...(await Promise.all(batch)));
   }
   process.send({ type: 'ready', n: clients.length });

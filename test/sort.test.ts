@@ -13,8 +13,9 @@
  * that provoke ERANGE are therefore followed by RESET_ERRNO (INCRBYFLOAT
  * clears errno in Redis; for Tachyon it is a plain write).
  */
-import { describe, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { N, PROTOCOLS, exp, norm, useDifferential, type Arg, type Step, type StepSpec } from './helpers/differential';
+import { RespTimeoutError, formatReply, type RespClient } from './helpers/resp';
 
 const WRONGTYPE = '-WRONGTYPE Operation against a key holding the wrong kind of value';
 const NOT_INT = '-ERR value is not an integer or out of range';
@@ -483,6 +484,38 @@ describe.each(PROTOCOLS)('SORT (RESP%i)', (protocol) => {
       exp(['SORT', 'str', 'STORE', 'dst'], WRONGTYPE),
       exp(['LLEN', 'dst'], ':301'),
     ));
+
+  test('keyspace notifications: sortstore, del of an emptied destination', async () => {
+    await d.adminCall('CONFIG', 'SET', 'notify-keyspace-events', 'KEA');
+    try {
+      const sub = await d.session();
+      await sub.both('PSUBSCRIBE', '__key*__:*');
+      await d.check(
+        ['RPUSH', 'l', '2', '1'],
+        exact(['SORT', 'l', 'STORE', 'dst'], ':2'),
+        exact(['SORT', 'l', 'LIMIT', '5', '1', 'STORE', 'dst'], ':0'),
+        exact(['SORT', 'l', 'LIMIT', '5', '1', 'STORE', 'dst'], ':0'),
+        ['SORT_RO', 'l'],
+        ['SORT', 'l', 'BY', 'nosort', 'GET', '#', 'STORE', 'l'],
+      );
+      const drain = async (c: RespClient): Promise<string[]> => {
+        const out: string[] = [];
+        for (;;) {
+          try {
+            out.push(formatReply(await c.read(300)));
+          } catch (e) {
+            if (e instanceof RespTimeoutError) return out;
+            throw e;
+          }
+        }
+      };
+      const [ref, target] = await Promise.all([drain(sub.ref), drain(sub.target)]);
+      expect(ref.some((m) => m.includes('sortstore'))).toBe(true);
+      expect(target).toEqual(ref);
+    } finally {
+      await d.adminCall('CONFIG', 'SET', 'notify-keyspace-events', '');
+    }
+  });
 
   test('STORE inside MULTI and WATCH invalidation', async () => {
     await d.check(['RPUSH', 'l', '2', '1'], ['WATCH', 'dst'], ['SORT', 'l', 'STORE', 'dst'], ['MULTI'], ['PING'], exp(['EXEC'], NIL_ARRAY));

@@ -516,7 +516,7 @@ void SortGeneric(CommandContext& c, bool readonly) {
     // element is selected.
     if (!conversion_error && end >= start && !vec.empty()) {
       const SortComparator cmp{arena.data(), alpha, has_sortby, has_store, desc};
-      if (false) {
+      if (has_sortby && (start != 0 || end != static_cast<long>(vec.size()) - 1)) {
         PartialQuicksort(vec.data(), cmp, start, end).Sort(0, static_cast<long>(vec.size()));
       } else {
         // glibc's qsort is a merge sort: stable.

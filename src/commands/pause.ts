@@ -1,0 +1,353 @@
+/**
+ * CLIENT PAUSE timeout [WRITE|ALL] and CLIENT UNPAUSE (Redis 7.0).
+ *
+ * While a pause is on, the input of paused clients is not processed: the
+ * connection hands every socket read to holdInput() first (one counter check
+ * while no pause is active), and the bytes wait here until the pause ends
+ * (timeout or CLIENT UNPAUSE), then go to the native dispatcher in arrival
+ * order, client by client in the order they were held.
+ *
+ *  - ALL: every client's input waits (a CLIENT UNPAUSE from another client
+ *    too, as in Redis).
+ *  - WRITE: requests are parsed here, just enough to find each command's name
+ *    and size. Commands before the first one that must wait go through; from
+ *    that one on, everything waits (a pipeline keeps its order). Commands
+ *    that wait, per Redis's processCommand: write commands, the may-replicate
+ *    ones (EVAL, EVALSHA, FCALL, PUBLISH, SPUBLISH, PFCOUNT), and EXEC of a
+ *    transaction that may have queued one (here: one begun before the pause
+ *    started, whose contents are unknown; writes queued later wait at once).
+ *    A command with the wrong number of arguments goes through to get its
+ *    error. Input that does not parse goes through (the dispatcher answers
+ *    the protocol error).
+ *  - MONITOR clients (replicas in Redis) are never paused.
+ *  - A new CLIENT PAUSE replaces the mode and extends the end time (never
+ *    shortens it).
+ *
+ * Not covered: commands already read by the dispatcher when the pause starts
+ * (those pipelined after CLIENT PAUSE in the same read by the pausing client,
+ * or a request cut in two by the network whose first part was read before
+ * the pause: in WRITE mode such a client's input then waits entirely), and
+ * key expiry, which Redis also suspends during a pause (native side).
+ */
+import type { Connection } from '../network/connection';
+import type { TachyonServer } from '../server';
+import { lookupByFullName } from './command';
+import { isMonitor } from './monitor';
+import type { CommandCall, CommandRegistry } from './registry';
+
+type PauseType = 'write' | 'all';
+
+/** Input held for one client during a pause. */
+interface HeldInput {
+  chunks: Buffer[];
+  /** A command that must wait was reached (always in ALL mode): the chunks wait as a whole. */
+  blocked: boolean;
+  /** WRITE mode: an incomplete request at the end of the chunks, not classified yet. */
+  tail: boolean;
+  /** WRITE mode: whether the client is inside MULTI (undefined: unknown, it may have begun before). */
+  multi: boolean | undefined;
+}
+
+class PauseState {
+  type: PauseType | undefined;
+  /** End of the pause, unix ms. */
+  end = 0;
+  timer: NodeJS.Timeout | undefined;
+  /** WRITE mode keeps parsing state for every client seen during the pause, held or not. */
+  readonly held = new Map<Connection, HeldInput>();
+
+  constructor(readonly server: TachyonServer) {}
+}
+
+const states = new WeakMap<TachyonServer, PauseState>();
+/** Servers with a pause in effect: the fast path of holdInput(). */
+let activePauses = 0;
+
+function stateOf(server: TachyonServer): PauseState {
+  let st = states.get(server);
+  if (!st) {
+    st = new PauseState(server);
+    states.set(server, st);
+  }
+  return st;
+}
+
+// ---------------------------------------------------------------------------
+// Request classification (WRITE mode)
+
+/** Redis 7.0's CMD_MAY_REPLICATE commands (hidden from COMMAND INFO, so not in commands.gen.json). */
+const MAY_REPLICATE = new Set(['eval', 'evalsha', 'fcall', 'pfcount', 'publish', 'spublish']);
+
+interface Request {
+  /** Offset just past the request. */
+  end: number;
+  argc: number;
+  /** Lowercase command name and first argument (only the first 64 bytes of each). */
+  name: string;
+  sub: string;
+}
+
+const NAME_MAX = 64;
+
+function findCrlf(buf: Buffer, from: number): number {
+  return buf.indexOf('\r\n', from, 'latin1');
+}
+
+/** Parses a non-negative decimal of a RESP header; undefined if malformed. */
+function headerInt(buf: Buffer, start: number, end: number): number | undefined {
+  const s = buf.toString('latin1', start, end);
+  if (!/^-?[0-9]{1,18}$/.test(s)) return undefined;
+  return Number(s);
+}
+
+/**
+ * Splits an inline request like sdssplitargs (quotes with escapes); only
+ * the first two words matter here. Undefined for unbalanced quotes.
+ */
+function inlineWords(line: string): string[] | undefined {
+  const words: string[] = [];
+  let i = 0;
+  while (i < line.length) {
+    while (i < line.length && /\s/.test(line[i])) i++;
+    if (i >= line.length) break;
+    let w = '';
+    const q = line[i] === '"' || line[i] === "'" ? line[i] : '';
+    if (q) {
+      i++;
+      for (;;) {
+        if (i >= line.length) return undefined;
+        if (q === '"' && line[i] === '\\' && i + 1 < line.length) {
+          w += line[i + 1];
+          i += 2;
+        } else if (line[i] === q) {
+          i++;
+          if (i < line.length && !/\s/.test(line[i])) return undefined;
+          break;
+        } else {
+          w += line[i++];
+        }
+      }
+    } else {
+      while (i < line.length && !/\s/.test(line[i])) w += line[i++];
+    }
+    words.push(w);
+  }
+  return words;
+}
+
+/** The request starting at `off`: undefined if incomplete, null if it does not parse. */
+function parseRequest(buf: Buffer, off: number): Request | undefined | null {
+  if (buf[off] !== 0x2a /* '*' */) {
+    const nl = buf.indexOf(0x0a, off);
+    if (nl < 0) return undefined;
+    let lineEnd = nl;
+    if (lineEnd > off && buf[lineEnd - 1] === 0x0d) lineEnd--;
+    const words = inlineWords(buf.toString('latin1', off, lineEnd));
+    if (!words) return null;
+    return {
+      end: nl + 1,
+      argc: words.length,
+      name: (words[0] ?? '').toLowerCase(),
+      sub: (words[1] ?? '').toLowerCase(),
+    };
+  }
+  let p = findCrlf(buf, off);
+  if (p < 0) return undefined;
+  const argc = headerInt(buf, off + 1, p);
+  if (argc === undefined) return null;
+  p += 2;
+  const words: string[] = [];
+  for (let i = 0; i < argc; i++) {
+    if (p >= buf.length) return undefined;
+    if (buf[p] !== 0x24 /* '$' */) return null;
+    const e = findCrlf(buf, p);
+    if (e < 0) return undefined;
+    const len = headerInt(buf, p + 1, e);
+    if (len === undefined || len < 0) return null;
+    const start = e + 2;
+    if (start + len + 2 > buf.length) return undefined;
+    if (i < 2) words.push(buf.toString('latin1', start, start + Math.min(len, NAME_MAX)).toLowerCase());
+    p = start + len + 2;
+  }
+  return { end: p, argc: Math.max(0, argc), name: words[0] ?? '', sub: words[1] ?? '' };
+}
+
+/** Whether a request must wait during a WRITE pause. */
+function mustWait(req: Request, held: HeldInput): boolean {
+  if (req.argc === 0) return false;
+  if (req.name === 'exec') return held.multi === undefined;
+  let entry = lookupByFullName(req.name);
+  if (!entry) return false;
+  if (entry.subs) {
+    if (req.argc < 2) return false;
+    entry = entry.subs.get(req.sub);
+    if (!entry) return false;
+  }
+  const { arity, flags } = entry.meta;
+  if ((arity > 0 && req.argc !== arity) || req.argc < -arity) return false;
+  return flags.includes('write') || MAY_REPLICATE.has(entry.meta.name);
+}
+
+// ---------------------------------------------------------------------------
+// Holding and releasing input
+
+function feed(conn: Connection, data: Buffer): void {
+  if (conn.closing || data.length === 0) return;
+  conn.drain(conn.server.native.feed(conn.slot, data));
+}
+
+/**
+ * Hook for Connection.onData: returns true if `chunk` is taken (held, or
+ * partly fed and partly held) and must not be fed by the caller.
+ */
+export function holdInput(conn: Connection, chunk: Buffer): boolean {
+  if (activePauses === 0) return false;
+  const st = states.get(conn.server);
+  if (!st || st.type === undefined || isMonitor(conn)) return false;
+  let held = st.held.get(conn);
+  if (!held) {
+    held = { chunks: [], blocked: st.type === 'all', tail: false, multi: undefined };
+    // A request the dispatcher has partly read cannot be classified from here: wait.
+    if (st.type === 'write' && conn.server.native.clientState(conn.slot)[2] > 0) held.blocked = true;
+    st.held.set(conn, held);
+  }
+  if (held.blocked) {
+    held.chunks.push(chunk);
+    return true;
+  }
+  // WRITE mode: pass the commands before the first one that must wait.
+  const data = held.tail ? Buffer.concat([...held.chunks, chunk]) : chunk;
+  held.chunks = [];
+  held.tail = false;
+  let passed = 0;
+  for (let off = 0; off < data.length; ) {
+    const req = parseRequest(data, off);
+    if (req === null) {
+      passed = data.length; // let the dispatcher report the protocol error
+      break;
+    }
+    if (req === undefined) break;
+    if (mustWait(req, held)) {
+      held.blocked = true;
+      break;
+    }
+    if (req.name === 'multi') held.multi = true;
+    else if (req.name === 'exec' || req.name === 'discard') held.multi = false;
+    off = passed = req.end;
+  }
+  if (passed < data.length) {
+    held.chunks.push(data.subarray(passed));
+    held.tail = !held.blocked;
+  }
+  feed(conn, data.subarray(0, passed));
+  return true;
+}
+
+function scheduleEnd(st: PauseState): void {
+  if (st.timer) clearTimeout(st.timer);
+  st.timer = setTimeout(() => {
+    st.timer = undefined;
+    if (Date.now() >= st.end) unpause(st);
+    else scheduleEnd(st);
+  }, Math.max(0, st.end - Date.now()));
+  st.timer.unref();
+}
+
+function pause(st: PauseState, type: PauseType, end: number): void {
+  if (st.type === undefined) activePauses++;
+  st.type = type;
+  if (end > st.end) st.end = end;
+  if (type === 'all') for (const held of st.held.values()) held.blocked = true;
+  if (Date.now() >= st.end) unpause(st);
+  else scheduleEnd(st);
+}
+
+function unpause(st: PauseState): void {
+  if (st.timer) clearTimeout(st.timer);
+  st.timer = undefined;
+  if (st.type === undefined) return;
+  st.type = undefined;
+  st.end = 0;
+  activePauses--;
+  const held = [...st.held];
+  st.held.clear();
+  if (held.length === 0) return;
+  // After the current command (CLIENT UNPAUSE may come from a client whose input is being fed).
+  queueMicrotask(() => {
+    for (const [conn, h] of held) {
+      if (h.chunks.length === 0 || conn.closing) continue;
+      const data = h.chunks.length === 1 ? h.chunks[0] : Buffer.concat(h.chunks);
+      // A command released here may pause again.
+      if (!holdInput(conn, data)) feed(conn, data);
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Commands
+
+/** Strict signed 64-bit integer (Redis's string2ll); undefined otherwise. */
+function parseInt64(b: Buffer): bigint | undefined {
+  const s = b.toString('latin1');
+  if (!/^(0|-?[1-9][0-9]*)$/.test(s) || s.length > 20) return undefined;
+  const v = BigInt(s);
+  if (v > 9223372036854775807n || v < -9223372036854775808n) return undefined;
+  return v;
+}
+
+const INT64_MAX = 9223372036854775807n;
+
+/** CLIENT PAUSE timeout [WRITE|ALL] */
+function clientPause(call: CommandCall): void {
+  const { args, w, server } = call;
+  if (args.length !== 3 && args.length !== 4) {
+    return void w.error(
+      `ERR unknown subcommand or wrong number of arguments for '${args[1].toString('latin1').slice(0, 128)}'. Try CLIENT HELP.`,
+    );
+  }
+  let type: PauseType = 'all';
+  if (args.length === 4) {
+    const mode = args[3].toString('latin1').toLowerCase();
+    if (mode === 'write') type = 'write';
+    else if (mode !== 'all') return void w.error('ERR CLIENT PAUSE mode must be WRITE or ALL');
+  }
+  const ms = parseInt64(args[2]);
+  if (ms === undefined) return void w.error('ERR timeout is not an integer or out of range');
+  if (ms < 0n) return void w.error('ERR timeout is negative');
+  let end = 0;
+  if (ms > 0n) {
+    // Redis adds the current time in a signed 64-bit integer: past the maximum it wraps into the past.
+    const sum = ms + BigInt(Date.now());
+    end = sum > INT64_MAX ? 0 : Number(sum);
+  }
+  pause(stateOf(server), type, end);
+  w.ok();
+}
+
+/** CLIENT UNPAUSE */
+function clientUnpause(call: CommandCall): void {
+  const st = states.get(call.server);
+  if (st) unpause(st);
+  call.w.ok();
+}
+
+// ---------------------------------------------------------------------------
+// For the rest of the server
+
+/** A client whose next command waits for the end of a pause (CLIENT LIST flag 'b', INFO blocked_clients). */
+export function isPausedClient(conn: Connection): boolean {
+  const held = states.get(conn.server)?.held.get(conn);
+  return held !== undefined && held.blocked && held.chunks.length > 0;
+}
+
+/** Clients waiting for the end of a pause. */
+export function pausedClientCount(server: TachyonServer): number {
+  let n = 0;
+  for (const held of states.get(server)?.held.values() ?? []) if (held.blocked && held.chunks.length > 0) n++;
+  return n;
+}
+
+export function registerPauseCommands(r: CommandRegistry): void {
+  r.register('client|pause', clientPause);
+  r.register('client|unpause', clientUnpause);
+}
