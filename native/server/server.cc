@@ -267,7 +267,6 @@ FeedStatus Server::Process(Client& c) {
     reply.set_resp(c.resp);
     limits.auth_required = settings_.requirepass && !c.authenticated;
     const char* base = c.query.data();
-    size_t before = c.qpos;
     RequestParser::Status st = c.parser.Parse(base, c.query.size(), &c.qpos, limits);
     if (st == RequestParser::Status::kNeedMore) {
       if (static_cast<int64_t>(c.query.size() - c.qpos) > settings_.client_query_buffer_limit) {
@@ -286,7 +285,6 @@ FeedStatus Server::Process(Client& c) {
       }
       break;
     }
-    (void)before;
     const auto& refs = c.parser.args();
     if (refs.empty()) continue;
     // CLIENT REPLY OFF/SKIP: drop this command's reply once it is written.
