@@ -224,14 +224,17 @@ export class BlockingScheduler {
     return true;
   }
 
+  /** Clients answered in this pump whose pipelines resume at its end. */
+  private served: Connection[] = [];
+
   /**
    * Serves what the last native calls made possible: pending timeout/unblock
    * replies, then the clients waiting on keys that became ready, until
    * nothing is left. Re-entrant calls (from the drains it runs) return at once.
    */
   pump(): void {
-    if (this.pumping) return;
     const { native, state } = this.server;
+    if (this.pumping || (state[2] === 0 && this.endings.length === 0)) return;
     this.pumping = true;
     try {
       for (;;) {
@@ -241,11 +244,20 @@ export class BlockingScheduler {
           for (const [conn, error] of batch) {
             if (conn.closing) continue;
             conn.drain(native.unblock(conn.slot, error));
+            this.served.push(conn);
           }
           continue;
         }
         if (state[2] > 0) {
           for (const [db, key] of native.takeReadyKeys()) this.serveKey(db, key);
+          continue;
+        }
+        if (this.served.length > 0) {
+          // Served clients run the rest of their pipelines only once every ready
+          // key has been served, so a pipelined second BLPOP cannot jump the queue.
+          const batch = this.served;
+          this.served = [];
+          for (const conn of batch) if (!conn.closing) conn.drain(native.resume(conn.slot));
           continue;
         }
         break;
@@ -264,20 +276,21 @@ export class BlockingScheduler {
     for (const b of q.clients) {
       if (b.seq > last) break;
       if (done & (1 << b.kind)) continue;
-      if (this.retry(b)) continue;
+      if (this.retry(b, key)) continue;
       done |= 1 << b.kind;
       if ((done & 1 || q.kinds[Kind.List] === 0) && (done & 2 || q.kinds[Kind.ZSet] === 0)) break;
     }
   }
 
   /** Runs a waiter's command again; true if it was served (and its pipeline continued). */
-  private retry(b: BlockedClient): boolean {
+  private retry(b: BlockedClient, readyKey: Buffer): boolean {
     const { native, state } = this.server;
-    const ret = native.retryBlocked(b.conn.slot);
+    const ret = native.retryBlocked(b.conn.slot, readyKey);
     // Still nothing: the same command parked again, with its original deadline.
     if (state[0] === FeedStatus.Blocked && state[1] === 0 && this.sameBlock(b)) return false;
     this.forget(b);
     b.conn.drain(ret);
+    this.served.push(b.conn);
     return true;
   }
 

@@ -13,6 +13,8 @@ export const enum FeedStatus {
   CloseNow = 3,
   /** A blocking command found nothing: blockInfo(), then retryBlocked() or unblock(). */
   Blocked = 4,
+  /** retryBlocked()/unblock() answered a blocked command; resume() continues its pipeline. */
+  Served = 5,
 }
 
 export interface NativeInfo {
@@ -68,7 +70,7 @@ export interface NativeServer {
   /** Keys waited on that were modified since the last call (state[2] counts them). */
   takeReadyKeys(): [number, Buffer][];
   /** Runs a blocked client's command again: output like feed(); state[0] is Blocked if still unserved. */
-  retryBlocked(slot: number): Buffer | undefined;
+  retryBlocked(slot: number, readyKey?: Buffer): Buffer | undefined;
   /** Ends a block with its timeout reply (error '') or with an error reply. */
   unblock(slot: number, error: string): Buffer | undefined;
   /** Registers the runner EXEC uses for queued commands TypeScript owns. */

@@ -20,6 +20,9 @@ import { attachIntrospection, resetIntrospectionStats } from './commands/info';
 import { BlockingScheduler, registerBlockingCommands } from './blocking';
 import { registerPubSubCommands } from './commands/pubsub';
 import { registerNotifications } from './notifications';
+import { registerTrackingCommands } from './commands/tracking';
+import { registerMonitor } from './commands/monitor';
+import { registerPauseCommands } from './commands/pause';
 
 export const VERSION = '7.0.15';
 export const TACHYON_VERSION: string = require('../package.json').version;
@@ -103,6 +106,9 @@ export class TachyonServer {
     registerBlockingCommands(this.commands);
     registerPubSubCommands(this.commands);
     registerNotifications(this);
+    registerTrackingCommands(this.commands);
+    registerMonitor(this);
+    registerPauseCommands(this.commands);
     this.native.setJsCommands(this.commands.names());
     // EXEC runs queued TypeScript-owned commands through this, synchronously.
     this.native.setJsExecutor((slot, args) => {

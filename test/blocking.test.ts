@@ -472,10 +472,8 @@ describe.each(PROTOCOLS)('blocked clients served by other clients (RESP%i)', (pr
     await call(admin, ['LLEN', 'k'], ':1');
   });
 
-  // Redis 7.0 serves a client blocked on several keys from the key that became
-  // ready first. Tachyon re-runs the command, which pops from the first of its
-  // keys with data. Needs retryBlocked(slot, readyKey): see the blocking report.
-  test.skip('several keys made ready in one transaction: served from the first ready key', async () => {
+  // Redis 7.0 serves a client blocked on several keys from the key that became ready first.
+  test('several keys made ready in one transaction: served from the first ready key', async () => {
     const [a, p] = [d.main, await d.session()];
     send(a, 'BLPOP', 'k1', 'k2', '0');
     await waitBlocked(d, 1);
@@ -487,10 +485,8 @@ describe.each(PROTOCOLS)('blocked clients served by other clients (RESP%i)', (pr
   });
 
   // Redis serves every blocked client before a served client's pipeline goes
-  // on (processUnblockedClients runs in beforeSleep). Tachyon's RetryBlocked
-  // resumes the pipeline at once, so a second pipelined BLPOP takes the next
-  // element first. Needs RetryBlocked without Resume: see the blocking report.
-  test.skip('a served client’s next pipelined BLPOP queues behind clients already waiting', async () => {
+  // on (processUnblockedClients runs in beforeSleep); so does Tachyon's scheduler.
+  test('a served client’s next pipelined BLPOP queues behind clients already waiting', async () => {
     const [a, b, p] = [d.main, await d.session(), await d.session()];
     send(a, 'BLPOP', 'k', '0');
     send(a, 'BLPOP', 'k', '0');

@@ -404,11 +404,17 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     return out;
   }
 
-  // retryBlocked(slot): output like feed(); state[0] is Blocked again when still not served.
+  // retryBlocked(slot, readyKey?): output like feed(); state[0] is Blocked again when still
+  // not served, Served when answered (resume() then continues the pipeline).
   Napi::Value RetryBlocked(const Napi::CallbackInfo& info) {
     Client* c = ClientArg(info);
     if (!c) return info.Env().Undefined();
-    return TakeOutput(info.Env(), c, server_->RetryBlocked(*c));
+    std::string ready;
+    if (info.Length() > 1 && info[1].IsTypedArray()) {
+      auto k = info[1].As<Napi::Uint8Array>();
+      ready.assign(reinterpret_cast<const char*>(k.Data()), k.ByteLength());
+    }
+    return TakeOutput(info.Env(), c, server_->RetryBlocked(*c, ready));
   }
 
   // unblock(slot, error): ends a block with the timeout reply ('' ) or an error reply.

@@ -2,6 +2,7 @@
 // keys that became ready, retrying and unblocking. Scheduling (FIFO order among
 // clients, timeouts) lives in TypeScript; the commands decide what "served" means.
 #include <climits>
+#include <cmath>
 #include <string>
 
 #include "core/util.h"
@@ -32,13 +33,17 @@ std::vector<std::pair<int, std::string>> Server::TakeReadyKeys() {
   return out;
 }
 
-FeedStatus Server::RetryBlocked(Client& c) {
-  if (!c.block.active) return FeedStatus::kOk;
+FeedStatus Server::RetryBlocked(Client& c, std::string_view ready_key) {
+  if (!c.block.active) return FeedStatus::kServed;
   c.block.active = false;
+  c.block.retrying = true;
+  c.block.ready_key.assign(ready_key);
   std::vector<std::string_view> argv(c.pending.begin(), c.pending.end());
   Reply reply(&c.out, this);
   reply.set_resp(c.resp);
   now_us_ = NowUs();
+  size_t mark = c.out.size();
+  bool drop = c.block.drop_reply || c.reply_mode == ReplyMode::kOff;
   std::string error;
   CommandEntry* cmd = Lookup(argv, c, &error);
   if (!cmd) {
@@ -50,19 +55,31 @@ FeedStatus Server::RetryBlocked(Client& c) {
     Call(c, cmd, reply);
     c.argv.swap(saved);
   }
+  c.block.retrying = false;
   if (c.block.active) return FeedStatus::kBlocked;
-  return Resume(c);
+  if (drop) c.out.Truncate(mark);
+  return FeedStatus::kServed;
 }
 
 FeedStatus Server::Unblock(Client& c, std::string_view error) {
-  if (!c.block.active) return FeedStatus::kOk;
+  if (!c.block.active) return FeedStatus::kServed;
   c.block.active = false;
+  if (c.block.drop_reply || c.reply_mode == ReplyMode::kOff) return FeedStatus::kServed;
   Reply reply(&c.out, this);
   reply.set_resp(c.resp);
   if (!error.empty()) reply.Error(error);
   else if (c.block.null_array_on_timeout) reply.NullArray();
   else reply.Null();
-  return Resume(c);
+  // A blocked command counts as one call, when it ends (Redis's updateStatsOnUnblock).
+  std::vector<std::string_view> argv(c.pending.begin(), c.pending.end());
+  std::string lookup_error;
+  if (!argv.empty()) {
+    if (CommandEntry* cmd = Lookup(argv, c, &lookup_error)) {
+      cmd->stats.calls++;
+      stats_.total_commands_processed++;
+    }
+  }
+  return FeedStatus::kServed;
 }
 
 void CommandContext::Block(const std::string_view* keys, int nkeys, int64_t timeout_at_ms, bool null_array) {
@@ -74,29 +91,25 @@ void CommandContext::Block(const std::string_view* keys, int nkeys, int64_t time
   b.null_array_on_timeout = null_array;
 }
 
+// Redis 7.0.15's getTimeoutFromObjectOrReply: seconds as a long double,
+// rounded up to whole milliseconds; anything that does not fit a 64-bit
+// millisecond count (1e400, inf) is "negative".
 bool CommandContext::ParseBlockTimeout(int i, int64_t* timeout_at_ms) {
   long double secs;
   if (!String2ld(argv[i], &secs)) {
     reply.Error("ERR timeout is not a float or out of range");
     return false;
   }
-  long double ms = secs * 1000.0L;
-  if (ms < 0) {
+  const long double ms = ceill(secs * 1000.0L);
+  long long t = LLONG_MIN;
+  if (ms < 9223372036854775808.0L && ms >= -9223372036854775808.0L) t = static_cast<long long>(ms);
+  if (t < 0) {
     reply.Error("ERR timeout is negative");
     return false;
   }
-  if (ms >= static_cast<long double>(LLONG_MAX)) {
-    reply.Error("ERR timeout is out of range");
-    return false;
-  }
-  long long t = static_cast<long long>(ms);
-  if (t > 0) {
-    if (t > LLONG_MAX - now_ms) {
-      reply.Error("ERR timeout is out of range");
-      return false;
-    }
-    t += now_ms;
-  }
+  // A deadline past the end of time wraps negative in Redis and expires at its
+  // next timeout check: here it is simply already due.
+  if (t > 0) t = t > LLONG_MAX - now_ms ? 1 : t + now_ms;
   *timeout_at_ms = t;
   return true;
 }

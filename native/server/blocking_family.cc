@@ -4,8 +4,9 @@
 // (LPOP, LMOVE, LMPOP, ZPOPMIN, ZMPOP: same replies, same bookkeeping, through
 // the generic operations list_value.h and zset_value.h expose). When every key
 // is missing it parks the client with CommandContext::Block and writes no
-// reply; inside EXEC, where blocking is not allowed, it replies what a timeout
-// would (a null array, or a null bulk for BLMOVE/BRPOPLPUSH, like Redis 7.0).
+// reply; inside EXEC, where blocking is not allowed, it answers at once with a
+// null array (a null bulk for BLMOVE/BRPOPLPUSH, whose real timeout reply is
+// nevertheless a null array: Redis 7.0 has both).
 //
 // A parked client's command runs again (Server::RetryBlocked) when one of its
 // keys is signalled ready. Redis 7.0 serves such a client only from a key of
@@ -31,10 +32,7 @@ namespace {
 
 // True while Server::RetryBlocked re-runs the client's parked command: the
 // client is still paused and the arguments are views of the kept command.
-bool IsRetry(const CommandContext& c) {
-  const Client& cl = c.client;
-  return cl.paused && !cl.pending.empty() && c.argc > 0 && c.argv[0].data() == cl.pending[0].data();
-}
+bool IsRetry(const CommandContext& c) { return c.client.block.retrying; }
 
 enum class Lookup : uint8_t { kFound, kError, kNone };
 
@@ -43,6 +41,19 @@ enum class Lookup : uint8_t { kFound, kError, kNone };
 // except during a retry, where it is skipped.
 Lookup FirstReady(CommandContext& c, const std::string_view* keys, int n, ObjType type, int* idx, Entry** out) {
   const bool retry = IsRetry(c);
+  // Redis serves a retried client from the key that was signalled ready first.
+  if (retry && !c.client.block.ready_key.empty()) {
+    for (int i = 0; i < n; i++) {
+      if (keys[i] != c.client.block.ready_key) continue;
+      Entry* e = c.WriteKey(keys[i]);
+      if (e && e->type == type && e->collection()->Length() > 0) {
+        *idx = i;
+        *out = e;
+        return Lookup::kFound;
+      }
+      break;
+    }
+  }
   for (int i = 0; i < n; i++) {
     Entry* e = c.WriteKey(keys[i]);
     if (!e) continue;
@@ -76,33 +87,6 @@ void BlockOrTimeout(CommandContext& c, const std::string_view* keys, int n, int6
   c.Block(keys, n, timeout_at_ms, true);
 }
 
-// Redis 7.0's getTimeoutFromObjectOrReply(..., UNIT_SECONDS): the seconds are
-// rounded *up* to whole milliseconds (so -0.0001 is 0, i.e. forever), a value
-// whose milliseconds do not fit a long long converts to LLONG_MIN on x86 and
-// is reported as negative (that is what 7.0 answers for 1e400, inf or
-// 99999999999999999999), and 7.0 has no "out of range" error.
-// CommandContext::ParseBlockTimeout answers differently for these; once it
-// matches, this can go.
-bool ParseTimeout(CommandContext& c, int i, int64_t* timeout_at_ms) {
-  long double secs;
-  if (!String2ld(c.arg(i), &secs)) {
-    c.reply.Error("ERR timeout is not a float or out of range");
-    return false;
-  }
-  const long double ms = ceill(secs * 1000.0L);
-  long long t = LLONG_MIN;
-  if (ms < 9223372036854775808.0L && ms >= -9223372036854775808.0L) t = static_cast<long long>(ms);
-  if (t < 0) {
-    c.reply.Error("ERR timeout is negative");
-    return false;
-  }
-  // A deadline past the end of time wraps negative in Redis and expires at
-  // its next timeout check: here it is simply already due.
-  if (t > 0) t = t > LLONG_MAX - c.now_ms ? 1 : t + c.now_ms;
-  *timeout_at_ms = t;
-  return true;
-}
-
 // Redis's getRangeLongFromObjectOrReply(..., 1, LONG_MAX, error).
 bool ParsePositive(CommandContext& c, int i, long* out, std::string_view error) {
   int64_t v;
@@ -120,7 +104,7 @@ bool ParsePositive(CommandContext& c, int i, long* out, std::string_view error) 
 // BLPOP/BRPOP key [key ...] timeout
 void BlockingPop(CommandContext& c, ListWhere where) {
   int64_t timeout;
-  if (!ParseTimeout(c, c.argc - 1, &timeout)) return;
+  if (!c.ParseBlockTimeout(c.argc - 1, &timeout)) return;
   const std::string_view* keys = c.argv + 1;
   const int n = c.argc - 2;
   int idx;
@@ -143,7 +127,7 @@ void BrpopCommand(CommandContext& c) { BlockingPop(c, ListWhere::kTail); }
 // The source of BLMOVE/BRPOPLPUSH is argv[1], the destination argv[2].
 void BlockingMove(CommandContext& c, ListWhere from, ListWhere to, int timeout_idx) {
   int64_t timeout;
-  if (!ParseTimeout(c, timeout_idx, &timeout)) return;
+  if (!c.ParseBlockTimeout(timeout_idx, &timeout)) return;
   int idx;
   Entry* e;
   switch (FirstReady(c, c.argv + 1, 1, kList, &idx, &e)) {
@@ -173,7 +157,7 @@ void BlmpopCommand(CommandContext& c) {
   ListMpopArgs args;
   if (!ParseListMpopArgs(c, 2, &args)) return;
   int64_t timeout;
-  if (!ParseTimeout(c, 1, &timeout)) return;
+  if (!c.ParseBlockTimeout(1, &timeout)) return;
   const int n = static_cast<int>(args.numkeys);
   int idx;
   Entry* e;
@@ -213,7 +197,7 @@ void BlockingZpop(CommandContext& c, const std::string_view* keys, int n, ZWhere
 // BZPOPMIN/BZPOPMAX key [key ...] timeout
 void BzpopGeneric(CommandContext& c, ZWhere where) {
   int64_t timeout;
-  if (!ParseTimeout(c, c.argc - 1, &timeout)) return;
+  if (!c.ParseBlockTimeout(c.argc - 1, &timeout)) return;
   BlockingZpop(c, c.argv + 1, c.argc - 2, where, -1, timeout);
 }
 
@@ -252,7 +236,7 @@ void BzmpopCommand(CommandContext& c) {
   }
   if (count == -1) count = 1;
   int64_t timeout;
-  if (!ParseTimeout(c, 1, &timeout)) return;
+  if (!c.ParseBlockTimeout(1, &timeout)) return;
   BlockingZpop(c, c.argv + numkeys_idx + 1, static_cast<int>(numkeys), where, count, timeout);
 }
 

@@ -94,6 +94,14 @@ void Server::SwapDbs(int a, int b) {
   std::swap(dbs_[a], dbs_[b]);
   dbs_[a]->set_id(a);
   dbs_[b]->set_id(b);
+  // Clients blocked on a key that now exists in their db may be served.
+  for (const auto& [wk, count] : blocking_keys_) {
+    int db;
+    memcpy(&db, wk.data(), sizeof db);
+    if (db != a && db != b) continue;
+    std::string_view key(wk.data() + sizeof db, wk.size() - sizeof db);
+    if (dbs_[db]->FindRaw(key)) SignalKeyReady(db, key);
+  }
 }
 
 Client* Server::NewClient(uint64_t id) {
@@ -231,8 +239,10 @@ void Server::Call(Client& c, CommandEntry* cmd, Reply& reply) {
   c.last_cmd = cmd->spec;
   if (settings_.monitors > 0 || c.tracking) ObserveCall(c, cmd);
   cmd->handler(ctx);
-  cmd->stats.calls++;
   cmd->stats.cycles += CycleCount() - start;
+  // A command that blocked is counted once, when it is finally served or ends.
+  if (c.block.active) return;
+  cmd->stats.calls++;
   if (stats_.total_error_replies != errors_before) cmd->stats.failed_calls++;
   stats_.total_commands_processed++;
 }
@@ -347,6 +357,7 @@ FeedStatus Server::Process(Client& c) {
     if (c.block.active) {
       // Keep the command: its arguments point into the query buffer.
       c.pending.assign(c.argv.begin(), c.argv.end());
+      c.block.drop_reply = mode != ReplyMode::kOn;
       c.paused = true;
       status = FeedStatus::kBlocked;
       break;

@@ -122,6 +122,7 @@ enum class FeedStatus : int32_t {
   kClose = 2,        // protocol error: write the replies, then close the connection
   kCloseNow = 3,     // close without replying (query buffer limit)
   kBlocked = 4,      // a blocking command found nothing: BlockInfo(), wait for ready keys or timeout
+  kServed = 5,       // a blocked command was answered (RetryBlocked/Unblock); Resume() continues the pipeline
 };
 
 // A blocking command (BLPOP, BZPOPMIN, ...) that found nothing to serve. The
@@ -134,6 +135,9 @@ struct BlockState {
   std::vector<std::string> keys;
   int64_t timeout_at_ms = 0;      // 0 = block forever
   bool null_array_on_timeout = true;  // else a null bulk (BLMOVE, BRPOPLPUSH)
+  bool drop_reply = false;            // blocked under CLIENT REPLY OFF/SKIP
+  bool retrying = false;              // the command is being re-run by RetryBlocked
+  std::string ready_key;              // during a retry: the key that was signalled ready
 };
 
 // CLIENT REPLY: replies can be switched off, or skipped for the next command only.
@@ -255,9 +259,11 @@ class Server : public ErrorSink, public KeyspaceObserver {
   void SignalKeyReady(int db, std::string_view key);
   std::vector<std::pair<int, std::string>> TakeReadyKeys();
   size_t ready_key_count() const { return ready_keys_.size(); }
-  // Runs a blocked client's command again; continues its pipeline when served.
-  FeedStatus RetryBlocked(Client& c);
-  // Ends a block with the timeout reply, or with `error` (CLIENT UNBLOCK ... ERROR).
+  // Runs a blocked client's command again: kBlocked if still unserved, else kServed
+  // with the reply written; the pipeline continues only on Resume(), so the
+  // scheduler can finish serving a key before the served clients run on.
+  FeedStatus RetryBlocked(Client& c, std::string_view ready_key = {});
+  // Ends a block with the timeout reply, or with `error` (CLIENT UNBLOCK ... ERROR): kServed.
   FeedStatus Unblock(Client& c, std::string_view error);
   void OnKeyExpired(int db, std::string_view key) override {
     Notify(kNotifyExpired, "expired", db, key);

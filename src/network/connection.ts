@@ -8,6 +8,7 @@ import { FeedStatus } from '../native';
 import type { TachyonServer } from '../server';
 import { RespWriter } from '../protocol/resp-writer';
 import { unsubscribeAll } from '../commands/pubsub';
+import { holdInput } from '../commands/pause';
 
 export type ReplyMode = 'on' | 'off' | 'skip';
 
@@ -67,6 +68,8 @@ export class Connection {
   private onData(chunk: Buffer): void {
     if (this.closing) return;
     this.lastInteraction = Date.now();
+    // CLIENT PAUSE: input waits in src/commands/pause.ts until the pause ends.
+    if (holdInput(this, chunk)) return;
     this.drain(this.server.native.feed(this.slot, chunk));
   }
 
