@@ -48,8 +48,8 @@ export interface NativeServer {
   execute(slot: number, args: (Buffer | string)[]): Buffer | null;
   setClient(slot: number, field: 'db' | 'resp' | 'auth' | 'reply' | 'multi' | 'pubsub' | 'tracking', value: number | boolean): void;
   getClientDb(slot: number): number;
-  /** [db, last command's full name or 'NULL', unread query buffer bytes] */
-  clientState(slot: number): [number, string, number];
+  /** [db, last command's full name or 'NULL', unread query buffer bytes, commands queued in MULTI or -1] */
+  clientState(slot: number): [number, string, number, number];
   setJsCommands(names: string[]): void;
   configure(name: string, value: number | boolean | string): void;
   cron(): void;

@@ -17,6 +17,7 @@ import { registerConfigCommands } from './commands/config';
 import { registerServerCommands } from './commands/server';
 import { registerIntrospectionCommands } from './commands/introspection';
 import { attachIntrospection, resetIntrospectionStats } from './commands/info';
+import { isPubSubClient } from './commands/pubsub';
 import { BlockingScheduler, registerBlockingCommands } from './blocking';
 import { registerPubSubCommands } from './commands/pubsub';
 import { registerNotifications } from './notifications';
@@ -237,6 +238,8 @@ export class TachyonServer {
     if (timeout <= 0) return;
     const now = Date.now();
     for (const c of this.clients.values()) {
+      // Like Redis, blocked and subscribed clients are never idle-timed-out.
+      if (this.blocking.isBlocked(c) || isPubSubClient(c)) continue;
       if (now - c.lastInteraction > timeout * 1000) {
         this.log.verbose('Closing idle client');
         c.destroy();

@@ -284,9 +284,7 @@ describe.each(PROTOCOLS)('pub/sub (RESP%i)', (protocol) => {
     );
   });
 
-  // RESET must drop every subscription (src/commands/connection.ts reset has
-  // to call unsubscribeAll(conn) from src/commands/pubsub.ts): enable once wired.
-  test.skip('RESET drops every subscription and leaves subscriber mode', async () => {
+  test('RESET drops every subscription and leaves subscriber mode', async () => {
     const [s, pub] = [d.main, await d.session()];
     send(s, 'SUBSCRIBE', 'a');
     send(s, 'PSUBSCRIBE', 'b*');

@@ -200,15 +200,17 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     return Napi::Number::New(info.Env(), c->db);
   }
 
-  // clientState(slot): [db, last command full name or "NULL", query buffer bytes, query buffer capacity]
+  // clientState(slot): [db, last command full name or "NULL", unread query bytes, queued
+  // commands in MULTI (-1 outside a transaction)]
   Napi::Value ClientState(const Napi::CallbackInfo& info) {
     Client* c = ClientArg(info);
     if (!c) return info.Env().Undefined();
     Napi::Env env = info.Env();
-    Napi::Array a = Napi::Array::New(env, 3);
+    Napi::Array a = Napi::Array::New(env, 4);
     a.Set(0u, Napi::Number::New(env, c->db));
     a.Set(1u, Napi::String::New(env, c->last_cmd ? c->last_cmd->name : "NULL"));
     a.Set(2u, Napi::Number::New(env, static_cast<double>(c->query.size() - c->qpos)));
+    a.Set(3u, Napi::Number::New(env, c->multi.active ? static_cast<double>(c->multi.queue.size()) : -1));
     return a;
   }
 

@@ -9,9 +9,10 @@
  *   qbuf-free=0          the native query buffer's spare capacity is not exposed
  *   rbs=16384 rbp=16384  Redis's initial reply buffer; replies are not buffered
  *                        per client here, they go straight to the socket
- *   multi=-1 multi-mem=0 sub/psub/ssub=0 until MULTI and pub/sub exist
+ *   multi-mem=0          queued commands' memory is not measured
  *   tot-mem              rbs + qbuf + argv-mem + omem + CLIENT_OVERHEAD
- * Real: id, addr, laddr, fd, name, age, idle, flags (N, U, e), db, qbuf
+ * Real: id, addr, laddr, fd, name, age, idle, flags (N P x b U e), db, sub,
+ * psub, ssub, multi, qbuf
  * (unread query bytes), argv-mem (the running command's argument bytes),
  * oll/omem (bytes queued on the socket), events, cmd, resp.
  */
@@ -20,6 +21,7 @@ import type { TachyonServer } from '../server';
 import { BAD_CLIENT_NAME, validClientName } from './connection';
 import { dispatchSubcommand } from './command';
 import { replyHelp, type CommandCall, type CommandRegistry, type Handler } from './registry';
+import { isPubSubClient, subscriptionCounts } from './pubsub';
 
 const REPLY_BUFFER_SIZE = 16384;
 /** Rough per-client footprint of the Connection object, its socket and the native client. */
@@ -43,10 +45,9 @@ function clientTypeByName(name: string): ClientType | undefined {
   }
 }
 
-/** Every connection is a normal client until replication and pub/sub exist. */
+/** Replication does not exist yet: a client is pubsub while subscribed, else normal. */
 function clientType(conn: Connection): ClientType {
-  void conn;
-  return 'normal';
+  return isPubSubClient(conn) ? 'pubsub' : 'normal';
 }
 
 function socketFd(conn: Connection): number {
@@ -58,13 +59,18 @@ function socketFd(conn: Connection): number {
 export function clientInfoLine(conn: Connection, current?: CommandCall): string {
   const now = Date.now();
   const isCurrent = current !== undefined && current.conn === conn;
+  const [db, cmd, qbuf, multi] = conn.server.native.clientState(conn.slot);
+  const subs = subscriptionCounts(conn);
+  // Redis's order: O/S M P x b t R B d c u A U r e; N when none applies.
   let flags = '';
+  if (isPubSubClient(conn)) flags += 'P';
+  if (multi >= 0) flags += 'x';
+  if (conn.server.blocking.isBlocked(conn)) flags += 'b';
   if (conn.kind === 'unix') flags += 'U';
   if (conn.noEvict) flags += 'e';
   if (flags === '') flags = 'N';
   const argvMem = isCurrent ? current.args.reduce((n, a) => n + a.length, 0) : 0;
   const omem = conn.socket.writableLength;
-  const [db, cmd, qbuf] = conn.server.native.clientState(conn.slot);
   const qbufFree = 0;
   const totMem = REPLY_BUFFER_SIZE + qbuf + qbufFree + argvMem + omem + CLIENT_OVERHEAD;
   return [
@@ -77,10 +83,10 @@ export function clientInfoLine(conn: Connection, current?: CommandCall): string 
     `idle=${Math.floor((now - conn.lastInteraction) / 1000)}`,
     `flags=${flags}`,
     `db=${db}`,
-    'sub=0',
-    'psub=0',
-    'ssub=0',
-    'multi=-1',
+    `sub=${subs.sub}`,
+    `psub=${subs.psub}`,
+    `ssub=${subs.ssub}`,
+    `multi=${multi}`,
     `qbuf=${qbuf}`,
     `qbuf-free=${qbufFree}`,
     `argv-mem=${argvMem}`,

@@ -3,6 +3,7 @@
  */
 import type { CommandCall, CommandRegistry } from './registry';
 import { VERSION } from '../server';
+import { unsubscribeAll } from './pubsub';
 
 const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
 
@@ -106,6 +107,7 @@ function reset(call: CommandCall): void {
   server.native.setClient(conn.slot, 'db', 0);
   server.native.setClient(conn.slot, 'reply', 0);
   conn.replyMode = 'on';
+  unsubscribeAll(conn);
   conn.name = '';
   conn.setAuthenticated(!server.requirePass());
   call.w.simple('RESET');

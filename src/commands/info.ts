@@ -21,6 +21,7 @@
  * samples the counters every 100 ms and the reported rate is the mean of the
  * last 16 per-second rates. The timer is unref'd and stops with the server.
  */
+import { pubsubStats } from './pubsub';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -295,9 +296,9 @@ function clientsSection({ server }: Context): Lines {
     ['maxclients', configValue(server, 'maxclients', 10000)],
     ['client_recent_max_input_buffer', 0],
     ['client_recent_max_output_buffer', 0],
-    ['blocked_clients', 0],
+    ['blocked_clients', server.blocking.blockedCount],
     ['tracking_clients', 0],
-    ['clients_in_timeout_table', 0],
+    ['clients_in_timeout_table', server.blocking.timeoutTableCount],
   ];
 }
 
@@ -406,6 +407,7 @@ function persistenceSection({ server, info }: Context): Lines {
 
 function statsSection({ server, state, info }: Context): Lines {
   const outBytes = state.countOutput();
+  const pubsub = pubsubStats(server);
   return [
     ['total_connections_received', server.stats.connectionsReceived],
     ['total_commands_processed', info.total_commands_processed],
@@ -432,9 +434,9 @@ function statsSection({ server, state, info }: Context): Lines {
     ['current_eviction_exceeded_time', 0],
     ['keyspace_hits', info.keyspace_hits],
     ['keyspace_misses', info.keyspace_misses],
-    ['pubsub_channels', 0],
-    ['pubsub_patterns', 0],
-    ['pubsubshard_channels', 0],
+    ['pubsub_channels', pubsub.channels],
+    ['pubsub_patterns', pubsub.patterns],
+    ['pubsubshard_channels', pubsub.shardChannels],
     ['latest_fork_usec', 0],
     ['total_forks', 0],
     ['migrate_cached_sockets', 0],
