@@ -67,15 +67,23 @@ namespace {
 
 constexpr std::string_view kScoreConversion = "ERR One or more scores can't be converted into double";
 
-// One element of the vector being sorted. Bytes live in the arena (see
-// SortState), referenced by offset because the arena grows while loading.
+// One element of the vector being sorted (kept small: the sort moves them).
+// Bytes live in the arena (see SortGeneric), referenced by offset because the
+// arena grows while loading.
+constexpr size_t kNoWeight = SIZE_MAX;
 struct SortItem {
-  size_t eoff;      // element bytes
+  size_t eoff;  // element bytes
   size_t elen;
-  size_t woff;      // ALPHA + BY: the weight's bytes
-  size_t wlen;
-  double score;     // numeric sort: the weight
-  bool has_weight;  // ALPHA + BY: the BY key (or field) exists
+  union {
+    double score;  // numeric sort: the weight (0 when the BY key is missing)
+    size_t widx;   // ALPHA + BY: index of the weight in the weight table, or kNoWeight
+  };
+};
+
+// ALPHA + BY: a weight's bytes in the arena.
+struct WeightSpan {
+  size_t off;
+  size_t len;
 };
 
 // sdscmp / compareStringObjects: memcmp of the common prefix, then length.
@@ -105,13 +113,14 @@ int CStringCompare(std::string_view a, std::string_view b) {
 // Redis's sortCompare for one SORT invocation.
 struct SortComparator {
   const char* arena;
+  const WeightSpan* weights;
   bool alpha;
   bool by_pattern;
   bool store;
   bool desc;
 
   std::string_view Elem(const SortItem& s) const { return {arena + s.eoff, s.elen}; }
-  std::string_view Weight(const SortItem& s) const { return {arena + s.woff, s.wlen}; }
+  std::string_view Weight(const SortItem& s) const { return {arena + weights[s.widx].off, weights[s.widx].len}; }
 
   int operator()(const SortItem& a, const SortItem& b) const {
     int cmp;
@@ -124,8 +133,8 @@ struct SortComparator {
         cmp = BinaryCompare(Elem(a), Elem(b));
       }
     } else if (by_pattern) {
-      if (!a.has_weight || !b.has_weight) {
-        cmp = a.has_weight == b.has_weight ? 0 : (!a.has_weight ? -1 : 1);
+      if (a.widx == kNoWeight || b.widx == kNoWeight) {
+        cmp = a.widx == b.widx ? 0 : (a.widx == kNoWeight ? -1 : 1);
       } else {
         cmp = store ? BinaryCompare(Weight(a), Weight(b)) : CStringCompare(Weight(a), Weight(b));
       }
@@ -431,11 +440,17 @@ void SortGeneric(CommandContext& c, bool readonly) {
 
   std::string arena;
   std::vector<SortItem> vec;
+  std::vector<WeightSpan> weights;
   vec.reserve(static_cast<size_t>(std::max(vectorlen, 0L)));
   auto add = [&](std::string_view elem) {
-    SortItem it{};
+    SortItem it;
     it.eoff = arena.size();
     it.elen = elem.size();
+    if (alpha && has_sortby) {
+      it.widx = kNoWeight;
+    } else {
+      it.score = 0;
+    }
     arena.append(elem.data(), elem.size());
     vec.push_back(it);
   };
@@ -499,9 +514,8 @@ void SortGeneric(CommandContext& c, bool readonly) {
       if (alpha) {
         if (has_sortby) {
           const std::string_view w = byval.View(buf);
-          it.has_weight = true;
-          it.woff = arena.size();
-          it.wlen = w.size();
+          it.widx = weights.size();
+          weights.push_back({arena.size(), w.size()});
           arena.append(w.data(), w.size());
         }
       } else if (byval.is_int) {
@@ -515,7 +529,7 @@ void SortGeneric(CommandContext& c, bool readonly) {
     // would not be a valid ordering: skip the sort then, as well as when no
     // element is selected.
     if (!conversion_error && end >= start && !vec.empty()) {
-      const SortComparator cmp{arena.data(), alpha, has_sortby, has_store, desc};
+      const SortComparator cmp{arena.data(), weights.data(), alpha, has_sortby, has_store, desc};
       if (has_sortby && (start != 0 || end != static_cast<long>(vec.size()) - 1)) {
         PartialQuicksort(vec.data(), cmp, start, end).Sort(0, static_cast<long>(vec.size()));
       } else {

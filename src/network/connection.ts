@@ -101,7 +101,15 @@ export class Connection {
         ret = native.resume(this.slot, reply);
         continue;
       }
-      this.write(this.output(ret, false));
+      // Events first: a client subscribed to its own keyspace notifications gets
+      // them ahead of the replies, as Redis sends them before the command's reply.
+      if (this.server.state[3] > 0) {
+        const out = this.output(ret, true);
+        this.server.events.pump();
+        this.write(out);
+      } else {
+        this.write(this.output(ret, false));
+      }
       if (status === FeedStatus.Blocked) this.server.blocking.block(this);
       else if (status === FeedStatus.Close) this.closeAfterFlush();
       else if (status === FeedStatus.CloseNow) {
