@@ -21,7 +21,6 @@ import { describe, expect, test } from 'vitest';
 import {
   DiffError,
   N,
-  diffTarget,
   formatCommand,
   useDifferential,
   type Arg,
