@@ -72,6 +72,8 @@ export class TachyonServer {
   private listeners: net.Server[] = [];
   private cronTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Wall clock refreshed by the cron timer (like Redis's server.unixtime), for idle times. */
+  clockMs = Date.now();
   /** The TCP port actually bound (differs from the config when it is 0). */
   port = 0;
 
@@ -225,6 +227,7 @@ export class TachyonServer {
     const hz = Math.min(500, Math.max(1, this.config.get('hz') as number));
     let ticks = 0;
     this.cronTimer = setInterval(() => {
+      this.clockMs = Date.now();
       this.native.cron();
       this.events.pump(); // expired-key notifications from active expiry
       // Once a second, like Redis's clientsCron: close idle clients past `timeout`.

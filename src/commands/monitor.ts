@@ -98,10 +98,32 @@ function stateOf(server: TachyonServer): MonitorState {
  */
 let currentCall: CommandCall | undefined;
 
-/** Sends bytes outside the request/reply flow to `conn` (MONITOR lines, invalidation messages). */
+/** Bytes waiting for the end of the current I/O callback, per connection. */
+let outbox = new Map<Connection, Buffer[]>();
+
+function flushOutbox(): void {
+  const box = outbox;
+  outbox = new Map();
+  for (const [conn, parts] of box) conn.send(parts.length === 1 ? parts[0] : Buffer.concat(parts));
+}
+
+/**
+ * Sends bytes outside the request/reply flow to `conn` (MONITOR lines,
+ * invalidation messages). Redis writes them after the reply of the command
+ * that caused them, but the connection dispatches native events before it
+ * writes the replies of a read (for keyspace notifications, which do come
+ * first): so they leave once the current I/O callback is done, after those
+ * replies, one write per connection.
+ */
 export function deliver(conn: Connection, data: Buffer): void {
-  if (currentCall && currentCall.conn === conn) currentCall.w.raw(data);
-  else conn.send(data);
+  if (currentCall && currentCall.conn === conn) return void currentCall.w.raw(data);
+  let parts = outbox.get(conn);
+  if (!parts) {
+    if (outbox.size === 0) queueMicrotask(flushOutbox);
+    parts = [];
+    outbox.set(conn, parts);
+  }
+  parts.push(data);
 }
 
 /**

@@ -67,7 +67,7 @@ export class Connection {
 
   private onData(chunk: Buffer): void {
     if (this.closing) return;
-    this.lastInteraction = Date.now();
+    this.lastInteraction = this.server.clockMs; // cron-updated clock: no time call per read
     // CLIENT PAUSE: input waits in src/commands/pause.ts until the pause ends.
     if (holdInput(this, chunk)) return;
     this.drain(this.server.native.feed(this.slot, chunk));
