@@ -43,7 +43,7 @@ class Scene {
     this.sessions.set(name, s);
   }
 
-  private session(name: string): Session {
+  session(name: string): Session {
     const s = this.sessions.get(name);
     if (!s) throw new Error(`no connection ${name}`);
     return s;
@@ -554,6 +554,33 @@ describe('invalidation messages', () => {
     s.send('w', ['SET', 'a', '1'], ['FLUSHALL'], ['PING']);
     await s.expect('w', ['+OK', '+OK', '+PONG']);
     await s.quiet();
+  });
+
+  test('tracking-table-max-keys: keys beyond the limit are forgotten with an invalidation', async () => {
+    const s = fresh();
+    await s.open('c', 3);
+    await s.open('w');
+    s.send('w', ['CONFIG', 'SET', 'tracking-table-max-keys', '2']);
+    await s.expect('w', ['+OK']);
+    try {
+      s.send('c', ['CLIENT', 'TRACKING', 'on'], ['MGET', 'k1', 'k2', 'k3', 'k4']);
+      await s.expect('c', ['+OK', '[_, _, _, _]']);
+      // Redis picks the keys at random: only how many is compared.
+      const [r, t] = await Promise.all(
+        SIDES.map(async (side) => {
+          const sess = s.session('c');
+          const got: string[] = [];
+          for (let i = 0; i < 2; i++) got.push(formatReply(await sess[side].read(2000)));
+          return got.map((x) => x.replace(/"k\d"/, '"k?"'));
+        }),
+      );
+      expect(r).toEqual([inval('k?'), inval('k?')]);
+      expect(t).toEqual(r);
+      await s.quiet(150);
+    } finally {
+      s.send('w', ['CONFIG', 'SET', 'tracking-table-max-keys', '1000000']);
+      await s.expect('w', ['+OK']);
+    }
   });
 
   test.fails('known difference: a pipelined self-invalidation comes after the whole pipeline, not after its command', async () => {

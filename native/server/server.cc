@@ -238,7 +238,10 @@ void Server::Call(Client& c, CommandEntry* cmd, Reply& reply) {
                      now_us_ / 1000, cmd->spec};
   c.last_cmd = cmd->spec;
   if (settings_.monitors > 0 || c.tracking) ObserveCall(c, cmd);
+  uint64_t outer_client = current_client_id_;
+  current_client_id_ = c.id;
   cmd->handler(ctx);
+  current_client_id_ = outer_client;
   cmd->stats.cycles += CycleCount() - start;
   // A command that blocked is counted once, when it is finally served or ends.
   if (c.block.active) return;

@@ -68,8 +68,8 @@ struct ServerEvent {
   enum Kind : uint8_t { kNotify = 1, kModified = 2, kTrackedRead = 3, kMonitor = 4 };
   Kind kind;
   int db;
-  uint64_t client_id;                // kTrackedRead, kMonitor
-  std::string event;                 // kNotify: event name
+  uint64_t client_id;                // kModified (the modifying client, 0 for expiry), kTrackedRead, kMonitor
+  std::string event;                 // kNotify: event name; kModified: "flush" for FLUSHDB/FLUSHALL
   std::vector<std::string> strings;  // kNotify/kModified/kTrackedRead: the key; kMonitor: argv
 };
 
@@ -240,7 +240,11 @@ class Server : public ErrorSink, public KeyspaceObserver {
   void SignalModifiedKey(int db, std::string_view key) {
     TouchWatchedKey(db, key);
     if (!blocking_keys_.empty()) SignalKeyReady(db, key);
-    if (settings_.tracking) QueueEvent(ServerEvent::kModified, db, 0, {}, key);
+    if (settings_.tracking) QueueEvent(ServerEvent::kModified, db, current_client_id_, {}, key);
+  }
+  // FLUSHDB/FLUSHALL while some client tracks: one keyless "flush" event (db -1: all).
+  void SignalFlush(int db) {
+    if (settings_.tracking) events_.push_back({ServerEvent::kModified, db, current_client_id_, "flush", {}});
   }
   // A keyspace notification (notify.c's notifyKeyspaceEvent), queued for TypeScript to publish.
   void Notify(uint32_t cls, const char* event, int db, std::string_view key) {
@@ -291,6 +295,7 @@ class Server : public ErrorSink, public KeyspaceObserver {
   int rehash_db_cursor_ = 0;
   AccessClock clock_;
   int64_t now_us_ = 0;
+  uint64_t current_client_id_ = 0;  // the client whose command is running (0: cron)
   std::unordered_map<std::string, std::vector<Client*>> watched_keys_;
   std::unordered_map<std::string, int> blocking_keys_;  // WatchKey(db, key) → clients waiting
   std::vector<std::pair<int, std::string>> ready_keys_;

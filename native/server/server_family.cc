@@ -108,6 +108,7 @@ void FlushdbCommand(CommandContext& c) {
   if (!ParseFlushMode(c)) return;
   // Propagation (replication, AOF) must send it even when the db was empty.
   c.server.TouchWatchedKeysInDb(c.db->id());
+  c.server.SignalFlush(c.db->id());
   c.Dirty(c.db->Clear());
   c.reply.Ok();
 }
@@ -115,6 +116,7 @@ void FlushdbCommand(CommandContext& c) {
 void FlushallCommand(CommandContext& c) {
   if (!ParseFlushMode(c)) return;
   size_t removed = 0;
+  c.server.SignalFlush(-1);
   for (int i = 0; i < c.server.db_count(); i++) {
     c.server.TouchWatchedKeysInDb(i);
     removed += c.server.db(i).Clear();

@@ -30,13 +30,12 @@
  * the native 'tracking' setting is on). Those do not say which client made a
  * modification (NOLOOP), report FLUSHDB/FLUSHALL, or separate the commands of
  * a pipeline (CACHING applies to one command): for that this module observes
- * the native command stream of monitor.ts while any client tracks. The
- * command stream must be reported before each command runs (as ObserveCall
- * does now): a command's TrackedRead and Modified events follow its entry.
- * Reads are remembered when the next command starts (or the callback ends),
- * so the command's own modifications (lazy expiry) do not invalidate them.
- * A Modified event that carries a client id, or one named 'flush', is used as
- * such, should the native side report them one day.
+ * the native command stream of monitor.ts while any client tracks (costly:
+ * see NATIVE_TRACKING_EVENTS). The stream must report each command before it
+ * runs, as ObserveCall does now: a command's TrackedRead and Modified events
+ * follow its entry. While observing, reads are remembered when the next
+ * command starts (or the callback ends), so that the command's own
+ * modifications (lazy expiry) do not invalidate them, as in Redis.
  */
 import { EventKind } from '../events';
 import type { Connection } from '../network/connection';
@@ -220,13 +219,36 @@ class TrackingState {
     }
   }
 
-  /** Native switches: modified keys and the command stream are needed while anyone tracks. */
+  /** Whether the native command stream is observed (see NATIVE_TRACKING_EVENTS). */
+  observing = false;
+  private nativeTracking = false;
+
+  /** Native switches: modified keys while anyone tracks, the command stream while needed. */
   sync(): void {
     const on = this.clients.size > 0;
-    this.server.native.configure('tracking', on);
-    setObserving(this.server, 'tracking', on);
+    if (on !== this.nativeTracking) {
+      this.nativeTracking = on;
+      this.server.native.configure('tracking', on);
+    }
+    const observe = on && (!NATIVE_TRACKING_EVENTS || this.caching.size > 0);
+    if (observe !== this.observing) {
+      if (!observe) this.commitReads();
+      this.observing = observe;
+      setObserving(this.server, 'tracking', observe);
+    }
   }
 }
+
+/**
+ * Set to true once the native side (1) puts the id of the client whose
+ * command modified a key in EventKind.Modified events (0 for expiry in cron)
+ * and (2) queues a Modified event named 'flush', without a key, for FLUSHDB
+ * and FLUSHALL. Until then the native command stream is observed while any
+ * client tracks: one event with the arguments of every command of every
+ * client, which halves the server's throughput while tracking is in use.
+ * Afterwards it is only observed while a CLIENT CACHING flag is pending.
+ */
+const NATIVE_TRACKING_EVENTS = true;
 
 const compareLatin1 = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -265,6 +287,8 @@ function install(st: TrackingState): void {
     if (!tc || tc.bcast) return;
     if ((tc.optin && !tc.caching) || (tc.optout && tc.caching)) return;
     for (const key of strings) st.pendingReads.push([clientId, key]);
+    // Without command boundaries, remembered at once.
+    if (!st.observing) st.commitReads();
     st.scheduleTick();
   });
   server.events.on(EventKind.Modified, (_db, clientId, event, strings) => {
@@ -279,16 +303,20 @@ const lowerName = (b: Buffer | undefined): string => (b ? b.toString('latin1').t
 /** A command starts (native ones are reported before they run) or a TypeScript command ran. */
 function onCommand(st: TrackingState, clientId: number, argv: Buffer[], js: boolean): void {
   if (st.clients.size === 0) return;
-  const name = lowerName(argv[0]);
+  const first = argv[0] as Buffer | undefined;
   if (!js) {
     // The previous command is over: remember its reads before this one changes anything.
     st.commitReads();
     st.current = clientId;
     st.scheduleTick();
-    if ((name === 'flushall' || name === 'flushdb') && flushSyntaxOk(argv)) st.flush();
+    // FLUSHDB / FLUSHALL (checked cheaply: this runs for every command).
+    if (!NATIVE_TRACKING_EVENTS && first && (first.length === 7 || first.length === 8) && (first[0] | 0x20) === 0x66) {
+      const name = lowerName(first);
+      if ((name === 'flushall' || name === 'flushdb') && flushSyntaxOk(argv)) st.flush();
+    }
   }
   const tc = st.clients.get(clientId);
-  if (tc && tc.cachingState !== Caching.None) advanceCaching(st, tc, name, js);
+  if (tc && tc.cachingState !== Caching.None) advanceCaching(st, tc, lowerName(first), js);
 }
 
 function flushSyntaxOk(argv: Buffer[]): boolean {
@@ -326,7 +354,7 @@ function advanceCaching(st: TrackingState, tc: TrackedClient, name: string, js: 
 function clearCaching(st: TrackingState, tc: TrackedClient): void {
   tc.caching = false;
   tc.cachingState = Caching.None;
-  st.caching.delete(tc);
+  if (st.caching.delete(tc) && st.caching.size === 0) st.sync();
 }
 
 // ---------------------------------------------------------------------------
@@ -531,6 +559,7 @@ function clientCaching(call: CommandCall): void {
   tc.caching = true;
   tc.cachingState = Caching.Armed;
   st.caching.add(tc);
+  st.sync();
   w.ok();
 }
 
