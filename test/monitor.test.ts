@@ -229,7 +229,7 @@ describe('MONITOR', () => {
     await s.expect('m', ['[0 a] "BLPOP" "l" "0"', '[0 b] "RPUSH" "l" "1"', '[0 b] "PING"']);
   });
 
-  test.fails('known difference: commands run by TypeScript (registry hook observeJsCommand not wired)', async () => {
+  test('commands run by TypeScript are shown', async () => {
     const s = new Scene(d);
     await s.open('m');
     await s.open('a');
@@ -268,7 +268,7 @@ describe('MONITOR', () => {
     await s.expect('m', ['+OK', "-ERR Replica can't interact with the keyspace"]);
   });
 
-  test.fails('known difference: RESET ends MONITOR (RESET must call stopMonitor)', async () => {
+  test('RESET ends MONITOR', async () => {
     const s = new Scene(d);
     await s.open('m');
     await s.open('a');

@@ -11,7 +11,7 @@
  *                        per client here, they go straight to the socket
  *   multi-mem=0          queued commands' memory is not measured
  *   tot-mem              rbs + qbuf + argv-mem + omem + CLIENT_OVERHEAD
- * Real: id, addr, laddr, fd, name, age, idle, flags (N P x b U e), db, sub,
+ * Real: id, addr, laddr, fd, name, age, idle, flags (N O P x b t R B U e), db, sub,
  * psub, ssub, multi, qbuf
  * (unread query bytes), argv-mem (the running command's argument bytes),
  * oll/omem (bytes queued on the socket), events, cmd, resp.
@@ -21,7 +21,10 @@ import type { TachyonServer } from '../server';
 import { BAD_CLIENT_NAME, validClientName } from './connection';
 import { dispatchSubcommand } from './command';
 import { replyHelp, type CommandCall, type CommandRegistry, type Handler } from './registry';
+import { isMonitor } from './monitor';
+import { isPausedClient } from './pause';
 import { isPubSubClient, subscriptionCounts } from './pubsub';
+import { trackingFlags, trackingRedirect } from './tracking';
 
 const REPLY_BUFFER_SIZE = 16384;
 /** Rough per-client footprint of the Connection object, its socket and the native client. */
@@ -63,9 +66,11 @@ export function clientInfoLine(conn: Connection, current?: CommandCall): string 
   const subs = subscriptionCounts(conn);
   // Redis's order: O/S M P x b t R B d c u A U r e; N when none applies.
   let flags = '';
+  if (isMonitor(conn)) flags += 'O';
   if (isPubSubClient(conn)) flags += 'P';
   if (multi >= 0) flags += 'x';
-  if (conn.server.blocking.isBlocked(conn)) flags += 'b';
+  if (conn.server.blocking.isBlocked(conn) || isPausedClient(conn)) flags += 'b';
+  flags += trackingFlags(conn);
   if (conn.kind === 'unix') flags += 'U';
   if (conn.noEvict) flags += 'e';
   if (flags === '') flags = 'N';
@@ -100,7 +105,7 @@ export function clientInfoLine(conn: Connection, current?: CommandCall): string 
     `events=${omem > 0 ? 'rw' : 'r'}`,
     `cmd=${cmd}`,
     'user=default',
-    'redir=-1',
+    `redir=${trackingRedirect(conn)}`,
     `resp=${conn.resp}`,
   ].join(' ');
 }
@@ -294,10 +299,24 @@ function clientHelp(call: CommandCall): void {
     '      Only the connections with these IDs.',
     'NO-EVICT (ON|OFF)',
     '    Exempt (or stop exempting) this connection from client eviction.',
+    'PAUSE <timeout> [WRITE|ALL]',
+    '    Hold the commands of every client (or only writes) for <timeout> milliseconds.',
     'REPLY (ON|OFF|SKIP)',
     '    Turn replies to this connection on or off, or skip the reply to the next command.',
     'SETNAME <name>',
     '    Name this connection; an empty name removes it.',
+    'TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]] [OPTIN] [OPTOUT] [NOLOOP]',
+    '    Turn server-assisted client-side caching on or off for this connection.',
+    'CACHING (YES|NO)',
+    '    With OPTIN/OPTOUT tracking: whether the keys read by the next command are tracked.',
+    'GETREDIR',
+    '    The client ID invalidation messages are redirected to, 0 without one, -1 without tracking.',
+    'TRACKINGINFO',
+    '    Describe this connection\'s tracking state.',
+    'UNBLOCK <client-id> [TIMEOUT|ERROR]',
+    '    Unblock a client blocked in a blocking command, with its timeout reply or an error.',
+    'UNPAUSE',
+    '    End a CLIENT PAUSE.',
   ]);
 }
 

@@ -3,7 +3,9 @@
  */
 import type { CommandCall, CommandRegistry } from './registry';
 import { VERSION } from '../server';
+import { stopMonitor } from './monitor';
 import { unsubscribeAll } from './pubsub';
+import { resetTracking } from './tracking';
 
 const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
 
@@ -108,6 +110,8 @@ function reset(call: CommandCall): void {
   server.native.setClient(conn.slot, 'reply', 0);
   conn.replyMode = 'on';
   unsubscribeAll(conn);
+  resetTracking(conn);
+  stopMonitor(conn);
   conn.name = '';
   conn.setAuthenticated(!server.requirePass());
   call.w.simple('RESET');

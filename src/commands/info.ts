@@ -21,6 +21,8 @@
  * samples the counters every 100 ms and the reported rate is the mean of the
  * last 16 per-second rates. The timer is unref'd and stops with the server.
  */
+import { pausedClientCount } from './pause';
+import { trackingStats } from './tracking';
 import { pubsubStats } from './pubsub';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -296,8 +298,8 @@ function clientsSection({ server }: Context): Lines {
     ['maxclients', configValue(server, 'maxclients', 10000)],
     ['client_recent_max_input_buffer', 0],
     ['client_recent_max_output_buffer', 0],
-    ['blocked_clients', server.blocking.blockedCount],
-    ['tracking_clients', 0],
+    ['blocked_clients', server.blocking.blockedCount + pausedClientCount(server)],
+    ['tracking_clients', trackingStats(server).clients],
     ['clients_in_timeout_table', server.blocking.timeoutTableCount],
   ];
 }
@@ -408,6 +410,7 @@ function persistenceSection({ server, info }: Context): Lines {
 function statsSection({ server, state, info }: Context): Lines {
   const outBytes = state.countOutput();
   const pubsub = pubsubStats(server);
+  const tracking = trackingStats(server);
   return [
     ['total_connections_received', server.stats.connectionsReceived],
     ['total_commands_processed', info.total_commands_processed],
@@ -447,9 +450,9 @@ function statsSection({ server, state, info }: Context): Lines {
     ['active_defrag_key_misses', 0],
     ['total_active_defrag_time', 0],
     ['current_active_defrag_time', 0],
-    ['tracking_total_keys', 0],
-    ['tracking_total_items', 0],
-    ['tracking_total_prefixes', 0],
+    ['tracking_total_keys', tracking.keys],
+    ['tracking_total_items', tracking.items],
+    ['tracking_total_prefixes', tracking.prefixes],
     ['unexpected_error_replies', 0],
     ['total_error_replies', info.total_error_replies],
     ['dump_payload_sanitizations', 0],

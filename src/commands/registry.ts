@@ -5,6 +5,7 @@
  */
 import type { Connection } from '../network/connection';
 import { RespWriter } from '../protocol/resp-writer';
+import { observeJsCommand } from './monitor';
 import type { TachyonServer } from '../server';
 
 export interface CommandCall {
@@ -62,12 +63,14 @@ export class CommandRegistry {
       // The native table said TypeScript owns it: a missing handler is a bug, not a user error.
       w.error(`ERR command '${name}' is not available`);
     } else {
+      const call = { server, conn, args, name, w };
       try {
-        handler({ server, conn, args, name, w });
+        handler(call);
       } catch (e) {
         server.log.warning(`Error in command '${name}': ${(e as Error).stack ?? e}`);
         w.error(`ERR ${(e as Error).message}`);
       }
+      observeJsCommand(call); // MONITOR sees TypeScript-owned commands too
     }
     const usec = Number((process.hrtime.bigint() - start) / 1000n);
     const out = w.toBuffer();
