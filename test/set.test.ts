@@ -505,7 +505,8 @@ describe('sets through ioredis (random commands)', () => {
     expect(new Set(many).size).toBe(60);
     const counts = new Map<string, number>();
     for (const m of many) counts.set(m, (counts.get(m) ?? 0) + 1);
-    for (const n of counts.values()) expect(n).toBeGreaterThan(40);
+    // Fair but not uniform (bucket sampling, as dictGetFairRandomKey): every member turns up.
+    for (const n of counts.values()) expect(n).toBeGreaterThan(10);
     expect(await r.scard('s')).toBe(60);
   });
 
