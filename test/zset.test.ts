@@ -959,7 +959,8 @@ describe('sorted sets through ioredis (random commands, scans)', () => {
     expect(new Set(many).size).toBe(60);
     const counts = new Map<string, number>();
     for (const m of many) counts.set(m, (counts.get(m) ?? 0) + 1);
-    for (const n of counts.values()) expect(n).toBeGreaterThan(40);
+    // Fair but not uniform (bucket sampling, as dictGetFairRandomKey): every member turns up.
+    for (const n of counts.values()) expect(n).toBeGreaterThan(10);
     const manyWs = (await r.zrandmember('z', -300, 'WITHSCORES')) as string[];
     expect(manyWs.length).toBe(600);
     for (let j = 0; j < manyWs.length; j += 2) expect(Number(manyWs[j + 1])).toBe(scores.get(manyWs[j]));
