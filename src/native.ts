@@ -28,8 +28,6 @@ export interface NativeInfo {
   expired_stale_perc: number;
   expire_cycle_cpu_milliseconds: number;
   table_bytes: number;
-  /** Bytes currently allocated through malloc by the whole process (glibc mallinfo2). */
-  malloc_bytes: number;
   /** Per database: [keys, expires, avg_ttl]. */
   keyspace: [number, number, number][];
 }
@@ -54,6 +52,8 @@ export interface NativeServer {
   configure(name: string, value: number | boolean | string): void;
   cron(): void;
   info(): NativeInfo;
+  /** Bytes currently allocated through malloc by the whole process (glibc mallinfo2; not cheap). */
+  mallocBytes(): number;
   commandStats(): [string, number, number, number, number][];
   errorStats(): [string, number][];
   resetStats(): void;

@@ -10,7 +10,7 @@
  * two heaps, so:
  *   used_memory          = V8 heapUsed + every byte malloc has handed out
  *                          (keyspace entries and values, hash tables, Buffers;
- *                          native info().malloc_bytes, from glibc's mallinfo2)
+ *                          native mallocBytes(), from glibc's mallinfo2)
  *   used_memory_startup  = used_memory when the server was first sampled
  *   used_memory_overhead = used_memory_startup + table_bytes
  *   used_memory_dataset  = used_memory - used_memory_overhead
@@ -82,7 +82,7 @@ class InfoState {
   private timer: NodeJS.Timeout;
 
   constructor(private readonly server: TachyonServer) {
-    this.startupMemory = usedMemory(server.native.info()).used;
+    this.startupMemory = usedMemory(server, server.native.info()).used;
     this.peakMemory = this.startupMemory;
     this.timer = setInterval(() => this.tick(), SAMPLE_PERIOD_MS);
     this.timer.unref();
@@ -119,7 +119,7 @@ class InfoState {
     this.netInput.sample(now, info.net_input_bytes);
     this.netOutput.sample(now, this.countOutput());
     // The memory figures walk malloc's bins and /proc: once a second is enough for the peak.
-    if (++this.ticks % 10 === 0) this.updatePeak(usedMemory(info).used);
+    if (++this.ticks % 10 === 0) this.updatePeak(usedMemory(this.server, info).used);
   }
 
   private ticks = 0;
@@ -199,11 +199,12 @@ interface MemoryFigures {
   tables: number;
 }
 
-function usedMemory(info: NativeInfo): MemoryFigures {
+function usedMemory(server: TachyonServer, info: NativeInfo): MemoryFigures {
   const m = process.memoryUsage();
+  const malloced = server.native.mallocBytes();
   return {
-    used: m.heapUsed + info.malloc_bytes,
-    active: m.heapTotal + info.malloc_bytes,
+    used: m.heapUsed + malloced,
+    active: m.heapTotal + malloced,
     tables: info.table_bytes,
   };
 }
@@ -560,7 +561,7 @@ export function infoString(server: TachyonServer, requested: string[]): string {
   }
   const state = stateOf(server);
   const info = server.native.info();
-  const ctx: Context = { server, state, info, mem: usedMemory(info), now: Date.now() };
+  const ctx: Context = { server, state, info, mem: usedMemory(server, info), now: Date.now() };
   const out: string[] = [];
   for (const s of SECTIONS) {
     if (!all && !wanted.has(s.name)) continue;
