@@ -212,7 +212,7 @@ describe('MONITOR', () => {
     await s.expect('m', ['[0 a] "MULTI"', '[0 a] "SET" "b" "2"', '[0 a] "GET" "b"', '[0 a] "EXEC"']);
   });
 
-  test.fails('known difference: a blocked command is shown once (native: no MONITOR event on retries)', async () => {
+  test('a blocked command is shown once', async () => {
     const s = new Scene(d);
     await s.open('m');
     await s.open('a');

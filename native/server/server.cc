@@ -214,7 +214,8 @@ std::vector<ServerEvent> Server::TakeEvents() {
 
 // MONITOR and client tracking see each command; both cost nothing while unused.
 void Server::ObserveCall(Client& c, const CommandEntry* cmd) {
-  if (settings_.monitors > 0 && !(cmd->spec->flags & (CMD_SKIP_MONITOR | CMD_ADMIN))) {
+  // A blocked command re-run on a ready key was already shown (Redis skips reprocessed commands).
+  if (settings_.monitors > 0 && !c.block.retrying && !(cmd->spec->flags & (CMD_SKIP_MONITOR | CMD_ADMIN))) {
     ServerEvent ev{ServerEvent::kMonitor, c.db, c.id, {}, {}};
     for (auto a : c.argv) ev.strings.emplace_back(a);
     events_.push_back(std::move(ev));
