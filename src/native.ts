@@ -44,7 +44,7 @@ export interface NativeServer {
   resume(slot: number, reply?: Buffer): Buffer | undefined;
   takeCommand(slot: number): Buffer[];
   execute(slot: number, args: (Buffer | string)[]): Buffer | null;
-  setClient(slot: number, field: 'db' | 'resp' | 'auth' | 'reply' | 'multi' | 'pubsub' | 'tracking', value: number | boolean): void;
+  setClient(slot: number, field: 'db' | 'resp' | 'auth' | 'reply' | 'multi' | 'pubsub' | 'tracking' | 'monitor', value: number | boolean): void;
   getClientDb(slot: number): number;
   /** [db, last command's full name or 'NULL', unread query buffer bytes, commands queued in MULTI or -1] */
   clientState(slot: number): [number, string, number, number];

@@ -192,6 +192,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     else if (field == "multi" && v == 0) server_->DiscardTransaction(*c);  // RESET
     else if (field == "pubsub") c->subscribed = v != 0;
     else if (field == "tracking") c->tracking = v != 0;
+    else if (field == "monitor") c->monitor = v != 0;
     return info.Env().Undefined();
   }
 

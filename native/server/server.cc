@@ -337,6 +337,11 @@ FeedStatus Server::Process(Client& c) {
       reply.Error(error);
       continue;
     }
+    if (c.monitor && (cmd->spec->flags & (CMD_WRITE | CMD_READONLY | CMD_MAY_REPLICATE))) {
+      cmd->stats.rejected_calls++;
+      reply.Error("ERR Replica can't interact with the keyspace");
+      continue;
+    }
     if (c.multi.active && !IsTransactionControl(cmd)) {
       if (cmd->spec->flags & CMD_NO_MULTI) {
         cmd->stats.rejected_calls++;

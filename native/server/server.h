@@ -183,6 +183,7 @@ struct Client {
   BlockState block;
   bool subscribed = false;           // RESP2 subscriber mode: only (un)subscribe/PING/QUIT/RESET
   bool tracking = false;             // CLIENT TRACKING on (default mode: reads are reported)
+  bool monitor = false;              // MONITOR: like a replica, may not touch the keyspace
 };
 
 class Server : public ErrorSink, public KeyspaceObserver {

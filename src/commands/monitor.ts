@@ -291,6 +291,7 @@ export function isMonitor(conn: Connection): boolean {
 export function stopMonitor(conn: Connection): void {
   const st = states.get(conn.server);
   if (!st || !st.monitors.delete(conn)) return;
+  if (!conn.closing) conn.server.native.setClient(conn.slot, 'monitor', 0);
   st.sync();
 }
 
@@ -321,6 +322,7 @@ function monitorCommand(call: CommandCall): void {
   // Commands that ran before this one (queued while something else observed) are not shown.
   pumpEvents(call);
   st.monitors.add(conn);
+  server.native.setClient(conn.slot, 'monitor', 1); // no keyspace access from now on
   st.sync();
   conn.socket.once('close', () => stopMonitor(conn));
   w.ok();
