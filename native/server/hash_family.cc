@@ -405,17 +405,9 @@ void HrandfieldCommand(CommandContext& c) {
 
 void HscanCommand(CommandContext& c) {
   uint64_t cursor;
-  if (!ParseCollectionScanCursor(c, 2, &cursor)) return;
   Entry* e;
-  if (!c.ReadKeyOfType(c.arg(1), kHash, &e)) return;
-  if (!e) {
-    c.reply.Array(2);
-    c.reply.Bulk("0");
-    c.reply.Array(0);
-    return;
-  }
   CollectionScanOptions opts;
-  if (!ParseCollectionScanOptions(c, 3, &opts)) return;
+  if (!BeginCollectionScan(c, kHash, &cursor, &e, &opts)) return;
   HashValue* h = e->as<HashValue>();
 
   std::vector<std::pair<std::string, std::string>> items;

@@ -268,6 +268,18 @@ bool ParseCollectionScanOptions(CommandContext& c, int first, CollectionScanOpti
 
 bool CollectionScanMatch(std::string_view pattern, std::string_view s) { return GlobMatch(pattern, s); }
 
+bool BeginCollectionScan(CommandContext& c, ObjType type, uint64_t* cursor, Entry** e, CollectionScanOptions* opts) {
+  if (!ParseCollectionScanCursor(c, 2, cursor)) return false;
+  if (!c.ReadKeyOfType(c.arg(1), type, e)) return false;
+  if (!*e) {
+    c.reply.Array(2);
+    c.reply.Bulk("0");
+    c.reply.Array(0);
+    return false;
+  }
+  return ParseCollectionScanOptions(c, 3, opts);
+}
+
 void ReplyScanPairs(CommandContext& c, uint64_t cursor, std::vector<std::pair<std::string, std::string>>& items,
                     const CollectionScanOptions& opts) {
   size_t kept = 0;

@@ -181,6 +181,10 @@ struct CollectionScanOptions {
 bool ParseCollectionScanOptions(CommandContext& c, int first, CollectionScanOptions* out);
 // Glob match used by the SCAN MATCH filters.
 bool CollectionScanMatch(std::string_view pattern, std::string_view s);
+// The common start of HSCAN/SSCAN/ZSCAN key cursor [MATCH p] [COUNT n]: parses
+// the cursor, looks the key up (WRONGTYPE), replies an empty scan for a missing
+// key and parses the options. Returns false when a reply was already written.
+bool BeginCollectionScan(CommandContext& c, ObjType type, uint64_t* cursor, Entry** e, CollectionScanOptions* opts);
 // Replies [cursor, [name, value, ...]] for HSCAN/ZSCAN, dropping the pairs whose
 // name does not match the MATCH pattern (Redis filters after collecting).
 void ReplyScanPairs(CommandContext& c, uint64_t cursor, std::vector<std::pair<std::string, std::string>>& items,

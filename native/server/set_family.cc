@@ -563,17 +563,9 @@ void SdiffstoreCommand(CommandContext& c) {
 
 void SscanCommand(CommandContext& c) {
   uint64_t cursor;
-  if (!ParseCollectionScanCursor(c, 2, &cursor)) return;
   Entry* e;
-  if (!c.ReadKeyOfType(c.arg(1), kSet, &e)) return;
-  if (!e) {
-    c.reply.Array(2);
-    c.reply.Bulk("0");
-    c.reply.Array(0);
-    return;
-  }
   CollectionScanOptions opts;
-  if (!ParseCollectionScanOptions(c, 3, &opts)) return;
+  if (!BeginCollectionScan(c, kSet, &cursor, &e, &opts)) return;
   SetValue* s = e->as<SetValue>();
 
   std::vector<std::string> items;

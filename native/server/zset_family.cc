@@ -1143,17 +1143,9 @@ void ZdiffCommand(CommandContext& c) { ZsetOpGeneric(c, {}, false, 1, SetOp::kDi
 
 void ZscanCommand(CommandContext& c) {
   uint64_t cursor;
-  if (!ParseCollectionScanCursor(c, 2, &cursor)) return;
   Entry* e;
-  if (!c.ReadKeyOfType(c.arg(1), kZSet, &e)) return;
-  if (!e) {
-    c.reply.Array(2);
-    c.reply.Bulk("0");
-    c.reply.Array(0);
-    return;
-  }
   CollectionScanOptions opts;
-  if (!ParseCollectionScanOptions(c, 3, &opts)) return;
+  if (!BeginCollectionScan(c, kZSet, &cursor, &e, &opts)) return;
   ZSetValue* z = e->as<ZSetValue>();
 
   std::vector<std::pair<std::string, std::string>> items;
