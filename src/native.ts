@@ -43,7 +43,6 @@ export interface NativeServer {
   feed(slot: number, data: Buffer): Buffer | undefined;
   resume(slot: number, reply?: Buffer): Buffer | undefined;
   takeCommand(slot: number): Buffer[];
-  execute(slot: number, args: (Buffer | string)[]): Buffer | null;
   setClient(slot: number, field: 'db' | 'resp' | 'auth' | 'reply' | 'multi' | 'pubsub' | 'tracking' | 'monitor', value: number | boolean): void;
   getClientDb(slot: number): number;
   /** [db, last command's full name or 'NULL', unread query buffer bytes, commands queued in MULTI or -1] */

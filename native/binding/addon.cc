@@ -26,7 +26,6 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
                            InstanceMethod<&NativeServer::Feed>("feed"),
                            InstanceMethod<&NativeServer::Resume>("resume"),
                            InstanceMethod<&NativeServer::TakeCommand>("takeCommand"),
-                           InstanceMethod<&NativeServer::Execute>("execute"),
                            InstanceMethod<&NativeServer::SetClient>("setClient"),
                            InstanceMethod<&NativeServer::GetClientDb>("getClientDb"),
                            InstanceMethod<&NativeServer::ClientState>("clientState"),
@@ -152,31 +151,6 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
       args.Set(i, Napi::Buffer<char>::Copy(env, c->pending[i].data(), c->pending[i].size()));
     }
     return args;
-  }
-
-  // execute(slot, args: Buffer[]): Buffer with the reply, or null when TypeScript owns the command.
-  Napi::Value Execute(const Napi::CallbackInfo& info) {
-    Client* c = ClientArg(info);
-    if (!c) return info.Env().Undefined();
-    Napi::Array arr = info[1].As<Napi::Array>();
-    std::vector<std::string> storage(arr.Length());
-    std::vector<std::string_view> argv(arr.Length());
-    for (uint32_t i = 0; i < arr.Length(); i++) {
-      Napi::Value v = arr.Get(i);
-      if (v.IsString()) {
-        storage[i] = v.As<Napi::String>().Utf8Value();
-      } else {
-        auto b = v.As<Napi::Uint8Array>();
-        storage[i].assign(reinterpret_cast<const char*>(b.Data()), b.ByteLength());
-      }
-      argv[i] = storage[i];
-    }
-    if (argv.empty()) return info.Env().Null();
-    size_t mark = c->out.size();
-    if (!server_->Execute(*c, argv)) return info.Env().Null();
-    Napi::Buffer<char> buf = Napi::Buffer<char>::Copy(info.Env(), c->out.data() + mark, c->out.size() - mark);
-    c->out.Truncate(mark);
-    return buf;
   }
 
   // setClient(slot, field, value): field is "db", "resp" or "auth".

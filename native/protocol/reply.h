@@ -88,7 +88,6 @@ class Reply {
   void Push(size_t n) { resp_ >= 3 ? Header('>', n) : Header('*', n); }
   // A double as Redis sends scores: RESP3 ",<%.17g>" / RESP2 bulk.
   void Double(double d);
-  // A double formatted by the caller (e.g. INCRBYFLOAT's long double text), bulk in both protocols.
   void Bool(bool b);
   void Verbatim(std::string_view s, std::string_view format = "txt");
   // Appends already encoded RESP bytes (e.g. a reply produced by TypeScript).

@@ -432,25 +432,6 @@ void Server::ExecuteQueued(Client& c, const std::vector<std::string_view>& argv,
   c.argv.swap(saved);
 }
 
-bool Server::Execute(Client& c, const std::vector<std::string_view>& argv) {
-  now_us_ = NowUs();
-  Reply reply(&c.out, this);
-  reply.set_resp(c.resp);
-  std::string error;
-  CommandEntry* cmd = Lookup(argv, c, &error);
-  if (!cmd) {
-    reply.Error(error);
-    return true;
-  }
-  if (cmd->owner == CommandOwner::kJs) return false;
-  std::vector<std::string_view> saved;
-  saved.swap(c.argv);
-  c.argv = argv;
-  Call(c, cmd, reply);
-  c.argv.swap(saved);
-  return true;
-}
-
 void Server::Cron() {
   int64_t start = NowUs();
   now_us_ = start;

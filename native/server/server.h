@@ -208,9 +208,6 @@ class Server : public ErrorSink, public KeyspaceObserver {
   // Appends data to the client's input and processes it (see the file comment).
   FeedStatus Feed(Client& c, const char* data, size_t len);
   FeedStatus Resume(Client& c);
-  // Runs one command given as arguments (for transactions, scripts, blocked clients)
-  // appending its reply to c.out. Returns false if TypeScript owns the command.
-  bool Execute(Client& c, const std::vector<std::string_view>& argv);
 
   // Periodic work, called hz times a second: active expiry and rehashing on a time budget.
   void Cron();
