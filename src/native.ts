@@ -17,6 +17,13 @@ export const enum FeedStatus {
   Served = 5,
 }
 
+/** What the native I/O handler is called for (see NativeServer.setIoHandler). */
+export const enum IoEvent {
+  Batch = 1,
+  Read = 2,
+  Closed = 3,
+}
+
 export interface NativeInfo {
   total_commands_processed: number;
   keyspace_hits: number;
@@ -45,8 +52,8 @@ export interface NativeServer {
   takeCommand(slot: number): Buffer[];
   setClient(slot: number, field: 'db' | 'resp' | 'auth' | 'reply' | 'multi' | 'pubsub' | 'tracking' | 'monitor', value: number | boolean): void;
   getClientDb(slot: number): number;
-  /** [db, last command's full name or 'NULL', unread query buffer bytes, commands queued in MULTI or -1] */
-  clientState(slot: number): [number, string, number, number];
+  /** [db, last command's full name or 'NULL', unread query buffer bytes, commands queued in MULTI or -1, unix ms of the last input] */
+  clientState(slot: number): [number, string, number, number, number];
   setJsCommands(names: string[]): void;
   configure(name: string, value: number | boolean | string): void;
   cron(): void;
@@ -76,6 +83,24 @@ export interface NativeServer {
   setJsExecutor(fn: (slot: number, args: Buffer[]) => Buffer): void;
   /** Replaces the reply arena (when the old one is still held by a pending socket write). */
   setArena(arena: Buffer): void;
+  /**
+   * Native socket I/O (native/binding/socket_io.h). The handler is called for a
+   * batch that needs TypeScript (arg: what feed() would have returned, with the
+   * state and arena filled the same way), for raw input while `js-input` is
+   * configured on (CLIENT PAUSE), and when the connection is closed or, after
+   * endIo(), flushed.
+   */
+  setIoHandler(fn: (event: IoEvent, slot: number, arg: Buffer | undefined) => void): void;
+  /** Reads and writes the socket natively from now on; false if not possible (then use Node streams). */
+  attach(slot: number, fd: number): boolean;
+  /** Output of an attached client, written after everything written before. */
+  write(slot: number, data: Buffer): void;
+  /** Stops reading an attached client, flushes its output, then reports IoEvent.Closed. */
+  endIo(slot: number): void;
+  /** Stops native I/O at once (before the socket is destroyed). */
+  detach(slot: number): void;
+  /** [bytes written, bytes waiting for the kernel] of an attached client. */
+  ioStats(slot: number): [number, number];
   /** Counts a command TypeScript ran, in INFO commandstats; `error` is its error reply, if any. */
   recordCall(name: string, usec: number, error: string): void;
 }

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import { Config } from './config/config';
 import { EventDispatcher } from './events';
 import { Logger } from './log';
-import { loadAddon, type NativeServer } from './native';
+import { IoEvent, loadAddon, type NativeServer } from './native';
 import { Connection } from './network/connection';
 import { CommandRegistry } from './commands/registry';
 import { registerConnectionCommands } from './commands/connection';
@@ -72,8 +72,8 @@ export class TachyonServer {
   private listeners: net.Server[] = [];
   private cronTimer: NodeJS.Timeout | undefined;
   private closed = false;
-  /** Wall clock refreshed by the cron timer (like Redis's server.unixtime), for idle times. */
-  clockMs = Date.now();
+  /** Whether connections are read and written by the addon (TACHYON_NATIVE_IO=0 keeps Node streams). */
+  readonly nativeIo = process.env.TACHYON_NATIVE_IO !== '0';
   /** The TCP port actually bound (differs from the config when it is 0). */
   port = 0;
 
@@ -118,6 +118,13 @@ export class TachyonServer {
       const conn = this.bySlot.get(slot);
       return conn ? this.blocking.runQueued(() => this.commands.run(conn, args)) : Buffer.from('-ERR no such client\r\n');
     });
+    this.native.setIoHandler((event, slot, arg) => {
+      const conn = this.bySlot.get(slot);
+      if (!conn) return;
+      if (event === IoEvent.Batch) conn.drain(arg);
+      else if (event === IoEvent.Read) conn.onData(arg as Buffer);
+      else conn.destroy();
+    });
     attachIntrospection(this);
   }
 
@@ -160,7 +167,7 @@ export class TachyonServer {
 
   private listenTcp(host: string, port: number): Promise<number> {
     return new Promise((resolve, reject) => {
-      const srv = net.createServer({ noDelay: true }, (s) => this.accept(s, 'tcp'));
+      const srv = net.createServer({ noDelay: true, pauseOnConnect: true }, (s) => this.accept(s, 'tcp'));
       srv.once('error', (e: NodeJS.ErrnoException) => {
         this.log.warning(`Warning: Could not create server TCP listening socket ${host}:${port}: ${e.message}`);
         reject(e);
@@ -182,7 +189,7 @@ export class TachyonServer {
       /* not there */
     }
     return new Promise((resolve, reject) => {
-      const srv = net.createServer((s) => this.accept(s, 'unix'));
+      const srv = net.createServer({ pauseOnConnect: true }, (s) => this.accept(s, 'unix'));
       srv.once('error', reject);
       srv.listen(path, () => {
         const perm = this.config.get('unixsocketperm') as number;
@@ -198,17 +205,23 @@ export class TachyonServer {
       socket.destroy();
       return;
     }
+    // Connections arrive paused so native I/O can take them over before Node reads a byte;
+    // one refused below only needs its input discarded until it closes.
+    const refuse = (reply: string) => {
+      socket.resume();
+      socket.end(reply);
+    };
     this.stats.connectionsReceived++;
     const keepalive = this.config.get('tcp-keepalive') as number;
     if (kind === 'tcp' && keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
     if (this.clients.size >= (this.config.get('maxclients') as number)) {
       this.stats.rejectedConnections++;
-      socket.end('-ERR max number of clients reached\r\n');
+      refuse('-ERR max number of clients reached\r\n');
       return;
     }
     if (kind === 'tcp' && this.config.get('protected-mode') && !this.requirePass() && !isLoopback(socket.remoteAddress)) {
       this.stats.rejectedConnections++;
-      socket.end(
+      refuse(
         '-DENIED Running in protected mode: protected mode is enabled and no password is set, so connections are ' +
           'accepted only from the loopback interface. To accept other hosts set a password (requirepass), or turn ' +
           "protected mode off with 'CONFIG SET protected-mode no' from the loopback interface (and CONFIG REWRITE to " +
@@ -227,7 +240,6 @@ export class TachyonServer {
     const hz = Math.min(500, Math.max(1, this.config.get('hz') as number));
     let ticks = 0;
     this.cronTimer = setInterval(() => {
-      this.clockMs = Date.now();
       this.native.cron();
       this.events.pump(); // expired-key notifications from active expiry
       // Once a second, like Redis's clientsCron: close idle clients past `timeout`.

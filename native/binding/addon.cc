@@ -1,8 +1,10 @@
 // The Node-API surface of the native server: the only file that includes napi.h.
 //
-// Hot calls (feed/resume) take a client slot number and a Buffer and return
-// one Buffer of replies; the outcome code is written into a shared Int32Array
-// so no result object is allocated per call.
+// Connections attached to native I/O (attach(), see socket_io.h) are read,
+// executed and answered here without JavaScript; the rest of the surface is
+// for what TypeScript owns. Hot calls (feed/resume) take a client slot number
+// and a Buffer and return replies in a shared arena; the outcome code is
+// written into a shared Int32Array so no result object is allocated per call.
 #include <malloc.h>
 #include <napi.h>
 
@@ -12,11 +14,25 @@
 
 #include "core/hash.h"
 #include "server/server.h"
+#ifdef TACHYON_NATIVE_IO
+#include "binding/socket_io.h"
+#endif
 
 namespace tachyon {
 namespace {
 
+// What the io handler registered with setIoHandler() is called with.
+enum IoEvent : int32_t {
+  kIoBatch = 1,   // a batch needs TypeScript: the outcome is in state/arena, like feed()'s
+  kIoRead = 2,    // raw input for TypeScript to hold (CLIENT PAUSE is in effect)
+  kIoClosed = 3,  // the peer closed, the socket failed, or the output after endIo() is flushed
+};
+
+#ifdef TACHYON_NATIVE_IO
+class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor, public SocketIoHandler {
+#else
 class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
+#endif
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "NativeServer",
@@ -46,12 +62,19 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
                            InstanceMethod<&NativeServer::TakeReadyKeys>("takeReadyKeys"),
                            InstanceMethod<&NativeServer::RetryBlocked>("retryBlocked"),
                            InstanceMethod<&NativeServer::Unblock>("unblock"),
+                           InstanceMethod<&NativeServer::SetIoHandler>("setIoHandler"),
+                           InstanceMethod<&NativeServer::Attach>("attach"),
+                           InstanceMethod<&NativeServer::Write>("write"),
+                           InstanceMethod<&NativeServer::EndIo>("endIo"),
+                           InstanceMethod<&NativeServer::Detach>("detach"),
+                           InstanceMethod<&NativeServer::IoStats>("ioStats"),
                        });
   }
 
   // new NativeServer(settings: {databases, ...}, state: Int32Array, arena: Buffer)
   explicit NativeServer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeServer>(info) {
     Napi::Env env = info.Env();
+    env_ = env;
     if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsTypedArray()) {
       Napi::TypeError::New(env, "NativeServer(settings, state)").ThrowAsJavaScriptException();
       return;
@@ -177,16 +200,17 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
   }
 
   // clientState(slot): [db, last command full name or "NULL", unread query bytes, queued
-  // commands in MULTI (-1 outside a transaction)]
+  // commands in MULTI (-1 outside a transaction), unix ms of the last input]
   Napi::Value ClientState(const Napi::CallbackInfo& info) {
     Client* c = ClientArg(info);
     if (!c) return info.Env().Undefined();
     Napi::Env env = info.Env();
-    Napi::Array a = Napi::Array::New(env, 4);
+    Napi::Array a = Napi::Array::New(env, 5);
     a.Set(0u, Napi::Number::New(env, c->db));
     a.Set(1u, Napi::String::New(env, c->last_cmd ? c->last_cmd->name : "NULL"));
     a.Set(2u, Napi::Number::New(env, static_cast<double>(c->query.size() - c->qpos)));
     a.Set(3u, Napi::Number::New(env, c->multi.active ? static_cast<double>(c->multi.queue.size()) : -1));
+    a.Set(4u, Napi::Number::New(env, static_cast<double>(c->last_interaction_ms)));
     return a;
   }
 
@@ -226,6 +250,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     else if (name == "notify-keyspace-events") s.notify_flags = static_cast<uint32_t>(num());
     else if (name == "tracking") s.tracking = flag();  // any client tracking
     else if (name == "monitors") s.monitors = static_cast<int>(num());
+    else if (name == "js-input") js_input_ = flag();  // CLIENT PAUSE: TypeScript holds all input
   }
 
   Napi::Value Configure(const Napi::CallbackInfo& info) {
@@ -408,11 +433,131 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     return TakeOutput(info.Env(), c, server_->Unblock(*c, error));
   }
 
+  // ---- Native socket I/O (socket_io.h) ----
+
+  // setIoHandler(fn(event: IoEvent, slot, arg)): arg is feed()'s return value for
+  // kIoBatch, the bytes read for kIoRead.
+  Napi::Value SetIoHandler(const Napi::CallbackInfo& info) {
+    io_handler_ = Napi::Persistent(info[0].As<Napi::Function>());
+    return info.Env().Undefined();
+  }
+
+#ifdef TACHYON_NATIVE_IO
+  // attach(slot, fd): true if the connection is now read and written natively.
+  Napi::Value Attach(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Client* c = ClientArg(info);
+    if (!c || io_handler_.IsEmpty()) return Napi::Boolean::New(env, false);
+    if (!io_) {
+      uv_loop_t* loop = nullptr;
+      if (napi_get_uv_event_loop(env, &loop) != napi_ok || !loop) return Napi::Boolean::New(env, false);
+      io_ = std::make_unique<SocketIo>(loop, this);
+    }
+    return Napi::Boolean::New(env, io_->Attach(c->slot, info[1].As<Napi::Number>().Int32Value()));
+  }
+
+  IoConn* IoArg(const Napi::CallbackInfo& info) {
+    return io_ ? io_->conn(info[0].As<Napi::Number>().Int32Value()) : nullptr;
+  }
+
+  // write(slot, data): output TypeScript produced, after everything written before.
+  Napi::Value Write(const Napi::CallbackInfo& info) {
+    if (IoConn* io = IoArg(info)) {
+      auto b = info[1].As<Napi::Uint8Array>();
+      io_->Write(io, reinterpret_cast<const char*>(b.Data()), b.ByteLength());
+    }
+    return info.Env().Undefined();
+  }
+
+  // endIo(slot): stop reading, flush, then report kIoClosed.
+  Napi::Value EndIo(const Napi::CallbackInfo& info) {
+    if (IoConn* io = IoArg(info)) io_->End(io);
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Detach(const Napi::CallbackInfo& info) {
+    if (io_) io_->Detach(info[0].As<Napi::Number>().Int32Value());
+    return info.Env().Undefined();
+  }
+
+  // ioStats(slot): [bytes written, bytes waiting to be written]
+  Napi::Value IoStats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    IoConn* io = IoArg(info);
+    Napi::Array a = Napi::Array::New(env, 2);
+    a.Set(0u, Napi::Number::New(env, io ? static_cast<double>(io->bytes_written) : 0));
+    a.Set(1u, Napi::Number::New(env, io ? static_cast<double>(io_->pending_bytes(io)) : 0));
+    return a;
+  }
+
+  // One read, one dispatcher batch, one write. TypeScript is called only when
+  // the batch needs it: a command it owns, a block, events, ready keys, a close.
+  void OnReadable(int slot) override {
+    IoConn* io = io_->conn(slot);
+    Client* c = server_->client(slot);
+    if (!io || !c) return;
+    Napi::Env env(env_);
+    if (js_input_) {
+      char buf[16 * 1024];
+      ssize_t n = io_->Read(io, buf, sizeof buf);
+      if (n == 0) return;
+      Napi::HandleScope scope(env);
+      if (n < 0) CallIo(kIoClosed, slot, env.Undefined());
+      else CallIo(kIoRead, slot, Napi::Buffer<char>::Copy(env, buf, n));
+      return;
+    }
+    size_t cap;
+    char* space = server_->InputSpace(*c, kReadSize, &cap);
+    ssize_t n = io_->Read(io, space, cap);
+    if (n == 0) return;
+    if (n < 0) {
+      Napi::HandleScope scope(env);
+      CallIo(kIoClosed, slot, env.Undefined());
+      return;
+    }
+    FeedStatus st = server_->Consume(*c, n);
+    if (st == FeedStatus::kOk && server_->ready_key_count() == 0 && server_->event_count() == 0) {
+      if (!c->out.empty()) {
+        io_->Write(io, c->out.data(), c->out.size());
+        c->out.clear();
+        c->out.Trim(256 * 1024);
+      }
+      return;
+    }
+    Napi::HandleScope scope(env);
+    Napi::Value ret = TakeOutput(env, c, st);
+    CallIo(kIoBatch, slot, ret);
+  }
+
+  void OnClosed(int slot) override {
+    Napi::Env env(env_);
+    Napi::HandleScope scope(env);
+    CallIo(kIoClosed, slot, env.Undefined());
+  }
+
+  // Calls into JavaScript from the event loop: MakeCallback runs the microtask
+  // and nextTick queues afterwards, and an exception is reported as uncaught.
+  void CallIo(IoEvent ev, int slot, napi_value arg) {
+    Napi::Env env(env_);
+    io_handler_.MakeCallback(env.Global(), {Napi::Number::New(env, ev), Napi::Number::New(env, slot), arg});
+    if (env.IsExceptionPending()) napi_fatal_exception(env_, env.GetAndClearPendingException().Value());
+  }
+
+  static constexpr size_t kReadSize = 16 * 1024;  // as Redis's PROTO_IOBUF_LEN
+  std::unique_ptr<SocketIo> io_;
+#else
+  // Built without uv.h: connections use Node streams (attach() says no).
+  Napi::Value Attach(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), false); }
+  Napi::Value Write(const Napi::CallbackInfo& info) { return info.Env().Undefined(); }
+  Napi::Value EndIo(const Napi::CallbackInfo& info) { return info.Env().Undefined(); }
+  Napi::Value Detach(const Napi::CallbackInfo& info) { return info.Env().Undefined(); }
+  Napi::Value IoStats(const Napi::CallbackInfo& info) { return Napi::Array::New(info.Env(), 0); }
+#endif
+
   // setJsExecutor(fn(slot, args: Buffer[]) => Buffer): runs TypeScript-owned
   // commands queued in a transaction, synchronously, during EXEC.
   Napi::Value SetJsExecutor(const Napi::CallbackInfo& info) {
     executor_ = Napi::Persistent(info[0].As<Napi::Function>());
-    env_ = info.Env();
     server_->SetJsExecutor(this);
     return info.Env().Undefined();
   }
@@ -436,6 +581,8 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
 
   std::unique_ptr<Server> server_;
   Napi::FunctionReference executor_;
+  Napi::FunctionReference io_handler_;
+  bool js_input_ = false;
   napi_env env_ = nullptr;
   Napi::Reference<Napi::Int32Array> state_ref_;
   int32_t* state_ = nullptr;

@@ -24,6 +24,7 @@ class ByteBuffer {
   char* data() { return data_; }
   const char* data() const { return data_; }
   size_t size() const { return size_; }
+  size_t capacity() const { return cap_; }
   bool empty() const { return size_ == 0; }
   void clear() { size_ = 0; }
   // Drops capacity beyond `keep` bytes so an idle client does not pin a big buffer.

@@ -118,6 +118,7 @@ Client* Server::NewClient(uint64_t id) {
   c->id = id;
   c->slot = slot;
   c->authenticated = !settings_.requirepass;
+  c->last_interaction_ms = NowUs() / 1000;
   return c;
 }
 
@@ -252,14 +253,28 @@ void Server::Call(Client& c, CommandEntry* cmd, Reply& reply) {
 }
 
 FeedStatus Server::Feed(Client& c, const char* data, size_t len) {
-  stats_.net_input_bytes += len;
+  size_t cap;
+  char* space = InputSpace(c, len, &cap);
+  if (len) memcpy(space, data, len);
+  return Consume(c, len);
+}
+
+char* Server::InputSpace(Client& c, size_t want, size_t* cap) {
   if (c.qpos == c.query.size()) {
     c.query.clear();
     c.qpos = 0;
   }
-  c.query.Append(data, len);
-  if (c.paused) return FeedStatus::kOk;
-  return Process(c);
+  c.query.Reserve(want);
+  *cap = c.query.capacity() - c.query.size();
+  return c.query.Tail();
+}
+
+FeedStatus Server::Consume(Client& c, size_t n) {
+  c.query.Advance(n);
+  stats_.net_input_bytes += n;
+  FeedStatus st = c.paused ? FeedStatus::kOk : Process(c);
+  c.last_interaction_ms = now_us_ / 1000;
+  return st;
 }
 
 FeedStatus Server::Resume(Client& c) {

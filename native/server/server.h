@@ -177,6 +177,7 @@ struct Client {
   std::vector<std::string_view> argv;
   std::string lowered;               // scratch for command-name lookup
   const CommandSpec* last_cmd = nullptr;  // for CLIENT LIST cmd=
+  int64_t last_interaction_ms = 0;   // time of the last input (CLIENT LIST idle=, timeout)
   MultiState multi;
   bool in_exec = false;
   std::vector<std::string> watched;  // WatchKey(db, key) of every WATCHed key
@@ -207,6 +208,11 @@ class Server : public ErrorSink, public KeyspaceObserver {
 
   // Appends data to the client's input and processes it (see the file comment).
   FeedStatus Feed(Client& c, const char* data, size_t len);
+  // The same without a copy, for native socket reads: InputSpace() gives room for
+  // at least `want` bytes at the end of the query buffer (*cap: all the room there
+  // is), Consume() takes the n bytes read into it.
+  char* InputSpace(Client& c, size_t want, size_t* cap);
+  FeedStatus Consume(Client& c, size_t n);
   FeedStatus Resume(Client& c);
 
   // Periodic work, called hz times a second: active expiry and rehashing on a time budget.

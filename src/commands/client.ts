@@ -16,7 +16,7 @@
  * (unread query bytes), argv-mem (the running command's argument bytes),
  * oll/omem (bytes queued on the socket), events, cmd, resp.
  */
-import type { Connection } from '../network/connection';
+import { socketFd, type Connection } from '../network/connection';
 import type { TachyonServer } from '../server';
 import { BAD_CLIENT_NAME, validClientName } from './connection';
 import { dispatchSubcommand } from './command';
@@ -53,11 +53,6 @@ function clientType(conn: Connection): ClientType {
   return isPubSubClient(conn) ? 'pubsub' : 'normal';
 }
 
-function socketFd(conn: Connection): number {
-  const handle = (conn.socket as unknown as { _handle?: { fd?: number } | null })._handle;
-  return typeof handle?.fd === 'number' ? handle.fd : -1;
-}
-
 /** One CLIENT LIST line, without the trailing newline. `current` is the client running the command. */
 export function clientInfoLine(conn: Connection, current?: CommandCall): string {
   const now = Date.now();
@@ -75,14 +70,14 @@ export function clientInfoLine(conn: Connection, current?: CommandCall): string 
   if (conn.noEvict) flags += 'e';
   if (flags === '') flags = 'N';
   const argvMem = isCurrent ? current.args.reduce((n, a) => n + a.length, 0) : 0;
-  const omem = conn.socket.writableLength;
+  const omem = conn.outputPending;
   const qbufFree = 0;
   const totMem = REPLY_BUFFER_SIZE + qbuf + qbufFree + argvMem + omem + CLIENT_OVERHEAD;
   return [
     `id=${conn.id}`,
     `addr=${conn.address}`,
     `laddr=${conn.localAddress}`,
-    `fd=${socketFd(conn)}`,
+    `fd=${socketFd(conn.socket)}`,
     `name=${conn.name}`,
     `age=${Math.floor((now - conn.createdAt) / 1000)}`,
     `idle=${Math.floor((now - conn.lastInteraction) / 1000)}`,

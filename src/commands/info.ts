@@ -96,7 +96,7 @@ class InfoState {
   countOutput(): number {
     for (const c of this.server.clients.values()) if (!this.written.has(c)) this.written.set(c, 0);
     for (const [c, seen] of this.written) {
-      const now = c.socket.bytesWritten;
+      const now = c.bytesWritten;
       if (now > seen) this.netOutputBytes += now - seen;
       if (this.server.clients.get(c.id) !== c) this.written.delete(c);
       else this.written.set(c, now);
@@ -129,7 +129,7 @@ class InfoState {
     this.netInput.reset();
     this.netOutput.reset();
     this.netOutputBytes = 0;
-    for (const [c] of this.written) this.written.set(c, c.socket.bytesWritten);
+    for (const [c] of this.written) this.written.set(c, c.bytesWritten);
   }
 
   stop(): void {

@@ -1,9 +1,9 @@
 /**
  * CLIENT PAUSE timeout [WRITE|ALL] and CLIENT UNPAUSE (Redis 7.0).
  *
- * While a pause is on, the input of paused clients is not processed: the
- * connection hands every socket read to holdInput() first (one counter check
- * while no pause is active), and the bytes wait here until the pause ends
+ * While a pause is on, the input of paused clients is not processed: native
+ * I/O passes every read to TypeScript ('js-input'), the connection hands it
+ * to holdInput() first, and the bytes wait here until the pause ends
  * (timeout or CLIENT UNPAUSE), then go to the native dispatcher in arrival
  * order, client by client in the order they were held.
  *
@@ -254,7 +254,11 @@ function scheduleEnd(st: PauseState): void {
 }
 
 function pause(st: PauseState, type: PauseType, end: number): void {
-  if (st.type === undefined) activePauses++;
+  if (st.type === undefined) {
+    activePauses++;
+    // Native I/O hands every read to holdInput() while the pause lasts.
+    st.server.native.configure('js-input', true);
+  }
   st.type = type;
   if (end > st.end) st.end = end;
   if (type === 'all') for (const held of st.held.values()) held.blocked = true;
@@ -269,6 +273,7 @@ function unpause(st: PauseState): void {
   st.type = undefined;
   st.end = 0;
   activePauses--;
+  st.server.native.configure('js-input', false);
   const held = [...st.held];
   st.held.clear();
   if (held.length === 0) return;

@@ -1,7 +1,14 @@
 /**
- * One client connection: feeds socket reads to the native dispatcher, runs the
- * commands TypeScript owns when the dispatcher hands them over, and writes
- * replies back in pipeline order with one write per read where possible.
+ * One client connection: runs the commands TypeScript owns when the native
+ * dispatcher hands them over, and writes replies back in pipeline order.
+ *
+ * Two transports. Normally the socket is attached to native I/O (see
+ * native/binding/socket_io.h): the addon reads, executes and answers batches of
+ * data commands by itself and calls drain() only for batches that need
+ * TypeScript; all output then goes through native.write() to keep its order.
+ * Otherwise (an addon built without uv.h, or TACHYON_NATIVE_IO=0) socket reads
+ * arrive as 'data' events, are fed to the dispatcher, and replies are written
+ * with one socket write per read.
  */
 import type { Socket } from 'node:net';
 import { FeedStatus } from '../native';
@@ -16,7 +23,6 @@ export class Connection {
   readonly id: number;
   readonly slot: number;
   readonly createdAt = Date.now();
-  lastInteraction = Date.now();
   name = '';
   resp = 2;
   authenticated: boolean;
@@ -28,7 +34,10 @@ export class Connection {
   /** Set by QUIT/CLIENT KILL: close once pending replies are written. */
   private closeAfterWrite = false;
   private pendingOut: Buffer[] = [];
+  /** Whether the native side reads and writes this socket. */
+  private readonly attached: boolean;
 
+  /** `socket` comes paused (pauseOnConnect): nothing has been read from it yet. */
   constructor(
     readonly server: TachyonServer,
     readonly socket: Socket,
@@ -39,13 +48,33 @@ export class Connection {
     this.authenticated = !server.requirePass();
     server.bySlot.set(this.slot, this);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => this.destroy());
     socket.on('close', () => this.destroy());
+    const fd = socketFd(socket);
+    this.attached = server.nativeIo && fd >= 0 && server.native.attach(this.slot, fd);
+    if (!this.attached) {
+      socket.on('data', (chunk: Buffer) => this.onData(chunk));
+      socket.resume();
+    }
   }
 
   get db(): number {
     return this.server.native.getClientDb(this.slot);
+  }
+
+  /** Unix ms of the last input (CLIENT LIST idle=, the `timeout` setting). */
+  get lastInteraction(): number {
+    return this.server.native.clientState(this.slot)[4];
+  }
+
+  /** Bytes written to the socket so far (INFO total_net_output_bytes). */
+  get bytesWritten(): number {
+    return this.attached ? this.server.native.ioStats(this.slot)[0] : this.socket.bytesWritten;
+  }
+
+  /** Output not yet taken by the kernel (CLIENT LIST omem=). */
+  get outputPending(): number {
+    return this.attached ? this.server.native.ioStats(this.slot)[1] : this.socket.writableLength;
   }
 
   /** Full name of the last command run (CLIENT LIST cmd=), tracked by the native dispatcher. */
@@ -65,9 +94,9 @@ export class Connection {
     return `${host.startsWith('::ffff:') ? host.slice(7) : host}:${this.socket.localPort ?? 0}`;
   }
 
-  private onData(chunk: Buffer): void {
+  /** Input read by the 'data' path, or handed over by native I/O during a CLIENT PAUSE. */
+  onData(chunk: Buffer): void {
     if (this.closing) return;
-    this.lastInteraction = this.server.clockMs; // cron-updated clock: no time call per read
     // CLIENT PAUSE: input waits in src/commands/pause.ts until the pause ends.
     if (holdInput(this, chunk)) return;
     this.drain(this.server.native.feed(this.slot, chunk));
@@ -133,6 +162,10 @@ export class Connection {
       this.pendingOut = [];
     }
     if (!data || this.socket.destroyed) return;
+    if (this.attached) {
+      this.server.native.write(this.slot, data); // copies what the kernel does not take at once
+      return;
+    }
     this.socket.write(data);
     // A write that did not complete synchronously still references its bytes.
     if (data.buffer === this.server.arena.buffer && this.socket.writableLength > 0) this.server.replaceArena();
@@ -140,7 +173,9 @@ export class Connection {
 
   /** Sends bytes outside the request/reply flow (pub/sub pushes, MONITOR). */
   send(data: Buffer): void {
-    if (!this.closing && !this.socket.destroyed) this.socket.write(data);
+    if (this.closing || this.socket.destroyed) return;
+    if (this.attached) this.server.native.write(this.slot, data);
+    else this.socket.write(data);
   }
 
   /** Closes the connection after the replies produced so far are written (QUIT, CLIENT KILL of self). */
@@ -150,6 +185,12 @@ export class Connection {
 
   private closeAfterFlush(): void {
     this.closing = true;
+    if (this.attached) {
+      // Native I/O reports the flushed end through the io handler, which calls destroy();
+      // the client slot stays taken until then.
+      this.server.native.endIo(this.slot);
+      return;
+    }
     this.socket.end();
     this.release();
   }
@@ -169,6 +210,8 @@ export class Connection {
   }
 
   destroy(): void {
+    // Once released, the slot may belong to a new client already.
+    if (this.attached && !this.released) this.server.native.detach(this.slot);
     if (!this.socket.destroyed) this.socket.destroy();
     this.closing = true;
     this.release();
@@ -184,4 +227,10 @@ export class Connection {
     this.server.clients.delete(this.id);
     this.server.bySlot.delete(this.slot);
   }
+}
+
+/** The socket's file descriptor (-1 if it has none: e.g. TLS later, or not on Unix). */
+export function socketFd(socket: Socket): number {
+  const handle = (socket as unknown as { _handle?: { fd?: number } | null })._handle;
+  return typeof handle?.fd === 'number' ? handle.fd : -1;
 }

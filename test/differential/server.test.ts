@@ -40,7 +40,8 @@ describe.each(PROTOCOLS)('server (RESP%i)', (protocol) => {
       ['NOSUCH', ...Array.from({ length: 40 }, (_, i) => `arg${i}`)],
       ['x'.repeat(300)],
       ['BAD\r\nCMD', 'arg\nwith\r\nnewlines'],
-      ['GET\x00', 'k'],
+      // Not ['GET\x00', 'k']: Redis compares command names with strcasecmp but hashes
+      // all bytes with a random seed, so it finds GET only on a chance bucket collision.
       [''],
       ['CONFIG|GET', 'maxmemory'],
     ));

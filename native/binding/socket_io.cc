@@ -1,0 +1,147 @@
+// Compiled only when uv.h is available (see CMakeLists.txt).
+#ifdef TACHYON_NATIVE_IO
+#include "binding/socket_io.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+#include <vector>
+
+namespace tachyon {
+
+namespace {
+
+// Output kept past a flush is released beyond this, so an idle client does not pin a big buffer.
+constexpr size_t kKeepPending = 64 * 1024;
+
+// The fd itself belongs to Node's socket, which closes it after Detach().
+void OnHandleClosed(uv_handle_t* h) { delete static_cast<IoConn*>(h->data); }
+
+}  // namespace
+
+SocketIo::~SocketIo() {
+  for (size_t i = 0; i < conns_.size(); i++) {
+    if (conns_[i]) Detach(static_cast<int>(i));
+  }
+}
+
+bool SocketIo::Attach(int slot, int fd) {
+  if (slot < 0 || fd < 0) return false;
+  IoConn* c = new IoConn();
+  c->owner = this;
+  c->fd = fd;
+  c->slot = slot;
+  if (uv_poll_init(loop_, &c->poll, fd) != 0) {
+    delete c;
+    return false;
+  }
+  c->poll.data = c;
+  if (static_cast<size_t>(slot) >= conns_.size()) conns_.resize(slot + 1, nullptr);
+  if (conns_[slot]) Detach(slot);
+  conns_[slot] = c;
+  UpdatePoll(c);
+  return true;
+}
+
+IoConn* SocketIo::conn(int slot) const {
+  return slot >= 0 && static_cast<size_t>(slot) < conns_.size() ? conns_[slot] : nullptr;
+}
+
+void SocketIo::Detach(int slot) {
+  IoConn* c = conn(slot);
+  if (!c) return;
+  conns_[slot] = nullptr;
+  c->detached = true;
+  uv_close(reinterpret_cast<uv_handle_t*>(&c->poll), OnHandleClosed);
+}
+
+ssize_t SocketIo::Read(IoConn* c, char* buf, size_t cap) {
+  for (;;) {
+    ssize_t n = read(c->fd, buf, cap);
+    if (n > 0) return n;
+    if (n == 0) return -1;
+    if (errno == EINTR) continue;
+    return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+  }
+}
+
+void SocketIo::Write(IoConn* c, const char* data, size_t n) {
+  if (n == 0 || c->detached) return;
+  if (pending_bytes(c) == 0) {
+    while (n > 0) {
+      ssize_t w = write(c->fd, data, n);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) return;  // the peer is gone: reading reports it
+        break;
+      }
+      c->bytes_written += w;
+      data += w;
+      n -= w;
+    }
+    if (n == 0) return;
+  }
+  c->pending.append(data, n);
+  UpdatePoll(c);
+}
+
+void SocketIo::End(IoConn* c) {
+  c->ending = true;
+  UpdatePoll(c);
+}
+
+void SocketIo::Flush(IoConn* c) {
+  while (pending_bytes(c) > 0) {
+    ssize_t w = write(c->fd, c->pending.data() + c->pending_pos, pending_bytes(c));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      c->pending.clear();  // the peer is gone
+      c->pending_pos = 0;
+      break;
+    }
+    c->bytes_written += w;
+    c->pending_pos += w;
+  }
+  c->pending.clear();
+  c->pending_pos = 0;
+  if (c->pending.capacity() > kKeepPending) c->pending.shrink_to_fit();
+}
+
+// Reads while the connection is open; polls for writability only while output
+// waits, and, once ending, to report the close from the loop.
+void SocketIo::UpdatePoll(IoConn* c) {
+  if (c->detached) return;
+  int events = c->ending ? UV_WRITABLE : UV_READABLE | (pending_bytes(c) > 0 ? UV_WRITABLE : 0);
+  if (events == c->events) return;
+  c->events = events;
+  uv_poll_start(&c->poll, events, OnPoll);
+}
+
+void SocketIo::OnPoll(uv_poll_t* handle, int status, int events) {
+  IoConn* c = static_cast<IoConn*>(handle->data);
+  SocketIo* io = c->owner;
+  int slot = c->slot;
+  if (status < 0) {
+    // An error on the socket: stop polling it and let TypeScript close the client.
+    uv_poll_stop(handle);
+    c->events = 0;
+    io->handler_->OnClosed(slot);
+    return;
+  }
+  if (events & UV_WRITABLE) {
+    io->Flush(c);
+    if (c->ending && io->pending_bytes(c) == 0) {
+      uv_poll_stop(handle);
+      c->events = 0;
+      io->handler_->OnClosed(slot);
+      return;
+    }
+    io->UpdatePoll(c);
+  }
+  if ((events & UV_READABLE) && !c->ending && !c->detached) io->handler_->OnReadable(slot);
+}
+
+}  // namespace tachyon
+
+#endif  // TACHYON_NATIVE_IO

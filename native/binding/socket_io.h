@@ -1,0 +1,82 @@
+// Native socket I/O for client connections, on Node's own libuv loop.
+//
+// TypeScript accepts connections (net.Server) and then hands the socket's file
+// descriptor here. From then on each readable event is one read(2) into the
+// client's query buffer, the batch runs in the dispatcher, and the replies go
+// out with one write(2): no JavaScript runs for a batch of pure data commands.
+// Only batches that need TypeScript (a command it owns, blocking, events,
+// closing) call back into it, and TypeScript's own output (pub/sub pushes,
+// replies of its commands) comes back through Write() so the byte order on
+// the socket stays the order of the replies.
+#pragma once
+
+#include <uv.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tachyon {
+
+class SocketIo;
+
+// What SocketIo reports, per client slot.
+class SocketIoHandler {
+ public:
+  virtual void OnReadable(int slot) = 0;
+  // The connection failed or its output was flushed after End(): TypeScript closes it.
+  virtual void OnClosed(int slot) = 0;
+
+ protected:
+  ~SocketIoHandler() = default;
+};
+
+// One attached connection: a poll handle on the socket's fd, and the output
+// the kernel has not taken yet. Node's socket keeps the fd (it never reads or
+// writes it: the connection arrives paused) and closes it after Detach(); one
+// descriptor per client, as in Redis.
+struct IoConn {
+  uv_poll_t poll;
+  SocketIo* owner = nullptr;
+  int fd = -1;
+  int slot = -1;
+  bool detached = false;
+  bool ending = false;       // End(): report OnClosed once the output is flushed
+  int events = 0;            // what the poll handle waits for
+  std::string pending;       // unwritten output, from pending_pos on
+  size_t pending_pos = 0;
+  uint64_t bytes_written = 0;
+};
+
+class SocketIo {
+ public:
+  SocketIo(uv_loop_t* loop, SocketIoHandler* handler) : loop_(loop), handler_(handler) {}
+  ~SocketIo();
+
+  // Starts native I/O on fd; false if that is not possible here.
+  bool Attach(int slot, int fd);
+  IoConn* conn(int slot) const;
+
+  // Result of Read(): bytes read, 0 when nothing is available now, -1 at end of
+  // stream or on an error (the caller closes).
+  ssize_t Read(IoConn* c, char* buf, size_t cap);
+  // Writes now what the kernel takes, queues the rest.
+  void Write(IoConn* c, const char* data, size_t n);
+  // Closes after the queued output is written (QUIT, protocol errors): OnClosed follows.
+  void End(IoConn* c);
+  // Stops all I/O at once, before Node closes the socket.
+  void Detach(int slot);
+  size_t pending_bytes(const IoConn* c) const { return c->pending.size() - c->pending_pos; }
+
+ private:
+  static void OnPoll(uv_poll_t* handle, int status, int events);
+  void Flush(IoConn* c);
+  void UpdatePoll(IoConn* c);
+
+  uv_loop_t* loop_;
+  SocketIoHandler* handler_;
+  std::vector<IoConn*> conns_;  // by client slot
+};
+
+}  // namespace tachyon
