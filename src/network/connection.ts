@@ -35,7 +35,7 @@ export class Connection {
   private closeAfterWrite = false;
   private pendingOut: Buffer[] = [];
   /** Whether the native side reads and writes this socket. */
-  private readonly attached: boolean;
+  readonly attached: boolean;
 
   /** `socket` comes paused (pauseOnConnect): nothing has been read from it yet. */
   constructor(
