@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Side-by-side throughput: real redis-server and Tachyon, same settings, same
 // redis-benchmark runs, alternating in rounds within one run; prints ops/s,
-// p50/p99 latency and the Tachyon/Redis ratio (median of rounds).
+// p50/p99 latency, the server's CPU time per request (user + system, from
+// /proc) and the Tachyon/Redis ratio (median of rounds).
 //
 //   node bench/compare.js [--tests set,get,incr,mset] [--pipelines 1,16]
 //                         [--rounds 3] [-n 200000] [-c 50] [-r 100000]
@@ -61,10 +62,25 @@ async function start(kind) {
   return { kind, port, child };
 }
 
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+
+/** CPU seconds (user + system) a process has used so far; NaN where /proc is missing. */
+function cpuSeconds(pid) {
+  try {
+    const stat = require('node:fs').readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime, stime
+  } catch {
+    return NaN;
+  }
+}
+
 // Pipelined runs get proportionally more requests, so that each lasts long
 // enough (a second or more) for connection setup not to dominate.
-function benchmark(port, test, pipeline) {
+function benchmark(server, test, pipeline) {
+  const { port } = server;
   const n = requests * Math.max(1, Math.floor(pipeline / 2));
+  const cpu0 = cpuSeconds(server.child.pid);
   const r = spawnSync(
     'redis-benchmark',
     ['-p', String(port), '-c', String(clients), '-n', String(n), '-r', String(keyspace), '-P', String(pipeline), '-t', test, '--csv'],
@@ -73,7 +89,8 @@ function benchmark(port, test, pipeline) {
   if (r.status !== 0) throw new Error(`redis-benchmark failed: ${r.stderr}`);
   const line = r.stdout.trim().split('\n').find((l) => !l.startsWith('"test"'));
   const cols = line.split(',').map((s) => s.replace(/"/g, ''));
-  return { rps: Number(cols[1]), p50: Number(cols[4]), p99: Number(cols[6]) };
+  const cpuUs = ((cpuSeconds(server.child.pid) - cpu0) * 1e6) / n;
+  return { rps: Number(cols[1]), p50: Number(cols[4]), p99: Number(cols[6]), cpuUs };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -89,7 +106,7 @@ async function main() {
         for (let i = 0; i < rounds; i++) {
           // Alternate who goes first so drift on a shared machine hits both.
           const order = i % 2 === 0 ? [redis, tachyon] : [tachyon, redis];
-          for (const s of order) res[s.kind].push(benchmark(s.port, test, pipeline));
+          for (const s of order) res[s.kind].push(benchmark(s, test, pipeline));
         }
         const pick = (xs, k) => median(xs.map((x) => x[k]));
         const row = {
@@ -101,6 +118,8 @@ async function main() {
           tachyonP50: pick(res.tachyon, 'p50'),
           redisP99: pick(res.redis, 'p99'),
           tachyonP99: pick(res.tachyon, 'p99'),
+          redisCpu: pick(res.redis, 'cpuUs'),
+          tachyonCpu: pick(res.tachyon, 'cpuUs'),
         };
         rows.push(row);
         console.error(`${row.test}: ratio ${row.ratio.toFixed(2)}`);
@@ -113,11 +132,12 @@ async function main() {
   console.log(
     `\nredis-benchmark -c ${clients} -n ${requests} (x P/2 when pipelined) -r ${keyspace}, median of ${rounds} alternating rounds\n`,
   );
-  console.log('| test | Redis ops/s | Tachyon ops/s | ratio | p50 ms (R/T) | p99 ms (R/T) |');
-  console.log('|---|---:|---:|---:|---:|---:|');
+  console.log('| test | Redis ops/s | Tachyon ops/s | ratio | p50 ms (R/T) | p99 ms (R/T) | server CPU µs/request (R/T) |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     console.log(
-      `| ${r.test} | ${Math.round(r.redis)} | ${Math.round(r.tachyon)} | ${r.ratio.toFixed(2)} | ${r.redisP50}/${r.tachyonP50} | ${r.redisP99}/${r.tachyonP99} |`,
+      `| ${r.test} | ${Math.round(r.redis)} | ${Math.round(r.tachyon)} | ${r.ratio.toFixed(2)} | ${r.redisP50}/${r.tachyonP50} | ` +
+        `${r.redisP99}/${r.tachyonP99} | ${r.redisCpu.toFixed(2)}/${r.tachyonCpu.toFixed(2)} |`,
     );
   }
 }
