@@ -3,8 +3,8 @@
 // Tachyon with redis-benchmark and compares RSS growth (and INFO used_memory).
 //
 //   node bench/memory.js [--keys 1000000] [--size 100]      strings via redis-benchmark
-//   node bench/memory.js --type hash [--keys 100000]         hashes of 10 fields
-//   node bench/memory.js --type zset [--keys 100000]         sorted sets of 10 members
+//   node bench/memory.js --type hash [--keys 1000000]        hashes of 10 fields
+//   node bench/memory.js --type zset [--keys 1000000]        sorted sets of 10 members
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
