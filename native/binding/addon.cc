@@ -502,15 +502,16 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
       ssize_t n = io_->Read(io, buf, sizeof buf);
       if (n == 0) return;
       Napi::HandleScope scope(env);
-      if (n < 0) CallIo(kIoClosed, slot, env.Undefined());
-      else CallIo(kIoRead, slot, Napi::Buffer<char>::Copy(env, buf, n));
-      return;
+      if (n > 0) return CallIo(kIoRead, slot, Napi::Buffer<char>::Copy(env, buf, n));
+      io_->Stop(io);
+      return CallIo(kIoClosed, slot, env.Undefined());
     }
     size_t cap;
     char* space = server_->InputSpace(*c, kReadSize, &cap);
     ssize_t n = io_->Read(io, space, cap);
     if (n == 0) return;
     if (n < 0) {
+      io_->Stop(io);
       Napi::HandleScope scope(env);
       CallIo(kIoClosed, slot, env.Undefined());
       return;

@@ -85,6 +85,12 @@ void SocketIo::Write(IoConn* c, const char* data, size_t n) {
   UpdatePoll(c);
 }
 
+void SocketIo::Stop(IoConn* c) {
+  if (c->detached || c->events == 0) return;
+  uv_poll_stop(&c->poll);
+  c->events = 0;
+}
+
 void SocketIo::End(IoConn* c) {
   c->ending = true;
   UpdatePoll(c);
@@ -102,6 +108,11 @@ void SocketIo::Flush(IoConn* c) {
     }
     c->bytes_written += w;
     c->pending_pos += w;
+    // A reader that keeps up only partly: drop the written prefix now and then.
+    if (c->pending_pos >= kKeepPending && c->pending_pos * 2 >= c->pending.size()) {
+      c->pending.erase(0, c->pending_pos);
+      c->pending_pos = 0;
+    }
   }
   c->pending.clear();
   c->pending_pos = 0;
@@ -124,16 +135,14 @@ void SocketIo::OnPoll(uv_poll_t* handle, int status, int events) {
   int slot = c->slot;
   if (status < 0) {
     // An error on the socket: stop polling it and let TypeScript close the client.
-    uv_poll_stop(handle);
-    c->events = 0;
+    io->Stop(c);
     io->handler_->OnClosed(slot);
     return;
   }
   if (events & UV_WRITABLE) {
     io->Flush(c);
     if (c->ending && io->pending_bytes(c) == 0) {
-      uv_poll_stop(handle);
-      c->events = 0;
+      io->Stop(c);
       io->handler_->OnClosed(slot);
       return;
     }

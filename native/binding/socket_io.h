@@ -63,6 +63,8 @@ class SocketIo {
   ssize_t Read(IoConn* c, char* buf, size_t cap);
   // Writes now what the kernel takes, queues the rest.
   void Write(IoConn* c, const char* data, size_t n);
+  // Stops polling (end of stream seen); TypeScript detaches when it closes the client.
+  void Stop(IoConn* c);
   // Closes after the queued output is written (QUIT, protocol errors): OnClosed follows.
   void End(IoConn* c);
   // Stops all I/O at once, before Node closes the socket.
