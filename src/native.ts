@@ -22,6 +22,8 @@ export const enum IoEvent {
   Batch = 1,
   Read = 2,
   Closed = 3,
+  /** The unwritten output passed client-output-buffer-limit; nothing more was sent. */
+  OverLimit = 4,
 }
 
 export interface NativeInfo {
@@ -101,6 +103,8 @@ export interface NativeServer {
   detach(slot: number): void;
   /** [bytes written, bytes waiting for the kernel] of an attached client. */
   ioStats(slot: number): [number, number];
+  /** client-output-buffer-limit: [hard, soft, seconds] for normal clients, then for pub/sub clients. */
+  setOutputLimits(limits: number[]): void;
   /** Counts a command TypeScript ran, in INFO commandstats; `error` is its error reply, if any. */
   recordCall(name: string, usec: number, error: string): void;
 }

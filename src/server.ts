@@ -18,6 +18,7 @@ import { registerServerCommands } from './commands/server';
 import { registerIntrospectionCommands } from './commands/introspection';
 import { attachIntrospection, resetIntrospectionStats } from './commands/info';
 import { isPubSubClient } from './commands/pubsub';
+import { clientInfoLine } from './commands/client';
 import { BlockingScheduler, registerBlockingCommands } from './blocking';
 import { registerPubSubCommands } from './commands/pubsub';
 import { registerNotifications } from './notifications';
@@ -123,8 +124,23 @@ export class TachyonServer {
       if (!conn) return;
       if (event === IoEvent.Batch) conn.drain(arg);
       else if (event === IoEvent.Read) conn.onData(arg as Buffer);
-      else conn.destroy();
+      else {
+        if (event === IoEvent.OverLimit) {
+          this.log.warning(
+            `Client ${clientInfoLine(conn)} scheduled to be closed ASAP for overcoming of output buffer limits.`,
+          );
+        }
+        conn.destroy();
+      }
     });
+    const pushOutputLimits = () => {
+      const { normal, pubsub } = config.getClientOutputBufferLimits();
+      this.native.setOutputLimits(
+        [normal, pubsub].flatMap((l) => [l.hardLimitBytes, l.softLimitBytes, l.softLimitSeconds]),
+      );
+    };
+    pushOutputLimits();
+    config.onChange('client-output-buffer-limit', pushOutputLimits);
     attachIntrospection(this);
   }
 

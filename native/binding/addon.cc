@@ -26,6 +26,7 @@ enum IoEvent : int32_t {
   kIoBatch = 1,   // a batch needs TypeScript: the outcome is in state/arena, like feed()'s
   kIoRead = 2,    // raw input for TypeScript to hold (CLIENT PAUSE is in effect)
   kIoClosed = 3,  // the peer closed, the socket failed, or the output after endIo() is flushed
+  kIoOverLimit = 4,  // the unwritten output passed client-output-buffer-limit: close
 };
 
 #ifdef TACHYON_NATIVE_IO
@@ -68,6 +69,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
                            InstanceMethod<&NativeServer::EndIo>("endIo"),
                            InstanceMethod<&NativeServer::Detach>("detach"),
                            InstanceMethod<&NativeServer::IoStats>("ioStats"),
+                           InstanceMethod<&NativeServer::SetOutputLimits>("setOutputLimits"),
                        });
   }
 
@@ -187,7 +189,12 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     else if (field == "auth") c->authenticated = v != 0;
     else if (field == "reply") c->reply_mode = static_cast<ReplyMode>(v);
     else if (field == "multi" && v == 0) server_->DiscardTransaction(*c);  // RESET
-    else if (field == "pubsub") c->subscribed = v != 0;
+    else if (field == "pubsub") {
+      c->subscribed = v != 0;  // has subscriptions (subscriber mode under RESP2)
+#ifdef TACHYON_NATIVE_IO
+      if (IoConn* io = io_ ? io_->conn(c->slot) : nullptr) io->output_class = v ? kOutputPubSub : kOutputNormal;
+#endif
+    }
     else if (field == "tracking") c->tracking = v != 0;
     else if (field == "monitor") c->monitor = v != 0;
     return info.Env().Undefined();
@@ -452,6 +459,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
       uv_loop_t* loop = nullptr;
       if (napi_get_uv_event_loop(env, &loop) != napi_ok || !loop) return Napi::Boolean::New(env, false);
       io_ = std::make_unique<SocketIo>(loop, this);
+      for (int cls = 0; cls < kOutputClasses; cls++) io_->set_limit(cls, output_limits_[cls]);
     }
     return Napi::Boolean::New(env, io_->Attach(c->slot, info[1].As<Napi::Number>().Int32Value()));
   }
@@ -530,10 +538,21 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     CallIo(kIoBatch, slot, ret);
   }
 
-  void OnClosed(int slot) override {
+  void OnClosed(int slot, bool over_limit) override {
     Napi::Env env(env_);
     Napi::HandleScope scope(env);
-    CallIo(kIoClosed, slot, env.Undefined());
+    CallIo(over_limit ? kIoOverLimit : kIoClosed, slot, env.Undefined());
+  }
+
+  // setOutputLimits([hard, soft, seconds] for normal, then for pubsub clients)
+  Napi::Value SetOutputLimits(const Napi::CallbackInfo& info) {
+    Napi::Array a = info[0].As<Napi::Array>();
+    for (int cls = 0; cls < kOutputClasses; cls++) {
+      auto at = [&](int i) { return static_cast<uint64_t>(a.Get(cls * 3 + i).As<Napi::Number>().Int64Value()); };
+      output_limits_[cls] = OutputLimit{at(0), at(1), at(2)};
+      if (io_) io_->set_limit(cls, output_limits_[cls]);
+    }
+    return info.Env().Undefined();
   }
 
   // Calls into JavaScript from the event loop: MakeCallback runs the microtask
@@ -546,6 +565,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
 
   static constexpr size_t kReadSize = 16 * 1024;  // as Redis's PROTO_IOBUF_LEN
   std::unique_ptr<SocketIo> io_;
+  OutputLimit output_limits_[kOutputClasses];
 #else
   // Built without uv.h: connections use Node streams (attach() says no).
   Napi::Value Attach(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), false); }
@@ -553,6 +573,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
   Napi::Value EndIo(const Napi::CallbackInfo& info) { return info.Env().Undefined(); }
   Napi::Value Detach(const Napi::CallbackInfo& info) { return info.Env().Undefined(); }
   Napi::Value IoStats(const Napi::CallbackInfo& info) { return Napi::Array::New(info.Env(), 0); }
+  Napi::Value SetOutputLimits(const Napi::CallbackInfo& info) { return info.Env().Undefined(); }
 #endif
 
   // setJsExecutor(fn(slot, args: Buffer[]) => Buffer): runs TypeScript-owned

@@ -23,6 +23,31 @@ SocketIo::~SocketIo() {
   for (size_t i = 0; i < conns_.size(); i++) {
     if (conns_[i]) Detach(static_cast<int>(i));
   }
+  if (report_check_) {
+    uv_close(reinterpret_cast<uv_handle_t*>(report_check_),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_check_t*>(h); });
+  }
+}
+
+void SocketIo::ReportLater(IoConn* c) {
+  Stop(c);
+  to_report_.push_back(c);
+  if (!report_check_) {
+    report_check_ = new uv_check_t();
+    uv_check_init(loop_, report_check_);
+    report_check_->data = this;
+  }
+  uv_check_start(report_check_, OnCheck);
+}
+
+void SocketIo::OnCheck(uv_check_t* handle) {
+  SocketIo* io = static_cast<SocketIo*>(handle->data);
+  uv_check_stop(handle);
+  std::vector<IoConn*> batch;
+  batch.swap(io->to_report_);
+  for (IoConn* c : batch) {
+    if (!c->detached) io->handler_->OnClosed(c->slot, c->over_limit);
+  }
 }
 
 bool SocketIo::Attach(int slot, int fd) {
@@ -66,7 +91,7 @@ ssize_t SocketIo::Read(IoConn* c, char* buf, size_t cap) {
 }
 
 void SocketIo::Write(IoConn* c, const char* data, size_t n) {
-  if (n == 0 || c->detached) return;
+  if (n == 0 || c->detached || c->over_limit) return;
   if (pending_bytes(c) == 0) {
     while (n > 0) {
       ssize_t w = write(c->fd, data, n);
@@ -82,7 +107,31 @@ void SocketIo::Write(IoConn* c, const char* data, size_t n) {
     if (n == 0) return;
   }
   c->pending.append(data, n);
+  if (OverLimit(c)) {
+    // Like Redis's freeClientAsync: nothing more is sent; the close is reported from the loop.
+    c->over_limit = true;
+    c->ending = true;
+    c->pending.clear();
+    c->pending_pos = 0;
+    ReportLater(c);
+    return;
+  }
   UpdatePoll(c);
+}
+
+bool SocketIo::OverLimit(IoConn* c) {
+  const OutputLimit& l = limits_[c->output_class];
+  uint64_t used = pending_bytes(c);
+  bool hard = l.hard && used >= l.hard;
+  bool soft = false;
+  if (l.soft && used >= l.soft) {
+    uint64_t now = uv_now(loop_);
+    if (c->soft_since_ms == 0) c->soft_since_ms = now;
+    else soft = now - c->soft_since_ms > l.soft_seconds * 1000;
+  } else {
+    c->soft_since_ms = 0;
+  }
+  return hard || soft;
 }
 
 void SocketIo::Stop(IoConn* c) {
@@ -93,7 +142,8 @@ void SocketIo::Stop(IoConn* c) {
 
 void SocketIo::End(IoConn* c) {
   c->ending = true;
-  UpdatePoll(c);
+  if (pending_bytes(c) == 0) ReportLater(c);
+  else UpdatePoll(c);
 }
 
 void SocketIo::Flush(IoConn* c) {
@@ -116,15 +166,17 @@ void SocketIo::Flush(IoConn* c) {
   }
   c->pending.clear();
   c->pending_pos = 0;
+  c->soft_since_ms = 0;
   if (c->pending.capacity() > kKeepPending) c->pending.shrink_to_fit();
 }
 
-// Reads while the connection is open; polls for writability only while output
-// waits, and, once ending, to report the close from the loop.
+// Reads while the connection is open (not once it is ending); polls for
+// writability only while output waits.
 void SocketIo::UpdatePoll(IoConn* c) {
   if (c->detached) return;
-  int events = c->ending ? UV_WRITABLE : UV_READABLE | (pending_bytes(c) > 0 ? UV_WRITABLE : 0);
+  int events = (c->ending ? 0 : UV_READABLE) | (pending_bytes(c) > 0 ? UV_WRITABLE : 0);
   if (events == c->events) return;
+  if (events == 0) return Stop(c);
   c->events = events;
   uv_poll_start(&c->poll, events, OnPoll);
 }
@@ -136,14 +188,14 @@ void SocketIo::OnPoll(uv_poll_t* handle, int status, int events) {
   if (status < 0) {
     // An error on the socket: stop polling it and let TypeScript close the client.
     io->Stop(c);
-    io->handler_->OnClosed(slot);
+    io->handler_->OnClosed(slot, false);
     return;
   }
   if (events & UV_WRITABLE) {
     io->Flush(c);
     if (c->ending && io->pending_bytes(c) == 0) {
       io->Stop(c);
-      io->handler_->OnClosed(slot);
+      io->handler_->OnClosed(slot, c->over_limit);
       return;
     }
     io->UpdatePoll(c);

@@ -25,8 +25,9 @@ class SocketIo;
 class SocketIoHandler {
  public:
   virtual void OnReadable(int slot) = 0;
-  // The connection failed or its output was flushed after End(): TypeScript closes it.
-  virtual void OnClosed(int slot) = 0;
+  // The connection failed, its output was flushed after End(), or (over_limit)
+  // its unwritten output passed client-output-buffer-limit: TypeScript closes it.
+  virtual void OnClosed(int slot, bool over_limit) = 0;
 
  protected:
   ~SocketIoHandler() = default;
@@ -36,6 +37,16 @@ class SocketIoHandler {
 // the kernel has not taken yet. Node's socket keeps the fd (it never reads or
 // writes it: the connection arrives paused) and closes it after Detach(); one
 // descriptor per client, as in Redis.
+// client-output-buffer-limit for one client class (0 = no limit).
+struct OutputLimit {
+  uint64_t hard = 0;
+  uint64_t soft = 0;
+  uint64_t soft_seconds = 0;
+};
+
+// Client classes for output limits (Redis's normal and pubsub; replicas come later).
+enum OutputClass : uint8_t { kOutputNormal = 0, kOutputPubSub = 1, kOutputClasses = 2 };
+
 struct IoConn {
   uv_poll_t poll;
   SocketIo* owner = nullptr;
@@ -43,6 +54,9 @@ struct IoConn {
   int slot = -1;
   bool detached = false;
   bool ending = false;       // End(): report OnClosed once the output is flushed
+  bool over_limit = false;   // output limit passed: output dropped, closing
+  uint8_t output_class = kOutputNormal;
+  uint64_t soft_since_ms = 0;  // loop time the soft limit was first passed (0: under it)
   int events = 0;            // what the poll handle waits for
   std::string pending;       // unwritten output, from pending_pos on
   size_t pending_pos = 0;
@@ -70,15 +84,25 @@ class SocketIo {
   // Stops all I/O at once, before Node closes the socket.
   void Detach(int slot);
   size_t pending_bytes(const IoConn* c) const { return c->pending.size() - c->pending_pos; }
+  void set_limit(int cls, const OutputLimit& l) { limits_[cls] = l; }
 
  private:
+  // Redis's checkClientOutputBufferLimits on the unwritten output: the hard
+  // limit at once, the soft one when passed for longer than its seconds.
+  bool OverLimit(IoConn* c);
   static void OnPoll(uv_poll_t* handle, int status, int events);
+  static void OnCheck(uv_check_t* handle);
+  // Reports the close of c from the loop's check phase, outside the caller's stack.
+  void ReportLater(IoConn* c);
   void Flush(IoConn* c);
   void UpdatePoll(IoConn* c);
 
   uv_loop_t* loop_;
   SocketIoHandler* handler_;
   std::vector<IoConn*> conns_;  // by client slot
+  uv_check_t* report_check_ = nullptr;  // runs after the poll phase while closes wait
+  std::vector<IoConn*> to_report_;      // still allocated then: handles are freed in the later closing phase
+  OutputLimit limits_[kOutputClasses];
 };
 
 }  // namespace tachyon
