@@ -5,7 +5,10 @@
  * after the last reply, peers that vanish, slot reuse under churn, and the
  * ordering of TypeScript's output (pub/sub pushes) with native replies.
  */
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startServer, type RunningServer } from '../src/index';
 
@@ -19,8 +22,8 @@ class Raw {
   private waiters: (() => void)[] = [];
   closed = false;
 
-  constructor(port: number) {
-    this.socket = net.connect(port, '127.0.0.1');
+  constructor(port: number | string) {
+    this.socket = typeof port === 'string' ? net.connect(port) : net.connect(port, '127.0.0.1');
     this.socket.on('data', (d) => {
       this.chunks.push(d);
       this.wake();
@@ -69,18 +72,23 @@ class Raw {
   }
 }
 
+/** Starts a server whose connections use the given transport (TACHYON_NATIVE_IO is read at construction). */
+async function startWith(transport: 'native' | 'streams', options: Record<string, string | number> = {}): Promise<RunningServer> {
+  const saved = process.env.TACHYON_NATIVE_IO;
+  process.env.TACHYON_NATIVE_IO = transport === 'native' ? '1' : '0';
+  try {
+    return await startServer({ port: 0, ...options });
+  } finally {
+    if (saved === undefined) delete process.env.TACHYON_NATIVE_IO;
+    else process.env.TACHYON_NATIVE_IO = saved;
+  }
+}
+
 for (const transport of ['native', 'streams'] as const) {
   describe(`transport: ${transport}`, () => {
     let srv: RunningServer;
     beforeAll(async () => {
-      const saved = process.env.TACHYON_NATIVE_IO;
-      process.env.TACHYON_NATIVE_IO = transport === 'native' ? '1' : '0';
-      try {
-        srv = await startServer({ port: 0 });
-      } finally {
-        if (saved === undefined) delete process.env.TACHYON_NATIVE_IO;
-        else process.env.TACHYON_NATIVE_IO = saved;
-      }
+      srv = await startWith(transport);
     });
     afterAll(() => srv.close());
 
@@ -91,6 +99,24 @@ for (const transport of ['native', 'streams'] as const) {
       // Native I/O needs an addon built with uv.h: CI must have it.
       expect(srv.server.clients.get(id)!.attached).toBe(transport === 'native');
       c.socket.destroy();
+    });
+
+    test('unix socket connections use the same transport', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tachyon-unix-'));
+      const sock = path.join(dir, 'tachyon.sock');
+      const unixSrv = await startWith(transport, { unixsocket: sock });
+      try {
+        const c = new Raw(sock);
+        c.send(RESP('SET', 'u', 'v') + RESP('GET', 'u') + RESP('CLIENT', 'INFO'));
+        const got = (await c.until((b) => b.toString().includes('resp=2'))).toString();
+        expect(got.startsWith('+OK\r\n$1\r\nv\r\n')).toBe(true);
+        expect(got).toMatch(/ flags=U /);
+        expect([...unixSrv.server.clients.values()][0].attached).toBe(transport === 'native');
+        c.socket.destroy();
+      } finally {
+        await unixSrv.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     test('a reply larger than the socket buffers arrives whole while the client reads slowly', async () => {
