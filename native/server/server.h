@@ -1,12 +1,14 @@
 // The native server: databases, clients, the command table and the dispatcher.
 //
-// TypeScript owns sockets. For each socket read it calls Feed(): the request
-// parser and this dispatcher then execute every complete request that is pure
-// data work and append the replies to one buffer. At the first request whose
-// command TypeScript owns (CONFIG, CLIENT, blocking, pub/sub ...) Feed stops and
-// reports kJsCommand; TypeScript takes the arguments, runs the command, and
-// calls Resume() to continue with the rest of the buffered input. Pipeline order
-// is therefore kept without any call from C++ into JavaScript.
+// For each socket read (done by native/binding/socket_io.h, or by TypeScript
+// on the Node-streams fallback) the input goes to Consume() or Feed(): the
+// request parser and this dispatcher then execute every complete request that
+// is pure data work and append the replies to one buffer. At the first request
+// whose command TypeScript owns (CONFIG, CLIENT, blocking, pub/sub ...) the
+// batch stops and reports kJsCommand; TypeScript takes the arguments, runs the
+// command, and calls Resume() to continue with the rest of the buffered input.
+// Pipeline order is therefore kept, and the dispatcher never calls into
+// JavaScript in the middle of a batch (EXEC's JsExecutor aside).
 #pragma once
 
 #include <cstdint>
