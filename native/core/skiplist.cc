@@ -79,6 +79,18 @@ inline bool Before(const ZSkipNode* n, double score, std::string_view member) {
   return n->score < score || (n->score == score && ZslCompareMembers(n->member(), member) < 0);
 }
 
+// The next step of a search at level i from x: true (and *next) while the
+// successor sorts before (score, member). Traversals are bound by cache misses
+// on the successor; the node one level down is loaded meanwhile, since the
+// search continues there when this level stops.
+inline bool StepBefore(const ZSkipNode* x, int i, double score, std::string_view member, ZSkipNode** next) {
+  ZSkipNode* f = x->levels()[i].forward;
+  if (i > 0) __builtin_prefetch(x->levels()[i - 1].forward);
+  if (f == nullptr || !Before(f, score, member)) return false;
+  *next = f;
+  return true;
+}
+
 }  // namespace
 
 int ZslCompareMembers(std::string_view a, std::string_view b) {
@@ -267,7 +279,7 @@ ZSkipNode* ZSkipList::FindUpdate(double score, std::string_view member,
   ZSkipNode* x = header_;
   for (int i = level_ - 1; i >= 0; --i) {
     ZSkipNode* f;
-    while ((f = x->levels()[i].forward) != nullptr && Before(f, score, member)) x = f;
+    while (StepBefore(x, i, score, member, &f)) x = f;
     update[i] = x;
   }
   return x->levels()[0].forward;
@@ -282,7 +294,7 @@ ZSkipNode* ZSkipList::Insert(double score, std::string_view member) {
   for (int i = level_ - 1; i >= 0; --i) {
     rank[i] = (i == level_ - 1) ? 0 : rank[i + 1];
     ZSkipNode* f;
-    while ((f = x->levels()[i].forward) != nullptr && Before(f, score, member)) {
+    while (StepBefore(x, i, score, member, &f)) {
       rank[i] += x->levels()[i].span;
       x = f;
     }
@@ -332,7 +344,7 @@ ZSkipNode* ZSkipList::UpdateScore(double curscore, std::string_view member, doub
   for (int i = level_ - 1; i >= 0; --i) {
     rank[i] = (i == level_ - 1) ? 0 : rank[i + 1];
     ZSkipNode* f;
-    while ((f = y->levels()[i].forward) != nullptr && Before(f, newscore, member)) {
+    while (StepBefore(y, i, newscore, member, &f)) {
       rank[i] += y->levels()[i].span;
       y = f;
     }

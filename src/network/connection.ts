@@ -69,8 +69,12 @@ export class Connection {
 
   /** Bytes written to the socket so far (INFO total_net_output_bytes). */
   get bytesWritten(): number {
-    return this.attached ? this.server.native.ioStats(this.slot)[0] : this.socket.bytesWritten;
+    if (!this.attached) return this.socket.bytesWritten;
+    return this.writtenAtClose ?? this.server.native.ioStats(this.slot)[0];
   }
+
+  /** The native count, kept when the slot is given up (INFO samples closed clients once more). */
+  private writtenAtClose: number | undefined;
 
   /** Output not yet taken by the kernel (CLIENT LIST omem=). */
   get outputPending(): number {
@@ -211,7 +215,10 @@ export class Connection {
 
   destroy(): void {
     // Once released, the slot may belong to a new client already.
-    if (this.attached && !this.released) this.server.native.detach(this.slot);
+    if (this.attached && !this.released) {
+      this.writtenAtClose = this.server.native.ioStats(this.slot)[0];
+      this.server.native.detach(this.slot);
+    }
     if (!this.socket.destroyed) this.socket.destroy();
     this.closing = true;
     this.release();
