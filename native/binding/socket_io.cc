@@ -14,14 +14,23 @@ namespace {
 // Output kept past a flush is released beyond this, so an idle client does not pin a big buffer.
 constexpr size_t kKeepPending = 64 * 1024;
 
-// The fd itself belongs to Node's socket, which closes it after Detach().
-void OnHandleClosed(uv_handle_t* h) { delete static_cast<IoConn*>(h->data); }
+// The fd itself belongs to Node's socket, which closes it after Detach(). A
+// connection still queued for a report is freed by the report instead.
+void OnHandleClosed(uv_handle_t* h) {
+  IoConn* c = static_cast<IoConn*>(h->data);
+  if (c->queued) c->handle_closed = true;
+  else delete c;
+}
 
 }  // namespace
 
 SocketIo::~SocketIo() {
   for (size_t i = 0; i < conns_.size(); i++) {
     if (conns_[i]) Detach(static_cast<int>(i));
+  }
+  for (IoConn* c : to_report_) {
+    c->queued = false;
+    if (c->handle_closed) delete c;
   }
   if (report_check_) {
     uv_close(reinterpret_cast<uv_handle_t*>(report_check_),
@@ -31,6 +40,8 @@ SocketIo::~SocketIo() {
 
 void SocketIo::ReportLater(IoConn* c) {
   Stop(c);
+  if (c->queued) return;
+  c->queued = true;
   to_report_.push_back(c);
   if (!report_check_) {
     report_check_ = new uv_check_t();
@@ -46,7 +57,9 @@ void SocketIo::OnCheck(uv_check_t* handle) {
   std::vector<IoConn*> batch;
   batch.swap(io->to_report_);
   for (IoConn* c : batch) {
-    if (!c->detached) io->handler_->OnClosed(c->slot, c->over_limit);
+    c->queued = false;
+    if (c->handle_closed) delete c;
+    else if (!c->detached) io->handler_->OnClosed(c->slot, c->over_limit);
   }
 }
 

@@ -57,6 +57,8 @@ struct IoConn {
   bool over_limit = false;   // output limit passed: output dropped, closing
   uint8_t output_class = kOutputNormal;
   uint64_t soft_since_ms = 0;  // loop time the soft limit was first passed (0: under it)
+  bool queued = false;         // waiting in SocketIo::to_report_
+  bool handle_closed = false;  // libuv released the poll handle while queued
   int events = 0;            // what the poll handle waits for
   std::string pending;       // unwritten output, from pending_pos on
   size_t pending_pos = 0;
@@ -101,7 +103,7 @@ class SocketIo {
   SocketIoHandler* handler_;
   std::vector<IoConn*> conns_;  // by client slot
   uv_check_t* report_check_ = nullptr;  // runs after the poll phase while closes wait
-  std::vector<IoConn*> to_report_;      // still allocated then: handles are freed in the later closing phase
+  std::vector<IoConn*> to_report_;      // kept allocated while queued (see OnHandleClosed)
   OutputLimit limits_[kOutputClasses];
 };
 
