@@ -121,11 +121,10 @@ void SocketIo::Write(IoConn* c, const char* data, size_t n) {
   }
   c->pending.append(data, n);
   if (OverLimit(c)) {
-    // Like Redis's freeClientAsync: nothing more is sent; the close is reported from the loop.
+    // Like Redis's freeClientAsync: nothing more is sent; the close is reported from the loop
+    // (the output stays until then, so the log line shows its size).
     c->over_limit = true;
     c->ending = true;
-    c->pending.clear();
-    c->pending_pos = 0;
     ReportLater(c);
     return;
   }
