@@ -52,6 +52,8 @@ export interface NativeServer {
   feed(slot: number, data: Buffer): Buffer | undefined;
   resume(slot: number, reply?: Buffer): Buffer | undefined;
   takeCommand(slot: number): Buffer[];
+  /** Removes and returns the client's input not processed yet (while TypeScript runs one of its commands). */
+  takeInput(slot: number): Buffer;
   setClient(slot: number, field: 'db' | 'resp' | 'auth' | 'reply' | 'multi' | 'pubsub' | 'tracking' | 'monitor', value: number | boolean): void;
   getClientDb(slot: number): number;
   /** [db, last command's full name or 'NULL', unread query buffer bytes, commands queued in MULTI or -1, unix ms of the last input] */

@@ -205,11 +205,19 @@ describe('CLIENT PAUSE / UNPAUSE', () => {
     await s.settle();
   });
 
-  test.fails('known difference: commands pipelined after CLIENT PAUSE ALL by the pausing client run at once', async () => {
+  test('commands pipelined after CLIENT PAUSE ALL by the pausing client wait for its end', async () => {
     const s = new Scene(d, 400);
     await s.open('admin');
     s.start();
     s.send('admin', ['CLIENT', 'PAUSE', '400', 'ALL'], ['PING']);
     await s.expect('admin', ['+OK @now', '+PONG @later']);
+  });
+
+  test("after CLIENT PAUSE WRITE, the pausing client's pipelined reads run and its writes wait", async () => {
+    const s = new Scene(d, 400);
+    await s.open('admin');
+    s.start();
+    s.send('admin', ['CLIENT', 'PAUSE', '400', 'WRITE'], ['GET', 'pw:k'], ['SET', 'pw:k', 'v'], ['GET', 'pw:k']);
+    await s.expect('admin', ['+OK @now', 'nil @now', '+OK @later', '"v" @later']);
   });
 });

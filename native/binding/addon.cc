@@ -43,6 +43,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
                            InstanceMethod<&NativeServer::Feed>("feed"),
                            InstanceMethod<&NativeServer::Resume>("resume"),
                            InstanceMethod<&NativeServer::TakeCommand>("takeCommand"),
+                           InstanceMethod<&NativeServer::TakeInput>("takeInput"),
                            InstanceMethod<&NativeServer::SetClient>("setClient"),
                            InstanceMethod<&NativeServer::GetClientDb>("getClientDb"),
                            InstanceMethod<&NativeServer::ClientState>("clientState"),
@@ -165,6 +166,18 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
       c->out.Append(r.Data(), r.ByteLength());
     }
     return TakeOutput(info.Env(), c, server_->Resume(*c));
+  }
+
+  // takeInput(slot): the input not processed yet, removed from the client (a
+  // CLIENT PAUSE the client itself just started holds it in TypeScript).
+  Napi::Value TakeInput(const Napi::CallbackInfo& info) {
+    Client* c = ClientArg(info);
+    if (!c) return info.Env().Undefined();
+    Napi::Buffer<char> rest = Napi::Buffer<char>::Copy(info.Env(), c->query.data() + c->qpos, c->query.size() - c->qpos);
+    c->query.clear();
+    c->qpos = 0;
+    c->parser.Reset();
+    return rest;
   }
 
   Napi::Value TakeCommand(const Napi::CallbackInfo& info) {

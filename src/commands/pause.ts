@@ -23,11 +23,12 @@
  *  - A new CLIENT PAUSE replaces the mode and extends the end time (never
  *    shortens it).
  *
- * Not covered: commands already read by the dispatcher when the pause starts
- * (those pipelined after CLIENT PAUSE in the same read by the pausing client,
- * or a request cut in two by the network whose first part was read before
- * the pause: in WRITE mode such a client's input then waits entirely), and
- * key expiry, which Redis also suspends during a pause (native side).
+ * Commands the pausing client pipelined after CLIENT PAUSE are taken back
+ * from the dispatcher (Connection.drain) and held here like any other input.
+ * Not covered: a request of another client cut in two by the network whose
+ * first part was read before the pause (in WRITE mode that client's input
+ * then waits entirely), and key expiry, which Redis also suspends during a
+ * pause (native side).
  */
 import type { Connection } from '../network/connection';
 import type { TachyonServer } from '../server';
@@ -338,6 +339,11 @@ function clientUnpause(call: CommandCall): void {
 
 // ---------------------------------------------------------------------------
 // For the rest of the server
+
+/** Whether a CLIENT PAUSE is in effect on this server. */
+export function pauseActive(server: TachyonServer): boolean {
+  return states.get(server)?.type !== undefined;
+}
 
 /** A client whose next command waits for the end of a pause (CLIENT LIST flag 'b', INFO blocked_clients). */
 export function isPausedClient(conn: Connection): boolean {

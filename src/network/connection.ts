@@ -15,7 +15,7 @@ import { FeedStatus } from '../native';
 import type { TachyonServer } from '../server';
 import { RespWriter } from '../protocol/resp-writer';
 import { unsubscribeAll } from '../commands/pubsub';
-import { holdInput } from '../commands/pause';
+import { holdInput, pauseActive } from '../commands/pause';
 
 export type ReplyMode = 'on' | 'off' | 'skip';
 
@@ -122,6 +122,7 @@ export class Connection {
    */
   drain(ret: Buffer | undefined): void {
     const { native, state } = this.server;
+    let held: Buffer | undefined;
     for (;;) {
       const status = state[0] as FeedStatus;
       if (status === FeedStatus.JsCommand) {
@@ -129,8 +130,11 @@ export class Connection {
         const out = this.output(ret, true);
         if (out) this.pendingOut.push(out);
         const args = native.takeCommand(this.slot);
+        const pausedBefore = pauseActive(this.server);
         const reply = this.server.commands.run(this, args);
         if (this.closing) break;
+        // This command started a CLIENT PAUSE: what the client pipelined after it waits too.
+        if (!pausedBefore && pauseActive(this.server)) held = native.takeInput(this.slot);
         ret = native.resume(this.slot, reply);
         continue;
       }
@@ -155,6 +159,9 @@ export class Connection {
     // what the commands queued (notifications, invalidations, MONITOR lines).
     this.server.blocking.pump();
     this.server.events.pump();
+    if (held && held.length > 0 && !this.closing && !holdInput(this, held)) {
+      this.drain(native.feed(this.slot, held)); // not held after all (a MONITOR client)
+    }
   }
 
   /** Writes earlier pending output and `last` (possibly an arena view) in one socket write. */
