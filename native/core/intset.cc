@@ -4,37 +4,17 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/bytes.h"
+
 namespace tachyon {
 
 namespace {
 
-[[noreturn]] void OutOfMemory(size_t n) {
-  std::fprintf(stderr, "intset: out of memory allocating %zu bytes\n", n);
-  std::abort();
-}
-
-unsigned char* Alloc(size_t n) {
-  auto* p = static_cast<unsigned char*>(std::malloc(n));
-  if (!p) OutOfMemory(n);
-  return p;
-}
-
-inline uint32_t ReadU32(const unsigned char* p) {
-  return static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) |
-         (static_cast<uint32_t>(p[2]) << 16) | (static_cast<uint32_t>(p[3]) << 24);
-}
-
-inline void WriteU32(unsigned char* p, uint32_t v) {
-  p[0] = static_cast<unsigned char>(v);
-  p[1] = static_cast<unsigned char>(v >> 8);
-  p[2] = static_cast<unsigned char>(v >> 16);
-  p[3] = static_cast<unsigned char>(v >> 24);
-}
+constexpr const char* kWhat = "intset";  // names the structure in out-of-memory aborts
 
 // Read a little-endian signed integer of width enc (2, 4 or 8 bytes).
 inline int64_t ReadInt(const unsigned char* p, uint32_t enc) {
-  uint64_t u = 0;
-  for (uint32_t i = enc; i-- > 0;) u = (u << 8) | p[i];
+  uint64_t u = ReadLE(p, static_cast<int>(enc));
   if (enc == 2) return static_cast<int16_t>(static_cast<uint16_t>(u));
   if (enc == 4) return static_cast<int32_t>(static_cast<uint32_t>(u));
   return static_cast<int64_t>(u);
@@ -49,7 +29,7 @@ inline void WriteInt(unsigned char* p, int64_t v, uint32_t enc) {
 }
 
 unsigned char* NewEmpty() {
-  unsigned char* p = Alloc(IntSet::kHeaderSize);
+  unsigned char* p = CheckedAlloc(kWhat, IntSet::kHeaderSize);
   WriteU32(p, IntSet::kEnc16);
   WriteU32(p + 4, 0);
   return p;
@@ -60,13 +40,13 @@ unsigned char* NewEmpty() {
 IntSet::IntSet() : is_(NewEmpty()) {}
 IntSet::~IntSet() { std::free(is_); }
 
-IntSet::IntSet(const IntSet& other) : is_(Alloc(other.bytes())) {
+IntSet::IntSet(const IntSet& other) : is_(CheckedAlloc(kWhat, other.bytes())) {
   std::memcpy(is_, other.is_, other.bytes());
 }
 
 IntSet& IntSet::operator=(const IntSet& other) {
   if (this != &other) {
-    unsigned char* copy = Alloc(other.bytes());
+    unsigned char* copy = CheckedAlloc(kWhat, other.bytes());
     std::memcpy(copy, other.is_, other.bytes());
     std::free(is_);
     is_ = copy;
@@ -112,7 +92,7 @@ bool IntSet::Validate(const unsigned char* p, size_t size, bool deep) {
 
 bool IntSet::FromBytes(std::string_view bytes, IntSet* out, bool deep) {
   if (!Validate(bytes, deep)) return false;
-  unsigned char* blob = Alloc(bytes.size());
+  unsigned char* blob = CheckedAlloc(kWhat, bytes.size());
   std::memcpy(blob, bytes.data(), bytes.size());
   *out = IntSet(blob);
   return true;
@@ -145,9 +125,7 @@ bool IntSet::Get(uint32_t pos, int64_t* value) const {
 
 void IntSet::Resize(uint32_t len) {
   const size_t n = kHeaderSize + static_cast<size_t>(len) * encoding();
-  auto* p = static_cast<unsigned char*>(std::realloc(is_, n));
-  if (!p) OutOfMemory(n);
-  is_ = p;
+  is_ = CheckedRealloc(kWhat, is_, n);
 }
 
 bool IntSet::Search(int64_t v, uint32_t* pos) const {

@@ -4,45 +4,13 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "core/bytes.h"
+
 namespace tachyon {
 
 namespace {
 
-[[noreturn]] void OutOfMemory(size_t n) {
-  std::fprintf(stderr, "listpack: out of memory allocating %zu bytes\n", n);
-  std::abort();
-}
-
-unsigned char* Alloc(size_t n) {
-  auto* p = static_cast<unsigned char*>(std::malloc(n));
-  if (!p) OutOfMemory(n);
-  return p;
-}
-
-unsigned char* Realloc(unsigned char* old, size_t n) {
-  auto* p = static_cast<unsigned char*>(std::realloc(old, n));
-  if (!p) OutOfMemory(n);
-  return p;
-}
-
-inline uint32_t ReadU32(const unsigned char* p) {
-  return static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) |
-         (static_cast<uint32_t>(p[2]) << 16) | (static_cast<uint32_t>(p[3]) << 24);
-}
-
-inline void WriteU32(unsigned char* p, uint32_t v) {
-  p[0] = static_cast<unsigned char>(v);
-  p[1] = static_cast<unsigned char>(v >> 8);
-  p[2] = static_cast<unsigned char>(v >> 16);
-  p[3] = static_cast<unsigned char>(v >> 24);
-}
-
-// Little-endian unsigned read of n bytes.
-inline uint64_t ReadLE(const unsigned char* p, int n) {
-  uint64_t v = 0;
-  for (int i = n - 1; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
+constexpr const char* kWhat = "listpack";  // names the structure in out-of-memory aborts
 
 inline void WriteLE(unsigned char* p, uint64_t v, int n) {
   for (int i = 0; i < n; ++i) {
@@ -276,7 +244,7 @@ int LpValue::Compare(std::string_view s) const {
 
 // ---- Listpack: lifetime ----
 
-Listpack::Listpack() : lp_(Alloc(kHeaderSize + 1)) {
+Listpack::Listpack() : lp_(CheckedAlloc(kWhat, kHeaderSize + 1)) {
   WriteU32(lp_, kHeaderSize + 1);
   lp_[4] = lp_[5] = 0;
   lp_[kHeaderSize] = kEof;
@@ -284,13 +252,13 @@ Listpack::Listpack() : lp_(Alloc(kHeaderSize + 1)) {
 
 Listpack::~Listpack() { std::free(lp_); }
 
-Listpack::Listpack(const Listpack& other) : lp_(Alloc(other.bytes())) {
+Listpack::Listpack(const Listpack& other) : lp_(CheckedAlloc(kWhat, other.bytes())) {
   std::memcpy(lp_, other.lp_, other.bytes());
 }
 
 Listpack& Listpack::operator=(const Listpack& other) {
   if (this != &other) {
-    unsigned char* copy = Alloc(other.bytes());
+    unsigned char* copy = CheckedAlloc(kWhat, other.bytes());
     std::memcpy(copy, other.lp_, other.bytes());
     std::free(lp_);
     lp_ = copy;
@@ -300,8 +268,7 @@ Listpack& Listpack::operator=(const Listpack& other) {
 
 Listpack::Listpack(Listpack&& other) noexcept : lp_(other.lp_) {
   // Leave other as a valid empty listpack.
-  other.lp_ = static_cast<unsigned char*>(std::malloc(kHeaderSize + 1));
-  if (!other.lp_) OutOfMemory(kHeaderSize + 1);
+  other.lp_ = CheckedAlloc(kWhat, kHeaderSize + 1);
   WriteU32(other.lp_, kHeaderSize + 1);
   other.lp_[4] = other.lp_[5] = 0;
   other.lp_[kHeaderSize] = kEof;
@@ -321,7 +288,7 @@ Listpack Listpack::Adopt(unsigned char* blob) { return Listpack(blob); }
 
 unsigned char* Listpack::Release() {
   unsigned char* out = lp_;
-  lp_ = Alloc(kHeaderSize + 1);
+  lp_ = CheckedAlloc(kWhat, kHeaderSize + 1);
   WriteU32(lp_, kHeaderSize + 1);
   lp_[4] = lp_[5] = 0;
   lp_[kHeaderSize] = kEof;
@@ -330,7 +297,7 @@ unsigned char* Listpack::Release() {
 
 bool Listpack::FromBytes(std::string_view bytes, Listpack* out, bool deep) {
   if (!Validate(bytes, deep)) return false;
-  unsigned char* blob = Alloc(bytes.size());
+  unsigned char* blob = CheckedAlloc(kWhat, bytes.size());
   std::memcpy(blob, bytes.data(), bytes.size());
   *out = Listpack(blob);
   return true;
@@ -460,11 +427,11 @@ unsigned char* Listpack::Splice(size_t off, size_t old_len, size_t new_len, int 
   }
   const size_t tail = total - off - old_len;  // bytes after the replaced span
   if (new_len > old_len) {
-    lp_ = Realloc(lp_, new_total);
+    lp_ = CheckedRealloc(kWhat, lp_, new_total);
     std::memmove(lp_ + off + new_len, lp_ + off + old_len, tail);
   } else if (new_len < old_len) {
     std::memmove(lp_ + off + new_len, lp_ + off + old_len, tail);
-    lp_ = Realloc(lp_, new_total);
+    lp_ = CheckedRealloc(kWhat, lp_, new_total);
   }
   SetBytes(static_cast<uint32_t>(new_total));
   if (count_delta != 0) {
@@ -570,7 +537,7 @@ size_t Listpack::DeleteRange(long index, size_t num) {
 }
 
 void Listpack::Clear() {
-  lp_ = Realloc(lp_, kHeaderSize + 1);
+  lp_ = CheckedRealloc(kWhat, lp_, kHeaderSize + 1);
   WriteU32(lp_, kHeaderSize + 1);
   lp_[4] = lp_[5] = 0;
   lp_[kHeaderSize] = kEof;

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <unordered_map>
 
+#include "core/bytes.h"
+
 namespace tachyon {
 
 namespace {
@@ -287,9 +289,7 @@ ZSkipNode* ZSkipList::FindUpdate(double score, std::string_view member,
 
 // ---- public operations ----
 
-ZSkipNode* ZSkipList::Insert(double score, std::string_view member) {
-  ZSkipNode* update[kMaxLevel];
-  unsigned long rank[kMaxLevel];
+void ZSkipList::FindInsert(double score, std::string_view member, ZSkipNode** update, unsigned long* rank) const {
   ZSkipNode* x = header_;
   for (int i = level_ - 1; i >= 0; --i) {
     rank[i] = (i == level_ - 1) ? 0 : rank[i + 1];
@@ -300,6 +300,17 @@ ZSkipNode* ZSkipList::Insert(double score, std::string_view member) {
     }
     update[i] = x;
   }
+}
+
+ZSkipNode* ZSkipList::FindExact(double score, std::string_view member, ZSkipNode** update) const {
+  ZSkipNode* x = FindUpdate(score, member, update);
+  return x && x->score == score && x->member() == member ? x : nullptr;
+}
+
+ZSkipNode* ZSkipList::Insert(double score, std::string_view member) {
+  ZSkipNode* update[kMaxLevel];
+  unsigned long rank[kMaxLevel];
+  FindInsert(score, member, update, rank);
   ZSkipNode* node = NewNode(RandomLevel(), score, member);
   Link(node, update, rank);
   return node;
@@ -307,26 +318,22 @@ ZSkipNode* ZSkipList::Insert(double score, std::string_view member) {
 
 ZSkipNode* ZSkipList::Find(double score, std::string_view member) const {
   ZSkipNode* update[kMaxLevel];
-  ZSkipNode* x = FindUpdate(score, member, update);
-  if (x && x->score == score && x->member() == member) return x;
-  return nullptr;
+  return FindExact(score, member, update);
 }
 
 bool ZSkipList::Delete(double score, std::string_view member) {
   ZSkipNode* update[kMaxLevel];
-  ZSkipNode* x = FindUpdate(score, member, update);
-  if (x && x->score == score && x->member() == member) {
-    Unlink(x, update);
-    FreeNode(x);
-    return true;
-  }
-  return false;
+  ZSkipNode* x = FindExact(score, member, update);
+  if (!x) return false;
+  Unlink(x, update);
+  FreeNode(x);
+  return true;
 }
 
 ZSkipNode* ZSkipList::UpdateScore(double curscore, std::string_view member, double newscore) {
   ZSkipNode* update[kMaxLevel];
-  ZSkipNode* x = FindUpdate(curscore, member, update);
-  if (!x || x->score != curscore || x->member() != member) {
+  ZSkipNode* x = FindExact(curscore, member, update);
+  if (!x) {
     std::fprintf(stderr, "skiplist: UpdateScore of a missing element\n");
     std::abort();
   }
@@ -340,16 +347,7 @@ ZSkipNode* ZSkipList::UpdateScore(double curscore, std::string_view member, doub
   // Relink the same node (same height) at its new position.
   x->score = newscore;
   unsigned long rank[kMaxLevel];
-  ZSkipNode* y = header_;
-  for (int i = level_ - 1; i >= 0; --i) {
-    rank[i] = (i == level_ - 1) ? 0 : rank[i + 1];
-    ZSkipNode* f;
-    while (StepBefore(y, i, newscore, member, &f)) {
-      rank[i] += y->levels()[i].span;
-      y = f;
-    }
-    update[i] = y;
-  }
+  FindInsert(newscore, member, update, rank);
   for (int i = 0; i < x->height; ++i) {
     x->levels()[i].forward = nullptr;
     x->levels()[i].span = 0;

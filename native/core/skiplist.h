@@ -188,6 +188,10 @@ class ZSkipList {
   void Unlink(ZSkipNode* x, ZSkipNode** update);
   // Finds update[] for (score, member); returns the candidate node after it.
   ZSkipNode* FindUpdate(double score, std::string_view member, ZSkipNode** update) const;
+  // FindUpdate that returns the node holding exactly (score, member), or nullptr.
+  ZSkipNode* FindExact(double score, std::string_view member, ZSkipNode** update) const;
+  // update[] and rank[] (Link's inputs) for inserting (score, member).
+  void FindInsert(double score, std::string_view member, ZSkipNode** update, unsigned long* rank) const;
   unsigned long DeleteRangeByScoreImpl(const ZRangeSpec& range, RemoveFn fn, void* ctx);
   unsigned long DeleteRangeByLexImpl(const ZLexRangeSpec& range, RemoveFn fn, void* ctx);
   unsigned long DeleteRangeByRankImpl(unsigned long start, unsigned long end, RemoveFn fn,
