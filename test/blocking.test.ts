@@ -22,9 +22,8 @@ import {
   type Session,
 } from './helpers/differential';
 import { formatReply, sleep } from './helpers/resp';
+import { WRONGTYPE, SYNTAX } from './helpers/replies';
 
-const WRONGTYPE = '-WRONGTYPE Operation against a key holding the wrong kind of value';
-const SYNTAX = '-ERR syntax error';
 const NOT_FLOAT = '-ERR timeout is not a float or out of range';
 const NEGATIVE = '-ERR timeout is negative';
 

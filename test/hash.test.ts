@@ -16,33 +16,16 @@ import {
   type Step,
   type StepSpec,
 } from './helpers/differential';
+import { WRONGTYPE, NOT_INT, SYNTAX, ARITY, exact, rng } from './helpers/replies';
 
-const WRONGTYPE = '-WRONGTYPE Operation against a key holding the wrong kind of value';
-const NOT_INT = '-ERR value is not an integer or out of range';
 const NOT_FLOAT = '-ERR value is not a valid float';
 const HASH_NOT_INT = '-ERR hash value is not an integer';
 const HASH_NOT_FLOAT = '-ERR hash value is not a float';
 const OVERFLOW = '-ERR increment or decrement would overflow';
-const SYNTAX = '-ERR syntax error';
-const ARITY = (cmd: string) => `-ERR wrong number of arguments for '${cmd}' command`;
 
-/** Compare the raw reply, order included (listpack order is deterministic). */
-const exact = (cmd: Arg[], expect?: string | RegExp): StepSpec => ({ cmd, norm: [], ...(expect ? { expect } : {}) });
 const enc = (key: string, expected: 'listpack' | 'hashtable'): StepSpec =>
   exp(['OBJECT', 'ENCODING', key], `"${expected}"`);
 const str = (n: number, ch = 'x') => ch.repeat(n);
-
-/** Small deterministic PRNG so every run replays the same scripts. */
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe.each(PROTOCOLS)('hashes (RESP%i)', (protocol) => {
   const d = useDifferential({ protocol });

@@ -8,29 +8,14 @@
 import Redis from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { startServer, type RunningServer } from '../src/index';
-import { PROTOCOLS, exp, useDifferential, type Arg, type Step, type StepSpec } from './helpers/differential';
+import { PROTOCOLS, exp, useDifferential, type Arg, type Step } from './helpers/differential';
+import { WRONGTYPE, NOT_INT, SYNTAX, ARITY, rng } from './helpers/replies';
 
-const WRONGTYPE = '-WRONGTYPE Operation against a key holding the wrong kind of value';
-const NOT_INT = '-ERR value is not an integer or out of range';
-const SYNTAX = '-ERR syntax error';
 const MUST_BE_POSITIVE = '-ERR value is out of range, must be positive';
 const RANK_ZERO =
   "-ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list";
-const ARITY = (cmd: string) => `-ERR wrong number of arguments for '${cmd}' command`;
 
 const str = (n: number, ch = 'x') => ch.repeat(n);
-
-/** Small deterministic PRNG so every run replays the same scripts. */
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe.each(PROTOCOLS)('lists (RESP%i)', (protocol) => {
   const d = useDifferential({ protocol });

@@ -13,19 +13,13 @@ import {
   exp,
   norm,
   useDifferential,
-  type Arg,
   type Step,
   type StepSpec,
 } from './helpers/differential';
+import { WRONGTYPE, NOT_INT, SYNTAX, ARITY, exact, rng } from './helpers/replies';
 
-const WRONGTYPE = '-WRONGTYPE Operation against a key holding the wrong kind of value';
-const NOT_INT = '-ERR value is not an integer or out of range';
-const SYNTAX = '-ERR syntax error';
 const POSITIVE = '-ERR value is out of range, must be positive';
-const ARITY = (cmd: string) => `-ERR wrong number of arguments for '${cmd}' command`;
 
-/** Compare the raw reply, order included (intsets iterate in ascending order). */
-const exact = (cmd: Arg[], expect?: string | RegExp): StepSpec => ({ cmd, norm: [], ...(expect ? { expect } : {}) });
 const enc = (key: string, expected: 'intset' | 'hashtable'): StepSpec =>
   exp(['OBJECT', 'ENCODING', key], `"${expected}"`);
 const range = (from: number, to: number): string[] => {
@@ -33,17 +27,6 @@ const range = (from: number, to: number): string[] => {
   for (let i = from; i < to; i++) out.push(String(i));
   return out;
 };
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe.each(PROTOCOLS)('sets (RESP%i)', (protocol) => {
   const d = useDifferential({ protocol });

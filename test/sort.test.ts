@@ -14,34 +14,16 @@
  * clears errno in Redis; for Tachyon it is a plain write).
  */
 import { describe, expect, test } from 'vitest';
-import { N, PROTOCOLS, exp, norm, useDifferential, type Arg, type Step, type StepSpec } from './helpers/differential';
+import { N, PROTOCOLS, exp, norm, useDifferential, type Arg, type Step } from './helpers/differential';
 import { RespTimeoutError, formatReply, type RespClient } from './helpers/resp';
+import { WRONGTYPE, NOT_INT, SYNTAX, ARITY, exact, rng } from './helpers/replies';
 
-const WRONGTYPE = '-WRONGTYPE Operation against a key holding the wrong kind of value';
-const NOT_INT = '-ERR value is not an integer or out of range';
-const SYNTAX = '-ERR syntax error';
 const NOT_DOUBLE = "-ERR One or more scores can't be converted into double";
-const ARITY = (cmd: string) => `-ERR wrong number of arguments for '${cmd}' command`;
 
 /** Raw bytes (a JS string argument is sent as UTF-8). */
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
 
 const RESET_ERRNO: Step[] = [['INCRBYFLOAT', '__errno_reset', '0'], ['DEL', '__errno_reset']];
-
-/** Exact comparison (no normaliser), with an optional guard on the reference. */
-const exact = (cmd: Arg[], expect?: string | RegExp): StepSpec => ({ cmd, norm: [], ...(expect ? { expect } : {}) });
-
-/** Small deterministic PRNG so every run replays the same scripts. */
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe.each(PROTOCOLS)('SORT (RESP%i)', (protocol) => {
   const d = useDifferential({ protocol });

@@ -17,38 +17,21 @@ import {
   type Step,
   type StepSpec,
 } from './helpers/differential';
+import { WRONGTYPE, NOT_INT, SYNTAX, ARITY, exact, rng } from './helpers/replies';
 
-const WRONGTYPE = '-WRONGTYPE Operation against a key holding the wrong kind of value';
-const NOT_INT = '-ERR value is not an integer or out of range';
 const NOT_FLOAT = '-ERR value is not a valid float';
-const SYNTAX = '-ERR syntax error';
 const MINMAX_FLOAT = '-ERR min or max is not a float';
 const MINMAX_LEX = '-ERR min or max not valid string range item';
 const NAN = '-ERR resulting score is not a number (NaN)';
 const LIMIT_RANK = '-ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX';
 const SCORES_LEX = '-ERR syntax error, WITHSCORES not supported in combination with BYLEX';
 const POSITIVE = '-ERR value is out of range, must be positive';
-const ARITY = (cmd: string) => `-ERR wrong number of arguments for '${cmd}' command`;
 const NEED_KEY = (cmd: string) => `-ERR at least 1 input key is needed for '${cmd}' command`;
 
-/** Compare the raw reply, order included. */
-const exact = (cmd: Arg[], expect?: string | RegExp): StepSpec => ({ cmd, norm: [], ...(expect ? { expect } : {}) });
 const enc = (key: string, expected: 'listpack' | 'skiplist'): StepSpec =>
   exp(['OBJECT', 'ENCODING', key], `"${expected}"`);
 const str = (n: number, ch = 'x') => ch.repeat(n);
 const setEntries = (n: number): Step => ['CONFIG', 'SET', 'zset-max-listpack-entries', String(n)];
-
-/** Small deterministic PRNG so every run replays the same scripts. */
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Replies of random commands: keep the shape, and sort flat member lists. */
 const randShape = N.shape;

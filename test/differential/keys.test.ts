@@ -4,13 +4,11 @@
  */
 import { describe, test } from 'vitest';
 import { N, PROTOCOLS, exp, useDifferential, type Arg, type Step } from '../helpers/differential';
+import { NOT_INT, SYNTAX, ARITY } from '../helpers/replies';
 
-const NOT_INT = '-ERR value is not an integer or out of range';
-const SYNTAX = '-ERR syntax error';
 const NO_SUCH_KEY = '-ERR no such key';
 const DB_RANGE = '-ERR DB index is out of range';
 const SAME_OBJECT = '-ERR source and destination objects are the same';
-const ARITY = (cmd: string) => `-ERR wrong number of arguments for '${cmd}' command`;
 const INVALID_EXPIRE = (cmd: string) => `-ERR invalid expire time in '${cmd}' command`;
 const NX_CONFLICT = '-ERR NX and XX, GT or LT options at the same time are not compatible';
 

@@ -5,9 +5,8 @@
  */
 import { describe, expect, test } from 'vitest';
 import { PROTOCOLS, exp, noReply, useDifferential, type Step } from '../helpers/differential';
+import { SYNTAX, ARITY } from '../helpers/replies';
 
-const SYNTAX = '-ERR syntax error';
-const ARITY = (cmd: string) => `-ERR wrong number of arguments for '${cmd}' command`;
 const UNKNOWN_SUB = (sub: string, cmd: string) => `-ERR unknown subcommand '${sub}'. Try ${cmd} HELP.`;
 const NOAUTH = '-NOAUTH Authentication required.';
 const WRONGPASS = '-WRONGPASS invalid username-password pair or user is disabled.';

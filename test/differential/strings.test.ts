@@ -4,12 +4,9 @@
  */
 import { describe, test } from 'vitest';
 import { PROTOCOLS, exp, useDifferential, type Arg, type Step } from '../helpers/differential';
+import { WRONGTYPE, NOT_INT, SYNTAX, ARITY } from '../helpers/replies';
 
 const INVALID_EXPIRE = (cmd: string) => `-ERR invalid expire time in '${cmd}' command`;
-const NOT_INT = '-ERR value is not an integer or out of range';
-const SYNTAX = '-ERR syntax error';
-const WRONGTYPE = '-WRONGTYPE Operation against a key holding the wrong kind of value';
-const ARITY = (cmd: string) => `-ERR wrong number of arguments for '${cmd}' command`;
 
 // Absolute times one hour ahead, identical for both servers.
 const FUTURE_S = Math.floor(Date.now() / 1000) + 3600;
