@@ -21,6 +21,9 @@
 namespace tachyon {
 namespace {
 
+// Reply buffer capacity a client keeps between batches.
+constexpr size_t kKeepOutput = 256 * 1024;
+
 // What the io handler registered with setIoHandler() is called with.
 enum IoEvent : int32_t {
   kIoBatch = 1,   // a batch needs TypeScript: the outcome is in state/arena, like feed()'s
@@ -121,7 +124,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     state_[1] = -1;
     Napi::Buffer<char> buf = Napi::Buffer<char>::Copy(env, c->out.data(), n);
     c->out.clear();
-    c->out.Trim(256 * 1024);
+    c->out.Trim(kKeepOutput);
     return buf;
   }
 
@@ -517,32 +520,26 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     IoConn* io = io_->conn(slot);
     Client* c = server_->client(slot);
     if (!io || !c) return;
-    Napi::Env env(env_);
-    if (js_input_) {
-      char buf[16 * 1024];
-      ssize_t n = io_->Read(io, buf, sizeof buf);
-      if (n == 0) return;
-      Napi::HandleScope scope(env);
-      if (n > 0) return CallIo(kIoRead, slot, Napi::Buffer<char>::Copy(env, buf, n));
-      io_->Stop(io);
-      return CallIo(kIoClosed, slot, env.Undefined());
-    }
     size_t cap;
     char* space = server_->InputSpace(*c, kReadSize, &cap);
     ssize_t n = io_->Read(io, space, cap);
     if (n == 0) return;
     if (n < 0) {
       io_->Stop(io);
+      return OnClosed(slot, false);
+    }
+    Napi::Env env(env_);
+    if (js_input_) {
+      // Not consumed: TypeScript holds the bytes and feeds them when the pause ends.
       Napi::HandleScope scope(env);
-      CallIo(kIoClosed, slot, env.Undefined());
-      return;
+      return CallIo(kIoRead, slot, Napi::Buffer<char>::Copy(env, space, n));
     }
     FeedStatus st = server_->Consume(*c, n);
     if (st == FeedStatus::kOk && server_->ready_key_count() == 0 && server_->event_count() == 0) {
       if (!c->out.empty()) {
         io_->Write(io, c->out.data(), c->out.size());
         c->out.clear();
-        c->out.Trim(256 * 1024);
+        c->out.Trim(kKeepOutput);
       }
       return;
     }

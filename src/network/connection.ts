@@ -173,18 +173,20 @@ export class Connection {
       this.pendingOut = [];
     }
     if (!data || this.socket.destroyed) return;
-    if (this.attached) {
-      this.server.native.write(this.slot, data); // copies what the kernel does not take at once
-      return;
+    this.transmit(data);
+    // A stream write that did not complete synchronously still references its bytes
+    // (native writes copy what the kernel does not take at once).
+    if (!this.attached && data.buffer === this.server.arena.buffer && this.socket.writableLength > 0) {
+      this.server.replaceArena();
     }
-    this.socket.write(data);
-    // A write that did not complete synchronously still references its bytes.
-    if (data.buffer === this.server.arena.buffer && this.socket.writableLength > 0) this.server.replaceArena();
   }
 
   /** Sends bytes outside the request/reply flow (pub/sub pushes, MONITOR). */
   send(data: Buffer): void {
-    if (this.closing || this.socket.destroyed) return;
+    if (!this.closing && !this.socket.destroyed) this.transmit(data);
+  }
+
+  private transmit(data: Buffer): void {
     if (this.attached) this.server.native.write(this.slot, data);
     else this.socket.write(data);
   }
