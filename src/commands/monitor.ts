@@ -206,11 +206,15 @@ export function quoteRepr(b: Buffer): string {
   return out + '"';
 }
 
-/** Wall clock as "<seconds>.<microseconds>", like gettimeofday. */
+/**
+ * Wall clock as "<seconds>.<microseconds>", like gettimeofday: Date.now()'s
+ * milliseconds, with the microseconds below them taken from the monotonic
+ * clock (timeOrigin + performance.now() alone drifts away from wall time).
+ */
 function timestamp(): string {
-  const ms = performance.timeOrigin + performance.now();
+  const ms = Date.now();
   const sec = Math.floor(ms / 1000);
-  const usec = Math.min(999999, Math.floor((ms - sec * 1000) * 1000));
+  const usec = (ms - sec * 1000) * 1000 + Math.floor((performance.now() % 1) * 1000);
   return `${sec}.${String(usec).padStart(6, '0')}`;
 }
 
