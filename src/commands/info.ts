@@ -32,6 +32,7 @@ import type { Connection } from '../network/connection';
 import type { NativeInfo } from '../native';
 import { TACHYON_VERSION, VERSION, type TachyonServer } from '../server';
 import type { CommandCall, CommandRegistry } from './registry';
+import { wallClockMicros } from '../util/clock';
 
 const SAMPLE_PERIOD_MS = 100;
 const METRIC_SAMPLES = 16;
@@ -282,7 +283,7 @@ function serverSection({ server, now }: Context): Lines {
     ['process_supervised', 'no'],
     ['run_id', server.runId],
     ['tcp_port', server.port],
-    ['server_time_usec', Math.round((performance.timeOrigin + performance.now()) * 1000)],
+    ['server_time_usec', wallClockMicros()],
     ['uptime_in_seconds', uptime],
     ['uptime_in_days', Math.floor(uptime / 86400)],
     ['hz', hz],

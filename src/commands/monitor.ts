@@ -31,6 +31,7 @@ import { EventKind } from '../events';
 import type { Connection } from '../network/connection';
 import type { TachyonServer } from '../server';
 import { lookupByFullName } from './command';
+import { wallClockMicros } from '../util/clock';
 import type { CommandCall } from './registry';
 
 /** Sees every command the server runs while observing is on; `js` for commands TypeScript ran. */
@@ -206,16 +207,11 @@ export function quoteRepr(b: Buffer): string {
   return out + '"';
 }
 
-/**
- * Wall clock as "<seconds>.<microseconds>", like gettimeofday: Date.now()'s
- * milliseconds, with the microseconds below them taken from the monotonic
- * clock (timeOrigin + performance.now() alone drifts away from wall time).
- */
+/** Wall clock as "<seconds>.<microseconds>", like gettimeofday. */
 function timestamp(): string {
-  const ms = Date.now();
-  const sec = Math.floor(ms / 1000);
-  const usec = (ms - sec * 1000) * 1000 + Math.floor((performance.now() % 1) * 1000);
-  return `${sec}.${String(usec).padStart(6, '0')}`;
+  const us = wallClockMicros();
+  const sec = Math.floor(us / 1e6);
+  return `${sec}.${String(us - sec * 1e6).padStart(6, '0')}`;
 }
 
 /** One MONITOR line (a status reply), CRLF included. */
