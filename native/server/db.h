@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <utility>
 
 #include "core/dict.h"
 #include "server/object.h"
@@ -98,6 +99,12 @@ class Db {
 
   // Removes every key; returns how many were removed.
   size_t Clear();
+  // Exchanges keys and TTLs with other (installing a database loaded aside).
+  void SwapContents(Db& other) {
+    std::swap(keys_, other.keys_);
+    std::swap(expires_, other.expires_);
+    std::swap(avg_ttl, other.avg_ttl);
+  }
 
   // Active expiry: samples keys with a TTL and deletes the expired ones, until
   // the deadline passes or the sample shows few expired keys. Returns keys expired.

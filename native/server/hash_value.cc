@@ -22,6 +22,13 @@ uint64_t HashValue::FieldHash(std::string_view field) {
   return static_cast<uint32_t>(HashBytes(field.data(), field.size()));
 }
 
+HashValue* HashValue::FromListpack(Listpack lp) {
+  auto* h = new HashValue();
+  h->lp_ = std::move(lp);
+  h->lp_count_ = h->lp_.size() / 2;
+  return h;
+}
+
 HashValue::~HashValue() {
   if (dict_) dict_->Clear([](HashNode* n) { free(n); });
 }

@@ -80,6 +80,9 @@ class HashValue final : public Collection {
 
   HashValue() = default;
   ~HashValue() override;
+  // Takes a listpack of field/value pairs (RDB loading, RESTORE); it must be
+  // valid, with an even number of entries and no duplicate field.
+  static HashValue* FromListpack(Listpack lp);
   HashValue(const HashValue&) = delete;
   HashValue& operator=(const HashValue&) = delete;
 

@@ -21,6 +21,12 @@ uint64_t SetValue::MemberHash(std::string_view member) {
   return static_cast<uint32_t>(HashBytes(member.data(), member.size()));
 }
 
+SetValue* SetValue::FromIntset(IntSet is) {
+  auto* s = new SetValue();
+  s->is_ = std::move(is);
+  return s;
+}
+
 SetValue::~SetValue() {
   if (dict_) dict_->Clear([](SetNode* n) { free(n); });
 }

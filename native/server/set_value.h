@@ -56,6 +56,8 @@ class SetValue final : public Collection {
  public:
   SetValue() = default;  // empty intset
   ~SetValue() override;
+  // Takes a valid intset (RDB loading, RESTORE), keeping its integer width.
+  static SetValue* FromIntset(IntSet is);
   SetValue(const SetValue&) = delete;
   SetValue& operator=(const SetValue&) = delete;
 
