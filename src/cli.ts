@@ -5,6 +5,7 @@
 import { Config, ConfigError } from './config/config';
 import { parseArgv } from './config/parse';
 import { TachyonServer, TACHYON_VERSION, VERSION } from './server';
+import { LoadError } from './persistence/persistence';
 
 const USAGE = `Usage: tachyon-server [/path/to/redis.conf] [options] [-]
        tachyon-server - (read config from stdin)
@@ -49,8 +50,9 @@ export function main(argv: string[]): void {
   server.onShutdown = () => process.exit(0);
   const onSignal = (name: string) => {
     log.warning(`Received ${name} scheduling shutdown...`);
-    log.warning('User requested shutdown...');
-    void server.shutdown();
+    if (!server.beginShutdown()) {
+      log.warning(`${name} received but errors trying to shut down the server, check the logs for more information`);
+    }
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
@@ -58,7 +60,13 @@ export function main(argv: string[]): void {
     () => {
       log.notice(`Running mode=standalone, port=${server.port}.`);
       log.notice('Server initialized');
-      log.notice(`Ready to accept connections ${config.get('unixsocket') ? 'tcp and unix' : 'tcp'}`);
+      server.loadData().then(
+        () => log.notice(`Ready to accept connections ${config.get('unixsocket') ? 'tcp and unix' : 'tcp'}`),
+        (e: Error) => {
+          if (!(e instanceof LoadError)) log.warning(`Fatal error loading the DB: ${e.message}. Exiting.`);
+          process.exit(1);
+        },
+      );
     },
     (e: Error) => {
       log.warning(`Failed listening on port ${config.get('port')} (tcp), aborting. ${e.message}`);

@@ -31,6 +31,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const config = Config.fromSources({ overrides: { port: 0, bind: '127.0.0.1', ...options } });
   const server = new TachyonServer(config);
   await server.listen();
+  try {
+    await server.loadData();
+  } catch (e) {
+    await server.close();
+    throw e;
+  }
   const host = ((config.get('bind') as string).split(/\s+/)[0] ?? '127.0.0.1').replace(/^-/, '');
   return {
     port: server.port,

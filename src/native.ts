@@ -109,6 +109,8 @@ export interface NativeServer {
   setOutputLimits(limits: number[]): void;
   /** Counts a command TypeScript ran, in INFO commandstats; `error` is its error reply, if any. */
   recordCall(name: string, usec: number, error: string): void;
+  /** Persistence operations (native/binding/persistence_binding.cc); typed in src/persistence/native-ops.ts. */
+  persistence(op: string, ...args: unknown[]): unknown;
 }
 
 interface Addon {

@@ -14,7 +14,6 @@ import { Connection } from './network/connection';
 import { CommandRegistry } from './commands/registry';
 import { registerConnectionCommands } from './commands/connection';
 import { registerConfigCommands } from './commands/config';
-import { registerServerCommands } from './commands/server';
 import { registerIntrospectionCommands } from './commands/introspection';
 import { attachIntrospection, resetIntrospectionStats } from './commands/info';
 import { isPubSubClient } from './commands/pubsub';
@@ -25,6 +24,8 @@ import { registerNotifications } from './notifications';
 import { registerTrackingCommands } from './commands/tracking';
 import { registerMonitor } from './commands/monitor';
 import { registerPauseCommands } from './commands/pause';
+import { Persistence, type ShutdownFlags } from './persistence/persistence';
+import { registerPersistenceCommands } from './persistence/commands';
 
 export const VERSION = '7.0.15';
 export const TACHYON_VERSION: string = require('../package.json').version;
@@ -47,6 +48,10 @@ const NATIVE_SETTINGS = [
   'list-compress-depth',
   'lfu-log-factor',
   'lfu-decay-time',
+  'rdbcompression',
+  'rdbchecksum',
+  'lazyfree-lazy-expire',
+  'lazyfree-lazy-server-del',
 ] as const;
 
 const ARENA_SIZE = 256 * 1024;
@@ -65,6 +70,8 @@ export class TachyonServer {
   /** Blocked clients: FIFO per key, timeouts, serving ready keys (src/blocking.ts). */
   readonly blocking = new BlockingScheduler(this);
   readonly runId = crypto.randomBytes(20).toString('hex');
+  /** RDB, AOF, loading, SHUTDOWN's saving (src/persistence/). */
+  readonly persistence: Persistence;
   readonly startedAt = Date.now();
   readonly log: Logger;
   nextClientId = 1;
@@ -105,7 +112,8 @@ export class TachyonServer {
     this.warnMaxmemory(config.get('maxmemory') as number);
     registerConnectionCommands(this.commands);
     registerConfigCommands(this.commands);
-    registerServerCommands(this.commands);
+    this.persistence = new Persistence(this);
+    registerPersistenceCommands(this.commands);
     registerIntrospectionCommands(this.commands);
     registerBlockingCommands(this.commands);
     registerPubSubCommands(this.commands);
@@ -257,6 +265,7 @@ export class TachyonServer {
     let ticks = 0;
     this.cronTimer = setInterval(() => {
       this.native.cron();
+      this.persistence.cron();
       this.events.pump(); // expired-key notifications from active expiry
       // Once a second, like Redis's clientsCron: close idle clients past `timeout`.
       if (++ticks % hz === 0) this.closeIdleClients();
@@ -283,6 +292,7 @@ export class TachyonServer {
     if (this.closed) return;
     this.closed = true;
     if (this.cronTimer) clearInterval(this.cronTimer);
+    this.persistence.close();
     this.blocking.close();
     const listeners = this.listeners;
     this.listeners = [];
@@ -314,12 +324,29 @@ export class TachyonServer {
     resetIntrospectionStats(this);
   }
 
-  /** Called by SHUTDOWN and on SIGTERM/SIGINT: closes everything, then runs the shutdown hook. */
-  async shutdown(): Promise<void> {
-    if (this.closed) return;
-    await this.close();
-    this.log.warning('Tachyon is now ready to exit, bye bye...');
-    this.onShutdown?.();
+  /** Loads the dataset from disk (RDB or AOF); clients get -LOADING meanwhile. */
+  async loadData(): Promise<void> {
+    await this.persistence.start();
+  }
+
+  /**
+   * SHUTDOWN and SIGTERM/SIGINT: writes what must be written (final
+   * snapshot, AOF fsync), then closes everything and runs the shutdown hook.
+   * Returns false, changing nothing, when that writing failed (Redis keeps
+   * running then unless FORCE).
+   */
+  beginShutdown(flags: ShutdownFlags = {}): boolean {
+    if (this.closed) return true;
+    this.log.warning('User requested shutdown...');
+    if (!this.persistence.prepareShutdown(flags)) {
+      this.log.warning('Errors trying to shut down the server. Check the logs for more information.');
+      return false;
+    }
+    void this.close().then(() => {
+      this.log.warning('Tachyon is now ready to exit, bye bye...');
+      this.onShutdown?.();
+    });
+    return true;
   }
 
   /** Set by the CLI to exit the process; embedders may set their own. */

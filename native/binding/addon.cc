@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/hash.h"
+#include "binding/persistence_binding.h"
 #include "server/server.h"
 #ifdef TACHYON_NATIVE_IO
 #include "binding/socket_io.h"
@@ -74,6 +75,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
                            InstanceMethod<&NativeServer::Detach>("detach"),
                            InstanceMethod<&NativeServer::IoStats>("ioStats"),
                            InstanceMethod<&NativeServer::SetOutputLimits>("setOutputLimits"),
+                           InstanceMethod<&NativeServer::Persistence>("persistence"),
                        });
   }
 
@@ -92,6 +94,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     state_ = state_ref_.Value().Data();
     if (info.Length() > 2 && info[2].IsTypedArray()) UseArena(info[2].As<Napi::Uint8Array>());
     server_ = std::make_unique<Server>(settings);
+    persistence_ = std::make_unique<PersistenceBinding>(*server_);
     Napi::Object props = o;
     Napi::Array names = props.GetPropertyNames();
     for (uint32_t i = 0; i < names.Length(); i++) {
@@ -274,6 +277,13 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     else if (name == "tracking") s.tracking = flag();  // any client tracking
     else if (name == "monitors") s.monitors = static_cast<int>(num());
     else if (name == "js-input") js_input_ = flag();  // CLIENT PAUSE: TypeScript holds all input
+    else if (name == "rdbcompression") s.rdbcompression = flag();
+    else if (name == "loading") s.loading = flag();
+    else if (name == "deny-write-error") s.deny_write_error = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
+    else if (name == "rdbchecksum") s.rdbchecksum = flag();
+    else if (name == "skip-checksum-validation") s.skip_checksum_validation = flag();
+    else if (name == "lazyfree-lazy-expire") s.lazyfree_lazy_expire = flag();
+    else if (name == "lazyfree-lazy-server-del") s.lazyfree_lazy_server_del = flag();
   }
 
   Napi::Value Configure(const Napi::CallbackInfo& info) {
@@ -611,7 +621,11 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     }
   }
 
+  // persistence(op, ...): snapshots, loading and the AOF (persistence_binding.cc).
+  Napi::Value Persistence(const Napi::CallbackInfo& info) { return persistence_->Call(info); }
+
   std::unique_ptr<Server> server_;
+  std::unique_ptr<PersistenceBinding> persistence_;  // declared after server_: destroyed first
   Napi::FunctionReference executor_;
   Napi::FunctionReference io_handler_;
   bool js_input_ = false;

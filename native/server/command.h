@@ -80,6 +80,18 @@ struct CommandContext {
   // (0 = forever); replies Redis's error and returns false when invalid.
   bool ParseBlockTimeout(int i, int64_t* timeout_at_ms);
   void Dirty(uint64_t n = 1);
+
+  // Propagation (AOF, replicas; see propagate.h). A write command that moved
+  // the dirty counter is propagated as sent unless it asks otherwise here.
+  // propagating() is false while nothing consumes the stream: build rewritten
+  // argument lists only when it is true.
+  bool propagating() const;
+  // Propagate this command as argv (Redis's rewriteClientCommandVector).
+  void PropagateAs(std::vector<std::string> argv);
+  // An extra operation in the current db, before this command (alsoPropagate).
+  void AlsoPropagate(std::vector<std::string> argv);
+  // Do not propagate this command itself (preventCommandPropagation).
+  void PreventPropagation();
 };
 
 // Families register their handlers by lowercase full name ("get", "object|encoding").
@@ -105,5 +117,6 @@ void RegisterHashCommands(CommandRegistry& r);
 void RegisterSetCommands(CommandRegistry& r);
 void RegisterZSetCommands(CommandRegistry& r);
 void RegisterSortCommands(CommandRegistry& r);
+void RegisterDumpCommands(CommandRegistry& r);  // persistence engineer
 
 }  // namespace tachyon

@@ -71,6 +71,8 @@ void Server::BuildCommandTable() {
   RegisterSortCommands(registry);
   RegisterListCommands(registry);
   RegisterBlockingCommands(registry);  // blocking engineer
+  RegisterDumpCommands(registry);      // persistence engineer
+  if (auto it = commands_.find("exec"); it != commands_.end()) exec_spec_ = it->second->spec;
   for (const auto& item : registry.items()) {
     std::string name = item.name;
     auto it = commands_.find(strchr(item.name, '|') ? "|" + name : name);
@@ -242,7 +244,14 @@ void Server::Call(Client& c, CommandEntry* cmd, Reply& reply) {
   if (settings_.monitors > 0 || c.tracking) ObserveCall(c, cmd);
   uint64_t outer_client = current_client_id_;
   current_client_id_ = c.id;
+  const bool propagate = propagator_.active();
+  const uint64_t dirty_before = stats_.dirty;
+  if (propagate) propagator_.EnterCall();
   cmd->handler(ctx);
+  if (propagate) {
+    propagator_.ExitCall(c.db, stats_.dirty != dirty_before && !c.block.active, cmd->spec == exec_spec_,
+                         c.argv.data(), c.argv.size());
+  }
   current_client_id_ = outer_client;
   cmd->stats.cycles += CycleCount() - start;
   // A command that blocked is counted once, when it is finally served or ends.
@@ -344,12 +353,30 @@ FeedStatus Server::Process(Client& c) {
       if (c.multi.active) c.multi.abort = true;
       continue;
     }
+    if (!settings_.deny_write_error.empty()) {
+      // MISCONF: no writes (or PING) while persistence is failing.
+      const bool is_exec = cmd->spec == exec_spec_;
+      if ((cmd->spec->flags & CMD_WRITE) || (is_exec && (c.multi.flags & CMD_WRITE)) ||
+          !strcmp(cmd->spec->name, "ping")) {
+        cmd->stats.rejected_calls++;
+        reply.Error(settings_.deny_write_error);
+        if (c.multi.active) c.multi.abort = true;
+        continue;
+      }
+    }
     if (c.subscribed && c.resp == 2 && !AllowedWhileSubscribed(cmd)) {
       cmd->stats.rejected_calls++;
       error.assign("ERR Can't execute '");
       error.append(cmd->spec->name);
       error.append("': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
       reply.Error(error);
+      continue;
+    }
+    if (settings_.loading &&
+        (!(cmd->spec->flags & CMD_LOADING) || (cmd->spec == exec_spec_ && (c.multi.inv_flags & CMD_LOADING)))) {
+      cmd->stats.rejected_calls++;
+      reply.Error("LOADING Redis is loading the dataset in memory");
+      if (c.multi.active) c.multi.abort = true;
       continue;
     }
     if (c.monitor && (cmd->spec->flags & (CMD_WRITE | CMD_READONLY | CMD_MAY_REPLICATE))) {
@@ -365,6 +392,8 @@ FeedStatus Server::Process(Client& c) {
         continue;
       }
       c.multi.queue.emplace_back(c.argv.begin(), c.argv.end());
+      c.multi.flags |= cmd->spec->flags;
+      c.multi.inv_flags |= ~cmd->spec->flags;
       reply.Simple("QUEUED");
       continue;
     }
@@ -594,5 +623,19 @@ void CommandContext::Notify(uint32_t cls, const char* event, std::string_view ke
 }
 
 void CommandContext::Dirty(uint64_t n) { server.stats().dirty += n; }
+
+bool CommandContext::propagating() const { return server.propagator().active(); }
+
+void CommandContext::PropagateAs(std::vector<std::string> argv) {
+  if (propagating()) server.propagator().RewriteCurrent(std::move(argv));
+}
+
+void CommandContext::AlsoPropagate(std::vector<std::string> argv) {
+  if (propagating()) server.propagator().Also(client.db, std::move(argv));
+}
+
+void CommandContext::PreventPropagation() {
+  if (propagating()) server.propagator().PreventCurrent();
+}
 
 }  // namespace tachyon

@@ -23,6 +23,7 @@
 #include "protocol/request_parser.h"
 #include "server/command.h"
 #include "server/db.h"
+#include "server/propagate.h"
 
 namespace tachyon {
 
@@ -102,6 +103,16 @@ struct Settings {
   int list_compress_depth = 0;
   int lfu_log_factor = 10;
   int lfu_decay_time = 1;
+  // Persistence (rdb_*.cc, dump_family.cc).
+  bool rdbcompression = true;
+  bool rdbchecksum = true;
+  bool skip_checksum_validation = false;  // DEBUG SET-SKIP-CHECKSUM-VALIDATION
+  bool lazyfree_lazy_expire = false;      // expired keys propagate as UNLINK, else DEL
+  bool lazyfree_lazy_server_del = false;
+  bool loading = false;  // a dataset is being loaded: commands without the loading flag get -LOADING
+  // Set while writes must be refused after a persistence failure (Redis's
+  // MISCONF errors); write commands, EXEC of writes and PING get this error.
+  std::string deny_write_error;
 };
 
 struct ServerStats {
@@ -149,6 +160,8 @@ struct MultiState {
   bool active = false;      // between MULTI and EXEC/DISCARD
   bool abort = false;       // a command was rejected while queuing: EXEC answers EXECABORT
   bool cas_dirty = false;   // a watched key changed: EXEC answers a null array
+  uint32_t flags = 0;       // CMD_* flags of the queued commands, or-ed (EXEC checks writes)
+  uint32_t inv_flags = 0;   // ~flags of the queued commands, or-ed (EXEC checks CMD_LOADING)
   std::vector<std::vector<std::string>> queue;
 };
 
@@ -278,7 +291,10 @@ class Server : public ErrorSink, public KeyspaceObserver {
   void OnKeyExpired(int db, std::string_view key) override {
     Notify(kNotifyExpired, "expired", db, key);
     SignalModifiedKey(db, key);
+    if (propagator_.active()) propagator_.KeyExpired(db, key, settings_.lazyfree_lazy_expire);
   }
+  // The change stream consumed by the AOF (and later replicas).
+  Propagator& propagator() { return propagator_; }
   uint64_t CyclesToMicros(uint64_t cycles) const { return calibration_.ToMicros(cycles); }
   // The wall clock shared by the commands of one batch (see core/clock.h).
   int64_t now_us() const { return now_us_; }
@@ -308,6 +324,8 @@ class Server : public ErrorSink, public KeyspaceObserver {
   std::vector<ServerEvent> events_;
   std::unordered_map<std::string, bool> ready_set_;
   JsExecutor* js_executor_ = nullptr;
+  Propagator propagator_;
+  const CommandSpec* exec_spec_ = nullptr;  // EXEC is never propagated itself
   uint32_t calls_since_clock_ = 0;
   CycleCalibration calibration_;
 };

@@ -18,7 +18,7 @@ function configSet(call: CommandCall): void {
   for (let i = 2; i < args.length; i += 2) pairs.push([args[i].toString(), args[i + 1].toString()]);
   // enable-protected-configs local: only loopback and unix-socket clients may change protected options.
   const local = call.conn.kind === 'unix' || isLoopback(call.conn.socket.remoteAddress);
-  const error = server.config.set(pairs, { local });
+  const error = server.config.set(pairs, { local, loading: server.persistence.loading });
   if (error) w.error(error);
   else w.ok();
 }

@@ -20,6 +20,7 @@ import {
 import {
   OPTIONS,
   REDIS_DEPRECATED_CONFIGS,
+  REDIS_HIDDEN_CONFIG_NAMES,
   formatMemory,
   isRedisConfigName,
   lookupOption,
@@ -251,7 +252,7 @@ interface SpecEntry {
 }
 
 /** Every option and alias, in table order (what CONFIG GET patterns walk). */
-const ALL_ENTRIES: readonly SpecEntry[] = OPTIONS.flatMap((spec) => [
+const ALL_ENTRIES: readonly SpecEntry[] = OPTIONS.filter((spec) => !REDIS_HIDDEN_CONFIG_NAMES.includes(spec.name)).flatMap((spec) => [
   { name: spec.name, spec },
   ...spec.aliases.map((a) => ({ name: a, spec })),
 ]);

@@ -747,6 +747,29 @@ export const OPTIONS: readonly OptionSpec[] = [
   bool('rdbcompression', true, true),
   bool('rdbchecksum', true, false),
   bool('stop-writes-on-bgsave-error', true, true),
+  // Persistence (src/persistence/).
+  enm('sanitize-dump-payload', [['no', 0], ['yes', 1], ['clients', 2]], 'no', true),
+  bool('rdb-del-sync-files', false, true),
+  bool('rdb-save-incremental-fsync', true, true),
+  int('rdb-key-save-delay', INT_MIN, INT_MAX, 0n, true),
+  int('key-load-delay', INT_MIN, INT_MAX, 0n, true),
+  int('loading-process-events-interval-bytes', 1024n, INT_MAX, 2n * 1024n * 1024n, true),
+  str('appenddirname', 'appendonlydir', false, false, {
+    validate: (v) =>
+      v === ''
+        ? "appenddirname can't be empty"
+        : pathIsBaseName(v)
+          ? null
+          : "appenddirname can't be a path, just a dirname",
+  }),
+  bool('aof-use-rdb-preamble', true, true),
+  bool('aof-load-truncated', true, true),
+  bool('aof-timestamp-enabled', false, true),
+  bool('aof-rewrite-incremental-fsync', true, true),
+  bool('no-appendfsync-on-rewrite', false, true),
+  bool('aof-disable-auto-gc', false, true),
+  int('auto-aof-rewrite-percentage', 0n, INT_MAX, 100n, true),
+  mem('auto-aof-rewrite-min-size', 0n, LONG_MAX, 64n * 1024n * 1024n, true),
 ];
 
 /** Option (or alias) name, lowercase -> spec. */

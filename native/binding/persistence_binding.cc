@@ -1,0 +1,194 @@
+// persistence(op, ...args): the operations src/persistence/ calls. Arguments
+// are checked by TypeScript; values cross as plain numbers, strings, objects.
+//
+//   save(dir, filename, opts)        SAVE: write dir/filename atomically
+//       -> {ok} | {ok: false, step, errno, tmpfile}
+//   bgsave(dir, filename, opts)      fork a child writing the snapshot -> pid | -errno
+//   childPoll()                      -> null while running | [exitcode, signal, cowBytes, failedStep, error]
+//   dirty(n?)                        the changes-since-last-save counter (read, or set to n)
+//   childKill()                      kill and reap the child (SHUTDOWN, FLUSHALL...)
+//   loadStart(path, offset, opts)    load an RDB in a thread -> 0 | errno
+//   loadPoll()                       -> [done, loadedBytes, totalBytes, logs: [level, text][]]
+//   loadFinish()                     install the data (if it loaded) -> result object
+//
+// opts: {compress, checksum, ctime, aofBase, keySaveDelay, fsyncEvery} for
+// saves, {aofPreamble} for loads; everything else comes from the settings.
+#include "binding/persistence_binding.h"
+
+#include <malloc.h>
+
+#include <cstring>
+#include <string>
+
+#include "server/server.h"
+#include "server/snapshot.h"
+
+namespace tachyon {
+
+struct PersistenceBinding::Impl {
+  explicit Impl(Server& s) : server(s) {}
+  Server& server;
+  ChildJob child;
+  std::unique_ptr<RdbLoadJob> load;
+};
+
+namespace {
+
+bool BoolOpt(const Napi::Object& o, const char* name, bool def) {
+  if (!o.Has(name)) return def;
+  Napi::Value v = o.Get(name);
+  return v.IsBoolean() ? v.As<Napi::Boolean>().Value() : def;
+}
+
+int64_t IntOpt(const Napi::Object& o, const char* name, int64_t def) {
+  if (!o.Has(name)) return def;
+  Napi::Value v = o.Get(name);
+  return v.IsNumber() ? v.As<Napi::Number>().Int64Value() : def;
+}
+
+FileSaveOptions SaveOptions(Server& server, const Napi::Object& o) {
+  FileSaveOptions f;
+  const Settings& s = server.settings();
+  f.rdb.compress = BoolOpt(o, "compress", s.rdbcompression);
+  f.rdb.checksum = BoolOpt(o, "checksum", s.rdbchecksum);
+  f.rdb.ctime = IntOpt(o, "ctime", 0);
+  f.rdb.aof_base = BoolOpt(o, "aofBase", false);
+  f.rdb.key_save_delay = IntOpt(o, "keySaveDelay", 0);
+  struct mallinfo2 mi = mallinfo2();
+  f.rdb.used_mem = static_cast<int64_t>(mi.uordblks + mi.hblkhd);
+  const std::string& policy = s.maxmemory_policy;
+  if (policy == "allkeys-lru" || policy == "volatile-lru") f.rdb.access = RdbSaveOptions::Access::kLru;
+  if (s.lfu_policy) f.rdb.access = RdbSaveOptions::Access::kLfu;
+  f.rdb.lru_clock = server.lru_clock();
+  f.rdb.lfu_decay_time = s.lfu_decay_time;
+  f.fsync_every = static_cast<size_t>(IntOpt(o, "fsyncEvery", 0));
+  return f;
+}
+
+RdbLoadOptions LoadOptions(Server& server, const Napi::Object& o) {
+  RdbLoadOptions opt;
+  const Settings& s = server.settings();
+  opt.limits = RdbLoadLimits::From(s);
+  opt.now_ms = NowMs();
+  opt.aof_preamble = BoolOpt(o, "aofPreamble", false);
+  opt.verify_checksum = s.rdbchecksum && !s.skip_checksum_validation;
+  opt.lfu = s.lfu_policy;
+  opt.lru_clock = server.lru_clock();
+  return opt;
+}
+
+}  // namespace
+
+PersistenceBinding::PersistenceBinding(Server& server) : impl_(std::make_unique<Impl>(server)) {}
+PersistenceBinding::~PersistenceBinding() = default;
+
+void PersistenceBinding::BeforeReply() {}
+
+Napi::Value PersistenceBinding::Call(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Impl& m = *impl_;
+  const std::string op = info[0].As<Napi::String>().Utf8Value();
+  auto str = [&](size_t i) { return info[i].As<Napi::String>().Utf8Value(); };
+  auto obj = [&](size_t i) { return info.Length() > i && info[i].IsObject() ? info[i].As<Napi::Object>() : Napi::Object::New(env); };
+
+  if (op == "save") {
+    SaveFailure failure;
+    Napi::Object r = Napi::Object::New(env);
+    const bool ok = SaveRdbFile(m.server, str(1), str(2), SaveOptions(m.server, obj(3)), &failure);
+    r.Set("ok", ok);
+    if (!ok) {
+      r.Set("step", failure.step);
+      r.Set("errno", failure.err);
+      r.Set("error", strerror(failure.err));
+      r.Set("tmpfile", failure.tmpfile);
+    }
+    return r;
+  }
+  if (op == "bgsave") {
+    if (m.child.running()) return Napi::Number::New(env, -EBUSY);
+    const std::string dir = str(1), filename = str(2);
+    const FileSaveOptions opt = SaveOptions(m.server, obj(3));
+    Server& server = m.server;
+    const pid_t pid = m.child.Start(server, [&server, dir, filename, opt](ChildReport* report) {
+      SaveFailure failure;
+      if (SaveRdbFile(server, dir, filename, opt, &failure)) return 0;
+      report->failed_step = SaveStepNumber(failure.step);
+      report->err = failure.err;
+      return 1;
+    });
+    return Napi::Number::New(env, pid);
+  }
+  if (op == "childPoll") {
+    if (!m.child.running()) return env.Null();
+    ChildJob::Outcome o = m.child.Poll();
+    if (!o.done) return env.Null();
+    Napi::Array a = Napi::Array::New(env, 5);
+    a.Set(0u, o.exitcode);
+    a.Set(1u, o.signal);
+    a.Set(2u, static_cast<double>(o.report.cow_bytes));
+    a.Set(3u, kSaveSteps[o.report.failed_step >= 0 && o.report.failed_step < 7 ? o.report.failed_step : 0]);
+    a.Set(4u, o.report.err ? strerror(o.report.err) : "");
+    return a;
+  }
+  if (op == "childKill") {
+    m.child.Kill();
+    return env.Undefined();
+  }
+  if (op == "childPid") return Napi::Number::New(env, m.child.running() ? m.child.pid() : -1);
+  if (op == "dirty") {
+    if (info.Length() > 1 && info[1].IsNumber()) m.server.stats().dirty = static_cast<uint64_t>(info[1].As<Napi::Number>().Int64Value());
+    return Napi::Number::New(env, static_cast<double>(m.server.stats().dirty));
+  }
+  if (op == "loadStart") {
+    m.load = std::make_unique<RdbLoadJob>(m.server.db_count(), LoadOptions(m.server, obj(3)));
+    int err = 0;
+    if (!m.load->Start(str(1), static_cast<uint64_t>(info[2].As<Napi::Number>().Int64Value()), &err)) {
+      m.load.reset();
+      return Napi::Number::New(env, err);
+    }
+    return Napi::Number::New(env, 0);
+  }
+  if (op == "loadPoll") {
+    Napi::Array a = Napi::Array::New(env, 4);
+    if (!m.load) return env.Null();
+    const bool done = m.load->done();  // read before the logs, so a done job has given them all
+    auto logs = m.load->TakeLogs();
+    Napi::Array lines = Napi::Array::New(env, logs.size());
+    for (uint32_t i = 0; i < logs.size(); i++) {
+      Napi::Array l = Napi::Array::New(env, 2);
+      l.Set(0u, logs[i].first);
+      l.Set(1u, logs[i].second);
+      lines.Set(i, l);
+    }
+    a.Set(0u, done);
+    a.Set(1u, static_cast<double>(m.load->loaded_bytes()));
+    a.Set(2u, static_cast<double>(m.load->total_bytes()));
+    a.Set(3u, lines);
+    return a;
+  }
+  if (op == "loadFinish") {
+    if (!m.load) return env.Null();
+    const RdbLoadResult& res = m.load->result();
+    if (res.ok) m.load->Install(m.server);
+    Napi::Object r = Napi::Object::New(env);
+    r.Set("ok", res.ok);
+    r.Set("version", res.version);
+    r.Set("keysLoaded", static_cast<double>(res.keys_loaded));
+    r.Set("keysExpired", static_cast<double>(res.keys_expired));
+    r.Set("emptyKeysSkipped", static_cast<double>(res.empty_keys_skipped));
+    r.Set("endOffset", static_cast<double>(res.end_offset));
+    r.Set("aofBase", res.aof_base);
+    r.Set("error", res.error);
+    Napi::Array fns = Napi::Array::New(env, res.function_libraries.size());
+    for (uint32_t i = 0; i < res.function_libraries.size(); i++) {
+      fns.Set(i, Napi::Buffer<char>::Copy(env, res.function_libraries[i].data(), res.function_libraries[i].size()));
+    }
+    r.Set("functions", fns);
+    m.load.reset();
+    return r;
+  }
+  Napi::Error::New(env, "unknown persistence operation " + op).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+}  // namespace tachyon

@@ -1,0 +1,141 @@
+// Snapshots on disk: writing an RDB file atomically (SAVE, shutdown), writing
+// it from a fork()ed child (BGSAVE, and the AOF rewrite reuses the same
+// child machinery), and loading one in a background thread while the event
+// loop keeps answering clients with -LOADING.
+//
+// Why fork: BGSAVE must not stall the event loop. fork(2) gives the child a
+// copy-on-write image of the keyspace at one instant for the price of copying
+// the page tables (a few ms per GB), exactly what Redis pays. The child runs
+// nothing but the RDB writer, malloc and write(2) -- no JavaScript, no libuv,
+// no other thread's locks (glibc makes malloc usable in the child of a
+// multi-threaded process) -- and leaves with _exit(). The parent learns the
+// outcome by polling waitpid(WNOHANG) from its cron, since libuv does not know
+// the pid. While a child runs, the key tables stop resizing (Dict's
+// SetResizeAllowed) so incremental rehashing does not copy every bucket page.
+// A snapshot without fork (versioned entries or copy-on-write collections)
+// would put a cost on every write for the rare moments a snapshot runs; fork
+// costs nothing until then.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "server/db.h"
+#include "server/rdb_reader.h"
+#include "server/rdb_writer.h"
+
+namespace tachyon {
+
+class Server;
+
+// Where a save failed: the step (Redis's names: "open", "rdbSaveRio",
+// "fsync", "fclose", "rename", "fsyncFileDir") and the errno.
+struct SaveFailure {
+  std::string step;
+  int err = 0;
+  std::string tmpfile;
+};
+
+struct FileSaveOptions {
+  RdbSaveOptions rdb;
+  size_t fsync_every = 0;  // rdb-save-incremental-fsync: fsync every this many bytes
+};
+
+// Writes every database of server to dir/filename through dir/temp-<pid>.rdb:
+// written, fsync()ed, renamed over the target, directory fsync()ed.
+bool SaveRdbFile(Server& server, const std::string& dir, const std::string& filename, const FileSaveOptions& opt,
+                 SaveFailure* failure);
+
+// Writes the RDB body (header to trailer) to an open descriptor (an AOF base).
+bool WriteRdbTo(Server& server, int fd, const FileSaveOptions& opt, int* err);
+
+// What a child tells its parent before exiting: the memory it copied and,
+// when it failed, where (a SaveFailure step number, see kSaveSteps) and why.
+struct ChildReport {
+  uint64_t cow_bytes = 0;
+  int32_t failed_step = 0;
+  int32_t err = 0;
+};
+// SaveFailure steps by number (0: none).
+inline constexpr const char* kSaveSteps[] = {"", "open", "rdbSaveRio", "fsync", "fclose", "rename", "fsyncFileDir"};
+int SaveStepNumber(const std::string& step);
+
+// A child process doing a snapshot. Start() forks and runs work() in the
+// child, which exits with its result (0 = success) after filling the report's
+// failure fields if it failed. Poll() reaps it.
+class ChildJob {
+ public:
+  ChildJob() = default;
+  ~ChildJob();
+  ChildJob(const ChildJob&) = delete;
+  ChildJob& operator=(const ChildJob&) = delete;
+
+  // Returns the pid, or -errno if fork failed. The server's tables stop
+  // resizing until the child is reaped.
+  pid_t Start(Server& server, std::function<int(ChildReport*)> work);
+  struct Outcome {
+    bool done = false;
+    int exitcode = 0;
+    int signal = 0;      // the signal that killed it, 0 if it exited
+    ChildReport report;  // cow_bytes: memory the child had to copy (Private_Dirty)
+  };
+  // Non-blocking reap; Outcome.done once the child is gone.
+  Outcome Poll();
+  // Kills the child (SIGUSR1, as Redis) and reaps it.
+  void Kill();
+  pid_t pid() const { return pid_; }
+  bool running() const { return pid_ > 0; }
+
+ private:
+  void Finish();
+  Server* server_ = nullptr;
+  pid_t pid_ = -1;
+  int info_fd_ = -1;  // the child writes its COW size here before exiting
+};
+
+// Loads an RDB file (or the RDB part of an AOF) in a thread into databases of
+// its own; Install() swaps them into the server once done.
+class RdbLoadJob {
+ public:
+  RdbLoadJob(int databases, const RdbLoadOptions& opt);
+  ~RdbLoadJob();
+
+  // Opens path and starts at `offset`; false (with errno in *err) if it cannot be opened.
+  bool Start(const std::string& path, uint64_t offset, int* err);
+  bool done() const { return done_.load(std::memory_order_acquire); }
+  uint64_t loaded_bytes() const { return progress_.load(std::memory_order_relaxed); }
+  uint64_t total_bytes() const { return total_; }
+  // Log lines produced so far: (level, text).
+  std::vector<std::pair<int, std::string>> TakeLogs();
+  // Valid once done().
+  const RdbLoadResult& result() const { return result_; }
+  // Moves the loaded data into the server's databases (which lose theirs).
+  void Install(Server& server);
+
+ private:
+  RdbLoadOptions opt_;
+  AccessClock clock_;
+  std::vector<std::unique_ptr<Db>> dbs_;
+  std::thread thread_;
+  std::atomic<bool> done_{false};
+  std::atomic<uint64_t> progress_{0};
+  uint64_t total_ = 0;
+  int fd_ = -1;
+  std::mutex log_mu_;
+  std::vector<std::pair<int, std::string>> logs_;
+  RdbLoadResult result_;
+};
+
+// Private_Dirty of this process (bytes), from /proc/self/smaps_rollup.
+uint64_t PrivateDirtyBytes();
+
+}  // namespace tachyon

@@ -1,0 +1,97 @@
+/**
+ * Typed wrappers of native.persistence(op, ...): the snapshot, loading and
+ * AOF operations of native/binding/persistence_binding.cc.
+ */
+import type { NativeServer } from '../native';
+
+export interface SaveOptions {
+  compress?: boolean;
+  checksum?: boolean;
+  /** Unix seconds written as the ctime AUX field. */
+  ctime: number;
+  aofBase?: boolean;
+  /** rdb-key-save-delay: microseconds per key (negative: nanoseconds). */
+  keySaveDelay?: number;
+  /** rdb-save-incremental-fsync: fsync every this many bytes (0: only at the end). */
+  fsyncEvery?: number;
+}
+
+export type SaveResult = { ok: true } | { ok: false; step: string; errno: number; error: string; tmpfile: string };
+
+export interface ChildOutcome {
+  exitcode: number;
+  signal: number;
+  cowBytes: number;
+  /** Where the child failed ('' if it did not): open, rdbSaveRio, fsync, fclose, rename, fsyncFileDir. */
+  failedStep: string;
+  error: string;
+}
+
+export interface LoadProgress {
+  done: boolean;
+  loadedBytes: number;
+  totalBytes: number;
+  /** [level 0..3 = debug, verbose, notice, warning, text] */
+  logs: [number, string][];
+}
+
+export interface LoadResult {
+  ok: boolean;
+  version: number;
+  keysLoaded: number;
+  keysExpired: number;
+  emptyKeysSkipped: number;
+  endOffset: number;
+  aofBase: boolean;
+  error: string;
+  functions: Buffer[];
+}
+
+export class NativePersistence {
+  constructor(private readonly native: NativeServer) {}
+
+  save(dir: string, filename: string, opts: SaveOptions): SaveResult {
+    return this.native.persistence('save', dir, filename, opts) as SaveResult;
+  }
+
+  /** The child's pid, or -errno when fork failed. */
+  bgsave(dir: string, filename: string, opts: SaveOptions): number {
+    return this.native.persistence('bgsave', dir, filename, opts) as number;
+  }
+
+  childPoll(): ChildOutcome | null {
+    const r = this.native.persistence('childPoll') as [number, number, number, string, string] | null;
+    return r ? { exitcode: r[0], signal: r[1], cowBytes: r[2], failedStep: r[3], error: r[4] } : null;
+  }
+
+  childKill(): void {
+    this.native.persistence('childKill');
+  }
+
+  childPid(): number {
+    return this.native.persistence('childPid') as number;
+  }
+
+  get dirty(): number {
+    return this.native.persistence('dirty') as number;
+  }
+
+  set dirty(n: number) {
+    this.native.persistence('dirty', n);
+  }
+
+  /** 0, or the errno of opening the file. */
+  loadStart(path: string, offset: number, opts: { aofPreamble?: boolean } = {}): number {
+    return this.native.persistence('loadStart', path, offset, opts) as number;
+  }
+
+  loadPoll(): LoadProgress {
+    const r = this.native.persistence('loadPoll') as [boolean, number, number, [number, string][]];
+    return { done: r[0], loadedBytes: r[1], totalBytes: r[2], logs: r[3] };
+  }
+
+  /** Installs the loaded data when it loaded completely. */
+  loadFinish(): LoadResult {
+    return this.native.persistence('loadFinish') as LoadResult;
+  }
+}

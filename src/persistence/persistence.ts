@@ -1,0 +1,468 @@
+/**
+ * The persistence feature: RDB snapshots (SAVE, BGSAVE, save points,
+ * LASTSAVE), loading the dataset at startup, the AOF (see aof.ts), what a
+ * shutdown must write, and the INFO persistence section. Self-contained: the
+ * server calls start() once listening, cron() from its timer, and
+ * shutdown() on SHUTDOWN and SIGTERM/SIGINT.
+ *
+ * Byte work is native (native/server/rdb_*.cc, snapshot.cc, aof.cc); this
+ * class decides when to save, which file to use, what to log (Redis's lines)
+ * and what INFO reports. BGSAVE forks natively: see native/server/snapshot.h
+ * for why fork and what the child may touch.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { TachyonServer } from '../server';
+import type { LogLevel } from '../log';
+import { NativePersistence, type ChildOutcome, type LoadResult, type SaveOptions } from './native-ops';
+import { Aof } from './aof';
+
+/** After a failed BGSAVE, save points retry only this many seconds later (CONFIG_BGSAVE_RETRY_DELAY). */
+const BGSAVE_RETRY_DELAY = 5;
+/** rdb-save-incremental-fsync: fsync every 4 MB written (REDIS_AUTOSYNC_BYTES). */
+const AUTOSYNC_BYTES = 4 * 1024 * 1024;
+const LOG_LEVELS: LogLevel[] = ['debug', 'verbose', 'notice', 'warning'];
+
+export const MISCONF_RDB =
+  "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. " +
+  'Commands that may modify the data set are disabled, because this instance is configured to report errors ' +
+  'during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs ' +
+  'for details about the RDB error.';
+
+export type ChildType = 'rdb' | 'aof';
+
+/** SHUTDOWN flags (Redis's SHUTDOWN_*). */
+export interface ShutdownFlags {
+  save?: boolean;
+  nosave?: boolean;
+  now?: boolean;
+  force?: boolean;
+}
+
+/** Thrown by start() when the dataset cannot be loaded (the CLI exits 1). */
+export class LoadError extends Error {}
+
+const unixNow = () => Math.floor(Date.now() / 1000);
+
+export class Persistence {
+  readonly ops: NativePersistence;
+  readonly aof: Aof;
+
+  // RDB state (Redis's server.* fields of the same meaning).
+  lastBgsaveStatus: 'ok' | 'err' = 'ok';
+  lastBgsaveTry = 0;
+  rdbSaves = 0;
+  rdbSaveTimeLast = -1;
+  rdbSaveTimeStart = -1;
+  rdbBgsaveScheduled = false;
+  dirtyBeforeBgsave = 0;
+  lastCowSize = 0;
+  lastLoadKeysLoaded = 0;
+  lastLoadKeysExpired = 0;
+
+  /** The running child, if any (only one at a time, like Redis). */
+  childType: ChildType | null = null;
+  childPid = -1;
+
+  // Loading state.
+  loading = false;
+  loadingStartTime = 0;
+  loadingTotalBytes = 0;
+  loadingLoadedBytes = 0;
+  private shuttingDown = false;
+
+  constructor(readonly server: TachyonServer) {
+    this.ops = new NativePersistence(server.native);
+    this.aof = new Aof(this);
+    const config = server.config;
+    config.onChange('stop-writes-on-bgsave-error', () => this.updateWriteDenial());
+    config.onChange('save', () => this.updateWriteDenial());
+  }
+
+  get config() {
+    return this.server.config;
+  }
+
+  get log() {
+    return this.server.log;
+  }
+
+  /** The directory files live in (the `dir` option, absolute). */
+  get dir(): string {
+    return this.config.resolvePath('.');
+  }
+
+  get rdbFilename(): string {
+    return this.config.get('dbfilename') as string;
+  }
+
+  hasActiveChild(): boolean {
+    return this.childType !== null;
+  }
+
+  saveOptions(extra: Partial<SaveOptions> = {}): SaveOptions {
+    return {
+      ctime: unixNow(),
+      keySaveDelay: this.config.get('rdb-key-save-delay') as number,
+      fsyncEvery: this.config.get('rdb-save-incremental-fsync') ? AUTOSYNC_BYTES : 0,
+      ...extra,
+    };
+  }
+
+  // ---------------------------------------------------------------------------
+  // Startup
+
+  /**
+   * Loads the dataset like Redis's loadDataFromDisk: the AOF when appendonly
+   * is on, else the RDB file if there is one. Clients get -LOADING meanwhile.
+   */
+  async start(): Promise<void> {
+    const start = process.hrtime.bigint();
+    const seconds = () => (Number(process.hrtime.bigint() - start) / 1e9).toFixed(3);
+    if (this.config.get('appendonly')) {
+      const loaded = await this.aof.loadAtStartup();
+      if (loaded) this.log.notice(`DB loaded from append only file: ${seconds()} seconds`);
+      this.aof.openAtStartup();
+      return;
+    }
+    const file = path.join(this.dir, this.rdbFilename);
+    if (!fs.existsSync(file)) return;
+    const result = await this.loadRdb(file, 0, {});
+    if (!result.ok) throw new LoadError(result.error);
+    this.log.notice(`DB loaded from disk: ${seconds()} seconds`);
+  }
+
+  /**
+   * Loads an RDB file (or the RDB part of an AOF) in the native loader
+   * thread, answering -LOADING meanwhile and logging as Redis does. Failures
+   * are logged (with Redis's closing line) and returned, not thrown.
+   */
+  async loadRdb(file: string, offset: number, opts: { aofPreamble?: boolean }): Promise<LoadResult> {
+    const err = this.ops.loadStart(file, offset, opts);
+    if (err !== 0) {
+      const message = `Fatal error loading the DB: ${errnoText(err)}. Exiting.`;
+      this.log.warning(message);
+      return { ok: false, error: message } as LoadResult;
+    }
+    this.startLoading(fs.statSync(file).size);
+    try {
+      for (;;) {
+        const p = this.ops.loadPoll();
+        for (const [level, text] of p.logs) this.log.log(LOG_LEVELS[level] ?? 'notice', text);
+        this.loadingLoadedBytes = p.loadedBytes;
+        if (p.done) break;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    } finally {
+      this.stopLoading();
+    }
+    const result = this.ops.loadFinish();
+    if (!result.ok) {
+      // Redis's fatal lines: a bad signature or version is EINVAL, corruption terminates.
+      if (/^(Wrong signature|Can't handle RDB format version)/.test(result.error)) {
+        this.log.warning('Fatal error loading the DB: Invalid argument. Exiting.');
+      } else {
+        this.log.warning('Terminating server after rdb file reading failure.');
+      }
+      return result;
+    }
+    this.lastLoadKeysLoaded = result.keysLoaded;
+    this.lastLoadKeysExpired = result.keysExpired;
+    if (result.functions.length > 0) {
+      this.log.warning(
+        `The RDB file holds ${result.functions.length} function libraries: Tachyon has no functions yet, they were not loaded.`,
+      );
+    }
+    return result;
+  }
+
+  startLoading(totalBytes: number): void {
+    this.loading = true;
+    this.loadingStartTime = unixNow();
+    this.loadingTotalBytes = totalBytes;
+    this.loadingLoadedBytes = 0;
+    this.server.native.configure('loading', true);
+  }
+
+  stopLoading(): void {
+    this.loading = false;
+    this.server.native.configure('loading', false);
+  }
+
+  // ---------------------------------------------------------------------------
+  // SAVE / BGSAVE
+
+  /** rdbSave: a synchronous snapshot. Logs like Redis; false on failure. */
+  saveSync(): boolean {
+    this.rdbSaves++;
+    const r = this.ops.save(this.dir, this.rdbFilename, this.saveOptions());
+    if (!r.ok) {
+      if (r.step === 'open') {
+        this.log.warning(
+          `Failed opening the temp RDB file ${path.basename(r.tmpfile)} (in server root dir ${this.dir}) for saving: ${r.error}`,
+        );
+      } else if (r.step === 'rename') {
+        this.log.warning(
+          `Error moving temp DB file ${path.basename(r.tmpfile)} on the final destination ${this.rdbFilename} (in server root dir ${this.dir}): ${r.error}`,
+        );
+      } else {
+        this.log.warning(`Write error saving DB on disk(${r.step}): ${r.error}`);
+      }
+      return false;
+    }
+    this.log.notice('DB saved on disk');
+    this.ops.dirty = 0;
+    this.server.lastSave = unixNow();
+    this.setBgsaveStatus('ok');
+    return true;
+  }
+
+  /** rdbSaveBackground: forks the saving child. Returns false if it could not. */
+  bgsave(): boolean {
+    if (this.hasActiveChild()) return false;
+    this.rdbSaves++;
+    this.dirtyBeforeBgsave = this.ops.dirty;
+    this.lastBgsaveTry = unixNow();
+    const pid = this.ops.bgsave(this.dir, this.rdbFilename, this.saveOptions());
+    if (pid < 0) {
+      this.setBgsaveStatus('err');
+      this.log.warning(`Can't save in background: fork: ${errnoText(-pid)}`);
+      return false;
+    }
+    this.log.notice(`Background saving started by pid ${pid}`);
+    this.rdbSaveTimeStart = unixNow();
+    this.childType = 'rdb';
+    this.childPid = pid;
+    return true;
+  }
+
+  /** Writes on behalf of a child, with its pid and role C, as the child's own lines in Redis. */
+  childLog(pid: number, level: LogLevel, msg: string): void {
+    const { pid: ownPid, role } = this.log;
+    this.log.pid = pid;
+    this.log.role = 'C';
+    try {
+      this.log.log(level, msg);
+    } finally {
+      this.log.pid = ownPid;
+      this.log.role = role;
+    }
+  }
+
+  private rdbChildDone(pid: number, o: ChildOutcome): void {
+    if (o.exitcode === 0 && o.signal === 0) {
+      this.childLog(pid, 'notice', 'DB saved on disk');
+      this.childLog(pid, 'notice', `Fork CoW for RDB: current ${mb(o.cowBytes)} MB, peak ${mb(o.cowBytes)} MB`);
+      this.log.notice('Background saving terminated with success');
+      this.ops.dirty = Math.max(0, this.ops.dirty - this.dirtyBeforeBgsave);
+      this.server.lastSave = unixNow();
+      this.lastCowSize = o.cowBytes;
+      this.setBgsaveStatus('ok');
+    } else if (o.signal === 0) {
+      if (o.failedStep) this.childLog(pid, 'warning', `Write error saving DB on disk(${o.failedStep}): ${o.error}`);
+      this.log.warning('Background saving error');
+      this.setBgsaveStatus('err');
+    } else {
+      this.log.warning(`Background saving terminated by signal ${o.signal}`);
+      this.removeTempFile(pid);
+      // SIGUSR1 is how the server itself stops a child: not an error.
+      if (o.signal !== 10) this.setBgsaveStatus('err');
+    }
+    this.rdbSaveTimeLast = unixNow() - this.rdbSaveTimeStart;
+    this.rdbSaveTimeStart = -1;
+  }
+
+  removeTempFile(pid: number): void {
+    try {
+      fs.unlinkSync(path.join(this.dir, `temp-${pid}.rdb`));
+    } catch {
+      /* not there */
+    }
+  }
+
+  /** Stops a running RDB child (SHUTDOWN, FLUSHALL), removing its temp file. */
+  killRdbChild(): void {
+    if (this.childType !== 'rdb') return;
+    const pid = this.childPid;
+    this.ops.childKill();
+    this.removeTempFile(pid);
+    this.childType = null;
+    this.childPid = -1;
+    this.rdbSaveTimeLast = unixNow() - this.rdbSaveTimeStart;
+    this.rdbSaveTimeStart = -1;
+  }
+
+  setBgsaveStatus(status: 'ok' | 'err'): void {
+    this.lastBgsaveStatus = status;
+    this.updateWriteDenial();
+  }
+
+  /** MISCONF: writes refused while the last save failed (or the AOF cannot be written). */
+  updateWriteDenial(): void {
+    let error = '';
+    if (
+      this.config.get('stop-writes-on-bgsave-error') &&
+      this.config.getSaveParams().length > 0 &&
+      this.lastBgsaveStatus === 'err'
+    ) {
+      error = MISCONF_RDB;
+    } else {
+      error = this.aof.writeDenialError();
+    }
+    this.server.native.configure('deny-write-error', error);
+  }
+
+  // ---------------------------------------------------------------------------
+  // Periodic work (serverCron's persistence part)
+
+  cron(): void {
+    if (this.loading || this.shuttingDown) return;
+    const now = unixNow();
+    if (this.hasActiveChild()) {
+      const o = this.ops.childPoll();
+      if (o) {
+        const type = this.childType;
+        const pid = this.childPid;
+        this.childType = null;
+        this.childPid = -1;
+        if (type === 'rdb') this.rdbChildDone(pid, o);
+        else this.aof.childDone(pid, o);
+      }
+    } else {
+      const dirty = this.ops.dirty;
+      for (const sp of this.config.getSaveParams()) {
+        if (
+          dirty >= sp.changes &&
+          now - this.server.lastSave > sp.seconds &&
+          (now - this.lastBgsaveTry > BGSAVE_RETRY_DELAY || this.lastBgsaveStatus === 'ok')
+        ) {
+          this.log.notice(`${sp.changes} changes in ${sp.seconds} seconds. Saving...`);
+          this.bgsave();
+          break;
+        }
+      }
+      this.aof.cronWithoutChild();
+    }
+    this.aof.cron();
+    if (
+      !this.hasActiveChild() &&
+      this.rdbBgsaveScheduled &&
+      (now - this.lastBgsaveTry > BGSAVE_RETRY_DELAY || this.lastBgsaveStatus === 'ok')
+    ) {
+      if (this.bgsave()) this.rdbBgsaveScheduled = false;
+    }
+  }
+
+  // ---------------------------------------------------------------------------
+  // Shutdown
+
+  /**
+   * finishShutdown's persistence part: stop children, flush the AOF, write the
+   * final snapshot when save points exist (or SAVE was asked). Returns false
+   * when the shutdown must not happen (a save failed without FORCE).
+   */
+  prepareShutdown(flags: ShutdownFlags): boolean {
+    let { save, nosave } = flags;
+    if (this.loading) {
+      save = false;
+      nosave = true;
+    }
+    if (this.childType === 'rdb') {
+      this.log.warning('There is a child saving an .rdb. Killing it!');
+      this.killRdbChild();
+    }
+    if (!this.aof.prepareShutdown(flags)) return false;
+    if ((this.config.getSaveParams().length > 0 && !nosave) || save) {
+      this.log.notice('Saving the final RDB snapshot before exiting.');
+      if (!this.saveSync()) {
+        if (flags.force) {
+          this.log.warning('Error trying to save the DB. Exit anyway.');
+        } else {
+          this.log.warning('Error trying to save the DB, can\'t exit.');
+          return false;
+        }
+      }
+    }
+    this.shuttingDown = true;
+    return true;
+  }
+
+  /** Called when the server closes without a shutdown (embedding): no child may outlive it. */
+  close(): void {
+    if (this.childType === 'rdb') this.killRdbChild();
+    this.aof.close();
+  }
+
+  // ---------------------------------------------------------------------------
+  // INFO persistence
+
+  infoLines(): [string, string | number][] {
+    const now = unixNow();
+    const lines: [string, string | number][] = [
+      ['loading', this.loading ? 1 : 0],
+      ['async_loading', 0],
+      ['current_cow_peak', 0],
+      ['current_cow_size', 0],
+      ['current_cow_size_age', 0],
+      ['current_fork_perc', '0.00'],
+      ['current_save_keys_processed', 0],
+      ['current_save_keys_total', 0],
+      ['rdb_changes_since_last_save', this.ops.dirty],
+      ['rdb_bgsave_in_progress', this.childType === 'rdb' ? 1 : 0],
+      ['rdb_last_save_time', this.server.lastSave],
+      ['rdb_last_bgsave_status', this.lastBgsaveStatus],
+      ['rdb_last_bgsave_time_sec', this.rdbSaveTimeLast],
+      ['rdb_current_bgsave_time_sec', this.childType === 'rdb' ? now - this.rdbSaveTimeStart : -1],
+      ['rdb_saves', this.rdbSaves],
+      ['rdb_last_cow_size', this.lastCowSize],
+      ['rdb_last_load_keys_expired', this.lastLoadKeysExpired],
+      ['rdb_last_load_keys_loaded', this.lastLoadKeysLoaded],
+      ...this.aof.infoLines(now),
+      ['module_fork_in_progress', 0],
+      ['module_fork_last_cow_size', 0],
+      ...this.aof.infoExtraLines(),
+    ];
+    if (this.loading) {
+      const total = this.loadingTotalBytes;
+      const loaded = this.loadingLoadedBytes;
+      const perc = total ? (loaded / total) * 100 : 0;
+      const elapsed = now - this.loadingStartTime;
+      const eta = elapsed === 0 ? 1 : Math.floor((elapsed * Math.max(1, total - loaded)) / (loaded + 1));
+      lines.push(
+        ['loading_start_time', this.loadingStartTime],
+        ['loading_total_bytes', total],
+        ['loading_rdb_used_mem', 0],
+        ['loading_loaded_bytes', loaded],
+        ['loading_loaded_perc', perc.toFixed(2)],
+        ['loading_eta_seconds', eta],
+      );
+    }
+    return lines;
+  }
+}
+
+function mb(bytes: number): number {
+  return Math.floor(bytes / (1024 * 1024));
+}
+
+/** strerror() text for an errno number. */
+export function errnoText(errno: number): string {
+  const texts: Record<number, string> = {
+    1: 'Operation not permitted',
+    2: 'No such file or directory',
+    5: 'Input/output error',
+    11: 'Resource temporarily unavailable',
+    12: 'Cannot allocate memory',
+    13: 'Permission denied',
+    16: 'Device or resource busy',
+    17: 'File exists',
+    20: 'Not a directory',
+    21: 'Is a directory',
+    22: 'Invalid argument',
+    24: 'Too many open files',
+    28: 'No space left on device',
+    30: 'Read-only file system',
+    122: 'Disk quota exceeded',
+  };
+  return texts[errno] ?? `errno ${errno}`;
+}
