@@ -114,6 +114,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
   // creating a Buffer per call costs more than a whole pipeline of GETs. Larger
   // replies come back as a new Buffer (state[1] = -1).
   Napi::Value TakeOutput(Napi::Env env, Client* c, FeedStatus status) {
+    persistence_->BeforeReply();  // the AOF gets a write before any client hears of it
     state_[0] = static_cast<int32_t>(status);
     state_[2] = static_cast<int32_t>(server_->ready_key_count());
     state_[3] = static_cast<int32_t>(server_->event_count());
@@ -546,6 +547,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     }
     FeedStatus st = server_->Consume(*c, n);
     if (st == FeedStatus::kOk && server_->ready_key_count() == 0 && server_->event_count() == 0) {
+      persistence_->BeforeReply();
       if (!c->out.empty()) {
         io_->Write(io, c->out.data(), c->out.size());
         c->out.clear();

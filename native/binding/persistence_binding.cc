@@ -10,26 +10,42 @@
 //   loadStart(path, offset, opts)    load an RDB in a thread -> 0 | errno
 //   loadPoll()                       -> [done, loadedBytes, totalBytes, logs: [level, text][]]
 //   loadFinish()                     install the data (if it loaded) -> result object
+//   aofStart() / aofStop()           feed the AOF buffer from the propagation path, or stop (flush, fsync, close)
+//   aofOpen(path, truncate)          append to path from now on -> 0 | errno
+//   aofConfigure({fsync, timestamps, noFsyncOnRewrite, flushSleep})
+//   aofFlush(force) / aofSync()      flushAppendOnlyFile / flush + fdatasync -> ok
+//   aofStats()                       -> [bytes in the current file, buffer length, pending fsyncs,
+//                                        delayed fsyncs, write error text, background fsync error text]
+//   aofRewrite(dir, rdbPreamble, opts)  fork a child writing dir/temp-rewriteaof-bg-<pid>.aof -> pid | -errno
+//   replayStart(path, offset, keyLoadDelay) replay an AOF file -> 0 | errno
+//   replayStep(budgetBytes)          -> [status, offset, validUpTo, error, commands]; status:
+//                                       0 more, 1 done, 2 truncated, 3 bad format, 4 unknown command, 5 read error
+//   replayEnd()
 //
 // opts: {compress, checksum, ctime, aofBase, keySaveDelay, fsyncEvery} for
 // saves, {aofPreamble} for loads; everything else comes from the settings.
 #include "binding/persistence_binding.h"
 
+#include <fcntl.h>
 #include <malloc.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <string>
 
+#include "server/aof.h"
 #include "server/server.h"
 #include "server/snapshot.h"
 
 namespace tachyon {
 
 struct PersistenceBinding::Impl {
-  explicit Impl(Server& s) : server(s) {}
+  explicit Impl(Server& s) : server(s), aof(s) {}
   Server& server;
   ChildJob child;
   std::unique_ptr<RdbLoadJob> load;
+  AofLog aof;
+  std::unique_ptr<AofReplay> replay;
 };
 
 namespace {
@@ -82,7 +98,9 @@ RdbLoadOptions LoadOptions(Server& server, const Napi::Object& o) {
 PersistenceBinding::PersistenceBinding(Server& server) : impl_(std::make_unique<Impl>(server)) {}
 PersistenceBinding::~PersistenceBinding() = default;
 
-void PersistenceBinding::BeforeReply() {}
+void PersistenceBinding::BeforeReply() {
+  if (impl_->aof.buffer_length() > 0) impl_->aof.Flush(false);
+}
 
 Napi::Value PersistenceBinding::Call(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -122,6 +140,7 @@ Napi::Value PersistenceBinding::Call(const Napi::CallbackInfo& info) {
     if (!m.child.running()) return env.Null();
     ChildJob::Outcome o = m.child.Poll();
     if (!o.done) return env.Null();
+    m.aof.set_child_active(false);
     Napi::Array a = Napi::Array::New(env, 5);
     a.Set(0u, o.exitcode);
     a.Set(1u, o.signal);
@@ -132,6 +151,93 @@ Napi::Value PersistenceBinding::Call(const Napi::CallbackInfo& info) {
   }
   if (op == "childKill") {
     m.child.Kill();
+    m.aof.set_child_active(false);
+    return env.Undefined();
+  }
+  if (op == "aofStart") {
+    m.aof.Start();
+    return env.Undefined();
+  }
+  if (op == "aofStop") {
+    m.aof.Stop();
+    return env.Undefined();
+  }
+  if (op == "aofOpen") return Napi::Number::New(env, m.aof.Open(str(1), info[2].As<Napi::Boolean>().Value()));
+  if (op == "aofConfigure") {
+    Napi::Object o = obj(1);
+    m.aof.set_fsync(static_cast<AofFsync>(IntOpt(o, "fsync", 0)));
+    m.aof.set_timestamps(BoolOpt(o, "timestamps", false));
+    m.aof.set_no_fsync_on_rewrite(BoolOpt(o, "noFsyncOnRewrite", false));
+    m.aof.set_flush_sleep(IntOpt(o, "flushSleep", 0));
+    return env.Undefined();
+  }
+  if (op == "aofFlush") return Napi::Boolean::New(env, m.aof.Flush(info[1].As<Napi::Boolean>().Value()));
+  if (op == "aofSync") return Napi::Boolean::New(env, m.aof.FlushAndSync());
+  if (op == "aofStats") {
+    Napi::Array a = Napi::Array::New(env, 6);
+    a.Set(0u, static_cast<double>(m.aof.written_bytes()));
+    a.Set(1u, static_cast<double>(m.aof.buffer_length()));
+    a.Set(2u, static_cast<double>(m.aof.pending_fsync()));
+    a.Set(3u, static_cast<double>(m.aof.delayed_fsync()));
+    a.Set(4u, m.aof.write_errno() ? strerror(m.aof.write_errno()) : "");
+    const int bg_err = m.aof.TakeBackgroundError();
+    a.Set(5u, bg_err ? strerror(bg_err) : "");
+    return a;
+  }
+  if (op == "aofRewrite") {
+    if (m.child.running()) return Napi::Number::New(env, -EBUSY);
+    const std::string dir = str(1);
+    const bool preamble = info[2].As<Napi::Boolean>().Value();
+    FileSaveOptions opt = SaveOptions(m.server, obj(3));
+    opt.rdb.aof_base = true;
+    const bool timestamps = BoolOpt(obj(3), "timestamps", false);
+    Server& server = m.server;
+    const pid_t pid = m.child.Start(server, [&server, dir, preamble, opt, timestamps](ChildReport* report) {
+      // Named after the child's pid, as Redis's temp-rewriteaof-bg-<pid>.aof.
+      const std::string tmp = dir + "/temp-rewriteaof-bg-" + std::to_string(getpid()) + ".aof";
+      int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (fd < 0) {
+        report->failed_step = SaveStepNumber("open");
+        report->err = errno;
+        return 1;
+      }
+      int err = 0;
+      const bool ok = preamble ? WriteRdbTo(server, fd, opt, &err)
+                               : (err = WriteAofBaseCommands(server, fd, timestamps, opt.rdb.ctime)) == 0;
+      if (!ok) {
+        report->failed_step = SaveStepNumber("rdbSaveRio");
+        report->err = err;
+        return 1;
+      }
+      if (fsync(fd) != 0 || close(fd) != 0) {
+        report->failed_step = SaveStepNumber("fsync");
+        report->err = errno;
+        return 1;
+      }
+      return 0;
+    });
+    if (pid > 0) m.aof.set_child_active(true);
+    return Napi::Number::New(env, pid);
+  }
+  if (op == "replayStart") {
+    m.replay = std::make_unique<AofReplay>(m.server, info[3].As<Napi::Number>().Int32Value());
+    int err = m.replay->Start(str(1), static_cast<uint64_t>(info[2].As<Napi::Number>().Int64Value()));
+    if (err) m.replay.reset();
+    return Napi::Number::New(env, err);
+  }
+  if (op == "replayStep") {
+    if (!m.replay) return env.Null();
+    const AofReplay::Status st = m.replay->Step(static_cast<size_t>(info[1].As<Napi::Number>().Int64Value()));
+    Napi::Array a = Napi::Array::New(env, 5);
+    a.Set(0u, static_cast<int>(st));
+    a.Set(1u, static_cast<double>(m.replay->offset()));
+    a.Set(2u, static_cast<double>(m.replay->valid_up_to()));
+    a.Set(3u, m.replay->error());
+    a.Set(4u, static_cast<double>(m.replay->commands()));
+    return a;
+  }
+  if (op == "replayEnd") {
+    m.replay.reset();
     return env.Undefined();
   }
   if (op == "childPid") return Napi::Number::New(env, m.child.running() ? m.child.pid() : -1);

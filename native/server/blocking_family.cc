@@ -112,6 +112,7 @@ void BlockingPop(CommandContext& c, ListWhere where) {
   switch (FirstReady(c, keys, n, kList, &idx, &e)) {
     case Lookup::kFound:
       ListPopGeneric(c, keys[idx], e, where, 1, ListPopReply::kKeyAndValue);
+      if (c.propagating()) c.PropagateAs({where == ListWhere::kHead ? "LPOP" : "RPOP", std::string(keys[idx])});
       return;
     case Lookup::kError:
       return;
@@ -132,7 +133,18 @@ void BlockingMove(CommandContext& c, ListWhere from, ListWhere to, int timeout_i
   Entry* e;
   switch (FirstReady(c, c.argv + 1, 1, kList, &idx, &e)) {
     case Lookup::kFound:
-      ListMoveGeneric(c, c.arg(1), e, c.arg(2), from, to);
+      if (ListMoveGeneric(c, c.arg(1), e, c.arg(2), from, to) && c.propagating()) {
+        // BRPOPLPUSH as RPOPLPUSH; BLMOVE as LMOVE, with the directions as sent, or
+        // in lower case when served after blocking (as Redis does).
+        if (timeout_idx == 3) {
+          c.PropagateAs({"RPOPLPUSH", std::string(c.arg(1)), std::string(c.arg(2))});
+        } else if (IsRetry(c)) {
+          c.PropagateAs({"LMOVE", std::string(c.arg(1)), std::string(c.arg(2)), from == ListWhere::kHead ? "left" : "right",
+                         to == ListWhere::kHead ? "left" : "right"});
+        } else {
+          c.PropagateAs({"LMOVE", std::string(c.arg(1)), std::string(c.arg(2)), std::string(c.arg(3)), std::string(c.arg(4))});
+        }
+      }
       return;
     case Lookup::kError:
       return;
@@ -162,9 +174,15 @@ void BlmpopCommand(CommandContext& c) {
   int idx;
   Entry* e;
   switch (FirstReady(c, args.keys, n, kList, &idx, &e)) {
-    case Lookup::kFound:
+    case Lookup::kFound: {
+      const size_t len = e->collection()->Length();
       ListPopGeneric(c, args.keys[idx], e, args.where, args.count, ListPopReply::kKeyAndArray);
+      if (c.propagating()) {
+        const size_t n = static_cast<size_t>(args.count) < len ? static_cast<size_t>(args.count) : len;
+        c.PropagateAs({args.where == ListWhere::kHead ? "LPOP" : "RPOP", std::string(args.keys[idx]), std::to_string(n)});
+      }
       return;
+    }
     case Lookup::kError:
       return;
     case Lookup::kNone:
@@ -183,9 +201,16 @@ void BlockingZpop(CommandContext& c, const std::string_view* keys, int n, ZWhere
   int idx;
   Entry* e;
   switch (FirstReady(c, keys, n, kZSet, &idx, &e)) {
-    case Lookup::kFound:
-      ZPopGeneric(c, keys + idx, 1, where, true, count, count != -1, count != -1);
+    case Lookup::kFound: {
+      const size_t popped = ZPopGeneric(c, keys + idx, 1, where, true, count, count != -1, count != -1);
+      // BZPOPMIN/BZPOPMAX as ZPOPMIN/ZPOPMAX key; BZMPOP with the number popped.
+      if (c.propagating()) {
+        std::vector<std::string> argv = {where == ZWhere::kMin ? "ZPOPMIN" : "ZPOPMAX", std::string(keys[idx])};
+        if (count != -1) argv.push_back(std::to_string(popped));
+        c.PropagateAs(std::move(argv));
+      }
       return;
+    }
     case Lookup::kError:
       return;
     case Lookup::kNone:

@@ -320,6 +320,8 @@ void HincrbyfloatCommand(CommandContext& c) {
   c.KeyModified(key);
   c.Notify(kNotifyHash, "hincrbyfloat", key);
   c.Dirty();
+  // Propagated as the resulting value (HSET), so float formatting cannot make replicas differ.
+  if (c.propagating()) c.PropagateAs({"HSET", std::string(key), std::string(field), text});
 }
 
 // ---------------------------------------------------------------------------

@@ -459,13 +459,21 @@ void ExpireGeneric(CommandContext& c, int64_t basetime, TimeUnit unit) {
     c.Notify(kNotifyGeneric, "del", key);
     c.Dirty();
     c.reply.Int(1);
+    c.PropagateAs({c.server.settings().lazyfree_lazy_expire ? "UNLINK" : "DEL", std::string(key)});
     return;
   }
   c.db->SetExpire(e, when);
-  c.KeyModified(key);  // propagated as PEXPIREAT
+  c.KeyModified(key);
   c.Notify(kNotifyGeneric, "expire", key);
   c.Dirty();
   c.reply.Int(1);
+  // Propagated as PEXPIREAT with the absolute time (options kept); PEXPIREAT itself as sent.
+  if (c.propagating() && !(basetime == 0 && unit == TimeUnit::kMilliseconds)) {
+    std::vector<std::string> argv(c.argv, c.argv + c.argc);
+    argv[0] = "PEXPIREAT";
+    argv[2] = std::to_string(when);
+    c.PropagateAs(std::move(argv));
+  }
 }
 
 void ExpireCommand(CommandContext& c) { ExpireGeneric(c, c.now_ms, TimeUnit::kSeconds); }

@@ -592,7 +592,13 @@ ListServe ListMpopGeneric(CommandContext& c, const ListMpopArgs& args) {
       return ListServe::kError;
     }
     if (e->as<ListValue>()->empty()) continue;
+    const size_t len = e->as<ListValue>()->size();
     ListPopGeneric(c, key, e, args.where, args.count, ListPopReply::kKeyAndArray);
+    // Propagated as LPOP/RPOP key <number popped>.
+    if (c.propagating()) {
+      const size_t n = static_cast<size_t>(args.count) < len ? static_cast<size_t>(args.count) : len;
+      c.PropagateAs({args.where == ListWhere::kHead ? "LPOP" : "RPOP", std::string(key), std::to_string(n)});
+    }
     return ListServe::kServed;
   }
   return ListServe::kEmpty;

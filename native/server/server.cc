@@ -476,6 +476,30 @@ void Server::ExecuteQueued(Client& c, const std::vector<std::string_view>& argv,
   c.argv.swap(saved);
 }
 
+bool Server::ExecuteReplayed(Client& c, const std::vector<std::string_view>& argv, std::string* error) {
+  std::string lookup_error;
+  CommandEntry* cmd = Lookup(argv, c, &lookup_error);
+  if (!cmd || cmd->owner != CommandOwner::kNative) {
+    error->assign(argv[0].substr(0, std::min<size_t>(argv[0].size(), 128)));
+    return false;
+  }
+  Reply reply(&c.out, nullptr);
+  if (c.multi.active && !IsTransactionControl(cmd)) {
+    c.multi.queue.emplace_back(argv.begin(), argv.end());
+    c.multi.flags |= cmd->spec->flags;
+    c.multi.inv_flags |= ~cmd->spec->flags;
+  } else {
+    // The handler itself, like Redis's loader calling cmd->proc: no statistics, no propagation.
+    c.argv = argv;
+    now_us_ = NowUs();
+    CommandContext ctx{*this, c, dbs_[c.db].get(), c.argv.data(), static_cast<int>(c.argv.size()), reply,
+                       now_us_ / 1000, cmd->spec};
+    cmd->handler(ctx);
+  }
+  c.out.clear();
+  return true;
+}
+
 void Server::Cron() {
   int64_t start = NowUs();
   now_us_ = start;

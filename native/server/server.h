@@ -254,6 +254,10 @@ class Server : public ErrorSink, public KeyspaceObserver {
   void TouchWatchedKeysInDb(int db, int other_db = -1);
   // Runs one queued command inside EXEC, native or via the JsExecutor.
   void ExecuteQueued(Client& c, const std::vector<std::string_view>& argv, Reply& reply);
+  // Runs one command read from an AOF on client c, as Redis's AOF loader:
+  // queued while c is inside MULTI (EXEC excepted), replies discarded. False,
+  // with *error naming it, for a command that does not exist (or is not native).
+  bool ExecuteReplayed(Client& c, const std::vector<std::string_view>& argv, std::string* error);
   void SetJsExecutor(JsExecutor* ex) { js_executor_ = ex; }
   // Every modification of a key: WATCH, and later tracking and notifications.
   void SignalModifiedKey(int db, std::string_view key) {

@@ -247,22 +247,30 @@ void SpopWithCount(CommandContext& c) {
     c.Notify(kNotifyGeneric, "del", key);
     c.KeyModified(key);
     c.Dirty(size);
+    c.PropagateAs({c.server.settings().lazyfree_lazy_server_del ? "UNLINK" : "DEL", std::string(key)});
     return;
   }
 
   c.reply.Set(count);
   const size_t remaining = size - count;
+  // Each popped member is propagated as its own SREM (Redis 7.0), the batch wrapped in MULTI/EXEC.
+  const bool propagate = c.propagating();
+  auto pop = [&](std::string_view m) {
+    c.reply.Bulk(m);
+    if (propagate) c.AlsoPropagate({"SREM", std::string(key), std::string(m)});
+  };
   if (count * 5 > size) {
     // Most of the set goes: keep `remaining` random members (rebuilt as a
     // new set, whose encoding follows from them) and reply the rest in
     // iteration order.
-    s->PopAllBut(remaining, IntsetLimit(c), [&](std::string_view m) { c.reply.Bulk(m); });
+    s->PopAllBut(remaining, IntsetLimit(c), pop);
     e->encoding = s->encoding();
   } else {
-    for (size_t i = 0; i < count; i++) c.reply.Bulk(s->PopRandom());
+    for (size_t i = 0; i < count; i++) pop(s->PopRandom());
   }
   c.KeyModified(key);
   c.Dirty(count);
+  c.PreventPropagation();
 }
 
 void SpopCommand(CommandContext& c) {
@@ -282,7 +290,9 @@ void SpopCommand(CommandContext& c) {
     return;
   }
   SetValue* s = e->as<SetValue>();
-  c.reply.Bulk(s->PopRandom());
+  const std::string member = s->PopRandom();
+  c.reply.Bulk(member);
+  if (c.propagating()) c.PropagateAs({"SREM", std::string(key), member});
   c.Notify(kNotifySet, "spop", key);
   if (s->size() == 0) {
     c.db->Delete(key);

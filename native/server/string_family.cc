@@ -272,6 +272,8 @@ void SetGeneric(CommandContext& c, uint32_t flags, std::string_view key, std::st
   if (has_expire) {
     c.db->SetExpire(e, when);
     c.Notify(kNotifyGeneric, "expire", key);
+    // Propagated with the absolute time: SET key value PXAT ms.
+    if (c.propagating()) c.PropagateAs({"SET", std::string(key), std::string(value), "PXAT", std::to_string(when)});
   }
   if (!(flags & kSetGet)) {
     if (replies == SetReply::kOk) {
@@ -334,16 +336,19 @@ void GetexCommand(CommandContext& c) {
     c.KeyModified(key);
     c.Notify(kNotifyGeneric, "del", key);
     c.Dirty();
+    c.PropagateAs({c.server.settings().lazyfree_lazy_expire ? "UNLINK" : "DEL", std::string(key)});
   } else if (expire_idx >= 0) {
     c.db->SetExpire(e, when);
     c.KeyModified(key);
     c.Notify(kNotifyGeneric, "expire", key);
     c.Dirty();
+    if (c.propagating()) c.PropagateAs({"PEXPIREAT", std::string(key), std::to_string(when)});
   } else if (flags & kPersist) {
     if (c.db->RemoveExpire(e)) {
       c.KeyModified(key);
       c.Notify(kNotifyGeneric, "persist", key);
       c.Dirty();
+      c.PropagateAs({"PERSIST", std::string(key)});
     }
   }
 }
@@ -356,6 +361,7 @@ void GetdelCommand(CommandContext& c) {
     c.KeyModified(key);
     c.Notify(kNotifyGeneric, "del", key);
     c.Dirty();
+    if (c.propagating()) c.PropagateAs({"DEL", std::string(key)});
   }
 }
 
@@ -504,6 +510,8 @@ void IncrbyfloatCommand(CommandContext& c) {
   c.Notify(kNotifyString, "incrbyfloat", key);
   c.Dirty();
   c.reply.Bulk(s);
+  // Propagated as the resulting value, so float formatting cannot make replicas differ.
+  if (c.propagating()) c.PropagateAs({"SET", std::string(key), std::string(s), "KEEPTTL"});
 }
 
 // ---------------------------------------------------------------------------

@@ -748,7 +748,13 @@ void ZmpopCommand(CommandContext& c) {
     }
   }
   if (count == -1) count = 1;
-  ZPopGeneric(c, c.argv + numkeys_idx + 1, static_cast<int>(numkeys), where, true, count, true, true);
+  std::string_view served;
+  const size_t popped =
+      ZPopGeneric(c, c.argv + numkeys_idx + 1, static_cast<int>(numkeys), where, true, count, true, true, nullptr, &served);
+  // Propagated as ZPOPMIN/ZPOPMAX key <number popped>.
+  if (popped > 0 && c.propagating()) {
+    c.PropagateAs({where == ZWhere::kMin ? "ZPOPMIN" : "ZPOPMAX", std::string(served), std::to_string(popped)});
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -1180,7 +1186,7 @@ void ZscanCommand(CommandContext& c) {
 // Generic pop (also used by the blocking commands)
 
 size_t ZPopGeneric(CommandContext& c, const std::string_view* keys, int numkeys, ZWhere where, bool emit_key,
-                   long count, bool nested, bool nil_when_empty, bool* deleted) {
+                   long count, bool nested, bool nil_when_empty, bool* deleted, std::string_view* served_key) {
   if (deleted) *deleted = false;
   Entry* e = nullptr;
   std::string_view key;
@@ -1211,6 +1217,7 @@ size_t ZPopGeneric(CommandContext& c, const std::string_view* keys, int numkeys,
   ZSetValue* z = e->as<ZSetValue>();
   const size_t llen = z->size();
   const size_t rangelen = static_cast<size_t>(count) > llen ? llen : static_cast<size_t>(count);
+  if (served_key) *served_key = key;
   if (!nested && !emit_key) {
     c.reply.Array(rangelen * 2);
   } else if (nested && !emit_key) {

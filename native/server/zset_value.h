@@ -57,9 +57,10 @@ enum class ZWhere { kMin = 0, kMax = 1 };
 //   nil_when_empty  reply a null array (not an empty one) when no key exists.
 // Deletes the key when it becomes empty (*deleted = true), calls KeyModified
 // and counts one dirty change per popped element. Returns the number popped.
+// *served_key (when given) gets the key popped from.
 size_t ZPopGeneric(CommandContext& c, const std::string_view* keys, int numkeys, ZWhere where,
                    bool emit_key, long count, bool nested, bool nil_when_empty,
-                   bool* deleted = nullptr);
+                   bool* deleted = nullptr, std::string_view* served_key = nullptr);
 
 // ---------------------------------------------------------------------------
 // Skiplist-encoding index: member -> skiplist node.

@@ -19,8 +19,8 @@ import {
 } from './parse';
 import {
   OPTIONS,
+  ALL_OPTIONS,
   REDIS_DEPRECATED_CONFIGS,
-  REDIS_HIDDEN_CONFIG_NAMES,
   formatMemory,
   isRedisConfigName,
   lookupOption,
@@ -252,7 +252,7 @@ interface SpecEntry {
 }
 
 /** Every option and alias, in table order (what CONFIG GET patterns walk). */
-const ALL_ENTRIES: readonly SpecEntry[] = OPTIONS.filter((spec) => !REDIS_HIDDEN_CONFIG_NAMES.includes(spec.name)).flatMap((spec) => [
+const ALL_ENTRIES: readonly SpecEntry[] = OPTIONS.flatMap((spec) => [
   { name: spec.name, spec },
   ...spec.aliases.map((a) => ({ name: a, spec })),
 ]);
@@ -269,7 +269,7 @@ export class Config {
 
   /** A configuration with Redis 7.0's defaults (dir: the current directory). */
   constructor() {
-    for (const spec of OPTIONS) {
+    for (const spec of ALL_OPTIONS) {
       let value: unknown;
       if (spec.name === 'dir') {
         value = process.cwd();
@@ -807,7 +807,7 @@ export class Config {
   /** The bytes CONFIG REWRITE would write to `file`. */
   rewriteContent(file: string): Buffer {
     const state = readOldConfig(file);
-    for (const spec of OPTIONS) this.rewriteOption(spec, state);
+    for (const spec of ALL_OPTIONS) this.rewriteOption(spec, state);
     state.removeOrphaned();
     return state.content();
   }

@@ -751,9 +751,6 @@ export const OPTIONS: readonly OptionSpec[] = [
   enm('sanitize-dump-payload', [['no', 0], ['yes', 1], ['clients', 2]], 'no', true),
   bool('rdb-del-sync-files', false, true),
   bool('rdb-save-incremental-fsync', true, true),
-  int('rdb-key-save-delay', INT_MIN, INT_MAX, 0n, true),
-  int('key-load-delay', INT_MIN, INT_MAX, 0n, true),
-  int('loading-process-events-interval-bytes', 1024n, INT_MAX, 2n * 1024n * 1024n, true),
   str('appenddirname', 'appendonlydir', false, false, {
     validate: (v) =>
       v === ''
@@ -772,10 +769,23 @@ export const OPTIONS: readonly OptionSpec[] = [
   mem('auto-aof-rewrite-min-size', 0n, LONG_MAX, 64n * 1024n * 1024n, true),
 ];
 
+/**
+ * Options Redis hides (HIDDEN_CONFIG): CONFIG GET patterns never match them,
+ * only their exact names. Mostly for tests (delays while saving and loading).
+ */
+export const HIDDEN_OPTIONS: readonly OptionSpec[] = [
+  int('rdb-key-save-delay', INT_MIN, INT_MAX, 0n, true),
+  int('key-load-delay', INT_MIN, INT_MAX, 0n, true),
+  int('loading-process-events-interval-bytes', 1024n, INT_MAX, 2n * 1024n * 1024n, true),
+];
+
+/** Every option, visible ones first. */
+export const ALL_OPTIONS: readonly OptionSpec[] = [...OPTIONS, ...HIDDEN_OPTIONS];
+
 /** Option (or alias) name, lowercase -> spec. */
 export const OPTION_BY_NAME: ReadonlyMap<string, OptionSpec> = (() => {
   const m = new Map<string, OptionSpec>();
-  for (const spec of OPTIONS) {
+  for (const spec of ALL_OPTIONS) {
     m.set(spec.name, spec);
     for (const a of spec.aliases) m.set(a, spec);
   }

@@ -1,6 +1,6 @@
 /**
  * The persistence commands TypeScript owns: SAVE, BGSAVE, LASTSAVE, SHUTDOWN
- with Redis 7.0's replies and error texts.
+ * and BGREWRITEAOF, with Redis 7.0's replies and error texts.
  */
 import type { CommandCall, CommandRegistry } from '../commands/registry';
 import type { ShutdownFlags } from './persistence';
@@ -59,9 +59,14 @@ function shutdown(call: CommandCall): void {
   if (!server.beginShutdown(flags)) w.error('ERR Errors trying to SHUTDOWN. Check logs.');
 }
 
+function bgrewriteaof(call: CommandCall): void {
+  call.server.persistence.aof.bgrewriteaofCommand(call.w);
+}
+
 export function registerPersistenceCommands(r: CommandRegistry): void {
   r.register('save', save);
   r.register('bgsave', bgsave);
   r.register('lastsave', lastsave);
   r.register('shutdown', shutdown);
+  r.register('bgrewriteaof', bgrewriteaof);
 }

@@ -48,7 +48,7 @@ export interface LoadResult {
 }
 
 export class NativePersistence {
-  constructor(private readonly native: NativeServer) {}
+  constructor(readonly native: NativeServer) {}
 
   save(dir: string, filename: string, opts: SaveOptions): SaveResult {
     return this.native.persistence('save', dir, filename, opts) as SaveResult;

@@ -137,28 +137,31 @@ export class Persistence {
    * thread, answering -LOADING meanwhile and logging as Redis does. Failures
    * are logged (with Redis's closing line) and returned, not thrown.
    */
-  async loadRdb(file: string, offset: number, opts: { aofPreamble?: boolean }): Promise<LoadResult> {
+  async loadRdb(file: string, offset: number, opts: { aofPreamble?: boolean; nested?: boolean }): Promise<LoadResult> {
     const err = this.ops.loadStart(file, offset, opts);
     if (err !== 0) {
       const message = `Fatal error loading the DB: ${errnoText(err)}. Exiting.`;
       this.log.warning(message);
       return { ok: false, error: message } as LoadResult;
     }
-    this.startLoading(fs.statSync(file).size);
+    // Nested: the RDB part of an AOF whose loading is already reported as a whole.
+    if (!opts.nested) this.startLoading(fs.statSync(file).size);
+    const loadedBefore = this.loadingLoadedBytes;
     try {
       for (;;) {
         const p = this.ops.loadPoll();
         for (const [level, text] of p.logs) this.log.log(LOG_LEVELS[level] ?? 'notice', text);
-        this.loadingLoadedBytes = p.loadedBytes;
+        this.loadingLoadedBytes = loadedBefore + p.loadedBytes;
         if (p.done) break;
         await new Promise((r) => setTimeout(r, 5));
       }
     } finally {
-      this.stopLoading();
+      if (!opts.nested) this.stopLoading();
     }
     const result = this.ops.loadFinish();
     if (!result.ok) {
       // Redis's fatal lines: a bad signature or version is EINVAL, corruption terminates.
+      if (opts.nested) return result;
       if (/^(Wrong signature|Can't handle RDB format version)/.test(result.error)) {
         this.log.warning('Fatal error loading the DB: Invalid argument. Exiting.');
       } else {
