@@ -103,6 +103,15 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     }
   }
 
+#ifdef TACHYON_NATIVE_IO
+  ~NativeServer() {
+    if (hold_check_) {
+      uv_check_stop(hold_check_);
+      uv_close(reinterpret_cast<uv_handle_t*>(hold_check_), [](uv_handle_t* h) { delete reinterpret_cast<uv_check_t*>(h); });
+    }
+  }
+#endif
+
  private:
   Client* ClientArg(const Napi::CallbackInfo& info) {
     Client* c = server_->client(info[0].As<Napi::Number>().Int32Value());
@@ -498,6 +507,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
   // write(slot, data): output TypeScript produced, after everything written before.
   Napi::Value Write(const Napi::CallbackInfo& info) {
     if (IoConn* io = IoArg(info)) {
+      ReleaseHeld(io->slot);  // replies held for the AOF go first
       auto b = info[1].As<Napi::Uint8Array>();
       io_->Write(io, reinterpret_cast<const char*>(b.Data()), b.ByteLength());
     }
@@ -547,7 +557,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     }
     FeedStatus st = server_->Consume(*c, n);
     if (st == FeedStatus::kOk && server_->ready_key_count() == 0 && server_->event_count() == 0) {
-      persistence_->BeforeReply();
+      if (persistence_->HasPendingAof()) return HoldForAof(slot);
       if (!c->out.empty()) {
         io_->Write(io, c->out.data(), c->out.size());
         c->out.clear();
@@ -585,6 +595,51 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     if (env.IsExceptionPending()) napi_fatal_exception(env_, env.GetAndClearPendingException().Value());
   }
 
+  // Replies of writes wait for the AOF: like Redis's beforeSleep, the AOF
+  // buffer of every client served in this loop iteration is written (and with
+  // appendfsync always, fsync()ed) once, then those replies go out. Their
+  // output stays in Client::out until the check handle runs after the poll
+  // phase (or until TypeScript writes to the same client, which must come after).
+  void HoldForAof(int slot) {
+    if (static_cast<size_t>(slot) >= held_flag_.size()) held_flag_.resize(slot + 1, 0);
+    if (held_flag_[slot]) return;
+    held_flag_[slot] = 1;
+    held_.push_back(slot);
+    if (!hold_check_) {
+      hold_check_ = new uv_check_t();
+      uv_loop_t* loop = nullptr;
+      napi_get_uv_event_loop(env_, &loop);
+      uv_check_init(loop, hold_check_);
+      hold_check_->data = this;
+      uv_unref(reinterpret_cast<uv_handle_t*>(hold_check_));
+    }
+    uv_check_start(hold_check_, [](uv_check_t* h) { static_cast<NativeServer*>(h->data)->ReleaseAllHeld(); });
+  }
+
+  void ReleaseHeld(int slot) {
+    if (static_cast<size_t>(slot) >= held_flag_.size() || !held_flag_[slot]) return;
+    persistence_->BeforeReply();
+    held_flag_[slot] = 0;
+    Client* c = server_->client(slot);
+    IoConn* io = io_ ? io_->conn(slot) : nullptr;
+    if (c && io && !c->out.empty()) {
+      io_->Write(io, c->out.data(), c->out.size());
+      c->out.clear();
+      c->out.Trim(kKeepOutput);
+    }
+  }
+
+  void ReleaseAllHeld() {
+    uv_check_stop(hold_check_);
+    persistence_->BeforeReply();
+    std::vector<int> slots;
+    slots.swap(held_);
+    for (int slot : slots) ReleaseHeld(slot);
+  }
+
+  std::vector<int> held_;
+  std::vector<uint8_t> held_flag_;
+  uv_check_t* hold_check_ = nullptr;
   static constexpr size_t kReadSize = 16 * 1024;  // as Redis's PROTO_IOBUF_LEN
   std::unique_ptr<SocketIo> io_;
   OutputLimit output_limits_[kOutputClasses];

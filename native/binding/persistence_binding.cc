@@ -21,12 +21,16 @@
 //   replayStep(budgetBytes)          -> [status, offset, validUpTo, error, commands]; status:
 //                                       0 more, 1 done, 2 truncated, 3 bad format, 4 unknown command, 5 read error
 //   replayEnd()
+//   saveTarget(dir, filename, hasSavePoints, fsyncEvery)   where FLUSHALL writes its snapshot
+//   takeFlushallSaves()              -> [ok, failedStep, error][] of the saves FLUSHALL made since
 //
 // opts: {compress, checksum, ctime, aofBase, keySaveDelay, fsyncEvery} for
 // saves, {aofPreamble} for loads; everything else comes from the settings.
 #include "binding/persistence_binding.h"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <time.h>
 #include <malloc.h>
 #include <unistd.h>
 
@@ -39,13 +43,27 @@
 
 namespace tachyon {
 
-struct PersistenceBinding::Impl {
-  explicit Impl(Server& s) : server(s), aof(s) {}
+struct PersistenceBinding::Impl : public PersistenceHooks {
+  explicit Impl(Server& s) : server(s), aof(s) { server.SetPersistenceHooks(this); }
+  ~Impl() { server.SetPersistenceHooks(nullptr); }
   Server& server;
   ChildJob child;
+  bool child_is_rdb = false;
   std::unique_ptr<RdbLoadJob> load;
   AofLog aof;
   std::unique_ptr<AofReplay> replay;
+  // Where FLUSHALL saves (pushed by TypeScript), and what its saves did.
+  std::string save_dir, save_filename;
+  bool save_points = false;
+  size_t fsync_every = 0;
+  struct FlushAllSave {
+    bool ok;
+    std::string step;
+    int err;
+  };
+  std::vector<FlushAllSave> flushall_saves;
+
+  void OnFlushAll() override;
 };
 
 namespace {
@@ -90,13 +108,36 @@ RdbLoadOptions LoadOptions(Server& server, const Napi::Object& o) {
   opt.verify_checksum = s.rdbchecksum && !s.skip_checksum_validation;
   opt.lfu = s.lfu_policy;
   opt.lru_clock = server.lru_clock();
+  opt.key_load_delay = IntOpt(o, "keyLoadDelay", 0);
   return opt;
 }
 
 }  // namespace
 
+// flushAllDataAndResetRDB: a saving child is stopped (the cron reaps it, as
+// after Redis's killRDBChild), and with save points the empty dataset is saved
+// now, before FLUSHALL replies.
+void PersistenceBinding::Impl::OnFlushAll() {
+  if (child.running() && child_is_rdb) kill(child.pid(), SIGUSR1);
+  if (!save_points || save_dir.empty()) return;
+  FileSaveOptions opt;
+  const Settings& s = server.settings();
+  opt.rdb.compress = s.rdbcompression;
+  opt.rdb.checksum = s.rdbchecksum;
+  opt.rdb.ctime = static_cast<int64_t>(time(nullptr));
+  struct mallinfo2 mi = mallinfo2();
+  opt.rdb.used_mem = static_cast<int64_t>(mi.uordblks + mi.hblkhd);
+  opt.fsync_every = fsync_every;
+  SaveFailure failure;
+  const bool ok = SaveRdbFile(server, save_dir, save_filename, opt, &failure);
+  if (ok) server.stats().dirty = 0;
+  flushall_saves.push_back({ok, failure.step, failure.err});
+}
+
 PersistenceBinding::PersistenceBinding(Server& server) : impl_(std::make_unique<Impl>(server)) {}
 PersistenceBinding::~PersistenceBinding() = default;
+
+bool PersistenceBinding::HasPendingAof() const { return impl_->aof.buffer_length() > 0; }
 
 void PersistenceBinding::BeforeReply() {
   if (impl_->aof.buffer_length() > 0) impl_->aof.Flush(false);
@@ -127,6 +168,7 @@ Napi::Value PersistenceBinding::Call(const Napi::CallbackInfo& info) {
     const std::string dir = str(1), filename = str(2);
     const FileSaveOptions opt = SaveOptions(m.server, obj(3));
     Server& server = m.server;
+    m.child_is_rdb = true;
     const pid_t pid = m.child.Start(server, [&server, dir, filename, opt](ChildReport* report) {
       SaveFailure failure;
       if (SaveRdbFile(server, dir, filename, opt, &failure)) return 0;
@@ -192,6 +234,7 @@ Napi::Value PersistenceBinding::Call(const Napi::CallbackInfo& info) {
     opt.rdb.aof_base = true;
     const bool timestamps = BoolOpt(obj(3), "timestamps", false);
     Server& server = m.server;
+    m.child_is_rdb = false;
     const pid_t pid = m.child.Start(server, [&server, dir, preamble, opt, timestamps](ChildReport* report) {
       // Named after the child's pid, as Redis's temp-rewriteaof-bg-<pid>.aof.
       const std::string tmp = dir + "/temp-rewriteaof-bg-" + std::to_string(getpid()) + ".aof";
@@ -239,6 +282,25 @@ Napi::Value PersistenceBinding::Call(const Napi::CallbackInfo& info) {
   if (op == "replayEnd") {
     m.replay.reset();
     return env.Undefined();
+  }
+  if (op == "saveTarget") {
+    m.save_dir = str(1);
+    m.save_filename = str(2);
+    m.save_points = info[3].As<Napi::Boolean>().Value();
+    m.fsync_every = static_cast<size_t>(info[4].As<Napi::Number>().Int64Value());
+    return env.Undefined();
+  }
+  if (op == "takeFlushallSaves") {
+    Napi::Array a = Napi::Array::New(env, m.flushall_saves.size());
+    for (uint32_t i = 0; i < m.flushall_saves.size(); i++) {
+      Napi::Array r = Napi::Array::New(env, 3);
+      r.Set(0u, m.flushall_saves[i].ok);
+      r.Set(1u, m.flushall_saves[i].step);
+      r.Set(2u, m.flushall_saves[i].err ? strerror(m.flushall_saves[i].err) : "");
+      a.Set(i, r);
+    }
+    m.flushall_saves.clear();
+    return a;
   }
   if (op == "childPid") return Napi::Number::New(env, m.child.running() ? m.child.pid() : -1);
   if (op == "dirty") {

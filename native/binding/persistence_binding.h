@@ -20,6 +20,8 @@ class PersistenceBinding {
   // Called before replies leave: writes (and with appendfsync always,
   // fsyncs) the AOF buffer, so no client hears about a write the AOF lacks.
   void BeforeReply();
+  // Whether propagated writes wait in the AOF buffer.
+  bool HasPendingAof() const;
 
  private:
   struct Impl;

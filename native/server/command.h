@@ -92,6 +92,8 @@ struct CommandContext {
   void AlsoPropagate(std::vector<std::string> argv);
   // Do not propagate this command itself (preventCommandPropagation).
   void PreventPropagation();
+  // Propagate this command even if it changed nothing (forceCommandPropagation).
+  void ForcePropagation();
 };
 
 // Families register their handlers by lowercase full name ("get", "object|encoding").

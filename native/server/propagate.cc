@@ -36,7 +36,7 @@ void Propagator::SendPending() {
 void Propagator::ExitCall(int db, bool changed, bool is_exec, const std::string_view* argv, size_t argc) {
   Frame frame = std::move(frames_.back());
   frames_.pop_back();
-  const bool propagate = changed && !is_exec && !frame.prevented;
+  const bool propagate = (changed || frame.forced) && !is_exec && !frame.prevented;
   if (frames_.empty() && pending_.empty() && propagate && !frame.rewritten) {
     Emit(db, argv, argc);  // the common case: one command, sent as is, no copy
     return;
@@ -59,6 +59,10 @@ void Propagator::RewriteCurrent(std::vector<std::string> argv) {
 
 void Propagator::PreventCurrent() {
   if (!frames_.empty()) frames_.back().prevented = true;
+}
+
+void Propagator::ForceCurrent() {
+  if (!frames_.empty()) frames_.back().forced = true;
 }
 
 void Propagator::Also(int db, std::vector<std::string> argv) {

@@ -50,6 +50,8 @@ class Propagator {
   void RewriteCurrent(std::vector<std::string> argv);
   // Do not propagate the running command itself (extras still go).
   void PreventCurrent();
+  // Propagate the running command even if it changed nothing (FLUSHDB on an empty db).
+  void ForceCurrent();
   // An extra operation, propagated before the running command.
   void Also(int db, std::vector<std::string> argv);
 
@@ -65,6 +67,7 @@ class Propagator {
   struct Frame {
     bool rewritten = false;
     bool prevented = false;
+    bool forced = false;
     std::vector<std::string> argv;
   };
   void Emit(int db, const std::string_view* argv, size_t argc);

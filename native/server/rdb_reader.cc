@@ -2,6 +2,7 @@
 #include "server/rdb_reader.h"
 
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -690,6 +691,11 @@ void RdbLoadSnapshot(RdbInput& in, const std::vector<Db*>& dbs, const RdbLoadOpt
         }
       }
       expire_ms = lru_idle = lfu_freq = -1;
+      if (opt.key_load_delay) {
+        const int64_t ns = opt.key_load_delay < 0 ? -opt.key_load_delay : opt.key_load_delay * 1000;
+        struct timespec ts = {static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+        nanosleep(&ts, nullptr);
+      }
     }
     if (version >= 5) {
       const uint64_t expected = in.crc();

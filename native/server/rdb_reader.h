@@ -162,6 +162,7 @@ struct RdbLoadOptions {
   bool verify_checksum = true;   // rdbchecksum yes (and no skip-checksum-validation)
   bool lfu = false;              // maxmemory-policy is an LFU one: apply FREQ, else IDLE
   uint32_t lru_clock = 0;
+  int64_t key_load_delay = 0;    // key-load-delay (tests): pause per key, microseconds (negative: ns)
   // Log lines as Redis writes them; level 0 debug, 1 verbose, 2 notice, 3 warning.
   std::function<void(int level, const std::string& text)> log;
 };

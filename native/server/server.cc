@@ -662,4 +662,8 @@ void CommandContext::PreventPropagation() {
   if (propagating()) server.propagator().PreventCurrent();
 }
 
+void CommandContext::ForcePropagation() {
+  if (propagating()) server.propagator().ForceCurrent();
+}
+
 }  // namespace tachyon

@@ -202,6 +202,16 @@ struct Client {
   bool monitor = false;              // MONITOR: like a replica, may not touch the keyspace
 };
 
+// What persistence does inside commands (set by the persistence binding).
+class PersistenceHooks {
+ public:
+  // FLUSHALL: stop a saving child; with save points, write the now empty RDB.
+  virtual void OnFlushAll() = 0;
+
+ protected:
+  ~PersistenceHooks() = default;
+};
+
 class Server : public ErrorSink, public KeyspaceObserver {
  public:
   explicit Server(const Settings& settings);
@@ -299,6 +309,10 @@ class Server : public ErrorSink, public KeyspaceObserver {
   }
   // The change stream consumed by the AOF (and later replicas).
   Propagator& propagator() { return propagator_; }
+  void SetPersistenceHooks(PersistenceHooks* hooks) { persistence_hooks_ = hooks; }
+  void NotifyFlushAll() {
+    if (persistence_hooks_) persistence_hooks_->OnFlushAll();
+  }
   uint64_t CyclesToMicros(uint64_t cycles) const { return calibration_.ToMicros(cycles); }
   // The wall clock shared by the commands of one batch (see core/clock.h).
   int64_t now_us() const { return now_us_; }
@@ -329,6 +343,7 @@ class Server : public ErrorSink, public KeyspaceObserver {
   std::unordered_map<std::string, bool> ready_set_;
   JsExecutor* js_executor_ = nullptr;
   Propagator propagator_;
+  PersistenceHooks* persistence_hooks_ = nullptr;
   const CommandSpec* exec_spec_ = nullptr;  // EXEC is never propagated itself
   uint32_t calls_since_clock_ = 0;
   CycleCalibration calibration_;

@@ -110,6 +110,7 @@ void FlushdbCommand(CommandContext& c) {
   c.server.TouchWatchedKeysInDb(c.db->id());
   c.server.SignalFlush(c.db->id());
   c.Dirty(c.db->Clear());
+  c.ForcePropagation();
   c.reply.Ok();
 }
 
@@ -121,8 +122,11 @@ void FlushallCommand(CommandContext& c) {
     c.server.TouchWatchedKeysInDb(i);
     removed += c.server.db(i).Clear();
   }
-  // Persistence will also write the RDB file here when save points are set.
   c.Dirty(removed);
+  // Persistence stops a saving child and, with save points, writes the (empty) RDB file now.
+  c.server.NotifyFlushAll();
+  c.Dirty();
+  c.ForcePropagation();
   c.reply.Ok();
 }
 

@@ -81,7 +81,7 @@ export class NativePersistence {
   }
 
   /** 0, or the errno of opening the file. */
-  loadStart(path: string, offset: number, opts: { aofPreamble?: boolean } = {}): number {
+  loadStart(path: string, offset: number, opts: { aofPreamble?: boolean; keyLoadDelay?: number } = {}): number {
     return this.native.persistence('loadStart', path, offset, opts) as number;
   }
 

@@ -77,6 +77,17 @@ export class Persistence {
     const config = server.config;
     config.onChange('stop-writes-on-bgsave-error', () => this.updateWriteDenial());
     config.onChange('save', () => this.updateWriteDenial());
+    // FLUSHALL saves natively, inside the command: it needs the target up to date.
+    const pushTarget = () =>
+      server.native.persistence(
+        'saveTarget',
+        this.dir,
+        this.rdbFilename,
+        config.getSaveParams().length > 0,
+        config.get('rdb-save-incremental-fsync') ? AUTOSYNC_BYTES : 0,
+      );
+    pushTarget();
+    for (const name of ['dir', 'dbfilename', 'save', 'rdb-save-incremental-fsync']) config.onChange(name, pushTarget);
   }
 
   get config() {
@@ -138,7 +149,10 @@ export class Persistence {
    * are logged (with Redis's closing line) and returned, not thrown.
    */
   async loadRdb(file: string, offset: number, opts: { aofPreamble?: boolean; nested?: boolean }): Promise<LoadResult> {
-    const err = this.ops.loadStart(file, offset, opts);
+    const err = this.ops.loadStart(file, offset, {
+      aofPreamble: opts.aofPreamble,
+      keyLoadDelay: this.config.get('key-load-delay') as number,
+    });
     if (err !== 0) {
       const message = `Fatal error loading the DB: ${errnoText(err)}. Exiting.`;
       this.log.warning(message);
@@ -275,6 +289,21 @@ export class Persistence {
     this.rdbSaveTimeStart = -1;
   }
 
+  /** What FLUSHALL's own saves did (they run inside the command, natively): logged as rdbSave logs. */
+  private collectFlushallSaves(): void {
+    const saves = this.server.native.persistence('takeFlushallSaves') as [boolean, string, string][];
+    for (const [ok, step, error] of saves) {
+      this.rdbSaves++;
+      if (ok) {
+        this.log.notice('DB saved on disk');
+        this.server.lastSave = unixNow();
+        this.setBgsaveStatus('ok');
+      } else {
+        this.log.warning(`Write error saving DB on disk(${step}): ${error}`);
+      }
+    }
+  }
+
   removeTempFile(pid: number): void {
     try {
       fs.unlinkSync(path.join(this.dir, `temp-${pid}.rdb`));
@@ -321,6 +350,7 @@ export class Persistence {
   cron(): void {
     if (this.loading || this.shuttingDown) return;
     const now = unixNow();
+    this.collectFlushallSaves();
     if (this.hasActiveChild()) {
       const o = this.ops.childPoll();
       if (o) {
