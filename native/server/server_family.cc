@@ -125,7 +125,6 @@ void FlushallCommand(CommandContext& c) {
   c.Dirty(removed);
   // Persistence stops a saving child and, with save points, writes the (empty) RDB file now.
   c.server.NotifyFlushAll();
-  c.Dirty();
   c.ForcePropagation();
   c.reply.Ok();
 }

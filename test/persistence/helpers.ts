@@ -84,7 +84,15 @@ export async function startServer(
   });
   let gone = false;
   void exited.then(() => (gone = true));
-  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  // No ready check: ioredis would wait for a dataset to load, hiding -LOADING.
+  const client = new Redis({
+    port,
+    host: '127.0.0.1',
+    lazyConnect: true,
+    enableReadyCheck: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   client.on('error', () => {});
   const deadline = Date.now() + (opts.timeoutMs ?? 20000);
   for (;;) {
