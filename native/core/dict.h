@@ -338,6 +338,30 @@ class Dict {
     ResumeRehash();
   }
 
+  // The same iteration and a lookup that write nothing -- no pause counter, no
+  // bucket migration -- for readers that must leave the memory untouched: a
+  // fork()ed child writing a snapshot would otherwise copy every page holding
+  // a table. fn must not modify the dict.
+  template <class F>
+  void ForEachReadOnly(F&& fn) const {
+    for (const Table& ht : ht_) {
+      for (size_t i = 0; i < ht.Size(); ++i) {
+        for (Node* e = ht.slots[i]; e; e = e->next) fn(e);
+      }
+    }
+  }
+  Node* Peek(std::string_view key, uint64_t hash) const {
+    if (size() == 0) return nullptr;
+    for (int t = 0; t <= 1; ++t) {
+      const Table& ht = ht_[t];
+      if (!ht.slots) continue;
+      for (Node* e = ht.slots[hash & ht.mask]; e; e = e->next) {
+        if (Equal(e, key, hash)) return e;
+      }
+    }
+    return nullptr;
+  }
+
   // free_node(Node*) for every element, then back to the empty state.
   template <class F>
   void Clear(F&& free_node) {

@@ -336,7 +336,7 @@ int WriteAofBaseCommands(Server& server, int fd, bool timestamps, int64_t now_s)
     if (db.size() == 0) continue;
     w.Raw("*2\r\n$6\r\nSELECT\r\n");
     w.BulkInt(i);
-    db.keys().ForEach([&](Entry* e) {
+    db.keys().ForEachReadOnly([&](Entry* e) {
       const std::string_view key = e->key();
       switch (e->type) {
         case kString:
@@ -361,7 +361,11 @@ int WriteAofBaseCommands(Server& server, int fd, bool timestamps, int64_t now_s)
         case kSet: {
           auto* s = e->as<SetValue>();
           EmitBatched(w, "SADD", key, s->size(), 1, [&](auto&& emit) {
-            s->ForEach([&](std::string_view m) { emit([&] { w.Bulk(m); }); });
+            if (s->is_intset()) {
+              s->ForEach([&](std::string_view m) { emit([&] { w.Bulk(m); }); });
+            } else {
+              s->dict()->ForEachReadOnly([&](SetNode* n) { emit([&] { w.Bulk(n->member()); }); });
+            }
           });
           break;
         }
@@ -381,19 +385,24 @@ int WriteAofBaseCommands(Server& server, int fd, bool timestamps, int64_t now_s)
         case kHash: {
           auto* h = e->as<HashValue>();
           EmitBatched(w, "HMSET", key, h->size(), 2, [&](auto&& emit) {
-            h->ForEach([&](std::string_view f, std::string_view v) {
+            auto pair = [&](std::string_view f, std::string_view v) {
               emit([&] {
                 w.Bulk(f);
                 w.Bulk(v);
               });
-            });
+            };
+            if (h->is_listpack()) {
+              h->ForEach(pair);
+            } else {
+              h->dict()->ForEachReadOnly([&](HashNode* n) { pair(n->field(), n->value()); });
+            }
           });
           break;
         }
         default:
           break;
       }
-      const int64_t expire = db.GetExpire(e);
+      const int64_t expire = db.PeekExpire(e);
       if (expire != -1) {
         w.Raw("*3\r\n$9\r\nPEXPIREAT\r\n");
         w.Bulk(key);

@@ -94,6 +94,12 @@ class Db {
 
   // TTL: absolute unix time in ms, or -1.
   int64_t GetExpire(const Entry* e);
+  // The same without touching the tables (snapshot writers in a fork()ed child).
+  int64_t PeekExpire(const Entry* e) const {
+    if (!e->has_expire()) return -1;
+    const ExpireNode* x = expires_.Peek(e->key(), e->hash);
+    return x ? x->when_ms : -1;
+  }
   void SetExpire(Entry* e, int64_t when_ms);
   bool RemoveExpire(Entry* e);
 

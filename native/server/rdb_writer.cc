@@ -256,7 +256,7 @@ void RdbWriter::SaveObject(const Entry* e) {
         SaveRawString(s->intset().view());
       } else {
         SaveLen(s->size());
-        s->dict()->ForEach([&](SetNode* n) { SaveRawString(n->member()); });
+        s->dict()->ForEachReadOnly([&](SetNode* n) { SaveRawString(n->member()); });
       }
       return;
     }
@@ -281,7 +281,7 @@ void RdbWriter::SaveObject(const Entry* e) {
         SaveRawString(h->listpack().view());
       } else {
         SaveLen(h->size());
-        h->dict()->ForEach([&](HashNode* n) {
+        h->dict()->ForEachReadOnly([&](HashNode* n) {
           SaveRawString(n->field());
           SaveRawString(n->value());
         });
@@ -348,8 +348,9 @@ void RdbWriter::SaveDatabases(const std::vector<Db*>& dbs) {
     SaveType(kRdbOpResizeDb);
     SaveLen(db->size());
     SaveLen(db->expires_size());
-    db->keys().ForEach([&](Entry* e) {
-      SaveKeyValue(e, db->GetExpire(e));
+    // Read-only iteration: in a fork()ed child, writing nothing keeps pages shared.
+    db->keys().ForEachReadOnly([&](Entry* e) {
+      SaveKeyValue(e, db->PeekExpire(e));
       if (opt_.key_save_delay) {
         out_.Flush();
         const int64_t ns = opt_.key_save_delay < 0 ? -opt_.key_save_delay : opt_.key_save_delay * 1000;

@@ -560,6 +560,7 @@ uint32_t LfuDecayedCounter(uint32_t stamp, int decay_time) {
 }
 
 void Server::TouchEntry(Entry* e) {
+  if (fork_child_active_) return;
   if (!clock_.lfu) {
     e->lru = clock_.lru_clock;
     return;

@@ -251,8 +251,11 @@ class Server : public ErrorSink, public KeyspaceObserver {
 
   uint32_t lru_clock() const { return clock_.lru_clock; }
   const AccessClock& access_clock() const { return clock_; }
-  // Records an access to e: the LRU clock, or an LFU counter update.
+  // Records an access to e: the LRU clock, or an LFU counter update. Skipped
+  // while a fork()ed child snapshots, as Redis does: writing the access time
+  // into every entry read would copy its memory page.
   void TouchEntry(Entry* e);
+  void set_fork_child_active(bool active) { fork_child_active_ = active; }
   // Recomputes the clock and the stamp for new keys (on cron and policy changes).
   void UpdateAccessClock();
 
@@ -344,6 +347,7 @@ class Server : public ErrorSink, public KeyspaceObserver {
   JsExecutor* js_executor_ = nullptr;
   Propagator propagator_;
   PersistenceHooks* persistence_hooks_ = nullptr;
+  bool fork_child_active_ = false;
   const CommandSpec* exec_spec_ = nullptr;  // EXEC is never propagated itself
   uint32_t calls_since_clock_ = 0;
   CycleCalibration calibration_;

@@ -34,7 +34,10 @@ bool FsyncDir(const std::string& path) {
   return rc == 0 || errno == EINVAL;
 }
 
+// While a child runs, the parent avoids writing to pages it would otherwise only
+// read: tables do not resize and reads do not stamp access times.
 void SetResizeAllowed(Server& server, bool allowed) {
+  server.set_fork_child_active(!allowed);
   for (int i = 0; i < server.db_count(); i++) {
     server.db(i).keys().SetResizeAllowed(allowed);
     server.db(i).expires().SetResizeAllowed(allowed);
