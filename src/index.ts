@@ -24,11 +24,13 @@ export interface RunningServer {
 }
 
 /**
- * Starts an in-process server. Defaults differ from the command line in two
- * ways that suit embedding and tests: port 0 (a free port) and bind 127.0.0.1.
+ * Starts an in-process server. Defaults differ from the command line in three
+ * ways that suit embedding and tests: port 0 (a free port), bind 127.0.0.1,
+ * and no save points (save "": no snapshot appears in the working directory
+ * unless asked for). An RDB or AOF already in `dir` is loaded, as by the CLI.
  */
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
-  const config = Config.fromSources({ overrides: { port: 0, bind: '127.0.0.1', ...options } });
+  const config = Config.fromSources({ overrides: { port: 0, bind: '127.0.0.1', save: '', ...options } });
   const server = new TachyonServer(config);
   await server.listen();
   try {
