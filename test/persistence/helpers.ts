@@ -57,14 +57,15 @@ function args(kind: Kind, port: number, dir: string, config: Config): string[] {
 
 /**
  * Starts a server on a free port with `dir` as its data directory. Resolves
- * once it answers PING; with `mayExit`, also resolves (client unusable) if
- * the process exits first, which the caller then checks.
+ * once it answers PING (with `whileLoading`, as soon as it answers -LOADING);
+ * with `mayExit`, also resolves (client unusable) if the process exits first,
+ * which the caller then checks.
  */
 export async function startServer(
   kind: Kind,
   dir: string,
   config: Config = {},
-  opts: { mayExit?: boolean; timeoutMs?: number } = {},
+  opts: { mayExit?: boolean; timeoutMs?: number; whileLoading?: boolean } = {},
 ): Promise<ServerProc> {
   const port = await getFreePort();
   const argv = args(kind, port, dir, config);
@@ -105,8 +106,8 @@ export async function startServer(
       const r = await client.ping();
       if (r === 'PONG') break;
     } catch (e) {
-      // -LOADING counts as started: the caller may want to see it.
-      if (/LOADING/.test((e as Error).message)) break;
+      // -LOADING: started, but still loading; callers that want to see it say so.
+      if (opts.whileLoading && /LOADING/.test((e as Error).message)) break;
     }
     if (Date.now() > deadline) throw new Error(`${kind} did not start:\n${output}`);
     await new Promise((r) => setTimeout(r, 50));

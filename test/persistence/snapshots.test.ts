@@ -11,7 +11,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startServer, stop, tempDir, type Kind, type ServerProc, type Config } from './helpers';
 
 const running: ServerProc[] = [];
-async function start(kind: Kind, dir: string, config: Config = {}, opts: { mayExit?: boolean } = {}): Promise<ServerProc> {
+async function start(
+  kind: Kind,
+  dir: string,
+  config: Config = {},
+  opts: { mayExit?: boolean; whileLoading?: boolean } = {},
+): Promise<ServerProc> {
   const s = await startServer(kind, dir, config, opts);
   running.push(s);
   return s;
@@ -223,7 +228,7 @@ describe('loading', () => {
     for (let i = 0; i < 40; i++) await call(w, 'SET', `k${i}`, 'v');
     await call(w, 'SAVE');
     await stop(w);
-    const s = await start('tachyon', dir, { 'key-load-delay': '50000' });
+    const s = await start('tachyon', dir, { 'key-load-delay': '50000' }, { whileLoading: true });
     expect(await call(s, 'GET', 'k1')).toBe('ERR:LOADING Redis is loading the dataset in memory');
     expect(await call(s, 'PING')).toBe('ERR:LOADING Redis is loading the dataset in memory');
     const info = infoFields(await call(s, 'INFO', 'persistence'));
