@@ -25,8 +25,6 @@ import type { ChildOutcome } from './native-ops';
 import { AofManifest } from './manifest';
 import { errnoText, LoadError, type Persistence, type ShutdownFlags } from './persistence';
 
-/** Bytes replayed per event-loop turn while loading (clients get -LOADING in between). */
-const REPLAY_STEP_BYTES = 1 << 20;
 const FSYNC_POLICIES: Record<string, number> = { everysec: 0, always: 1, no: 2 };
 
 type AofState = 'off' | 'on' | 'wait_rewrite';
@@ -285,7 +283,9 @@ export class Aof {
     }
     try {
       for (;;) {
-        const [status, at, validUpTo, error] = this.native.persistence('replayStep', REPLAY_STEP_BYTES) as [
+        // loading-process-events-interval-bytes per event-loop turn: clients get -LOADING in between.
+        const step = this.config.get('loading-process-events-interval-bytes') as number;
+        const [status, at, validUpTo, error] = this.native.persistence('replayStep', step) as [
           number,
           number,
           number,
