@@ -611,7 +611,7 @@ void RdbLoadSnapshot(RdbInput& in, const std::vector<Db*>& dbs, const RdbLoadOpt
         if (id >= dbs.size()) {
           result->error = Format(
               "FATAL: Data file was created with a Redis server configured to handle more than %zu databases. "
-              "Exiting\n",
+              "Exiting",
               dbs.size());
           log(3, result->error);
           return;

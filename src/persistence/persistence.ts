@@ -137,10 +137,12 @@ export class Persistence {
       return;
     }
     const file = path.join(this.dir, this.rdbFilename);
-    if (!fs.existsSync(file)) return;
-    const result = await this.loadRdb(file, 0, {});
-    if (!result.ok) throw new LoadError(result.error);
-    this.log.notice(`DB loaded from disk: ${seconds()} seconds`);
+    if (fs.existsSync(file)) {
+      const result = await this.loadRdb(file, 0, {});
+      if (!result.ok) throw new LoadError(result.error);
+      this.log.notice(`DB loaded from disk: ${seconds()} seconds`);
+    }
+    this.aof.openAtStartup();  // with appendonly no: only removes AOF history files, as Redis does
   }
 
   /**
