@@ -222,7 +222,7 @@ Napi::Value PersistenceBinding::Call(const Napi::CallbackInfo& info) {
     a.Set(2u, static_cast<double>(m.aof.pending_fsync()));
     a.Set(3u, static_cast<double>(m.aof.delayed_fsync()));
     a.Set(4u, m.aof.write_errno() ? strerror(m.aof.write_errno()) : "");
-    const int bg_err = m.aof.TakeBackgroundError();
+    const int bg_err = m.aof.background_error();
     a.Set(5u, bg_err ? strerror(bg_err) : "");
     return a;
   }

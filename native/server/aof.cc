@@ -78,7 +78,11 @@ void BackgroundFsync::Run() {
       job = jobs_.front();
       jobs_.pop_front();
     }
-    if (fdatasync(job.fd) != 0 && errno != EBADF && errno != EINVAL) error_.store(errno);
+    if (fdatasync(job.fd) != 0) {
+      if (errno != EBADF && errno != EINVAL) error_.store(errno);
+    } else {
+      error_.store(0);
+    }
     if (job.close_after) close(job.fd);
     pending_.fetch_sub(1, std::memory_order_release);
   }

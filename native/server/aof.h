@@ -49,8 +49,8 @@ class BackgroundFsync {
   ~BackgroundFsync();
   void Submit(int fd, bool close_after);
   size_t pending() const { return pending_.load(std::memory_order_acquire); }
-  // 0, or the errno of the last failed background fsync (cleared by the call).
-  int TakeError() { return error_.exchange(0); }
+  // 0, or the errno of the last background fsync if it failed (a later success clears it).
+  int error() const { return error_.load(); }
 
  private:
   void Run();
@@ -108,8 +108,8 @@ class AofLog : public PropagationSink {
   int write_errno() const { return write_error_; }
   uint64_t delayed_fsync() const { return delayed_fsync_; }
   size_t pending_fsync() const { return bg_.pending(); }
-  // 0, or the errno of a background fsync that failed since the last call.
-  int TakeBackgroundError() { return bg_.TakeError(); }
+  // 0, or the errno of the last background fsync if it failed.
+  int background_error() const { return bg_.error(); }
 
  private:
   void Append(const char* p, size_t n) { buf_.Append(p, n); }

@@ -627,12 +627,11 @@ export class Aof {
     this.state = 'off';
     this.rewriteScheduled = false;
     this.killChild();
-    if (this.state === 'off') {
-      try {
-        fs.unlinkSync(this.filePath(this.tempIncrName));
-      } catch {
-        /* not there */
-      }
+    // A first rewrite may have been writing into the temporary incr file.
+    try {
+      fs.unlinkSync(this.filePath(this.tempIncrName));
+    } catch {
+      /* not there */
     }
     this.lastWriteError = '';
     this.p.updateWriteDenial();
@@ -695,7 +694,8 @@ export class Aof {
     if (this.state === 'off') return;
     this.native.persistence('aofFlush', false);
     const s = this.stats();
-    if (s.fsyncError) this.fsyncError = s.fsyncError;
+    if (s.fsyncError && !this.fsyncError) this.log.warning(`Error syncing the AOF file in the background: ${s.fsyncError}`);
+    this.fsyncError = s.fsyncError;
     const before = this.lastWriteError;
     this.lastWriteError = s.writeError;
     if (before && !s.writeError) this.log.warning('AOF write error looks solved, Redis can write again.');
