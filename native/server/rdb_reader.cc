@@ -14,6 +14,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <array>
+#include <deque>
 #include <unordered_set>
 
 #include "core/crc64.h"
@@ -51,11 +53,6 @@ std::string Format(const char* fmt, ...) {
   return buf;
 }
 
-std::string ValueString(const LpValue& v) {
-  if (!v.is_int()) return std::string(v.sv());
-  return Ll2Str(v.ival);
-}
-
 int64_t ReadSignedLE(const unsigned char* p, int n) {
   uint64_t u = 0;
   for (int i = n - 1; i >= 0; --i) u = (u << 8) | p[i];
@@ -63,59 +60,83 @@ int64_t ReadSignedLE(const unsigned char* p, int n) {
   return bits == 64 ? static_cast<int64_t>(u) : static_cast<int64_t>(u << (64 - bits)) >> (64 - bits);
 }
 
-// Even number of entries and unique fields (every other entry from the first).
-bool PairsUnique(const std::vector<std::string>& fields) {
-  if (fields.size() < 2) return true;
-  std::unordered_set<std::string_view> seen;
-  seen.reserve(fields.size());
-  for (const std::string& f : fields) {
-    if (!seen.insert(f).second) return false;
+// The string forms of the entries of a listpack of pairs: the first of each
+// pair (fields, members) and the second (values, scores). Integers are
+// formatted into storage the object owns; small pair counts allocate nothing.
+class PairForms {
+ public:
+  // False if the listpack does not hold whole pairs.
+  bool Read(const Listpack& lp) {
+    size_t n = 0;
+    for (size_t p = lp.First(); p != Listpack::npos; p = lp.Next(p), n++) {
+      const LpValue v = lp.Get(p);
+      if (n % 2 == 0) {
+        firsts_.push_back(Form(v));
+      } else {
+        seconds_.push_back(v);
+      }
+    }
+    return n % 2 == 0;
   }
-  return true;
-}
+  size_t size() const { return firsts_.size(); }
+  std::string_view first(size_t i) const { return firsts_[i]; }
+  const LpValue& second(size_t i) const { return seconds_[i]; }
+
+  // No first form appears twice.
+  bool FirstsUnique() const {
+    const size_t n = firsts_.size();
+    if (n <= 32) {
+      for (size_t i = 1; i < n; i++) {
+        for (size_t j = 0; j < i; j++) {
+          if (firsts_[i] == firsts_[j]) return false;
+        }
+      }
+      return true;
+    }
+    std::unordered_set<std::string_view> seen(firsts_.begin(), firsts_.end());
+    return seen.size() == n;
+  }
+
+ private:
+  std::string_view Form(const LpValue& v) {
+    if (!v.is_int()) return v.sv();
+    numbers_.emplace_back();
+    char* buf = numbers_.back().data();
+    return std::string_view(buf, static_cast<size_t>(Ll2String(buf, kLongStrSize, v.ival)));
+  }
+  std::vector<std::string_view> firsts_;
+  std::vector<LpValue> seconds_;
+  std::deque<std::array<char, kLongStrSize>> numbers_;  // stable addresses
+};
 
 // A zset listpack must hold member/score pairs with unique members, valid
 // scores and ascending (score, member) order, or the zset code misbehaves.
 bool ValidZSetListpack(const Listpack& lp) {
-  std::vector<std::string> members;
-  bool have_prev = false;
+  PairForms pairs;
+  if (!pairs.Read(lp)) return false;
   double prev_score = 0;
-  std::string prev_member;
-  size_t n = 0;
-  for (size_t p = lp.First(); p != Listpack::npos; p = lp.Next(p), n++) {
-    const LpValue v = lp.Get(p);
-    if (n % 2 == 0) {
-      members.push_back(ValueString(v));
-      continue;
-    }
+  for (size_t i = 0; i < pairs.size(); i++) {
+    const LpValue& v = pairs.second(i);
     double score;
     if (v.is_int()) {
       score = static_cast<double>(v.ival);
     } else if (!String2d(v.sv(), &score) || std::isnan(score)) {
       return false;
     }
-    const std::string& member = members.back();
-    if (have_prev) {
+    if (i > 0) {
       if (score < prev_score) return false;
-      if (score == prev_score) {
-        const int c = memcmp(prev_member.data(), member.data(), std::min(prev_member.size(), member.size()));
-        if (c > 0 || (c == 0 && prev_member.size() >= member.size())) return false;
-      }
+      // Equal scores: members in memcmp order (sdscmp), strictly.
+      if (score == prev_score && pairs.first(i - 1).compare(pairs.first(i)) >= 0) return false;
     }
-    have_prev = true;
     prev_score = score;
-    prev_member = member;
   }
-  return n % 2 == 0 && PairsUnique(members);
+  return pairs.FirstsUnique();
 }
 
-// The fields (even entries) of a listpack of pairs, as strings; false if the count is odd.
-bool ListpackFields(const Listpack& lp, std::vector<std::string>* fields) {
-  size_t n = 0;
-  for (size_t p = lp.First(); p != Listpack::npos; p = lp.Next(p), n++) {
-    if (n % 2 == 0) fields->push_back(ValueString(lp.Get(p)));
-  }
-  return n % 2 == 0;
+// A hash listpack: whole field/value pairs, no field twice.
+bool ValidHashListpack(const Listpack& lp) {
+  PairForms pairs;
+  return pairs.Read(lp) && pairs.FirstsUnique();
 }
 
 }  // namespace
@@ -520,12 +541,7 @@ bool RdbReader::LoadEncodedBlob(uint8_t type, LoadedValue* out) {
           }
         }
       }
-      if (zset) {
-        if (!ValidZSetListpack(lp)) in_.Corrupt(what);
-      } else {
-        std::vector<std::string> fields;
-        if (!ListpackFields(lp, &fields) || !PairsUnique(fields)) in_.Corrupt(what);
-      }
+      if (zset ? !ValidZSetListpack(lp) : !ValidHashListpack(lp)) in_.Corrupt(what);
       if (lp.empty()) return false;
       const size_t count = lp.size() / 2;
       if (zset) {
