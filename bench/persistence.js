@@ -11,7 +11,7 @@
 //
 //   node bench/persistence.js [--keys 1000000] [--rounds 3] [-n 300000]
 'use strict';
-const { spawn, spawnSync, execFileSync } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
@@ -130,6 +130,13 @@ function benchmarkAsync(port, test, n) {
   });
 }
 
+const made = [];
+function tmp(prefix) {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  made.push(d);
+  return d;
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
 
@@ -146,7 +153,7 @@ async function main() {
   // 1. SAVE time, file size, load time.
   const servers = {};
   for (const kind of ['redis', 'tachyon']) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tachyon-bench-${kind}-`));
+    const dir = tmp(`tachyon-bench-${kind}-`);
     const s = await start(kind, dir);
     load(s, file);
     const t0 = process.hrtime.bigint();
@@ -193,7 +200,7 @@ async function main() {
   console.log('\n| SET, appendonly yes, everysec | Redis ops/s | Tachyon ops/s | ratio (median of rounds) |\n|---|---:|---:|---:|');
   const aof = {};
   for (const kind of ['redis', 'tachyon']) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tachyon-bench-aof-${kind}-`));
+    const dir = tmp(`tachyon-bench-aof-${kind}-`);
     aof[kind] = await start(kind, dir, ['--appendonly', 'yes', '--appendfsync', 'everysec']);
   }
   for (const pipeline of [1, 16]) {
@@ -210,7 +217,8 @@ async function main() {
     console.log(`| set -P ${pipeline} | ${fmt(median(rps.redis), 0)} | ${fmt(median(rps.tachyon), 0)} | ${fmt(median(ratios))} |`);
   }
   for (const kind of ['redis', 'tachyon']) await stop(aof[kind]);
-  execFileSync('true');
+  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+  fs.rmSync(file, { force: true });
 }
 
 main().catch((e) => {

@@ -18,6 +18,7 @@ export type Config = Record<string, string | number>;
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const live = new Set<ChildProcess>();
+const dirs: string[] = [];
 process.on('exit', () => {
   for (const p of live) {
     try {
@@ -26,10 +27,14 @@ process.on('exit', () => {
       /* gone */
     }
   }
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
+/** A fresh data directory, removed when the worker exits. */
 export function tempDir(name: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `tachyon-persist-${name}-`));
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), `tachyon-persist-${name}-`));
+  dirs.push(d);
+  return d;
 }
 
 export interface ServerProc {
