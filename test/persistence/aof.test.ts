@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { populate, snapshot, startServer, stop, tempDir, type Kind, type ServerProc } from './helpers';
+import { populate, snapshot, startServer, stop, tempDir, type Kind, type ServerProc, removeTempDirs } from './helpers';
 
 const FIXTURES = fs.existsSync('/work/shared/redis-rdb-fixtures')
   ? '/work/shared/redis-rdb-fixtures'
@@ -26,6 +26,7 @@ async function start(...a: Parameters<typeof startServer>): Promise<ServerProc> 
 }
 afterAll(async () => {
   await Promise.all(running.map(stop));
+  removeTempDirs();
 });
 
 const AOF = { appendonly: 'yes', appendfsync: 'always' };

@@ -11,11 +11,12 @@
  */
 import Redis from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startServer, stop, tempDir, type ServerProc } from './helpers';
+import { startServer, stop, tempDir, type ServerProc, removeTempDirs } from './helpers';
 
 const running: ServerProc[] = [];
 afterAll(async () => {
   await Promise.all(running.map(stop));
+  removeTempDirs();
 });
 
 interface Writer {

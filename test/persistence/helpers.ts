@@ -27,10 +27,15 @@ process.on('exit', () => {
       /* gone */
     }
   }
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  removeTempDirs();
 });
 
-/** A fresh data directory, removed when the worker exits. */
+/** Removes the directories tempDir() made (each suite's afterAll, and at exit). */
+export function removeTempDirs(): void {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+}
+
+/** A fresh data directory, removed by removeTempDirs(). */
 export function tempDir(name: string): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), `tachyon-persist-${name}-`));
   dirs.push(d);

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadAddon, type NativeServer } from '../../src/native';
-import { populate, snapshot, startServer, stop, tempDir, type ServerProc } from './helpers';
+import { populate, snapshot, startServer, stop, tempDir, type ServerProc, removeTempDirs } from './helpers';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'redis-rdb-fixtures');
 const fixturesDir = fs.existsSync(FIXTURES) ? FIXTURES : '/work/shared/redis-rdb-fixtures';
@@ -25,6 +25,7 @@ async function start(...a: Parameters<typeof startServer>): Promise<ServerProc> 
 }
 afterAll(async () => {
   await Promise.all(running.map(stop));
+  removeTempDirs();
 });
 
 function checkRdb(file: string): string {

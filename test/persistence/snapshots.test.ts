@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startServer, stop, tempDir, type Kind, type ServerProc, type Config } from './helpers';
+import { startServer, stop, tempDir, type Kind, type ServerProc, type Config, removeTempDirs } from './helpers';
 
 const running: ServerProc[] = [];
 async function start(
@@ -23,6 +23,7 @@ async function start(
 }
 afterAll(async () => {
   await Promise.all(running.map(stop));
+  removeTempDirs();
 });
 
 async function call(s: ServerProc, ...args: string[]): Promise<string> {
