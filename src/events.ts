@@ -11,6 +11,8 @@ export const enum EventKind {
   Modified = 2,
   TrackedRead = 3,
   Monitor = 4,
+  /** A log line from scripting (redis.log, slow scripts): event is the level, strings[0] the text. */
+  Log = 5,
 }
 
 /** db, client id (0 when not about a client), event name, strings (the key, or argv for MONITOR). */

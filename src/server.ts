@@ -25,6 +25,7 @@ import { registerNotifications } from './notifications';
 import { registerTrackingCommands } from './commands/tracking';
 import { registerMonitor } from './commands/monitor';
 import { registerPauseCommands } from './commands/pause';
+import { registerScripting } from './scripting';
 
 export const VERSION = '7.0.15';
 export const TACHYON_VERSION: string = require('../package.json').version;
@@ -45,6 +46,7 @@ const NATIVE_SETTINGS = [
   'zset-max-listpack-value',
   'list-max-listpack-size',
   'list-compress-depth',
+  'busy-reply-threshold',
   'lfu-log-factor',
   'lfu-decay-time',
 ] as const;
@@ -113,6 +115,7 @@ export class TachyonServer {
     registerTrackingCommands(this.commands);
     registerMonitor(this);
     registerPauseCommands(this.commands);
+    registerScripting(this);
     this.native.setJsCommands(this.commands.names());
     // EXEC runs queued TypeScript-owned commands through this, synchronously.
     this.native.setJsExecutor((slot, args) => {

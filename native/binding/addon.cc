@@ -268,6 +268,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     else if (name == "zset-max-listpack-value") s.zset_max_listpack_value = static_cast<int>(num());
     else if (name == "list-max-listpack-size") s.list_max_listpack_size = static_cast<int>(num());
     else if (name == "list-compress-depth") s.list_compress_depth = static_cast<int>(num());
+    else if (name == "busy-reply-threshold") s.busy_reply_threshold = num();
     else if (name == "lfu-log-factor") s.lfu_log_factor = static_cast<int>(num());
     else if (name == "lfu-decay-time") s.lfu_decay_time = static_cast<int>(num());
     else if (name == "notify-keyspace-events") s.notify_flags = static_cast<uint32_t>(num());

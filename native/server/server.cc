@@ -71,6 +71,7 @@ void Server::BuildCommandTable() {
   RegisterSortCommands(registry);
   RegisterListCommands(registry);
   RegisterBlockingCommands(registry);  // blocking engineer
+  RegisterScriptingCommands(registry);
   for (const auto& item : registry.items()) {
     std::string name = item.name;
     auto it = commands_.find(strchr(item.name, '|') ? "|" + name : name);
@@ -355,6 +356,13 @@ FeedStatus Server::Process(Client& c) {
     if (c.monitor && (cmd->spec->flags & (CMD_WRITE | CMD_READONLY | CMD_MAY_REPLICATE))) {
       cmd->stats.rejected_calls++;
       reply.Error("ERR Replica can't interact with the keyspace");
+      continue;
+    }
+    if (!busy_error_.empty() && !(cmd->spec->flags & CMD_ALLOW_BUSY)) {
+      // A script is past busy-reply-threshold: only SCRIPT KILL and friends run (scripting_family.cc).
+      cmd->stats.rejected_calls++;
+      reply.Error(busy_error_);
+      if (c.multi.active) c.multi.abort = true;
       continue;
     }
     if (c.multi.active && !IsTransactionControl(cmd)) {

@@ -65,9 +65,10 @@ enum NotifyClass : uint32_t {
 // Things TypeScript must act on after a native call, queued in order
 // (state[3] counts them): keyspace notifications to publish, keys modified
 // (for client-side caching invalidation), keys read by tracking clients, and
-// commands to show to MONITOR clients. Only queued while the feature is in use.
+// commands to show to MONITOR clients, and log lines (redis.log, slow scripts;
+// event = level). Only queued while the feature is in use.
 struct ServerEvent {
-  enum Kind : uint8_t { kNotify = 1, kModified = 2, kTrackedRead = 3, kMonitor = 4 };
+  enum Kind : uint8_t { kNotify = 1, kModified = 2, kTrackedRead = 3, kMonitor = 4, kLog = 5 };
   Kind kind;
   int db;
   uint64_t client_id;                // kModified (the modifying client, 0 for expiry), kTrackedRead, kMonitor
@@ -102,6 +103,7 @@ struct Settings {
   int list_compress_depth = 0;
   int lfu_log_factor = 10;
   int lfu_decay_time = 1;
+  int64_t busy_reply_threshold = 5000;  // ms (alias lua-time-limit); 0: scripts are never interrupted
 };
 
 struct ServerStats {
@@ -187,6 +189,18 @@ struct Client {
   bool subscribed = false;           // RESP2 subscriber mode: only (un)subscribe/PING/QUIT/RESET
   bool tracking = false;             // CLIENT TRACKING on (default mode: reads are reported)
   bool monitor = false;              // MONITOR: like a replica, may not touch the keyspace
+};
+
+struct ScriptingState;  // scripting_family.cc
+
+// Serves other clients while a script runs past busy-reply-threshold (Redis's
+// processEventsWhileBlocked): implemented by the socket layer.
+class BusyPump {
+ public:
+  virtual void PumpWhileBusy(Client& running) = 0;
+
+ protected:
+  ~BusyPump() = default;
 };
 
 class Server : public ErrorSink, public KeyspaceObserver {
@@ -283,6 +297,16 @@ class Server : public ErrorSink, public KeyspaceObserver {
   // The wall clock shared by the commands of one batch (see core/clock.h).
   int64_t now_us() const { return now_us_; }
 
+  // Scripting (scripting_family.cc): the Lua engines, script cache and function libraries.
+  ScriptingState& scripting();
+  // redis.call: the normal per-command path (statistics, MONITOR, tracking, notifications).
+  void CallFromScript(Client& c, CommandEntry* cmd, Reply& reply) { Call(c, cmd, reply); }
+  JsExecutor* js_executor() const { return js_executor_; }
+  // While set, commands without the allow-busy flag are answered with this error.
+  void SetBusyError(std::string_view e) { busy_error_.assign(e); }
+  void SetBusyPump(BusyPump* p) { busy_pump_ = p; }
+  BusyPump* busy_pump() const { return busy_pump_; }
+
  private:
   bool IsTransactionControl(const CommandEntry* cmd) const;
   bool AllowedWhileSubscribed(const CommandEntry* cmd) const;
@@ -308,6 +332,9 @@ class Server : public ErrorSink, public KeyspaceObserver {
   std::vector<ServerEvent> events_;
   std::unordered_map<std::string, bool> ready_set_;
   JsExecutor* js_executor_ = nullptr;
+  std::shared_ptr<ScriptingState> scripting_;
+  std::string busy_error_;
+  BusyPump* busy_pump_ = nullptr;
   uint32_t calls_since_clock_ = 0;
   CycleCalibration calibration_;
 };
