@@ -13,6 +13,8 @@ export const enum EventKind {
   Monitor = 4,
   /** A log line from scripting (redis.log, slow scripts): event is the level, strings[0] the text. */
   Log = 5,
+  /** SHUTDOWN NOSAVE arrived while a script was busy: shut down now that it returned. */
+  Shutdown = 6,
 }
 
 /** db, client id (0 when not about a client), event name, strings (the key, or argv for MONITOR). */

@@ -24,6 +24,8 @@ export const enum IoEvent {
   Closed = 3,
   /** The unwritten output passed client-output-buffer-limit; nothing more was sent. */
   OverLimit = 4,
+  /** A connection accepted natively while a script was busy; arg is its fd (see TachyonServer.adopt). */
+  Adopt = 5,
 }
 
 export interface NativeInfo {
@@ -54,7 +56,7 @@ export interface NativeServer {
   takeCommand(slot: number): Buffer[];
   /** Removes and returns the client's input not processed yet (while TypeScript runs one of its commands). */
   takeInput(slot: number): Buffer;
-  setClient(slot: number, field: 'db' | 'resp' | 'auth' | 'reply' | 'multi' | 'pubsub' | 'tracking' | 'monitor', value: number | boolean): void;
+  setClient(slot: number, field: 'db' | 'resp' | 'auth' | 'reply' | 'multi' | 'pubsub' | 'tracking' | 'monitor' | 'id', value: number | boolean): void;
   getClientDb(slot: number): number;
   /** [db, last command's full name or 'NULL', unread query buffer bytes, commands queued in MULTI or -1, unix ms of the last input] */
   clientState(slot: number): [number, string, number, number, number];
@@ -94,7 +96,9 @@ export interface NativeServer {
    * configured on (CLIENT PAUSE), and when the connection is closed or, after
    * endIo(), flushed.
    */
-  setIoHandler(fn: (event: IoEvent, slot: number, arg: Buffer | undefined) => void): void;
+  setIoHandler(fn: (event: IoEvent, slot: number, arg: Buffer | number | undefined) => void): void;
+  /** Listening socket fds, accepted from natively while a script is busy (Node's loop is blocked then). */
+  setListeners(fds: number[]): void;
   /** Reads and writes the socket natively from now on; false if not possible (then use Node streams). */
   attach(slot: number, fd: number): boolean;
   /** Output of an attached client, written after everything written before. */

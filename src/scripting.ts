@@ -14,4 +14,8 @@ export function registerScripting(server: TachyonServer): void {
     else if (level === 'notice') server.log.notice(text);
     else server.log.warning(text);
   });
+  server.events.on(EventKind.Shutdown, () => {
+    server.log.warning('User requested shutdown...');
+    void server.shutdown();
+  });
 }

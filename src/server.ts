@@ -123,9 +123,10 @@ export class TachyonServer {
       return conn ? this.blocking.runQueued(() => this.commands.run(conn, args)) : Buffer.from('-ERR no such client\r\n');
     });
     this.native.setIoHandler((event, slot, arg) => {
+      if (event === IoEvent.Adopt) return this.adopt(slot, arg as number);
       const conn = this.bySlot.get(slot);
       if (!conn) return;
-      if (event === IoEvent.Batch) conn.drain(arg);
+      if (event === IoEvent.Batch) conn.drain(arg as Buffer | undefined);
       else if (event === IoEvent.Read) conn.onData(arg as Buffer);
       else {
         if (event === IoEvent.OverLimit) {
@@ -181,7 +182,34 @@ export class TachyonServer {
     }
     const unixsocket = this.config.get('unixsocket') as string;
     if (unixsocket) await this.listenUnix(unixsocket);
+    this.native.setListeners(this.listeners.map(listenerFd).filter((fd) => fd >= 0));
     this.startCron();
+  }
+
+  /**
+   * A connection the native side accepted while a script was past
+   * busy-reply-threshold (so that SCRIPT KILL from a new connection gets
+   * through): it already has a client slot; Node's socket takes the fd over.
+   */
+  private adopt(slot: number, fd: number): void {
+    let socket: net.Socket;
+    try {
+      socket = new net.Socket({ fd, readable: true, writable: true, pauseOnCreate: true } as net.SocketConstructorOpts);
+    } catch {
+      this.native.detach(slot);
+      this.native.freeClient(slot);
+      return;
+    }
+    if (this.closed) {
+      this.native.detach(slot);
+      this.native.freeClient(slot);
+      socket.destroy();
+      return;
+    }
+    this.stats.connectionsReceived++;
+    const kind = socket.remoteAddress === undefined ? 'unix' : 'tcp';
+    const conn = new Connection(this, socket, kind, slot);
+    this.clients.set(conn.id, conn);
   }
 
   private listenTcp(host: string, port: number): Promise<number> {
@@ -289,6 +317,7 @@ export class TachyonServer {
     this.blocking.close();
     const listeners = this.listeners;
     this.listeners = [];
+    this.native.setListeners([]);
     for (const c of [...this.clients.values()]) c.destroy();
     await Promise.all(listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));
     const unixsocket = this.config.get('unixsocket') as string;
@@ -336,6 +365,12 @@ export class TachyonServer {
   hostname(): string {
     return os.hostname();
   }
+}
+
+/** The fd of a listening net.Server (-1 if it has none). */
+function listenerFd(srv: net.Server): number {
+  const handle = (srv as unknown as { _handle?: { fd?: number } | null })._handle;
+  return typeof handle?.fd === 'number' ? handle.fd : -1;
 }
 
 /** True for loopback peers (and unknown ones, as for unix sockets). */

@@ -7,6 +7,10 @@
 // written into a shared Int32Array so no result object is allocated per call.
 #include <malloc.h>
 #include <napi.h>
+#ifdef TACHYON_NATIVE_IO
+#include <sys/socket.h>
+#include <unistd.h>
+#endif
 
 #include <memory>
 #include <string>
@@ -30,10 +34,11 @@ enum IoEvent : int32_t {
   kIoRead = 2,    // raw input for TypeScript to hold (CLIENT PAUSE is in effect)
   kIoClosed = 3,  // the peer closed, the socket failed, or the output after endIo() is flushed
   kIoOverLimit = 4,  // the unwritten output passed client-output-buffer-limit: close
+  kIoAdopt = 5,      // a connection accepted natively while a script was busy (arg: its fd)
 };
 
 #ifdef TACHYON_NATIVE_IO
-class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor, public SocketIoHandler {
+class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor, public SocketIoHandler, public BusyPump {
 #else
 class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
 #endif
@@ -74,6 +79,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
                            InstanceMethod<&NativeServer::Detach>("detach"),
                            InstanceMethod<&NativeServer::IoStats>("ioStats"),
                            InstanceMethod<&NativeServer::SetOutputLimits>("setOutputLimits"),
+                           InstanceMethod<&NativeServer::SetListeners>("setListeners"),
                        });
   }
 
@@ -92,6 +98,9 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     state_ = state_ref_.Value().Data();
     if (info.Length() > 2 && info[2].IsTypedArray()) UseArena(info[2].As<Napi::Uint8Array>());
     server_ = std::make_unique<Server>(settings);
+#ifdef TACHYON_NATIVE_IO
+    server_->SetBusyPump(this);
+#endif
     Napi::Object props = o;
     Napi::Array names = props.GetPropertyNames();
     for (uint32_t i = 0; i < names.Length(); i++) {
@@ -213,6 +222,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     }
     else if (field == "tracking") c->tracking = v != 0;
     else if (field == "monitor") c->monitor = v != 0;
+    else if (field == "id") c->id = static_cast<uint64_t>(v);  // a connection adopted after a busy script
     return info.Env().Undefined();
   }
 
@@ -549,6 +559,109 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     CallIo(kIoBatch, slot, ret);
   }
 
+  // A script runs past busy-reply-threshold and Node's loop is blocked: like
+  // Redis's processEventsWhileBlocked, read what attached clients sent and
+  // run it through the dispatcher, which answers -BUSY to everything but the
+  // allow-busy commands (SCRIPT KILL, FUNCTION KILL/STATS, MULTI, WATCH, ...).
+  // Of the allow-busy commands TypeScript owns, AUTH, HELLO and RESET run
+  // through the EXEC runner; SHUTDOWN NOSAVE stops the script and shuts the
+  // server down once it returned; a closed peer is left for the loop.
+  void PumpWhileBusy(Client& running) override {
+    if (!io_ || pumping_) return;
+    pumping_ = true;
+    std::vector<int> accept_ready;
+    std::vector<int> readable = io_->PollReadable(running.slot, listen_fds_, &accept_ready);
+    // New connections (redis-cli SCRIPT KILL opens one): accepted here, served
+    // natively until the script ends, then handed to TypeScript (kIoAdopt).
+    for (int lfd : accept_ready) {
+      int fd = accept4(lfd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) continue;
+      Client* c = server_->NewClient(0);
+      if (!io_->Attach(c->slot, fd)) {
+        server_->FreeClient(c->slot);
+        close(fd);
+        continue;
+      }
+      adopted_.push_back({c->slot, fd});
+      readable.push_back(c->slot);
+      ScheduleAdoption();
+    }
+    for (int slot : readable) {
+      IoConn* io = io_->conn(slot);
+      Client* c = server_->client(slot);
+      if (!io || !c || c->paused) continue;
+      size_t cap;
+      char* space = server_->InputSpace(*c, kReadSize, &cap);
+      ssize_t n = io_->Read(io, space, cap);
+      if (n <= 0) continue;
+      FeedStatus st = server_->Consume(*c, n);
+      while (st == FeedStatus::kJsCommand) {
+        std::vector<std::string_view> argv(c->pending.begin(), c->pending.end());
+        std::string name(argv.empty() ? "" : argv[0]);
+        for (char& ch : name) ch = static_cast<char>(tolower(static_cast<unsigned char>(ch)));
+        if (name == "shutdown") {
+          bool nosave = false;
+          for (size_t i = 1; i < argv.size(); i++) {
+            std::string a(argv[i]);
+            for (char& ch : a) ch = static_cast<char>(tolower(static_cast<unsigned char>(ch)));
+            if (a == "nosave") nosave = true;
+          }
+          if (nosave) {
+            server_->RequestScriptShutdown();
+            c->out.clear();
+            break;
+          }
+          Reply r(&c->out, server_.get());
+          r.set_resp(c->resp);
+          r.Error(server_->busy_error());
+        } else if (name == "quit") {
+          Reply r(&c->out, server_.get());
+          r.Ok();
+        } else if (!executor_.IsEmpty()) {
+          Run(*c, argv, &c->out);
+        }
+        st = server_->Resume(*c);
+      }
+      if (!c->out.empty()) {
+        io_->Write(io, c->out.data(), c->out.size());
+        c->out.clear();
+      }
+    }
+    pumping_ = false;
+  }
+
+  // Hands connections accepted during a busy script to TypeScript from the
+  // loop's check phase, once the script has returned.
+  void ScheduleAdoption() {
+    if (!adopt_check_) {
+      uv_loop_t* loop = nullptr;
+      napi_get_uv_event_loop(env_, &loop);
+      adopt_check_ = new uv_check_t();
+      uv_check_init(loop, adopt_check_);
+      adopt_check_->data = this;
+      uv_unref(reinterpret_cast<uv_handle_t*>(adopt_check_));
+    }
+    uv_check_start(adopt_check_, [](uv_check_t* h) {
+      auto* self = static_cast<NativeServer*>(h->data);
+      uv_check_stop(h);
+      std::vector<std::pair<int, int>> batch;
+      batch.swap(self->adopted_);
+      Napi::Env env(self->env_);
+      for (auto [slot, fd] : batch) {
+        Napi::HandleScope scope(env);
+        self->CallIo(kIoAdopt, slot, Napi::Number::New(env, fd));
+      }
+    });
+  }
+
+  // setListeners(fds): listening sockets to accept from while a script is busy.
+  Napi::Value SetListeners(const Napi::CallbackInfo& info) {
+    Napi::Array a = info[0].As<Napi::Array>();
+    listen_fds_.clear();
+    for (uint32_t i = 0; i < a.Length(); i++) listen_fds_.push_back(a.Get(i).As<Napi::Number>().Int32Value());
+    return info.Env().Undefined();
+  }
+
   void OnClosed(int slot, bool over_limit) override {
     Napi::Env env(env_);
     Napi::HandleScope scope(env);
@@ -575,6 +688,10 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
   }
 
   static constexpr size_t kReadSize = 16 * 1024;  // as Redis's PROTO_IOBUF_LEN
+  bool pumping_ = false;
+  std::vector<int> listen_fds_;
+  std::vector<std::pair<int, int>> adopted_;  // slot, fd
+  uv_check_t* adopt_check_ = nullptr;
   std::unique_ptr<SocketIo> io_;
   OutputLimit output_limits_[kOutputClasses];
 #else
@@ -585,6 +702,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
   Napi::Value Detach(const Napi::CallbackInfo& info) { return info.Env().Undefined(); }
   Napi::Value IoStats(const Napi::CallbackInfo& info) { return Napi::Array::New(info.Env(), 0); }
   Napi::Value SetOutputLimits(const Napi::CallbackInfo& info) { return info.Env().Undefined(); }
+  Napi::Value SetListeners(const Napi::CallbackInfo& info) { return info.Env().Undefined(); }
 #endif
 
   // setJsExecutor(fn(slot, args: Buffer[]) => Buffer): runs TypeScript-owned

@@ -216,10 +216,16 @@ struct ScriptingState : public ScriptHost {
     LuaEngine& engine = is_eval ? *eval : *functions;
     engine.Run(sha, ref, keys, args, this, c.reply, name, hook);
     if (run.timed_out) server.SetBusyError("");
+    if (run.shutdown) server.QueueEvent(ServerEvent::kShutdown, 0, 0, "", "");
     run.active = false;
     run.caller = nullptr;
   }
 };
+
+void Server::RequestScriptShutdown() {
+  ScriptingState& s = scripting();
+  if (s.run.active) s.run.shutdown = true;
+}
 
 ScriptingState& Server::scripting() {
   if (!scripting_) scripting_ = std::make_shared<ScriptingState>(*this);

@@ -68,7 +68,7 @@ enum NotifyClass : uint32_t {
 // commands to show to MONITOR clients, and log lines (redis.log, slow scripts;
 // event = level). Only queued while the feature is in use.
 struct ServerEvent {
-  enum Kind : uint8_t { kNotify = 1, kModified = 2, kTrackedRead = 3, kMonitor = 4, kLog = 5 };
+  enum Kind : uint8_t { kNotify = 1, kModified = 2, kTrackedRead = 3, kMonitor = 4, kLog = 5, kShutdown = 6 };
   Kind kind;
   int db;
   uint64_t client_id;                // kModified (the modifying client, 0 for expiry), kTrackedRead, kMonitor
@@ -305,6 +305,10 @@ class Server : public ErrorSink, public KeyspaceObserver {
   // While set, commands without the allow-busy flag are answered with this error.
   void SetBusyError(std::string_view e) { busy_error_.assign(e); }
   void SetBusyPump(BusyPump* p) { busy_pump_ = p; }
+  const std::string& busy_error() const { return busy_error_; }
+  // SHUTDOWN NOSAVE while a script is busy: the script stops at once; TypeScript
+  // shuts the server down when it returned (a kShutdown event).
+  void RequestScriptShutdown();
   BusyPump* busy_pump() const { return busy_pump_; }
 
  private:

@@ -37,14 +37,23 @@ export class Connection {
   /** Whether the native side reads and writes this socket. */
   readonly attached: boolean;
 
-  /** `socket` comes paused (pauseOnConnect): nothing has been read from it yet. */
+  /**
+   * `socket` comes paused (pauseOnConnect): nothing has been read from it yet.
+   * `adoptedSlot`: the native side accepted it during a busy script and already serves it.
+   */
   constructor(
     readonly server: TachyonServer,
     readonly socket: Socket,
     readonly kind: 'tcp' | 'unix',
+    adoptedSlot?: number,
   ) {
     this.id = server.nextClientId++;
-    this.slot = server.native.createClient(this.id);
+    if (adoptedSlot === undefined) {
+      this.slot = server.native.createClient(this.id);
+    } else {
+      this.slot = adoptedSlot;
+      server.native.setClient(this.slot, 'id', this.id);
+    }
     this.authenticated = !server.requirePass();
     server.bySlot.set(this.slot, this);
     socket.setNoDelay(true);
