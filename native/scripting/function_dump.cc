@@ -134,7 +134,7 @@ std::string DumpFunctions(const std::vector<std::string>& codes) {
 
 bool ParseFunctionDump(std::string_view payload, std::vector<std::string>* codes, std::string* error) {
   if (payload.size() < 10) {
-    *error = "ERR payload version or checksum are wrong";
+    *error = "ERR DUMP payload version or checksum are wrong";
     return false;
   }
   const unsigned char* p = reinterpret_cast<const unsigned char*>(payload.data());
@@ -143,7 +143,7 @@ bool ParseFunctionDump(std::string_view payload, std::vector<std::string>* codes
   uint64_t crc = 0;
   for (int i = 0; i < 8; i++) crc |= static_cast<uint64_t>(p[n - 8 + i]) << (8 * i);
   if (version > kRdbVersion || Crc64(0, p, n - 8) != crc) {
-    *error = "ERR payload version or checksum are wrong";
+    *error = "ERR DUMP payload version or checksum are wrong";
     return false;
   }
   Reader r{payload.substr(0, n - 10)};

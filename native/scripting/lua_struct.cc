@@ -247,8 +247,8 @@ int Size(lua_State* L) {
     char opt = *fmt++;
     size_t size = OptSize(L, opt, &fmt);
     pos += ToAlign(pos, h, opt, size);
-    if (opt == 's') luaL_argerror(L, 1, "options 's' has no fixed size");
-    else if (opt == 'c' && size == 0) luaL_argerror(L, 1, "options 'c0' has no fixed size");
+    if (opt == 's') luaL_argerror(L, 1, "option 's' has no fixed size");
+    else if (opt == 'c' && size == 0) luaL_argerror(L, 1, "option 'c0' has no fixed size");
     if (!isalnum(static_cast<unsigned char>(opt))) ControlOption(L, opt, &fmt, &h);
     pos += size;
   }

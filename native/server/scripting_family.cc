@@ -235,10 +235,10 @@ ScriptingState& Server::scripting() {
 namespace {
 
 // Parses numkeys at argv[i]: Redis's checks and texts.
-bool ParseNumKeys(CommandContext& c, int i, int* out) {
+bool ParseNumKeys(CommandContext& c, int i, int* out, std::string_view not_int = err::kNotInt) {
   int64_t n;
   if (!StringToInt64(c.arg(i), &n)) {
-    c.reply.Error(err::kNotInt);
+    c.reply.Error(not_int);
     return false;
   }
   if (n > c.argc - (i + 1)) {
@@ -332,6 +332,8 @@ std::string LoadScript(CommandContext& c, ScriptingState& s, std::string_view bo
 
 void EvalGeneric(CommandContext& c, bool by_sha, bool ro) {
   ScriptingState& s = c.server.scripting();
+  // EVALSHA answers NOSCRIPT for anything but a 40-character digest before looking at numkeys.
+  if (by_sha && c.arg(1).size() != 40) return c.reply.Error(kNoScript);
   int numkeys;
   if (!ParseNumKeys(c, 2, &numkeys)) return;
   std::string sha;
@@ -617,7 +619,7 @@ void FunctionList(CommandContext& c) {
       c.reply.Bulk("flags");
       std::vector<const char*> names = ScriptFlagNames(f.flags);
       c.reply.Set(names.size());
-      for (const char* n : names) c.reply.Bulk(n);
+      for (const char* n : names) c.reply.Simple(n);
     }
     if (with_code) {
       c.reply.Bulk("library_code");
@@ -628,6 +630,7 @@ void FunctionList(CommandContext& c) {
 
 void FunctionStats(CommandContext& c) {
   ScriptingState& s = c.server.scripting();
+  if (s.run.active && s.run.eval) return c.reply.Error(kSlowEval);  // as Redis, while an EVAL runs
   c.reply.Map(2);
   c.reply.Bulk("running_script");
   if (!s.run.active || s.run.eval) {
@@ -752,7 +755,7 @@ void FcallGeneric(CommandContext& c, bool ro) {
   auto it = s.function_index.find(std::string(c.arg(1)));
   if (it == s.function_index.end()) return c.reply.Error("ERR Function not found");
   int numkeys;
-  if (!ParseNumKeys(c, 2, &numkeys)) return;
+  if (!ParseNumKeys(c, 2, &numkeys, "ERR Bad number of keys provided")) return;
   const LuaFunction& f = it->second.first->functions[it->second.second];
   if (!s.Prepare(c, f.flags, ro)) return;
   std::string name = f.name;
