@@ -63,7 +63,8 @@ struct ScriptRun {
   Client* caller = nullptr;
   int64_t start_us = 0;
   std::string name;
-  std::vector<std::string> command;  // FUNCTION STATS: the FCALL as sent
+  const std::string_view* argv = nullptr;  // FUNCTION STATS: the FCALL as sent (valid while it runs)
+  int argc = 0;
 };
 
 bool ValidName(std::string_view name) {
@@ -101,13 +102,20 @@ struct ScriptingState : public ScriptHost {
 
   // ---- ScriptHost ----
 
+  std::string lowered;  // scratch for command lookups (no allocation per redis.call)
+
   CommandEntry* Find(const std::vector<std::string_view>& argv) {
     const auto& table = server.commands();
-    auto it = table.find(Lower(argv[0]));
+    auto lower = [&](std::string_view in) -> const std::string& {
+      lowered.assign(in);
+      for (char& ch : lowered) ch = static_cast<char>(tolower(static_cast<unsigned char>(ch)));
+      return lowered;
+    };
+    auto it = table.find(lower(argv[0]));
     if (it == table.end() || it->first[0] == '|') return nullptr;
     CommandEntry* cmd = it->second.get();
     if (cmd->is_container && argv.size() >= 2) {
-      auto sub = cmd->subcommands.find(Lower(argv[1]));
+      auto sub = cmd->subcommands.find(lower(argv[1]));
       if (sub == cmd->subcommands.end()) return nullptr;
       cmd = sub->second;
     }
@@ -205,7 +213,8 @@ struct ScriptingState : public ScriptHost {
     run.caller = &c.client;
     run.start_us = NowUs();
     run.name.assign(name);
-    for (int i = 0; i < c.argc; i++) run.command.emplace_back(c.argv[i]);
+    run.argv = c.argv;
+    run.argc = c.argc;
     Client& sc = script_client;
     sc.id = c.client.id;
     sc.db = c.client.db;
@@ -640,8 +649,8 @@ void FunctionStats(CommandContext& c) {
     c.reply.Bulk("name");
     c.reply.Bulk(s.run.name);
     c.reply.Bulk("command");
-    c.reply.Array(s.run.command.size());
-    for (const auto& a : s.run.command) c.reply.Bulk(a);
+    c.reply.Array(s.run.argc);
+    for (int i = 0; i < s.run.argc; i++) c.reply.Bulk(s.run.argv[i]);
     c.reply.Bulk("duration_ms");
     c.reply.Int((NowUs() - s.run.start_us) / 1000);
   }
@@ -752,14 +761,15 @@ void FunctionHelp(CommandContext& c) {
 
 void FcallGeneric(CommandContext& c, bool ro) {
   ScriptingState& s = c.server.scripting();
-  auto it = s.function_index.find(std::string(c.arg(1)));
+  s.lowered.assign(c.arg(1));
+  auto it = s.function_index.find(s.lowered);
   if (it == s.function_index.end()) return c.reply.Error("ERR Function not found");
   int numkeys;
   if (!ParseNumKeys(c, 2, &numkeys, "ERR Bad number of keys provided")) return;
   const LuaFunction& f = it->second.first->functions[it->second.second];
   if (!s.Prepare(c, f.flags, ro)) return;
-  std::string name = f.name;
-  s.Execute(c, false, std::string(), f.ref, f.flags, ro, numkeys, 3, name);
+  static const std::string kNoSha;
+  s.Execute(c, false, kNoSha, f.ref, f.flags, ro, numkeys, 3, f.name);
 }
 
 void FcallCommand(CommandContext& c) { FcallGeneric(c, false); }
