@@ -15,9 +15,10 @@
  *    blocked. A served client leaves every queue and its pipeline continues
  *    through Connection.drain() (which may hand over commands or block it
  *    again); a client whose retry still finds nothing keeps its place. Once a
- *    list waiter and a zset waiter (the two kinds of blocked command) have
- *    each found nothing, the key is done: like Redis, clients are served
- *    while the key still holds data of their type. Serving can make further
+ *    list waiter and a zset waiter have each found nothing, the key is done
+ *    for them: like Redis, clients are served while the key still holds data
+ *    of their type. Stream readers (XREAD, XREADGROUP) each wait for ids past
+ *    their own, so every one of them is retried. Serving can make further
  *    keys ready (BLMOVE pushes to its destination): pump() loops until none
  *    are left. Clients that block while a key is being served wait for the
  *    next round, as in Redis.
@@ -38,6 +39,8 @@ import type { CommandCall, CommandRegistry } from './commands/registry';
 const enum Kind {
   List = 0,
   ZSet = 1,
+  /** XREAD / XREADGROUP: each waits for ids past its own, so every one is retried. */
+  Stream = 2,
 }
 
 class BlockedClient {
@@ -61,7 +64,7 @@ class BlockedClient {
 class KeyQueue {
   readonly clients = new Set<BlockedClient>();
   /** Waiters per Kind. */
-  readonly kinds = [0, 0];
+  readonly kinds = [0, 0, 0];
 }
 
 /** Binary min-heap on (timeoutAt, seq) with O(log n) removal. */
@@ -182,7 +185,13 @@ export class BlockingScheduler {
     const { native } = this.server;
     const [db, timeoutAt, keys] = native.blockInfo(conn.slot);
     const name = native.takeCommand(conn.slot)[0] ?? Buffer.alloc(0);
-    const kind = name.length > 1 && (name[1] | 0x20) === 0x7a /* BZ... */ ? Kind.ZSet : Kind.List;
+    const first = name.length > 0 ? name[0] | 0x20 : 0;
+    const kind =
+      first === 0x78 /* X... */
+        ? Kind.Stream
+        : name.length > 1 && (name[1] | 0x20) === 0x7a /* BZ... */
+          ? Kind.ZSet
+          : Kind.List;
     const b = new BlockedClient(++this.seq, conn, db, timeoutAt, kind);
     for (const key of keys) {
       const id = `${db}:${key.toString('latin1')}`;
@@ -275,10 +284,20 @@ export class BlockingScheduler {
     let done = 0; // bit per Kind whose waiter found nothing
     for (const b of q.clients) {
       if (b.seq > last) break;
+      if (b.kind === Kind.Stream) {
+        // Like Redis, every stream reader is offered the key: their ids differ.
+        this.retry(b, key);
+        continue;
+      }
       if (done & (1 << b.kind)) continue;
       if (this.retry(b, key)) continue;
       done |= 1 << b.kind;
-      if ((done & 1 || q.kinds[Kind.List] === 0) && (done & 2 || q.kinds[Kind.ZSet] === 0)) break;
+      if (
+        (done & 1 || q.kinds[Kind.List] === 0) &&
+        (done & 2 || q.kinds[Kind.ZSet] === 0) &&
+        q.kinds[Kind.Stream] === 0
+      )
+        break;
     }
   }
 

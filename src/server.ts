@@ -47,6 +47,8 @@ const NATIVE_SETTINGS = [
   'list-compress-depth',
   'lfu-log-factor',
   'lfu-decay-time',
+  'stream-node-max-bytes',
+  'stream-node-max-entries',
 ] as const;
 
 const ARENA_SIZE = 256 * 1024;

@@ -105,5 +105,6 @@ void RegisterHashCommands(CommandRegistry& r);
 void RegisterSetCommands(CommandRegistry& r);
 void RegisterZSetCommands(CommandRegistry& r);
 void RegisterSortCommands(CommandRegistry& r);
+void RegisterStreamCommands(CommandRegistry& r);
 
 }  // namespace tachyon

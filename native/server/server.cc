@@ -71,6 +71,7 @@ void Server::BuildCommandTable() {
   RegisterSortCommands(registry);
   RegisterListCommands(registry);
   RegisterBlockingCommands(registry);  // blocking engineer
+  RegisterStreamCommands(registry);
   for (const auto& item : registry.items()) {
     std::string name = item.name;
     auto it = commands_.find(strchr(item.name, '|') ? "|" + name : name);
@@ -381,6 +382,8 @@ FeedStatus Server::Process(Client& c) {
     if (c.block.active) {
       // Keep the command: its arguments point into the query buffer.
       c.pending.assign(c.argv.begin(), c.argv.end());
+      for (auto& [i, arg] : c.block.arg_rewrites) c.pending[i] = std::move(arg);
+      c.block.arg_rewrites.clear();
       c.block.drop_reply = mode != ReplyMode::kOn;
       c.paused = true;
       status = FeedStatus::kBlocked;

@@ -102,6 +102,8 @@ struct Settings {
   int list_compress_depth = 0;
   int lfu_log_factor = 10;
   int lfu_decay_time = 1;
+  int64_t stream_node_max_bytes = 4096;
+  int64_t stream_node_max_entries = 100;
 };
 
 struct ServerStats {
@@ -140,6 +142,9 @@ struct BlockState {
   bool drop_reply = false;            // blocked under CLIENT REPLY OFF/SKIP
   bool retrying = false;              // the command is being re-run by RetryBlocked
   std::string ready_key;              // during a retry: the key that was signalled ready
+  // Arguments the parked command replaces in its kept copy (XREAD's `$`
+  // becomes the id it stood for when the client blocked): index, new value.
+  std::vector<std::pair<int, std::string>> arg_rewrites;
 };
 
 // CLIENT REPLY: replies can be switched off, or skipped for the next command only.

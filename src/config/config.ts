@@ -113,6 +113,8 @@ export interface ConfigValues {
   'set-max-intset-entries': number;
   'zset-max-listpack-entries': number;
   'zset-max-listpack-value': number;
+  'stream-node-max-bytes': number;
+  'stream-node-max-entries': number;
   'slowlog-log-slower-than': number;
   'slowlog-max-len': number;
   'latency-monitor-threshold': number;
