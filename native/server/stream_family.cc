@@ -342,6 +342,8 @@ void XaddCommand(CommandContext& c) {
       c.reply.Error("ERR The ID specified in XADD is equal or smaller than the target stream top item");
       return;
     case StreamValue::AddResult::kTooLarge:
+    case StreamValue::AddResult::kSeqExhausted:
+      // 7.0 reports an exhausted "<ms>-*" sequence with this message too.
       c.reply.Error("ERR Elements are too large to be stored");
       return;
   }
@@ -1056,7 +1058,8 @@ void XclaimCommand(CommandContext& c) {
       }
       continue;
     }
-    if (force && !nack) nack = g->AddPendingUnowned(id, 0, 0);
+    // FORCE makes a NACK as a first delivery would (streamCreateNACK: now, count 1).
+    if (force && !nack) nack = g->AddPendingUnowned(id, now, 1);
     if (!nack) continue;
     // A NACK just made by FORCE has no owner and ignores min-idle-time.
     if (nack->consumer && minidle && now - nack->delivery_time < minidle) continue;
@@ -1199,14 +1202,14 @@ void XinfoStream(CommandContext& c, StreamValue* s) {
   if (extra == 0) {
     full = false;
   } else if (extra == 1 || extra == 3) {
-    if (!c.Is(3, "full")) return c.SyntaxError();
+    if (!c.Is(3, "full")) return SubcommandSyntaxError(c, "XINFO");
     if (extra == 3) {
-      if (!c.Is(4, "count")) return c.SyntaxError();
+      if (!c.Is(4, "count")) return SubcommandSyntaxError(c, "XINFO");
       if (!ParseLongLong(c, 5, &count)) return;
       if (count < 0) count = 10;
     }
   } else {
-    return c.SyntaxError();
+    return SubcommandSyntaxError(c, "XINFO");
   }
   c.reply.Map(full ? 9 : 10);
   c.reply.Bulk("length");
@@ -1387,10 +1390,6 @@ void XsetidCommand(CommandContext& c) {
     return;
   }
   StreamValue* s = AsStream(e);
-  if (id < s->max_deleted_entry_id()) {
-    c.reply.Error("ERR The ID specified in XSETID is smaller than current max_deleted_entry_id");
-    return;
-  }
   if (s->length() > 0) {
     StreamId maxid;
     s->LastValidId(&maxid);
@@ -1407,7 +1406,7 @@ void XsetidCommand(CommandContext& c) {
   if (entries_added != -1) s->SetEntriesAdded(static_cast<uint64_t>(entries_added));
   if (!max_deleted.IsZero()) s->SetMaxDeletedId(max_deleted);
   c.reply.Ok();
-  c.KeyModified(key);
+  // Redis 7.0 does not signal the key as modified here: no WATCH or tracking invalidation.
   c.Notify(kNotifyStream, "xsetid", key);
   c.Dirty();
 }

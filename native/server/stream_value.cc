@@ -112,7 +112,7 @@ StreamValue::AddResult StreamValue::Add(const StreamId* use_id, bool seq_given, 
       id = *use_id;
     } else if (last_id_.ms == use_id->ms) {
       // "<ms>-*" with the last id's ms: the next sequence, unless there is none.
-      if (last_id_.seq == UINT64_MAX) return AddResult::kIdTooSmall;
+      if (last_id_.seq == UINT64_MAX) return AddResult::kSeqExhausted;
       id = last_id_;
       id.seq++;
     } else {

@@ -95,7 +95,8 @@ class StreamValue final : public Collection {
     int64_t node_max_entries;  // stream-node-max-entries (0: no limit)
   };
 
-  enum class AddResult { kOk, kIdTooSmall, kTooLarge };
+  // kSeqExhausted: "<ms>-*" with ms the last id's and its sequence at its maximum.
+  enum class AddResult { kOk, kIdTooSmall, kTooLarge, kSeqExhausted };
 
   // Trimming as XADD/XTRIM request it (streamTrim).
   struct Trim {
