@@ -674,13 +674,14 @@ void ReadGeneric(CommandContext& c) {
         }
       }
       d.group = g;
-      d.consumer = LookupOrCreateConsumer(c, g, a.consumer, key);
       d.noack = a.noack;
     } else if (s->length()) {
       StreamId maxid;
       if (s->LastValidId(&maxid) && maxid > gt) serve = true;
     }
     if (!serve) continue;
+    // Redis 7.0 looks the consumer up (creating it) only for a stream it serves.
+    if (a.group_mode) d.consumer = LookupOrCreateConsumer(c, d.group, a.consumer, key);
     if (++served == 1) handle = c.reply.BeginDeferredArray();
     StreamId start = gt;
     start.Incr();
