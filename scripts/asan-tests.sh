@@ -17,6 +17,7 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export TACHYON_ADDON="$addon"
 files=("$@")
 if [ ${#files[@]} -eq 0 ]; then
-  files=(test/differential test/list.test.ts test/hash.test.ts test/set.test.ts test/zset.test.ts test/transport.test.ts test/output-limits.test.ts)
+  files=(test/differential test/list.test.ts test/hash.test.ts test/set.test.ts test/zset.test.ts test/transport.test.ts test/output-limits.test.ts
+         test/commands/streams.test.ts test/connections/streams-blocking.test.ts)
 fi
 npx vitest run "${files[@]}"
