@@ -178,6 +178,13 @@ describe.each(PROTOCOLS)('streams (RESP%i)', (protocol) => {
       cfg('stream-node-max-bytes', '0'),
       ...Array.from({ length: 30 }, (_, i) => ['XADD', 'big', `${i + 100}-1`, 'f', 'v'.repeat(300)] as Arg[]),
       exact(['XINFO', 'STREAM', 'big']),
+      // Without LIMIT, ~ removes at most 100 x stream-node-max-entries entries.
+      cfg('stream-node-max-entries', '1'),
+      ...Array.from({ length: 150 }, (_, i) => ['XADD', 'lim', `${i + 1}-1`, 'f', 'v'] as Arg[]),
+      exp(['XTRIM', 'lim', 'MAXLEN', '~', '0'], ':100'),
+      exp(['XADD', 'lim', 'MAXLEN', '~', '0', '200-1', 'f', 'v'], '"200-1"'),
+      exp(['XLEN', 'lim'], ':0'),
+      cfg('stream-node-max-entries', '100'),
       cfg('stream-node-max-bytes', '1'),
       exp(['XADD', 'one', '1-1', 'a', 'b'], '"1-1"'),
       exp(['XADD', 'one', '1-2', 'a', 'b'], '"1-2"'),
