@@ -6,10 +6,10 @@
  * merges), plus checks of Tachyon alone through ioredis.
  */
 import Redis from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { startServer, type RunningServer } from '../src/index';
-import { PROTOCOLS, exp, useDifferential, type Arg, type Step } from './helpers/differential';
-import { WRONGTYPE, NOT_INT, SYNTAX, ARITY, rng } from './helpers/replies';
+import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { PROTOCOLS, exp, useDifferential, type Arg, type Step } from '../helpers/differential';
+import { WRONGTYPE, NOT_INT, SYNTAX, ARITY, rng } from '../helpers/replies';
+import { useIoredis } from '../helpers/ioredis';
 
 const MUST_BE_POSITIVE = '-ERR value is out of range, must be positive';
 const RANK_ZERO =
@@ -440,16 +440,10 @@ describe.each(PROTOCOLS)('lists (RESP%i)', (protocol) => {
 });
 
 describe('lists through ioredis', () => {
-  let srv: RunningServer;
+  const fixture = useIoredis();
   let r: Redis;
-  beforeAll(async () => {
-    srv = await startServer({ port: 0 });
-    r = new Redis({ port: srv.port, host: srv.host, lazyConnect: true, maxRetriesPerRequest: 0 });
-    await r.connect();
-  });
-  afterAll(async () => {
-    r?.disconnect();
-    await srv?.close();
+  beforeAll(() => {
+    r = fixture.redis;
   });
 
   test('a long list behaves like an array (push, pop, range, index, trim)', async () => {

@@ -11,27 +11,9 @@
 import Redis from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startServer, type RunningServer } from '../src/index';
-import { N, PROTOCOLS, exp, norm, useDifferential, type Arg, type Session } from './helpers/differential';
-import { formatReply, sleep } from './helpers/resp';
-
-function send(s: Session, ...cmd: Arg[]): void {
-  s.ref.send(...cmd);
-  s.target.send(...cmd);
-}
-
-/** The next `n` replies of both sides; identical, and equal to `expected` when given. */
-async function replies(s: Session, n: number, expected?: string[]): Promise<string[]> {
-  const out: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const [r, t] = await Promise.all([s.ref.read(), s.target.read()]);
-    const ref = formatReply(r);
-    expect(formatReply(t), `reply #${i + 1}: tachyon differs from redis (redis replied ${ref})`).toBe(ref);
-    out.push(ref);
-  }
-  if (expected) expect(out).toEqual(expected);
-  return out;
-}
+import { startServer, type RunningServer } from '../../src/index';
+import { N, PROTOCOLS, exp, norm, useDifferential, type Arg, type Session } from '../helpers/differential';
+import { formatReply, sleep } from '../helpers/resp';
 
 async function readN(c: Session['ref'], n: number): Promise<string[]> {
   const out: string[] = [];
@@ -61,14 +43,8 @@ async function unsubscribeAllReplies(s: Session, n: number): Promise<void> {
 }
 
 async function run(s: Session, cmd: Arg[], expected: string[]): Promise<void> {
-  send(s, ...cmd);
-  await replies(s, expected.length, expected);
-}
-
-async function silent(s: Session, ms = 60): Promise<void> {
-  await sleep(ms);
-  expect(s.ref.countBufferedReplies(), 'redis sent something').toBe(0);
-  expect(s.target.countBufferedReplies(), 'tachyon sent something').toBe(0);
+  s.send(...cmd);
+  await s.replies(expected.length, expected);
 }
 
 describe.each(PROTOCOLS)('pub/sub (RESP%i)', (protocol) => {
@@ -97,7 +73,7 @@ describe.each(PROTOCOLS)('pub/sub (RESP%i)', (protocol) => {
     await run(s, ['SSUBSCRIBE', 's1', 's2'], [m('"ssubscribe"', '"s1"', ':1'), m('"ssubscribe"', '"s2"', ':2')]);
     await run(s, ['UNSUBSCRIBE', 'nosuch'], [m('"unsubscribe"', '"nosuch"', ':4')]);
     await run(s, ['PUNSUBSCRIBE', 'p*', 'x'], [m('"punsubscribe"', '"p*"', ':3'), m('"punsubscribe"', '"x"', ':3')]);
-    send(s, 'UNSUBSCRIBE');
+    s.send('UNSUBSCRIBE');
     await unsubscribeAllReplies(s, 2);
     // Patterns are dropped in the order they were made.
     await run(s, ['PSUBSCRIBE', 'a*'], [m('"psubscribe"', '"a*"', ':2')]);
@@ -138,8 +114,8 @@ describe.each(PROTOCOLS)('pub/sub (RESP%i)', (protocol) => {
     await run(s, ['UNSUBSCRIBE', 'c'], [m('"unsubscribe"', '"c"', ':0')]);
     // Still subscribed to a shard channel.
     if (protocol === 2) {
-      send(s, 'SET', 'x', '1');
-      expect((await replies(s, 1))[0]).toMatch(/^-ERR Can't execute 'set'/);
+      s.send('SET', 'x', '1');
+      expect((await s.replies(1))[0]).toMatch(/^-ERR Can't execute 'set'/);
     }
     await run(s, ['SUNSUBSCRIBE'], [m('"sunsubscribe"', '"sc"', ':0')]);
     await run(s, ['SET', 'x', '1'], ['+OK']);
@@ -157,24 +133,24 @@ describe.each(PROTOCOLS)('pub/sub (RESP%i)', (protocol) => {
     await run(sub, ['PSUBSCRIBE', 'new[st]'], [m('"psubscribe"', '"new[st]"', ':3')]);
     await run(pub, ['PUBLISH', 'news', 'hello'], [':4']);
     // The channel message first, then the pattern message.
-    await replies(sub, 2, [m('"message"', '"news"', '"hello"'), m('"pmessage"', '"new[st]"', '"news"', '"hello"')]);
+    await sub.replies(2, [m('"message"', '"news"', '"hello"'), m('"pmessage"', '"new[st]"', '"news"', '"hello"')]);
     await unorderedReplies(psub, 2, [
       m('"pmessage"', '"n*"', '"news"', '"hello"'),
       m('"pmessage"', '"ne?s"', '"news"', '"hello"'),
     ]);
-    await silent(ssub);
+    await ssub.silent();
     await run(pub, ['SPUBLISH', 'news', 'shard'], [':1']);
-    await replies(ssub, 1, [m('"smessage"', '"news"', '"shard"')]);
-    await silent(sub, 10);
-    await silent(psub, 10);
+    await ssub.replies(1, [m('"smessage"', '"news"', '"shard"')]);
+    await sub.silent(10);
+    await psub.silent(10);
     await run(pub, ['PUBLISH', 'nobody', 'x'], [':1']); // n*
-    await replies(psub, 1, [m('"pmessage"', '"n*"', '"nobody"', '"x"')]);
+    await psub.replies(1, [m('"pmessage"', '"n*"', '"nobody"', '"x"')]);
     await run(pub, ['PUBLISH', 'zzz', 'x'], [':0']);
     await run(pub, ['SPUBLISH', 'zzz', 'x'], [':0']);
     // Unsubscribed: no more messages.
     await run(sub, ['UNSUBSCRIBE', 'news'], [m('"unsubscribe"', '"news"', ':2')]);
     await run(pub, ['PUBLISH', 'news', 'again'], [':3']);
-    await replies(sub, 1, [m('"pmessage"', '"new[st]"', '"news"', '"again"')]);
+    await sub.replies(1, [m('"pmessage"', '"new[st]"', '"news"', '"again"')]);
   });
 
   test('binary channels, patterns and payloads; the empty channel', async () => {
@@ -182,59 +158,59 @@ describe.each(PROTOCOLS)('pub/sub (RESP%i)', (protocol) => {
     const ch = Buffer.from([0x00, 0xff, 0x0d, 0x0a, 0x41]);
     const pat = Buffer.from([0x00, 0x2a]); // "\0*"
     const payload = Buffer.from([0xc3, 0x28, 0x00, 0x0d, 0x0a]);
-    send(sub, 'SUBSCRIBE', ch, '');
-    await replies(sub, 2);
-    send(sub, 'PSUBSCRIBE', pat, '*');
-    await replies(sub, 2);
+    sub.send('SUBSCRIBE', ch, '');
+    await sub.replies(2);
+    sub.send('PSUBSCRIBE', pat, '*');
+    await sub.replies(2);
     await run(pub, ['PUBLISH', ch, payload], [':3']);
-    await replies(sub, 1); // the channel subscription first, then the patterns in any order
+    await sub.replies(1); // the channel subscription first, then the patterns in any order
     await unorderedReplies(sub, 2);
     // "*" does not match the empty channel (Redis's stringmatchlen).
     await run(pub, ['PUBLISH', '', 'e'], [':1']);
-    await replies(sub, 1);
-    send(pub, 'PUBSUB', 'NUMSUB', ch, '');
-    expect(await replies(pub, 1)).toEqual(['["\\x00\\xff\\r\\nA", :1, "", :1]']);
+    await sub.replies(1);
+    pub.send('PUBSUB', 'NUMSUB', ch, '');
+    expect(await pub.replies(1)).toEqual(['["\\x00\\xff\\r\\nA", :1, "", :1]']);
   });
 
   test('a RESP3 client receives its own publish before the PUBLISH reply', async () => {
     const s = d.main;
     if (protocol === 2) {
       // RESP2 subscribers cannot publish; inside EXEC they can.
-      send(s, 'MULTI');
-      send(s, 'SUBSCRIBE', 'me');
-      send(s, 'PUBLISH', 'me', 'hi');
-      send(s, 'EXEC');
-      await replies(s, 4, [
+      s.send('MULTI');
+      s.send('SUBSCRIBE', 'me');
+      s.send('PUBLISH', 'me', 'hi');
+      s.send('EXEC');
+      await s.replies(4, [
         '+OK',
         '+QUEUED',
         '+QUEUED',
         // The EXEC array counts two replies; the message is an extra element in between.
         '[["subscribe", "me", :1], ["message", "me", "hi"]]',
       ]);
-      await replies(s, 1, [':1']);
+      await s.replies(1, [':1']);
       return;
     }
-    send(s, 'SUBSCRIBE', 'me');
-    send(s, 'PUBLISH', 'me', 'hi');
-    send(s, 'GET', 'x');
-    await replies(s, 4, ['>["subscribe", "me", :1]', '>["message", "me", "hi"]', ':1', '_']);
-    send(s, 'MULTI');
-    send(s, 'PUBLISH', 'me', 'in-exec');
-    send(s, 'UNSUBSCRIBE', 'me');
-    send(s, 'EXEC');
+    s.send('SUBSCRIBE', 'me');
+    s.send('PUBLISH', 'me', 'hi');
+    s.send('GET', 'x');
+    await s.replies(4, ['>["subscribe", "me", :1]', '>["message", "me", "hi"]', ':1', '_']);
+    s.send('MULTI');
+    s.send('PUBLISH', 'me', 'in-exec');
+    s.send('UNSUBSCRIBE', 'me');
+    s.send('EXEC');
     // Redis counts the push as one more element of the EXEC array.
-    await replies(s, 3, ['+OK', '+QUEUED', '+QUEUED']);
-    await replies(s, 2);
+    await s.replies(3, ['+OK', '+QUEUED', '+QUEUED']);
+    await s.replies(2);
   });
 
   test('inside MULTI/EXEC: SUBSCRIBE and PSUBSCRIBE work, SSUBSCRIBE is refused', async () => {
     const s = d.main;
-    send(s, 'MULTI');
-    send(s, 'SUBSCRIBE', 'm');
-    send(s, 'SSUBSCRIBE', 'm');
-    send(s, 'PSUBSCRIBE', 'm');
-    send(s, 'EXEC');
-    await replies(s, 5);
+    s.send('MULTI');
+    s.send('SUBSCRIBE', 'm');
+    s.send('SSUBSCRIBE', 'm');
+    s.send('PSUBSCRIBE', 'm');
+    s.send('EXEC');
+    await s.replies(5);
     await run(s, ['PUNSUBSCRIBE'], [m('"punsubscribe"', '"m"', ':1')]);
     await run(s, ['UNSUBSCRIBE'], [m('"unsubscribe"', '"m"', ':0')]);
     await run(s, ['PING'], ['+PONG']);
@@ -242,16 +218,16 @@ describe.each(PROTOCOLS)('pub/sub (RESP%i)', (protocol) => {
 
   test('PUBSUB CHANNELS / NUMSUB / NUMPAT / SHARDCHANNELS / SHARDNUMSUB / HELP', async () => {
     const [a, b, q] = [d.main, await d.session(), await d.session()];
-    send(a, 'SUBSCRIBE', 'news.tech', 'news.art', 'sport');
-    await replies(a, 3);
-    send(b, 'SUBSCRIBE', 'news.tech');
-    await replies(b, 1);
-    send(b, 'PSUBSCRIBE', 'news.*', 'x*', 'news.*');
-    await replies(b, 3);
-    send(a, 'PSUBSCRIBE', 'x*');
-    await replies(a, 1);
-    send(a, 'SSUBSCRIBE', 'sh1', 'sh2');
-    await replies(a, 2);
+    a.send('SUBSCRIBE', 'news.tech', 'news.art', 'sport');
+    await a.replies(3);
+    b.send('SUBSCRIBE', 'news.tech');
+    await b.replies(1);
+    b.send('PSUBSCRIBE', 'news.*', 'x*', 'news.*');
+    await b.replies(3);
+    a.send('PSUBSCRIBE', 'x*');
+    await a.replies(1);
+    a.send('SSUBSCRIBE', 'sh1', 'sh2');
+    await a.replies(2);
     await q.check(
       norm(['PUBSUB', 'CHANNELS'], N.sorted),
       norm(['PUBSUB', 'CHANNELS', 'news.*'], N.sorted),
@@ -286,10 +262,10 @@ describe.each(PROTOCOLS)('pub/sub (RESP%i)', (protocol) => {
 
   test('RESET drops every subscription and leaves subscriber mode', async () => {
     const [s, pub] = [d.main, await d.session()];
-    send(s, 'SUBSCRIBE', 'a');
-    send(s, 'PSUBSCRIBE', 'b*');
-    send(s, 'SSUBSCRIBE', 'c');
-    await replies(s, 3);
+    s.send('SUBSCRIBE', 'a');
+    s.send('PSUBSCRIBE', 'b*');
+    s.send('SSUBSCRIBE', 'c');
+    await s.replies(3);
     await run(s, ['RESET'], ['+RESET']);
     await run(s, ['GET', 'x'], ['nil']);
     await run(pub, ['PUBLISH', 'a', 'm'], [':0']);
@@ -369,7 +345,7 @@ describe('pub/sub through client libraries (Tachyon only)', () => {
   });
 
   test('INFO-style counters and CLIENT LIST helpers', async () => {
-    const { pubsubStats, subscriptionCounts, isPubSubClient } = await import('../src/commands/pubsub');
+    const { pubsubStats, subscriptionCounts, isPubSubClient } = await import('../../src/commands/pubsub');
     const sub = new Redis({ port: srv.port, host: srv.host });
     try {
       await sub.subscribe('st:a', 'st:b');

@@ -14,9 +14,9 @@
  * clears errno in Redis; for Tachyon it is a plain write).
  */
 import { describe, expect, test } from 'vitest';
-import { N, PROTOCOLS, exp, norm, useDifferential, type Arg, type Step } from './helpers/differential';
-import { RespTimeoutError, formatReply, type RespClient } from './helpers/resp';
-import { WRONGTYPE, NOT_INT, SYNTAX, ARITY, exact, rng } from './helpers/replies';
+import { N, PROTOCOLS, exp, norm, useDifferential, type Arg, type Step } from '../helpers/differential';
+import { RespTimeoutError, formatReply, type RespClient } from '../helpers/resp';
+import { WRONGTYPE, NOT_INT, SYNTAX, ARITY, exact, rng } from '../helpers/replies';
 
 const NOT_DOUBLE = "-ERR One or more scores can't be converted into double";
 

@@ -17,9 +17,9 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startServer, type RunningServer } from '../src/index';
-import { pubsubStats } from '../src/commands/pubsub';
-import { sleep } from './helpers/resp';
+import { startServer, type RunningServer } from '../../src/index';
+import { pubsubStats } from '../../src/commands/pubsub';
+import { sleep } from '../helpers/resp';
 
 const enc = (...args: string[]): string =>
   `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;

@@ -7,8 +7,8 @@
 import net from 'node:net';
 import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startServer, type RunningServer } from '../src/index';
-import { startRedisOracle, type RedisOracle } from './helpers/redis-oracle';
+import { startServer, type RunningServer } from '../../src/index';
+import { startRedisOracle, type RedisOracle } from '../helpers/redis-oracle';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const PAYLOAD = 'p'.repeat(10_000);

@@ -10,83 +10,26 @@
  * changes: see the report in the module's header comment.
  */
 import { describe, expect, test } from 'vitest';
-import { monitorLine, quoteRepr } from '../src/commands/monitor';
-import { useDifferential, type Arg, type Differential, type Session } from './helpers/differential';
-import { encodeCommand, formatReply, sleep, type RespClient, type Reply } from './helpers/resp';
-
-type Side = 'ref' | 'target';
-const SIDES: Side[] = ['ref', 'target'];
+import { monitorLine, quoteRepr } from '../../src/commands/monitor';
+import { useDifferential, type Differential } from '../helpers/differential';
+import { formatReply, sleep, type Reply } from '../helpers/resp';
+import { Scene, type Side } from '../helpers/scene';
 
 const LINE = /^(\d{10})\.(\d{6}) \[(\d+) ([^\]]+)\] (.*)$/s;
 
-/** Named connections to both servers; MONITOR lines are shown as `[db name] args`. */
-class Scene {
-  private readonly sessions = new Map<string, Session>();
-  /** "ip:port" as the server sees each connection → its name. */
-  private readonly addrs: Record<Side, Map<string, string>> = { ref: new Map(), target: new Map() };
-
-  constructor(private readonly d: Differential) {}
-
-  async open(name: string, protocol: 2 | 3 = 2): Promise<void> {
-    const s = await this.d.session({ protocol, timeoutMs: 1500 });
-    for (const side of SIDES) this.addrs[side].set(`127.0.0.1:${s[side].socket.localPort}`, name);
-    this.sessions.set(name, s);
+/** MONITOR lines are shown as `[db name] args`: timestamps checked for their form, addresses named. */
+class MonitorScene extends Scene {
+  constructor(d: Differential) {
+    super(d, { timeoutMs: 1500 });
   }
 
-  private session(name: string): Session {
-    const s = this.sessions.get(name);
-    if (!s) throw new Error(`no connection ${name}`);
-    return s;
-  }
-
-  send(name: string, ...cmds: Arg[][]): void {
-    const s = this.session(name);
-    const bytes = Buffer.concat(cmds.map((c) => encodeCommand(c)));
-    for (const side of SIDES) s[side].sendRaw(bytes);
-  }
-
-  private show(side: Side, r: Reply): string {
+  protected override show(side: Side, r: Reply): string {
     if (r.type !== 'simple') return formatReply(r);
     const m = LINE.exec(r.value);
     if (!m) return formatReply(r);
     const ms = Number(m[1]) * 1000 + Number(m[2]) / 1000;
     if (Math.abs(ms - Date.now()) > 60_000) return `<bad timestamp ${m[1]}.${m[2]}>`;
     return `[${m[3]} ${this.addrs[side].get(m[4]) ?? `<unknown address ${m[4]}>`}] ${m[5]}`;
-  }
-
-  /** The next replies on `name`: Redis must send `expected`, Tachyon the same. */
-  async expect(name: string, expected: string[]): Promise<void> {
-    const s = this.session(name);
-    const read = async (c: RespClient, side: Side) => {
-      const out: string[] = [];
-      try {
-        for (let i = 0; i < expected.length; i++) out.push(this.show(side, await c.read()));
-      } catch (e) {
-        out.push(`<${(e as Error).message}>`);
-      }
-      return out;
-    };
-    const [r, t] = await Promise.all([read(s.ref, 'ref'), read(s.target, 'target')]);
-    expect(r, `TEST BUG: redis replied differently on ${name}`).toEqual(expected);
-    expect(t, `tachyon differs from redis on ${name}`).toEqual(r);
-  }
-
-  async quiet(ms = 80): Promise<void> {
-    await sleep(ms);
-    for (const [name, s] of this.sessions) {
-      for (const side of SIDES) {
-        const n = s[side].countBufferedReplies();
-        const extra = n > 0 ? this.show(side, await s[side].read()) : '';
-        expect(n, `${side} sent more on ${name}: ${extra}`).toBe(0);
-      }
-    }
-  }
-
-  async closed(name: string): Promise<void> {
-    const s = this.session(name);
-    this.sessions.delete(name);
-    const [r, t] = await Promise.all([s.ref.waitClosed(1000), s.target.waitClosed(1000)]);
-    expect([r, t]).toEqual([true, true]);
   }
 }
 
@@ -116,7 +59,7 @@ describe('MONITOR', () => {
   const d = useDifferential();
 
   test('shows the commands of every client, after they ran', async () => {
-    const s = new Scene(d);
+    const s = new MonitorScene(d);
     await s.open('m');
     await s.open('a');
     await s.open('b', 3);
@@ -154,7 +97,7 @@ describe('MONITOR', () => {
   });
 
   test('QUIT ends it; several monitors; a second MONITOR gets no reply', async () => {
-    const s = new Scene(d);
+    const s = new MonitorScene(d);
     await s.open('m1');
     await s.open('m2', 3);
     await s.open('m3');
@@ -179,7 +122,7 @@ describe('MONITOR', () => {
   });
 
   test('MONITOR inside MULTI is refused', async () => {
-    const s = new Scene(d);
+    const s = new MonitorScene(d);
     await s.open('a');
     s.send('a', ['MULTI'], ['MONITOR'], ['EXEC'], ['PING']);
     await s.expect('a', ['+OK', '+QUEUED', "[-ERR MONITOR isn't allowed for DENY BLOCKING client]", '+PONG']);
@@ -187,7 +130,7 @@ describe('MONITOR', () => {
   });
 
   test('commands that ran before MONITOR are not shown', async () => {
-    const s = new Scene(d);
+    const s = new MonitorScene(d);
     await s.open('a');
     await s.open('t', 3);
     // With a tracking client the native command stream is already on.
@@ -202,7 +145,7 @@ describe('MONITOR', () => {
   // Known differences: each needs a change outside monitor.ts.
 
   test.fails('known difference: MULTI ... EXEC shows EXEC after the queued commands (native: feed after the call)', async () => {
-    const s = new Scene(d);
+    const s = new MonitorScene(d);
     await s.open('m');
     await s.open('a');
     s.send('m', ['MONITOR']);
@@ -213,7 +156,7 @@ describe('MONITOR', () => {
   });
 
   test('a blocked command is shown once', async () => {
-    const s = new Scene(d);
+    const s = new MonitorScene(d);
     await s.open('m');
     await s.open('a');
     await s.open('b');
@@ -230,7 +173,7 @@ describe('MONITOR', () => {
   });
 
   test('commands run by TypeScript are shown', async () => {
-    const s = new Scene(d);
+    const s = new MonitorScene(d);
     await s.open('m');
     await s.open('a');
     s.send('m', ['MONITOR']);
@@ -253,7 +196,7 @@ describe('MONITOR', () => {
   });
 
   test.fails('known difference: lines of a pipeline of its own come after the whole pipeline (events are pumped per read)', async () => {
-    const s = new Scene(d);
+    const s = new MonitorScene(d);
     await s.open('m');
     s.send('m', ['MONITOR']);
     await s.expect('m', ['+OK']);
@@ -262,14 +205,14 @@ describe('MONITOR', () => {
   });
 
   test('a MONITOR client may not touch the keyspace', async () => {
-    const s = new Scene(d);
+    const s = new MonitorScene(d);
     await s.open('m');
     s.send('m', ['MONITOR'], ['GET', 'k']);
     await s.expect('m', ['+OK', "-ERR Replica can't interact with the keyspace"]);
   });
 
   test('RESET ends MONITOR', async () => {
-    const s = new Scene(d);
+    const s = new MonitorScene(d);
     await s.open('m');
     await s.open('a');
     s.send('m', ['MONITOR'], ['RESET']);

@@ -12,107 +12,10 @@
  */
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startServer, type RunningServer } from '../src/index';
-import { PROTOCOLS, exp, useDifferential, type Arg, type Differential, type Session } from './helpers/differential';
-import { encodeCommand, formatReply, sleep, type RespClient } from './helpers/resp';
-
-type Side = 'ref' | 'target';
-const SIDES: Side[] = ['ref', 'target'];
-
-/**
- * Several named connections to both servers. Commands go out in one write
- * per call (so that a pipeline is one read on the server); `{name}` as an
- * argument stands for that connection's client id on each side, and client
- * ids in replies are shown as `:{name}`.
- */
-class Scene {
-  private readonly sessions = new Map<string, Session>();
-  private readonly names: Record<Side, Map<number, string>> = { ref: new Map(), target: new Map() };
-  private readonly ids: Record<Side, Map<string, number>> = { ref: new Map(), target: new Map() };
-
-  constructor(private readonly d: Differential) {}
-
-  async open(name: string, protocol: 2 | 3 = 2): Promise<void> {
-    const s = await this.d.session({ protocol, timeoutMs: 3000 });
-    for (const side of SIDES) {
-      const r = await s[side].call('CLIENT', 'ID');
-      if (r.type !== 'integer') throw new Error(`CLIENT ID on ${side}: ${formatReply(r)}`);
-      this.names[side].set(Number(r.value), name);
-      this.ids[side].set(name, Number(r.value));
-    }
-    this.sessions.set(name, s);
-  }
-
-  session(name: string): Session {
-    const s = this.sessions.get(name);
-    if (!s) throw new Error(`no connection ${name}`);
-    return s;
-  }
-
-  private arg(side: Side, a: Arg): Arg {
-    if (typeof a === 'string' && /^\{\w+\}$/.test(a)) {
-      const id = this.ids[side].get(a.slice(1, -1));
-      if (id === undefined) throw new Error(`unknown connection in ${a}`);
-      return String(id);
-    }
-    return a;
-  }
-
-  send(name: string, ...cmds: Arg[][]): void {
-    const s = this.session(name);
-    for (const side of SIDES) {
-      s[side].sendRaw(Buffer.concat(cmds.map((c) => encodeCommand(c.map((a) => this.arg(side, a))))));
-    }
-  }
-
-  sendRaw(name: string, bytes: string): void {
-    const s = this.session(name);
-    for (const side of SIDES) s[side].sendRaw(bytes);
-  }
-
-  private show(side: Side, text: string): string {
-    return text.replace(/(^|[[\s{>]):(\d+)/g, (m, pre: string, n: string) => {
-      const name = this.names[side].get(Number(n));
-      return name ? `${pre}:{${name}}` : m;
-    });
-  }
-
-  /** The next replies (pushes included) on `name`: Redis must send `expected`, Tachyon the same. */
-  async expect(name: string, expected: string[]): Promise<void> {
-    const s = this.session(name);
-    const read = async (c: RespClient, side: Side) => {
-      const out: string[] = [];
-      try {
-        for (let i = 0; i < expected.length; i++) out.push(this.show(side, formatReply(await c.read())));
-      } catch (e) {
-        out.push(`<${(e as Error).message}>`);
-      }
-      return out;
-    };
-    const [r, t] = await Promise.all([read(s.ref, 'ref'), read(s.target, 'target')]);
-    expect(r, `TEST BUG: redis replied differently on ${name}`).toEqual(expected);
-    expect(t, `tachyon differs from redis on ${name}`).toEqual(r);
-  }
-
-  /** Nothing more arrives on any connection, on either side. */
-  async quiet(ms = 80): Promise<void> {
-    await sleep(ms);
-    for (const [name, s] of this.sessions) {
-      for (const side of SIDES) {
-        const c = s[side];
-        const n = c.countBufferedReplies();
-        const extra = n > 0 ? formatReply(await c.read()) : '';
-        expect(n, `${side} sent more on ${name}: ${extra}`).toBe(0);
-      }
-    }
-  }
-
-  close(name: string): Promise<void> {
-    const s = this.session(name);
-    this.sessions.delete(name);
-    return s.close();
-  }
-}
+import { startServer, type RunningServer } from '../../src/index';
+import { PROTOCOLS, exp, useDifferential, type Arg } from '../helpers/differential';
+import { formatReply, sleep } from '../helpers/resp';
+import { SIDES, Scene } from '../helpers/scene';
 
 const inval = (...keys: string[]) => `>["invalidate", [${keys.map((k) => `"${k}"`).join(', ')}]]`;
 const INVAL_ALL = '>["invalidate", _]';
@@ -278,7 +181,7 @@ describe('invalidation messages', () => {
   let sc: Scene;
 
   const fresh = () => {
-    sc = new Scene(d);
+    sc = new Scene(d, { ids: true });
     return sc;
   };
 

@@ -4,20 +4,9 @@
  * errors, runtime errors inside EXEC, TypeScript-owned commands inside EXEC,
  * and WATCH invalidated by other clients, expiry, FLUSHALL/FLUSHDB and SWAPDB.
  */
-import { describe, expect, test } from 'vitest';
-import { PROTOCOLS, exp, useDifferential, type Arg, type Session } from './helpers/differential';
-import { formatReply, sleep } from './helpers/resp';
-
-/** Runs a command on both sides of a session; the replies must be identical. */
-async function call(s: Session, cmd: Arg[], expected?: string): Promise<string> {
-  s.ref.send(...cmd);
-  s.target.send(...cmd);
-  const [r, t] = await Promise.all([s.ref.read(), s.target.read()]);
-  const ref = formatReply(r);
-  expect(formatReply(t), `${cmd.join(' ')}: tachyon differs from redis`).toBe(ref);
-  if (expected !== undefined) expect(ref).toBe(expected);
-  return ref;
-}
+import { describe, test } from 'vitest';
+import { PROTOCOLS, exp, useDifferential } from '../helpers/differential';
+import { sleep } from '../helpers/resp';
 
 describe.each(PROTOCOLS)('transactions (RESP%i)', (protocol) => {
   const d = useDifferential({ protocol, config: { databases: 4 } });
@@ -138,28 +127,28 @@ describe.each(PROTOCOLS)('transactions (RESP%i)', (protocol) => {
 
   test('WATCH is invalidated by another client and by expiry', async () => {
     const [a, b] = [d.main, await d.session()];
-    await call(a, ['SET', 'k', '1']);
-    await call(a, ['WATCH', 'k'], '+OK');
-    await call(b, ['SET', 'k', '2'], '+OK');
-    await call(a, ['MULTI'], '+OK');
-    await call(a, ['GET', 'k'], '+QUEUED');
-    await call(a, ['EXEC'], NIL_ARRAY);
+    await a.call(['SET', 'k', '1']);
+    await a.call(['WATCH', 'k'], '+OK');
+    await b.call(['SET', 'k', '2'], '+OK');
+    await a.call(['MULTI'], '+OK');
+    await a.call(['GET', 'k'], '+QUEUED');
+    await a.call(['EXEC'], NIL_ARRAY);
 
-    await call(a, ['SET', 't', 'v', 'PX', '30'], '+OK');
-    await call(a, ['WATCH', 't'], '+OK');
+    await a.call(['SET', 't', 'v', 'PX', '30'], '+OK');
+    await a.call(['WATCH', 't'], '+OK');
     await sleep(80);
-    await call(b, ['EXISTS', 't'], ':0'); // lazy expiry deletes it
-    await call(a, ['MULTI'], '+OK');
-    await call(a, ['PING'], '+QUEUED');
-    await call(a, ['EXEC'], NIL_ARRAY);
+    await b.call(['EXISTS', 't'], ':0'); // lazy expiry deletes it
+    await a.call(['MULTI'], '+OK');
+    await a.call(['PING'], '+QUEUED');
+    await a.call(['EXEC'], NIL_ARRAY);
   });
 
   test('another client writing an unwatched key does not abort', async () => {
     const [a, b] = [d.main, await d.session()];
-    await call(a, ['WATCH', 'k'], '+OK');
-    await call(b, ['SET', 'other', '1'], '+OK');
-    await call(a, ['MULTI'], '+OK');
-    await call(a, ['INCR', 'k'], '+QUEUED');
-    await call(a, ['EXEC'], '[:1]');
+    await a.call(['WATCH', 'k'], '+OK');
+    await b.call(['SET', 'other', '1'], '+OK');
+    await a.call(['MULTI'], '+OK');
+    await a.call(['INCR', 'k'], '+QUEUED');
+    await a.call(['EXEC'], '[:1]');
   });
 });

@@ -3,147 +3,34 @@
  * cases, then the same cases (and random ones) checked against a real
  * redis-server with KEYS, which uses the case-sensitive matcher.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { globMatch } from '../src/util/glob';
+import { globMatch } from '../../src/util/glob';
+import { haveRedisServer, startRedisOracle, type RedisOracle } from '../helpers/redis-oracle';
+import { RespClient, formatReply } from '../helpers/resp';
 
-// ---------------------------------------------------------------------------
-// A tiny RESP2 client and a throwaway redis-server
-// ---------------------------------------------------------------------------
-
-type Reply = string | number | null | Buffer | { error: string } | Reply[];
-
-class MiniClient {
-  private buf = Buffer.alloc(0);
-  private waiters: ((r: Reply) => void)[] = [];
-  private constructor(private sock: net.Socket) {
-    sock.on('data', (d) => {
-      this.buf = Buffer.concat([this.buf, d]);
-      for (;;) {
-        const r = parseReply(this.buf, 0);
-        if (!r) break;
-        this.buf = this.buf.subarray(r.end);
-        this.waiters.shift()?.(r.value);
-      }
-    });
-  }
-
-  static connect(port: number): Promise<MiniClient> {
-    return new Promise((resolve, reject) => {
-      const s = net.createConnection({ port, host: '127.0.0.1' }, () => resolve(new MiniClient(s)));
-      s.once('error', reject);
-    });
-  }
-
-  call(...args: (string | Buffer)[]): Promise<Reply> {
-    const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
-    for (const a of args) {
-      const b = typeof a === 'string' ? Buffer.from(a) : a;
-      parts.push(Buffer.from(`$${b.length}\r\n`), b, Buffer.from('\r\n'));
-    }
-    return new Promise((resolve) => {
-      this.waiters.push(resolve);
-      this.sock.write(Buffer.concat(parts));
-    });
-  }
-
-  close(): void {
-    this.sock.destroy();
-  }
-}
-
-function parseReply(b: Buffer, off: number): { value: Reply; end: number } | null {
-  const nl = b.indexOf('\r\n', off);
-  if (nl < 0) return null;
-  const line = b.toString('latin1', off + 1, nl);
-  switch (b[off]) {
-    case 0x2b: // +
-      return { value: line, end: nl + 2 };
-    case 0x2d: // -
-      return { value: { error: line }, end: nl + 2 };
-    case 0x3a: // :
-      return { value: Number(line), end: nl + 2 };
-    case 0x24: { // $
-      const len = Number(line);
-      if (len < 0) return { value: null, end: nl + 2 };
-      if (b.length < nl + 2 + len + 2) return null;
-      return { value: b.subarray(nl + 2, nl + 2 + len), end: nl + 2 + len + 2 };
-    }
-    case 0x2a: { // *
-      const n = Number(line);
-      const out: Reply[] = [];
-      let p = nl + 2;
-      for (let i = 0; i < n; i++) {
-        const r = parseReply(b, p);
-        if (!r) return null;
-        out.push(r.value);
-        p = r.end;
-      }
-      return { value: out, end: p };
-    }
-    default:
-      throw new Error(`bad reply byte ${b[off]}`);
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-const haveRedis = fs.existsSync('/usr/bin/redis-server');
-let redis: ChildProcess | undefined;
-let client: MiniClient | undefined;
-let tmp = '';
+const haveRedis = haveRedisServer();
+let redis: RedisOracle | undefined;
+let client: RespClient | undefined;
 
 beforeAll(async () => {
   if (!haveRedis) return;
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tachyon-glob-'));
-  for (let attempt = 0; attempt < 5 && !client; attempt++) {
-    const port = await freePort();
-    const conf = path.join(tmp, 'redis.conf');
-    fs.writeFileSync(conf, `port ${port}\nbind 127.0.0.1\nsave ""\nappendonly no\n`);
-    const child = spawn('/usr/bin/redis-server', [conf], { cwd: tmp, stdio: 'ignore' });
-    redis = child;
-    for (let i = 0; i < 50 && !client && child.exitCode === null; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      try {
-        client = await MiniClient.connect(port);
-      } catch {
-        // not up yet
-      }
-    }
-    if (!client) child.kill('SIGKILL');
-  }
+  redis = await startRedisOracle();
+  client = await RespClient.connect(redis.port);
 });
 
 afterAll(async () => {
   client?.close();
-  if (redis && redis.exitCode === null) {
-    const done = new Promise((r) => redis?.once('exit', r));
-    redis.kill('SIGKILL');
-    await done;
-  }
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  await redis?.close();
 });
 
 /** What real Redis's case-sensitive matcher says, through KEYS. */
 async function redisMatches(pattern: Buffer, subject: Buffer): Promise<boolean> {
-  const c = client as MiniClient;
+  const c = client as RespClient;
   await c.call('FLUSHALL');
   await c.call('SET', subject, '1');
-  const r = (await c.call('KEYS', pattern)) as Buffer[];
-  return r.length === 1;
+  const r = await c.call('KEYS', pattern);
+  if (r.type !== 'array' || !r.value) throw new Error(`KEYS: ${formatReply(r)}`);
+  return r.value.length === 1;
 }
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');

@@ -3,173 +3,66 @@
  * REWRITE — checked against fixed expectations and, where possible, against
  * a real redis-server 7.0 (same defaults, same error texts, same rewrites).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Config, ConfigError } from '../src/config/config';
-import { OPTIONS, lookupOption, memtoull, string2ll, REDIS_CONFIG_NAMES } from '../src/config/options';
-import { argvToConfigText, parseArgv, parseConfigFile, repr, splitArgs } from '../src/config/parse';
-import { Logger, formatLogTimestamp } from '../src/log';
+import { Config, ConfigError } from '../../src/config/config';
+import { OPTIONS, lookupOption, memtoull, string2ll, REDIS_CONFIG_NAMES } from '../../src/config/options';
+import { argvToConfigText, parseArgv, parseConfigFile, repr, splitArgs } from '../../src/config/parse';
+import { Logger, formatLogTimestamp } from '../../src/log';
+import { findRedisServer, haveRedisServer, startRedisOracle, type RedisOracle } from '../helpers/redis-oracle';
+import { RespClient, formatReply, type Reply } from '../helpers/resp';
 
-const REDIS_BIN = '/usr/bin/redis-server';
-const haveRedis = fs.existsSync(REDIS_BIN);
+const REDIS_BIN = haveRedisServer() ? findRedisServer() : '';
+const haveRedis = REDIS_BIN !== '';
 
 // ---------------------------------------------------------------------------
-// A tiny RESP2 client and throwaway redis-servers
+// Throwaway redis-servers started from a config file
 // ---------------------------------------------------------------------------
 
-type Reply = string | number | null | { error: string } | Reply[];
-
-class MiniClient {
-  private buf = Buffer.alloc(0);
-  private waiters: ((r: Reply) => void)[] = [];
-  private constructor(private sock: net.Socket) {
-    sock.on('data', (d) => {
-      this.buf = Buffer.concat([this.buf, d]);
-      for (;;) {
-        const r = parseReply(this.buf, 0);
-        if (!r) break;
-        this.buf = this.buf.subarray(r.end);
-        this.waiters.shift()?.(r.value);
-      }
-    });
-  }
-
-  static connect(port: number): Promise<MiniClient> {
-    return new Promise((resolve, reject) => {
-      const s = net.createConnection({ port, host: '127.0.0.1' }, () => resolve(new MiniClient(s)));
-      s.once('error', reject);
-    });
-  }
-
-  call(...args: string[]): Promise<Reply> {
-    let out = `*${args.length}\r\n`;
-    for (const a of args) out += `$${Buffer.byteLength(a)}\r\n${a}\r\n`;
-    return new Promise((resolve) => {
-      this.waiters.push(resolve);
-      this.sock.write(out);
-    });
-  }
-
-  /** CONFIG SET ... as Config.set() reports it: null for OK, else the error text. */
-  async configSet(...args: string[]): Promise<string | null> {
-    const r = await this.call('CONFIG', 'SET', ...args);
-    if (r === 'OK') return null;
-    if (r && typeof r === 'object' && 'error' in r) return r.error;
-    throw new Error(`unexpected reply ${JSON.stringify(r)}`);
-  }
-
-  async configGet(...patterns: string[]): Promise<[string, string][]> {
-    const r = (await this.call('CONFIG', 'GET', ...patterns)) as string[];
-    const out: [string, string][] = [];
-    for (let i = 0; i < r.length; i += 2) out.push([r[i], r[i + 1]]);
-    return out;
-  }
-
-  close(): void {
-    this.sock.destroy();
-  }
+/** CONFIG SET ... as Config.set() reports it: null for OK, else the error text. */
+async function configSet(c: RespClient, ...args: string[]): Promise<string | null> {
+  const r = await c.call('CONFIG', 'SET', ...args);
+  if (r.type === 'simple' && r.value === 'OK') return null;
+  if (r.type === 'error') return r.value;
+  throw new Error(`unexpected reply ${formatReply(r)}`);
 }
 
-function parseReply(b: Buffer, off: number): { value: Reply; end: number } | null {
-  const nl = b.indexOf('\r\n', off);
-  if (nl < 0) return null;
-  const line = b.toString('utf8', off + 1, nl);
-  switch (b[off]) {
-    case 0x2b:
-      return { value: line, end: nl + 2 };
-    case 0x2d:
-      return { value: { error: line }, end: nl + 2 };
-    case 0x3a:
-      return { value: Number(line), end: nl + 2 };
-    case 0x24: {
-      const len = Number(line);
-      if (len < 0) return { value: null, end: nl + 2 };
-      if (b.length < nl + 2 + len + 2) return null;
-      return { value: b.toString('utf8', nl + 2, nl + 2 + len), end: nl + 2 + len + 2 };
-    }
-    case 0x2a: {
-      const n = Number(line);
-      const out: Reply[] = [];
-      let p = nl + 2;
-      for (let i = 0; i < n; i++) {
-        const r = parseReply(b, p);
-        if (!r) return null;
-        out.push(r.value);
-        p = r.end;
-      }
-      return { value: out, end: p };
-    }
-    default:
-      throw new Error(`bad reply byte ${b[off]}`);
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
+/** CONFIG GET ... as [name, value] pairs (RESP2: a flat array of bulk strings). */
+async function configGet(c: RespClient, ...patterns: string[]): Promise<[string, string][]> {
+  const r = await c.call('CONFIG', 'GET', ...patterns);
+  if (r.type !== 'array' || !r.value) throw new Error(`unexpected reply ${formatReply(r)}`);
+  const text = (x: Reply): string => (x.type === 'bulk' && x.value ? x.value.toString('utf8') : '');
+  const out: [string, string][] = [];
+  for (let i = 0; i < r.value.length; i += 2) out.push([text(r.value[i]), text(r.value[i + 1])]);
+  return out;
 }
 
 interface RealRedis {
   port: number;
-  client: MiniClient;
-  child: ChildProcess;
+  client: RespClient;
+  oracle: RedisOracle;
   dir: string;
   conf: string;
 }
 
-const started: ChildProcess[] = [];
-process.on('exit', () => {
-  for (const c of started) if (c.exitCode === null) c.kill('SIGKILL');
-});
-
 /**
  * Starts redis-server on a free port with `conf` (a function of the port)
- * written to <tmpdir>/redis.conf, cwd = that tmpdir.
+ * as its redis.conf, cwd = its private directory.
  */
 async function startRedis(conf: (port: number, dir: string) => string, auth?: string): Promise<RealRedis> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tachyon-config-'));
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort();
-    const confPath = path.join(dir, 'redis.conf');
-    fs.writeFileSync(confPath, conf(port, dir));
-    const child = spawn(REDIS_BIN, [confPath], { cwd: dir, stdio: 'ignore' });
-    started.push(child);
-    for (let i = 0; i < 60 && child.exitCode === null; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      try {
-        const client = await MiniClient.connect(port);
-        if (auth !== undefined) await client.call('AUTH', auth);
-        const pong = await client.call('PING');
-        if (pong === 'PONG') return { port, client, child, dir, conf: confPath };
-        client.close();
-      } catch {
-        // not up yet
-      }
-    }
-    child.kill('SIGKILL');
-  }
-  throw new Error('could not start redis-server');
+  const oracle = await startRedisOracle({ configFile: conf });
+  const client = await RespClient.connect(oracle.port);
+  if (auth !== undefined) await client.call('AUTH', auth);
+  return { port: oracle.port, client, oracle, dir: oracle.dir, conf: oracle.configPath as string };
 }
 
 async function stopRedis(r: RealRedis | undefined): Promise<void> {
   if (!r) return;
   r.client.close();
-  if (r.child.exitCode === null) {
-    const done = new Promise((res) => r.child.once('exit', res));
-    r.child.kill('SIGKILL');
-    await done;
-  }
-  fs.rmSync(r.dir, { recursive: true, force: true });
+  await r.oracle.close();
 }
 
 /** What redis-server prints on stderr for a fatal config error (null if it did not fail). */
@@ -729,7 +622,7 @@ describe.skipIf(!haveRedis)('against a real redis-server', () => {
 
   it('knows every option name Redis 7.0 knows', async () => {
     const r = redis as RealRedis;
-    const all = (await r.client.configGet('*')).map(([k]) => k);
+    const all = (await configGet(r.client, '*')).map(([k]) => k);
     const known = new Set(REDIS_CONFIG_NAMES);
     for (const name of all) expect(known.has(name), name).toBe(true);
     for (const spec of OPTIONS) for (const n of [spec.name, ...spec.aliases]) expect(all, n).toContain(n);
@@ -741,21 +634,21 @@ describe.skipIf(!haveRedis)('against a real redis-server', () => {
     for (const spec of OPTIONS) {
       for (const name of [spec.name, ...spec.aliases]) {
         if (name === 'port' || name === 'dir') continue;
-        const [[k, v]] = await r.client.configGet(name);
+        const [[k, v]] = await configGet(r.client, name);
         expect(k).toBe(name);
         expect(ours.getString(name), name).toBe(v);
         expect(spec.default, name).toBe(v);
       }
     }
-    expect((await r.client.configGet('dir'))[0][1]).toBe(fs.realpathSync(r.dir));
+    expect((await configGet(r.client, 'dir'))[0][1]).toBe(fs.realpathSync(r.dir));
   });
 
   it('has the same mutability (CONFIG SET <current value>)', async () => {
     const r = redis as RealRedis;
     const ours = Config.fromSources({ overrides: { port: r.port } });
     for (const spec of OPTIONS) {
-      const [[, v]] = await r.client.configGet(spec.name);
-      const theirs = await r.client.configSet(spec.name, v);
+      const [[, v]] = await configGet(r.client, spec.name);
+      const theirs = await configSet(r.client, spec.name, v);
       expect(ours.set([[spec.name, spec.name === 'dir' ? process.cwd() : v]]), spec.name).toBe(theirs);
     }
   });
@@ -792,7 +685,7 @@ describe.skipIf(!haveRedis)('against a real redis-server', () => {
       ['\\h*'],
     ];
     for (const pats of cases) {
-      const theirs = (await r.client.configGet(...pats))
+      const theirs = (await configGet(r.client, ...pats))
         .filter(([k]) => lookupOption(k) !== undefined)
         .map(([k, v]) => [k, k.toLowerCase() === 'dir' ? '' : v])
         .sort();
@@ -836,20 +729,20 @@ describe.skipIf(!haveRedis)('against a real redis-server', () => {
       const values = special[spec.name] ?? generic;
       for (const value of values) {
         const label = `${spec.name} ${JSON.stringify(value)}`;
-        const theirs = await r.client.configSet(spec.name, value);
+        const theirs = await configSet(r.client, spec.name, value);
         expect(ours.set([[spec.name, value]]), label).toBe(theirs);
-        const [[, v]] = await r.client.configGet(spec.name);
+        const [[, v]] = await configGet(r.client, spec.name);
         if (spec.name !== 'dir') expect(ours.getString(spec.name), label).toBe(v);
         if (theirs === null) {
           // Back to the default on both.
-          expect(await r.client.configSet(spec.name, spec.default), label).toBeNull();
+          expect(await configSet(r.client, spec.name, spec.default), label).toBeNull();
           expect(ours.set([[spec.name, spec.default]]), label).toBeNull();
         }
       }
     }
     // Aliases go through the same code.
     for (const [name, value] of [['lua-time-limit', '-5'], ['list-max-ziplist-size', 'x'], ['slave-read-only', 'x']]) {
-      expect(ours.set([[name, value]])).toBe(await r.client.configSet(name, value));
+      expect(ours.set([[name, value]])).toBe(await configSet(r.client, name, value));
     }
   });
 
@@ -875,10 +768,10 @@ describe.skipIf(!haveRedis)('against a real redis-server', () => {
     for (const c of cases) {
       const pairs: [string, string][] = [];
       for (let i = 0; i < c.length; i += 2) pairs.push([c[i], c[i + 1]]);
-      expect(ours.set(pairs), c.join(' ')).toBe(await r.client.configSet(...c));
+      expect(ours.set(pairs), c.join(' ')).toBe(await configSet(r.client, ...c));
       for (const [k] of pairs) {
         if (!lookupOption(k)) continue;
-        const [[, v]] = await r.client.configGet(k);
+        const [[, v]] = await configGet(r.client, k);
         expect(ours.getString(k), `${c.join(' ')}: ${k}`).toBe(v);
       }
     }
@@ -974,7 +867,7 @@ describe.skipIf(!haveRedis)('against a real redis-server', () => {
     try {
       const ours = Config.fromSources({ file: r.conf });
       for (const name of ['save', 'maxmemory-samples', 'busy-reply-threshold', 'hash-max-listpack-value']) {
-        const [[, v]] = await r.client.configGet(name);
+        const [[, v]] = await configGet(r.client, name);
         expect(ours.getString(name), name).toBe(v);
       }
     } finally {
@@ -1052,9 +945,9 @@ describe.skipIf(!haveRedis)('against a real redis-server', () => {
       for (const round of rounds) {
         const pairs: [string, string][] = [];
         for (let i = 0; i < round.length; i += 2) pairs.push([round[i], round[i + 1]]);
-        expect(await r.client.configSet(...round)).toBeNull();
+        expect(await configSet(r.client, ...round)).toBeNull();
         expect(ours.set(pairs)).toBeNull();
-        expect(await r.client.call('CONFIG', 'REWRITE')).toBe('OK');
+        expect(formatReply(await r.client.call('CONFIG', 'REWRITE'))).toBe('+OK');
         ours.rewrite();
         compare();
       }

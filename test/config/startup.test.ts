@@ -9,10 +9,10 @@ import path from 'node:path';
 import Redis from 'ioredis';
 import { createClient } from 'redis';
 import { describe, expect, it } from 'vitest';
-import { startServer } from '../src/index';
-import { getFreePort } from './helpers/redis-oracle';
+import { startServer } from '../../src/index';
+import { getFreePort } from '../helpers/redis-oracle';
 
-const BIN = path.join(__dirname, '..', 'bin', 'tachyon-server.js');
+const BIN = path.join(__dirname, '..', '..', 'bin', 'tachyon-server.js');
 
 /** Runs tachyon-server and resolves once `waitFor` appears in its output (or it exits). */
 function runCli(args: string[], waitFor: RegExp) {

@@ -5,8 +5,7 @@
  * of the random commands against Tachyon through ioredis.
  */
 import Redis from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { startServer, type RunningServer } from '../src/index';
+import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import {
   N,
   PROTOCOLS,
@@ -16,8 +15,9 @@ import {
   type Arg,
   type Step,
   type StepSpec,
-} from './helpers/differential';
-import { WRONGTYPE, NOT_INT, SYNTAX, ARITY, exact, rng } from './helpers/replies';
+} from '../helpers/differential';
+import { WRONGTYPE, NOT_INT, SYNTAX, ARITY, exact, rng } from '../helpers/replies';
+import { useIoredis } from '../helpers/ioredis';
 
 const NOT_FLOAT = '-ERR value is not a valid float';
 const MINMAX_FLOAT = '-ERR min or max is not a float';
@@ -889,16 +889,10 @@ describe.each(PROTOCOLS)('sorted sets (RESP%i)', (protocol) => {
 // ---------------------------------------------------------------------------
 
 describe('sorted sets through ioredis (random commands, scans)', () => {
-  let srv: RunningServer;
+  const fixture = useIoredis();
   let r: Redis;
-  beforeAll(async () => {
-    srv = await startServer({ port: 0 });
-    r = new Redis({ port: srv.port, host: srv.host, lazyConnect: true, maxRetriesPerRequest: 0 });
-    await r.connect();
-  });
-  afterAll(async () => {
-    r?.disconnect();
-    await srv?.close();
+  beforeAll(() => {
+    r = fixture.redis;
   });
 
   async function fill(key: string, n: number, long = false) {

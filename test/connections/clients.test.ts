@@ -5,7 +5,7 @@
 import Redis from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../src/index';
+import { startServer, type RunningServer } from '../../src/index';
 
 let server: RunningServer;
 beforeAll(async () => {

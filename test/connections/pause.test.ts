@@ -5,46 +5,26 @@
  * inline requests, requests split across reads, UNPAUSE, extending a pause,
  * MONITOR clients).
  */
-import { describe, expect, test } from 'vitest';
-import { exp, useDifferential, type Arg, type Differential, type Session } from './helpers/differential';
-import { encodeCommand, formatReply, sleep, type RespClient } from './helpers/resp';
+import { describe, test } from 'vitest';
+import { exp, useDifferential, type Differential } from '../helpers/differential';
+import { sleep, type Reply } from '../helpers/resp';
+import { Scene, type Side } from '../helpers/scene';
 
-type Side = 'ref' | 'target';
-const SIDES: Side[] = ['ref', 'target'];
-
-/** Replies of named connections to both servers, each tagged with when it came relative to a pause. */
-class Scene {
-  private readonly sessions = new Map<string, Session>();
+/** Replies tagged with when they came relative to the pause under test. */
+class PauseScene extends Scene {
   private t0 = 0;
 
   constructor(
-    private readonly d: Differential,
+    d: Differential,
     /** Length of the pause under test (ms). */
     private readonly pauseMs: number,
-  ) {}
-
-  async open(...names: string[]): Promise<void> {
-    for (const name of names) this.sessions.set(name, await this.d.session({ timeoutMs: this.pauseMs + 3000 }));
+  ) {
+    super(d, { timeoutMs: pauseMs + 3000 });
   }
 
   /** Time 0 of the scene: call right before sending CLIENT PAUSE. */
   start(): void {
     this.t0 = performance.now();
-  }
-
-  private session(name: string): Session {
-    const s = this.sessions.get(name);
-    if (!s) throw new Error(`no connection ${name}`);
-    return s;
-  }
-
-  send(name: string, ...cmds: Arg[][]): void {
-    this.sendRaw(name, Buffer.concat(cmds.map((c) => encodeCommand(c))));
-  }
-
-  sendRaw(name: string, bytes: Buffer | string): void {
-    const s = this.session(name);
-    for (const side of SIDES) s[side].sendRaw(bytes);
   }
 
   /** "now" before half the pause, "later" after 80% of it, "?" in between. */
@@ -54,24 +34,8 @@ class Scene {
     return `? (${Math.round(ms)} ms)`;
   }
 
-  /** The next replies on `name` as "reply @when": Redis must match `expected`, Tachyon the same. */
-  async expect(name: string, expected: string[]): Promise<void> {
-    const s = this.session(name);
-    const read = async (c: RespClient) => {
-      const out: string[] = [];
-      try {
-        for (let i = 0; i < expected.length; i++) {
-          const r = formatReply(await c.read());
-          out.push(`${r} @${this.when(performance.now() - this.t0)}`);
-        }
-      } catch (e) {
-        out.push(`<${(e as Error).message}>`);
-      }
-      return out;
-    };
-    const [r, t] = await Promise.all([read(s.ref), read(s.target)]);
-    expect(r, `TEST BUG: redis replied differently on ${name}`).toEqual(expected);
-    expect(t, `tachyon differs from redis on ${name}`).toEqual(r);
+  protected override show(side: Side, r: Reply): string {
+    return `${super.show(side, r)} @${this.when(performance.now() - this.t0)}`;
   }
 
   /** Waits until every reply of the pause came (the end of the pause plus Redis's cron delay). */
@@ -106,8 +70,8 @@ describe('CLIENT PAUSE / UNPAUSE', () => {
     ));
 
   test('ALL: every command of every other client waits, CLIENT UNPAUSE too', async () => {
-    const s = new Scene(d, 400);
-    await s.open('admin', 'a', 'b');
+    const s = new PauseScene(d, 400);
+    await s.openAll('admin', 'a', 'b');
     s.start();
     s.send('admin', ['CLIENT', 'PAUSE', '400', 'ALL']);
     await s.expect('admin', ['+OK @now']);
@@ -123,8 +87,8 @@ describe('CLIENT PAUSE / UNPAUSE', () => {
   });
 
   test('WRITE: reads go through, a write waits and everything after it', async () => {
-    const s = new Scene(d, 400);
-    await s.open('admin', 'a', 'b', 'c', 'd', 'e');
+    const s = new PauseScene(d, 400);
+    await s.openAll('admin', 'a', 'b', 'c', 'd', 'e');
     s.start();
     s.send('admin', ['CLIENT', 'PAUSE', '400', 'WRITE'], ['GET', 'k']);
     await s.expect('admin', ['+OK @now', 'nil @now']);
@@ -149,8 +113,8 @@ describe('CLIENT PAUSE / UNPAUSE', () => {
   });
 
   test('WRITE: requests split across reads', async () => {
-    const s = new Scene(d, 400);
-    await s.open('admin', 'a', 'b');
+    const s = new PauseScene(d, 400);
+    await s.openAll('admin', 'a', 'b');
     s.start();
     s.send('admin', ['CLIENT', 'PAUSE', '400', 'WRITE']);
     await s.expect('admin', ['+OK @now']);
@@ -163,8 +127,8 @@ describe('CLIENT PAUSE / UNPAUSE', () => {
   });
 
   test('CLIENT UNPAUSE ends the pause at once', async () => {
-    const s = new Scene(d, 2000);
-    await s.open('admin', 'a');
+    const s = new PauseScene(d, 2000);
+    await s.openAll('admin', 'a');
     s.start();
     s.send('admin', ['CLIENT', 'PAUSE', '2000', 'WRITE']);
     await s.expect('admin', ['+OK @now']);
@@ -176,8 +140,8 @@ describe('CLIENT PAUSE / UNPAUSE', () => {
   });
 
   test('a new pause changes the mode and never ends earlier', async () => {
-    const s = new Scene(d, 600);
-    await s.open('admin', 'a', 'b');
+    const s = new PauseScene(d, 600);
+    await s.openAll('admin', 'a', 'b');
     s.start();
     s.send('admin', ['CLIENT', 'PAUSE', '600', 'WRITE']);
     await s.expect('admin', ['+OK @now']);
@@ -190,8 +154,8 @@ describe('CLIENT PAUSE / UNPAUSE', () => {
   });
 
   test('MONITOR clients are never paused', async () => {
-    const s = new Scene(d, 400);
-    await s.open('admin', 'm', 'a');
+    const s = new PauseScene(d, 400);
+    await s.openAll('admin', 'm', 'a');
     // MONITOR must be in effect before the pause starts (else it is held too).
     s.start();
     s.send('m', ['MONITOR']);
@@ -206,7 +170,7 @@ describe('CLIENT PAUSE / UNPAUSE', () => {
   });
 
   test('commands pipelined after CLIENT PAUSE ALL by the pausing client wait for its end', async () => {
-    const s = new Scene(d, 400);
+    const s = new PauseScene(d, 400);
     await s.open('admin');
     s.start();
     s.send('admin', ['CLIENT', 'PAUSE', '400', 'ALL'], ['PING']);
@@ -214,7 +178,7 @@ describe('CLIENT PAUSE / UNPAUSE', () => {
   });
 
   test("after CLIENT PAUSE WRITE, the pausing client's pipelined reads run and its writes wait", async () => {
-    const s = new Scene(d, 400);
+    const s = new PauseScene(d, 400);
     await s.open('admin');
     s.start();
     s.send('admin', ['CLIENT', 'PAUSE', '400', 'WRITE'], ['GET', 'pw:k'], ['SET', 'pw:k', 'v'], ['GET', 'pw:k']);

@@ -5,7 +5,7 @@
  */
 import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startServer, type RunningServer } from '../src/index';
+import { startServer, type RunningServer } from '../../src/index';
 import {
   N,
   PROTOCOLS,
@@ -15,8 +15,8 @@ import {
   useDifferential,
   type Normalizer,
   type Reply,
-} from './helpers/differential';
-import { RespClient, replyText, sleep } from './helpers/resp';
+} from '../helpers/differential';
+import { RespClient, replyText, sleep } from '../helpers/resp';
 
 // ---------------------------------------------------------------------------
 // Normalisers
@@ -444,7 +444,7 @@ describe('introspection values (Tachyon)', () => {
     const body = text(await c.call('INFO', 'everything'));
     expect(body.startsWith('# Server\r\nredis_version:7.0.15\r\n')).toBe(true);
     expect(body.endsWith('\r\n')).toBe(true);
-    expect(infoField(body, 'tachyon_version')).toBe(require('../package.json').version);
+    expect(infoField(body, 'tachyon_version')).toBe(require('../../package.json').version);
     expect(infoField(body, 'tcp_port')).toBe(String(srv.port));
     expect(infoField(body, 'run_id')).toBe(srv.server.runId);
     expect(infoField(body, 'master_replid')).toMatch(/^[0-9a-f]{40}$/);
@@ -575,7 +575,7 @@ describe('introspection values (Tachyon)', () => {
 
   test('COMMAND COUNT matches the generated table', async () => {
     const c = await connect();
-    const table = require('../src/commands/commands.gen.json') as { commands: Record<string, unknown> };
+    const table = require('../../src/commands/commands.gen.json') as { commands: Record<string, unknown> };
     expect(await c.call('COMMAND', 'COUNT')).toEqual({
       type: 'integer',
       value: BigInt(Object.keys(table.commands).length),

@@ -12,51 +12,21 @@
 import Redis from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startServer, type RunningServer } from '../src/index';
+import { startServer, type RunningServer } from '../../src/index';
 import {
   PROTOCOLS,
   exp,
   useDifferential,
-  type Arg,
   type Differential,
   type Session,
-} from './helpers/differential';
-import { formatReply, sleep } from './helpers/resp';
-import { WRONGTYPE, SYNTAX } from './helpers/replies';
+} from '../helpers/differential';
+import { formatReply, sleep } from '../helpers/resp';
+import { WRONGTYPE, SYNTAX } from '../helpers/replies';
 
 const NOT_FLOAT = '-ERR timeout is not a float or out of range';
 const NEGATIVE = '-ERR timeout is negative';
 
 const BLOCKING_CMD = /\bcmd=(blpop|brpop|blmove|brpoplpush|blmpop|bzpopmin|bzpopmax|bzmpop)\b/;
-
-/** Sends a command on both sides of a session without waiting for the reply. */
-function send(s: Session, ...cmd: Arg[]): void {
-  s.ref.send(...cmd);
-  s.target.send(...cmd);
-}
-
-/** Reads the next reply on both sides; they must be identical (and equal `expected` when given). */
-async function reply(s: Session, expected?: string | RegExp): Promise<string> {
-  const [r, t] = await Promise.all([s.ref.read(), s.target.read()]);
-  const ref = formatReply(r);
-  expect(formatReply(t), `tachyon differs from redis (redis replied ${ref})`).toBe(ref);
-  if (typeof expected === 'string') expect(ref).toBe(expected);
-  else if (expected) expect(ref).toMatch(expected);
-  return ref;
-}
-
-/** Neither side has sent anything within `ms`. */
-async function silent(s: Session, ms = 80): Promise<void> {
-  await sleep(ms);
-  expect(s.ref.countBufferedReplies(), 'redis replied').toBe(0);
-  expect(s.target.countBufferedReplies(), 'tachyon replied').toBe(0);
-}
-
-/** Runs a command on both sides and compares the replies. */
-async function call(s: Session, cmd: Arg[], expected?: string | RegExp): Promise<string> {
-  send(s, ...cmd);
-  return reply(s, expected);
-}
 
 /**
  * Waits until `n` connections on each server have a blocking command as their
@@ -247,186 +217,186 @@ describe.each(PROTOCOLS)('blocked clients served by other clients (RESP%i)', (pr
   test('BLPOP waits for a push; the pusher and the list see the pop', async () => {
     const a = d.main;
     const b = await d.session();
-    send(a, 'BLPOP', 'k', '0');
+    a.send('BLPOP', 'k', '0');
     await waitBlocked(d, 1);
-    await silent(a);
-    await call(b, ['RPUSH', 'k', 'v1', 'v2'], ':2');
-    await reply(a, '["k", "v1"]');
-    await call(b, ['LRANGE', 'k', '0', '-1'], '["v2"]');
+    await a.silent();
+    await b.call(['RPUSH', 'k', 'v1', 'v2'], ':2');
+    await a.reply('["k", "v1"]');
+    await b.call(['LRANGE', 'k', '0', '-1'], '["v2"]');
     // The served client goes on normally.
-    await call(a, ['PING'], '+PONG');
+    await a.call(['PING'], '+PONG');
   });
 
   test('FIFO: three clients blocked on one key are served in the order they blocked', async () => {
     const [a, b, c, p] = [d.main, await d.session(), await d.session(), await d.session()];
-    send(a, 'BRPOP', 'q', '0');
+    a.send('BRPOP', 'q', '0');
     await waitBlocked(d, 1);
-    send(b, 'BRPOP', 'q', 'other', '0');
+    b.send('BRPOP', 'q', 'other', '0');
     await waitBlocked(d, 2);
-    send(c, 'BLPOP', 'other', 'q', '0');
+    c.send('BLPOP', 'other', 'q', '0');
     await waitBlocked(d, 3);
-    await call(p, ['LPUSH', 'q', 'x'], ':1');
-    await reply(a, '["q", "x"]');
-    await silent(b);
-    await call(p, ['RPUSH', 'q', 'y', 'z'], ':2');
-    await reply(b, '["q", "z"]');
-    await reply(c, '["q", "y"]');
-    await call(p, ['EXISTS', 'q'], ':0');
+    await p.call(['LPUSH', 'q', 'x'], ':1');
+    await a.reply('["q", "x"]');
+    await b.silent();
+    await p.call(['RPUSH', 'q', 'y', 'z'], ':2');
+    await b.reply('["q", "z"]');
+    await c.reply('["q", "y"]');
+    await p.call(['EXISTS', 'q'], ':0');
     // Only as many clients as elements: the last one keeps waiting.
-    send(a, 'BLPOP', 'q', '0');
-    send(b, 'BLPOP', 'q', '0');
+    a.send('BLPOP', 'q', '0');
+    b.send('BLPOP', 'q', '0');
     await sleep(50);
-    await call(p, ['RPUSH', 'q', '1'], ':1');
-    await reply(a, '["q", "1"]');
-    await silent(b);
-    await call(p, ['RPUSH', 'q', '2'], ':1');
-    await reply(b, '["q", "2"]');
+    await p.call(['RPUSH', 'q', '1'], ':1');
+    await a.reply('["q", "1"]');
+    await b.silent();
+    await p.call(['RPUSH', 'q', '2'], ':1');
+    await b.reply('["q", "2"]');
   });
 
   test('pushes inside MULTI/EXEC wake the client only after EXEC; a list emptied again does not', async () => {
     const [a, p] = [d.main, await d.session()];
-    send(a, 'BLPOP', 'k', '0');
+    a.send('BLPOP', 'k', '0');
     await waitBlocked(d, 1);
-    await call(p, ['MULTI'], '+OK');
-    await call(p, ['RPUSH', 'k', 'a'], '+QUEUED');
-    await call(p, ['RPUSH', 'k', 'b'], '+QUEUED');
-    await silent(a);
-    await call(p, ['EXEC'], '[:1, :2]');
-    await reply(a, '["k", "a"]');
-    await call(p, ['LRANGE', 'k', '0', '-1'], '["b"]');
+    await p.call(['MULTI'], '+OK');
+    await p.call(['RPUSH', 'k', 'a'], '+QUEUED');
+    await p.call(['RPUSH', 'k', 'b'], '+QUEUED');
+    await a.silent();
+    await p.call(['EXEC'], '[:1, :2]');
+    await a.reply('["k", "a"]');
+    await p.call(['LRANGE', 'k', '0', '-1'], '["b"]');
     // Pushed and removed in one transaction: nothing to serve, still blocked.
-    send(a, 'BLPOP', 'k2', '0');
+    a.send('BLPOP', 'k2', '0');
     await sleep(50);
-    await call(p, ['MULTI'], '+OK');
-    await call(p, ['RPUSH', 'k2', 'x'], '+QUEUED');
-    await call(p, ['DEL', 'k2'], '+QUEUED');
-    await call(p, ['EXEC'], '[:1, :1]');
-    await silent(a);
-    await call(p, ['RPUSH', 'k2', 'y'], ':1');
-    await reply(a, '["k2", "y"]');
+    await p.call(['MULTI'], '+OK');
+    await p.call(['RPUSH', 'k2', 'x'], '+QUEUED');
+    await p.call(['DEL', 'k2'], '+QUEUED');
+    await p.call(['EXEC'], '[:1, :1]');
+    await a.silent();
+    await p.call(['RPUSH', 'k2', 'y'], ':1');
+    await a.reply('["k2", "y"]');
   });
 
   test('a key deleted or given another type while waited on leaves the client blocked', async () => {
     const [a, z, p] = [d.main, await d.session(), await d.session()];
-    send(a, 'BLPOP', 'k', '0');
+    a.send('BLPOP', 'k', '0');
     await waitBlocked(d, 1);
-    await call(p, ['SET', 'k', 'string'], '+OK');
-    await silent(a);
-    await call(p, ['DEL', 'k'], ':1');
-    await call(p, ['ZADD', 'k', '1', 'm'], ':1');
-    await silent(a);
+    await p.call(['SET', 'k', 'string'], '+OK');
+    await a.silent();
+    await p.call(['DEL', 'k'], ':1');
+    await p.call(['ZADD', 'k', '1', 'm'], ':1');
+    await a.silent();
     // A zset waiter on the same key is served by the zset; the list waiter stays.
-    send(z, 'BZPOPMIN', 'k', '0');
-    await reply(z, `["k", "m", ${score('1')}]`);
-    send(z, 'BZPOPMAX', 'k', '0');
+    z.send('BZPOPMIN', 'k', '0');
+    await z.reply(`["k", "m", ${score('1')}]`);
+    z.send('BZPOPMAX', 'k', '0');
     await waitBlocked(d, 2);
-    await call(p, ['RPUSH', 'k', 'v'], ':1');
-    await reply(a, '["k", "v"]');
-    await silent(z);
-    await call(p, ['ZADD', 'k', '5', 'five', '7', 'seven'], ':2');
-    await reply(z, `["k", "seven", ${score('7')}]`);
-    await call(p, ['ZRANGE', 'k', '0', '-1'], '["five"]');
+    await p.call(['RPUSH', 'k', 'v'], ':1');
+    await a.reply('["k", "v"]');
+    await z.silent();
+    await p.call(['ZADD', 'k', '5', 'five', '7', 'seven'], ':2');
+    await z.reply(`["k", "seven", ${score('7')}]`);
+    await p.call(['ZRANGE', 'k', '0', '-1'], '["five"]');
   });
 
   test('waiters of both kinds on one key: each is served by data of its type', async () => {
     const [zc, lc, p] = [d.main, await d.session(), await d.session()];
-    send(zc, 'BZPOPMIN', 'mixed', '0');
+    zc.send('BZPOPMIN', 'mixed', '0');
     await waitBlocked(d, 1);
-    send(lc, 'BLPOP', 'mixed', '0');
+    lc.send('BLPOP', 'mixed', '0');
     await waitBlocked(d, 2);
-    await call(p, ['RPUSH', 'mixed', 'v'], ':1');
-    await reply(lc, '["mixed", "v"]');
-    await silent(zc);
-    await call(p, ['ZADD', 'mixed', '2', 'two'], ':1');
-    await reply(zc, `["mixed", "two", ${score('2')}]`);
+    await p.call(['RPUSH', 'mixed', 'v'], ':1');
+    await lc.reply('["mixed", "v"]');
+    await zc.silent();
+    await p.call(['ZADD', 'mixed', '2', 'two'], ':1');
+    await zc.reply(`["mixed", "two", ${score('2')}]`);
   });
 
   test('BLMOVE chains: a push travels through every waiting BLMOVE', async () => {
     const [a, b, c, p] = [d.main, await d.session(), await d.session(), await d.session()];
-    send(a, 'BLMOVE', 'l1', 'l2', 'LEFT', 'RIGHT', '0');
+    a.send('BLMOVE', 'l1', 'l2', 'LEFT', 'RIGHT', '0');
     await waitBlocked(d, 1);
-    send(b, 'BRPOPLPUSH', 'l2', 'l3', '0');
+    b.send('BRPOPLPUSH', 'l2', 'l3', '0');
     await waitBlocked(d, 2);
-    send(c, 'BLPOP', 'l3', '0');
+    c.send('BLPOP', 'l3', '0');
     await waitBlocked(d, 3);
-    await call(p, ['RPUSH', 'l1', 'x'], ':1');
-    await reply(a, '"x"');
-    await reply(b, '"x"');
-    await reply(c, '["l3", "x"]');
-    await call(p, ['EXISTS', 'l1', 'l2', 'l3'], ':0');
+    await p.call(['RPUSH', 'l1', 'x'], ':1');
+    await a.reply('"x"');
+    await b.reply('"x"');
+    await c.reply('["l3", "x"]');
+    await p.call(['EXISTS', 'l1', 'l2', 'l3'], ':0');
     // A destination of another type: the waiter gets WRONGTYPE, the source keeps its element.
-    send(a, 'BLMOVE', 'src', 'str', 'LEFT', 'LEFT', '0');
+    a.send('BLMOVE', 'src', 'str', 'LEFT', 'LEFT', '0');
     await sleep(50);
-    await call(p, ['SET', 'str', 'x'], '+OK');
-    await call(p, ['RPUSH', 'src', 'e'], ':1');
-    await reply(a, WRONGTYPE);
-    await call(p, ['LRANGE', 'src', '0', '-1'], '["e"]');
+    await p.call(['SET', 'str', 'x'], '+OK');
+    await p.call(['RPUSH', 'src', 'e'], ':1');
+    await a.reply(WRONGTYPE);
+    await p.call(['LRANGE', 'src', '0', '-1'], '["e"]');
   });
 
   test('BLMPOP and BZMPOP served with COUNT; BZPOPMIN by ZADD', async () => {
     const [a, b, p] = [d.main, await d.session(), await d.session()];
-    send(a, 'BLMPOP', '0', '2', 'l1', 'l2', 'RIGHT', 'COUNT', '2');
-    send(b, 'BZMPOP', '0', '2', 'z1', 'z2', 'MAX', 'COUNT', '5');
+    a.send('BLMPOP', '0', '2', 'l1', 'l2', 'RIGHT', 'COUNT', '2');
+    b.send('BZMPOP', '0', '2', 'z1', 'z2', 'MAX', 'COUNT', '5');
     await waitBlocked(d, 2);
-    await call(p, ['RPUSH', 'l2', 'a', 'b', 'c'], ':3');
-    await reply(a, '["l2", ["c", "b"]]');
-    await call(p, ['ZADD', 'z2', '1', 'one', '2', 'two'], ':2');
-    await reply(b, protocol === 2 ? '["z2", [["two", "2"], ["one", "1"]]]' : '["z2", [["two", ,2], ["one", ,1]]]');
-    await call(p, ['EXISTS', 'z2'], ':0');
-    send(a, 'BZPOPMIN', 'z3', '0');
+    await p.call(['RPUSH', 'l2', 'a', 'b', 'c'], ':3');
+    await a.reply('["l2", ["c", "b"]]');
+    await p.call(['ZADD', 'z2', '1', 'one', '2', 'two'], ':2');
+    await b.reply(protocol === 2 ? '["z2", [["two", "2"], ["one", "1"]]]' : '["z2", [["two", ,2], ["one", ,1]]]');
+    await p.call(['EXISTS', 'z2'], ':0');
+    a.send('BZPOPMIN', 'z3', '0');
     await sleep(50);
-    await call(p, ['ZADD', 'z3', '3', 'c', '1', 'a'], ':2');
-    await reply(a, `["z3", "a", ${score('1')}]`);
+    await p.call(['ZADD', 'z3', '3', 'c', '1', 'a'], ':2');
+    await a.reply(`["z3", "a", ${score('1')}]`);
   });
 
   test('clients blocked on several keys are served from the key that got data', async () => {
     const [a, p] = [d.main, await d.session()];
-    send(a, 'BLPOP', 'k1', 'k2', 'k3', '0');
+    a.send('BLPOP', 'k1', 'k2', 'k3', '0');
     await waitBlocked(d, 1);
-    await call(p, ['RPUSH', 'k3', 'v'], ':1');
-    await reply(a, '["k3", "v"]');
+    await p.call(['RPUSH', 'k3', 'v'], ':1');
+    await a.reply('["k3", "v"]');
   });
 
   test('a blocked client in another database is not served by a push in this one', async () => {
     const [a, p] = [d.main, await d.session()];
-    await call(a, ['SELECT', '1'], '+OK');
-    send(a, 'BLPOP', 'k', '0');
+    await a.call(['SELECT', '1'], '+OK');
+    a.send('BLPOP', 'k', '0');
     await waitBlocked(d, 1);
-    await call(p, ['RPUSH', 'k', 'db0'], ':1');
-    await silent(a);
-    await call(p, ['SELECT', '1'], '+OK');
-    await call(p, ['RPUSH', 'k', 'db1'], ':1');
-    await reply(a, '["k", "db1"]');
-    await call(p, ['SELECT', '0'], '+OK');
-    await call(p, ['LRANGE', 'k', '0', '-1'], '["db0"]');
+    await p.call(['RPUSH', 'k', 'db0'], ':1');
+    await a.silent();
+    await p.call(['SELECT', '1'], '+OK');
+    await p.call(['RPUSH', 'k', 'db1'], ':1');
+    await a.reply('["k", "db1"]');
+    await p.call(['SELECT', '0'], '+OK');
+    await p.call(['LRANGE', 'k', '0', '-1'], '["db0"]');
   });
 
   test('timeouts: fractional, with a push after the deadline finding nobody', async () => {
     const [a, p] = [d.main, await d.session()];
     const start = Date.now();
-    send(a, 'BLPOP', 'k', '0.15');
-    await reply(a, NIL_ARRAY);
+    a.send('BLPOP', 'k', '0.15');
+    await a.reply(NIL_ARRAY);
     expect(Date.now() - start).toBeGreaterThanOrEqual(140);
-    await call(p, ['RPUSH', 'k', 'x'], ':1');
-    await call(p, ['LLEN', 'k'], ':1');
-    send(a, 'BZPOPMAX', 'zz', '0.1');
-    send(a, 'PING');
-    await reply(a, NIL_ARRAY);
-    await reply(a, '+PONG');
+    await p.call(['RPUSH', 'k', 'x'], ':1');
+    await p.call(['LLEN', 'k'], ':1');
+    a.send('BZPOPMAX', 'zz', '0.1');
+    a.send('PING');
+    await a.reply(NIL_ARRAY);
+    await a.reply('+PONG');
   });
 
   test('commands pipelined after a blocking command wait, then run in order', async () => {
     const [a, p] = [d.main, await d.session()];
-    send(a, 'BLPOP', 'k', '0');
-    send(a, 'SET', 'after', '1');
-    send(a, 'GET', 'after');
+    a.send('BLPOP', 'k', '0');
+    a.send('SET', 'after', '1');
+    a.send('GET', 'after');
     await waitBlocked(d, 1);
-    await silent(a);
-    await call(p, ['EXISTS', 'after'], ':0');
-    await call(p, ['RPUSH', 'k', 'v'], ':1');
-    await reply(a, '["k", "v"]');
-    await reply(a, '+OK');
-    await reply(a, '"1"');
+    await a.silent();
+    await p.call(['EXISTS', 'after'], ':0');
+    await p.call(['RPUSH', 'k', 'v'], ':1');
+    await a.reply('["k", "v"]');
+    await a.reply('+OK');
+    await a.reply('"1"');
   });
 
   test('CLIENT UNBLOCK: TIMEOUT and ERROR replies, 1 / 0, argument errors', async () => {
@@ -441,61 +411,60 @@ describe.each(PROTOCOLS)('blocked clients served by other clients (RESP%i)', (pr
       expect(formatReply(t)).toBe(expected);
     };
     await unblock([], ':0'); // not blocked
-    send(a, 'BLPOP', 'k', '0');
+    a.send('BLPOP', 'k', '0');
     await waitBlocked(d, 1);
     await unblock(['TIMEOUT'], ':1');
-    await reply(a, NIL_ARRAY);
-    send(a, 'BZPOPMIN', 'k', '0');
+    await a.reply(NIL_ARRAY);
+    a.send('BZPOPMIN', 'k', '0');
     await sleep(50);
     await unblock([], ':1');
-    await reply(a, NIL_ARRAY);
-    send(a, 'BLMOVE', 'k', 'd', 'LEFT', 'LEFT', '0');
-    send(a, 'PING');
+    await a.reply(NIL_ARRAY);
+    a.send('BLMOVE', 'k', 'd', 'LEFT', 'LEFT', '0');
+    a.send('PING');
     await sleep(50);
     await unblock(['error'], ':1');
-    await reply(a, '-UNBLOCKED client unblocked via CLIENT UNBLOCK');
-    await reply(a, '+PONG');
+    await a.reply('-UNBLOCKED client unblocked via CLIENT UNBLOCK');
+    await a.reply('+PONG');
     await unblock(['error'], ':0');
-    await call(admin, ['CLIENT', 'UNBLOCK', '1', 'maybe'], '-ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
-    await call(admin, ['CLIENT', 'UNBLOCK', 'abc'], '-ERR value is not an integer or out of range');
-    await call(admin, ['CLIENT', 'UNBLOCK', '99999999'], ':0');
-    await call(admin, ['CLIENT', 'UNBLOCK', '-5', 'TIMEOUT'], ':0');
-    await call(admin, ['CLIENT', 'UNBLOCK'], "-ERR wrong number of arguments for 'client|unblock' command");
-    await call(
-      admin,
+    await admin.call(['CLIENT', 'UNBLOCK', '1', 'maybe'], '-ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
+    await admin.call(['CLIENT', 'UNBLOCK', 'abc'], '-ERR value is not an integer or out of range');
+    await admin.call(['CLIENT', 'UNBLOCK', '99999999'], ':0');
+    await admin.call(['CLIENT', 'UNBLOCK', '-5', 'TIMEOUT'], ':0');
+    await admin.call(['CLIENT', 'UNBLOCK'], "-ERR wrong number of arguments for 'client|unblock' command");
+    await admin.call(
       ['CLIENT', 'UNBLOCK', '1', 'TIMEOUT', 'x'],
       "-ERR unknown subcommand or wrong number of arguments for 'UNBLOCK'. Try CLIENT HELP.",
     );
     // The unblocked client is no longer waiting: a push stays in the list.
-    await call(admin, ['RPUSH', 'k', 'v'], ':1');
-    await call(admin, ['LLEN', 'k'], ':1');
+    await admin.call(['RPUSH', 'k', 'v'], ':1');
+    await admin.call(['LLEN', 'k'], ':1');
   });
 
   // Redis 7.0 serves a client blocked on several keys from the key that became ready first.
   test('several keys made ready in one transaction: served from the first ready key', async () => {
     const [a, p] = [d.main, await d.session()];
-    send(a, 'BLPOP', 'k1', 'k2', '0');
+    a.send('BLPOP', 'k1', 'k2', '0');
     await waitBlocked(d, 1);
-    await call(p, ['MULTI'], '+OK');
-    await call(p, ['RPUSH', 'k2', 'x'], '+QUEUED');
-    await call(p, ['RPUSH', 'k1', 'y'], '+QUEUED');
-    await call(p, ['EXEC'], '[:1, :1]');
-    await reply(a, '["k2", "x"]');
+    await p.call(['MULTI'], '+OK');
+    await p.call(['RPUSH', 'k2', 'x'], '+QUEUED');
+    await p.call(['RPUSH', 'k1', 'y'], '+QUEUED');
+    await p.call(['EXEC'], '[:1, :1]');
+    await a.reply('["k2", "x"]');
   });
 
   // Redis serves every blocked client before a served client's pipeline goes
   // on (processUnblockedClients runs in beforeSleep); so does Tachyon's scheduler.
   test('a served client’s next pipelined BLPOP queues behind clients already waiting', async () => {
     const [a, b, p] = [d.main, await d.session(), await d.session()];
-    send(a, 'BLPOP', 'k', '0');
-    send(a, 'BLPOP', 'k', '0');
+    a.send('BLPOP', 'k', '0');
+    a.send('BLPOP', 'k', '0');
     await waitBlocked(d, 1);
-    send(b, 'BLPOP', 'k', '0');
+    b.send('BLPOP', 'k', '0');
     await waitBlocked(d, 2);
-    await call(p, ['RPUSH', 'k', 'x', 'y'], ':2');
-    await reply(a, '["k", "x"]');
-    await reply(b, '["k", "y"]');
-    await silent(a);
+    await p.call(['RPUSH', 'k', 'x', 'y'], ':2');
+    await a.reply('["k", "x"]');
+    await b.reply('["k", "y"]');
+    await a.silent();
   });
 });
 

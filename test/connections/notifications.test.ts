@@ -27,8 +27,8 @@ import {
   type Differential,
   type Normalizer,
   type Session,
-} from './helpers/differential';
-import { formatReply, sleep, type Reply, type RespClient } from './helpers/resp';
+} from '../helpers/differential';
+import { formatReply, sleep, type Reply, type RespClient } from '../helpers/resp';
 
 const PATTERN = '__key*__:*';
 

@@ -5,8 +5,7 @@
  * ioredis.
  */
 import Redis from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { startServer, type RunningServer } from '../src/index';
+import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import {
   N,
   PROTOCOLS,
@@ -15,8 +14,9 @@ import {
   useDifferential,
   type Step,
   type StepSpec,
-} from './helpers/differential';
-import { WRONGTYPE, NOT_INT, SYNTAX, ARITY, exact, rng } from './helpers/replies';
+} from '../helpers/differential';
+import { WRONGTYPE, NOT_INT, SYNTAX, ARITY, exact, rng } from '../helpers/replies';
+import { useIoredis } from '../helpers/ioredis';
 
 const POSITIVE = '-ERR value is out of range, must be positive';
 
@@ -449,16 +449,10 @@ describe.each(PROTOCOLS)('sets (RESP%i)', (protocol) => {
 });
 
 describe('sets through ioredis (random commands)', () => {
-  let srv: RunningServer;
+  const fixture = useIoredis();
   let r: Redis;
-  beforeAll(async () => {
-    srv = await startServer({ port: 0 });
-    r = new Redis({ port: srv.port, host: srv.host, lazyConnect: true, maxRetriesPerRequest: 0 });
-    await r.connect();
-  });
-  afterAll(async () => {
-    r?.disconnect();
-    await srv?.close();
+  beforeAll(() => {
+    r = fixture.redis;
   });
 
   async function fill(key: string, members: string[]) {
