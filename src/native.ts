@@ -1,9 +1,25 @@
 /**
- * Loads the native addon: a local build first, then a prebuilt binary for this
- * platform, else an error that says how to get one.
+ * The TypeScript side of the Node-API boundary: the NativeServer surface of
+ * the addon (native/binding/addon.cc), the memory shared with it
+ * (SharedState), and the loader that finds the addon: a local build first,
+ * then a prebuilt binary for this platform, else an error that says how to
+ * get one.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
+/** Slots of the shared Int32Array the addon writes after feed-like calls. */
+export const enum SharedSlot {
+  /** FeedStatus of the last feed/resume/retryBlocked/unblock call. */
+  Status = 0,
+  /** Bytes of reply in the arena, or -1 when the call returned them as a Buffer. */
+  ReplyLength = 1,
+  /** Keys waited on by blocked clients that became ready (takeReadyKeys()). */
+  ReadyKeys = 2,
+  /** Events queued for TypeScript (takeEvents()). */
+  Events = 3,
+  Count = 4,
+}
 
 /** Outcome codes the native side writes into the shared state array after feed/resume. */
 export const enum FeedStatus {
@@ -43,8 +59,8 @@ export interface NativeInfo {
 
 /**
  * feed/resume return replies in one of two ways: in the shared arena, with
- * state[1] = their length (the return value is undefined), or, when they do not
- * fit, as a new Buffer with state[1] = -1.
+ * SharedSlot.ReplyLength = their length (the return value is undefined), or,
+ * when they do not fit, as a new Buffer with SharedSlot.ReplyLength = -1.
  */
 export interface NativeServer {
   createClient(id: number): number;
@@ -68,7 +84,7 @@ export interface NativeServer {
   errorStats(): [string, number][];
   resetStats(): void;
   /**
-   * Queued events (state[3] counts them): [kind, db, clientId, event, strings].
+   * Queued events (SharedSlot.Events counts them): [kind, db, clientId, event, strings].
    * kind 1: keyspace notification (event name, [key]); 2: key modified while some
    * client tracks ([key]); 3: key read by a tracking client ([key]); 4: command for MONITOR (argv).
    */
@@ -77,9 +93,9 @@ export interface NativeServer {
   blockInfo(slot: number): [number, number, Buffer[]];
   /** +1 when a client starts waiting on a key, -1 when it stops. */
   blockingKey(db: number, key: Buffer, delta: 1 | -1): void;
-  /** Keys waited on that were modified since the last call (state[2] counts them). */
+  /** Keys waited on that were modified since the last call (SharedSlot.ReadyKeys counts them). */
   takeReadyKeys(): [number, Buffer][];
-  /** Runs a blocked client's command again: output like feed(); state[0] is Blocked if still unserved. */
+  /** Runs a blocked client's command again: output like feed(); SharedSlot.Status is Blocked if still unserved. */
   retryBlocked(slot: number, readyKey?: Buffer): Buffer | undefined;
   /** Ends a block with its timeout reply (error '') or with an error reply. */
   unblock(slot: number, error: string): Buffer | undefined;
@@ -109,6 +125,61 @@ export interface NativeServer {
   setOutputLimits(limits: number[]): void;
   /** Counts a command TypeScript ran, in INFO commandstats; `error` is its error reply, if any. */
   recordCall(name: string, usec: number, error: string): void;
+}
+
+const ARENA_SIZE = 256 * 1024;
+
+/**
+ * The memory shared with the addon: the outcome slots (SharedSlot) and the
+ * reply arena, where feed-like calls leave replies that fit so that no Buffer
+ * is created per call.
+ */
+export class SharedState {
+  readonly slots = new Int32Array(SharedSlot.Count);
+  private arenaBuf = Buffer.allocUnsafeSlow(ARENA_SIZE);
+
+  get arena(): Buffer {
+    return this.arenaBuf;
+  }
+
+  get status(): FeedStatus {
+    return this.slots[SharedSlot.Status] as FeedStatus;
+  }
+
+  get readyKeys(): number {
+    return this.slots[SharedSlot.ReadyKeys];
+  }
+
+  get events(): number {
+    return this.slots[SharedSlot.Events];
+  }
+
+  /**
+   * The replies of the last feed-like call: the Buffer it returned, or the
+   * arena bytes (a view, or a copy when the arena is reused before the bytes
+   * are consumed).
+   */
+  replies(ret: Buffer | undefined, copy: boolean): Buffer | undefined {
+    const n = this.slots[SharedSlot.ReplyLength];
+    if (n < 0) return ret;
+    if (n === 0) return undefined;
+    const view = this.arenaBuf.subarray(0, n);
+    return copy ? Buffer.from(view) : view;
+  }
+
+  /** Whether `b` is a view of the current arena. */
+  inArena(b: Buffer): boolean {
+    return b.buffer === this.arenaBuf.buffer;
+  }
+
+  /**
+   * Gives the addon a new arena: called after a socket write of arena bytes
+   * that did not complete at once (the pending write still references them).
+   */
+  replaceArena(native: NativeServer): void {
+    this.arenaBuf = Buffer.allocUnsafeSlow(ARENA_SIZE);
+    native.setArena(this.arenaBuf);
+  }
 }
 
 interface Addon {

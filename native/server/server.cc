@@ -10,7 +10,7 @@
 
 #include "core/util.h"
 #include "server/command_spec.h"
-#include "server/blocking_family.h"  // blocking engineer
+#include "server/blocking_family.h"
 
 namespace tachyon {
 
@@ -70,7 +70,7 @@ void Server::BuildCommandTable() {
   RegisterZSetCommands(registry);
   RegisterSortCommands(registry);
   RegisterListCommands(registry);
-  RegisterBlockingCommands(registry);  // blocking engineer
+  RegisterBlockingCommands(registry);
   for (const auto& item : registry.items()) {
     std::string name = item.name;
     auto it = commands_.find(strchr(item.name, '|') ? "|" + name : name);
@@ -244,6 +244,11 @@ void Server::Call(Client& c, CommandEntry* cmd, Reply& reply) {
   current_client_id_ = c.id;
   cmd->handler(ctx);
   current_client_id_ = outer_client;
+  // The propagation seam, as Redis's call() -> propagate(): a command that
+  // changed the dataset (stats_.dirty moved) is handed, here and nowhere else,
+  // to native/server/propagate.{h,cc}, which queues it for the AOF feature
+  // (src/persistence/) and the replication feature (src/replication/). Not
+  // built yet: see ARCHITECTURE.md.
   cmd->stats.cycles += CycleCount() - start;
   // A command that blocked is counted once, when it is finally served or ends.
   if (c.block.active) return;

@@ -242,7 +242,7 @@ class Server : public ErrorSink, public KeyspaceObserver {
   // Runs one queued command inside EXEC, native or via the JsExecutor.
   void ExecuteQueued(Client& c, const std::vector<std::string_view>& argv, Reply& reply);
   void SetJsExecutor(JsExecutor* ex) { js_executor_ = ex; }
-  // Every modification of a key: WATCH, and later tracking and notifications.
+  // Every modification of a key: WATCH, clients blocked on it, tracking invalidation.
   void SignalModifiedKey(int db, std::string_view key) {
     TouchWatchedKey(db, key);
     if (!blocking_keys_.empty()) SignalKeyReady(db, key);

@@ -1013,3 +1013,8 @@ function overwriteFileAtomically(file: string, content: Buffer): void {
   }
 }
 
+
+/** Whether clients must authenticate: requirepass is set for the default user. */
+export function requirePassSet(config: Config): boolean {
+  return config.get('requirepass') !== '';
+}

@@ -1,6 +1,6 @@
 /**
  * Blocking commands (BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP BZPOPMIN BZPOPMAX
- * BZMPOP) and their scheduler (src/blocking.ts):
+ * BZMPOP) and their scheduler (src/features/blocking.ts):
  *
  *  - compared reply-for-reply against a real redis-server 7.0 in RESP2 and
  *    RESP3: immediate serving, reply shapes, errors and their order, EXEC;

@@ -1,5 +1,5 @@
 /**
- * MONITOR (src/commands/monitor.ts), compared line by line with a real
+ * MONITOR (src/features/monitor.ts), compared line by line with a real
  * redis-server 7.0: the commands of every client (its own included), the
  * database after the command, the quoting of binary arguments, what is not
  * shown (rejected commands, admin commands), MONITOR twice, MONITOR inside
@@ -10,7 +10,7 @@
  * changes: see the report in the module's header comment.
  */
 import { describe, expect, test } from 'vitest';
-import { monitorLine, quoteRepr } from '../../src/commands/monitor';
+import { monitorLine, quoteRepr } from '../../src/features/monitor';
 import { useDifferential, type Differential } from '../helpers/differential';
 import { formatReply, sleep, type Reply } from '../helpers/resp';
 import { Scene, type Side } from '../helpers/scene';

@@ -1,6 +1,6 @@
 /**
  * Keyspace notifications (notify-keyspace-events): the c.Notify calls of the
- * native families and their publication by src/notifications.ts, compared
+ * native families and their publication by src/features/notifications.ts, compared
  * against a real redis-server 7.0.
  *
  * Each test enables a set of classes on both servers, PSUBSCRIBEs a second

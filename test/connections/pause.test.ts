@@ -1,5 +1,5 @@
 /**
- * CLIENT PAUSE / CLIENT UNPAUSE (src/commands/pause.ts), compared with a real
+ * CLIENT PAUSE / CLIENT UNPAUSE (src/features/pause.ts), compared with a real
  * redis-server 7.0: error texts, and for each reply whether it came at once
  * or only when the pause ended (ALL and WRITE modes, pipelines, MULTI,
  * inline requests, requests split across reads, UNPAUSE, extending a pause,

@@ -1,5 +1,5 @@
 /**
- * Pub/Sub (src/commands/pubsub.ts):
+ * Pub/Sub (src/features/pubsub.ts):
  *
  *  - compared against a real redis-server 7.0 in RESP2 and RESP3 with one and
  *    several sessions: (un)subscribe confirmations and their counts, the
@@ -345,20 +345,20 @@ describe('pub/sub through client libraries (Tachyon only)', () => {
   });
 
   test('INFO-style counters and CLIENT LIST helpers', async () => {
-    const { pubsubStats, subscriptionCounts, isPubSubClient } = await import('../../src/commands/pubsub');
+    const { pubsub } = srv.server;
     const sub = new Redis({ port: srv.port, host: srv.host });
     try {
       await sub.subscribe('st:a', 'st:b');
       await sub.psubscribe('st:*');
       await sub.call('SSUBSCRIBE', 'st:s');
-      expect(pubsubStats(srv.server)).toEqual({ channels: 2, patterns: 1, shardChannels: 1 });
-      const conn = [...srv.server.clients.values()].find((c) => subscriptionCounts(c).sub === 2)!;
-      expect(subscriptionCounts(conn)).toEqual({ sub: 2, psub: 1, ssub: 1 });
-      expect(isPubSubClient(conn)).toBe(true);
+      expect(pubsub.stats()).toEqual({ channels: 2, patterns: 1, shardChannels: 1 });
+      const conn = [...srv.server.clients.values()].find((c) => pubsub.subscriptionCounts(c).sub === 2)!;
+      expect(pubsub.subscriptionCounts(conn)).toEqual({ sub: 2, psub: 1, ssub: 1 });
+      expect(pubsub.isPubSubClient(conn)).toBe(true);
     } finally {
       sub.disconnect();
     }
     await sleep(50);
-    expect(pubsubStats(srv.server)).toEqual({ channels: 0, patterns: 0, shardChannels: 0 });
+    expect(pubsub.stats()).toEqual({ channels: 0, patterns: 0, shardChannels: 0 });
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Client-side caching (src/commands/tracking.ts):
+ * Client-side caching (src/features/tracking.ts):
  *
  *  - CLIENT TRACKING / CACHING / GETREDIR / TRACKINGINFO replies and every
  *    error text, compared with a real redis-server 7.0 in RESP2 and RESP3;

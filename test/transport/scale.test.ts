@@ -18,7 +18,6 @@ import * as net from 'node:net';
 import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startServer, type RunningServer } from '../../src/index';
-import { pubsubStats } from '../../src/commands/pubsub';
 import { sleep } from '../helpers/resp';
 
 const enc = (...args: string[]): string =>
@@ -231,7 +230,7 @@ describe('scale', () => {
       child.proc.send({ type: 'close' });
       await child.exited;
     }
-    await until(() => pubsubStats(srv.server).channels === 0, 10000, 'subscribers to go away');
+    await until(() => srv.server.pubsub.stats().channels === 0, 10000, 'subscribers to go away');
     expect(await admin.call('PUBSUB', 'NUMSUB', channel)).toEqual([channel, 0]);
   });
 });

@@ -37,12 +37,13 @@
  * command starts (or the callback ends), so that the command's own
  * modifications (lazy expiry) do not invalidate them, as in Redis.
  */
+import type { CommandCall, CommandRegistry } from '../commands/registry';
+import type { ServerContext } from '../context';
 import { EventKind } from '../events';
 import type { Connection } from '../network/connection';
-import type { TachyonServer } from '../server';
-import { addCommandObserver, deliver, setObserving, withinCall } from './monitor';
-import { isPubSubClient } from './pubsub';
-import type { CommandCall, CommandRegistry } from './registry';
+import type { OutOfBand } from '../network/out-of-band';
+import type { Monitor } from './monitor';
+import type { PubSub } from './pubsub';
 
 /** Where a client is in the life of a CLIENT CACHING flag. */
 const enum Caching {
@@ -80,7 +81,7 @@ interface BcastPrefix {
   keys: Map<string, number>;
 }
 
-class TrackingState {
+export class Tracking {
   /** Clients with tracking on, by client id. */
   readonly clients = new Map<number, TrackedClient>();
   /** Key (latin1) → ids of the clients that may have it cached. */
@@ -95,7 +96,48 @@ class TrackingState {
   readonly caching = new Set<TrackedClient>();
   private tickScheduled = false;
 
-  constructor(readonly server: TachyonServer) {}
+  constructor(
+    readonly ctx: ServerContext,
+    private readonly monitor: Monitor,
+    private readonly pubsub: PubSub,
+    readonly oob: OutOfBand,
+  ) {
+    install(this);
+    monitor.addObserver((clientId, _db, argv, js) => onCommand(this, clientId, argv, js));
+  }
+
+  register(r: CommandRegistry): void {
+    r.register('client|tracking', (call) => clientTracking(this, call));
+    r.register('client|caching', (call) => clientCaching(this, call));
+    r.register('client|getredir', (call) => clientGetredir(this, call));
+    r.register('client|trackinginfo', (call) => clientTrackinginfo(this, call));
+  }
+
+  /** Turns tracking off for `conn` (RESET, and when the connection goes). */
+  disable(conn: Connection): void {
+    disable(this, conn);
+  }
+
+  /** Connection release hook (see enable()). */
+  readonly release = (conn: Connection): void => disable(this, conn);
+
+  /** CLIENT LIST flags from tracking, in Redis's order: t (tracking), R (broken redirect), B (BCAST). */
+  flags(conn: Connection): string {
+    const tc = this.clients.get(conn.id);
+    if (!tc) return '';
+    return `t${tc.brokenRedirect ? 'R' : ''}${tc.bcast ? 'B' : ''}`;
+  }
+
+  /** CLIENT LIST redir=: the redirect client id, 0 without one, -1 when not tracking. */
+  redirect(conn: Connection): number {
+    const tc = this.clients.get(conn.id);
+    return tc ? tc.redirect : -1;
+  }
+
+  /** INFO: tracking_clients (clients section), tracking_total_keys/items/prefixes (stats section). */
+  stats(): { clients: number; keys: number; items: number; prefixes: number } {
+    return { clients: this.clients.size, keys: this.table.size, items: this.items, prefixes: this.prefixes.size };
+  }
 
   /** Runs endOfTick() once the current I/O callback is done (Redis's beforeSleep). */
   scheduleTick(): void {
@@ -171,18 +213,20 @@ class TrackingState {
   send(tc: TrackedClient, payload: Buffer): void {
     let target = tc.conn;
     if (tc.redirect !== 0) {
-      const r = this.server.clients.get(tc.redirect);
+      const r = this.ctx.clients.get(tc.redirect);
       if (!r) {
         tc.brokenRedirect = true;
         if (tc.conn.resp >= 3) {
-          deliver(tc.conn, Buffer.from(`>2\r\n$21\r\ntracking-redir-broken\r\n:${tc.redirect}\r\n`, 'latin1'));
+          this.oob.deliver(tc.conn, Buffer.from(`>2\r\n$21\r\ntracking-redir-broken\r\n:${tc.redirect}\r\n`, 'latin1'));
         }
         return;
       }
       target = r;
     }
-    if (target.resp >= 3) deliver(target, Buffer.concat([PUSH_INVALIDATE, payload]));
-    else if (tc.redirect !== 0 && isPubSubClient(target)) deliver(target, Buffer.concat([MESSAGE_INVALIDATE, payload]));
+    if (target.resp >= 3) this.oob.deliver(target, Buffer.concat([PUSH_INVALIDATE, payload]));
+    else if (tc.redirect !== 0 && this.pubsub.isPubSubClient(target)) {
+      this.oob.deliver(target, Buffer.concat([MESSAGE_INVALIDATE, payload]));
+    }
     // Otherwise a RESP2 connection has no way to receive it.
   }
 
@@ -211,7 +255,7 @@ class TrackingState {
 
   /** tracking-table-max-keys: forgets (and invalidates) the oldest keys beyond the limit. */
   limitTable(): void {
-    const max = Number(this.server.config.get('tracking-table-max-keys'));
+    const max = Number(this.ctx.config.get('tracking-table-max-keys'));
     if (!(max > 0) || this.table.size <= max) return;
     for (const k of this.table.keys()) {
       if (this.table.size <= max) break;
@@ -228,13 +272,13 @@ class TrackingState {
     const on = this.clients.size > 0;
     if (on !== this.nativeTracking) {
       this.nativeTracking = on;
-      this.server.native.configure('tracking', on);
+      this.ctx.native.configure('tracking', on);
     }
     const observe = on && (!NATIVE_TRACKING_EVENTS || this.caching.size > 0);
     if (observe !== this.observing) {
       if (!observe) this.commitReads();
       this.observing = observe;
-      setObserving(this.server, 'tracking', observe);
+      this.monitor.setObserving('tracking', observe);
     }
   }
 }
@@ -265,24 +309,11 @@ function keysArray(keys: Buffer[]): Buffer {
 }
 const CRLF = Buffer.from('\r\n', 'latin1');
 
-const states = new WeakMap<TachyonServer, TrackingState>();
-
-function stateOf(server: TachyonServer): TrackingState {
-  let st = states.get(server);
-  if (!st) {
-    st = new TrackingState(server);
-    states.set(server, st);
-    install(st);
-  }
-  return st;
-}
-
 // ---------------------------------------------------------------------------
 // Events
 
-function install(st: TrackingState): void {
-  const { server } = st;
-  server.events.on(EventKind.TrackedRead, (_db, clientId, _event, strings) => {
+function install(st: Tracking): void {
+  st.ctx.events.on(EventKind.TrackedRead, (_db, clientId, _event, strings) => {
     const tc = st.clients.get(clientId);
     if (!tc || tc.bcast) return;
     if ((tc.optin && !tc.caching) || (tc.optout && tc.caching)) return;
@@ -291,17 +322,16 @@ function install(st: TrackingState): void {
     if (!st.observing) st.commitReads();
     st.scheduleTick();
   });
-  server.events.on(EventKind.Modified, (_db, clientId, event, strings) => {
+  st.ctx.events.on(EventKind.Modified, (_db, clientId, event, strings) => {
     if (event === 'flush') return st.flush();
     for (const key of strings) st.invalidateKey(key, clientId || st.current, true);
   });
-  addCommandObserver(server, (clientId, _db, argv, js) => onCommand(st, clientId, argv, js));
 }
 
 const lowerName = (b: Buffer | undefined): string => (b ? b.toString('latin1').toLowerCase() : '');
 
 /** A command starts (native ones are reported before they run) or a TypeScript command ran. */
-function onCommand(st: TrackingState, clientId: number, argv: Buffer[], js: boolean): void {
+function onCommand(st: Tracking, clientId: number, argv: Buffer[], js: boolean): void {
   if (st.clients.size === 0) return;
   const first = argv[0] as Buffer | undefined;
   if (!js) {
@@ -329,7 +359,7 @@ function flushSyntaxOk(argv: Buffer[]): boolean {
  * Redis keeps CLIENT_TRACKING_CACHING across CLIENT subcommands and inside
  * MULTI, and drops it after any other command (EXEC included).
  */
-function advanceCaching(st: TrackingState, tc: TrackedClient, name: string, js: boolean): void {
+function advanceCaching(st: Tracking, tc: TrackedClient, name: string, js: boolean): void {
   switch (tc.cachingState) {
     case Caching.Armed:
       if (name === 'client') return;
@@ -351,7 +381,7 @@ function advanceCaching(st: TrackingState, tc: TrackedClient, name: string, js: 
   }
 }
 
-function clearCaching(st: TrackingState, tc: TrackedClient): void {
+function clearCaching(st: Tracking, tc: TrackedClient): void {
   tc.caching = false;
   tc.cachingState = Caching.None;
   if (st.caching.delete(tc) && st.caching.size === 0) st.sync();
@@ -360,10 +390,8 @@ function clearCaching(st: TrackingState, tc: TrackedClient): void {
 // ---------------------------------------------------------------------------
 // Enabling and disabling
 
-const closeHooked = new WeakSet<Connection>();
-
 function enable(
-  st: TrackingState,
+  st: Tracking,
   conn: Connection,
   redirect: number,
   opts: { bcast: boolean; optin: boolean; optout: boolean; noloop: boolean },
@@ -373,10 +401,7 @@ function enable(
   if (!tc) {
     tc = new TrackedClient(conn);
     st.clients.set(conn.id, tc);
-    if (!closeHooked.has(conn)) {
-      closeHooked.add(conn);
-      conn.socket.once('close', () => disable(st, conn));
-    }
+    conn.onRelease(st.release);
   }
   tc.brokenRedirect = false;
   tc.redirect = redirect;
@@ -389,11 +414,11 @@ function enable(
     if (prefixes.length === 0) addPrefix(st, tc, Buffer.alloc(0));
     for (const p of prefixes) addPrefix(st, tc, p);
   }
-  conn.server.native.setClient(conn.slot, 'tracking', opts.bcast ? 0 : 1);
+  st.ctx.native.setClient(conn.slot, 'tracking', opts.bcast ? 0 : 1);
   st.sync();
 }
 
-function addPrefix(st: TrackingState, tc: TrackedClient, prefix: Buffer): void {
+function addPrefix(st: Tracking, tc: TrackedClient, prefix: Buffer): void {
   const id = prefix.toString('latin1');
   let bs = st.prefixes.get(id);
   if (!bs) {
@@ -404,7 +429,7 @@ function addPrefix(st: TrackingState, tc: TrackedClient, prefix: Buffer): void {
   tc.prefixes.set(id, prefix);
 }
 
-function disable(st: TrackingState, conn: Connection): void {
+function disable(st: Tracking, conn: Connection): void {
   const tc = st.clients.get(conn.id);
   if (!tc || tc.conn !== conn) return;
   for (const id of tc.prefixes.keys()) {
@@ -416,7 +441,7 @@ function disable(st: TrackingState, conn: Connection): void {
   tc.prefixes.clear();
   clearCaching(st, tc);
   st.clients.delete(conn.id);
-  if (!conn.closing) conn.server.native.setClient(conn.slot, 'tracking', 0);
+  if (!conn.closing) st.ctx.native.setClient(conn.slot, 'tracking', 0);
   st.sync();
 }
 
@@ -475,9 +500,8 @@ function prefixCollision(call: CommandCall, tc: TrackedClient | undefined, prefi
 }
 
 /** CLIENT TRACKING ON|OFF [REDIRECT id] [PREFIX p ...] [BCAST] [OPTIN] [OPTOUT] [NOLOOP] */
-function clientTracking(call: CommandCall): void {
-  const { args, w, conn, server } = call;
-  const st = stateOf(server);
+function clientTracking(st: Tracking, call: CommandCall): void {
+  const { args, w, conn } = call;
   let redirect = 0n;
   const opts = { bcast: false, optin: false, optout: false, noloop: false };
   const prefixes: Buffer[] = [];
@@ -489,7 +513,7 @@ function clientTracking(call: CommandCall): void {
       if (redirect !== 0n) return void w.error('ERR A client can only redirect to a single other client');
       const id = parseInt64(args[j]);
       if (id === undefined) return void w.error('ERR value is not an integer or out of range');
-      const target = id > 0n && id <= BigInt(Number.MAX_SAFE_INTEGER) ? server.clients.get(Number(id)) : undefined;
+      const target = id > 0n && id <= BigInt(Number.MAX_SAFE_INTEGER) ? st.ctx.clients.get(Number(id)) : undefined;
       if (!target) return void w.error('ERR The client ID you want redirect to does not exist');
       redirect = id;
     } else if (opt === 'bcast') {
@@ -525,10 +549,10 @@ function clientTracking(call: CommandCall): void {
     }
     if (opts.bcast && prefixCollision(call, tc, prefixes)) return;
     // Reads reported so far belong to the old settings.
-    withinCall(call);
+    st.oob.within(call);
     enable(st, conn, Number(redirect), opts, prefixes);
   } else if (mode === 'off') {
-    withinCall(call);
+    st.oob.within(call);
     disable(st, conn);
   } else {
     return void w.error('ERR syntax error');
@@ -537,9 +561,8 @@ function clientTracking(call: CommandCall): void {
 }
 
 /** CLIENT CACHING YES|NO */
-function clientCaching(call: CommandCall): void {
-  const { args, w, conn, server } = call;
-  const st = stateOf(server);
+function clientCaching(st: Tracking, call: CommandCall): void {
+  const { args, w, conn } = call;
   const tc = st.clients.get(conn.id);
   if (!tc) {
     return void w.error(
@@ -555,7 +578,7 @@ function clientCaching(call: CommandCall): void {
     return void w.error('ERR syntax error');
   }
   // The commands before this one read under the old flag.
-  withinCall(call);
+  st.oob.within(call);
   tc.caching = true;
   tc.cachingState = Caching.Armed;
   st.caching.add(tc);
@@ -564,22 +587,21 @@ function clientCaching(call: CommandCall): void {
 }
 
 /** CLIENT GETREDIR */
-function clientGetredir(call: CommandCall): void {
-  const tc = stateOf(call.server).clients.get(call.conn.id);
+function clientGetredir(st: Tracking, call: CommandCall): void {
+  const tc = st.clients.get(call.conn.id);
   call.w.int(tc ? tc.redirect : -1);
 }
 
 /** Brings the CACHING flag up to date for a reply that shows it. */
-function settleCaching(call: CommandCall, st: TrackingState, tc: TrackedClient): void {
-  withinCall(call);
+function settleCaching(call: CommandCall, st: Tracking, tc: TrackedClient): void {
+  st.oob.within(call);
   // A command after CLIENT CACHING already ran: its flag is spent.
   if (tc.cachingState === Caching.Running || tc.cachingState === Caching.Exec) clearCaching(st, tc);
 }
 
 /** CLIENT TRACKINGINFO */
-function clientTrackinginfo(call: CommandCall): void {
-  const { w, conn, server } = call;
-  const st = stateOf(server);
+function clientTrackinginfo(st: Tracking, call: CommandCall): void {
+  const { w, conn } = call;
   const tc = st.clients.get(conn.id);
   if (tc) settleCaching(call, st, tc);
   const flags: string[] = [];
@@ -606,45 +628,4 @@ function clientTrackinginfo(call: CommandCall): void {
   const prefixes = tc ? [...tc.prefixes.values()].sort((a, b) => Buffer.compare(a, b)) : [];
   w.bulk('prefixes').array(prefixes.length);
   for (const p of prefixes) w.bulk(p);
-}
-
-// ---------------------------------------------------------------------------
-// For the rest of the server
-
-/** Turns tracking off for `conn` (RESET; disconnection is handled here). */
-export function resetTracking(conn: Connection): void {
-  const st = states.get(conn.server);
-  if (st) disable(st, conn);
-}
-
-/** CLIENT LIST flags from tracking, in Redis's order: t (tracking), R (broken redirect), B (BCAST). */
-export function trackingFlags(conn: Connection): string {
-  const tc = states.get(conn.server)?.clients.get(conn.id);
-  if (!tc) return '';
-  return `t${tc.brokenRedirect ? 'R' : ''}${tc.bcast ? 'B' : ''}`;
-}
-
-/** CLIENT LIST redir=: the redirect client id, 0 without one, -1 when not tracking. */
-export function trackingRedirect(conn: Connection): number {
-  const tc = states.get(conn.server)?.clients.get(conn.id);
-  return tc ? tc.redirect : -1;
-}
-
-/** INFO: tracking_clients (clients section), tracking_total_keys/items/prefixes (stats section). */
-export function trackingStats(server: TachyonServer): {
-  clients: number;
-  keys: number;
-  items: number;
-  prefixes: number;
-} {
-  const st = states.get(server);
-  if (!st) return { clients: 0, keys: 0, items: 0, prefixes: 0 };
-  return { clients: st.clients.size, keys: st.table.size, items: st.items, prefixes: st.prefixes.size };
-}
-
-export function registerTrackingCommands(r: CommandRegistry): void {
-  r.register('client|tracking', clientTracking);
-  r.register('client|caching', clientCaching);
-  r.register('client|getredir', clientGetredir);
-  r.register('client|trackinginfo', clientTrackinginfo);
 }

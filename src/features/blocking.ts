@@ -29,10 +29,11 @@
  * All of it is synchronous: nothing here waits on I/O, so the order of
  * events is the order of native calls, as in Redis's single thread.
  */
-import { FeedStatus } from './native';
-import type { Connection } from './network/connection';
-import type { TachyonServer } from './server';
-import type { CommandCall, CommandRegistry } from './commands/registry';
+import type { CommandCall, CommandRegistry } from '../commands/registry';
+import { subcommandSyntaxError } from '../commands/registry';
+import type { ServerContext } from '../context';
+import { FeedStatus, SharedSlot } from '../native';
+import type { Connection } from '../network/connection';
 
 /** What a blocked command waits for; a retry only serves from a key of its own kind. */
 const enum Kind {
@@ -143,9 +144,12 @@ export class BlockingScheduler {
   private pumping = false;
   /** Clients already out of every queue that still need their timeout / error reply. */
   private endings: Array<[Connection, string]> = [];
-  private execDepth = 0;
 
-  constructor(private readonly server: TachyonServer) {}
+  constructor(private readonly ctx: ServerContext) {}
+
+  register(r: CommandRegistry): void {
+    r.register('client|unblock', (call) => this.clientUnblock(call));
+  }
 
   /** INFO blocked_clients. */
   get blockedCount(): number {
@@ -162,24 +166,9 @@ export class BlockingScheduler {
     return this.byConn.has(conn);
   }
 
-  /** True while EXEC runs a queued TypeScript-owned command (Redis's CLIENT_DENY_BLOCKING). */
-  get inExec(): boolean {
-    return this.execDepth > 0;
-  }
-
-  /** Runs `fn` as a command queued in MULTI (the JsExecutor wraps its calls in this). */
-  runQueued<T>(fn: () => T): T {
-    this.execDepth++;
-    try {
-      return fn();
-    } finally {
-      this.execDepth--;
-    }
-  }
-
   /** Connection.drain() got FeedStatus.Blocked and wrote the output before it: park the client. */
   block(conn: Connection): void {
-    const { native } = this.server;
+    const { native } = this.ctx;
     const [db, timeoutAt, keys] = native.blockInfo(conn.slot);
     const name = native.takeCommand(conn.slot)[0] ?? Buffer.alloc(0);
     const kind = name.length > 1 && (name[1] | 0x20) === 0x7a /* BZ... */ ? Kind.ZSet : Kind.List;
@@ -199,6 +188,7 @@ export class BlockingScheduler {
       native.blockingKey(db, key, 1);
     }
     this.byConn.set(conn, b);
+    conn.onRelease(this.release);
     if (timeoutAt > 0) {
       this.deadlines.push(b);
       this.arm();
@@ -206,10 +196,10 @@ export class BlockingScheduler {
   }
 
   /** The connection is going away: forget its block, if any. */
-  disconnect(conn: Connection): void {
+  private readonly release = (conn: Connection): void => {
     const b = this.byConn.get(conn);
     if (b) this.forget(b);
-  }
+  };
 
   /**
    * CLIENT UNBLOCK: ends the block of `conn` with its timeout reply (error '')
@@ -233,8 +223,8 @@ export class BlockingScheduler {
    * nothing is left. Re-entrant calls (from the drains it runs) return at once.
    */
   pump(): void {
-    const { native, state } = this.server;
-    if (this.pumping || (state[2] === 0 && this.endings.length === 0)) return;
+    const { native, shared } = this.ctx;
+    if (this.pumping || (shared.readyKeys === 0 && this.endings.length === 0)) return;
     this.pumping = true;
     try {
       for (;;) {
@@ -248,7 +238,7 @@ export class BlockingScheduler {
           }
           continue;
         }
-        if (state[2] > 0) {
+        if (shared.readyKeys > 0) {
           for (const [db, key] of native.takeReadyKeys()) this.serveKey(db, key);
           continue;
         }
@@ -284,10 +274,12 @@ export class BlockingScheduler {
 
   /** Runs a waiter's command again; true if it was served (and its pipeline continued). */
   private retry(b: BlockedClient, readyKey: Buffer): boolean {
-    const { native, state } = this.server;
+    const { native, shared } = this.ctx;
     const ret = native.retryBlocked(b.conn.slot, readyKey);
     // Still nothing: the same command parked again, with its original deadline.
-    if (state[0] === FeedStatus.Blocked && state[1] === 0 && this.sameBlock(b)) return false;
+    if (shared.status === FeedStatus.Blocked && shared.slots[SharedSlot.ReplyLength] === 0 && this.sameBlock(b)) {
+      return false;
+    }
     this.forget(b);
     b.conn.drain(ret);
     this.served.push(b.conn);
@@ -296,7 +288,7 @@ export class BlockingScheduler {
 
   /** Whether the client's current block is still `b` (not a later command that blocked). */
   private sameBlock(b: BlockedClient): boolean {
-    const [db, timeoutAt, keys] = this.server.native.blockInfo(b.conn.slot);
+    const [db, timeoutAt, keys] = this.ctx.native.blockInfo(b.conn.slot);
     if (db !== b.db || timeoutAt !== b.timeoutAt) return false;
     let i = 0;
     for (const key of keys) {
@@ -311,7 +303,7 @@ export class BlockingScheduler {
   private forget(b: BlockedClient): void {
     if (this.byConn.get(b.conn) !== b) return;
     this.byConn.delete(b.conn);
-    const { native } = this.server;
+    const { native } = this.ctx;
     for (let i = 0; i < b.ids.length; i++) {
       const q = this.queues.get(b.ids[i]);
       if (q && q.clients.delete(b)) {
@@ -349,6 +341,22 @@ export class BlockingScheduler {
     this.arm();
   }
 
+  /** CLIENT UNBLOCK <id> [TIMEOUT|ERROR] */
+  private clientUnblock(call: CommandCall): void {
+    const { args, w } = call;
+    if (args.length > 4) return subcommandSyntaxError(call, 'CLIENT');
+    let error = '';
+    if (args.length === 4) {
+      const reason = args[3].toString('latin1').toLowerCase();
+      if (reason === 'error') error = UNBLOCKED_ERROR;
+      else if (reason !== 'timeout') return void w.error('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
+    }
+    const id = parseInt64(args[2]);
+    if (id === undefined) return void w.error('ERR value is not an integer or out of range');
+    const target = id > 0n && id <= BigInt(Number.MAX_SAFE_INTEGER) ? this.ctx.clients.get(Number(id)) : undefined;
+    w.int(target && !target.closing && this.unblock(target, error) ? 1 : 0);
+  }
+
   /** Server shutdown: no more timers. */
   close(): void {
     if (this.timer) clearTimeout(this.timer);
@@ -363,28 +371,4 @@ function parseInt64(b: Buffer): bigint | undefined {
   const v = BigInt(s);
   if (v > 9223372036854775807n || v < -9223372036854775808n) return undefined;
   return v;
-}
-
-/** CLIENT UNBLOCK <id> [TIMEOUT|ERROR] */
-function clientUnblock(call: CommandCall): void {
-  const { args, w, server } = call;
-  if (args.length > 4) {
-    return void w.error(
-      `ERR unknown subcommand or wrong number of arguments for '${args[1].toString('latin1').slice(0, 128)}'. Try CLIENT HELP.`,
-    );
-  }
-  let error = '';
-  if (args.length === 4) {
-    const reason = args[3].toString('latin1').toLowerCase();
-    if (reason === 'error') error = UNBLOCKED_ERROR;
-    else if (reason !== 'timeout') return void w.error('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
-  }
-  const id = parseInt64(args[2]);
-  if (id === undefined) return void w.error('ERR value is not an integer or out of range');
-  const target = id > 0n && id <= BigInt(Number.MAX_SAFE_INTEGER) ? server.clients.get(Number(id)) : undefined;
-  w.int(target && !target.closing && server.blocking.unblock(target, error) ? 1 : 0);
-}
-
-export function registerBlockingCommands(r: CommandRegistry): void {
-  r.register('client|unblock', clientUnblock);
 }

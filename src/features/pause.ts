@@ -3,7 +3,7 @@
  *
  * While a pause is on, the input of paused clients is not processed: native
  * I/O passes every read to TypeScript ('js-input'), the connection hands it
- * to holdInput() first, and the bytes wait here until the pause ends
+ * to hold() first, and the bytes wait here until the pause ends
  * (timeout or CLIENT UNPAUSE), then go to the native dispatcher in arrival
  * order, client by client in the order they were held.
  *
@@ -30,11 +30,12 @@
  * then waits entirely), and key expiry, which Redis also suspends during a
  * pause (native side).
  */
+import type { CommandCall, CommandRegistry } from '../commands/registry';
+import { subcommandSyntaxError } from '../commands/registry';
+import { lookupByFullName } from '../commands/table';
+import type { ServerContext } from '../context';
 import type { Connection } from '../network/connection';
-import type { TachyonServer } from '../server';
-import { lookupByFullName } from './command';
-import { isMonitor } from './monitor';
-import type { CommandCall, CommandRegistry } from './registry';
+import type { Monitor } from './monitor';
 
 type PauseType = 'write' | 'all';
 
@@ -47,30 +48,6 @@ interface HeldInput {
   tail: boolean;
   /** WRITE mode: whether the client is inside MULTI (undefined: unknown, it may have begun before). */
   multi: boolean | undefined;
-}
-
-class PauseState {
-  type: PauseType | undefined;
-  /** End of the pause, unix ms. */
-  end = 0;
-  timer: NodeJS.Timeout | undefined;
-  /** WRITE mode keeps parsing state for every client seen during the pause, held or not. */
-  readonly held = new Map<Connection, HeldInput>();
-
-  constructor(readonly server: TachyonServer) {}
-}
-
-const states = new WeakMap<TachyonServer, PauseState>();
-/** Servers with a pause in effect: the fast path of holdInput(). */
-let activePauses = 0;
-
-function stateOf(server: TachyonServer): PauseState {
-  let st = states.get(server);
-  if (!st) {
-    st = new PauseState(server);
-    states.set(server, st);
-  }
-  return st;
 }
 
 // ---------------------------------------------------------------------------
@@ -190,107 +167,168 @@ function mustWait(req: Request, held: HeldInput): boolean {
 }
 
 // ---------------------------------------------------------------------------
-// Holding and releasing input
+// The pause
 
-function feed(conn: Connection, data: Buffer): void {
-  if (conn.closing || data.length === 0) return;
-  conn.drain(conn.server.native.feed(conn.slot, data));
-}
+export class Pause {
+  private type: PauseType | undefined;
+  /** End of the pause, unix ms. */
+  private end = 0;
+  private timer: NodeJS.Timeout | undefined;
+  /** WRITE mode keeps parsing state for every client seen during the pause, held or not. */
+  private readonly held = new Map<Connection, HeldInput>();
 
-/**
- * Hook for Connection.onData: returns true if `chunk` is taken (held, or
- * partly fed and partly held) and must not be fed by the caller.
- */
-export function holdInput(conn: Connection, chunk: Buffer): boolean {
-  if (activePauses === 0) return false;
-  const st = states.get(conn.server);
-  if (!st || st.type === undefined || isMonitor(conn)) return false;
-  let held = st.held.get(conn);
-  if (!held) {
-    held = { chunks: [], blocked: st.type === 'all', tail: false, multi: undefined };
-    // A request the dispatcher has partly read cannot be classified from here: wait.
-    if (st.type === 'write' && conn.server.native.clientState(conn.slot)[2] > 0) held.blocked = true;
-    st.held.set(conn, held);
+  constructor(
+    private readonly ctx: ServerContext,
+    private readonly monitor: Monitor,
+  ) {}
+
+  register(r: CommandRegistry): void {
+    r.register('client|pause', (call) => this.clientPause(call));
+    r.register('client|unpause', (call) => this.clientUnpause(call));
   }
-  if (held.blocked) {
-    held.chunks.push(chunk);
+
+  /** Whether a CLIENT PAUSE is in effect. */
+  get active(): boolean {
+    return this.type !== undefined;
+  }
+
+  /** A client whose next command waits for the end of a pause (CLIENT LIST flag 'b', INFO blocked_clients). */
+  isPaused(conn: Connection): boolean {
+    const held = this.held.get(conn);
+    return held !== undefined && held.blocked && held.chunks.length > 0;
+  }
+
+  /** Clients waiting for the end of a pause. */
+  get pausedCount(): number {
+    let n = 0;
+    for (const held of this.held.values()) if (held.blocked && held.chunks.length > 0) n++;
+    return n;
+  }
+
+  /**
+   * Hook for Connection.onData: returns true if `chunk` is taken (held, or
+   * partly fed and partly held) and must not be fed by the caller.
+   */
+  hold(conn: Connection, chunk: Buffer): boolean {
+    if (this.type === undefined || this.monitor.isMonitor(conn)) return false;
+    let held = this.held.get(conn);
+    if (!held) {
+      held = { chunks: [], blocked: this.type === 'all', tail: false, multi: undefined };
+      // A request the dispatcher has partly read cannot be classified from here: wait.
+      if (this.type === 'write' && this.ctx.native.clientState(conn.slot)[2] > 0) held.blocked = true;
+      this.held.set(conn, held);
+      conn.onRelease(this.release);
+    }
+    if (held.blocked) {
+      held.chunks.push(chunk);
+      return true;
+    }
+    // WRITE mode: pass the commands before the first one that must wait.
+    const data = held.tail ? Buffer.concat([...held.chunks, chunk]) : chunk;
+    held.chunks = [];
+    held.tail = false;
+    let passed = 0;
+    for (let off = 0; off < data.length; ) {
+      const req = parseRequest(data, off);
+      if (req === null) {
+        passed = data.length; // let the dispatcher report the protocol error
+        break;
+      }
+      if (req === undefined) break;
+      if (mustWait(req, held)) {
+        held.blocked = true;
+        break;
+      }
+      if (req.name === 'multi') held.multi = true;
+      else if (req.name === 'exec' || req.name === 'discard') held.multi = false;
+      off = passed = req.end;
+    }
+    if (passed < data.length) {
+      held.chunks.push(data.subarray(passed));
+      held.tail = !held.blocked;
+    }
+    this.feed(conn, data.subarray(0, passed));
     return true;
   }
-  // WRITE mode: pass the commands before the first one that must wait.
-  const data = held.tail ? Buffer.concat([...held.chunks, chunk]) : chunk;
-  held.chunks = [];
-  held.tail = false;
-  let passed = 0;
-  for (let off = 0; off < data.length; ) {
-    const req = parseRequest(data, off);
-    if (req === null) {
-      passed = data.length; // let the dispatcher report the protocol error
-      break;
-    }
-    if (req === undefined) break;
-    if (mustWait(req, held)) {
-      held.blocked = true;
-      break;
-    }
-    if (req.name === 'multi') held.multi = true;
-    else if (req.name === 'exec' || req.name === 'discard') held.multi = false;
-    off = passed = req.end;
+
+  /** A connection that goes takes its held input with it. */
+  private readonly release = (conn: Connection): void => void this.held.delete(conn);
+
+  private feed(conn: Connection, data: Buffer): void {
+    if (conn.closing || data.length === 0) return;
+    conn.drain(this.ctx.native.feed(conn.slot, data));
   }
-  if (passed < data.length) {
-    held.chunks.push(data.subarray(passed));
-    held.tail = !held.blocked;
+
+  private scheduleEnd(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (Date.now() >= this.end) this.unpause();
+      else this.scheduleEnd();
+    }, Math.max(0, this.end - Date.now()));
+    this.timer.unref();
   }
-  feed(conn, data.subarray(0, passed));
-  return true;
-}
 
-function scheduleEnd(st: PauseState): void {
-  if (st.timer) clearTimeout(st.timer);
-  st.timer = setTimeout(() => {
-    st.timer = undefined;
-    if (Date.now() >= st.end) unpause(st);
-    else scheduleEnd(st);
-  }, Math.max(0, st.end - Date.now()));
-  st.timer.unref();
-}
-
-function pause(st: PauseState, type: PauseType, end: number): void {
-  if (st.type === undefined) {
-    activePauses++;
-    // Native I/O hands every read to holdInput() while the pause lasts.
-    st.server.native.configure('js-input', true);
+  private pause(type: PauseType, end: number): void {
+    // Native I/O hands every read to hold() while the pause lasts.
+    if (this.type === undefined) this.ctx.native.configure('js-input', true);
+    this.type = type;
+    if (end > this.end) this.end = end;
+    if (type === 'all') for (const held of this.held.values()) held.blocked = true;
+    if (Date.now() >= this.end) this.unpause();
+    else this.scheduleEnd();
   }
-  st.type = type;
-  if (end > st.end) st.end = end;
-  if (type === 'all') for (const held of st.held.values()) held.blocked = true;
-  if (Date.now() >= st.end) unpause(st);
-  else scheduleEnd(st);
-}
 
-function unpause(st: PauseState): void {
-  if (st.timer) clearTimeout(st.timer);
-  st.timer = undefined;
-  if (st.type === undefined) return;
-  st.type = undefined;
-  st.end = 0;
-  activePauses--;
-  st.server.native.configure('js-input', false);
-  const held = [...st.held];
-  st.held.clear();
-  if (held.length === 0) return;
-  // After the current command (CLIENT UNPAUSE may come from a client whose input is being fed).
-  queueMicrotask(() => {
-    for (const [conn, h] of held) {
-      if (h.chunks.length === 0 || conn.closing) continue;
-      const data = h.chunks.length === 1 ? h.chunks[0] : Buffer.concat(h.chunks);
-      // A command released here may pause again.
-      if (!holdInput(conn, data)) feed(conn, data);
+  private unpause(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.type === undefined) return;
+    this.type = undefined;
+    this.end = 0;
+    this.ctx.native.configure('js-input', false);
+    const held = [...this.held];
+    this.held.clear();
+    if (held.length === 0) return;
+    // After the current command (CLIENT UNPAUSE may come from a client whose input is being fed).
+    queueMicrotask(() => {
+      for (const [conn, h] of held) {
+        if (h.chunks.length === 0 || conn.closing) continue;
+        const data = h.chunks.length === 1 ? h.chunks[0] : Buffer.concat(h.chunks);
+        // A command released here may pause again.
+        if (!this.hold(conn, data)) this.feed(conn, data);
+      }
+    });
+  }
+
+  /** CLIENT PAUSE timeout [WRITE|ALL] */
+  private clientPause(call: CommandCall): void {
+    const { args, w } = call;
+    if (args.length !== 3 && args.length !== 4) return subcommandSyntaxError(call, 'CLIENT');
+    let type: PauseType = 'all';
+    if (args.length === 4) {
+      const mode = args[3].toString('latin1').toLowerCase();
+      if (mode === 'write') type = 'write';
+      else if (mode !== 'all') return void w.error('ERR CLIENT PAUSE mode must be WRITE or ALL');
     }
-  });
-}
+    const ms = parseInt64(args[2]);
+    if (ms === undefined) return void w.error('ERR timeout is not an integer or out of range');
+    if (ms < 0n) return void w.error('ERR timeout is negative');
+    let end = 0;
+    if (ms > 0n) {
+      // Redis adds the current time in a signed 64-bit integer: past the maximum it wraps into the past.
+      const sum = ms + BigInt(Date.now());
+      end = sum > INT64_MAX ? 0 : Number(sum);
+    }
+    this.pause(type, end);
+    w.ok();
+  }
 
-// ---------------------------------------------------------------------------
-// Commands
+  /** CLIENT UNPAUSE */
+  private clientUnpause(call: CommandCall): void {
+    this.unpause();
+    call.w.ok();
+  }
+}
 
 /** Strict signed 64-bit integer (Redis's string2ll); undefined otherwise. */
 function parseInt64(b: Buffer): bigint | undefined {
@@ -302,63 +340,3 @@ function parseInt64(b: Buffer): bigint | undefined {
 }
 
 const INT64_MAX = 9223372036854775807n;
-
-/** CLIENT PAUSE timeout [WRITE|ALL] */
-function clientPause(call: CommandCall): void {
-  const { args, w, server } = call;
-  if (args.length !== 3 && args.length !== 4) {
-    return void w.error(
-      `ERR unknown subcommand or wrong number of arguments for '${args[1].toString('latin1').slice(0, 128)}'. Try CLIENT HELP.`,
-    );
-  }
-  let type: PauseType = 'all';
-  if (args.length === 4) {
-    const mode = args[3].toString('latin1').toLowerCase();
-    if (mode === 'write') type = 'write';
-    else if (mode !== 'all') return void w.error('ERR CLIENT PAUSE mode must be WRITE or ALL');
-  }
-  const ms = parseInt64(args[2]);
-  if (ms === undefined) return void w.error('ERR timeout is not an integer or out of range');
-  if (ms < 0n) return void w.error('ERR timeout is negative');
-  let end = 0;
-  if (ms > 0n) {
-    // Redis adds the current time in a signed 64-bit integer: past the maximum it wraps into the past.
-    const sum = ms + BigInt(Date.now());
-    end = sum > INT64_MAX ? 0 : Number(sum);
-  }
-  pause(stateOf(server), type, end);
-  w.ok();
-}
-
-/** CLIENT UNPAUSE */
-function clientUnpause(call: CommandCall): void {
-  const st = states.get(call.server);
-  if (st) unpause(st);
-  call.w.ok();
-}
-
-// ---------------------------------------------------------------------------
-// For the rest of the server
-
-/** Whether a CLIENT PAUSE is in effect on this server. */
-export function pauseActive(server: TachyonServer): boolean {
-  return states.get(server)?.type !== undefined;
-}
-
-/** A client whose next command waits for the end of a pause (CLIENT LIST flag 'b', INFO blocked_clients). */
-export function isPausedClient(conn: Connection): boolean {
-  const held = states.get(conn.server)?.held.get(conn);
-  return held !== undefined && held.blocked && held.chunks.length > 0;
-}
-
-/** Clients waiting for the end of a pause. */
-export function pausedClientCount(server: TachyonServer): number {
-  let n = 0;
-  for (const held of states.get(server)?.held.values() ?? []) if (held.blocked && held.chunks.length > 0) n++;
-  return n;
-}
-
-export function registerPauseCommands(r: CommandRegistry): void {
-  r.register('client|pause', clientPause);
-  r.register('client|unpause', clientUnpause);
-}
