@@ -5,14 +5,8 @@
  * commands for MONITOR. Drained after every native call; free while unused.
  * Features subscribe to the kinds they handle (one handler per kind).
  */
+import type { EventKind } from './boundary.gen';
 import type { NativeServer, SharedState } from './native';
-
-export const enum EventKind {
-  Notify = 1,
-  Modified = 2,
-  TrackedRead = 3,
-  Monitor = 4,
-}
 
 /** db, client id (0 when not about a client), event name, strings (the key, or argv for MONITOR). */
 export type EventHandler = (db: number, clientId: number, event: string, strings: Buffer[]) => void;

@@ -3,44 +3,12 @@
  * the addon (native/binding/addon.cc), the memory shared with it
  * (SharedState), and the loader that finds the addon: a local build first,
  * then a prebuilt binary for this platform, else an error that says how to
- * get one.
+ * get one. The slots and enums both sides agree on are generated from
+ * native/boundary.json into src/boundary.gen.ts.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-
-/** Slots of the shared Int32Array the addon writes after feed-like calls. */
-export const enum SharedSlot {
-  /** FeedStatus of the last feed/resume/retryBlocked/unblock call. */
-  Status = 0,
-  /** Bytes of reply in the arena, or -1 when the call returned them as a Buffer. */
-  ReplyLength = 1,
-  /** Keys waited on by blocked clients that became ready (takeReadyKeys()). */
-  ReadyKeys = 2,
-  /** Events queued for TypeScript (takeEvents()). */
-  Events = 3,
-  Count = 4,
-}
-
-/** Outcome codes the native side writes into the shared state array after feed/resume. */
-export const enum FeedStatus {
-  Ok = 0,
-  JsCommand = 1,
-  Close = 2,
-  CloseNow = 3,
-  /** A blocking command found nothing: blockInfo(), then retryBlocked() or unblock(). */
-  Blocked = 4,
-  /** retryBlocked()/unblock() answered a blocked command; resume() continues its pipeline. */
-  Served = 5,
-}
-
-/** What the native I/O handler is called for (see NativeServer.setIoHandler). */
-export const enum IoEvent {
-  Batch = 1,
-  Read = 2,
-  Closed = 3,
-  /** The unwritten output passed client-output-buffer-limit; nothing more was sent. */
-  OverLimit = 4,
-}
+import { ClientField, FeedStatus, IoEvent, SharedSlot } from './boundary.gen';
 
 export interface NativeInfo {
   total_commands_processed: number;
@@ -70,9 +38,9 @@ export interface NativeServer {
   takeCommand(slot: number): Buffer[];
   /** Removes and returns the client's input not processed yet (while TypeScript runs one of its commands). */
   takeInput(slot: number): Buffer;
-  setClient(slot: number, field: 'db' | 'resp' | 'auth' | 'reply' | 'multi' | 'pubsub' | 'tracking' | 'monitor', value: number | boolean): void;
+  setClient(slot: number, field: ClientField, value: number | boolean): void;
   getClientDb(slot: number): number;
-  /** [db, last command's full name or 'NULL', unread query buffer bytes, commands queued in MULTI or -1, unix ms of the last input] */
+  /** Positions named by ClientState: [db, last command's full name or 'NULL', unread query bytes, commands queued in MULTI or -1, unix ms of the last input]. */
   clientState(slot: number): [number, string, number, number, number];
   setJsCommands(names: string[]): void;
   configure(name: string, value: number | boolean | string): void;

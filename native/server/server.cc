@@ -200,7 +200,7 @@ CommandEntry* Server::Lookup(const std::vector<std::string_view>& argv, Client& 
   return cmd;
 }
 
-void Server::QueueEvent(ServerEvent::Kind kind, int db, uint64_t client_id, std::string_view event,
+void Server::QueueEvent(EventKind kind, int db, uint64_t client_id, std::string_view event,
                         std::string_view key) {
   ServerEvent ev{kind, db, client_id, std::string(event), {}};
   ev.strings.emplace_back(key);
@@ -217,7 +217,7 @@ std::vector<ServerEvent> Server::TakeEvents() {
 void Server::ObserveCall(Client& c, const CommandEntry* cmd) {
   // A blocked command re-run on a ready key was already shown (Redis skips reprocessed commands).
   if (settings_.monitors > 0 && !c.block.retrying && !(cmd->spec->flags & (CMD_SKIP_MONITOR | CMD_ADMIN))) {
-    ServerEvent ev{ServerEvent::kMonitor, c.db, c.id, {}, {}};
+    ServerEvent ev{EventKind::kMonitor, c.db, c.id, {}, {}};
     for (auto a : c.argv) ev.strings.emplace_back(a);
     events_.push_back(std::move(ev));
   }
@@ -226,7 +226,7 @@ void Server::ObserveCall(Client& c, const CommandEntry* cmd) {
     int last = cmd->spec->last_key < 0 ? argc + cmd->spec->last_key : cmd->spec->last_key;
     int step = cmd->spec->key_step > 0 ? cmd->spec->key_step : 1;
     for (int i = cmd->spec->first_key; i <= last && i < argc; i += step) {
-      QueueEvent(ServerEvent::kTrackedRead, c.db, c.id, {}, c.argv[i]);
+      QueueEvent(EventKind::kTrackedRead, c.db, c.id, {}, c.argv[i]);
     }
   }
 }

@@ -16,6 +16,7 @@
  * (unread query bytes), argv-mem (the running command's argument bytes),
  * oll/omem (bytes queued on the socket), events, cmd, resp.
  */
+import { ClientField, ReplyMode } from '../boundary.gen';
 import type { ServerContext } from '../context';
 import type { BlockingScheduler } from '../features/blocking';
 import type { Monitor } from '../features/monitor';
@@ -277,27 +278,23 @@ function clientNoEvict(call: CommandCall): void {
   call.w.ok();
 }
 
-/** Values of the native reply mode (native/server/server.h ReplyMode). */
-const REPLY_ON = 0;
-const REPLY_OFF = 1;
-const REPLY_SKIP = 2;
 
 function clientReply(call: CommandCall): void {
   const { conn, ctx, w } = call;
   const v = lower(call.args[2]);
   if (v === 'on') {
-    conn.replyMode = 'on';
-    ctx.native.setClient(conn.slot, 'reply', REPLY_ON);
+    conn.replyMode = ReplyMode.On;
+    ctx.native.setClient(conn.slot, ClientField.Reply, ReplyMode.On);
     w.ok();
   } else if (v === 'off') {
     // No reply at all, not even to this command.
-    conn.replyMode = 'off';
-    ctx.native.setClient(conn.slot, 'reply', REPLY_OFF);
+    conn.replyMode = ReplyMode.Off;
+    ctx.native.setClient(conn.slot, ClientField.Reply, ReplyMode.Off);
   } else if (v === 'skip') {
     // Drops the next command's reply; does nothing while replies are off.
-    if (conn.replyMode !== 'off') {
-      conn.replyMode = 'skip';
-      ctx.native.setClient(conn.slot, 'reply', REPLY_SKIP);
+    if (conn.replyMode !== ReplyMode.Off) {
+      conn.replyMode = ReplyMode.Skip;
+      ctx.native.setClient(conn.slot, ClientField.Reply, ReplyMode.Skip);
     }
   } else {
     w.error('ERR syntax error');

@@ -1,6 +1,7 @@
 /**
  * Connection commands: HELLO, AUTH, QUIT, RESET.
  */
+import { ClientField, ReplyMode } from '../boundary.gen';
 import type { Monitor } from '../features/monitor';
 import type { PubSub } from '../features/pubsub';
 import type { Tracking } from '../features/tracking';
@@ -113,10 +114,10 @@ function quit(call: CommandCall): void {
 function reset(call: CommandCall, features: ResetFeatures): void {
   const { conn, ctx } = call;
   conn.setResp(2);
-  ctx.native.setClient(conn.slot, 'multi', 0);
-  ctx.native.setClient(conn.slot, 'db', 0);
-  ctx.native.setClient(conn.slot, 'reply', 0);
-  conn.replyMode = 'on';
+  ctx.native.setClient(conn.slot, ClientField.Multi, 0);
+  ctx.native.setClient(conn.slot, ClientField.Db, 0);
+  ctx.native.setClient(conn.slot, ClientField.Reply, ReplyMode.On);
+  conn.replyMode = ReplyMode.On;
   features.pubsub.unsubscribeAll(conn);
   features.tracking.disable(conn);
   features.monitor.stop(conn);

@@ -10,6 +10,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { NotifyClass } from '../boundary.gen';
 import { repr } from './parse';
 
 // ---------------------------------------------------------------------------
@@ -280,22 +281,23 @@ interface ObufEntry {
   seconds: number;
 }
 
+/** The classes' bits, as the addon reads them (NotifyClass, generated from native/boundary.json). */
 const NOTIFY_BITS = {
-  KEYSPACE: 1 << 0, // K
-  KEYEVENT: 1 << 1, // E
-  GENERIC: 1 << 2, // g
-  STRING: 1 << 3, // $
-  LIST: 1 << 4, // l
-  SET: 1 << 5, // s
-  HASH: 1 << 6, // h
-  ZSET: 1 << 7, // z
-  EXPIRED: 1 << 8, // x
-  EVICTED: 1 << 9, // e
-  STREAM: 1 << 10, // t
-  KEY_MISS: 1 << 11, // m
-  LOADED: 1 << 12, // module only
-  MODULE: 1 << 13, // d
-  NEW: 1 << 14, // n
+  KEYSPACE: NotifyClass.Keyspace, // K
+  KEYEVENT: NotifyClass.Keyevent, // E
+  GENERIC: NotifyClass.Generic, // g
+  STRING: NotifyClass.String, // $
+  LIST: NotifyClass.List, // l
+  SET: NotifyClass.Set, // s
+  HASH: NotifyClass.Hash, // h
+  ZSET: NotifyClass.Zset, // z
+  EXPIRED: NotifyClass.Expired, // x
+  EVICTED: NotifyClass.Evicted, // e
+  STREAM: NotifyClass.Stream, // t
+  KEY_MISS: NotifyClass.KeyMiss, // m
+  LOADED: NotifyClass.Loaded, // module only
+  MODULE: NotifyClass.Module, // d
+  NEW: NotifyClass.New, // n
 } as const;
 
 /** Keyspace notification flags, as notify.c defines them ('A' is ALL). */

@@ -32,7 +32,7 @@
 import type { CommandCall, CommandRegistry } from '../commands/registry';
 import { subcommandSyntaxError } from '../commands/registry';
 import type { ServerContext } from '../context';
-import { FeedStatus, SharedSlot } from '../native';
+import { FeedStatus, SharedSlot } from '../boundary.gen';
 import type { Connection } from '../network/connection';
 
 /** What a blocked command waits for; a retry only serves from a key of its own kind. */

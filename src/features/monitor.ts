@@ -27,7 +27,7 @@
  * MULTI fails as in Redis (a DENY BLOCKING client).
  */
 import type { ServerContext } from '../context';
-import { EventKind } from '../events';
+import { ClientField, EventKind } from '../boundary.gen';
 import type { Connection } from '../network/connection';
 import type { OutOfBand } from '../network/out-of-band';
 import type { CommandCall, CommandRegistry } from '../commands/registry';
@@ -69,7 +69,7 @@ export class Monitor {
   /** Ends MONITOR mode for `conn` (RESET, and when the connection goes). */
   stop(conn: Connection): void {
     if (!this.monitors.delete(conn)) return;
-    if (!conn.closing) this.ctx.native.setClient(conn.slot, 'monitor', 0);
+    if (!conn.closing) this.ctx.native.setClient(conn.slot, ClientField.Monitor, 0);
     this.sync();
   }
 
@@ -112,7 +112,7 @@ export class Monitor {
     // Commands that ran before this one (queued while something else observed) are not shown.
     this.oob.within(call);
     this.monitors.add(conn);
-    this.ctx.native.setClient(conn.slot, 'monitor', 1); // no keyspace access from now on
+    this.ctx.native.setClient(conn.slot, ClientField.Monitor, 1); // no keyspace access from now on
     this.sync();
     conn.onRelease(this.release);
     w.ok();

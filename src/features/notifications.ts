@@ -11,8 +11,7 @@
  * native call that produced them returned (see EventDispatcher).
  */
 import type { ServerContext } from '../context';
-import { NOTIFY } from '../config/options';
-import { EventKind } from '../events';
+import { EventKind, NotifyClass } from '../boundary.gen';
 import type { PubSub } from './pubsub';
 
 const KEYSPACE_PREFIX = '__keyspace@';
@@ -35,10 +34,10 @@ export class KeyspaceNotifications {
     if (!key) return;
     const flags = this.ctx.config.getNotifyKeyspaceEvents();
     const eventBuf = Buffer.from(event, 'latin1');
-    if (flags & NOTIFY.KEYSPACE) {
+    if (flags & NotifyClass.Keyspace) {
       this.pubsub.publish(Buffer.concat([prefix(this.keyspace, KEYSPACE_PREFIX, db), key]), eventBuf);
     }
-    if (flags & NOTIFY.KEYEVENT) {
+    if (flags & NotifyClass.Keyevent) {
       this.pubsub.publish(Buffer.concat([prefix(this.keyevent, KEYEVENT_PREFIX, db), eventBuf]), key);
     }
   }

@@ -30,6 +30,7 @@
  * then waits entirely), and key expiry, which Redis also suspends during a
  * pause (native side).
  */
+import { ClientState } from '../boundary.gen';
 import type { CommandCall, CommandRegistry } from '../commands/registry';
 import { subcommandSyntaxError } from '../commands/registry';
 import { lookupByFullName } from '../commands/table';
@@ -215,7 +216,7 @@ export class Pause {
     if (!held) {
       held = { chunks: [], blocked: this.type === 'all', tail: false, multi: undefined };
       // A request the dispatcher has partly read cannot be classified from here: wait.
-      if (this.type === 'write' && this.ctx.native.clientState(conn.slot)[2] > 0) held.blocked = true;
+      if (this.type === 'write' && this.ctx.native.clientState(conn.slot)[ClientState.QueryBytes] > 0) held.blocked = true;
       this.held.set(conn, held);
       conn.onRelease(this.release);
     }

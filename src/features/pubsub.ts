@@ -10,7 +10,7 @@
  *   - messages are [message, channel, payload], [pmessage, pattern, channel,
  *     payload] and [smessage, channel, payload]; shard publishes ignore patterns;
  *   - a RESP2 client with at least one subscription is in subscriber mode
- *     (native.setClient(slot, 'pubsub', 1)): the dispatcher then refuses other
+ *     (native.setClient(slot, ClientField.PubSub, 1)): the dispatcher then refuses other
  *     commands and answers PING with ["pong", msg];
  *   - inside EXEC, SUBSCRIBE and PSUBSCRIBE work but SSUBSCRIBE is refused
  *     (Redis's CLIENT_DENY_BLOCKING).
@@ -20,6 +20,7 @@
  * same bytes to every subscriber; a message for the publishing client itself
  * goes into its reply stream (before the PUBLISH reply, as in Redis).
  */
+import { ClientField } from '../boundary.gen';
 import type { CommandCall, CommandRegistry, Handler } from '../commands/registry';
 import { replyHelp, subcommandSyntaxError } from '../commands/registry';
 import type { ServerContext } from '../context';
@@ -201,7 +202,7 @@ export class PubSub {
     const on = cs.channels.size + cs.patterns.size + cs.shard.size > 0;
     if (on === cs.mode) return;
     cs.mode = on;
-    this.ctx.native.setClient(conn.slot, 'pubsub', on ? 1 : 0);
+    this.ctx.native.setClient(conn.slot, ClientField.PubSub, on ? 1 : 0);
   }
 
   private subscribeChannels(call: CommandCall, shard: boolean): void {

@@ -39,7 +39,7 @@
  */
 import type { CommandCall, CommandRegistry } from '../commands/registry';
 import type { ServerContext } from '../context';
-import { EventKind } from '../events';
+import { ClientField, EventKind } from '../boundary.gen';
 import type { Connection } from '../network/connection';
 import type { OutOfBand } from '../network/out-of-band';
 import type { Monitor } from './monitor';
@@ -414,7 +414,7 @@ function enable(
     if (prefixes.length === 0) addPrefix(st, tc, Buffer.alloc(0));
     for (const p of prefixes) addPrefix(st, tc, p);
   }
-  st.ctx.native.setClient(conn.slot, 'tracking', opts.bcast ? 0 : 1);
+  st.ctx.native.setClient(conn.slot, ClientField.Tracking, opts.bcast ? 0 : 1);
   st.sync();
 }
 
@@ -441,7 +441,7 @@ function disable(st: Tracking, conn: Connection): void {
   tc.prefixes.clear();
   clearCaching(st, tc);
   st.clients.delete(conn.id);
-  if (!conn.closing) st.ctx.native.setClient(conn.slot, 'tracking', 0);
+  if (!conn.closing) st.ctx.native.setClient(conn.slot, ClientField.Tracking, 0);
   st.sync();
 }
 

@@ -21,7 +21,7 @@ import { requirePassSet } from '../config/config';
 import type { ServerContext } from '../context';
 import type { BlockingScheduler } from '../features/blocking';
 import type { Pause } from '../features/pause';
-import { FeedStatus } from '../native';
+import { ClientField, ClientState, FeedStatus, ReplyMode } from '../boundary.gen';
 import { RespWriter } from '../protocol/resp-writer';
 import { formatAddress, socketFd } from './address';
 
@@ -38,8 +38,6 @@ export interface ConnectionServices {
 
 export type ReleaseHook = (conn: Connection) => void;
 
-export type ReplyMode = 'on' | 'off' | 'skip';
-
 export class Connection {
   readonly id: number;
   readonly slot: number;
@@ -50,7 +48,7 @@ export class Connection {
   libName = '';
   libVer = '';
   noEvict = false;
-  replyMode: ReplyMode = 'on';
+  replyMode = ReplyMode.On;
   closing = false;
   /** Set by QUIT/CLIENT KILL: close once pending replies are written. */
   private closeAfterWrite = false;
@@ -89,7 +87,7 @@ export class Connection {
 
   /** Unix ms of the last input (CLIENT LIST idle=, the `timeout` setting). */
   get lastInteraction(): number {
-    return this.ctx.native.clientState(this.slot)[4];
+    return this.ctx.native.clientState(this.slot)[ClientState.LastInteraction];
   }
 
   /** Bytes written to the socket so far (INFO total_net_output_bytes). */
@@ -108,7 +106,7 @@ export class Connection {
 
   /** Full name of the last command run (CLIENT LIST cmd=), tracked by the native dispatcher. */
   get lastCommand(): string {
-    return this.ctx.native.clientState(this.slot)[1];
+    return this.ctx.native.clientState(this.slot)[ClientState.LastCommand];
   }
 
   get address(): string {
@@ -234,12 +232,12 @@ export class Connection {
 
   setResp(v: number): void {
     this.resp = v;
-    this.ctx.native.setClient(this.slot, 'resp', v);
+    this.ctx.native.setClient(this.slot, ClientField.Resp, v);
   }
 
   setAuthenticated(v: boolean): void {
     this.authenticated = v;
-    this.ctx.native.setClient(this.slot, 'auth', v);
+    this.ctx.native.setClient(this.slot, ClientField.Auth, v);
   }
 
   destroy(): void {
