@@ -574,9 +574,35 @@ bool CommandContext::WriteKeyOfType(std::string_view key, ObjType type, Entry** 
 }
 
 bool CommandContext::ParseInt(int i, int64_t* out, std::string_view error) {
-  if (StringToInt64(argv[i], out)) return true;
+  if (String2ll(argv[i], out)) return true;
   reply.Error(error);
   return false;
+}
+
+bool CommandContext::ParseLong(int i, long* out, std::string_view error) {
+  int64_t v;
+  if (!ParseInt(i, &v, error)) return false;
+  *out = static_cast<long>(v);
+  return true;
+}
+
+bool CommandContext::ParseRange(int i, long min, long max, long* out, std::string_view error) {
+  if (!ParseLong(i, out, error.empty() ? err::kNotInt : error)) return false;
+  if (*out >= min && *out <= max) return true;
+  if (!error.empty()) {
+    reply.Error(error);
+  } else {
+    reply.Error("ERR value is out of range, value must between " + std::to_string(min) + " and " +
+                std::to_string(max));
+  }
+  return false;
+}
+
+bool CommandContext::ParseInt32(int i, int* out, std::string_view error) {
+  long v;
+  if (!ParseRange(i, INT32_MIN, INT32_MAX, &v, error)) return false;
+  *out = static_cast<int>(v);
+  return true;
 }
 
 bool CommandContext::ParseDouble(int i, double* out, std::string_view error) {
@@ -593,6 +619,26 @@ void CommandContext::ArityError() {
 }
 
 void CommandContext::KeyModified(std::string_view key) { server.SignalModifiedKey(db->id(), key); }
+
+bool CommandContext::DeleteIfEmpty(std::string_view key, const Collection* value) {
+  if (value->Length() != 0) return false;
+  // The event first: `key` may be a view of the entry's own bytes.
+  Notify(kNotifyGeneric, "del", key);
+  db->Delete(key);
+  return true;
+}
+
+Entry* CommandContext::StoreKey(Entry* e) {
+  WriteKey(e->key());
+  return db->Set(e, /*keep_ttl=*/false);
+}
+
+bool CommandContext::DeleteKey(std::string_view key) {
+  if (!db->Delete(key)) return false;
+  KeyModified(key);
+  Notify(kNotifyGeneric, "del", key);
+  return true;
+}
 
 void CommandContext::Notify(uint32_t cls, const char* event, std::string_view key) {
   server.Notify(cls, event, db->id(), key);

@@ -247,6 +247,7 @@ class Server : public ErrorSink, public KeyspaceObserver {
   FeedStatus RetryBlocked(Client& c, std::string_view ready_key = {});
   // Ends a block with the timeout reply, or with `error` (CLIENT UNBLOCK ... ERROR): kServed.
   FeedStatus Unblock(Client& c, std::string_view error);
+  void OnKeyAdded(int db, std::string_view key) override { Notify(kNotifyNew, "new", db, key); }
   void OnKeyExpired(int db, std::string_view key) override {
     Notify(kNotifyExpired, "expired", db, key);
     SignalModifiedKey(db, key);

@@ -25,6 +25,7 @@ import type { PubSub } from '../features/pubsub';
 import type { Tracking } from '../features/tracking';
 import { socketFd } from '../network/address';
 import type { Connection } from '../network/connection';
+import { clientIdOf, string2ll } from '../util/integers';
 import { BAD_CLIENT_NAME, validClientName } from './connection';
 import { dispatchSubcommand, replyHelp, type CommandCall, type CommandRegistry, type Handler } from './registry';
 
@@ -154,15 +155,6 @@ function clientInfoLine(ctx: ServerContext, f: ClientFeatures, conn: Connection,
 
 const lower = (b: Buffer): string => b.toString('latin1').toLowerCase();
 
-/** Strict signed 64-bit parse (Redis string2ll); undefined when not an integer. */
-function parseInt64(b: Buffer): bigint | undefined {
-  const s = b.toString('latin1');
-  if (!/^(0|-?[1-9][0-9]*)$/.test(s) || s.length > 20) return undefined;
-  const v = BigInt(s);
-  if (v > 9223372036854775807n || v < -9223372036854775808n) return undefined;
-  return v;
-}
-
 function clientId(call: CommandCall): void {
   call.w.int(call.conn.id);
 }
@@ -192,9 +184,9 @@ function clientList(cc: ClientCommands, call: CommandCall): void {
   } else if (args.length > 3 && lower(args[2]) === 'id') {
     clients = [];
     for (let i = 3; i < args.length; i++) {
-      const id = parseInt64(args[i]);
-      if (id === undefined) return void w.error('ERR Invalid client ID');
-      const c = id > 0n && id <= BigInt(Number.MAX_SAFE_INTEGER) ? ctx.clients.get(Number(id)) : undefined;
+      const id = string2ll(args[i]);
+      if (id === null) return void w.error('ERR Invalid client ID');
+      const c = ctx.clients.get(clientIdOf(id));
       if (c && !c.closing) clients.push(c); // repeated ids are listed again, as Redis does
     }
   } else if (args.length !== 2) {
@@ -223,9 +215,9 @@ function clientKill(cc: ClientCommands, call: CommandCall): void {
       const hasValue = i + 1 < args.length;
       const value = hasValue ? args[i + 1].toString('latin1') : '';
       if (opt === 'id' && hasValue) {
-        const v = parseInt64(args[i + 1]);
-        if (v === undefined || v < 1n) return void w.error('ERR client-id should be greater than 0');
-        id = v > BigInt(Number.MAX_SAFE_INTEGER) ? -1 : Number(v); // beyond any id we hand out
+        const v = string2ll(args[i + 1]);
+        if (v === null || v < 1n) return void w.error('ERR client-id should be greater than 0');
+        id = clientIdOf(v) || -1; // -1: beyond any id we hand out
       } else if (opt === 'type' && hasValue) {
         type = clientTypeByName(value);
         if (!type) return void w.error(`ERR Unknown client type '${value}'`);

@@ -6,6 +6,7 @@ import type { Monitor } from '../features/monitor';
 import type { PubSub } from '../features/pubsub';
 import type { Tracking } from '../features/tracking';
 import { requirePassSet } from '../config/config';
+import { string2ll } from '../util/integers';
 import { VERSION } from '../version';
 import type { CommandCall, CommandRegistry } from './registry';
 
@@ -56,12 +57,10 @@ function hello(call: CommandCall): void {
   let proto = conn.resp;
   let i = 1;
   if (args.length > 1) {
-    const s = args[1].toString();
-    if (!/^-?\d+$/.test(s) || !Number.isSafeInteger(Number(s))) {
-      return void w.error('ERR Protocol version is not an integer or out of range');
-    }
-    proto = Number(s);
-    if (proto < 2 || proto > 3) return void w.error('NOPROTO unsupported protocol version');
+    const v = string2ll(args[1]);
+    if (v === null) return void w.error('ERR Protocol version is not an integer or out of range');
+    if (v < 2n || v > 3n) return void w.error('NOPROTO unsupported protocol version');
+    proto = Number(v);
     i = 2;
   }
   let name: Buffer | undefined;

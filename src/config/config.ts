@@ -24,7 +24,6 @@ import {
   isRedisConfigName,
   lookupOption,
   memtoull,
-  string2ll,
   cStrtoll,
   strerror,
   unsupportedOptionError,
@@ -37,6 +36,7 @@ import {
   type SetContext,
   type SetResult,
 } from './options';
+import { string2ll } from '../util/integers';
 
 export { ConfigError, parseArgv, type ParsedArgv } from './parse';
 export {

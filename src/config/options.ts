@@ -5,12 +5,13 @@
  *
  * Also here: the names of every option Redis 7.0 knows (so that an option we
  * do not support yet fails loudly instead of being silently ignored), and
- * the value parsers Redis uses (string2ll, memtoull, strtoll...), with their
- * exact quirks.
+ * the value parsers Redis uses (memtoull, strtoll...; string2ll is in
+ * util/integers.ts), with their exact quirks.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NotifyClass } from '../boundary.gen';
+import { INT64_MAX, INT64_MIN } from '../util/integers';
 import { repr } from './parse';
 
 // ---------------------------------------------------------------------------
@@ -18,8 +19,8 @@ import { repr } from './parse';
 // ---------------------------------------------------------------------------
 
 const U64 = (1n << 64n) - 1n;
-const I64_MAX = (1n << 63n) - 1n;
-const I64_MIN = -(1n << 63n);
+const I64_MAX = INT64_MAX;
+const I64_MIN = INT64_MIN;
 export const INT_MAX = 2147483647n;
 export const INT_MIN = -2147483648n;
 export const UINT_MAX = 4294967295n;
@@ -29,25 +30,6 @@ export const ULLONG_MAX = U64;
 
 function isDigit(c: string): boolean {
   return c >= '0' && c <= '9';
-}
-
-/**
- * Redis's string2ll(): strict decimal, optional '-', no '+', no spaces, no
- * leading zeros, must fit a signed 64-bit integer. null when invalid.
- */
-export function string2ll(s: string): bigint | null {
-  if (s.length === 0 || s.length > 20) return null;
-  if (s === '0') return 0n;
-  let i = 0;
-  if (s[0] === '-') {
-    i = 1;
-    if (s.length === 1) return null;
-  }
-  if (s[i] < '1' || s[i] > '9') return null;
-  for (let k = i + 1; k < s.length; k++) if (!isDigit(s[k])) return null;
-  const v = BigInt(s);
-  if (v > I64_MAX || v < I64_MIN) return null;
-  return v;
 }
 
 /** C isspace() (C locale). */

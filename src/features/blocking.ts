@@ -34,6 +34,7 @@ import { subcommandSyntaxError } from '../commands/registry';
 import type { ServerContext } from '../context';
 import { FeedStatus, SharedSlot } from '../boundary.gen';
 import type { Connection } from '../network/connection';
+import { clientIdOf, string2ll } from '../util/integers';
 
 /** What a blocked command waits for; a retry only serves from a key of its own kind. */
 const enum Kind {
@@ -351,9 +352,9 @@ export class BlockingScheduler {
       if (reason === 'error') error = UNBLOCKED_ERROR;
       else if (reason !== 'timeout') return void w.error('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
     }
-    const id = parseInt64(args[2]);
-    if (id === undefined) return void w.error('ERR value is not an integer or out of range');
-    const target = id > 0n && id <= BigInt(Number.MAX_SAFE_INTEGER) ? this.ctx.clients.get(Number(id)) : undefined;
+    const id = string2ll(args[2]);
+    if (id === null) return void w.error('ERR value is not an integer or out of range');
+    const target = this.ctx.clients.get(clientIdOf(id));
     w.int(target && !target.closing && this.unblock(target, error) ? 1 : 0);
   }
 
@@ -362,13 +363,4 @@ export class BlockingScheduler {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
   }
-}
-
-/** Strict signed 64-bit integer (Redis's string2ll); undefined otherwise. */
-function parseInt64(b: Buffer): bigint | undefined {
-  const s = b.toString('latin1');
-  if (!/^(0|-?[1-9][0-9]*)$/.test(s) || s.length > 20) return undefined;
-  const v = BigInt(s);
-  if (v > 9223372036854775807n || v < -9223372036854775808n) return undefined;
-  return v;
 }

@@ -33,6 +33,7 @@ import type { OutOfBand } from '../network/out-of-band';
 import type { CommandCall, CommandRegistry } from '../commands/registry';
 import { lookupByFullName } from '../commands/table';
 import { wallClockMicros } from '../util/clock';
+import { string2ll } from '../util/integers';
 
 /** Sees every command the server runs while observing is on; `js` for commands TypeScript ran. */
 export type CommandObserver = (clientId: number, db: number, argv: Buffer[], js: boolean) => void;
@@ -162,10 +163,8 @@ function isName(b: Buffer, lower: string): boolean {
 }
 
 function selectedDb(arg: Buffer, databases: number): number {
-  const s = arg.toString('latin1');
-  if (!/^(0|-?[1-9][0-9]{0,18})$/.test(s)) return -1;
-  const n = Number(s);
-  return n >= 0 && n < databases ? n : -1;
+  const n = string2ll(arg);
+  return n !== null && n >= 0n && n < BigInt(databases) ? Number(n) : -1;
 }
 
 /** Bytes that need no escaping: printable ASCII except '"' and '\'. */

@@ -36,6 +36,7 @@ import { subcommandSyntaxError } from '../commands/registry';
 import { lookupByFullName } from '../commands/table';
 import type { ServerContext } from '../context';
 import type { Connection } from '../network/connection';
+import { INT64_MAX, string2ll } from '../util/integers';
 import type { Monitor } from './monitor';
 
 type PauseType = 'write' | 'all';
@@ -311,8 +312,8 @@ export class Pause {
       if (mode === 'write') type = 'write';
       else if (mode !== 'all') return void w.error('ERR CLIENT PAUSE mode must be WRITE or ALL');
     }
-    const ms = parseInt64(args[2]);
-    if (ms === undefined) return void w.error('ERR timeout is not an integer or out of range');
+    const ms = string2ll(args[2]);
+    if (ms === null) return void w.error('ERR timeout is not an integer or out of range');
     if (ms < 0n) return void w.error('ERR timeout is negative');
     let end = 0;
     if (ms > 0n) {
@@ -330,14 +331,3 @@ export class Pause {
     call.w.ok();
   }
 }
-
-/** Strict signed 64-bit integer (Redis's string2ll); undefined otherwise. */
-function parseInt64(b: Buffer): bigint | undefined {
-  const s = b.toString('latin1');
-  if (!/^(0|-?[1-9][0-9]*)$/.test(s) || s.length > 20) return undefined;
-  const v = BigInt(s);
-  if (v > 9223372036854775807n || v < -9223372036854775808n) return undefined;
-  return v;
-}
-
-const INT64_MAX = 9223372036854775807n;

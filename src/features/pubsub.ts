@@ -25,6 +25,7 @@ import type { CommandCall, CommandRegistry, Handler } from '../commands/registry
 import { replyHelp, subcommandSyntaxError } from '../commands/registry';
 import type { ServerContext } from '../context';
 import type { Connection } from '../network/connection';
+import { RespWriter } from '../protocol/resp-writer';
 import { globMatch } from '../util/glob';
 
 interface Channel {
@@ -70,12 +71,11 @@ function confirm(call: CommandCall, kind: string, channel: Buffer | null, count:
 // ---------------------------------------------------------------------------
 // Message encoding
 
-const CRLF = Buffer.from('\r\n');
-
+/** [kind, ...] as a push (RESP3) or an array (RESP2). */
 function encode(resp: number, parts: Buffer[]): Buffer {
-  const chunks: Buffer[] = [Buffer.from(`${resp >= 3 ? '>' : '*'}${parts.length}\r\n`, 'latin1')];
-  for (const p of parts) chunks.push(Buffer.from(`$${p.length}\r\n`, 'latin1'), p, CRLF);
-  return Buffer.concat(chunks);
+  const w = new RespWriter(resp).push(parts.length);
+  for (const p of parts) w.bulk(p);
+  return w.toBuffer();
 }
 
 /** A message's bytes per protocol, built on first use. */

@@ -42,6 +42,8 @@ import type { ServerContext } from '../context';
 import { ClientField, EventKind } from '../boundary.gen';
 import type { Connection } from '../network/connection';
 import type { OutOfBand } from '../network/out-of-band';
+import { RespWriter } from '../protocol/resp-writer';
+import { clientIdOf, string2ll } from '../util/integers';
 import type { Monitor } from './monitor';
 import type { PubSub } from './pubsub';
 
@@ -204,7 +206,7 @@ export class Tracking {
   /** FLUSHDB / FLUSHALL: "everything is invalid" to every tracking client. */
   flush(): void {
     this.commitReads();
-    for (const tc of this.clients.values()) this.send(tc, tc.conn.resp >= 3 ? NULL3 : NULL2);
+    for (const tc of this.clients.values()) this.send(tc, allKeys(tc.conn.resp));
     this.table.clear();
     this.items = 0;
   }
@@ -217,15 +219,15 @@ export class Tracking {
       if (!r) {
         tc.brokenRedirect = true;
         if (tc.conn.resp >= 3) {
-          this.oob.deliver(tc.conn, Buffer.from(`>2\r\n$21\r\ntracking-redir-broken\r\n:${tc.redirect}\r\n`, 'latin1'));
+          this.oob.deliver(tc.conn, new RespWriter(3).push(2).bulk('tracking-redir-broken').int(tc.redirect).toBuffer());
         }
         return;
       }
       target = r;
     }
-    if (target.resp >= 3) this.oob.deliver(target, Buffer.concat([PUSH_INVALIDATE, payload]));
+    if (target.resp >= 3) this.oob.deliver(target, invalidatePush(payload));
     else if (tc.redirect !== 0 && this.pubsub.isPubSubClient(target)) {
-      this.oob.deliver(target, Buffer.concat([MESSAGE_INVALIDATE, payload]));
+      this.oob.deliver(target, invalidateMessage(payload));
     }
     // Otherwise a RESP2 connection has no way to receive it.
   }
@@ -296,18 +298,22 @@ const NATIVE_TRACKING_EVENTS = true;
 
 const compareLatin1 = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-const PUSH_INVALIDATE = Buffer.from('>2\r\n$10\r\ninvalidate\r\n', 'latin1');
-const MESSAGE_INVALIDATE = Buffer.from('*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n', 'latin1');
-/** The null of the tracking client's protocol, even when the message goes to a RESP3 redirect. */
-const NULL2 = Buffer.from('$-1\r\n', 'latin1');
-const NULL3 = Buffer.from('_\r\n', 'latin1');
-
+/** The payload of an invalidation: the array of keys (the same bytes in both protocols). */
 function keysArray(keys: Buffer[]): Buffer {
-  const parts: Buffer[] = [Buffer.from(`*${keys.length}\r\n`, 'latin1')];
-  for (const k of keys) parts.push(Buffer.from(`$${k.length}\r\n`, 'latin1'), k, CRLF);
-  return Buffer.concat(parts);
+  const w = new RespWriter(2).array(keys.length);
+  for (const k of keys) w.bulk(k);
+  return w.toBuffer();
 }
-const CRLF = Buffer.from('\r\n', 'latin1');
+
+/** "Everything is invalid": the null of the tracking client's protocol, even when the message goes to a RESP3 redirect. */
+const allKeys = (resp: number): Buffer => new RespWriter(resp).null().toBuffer();
+
+/** [invalidate, payload] as a RESP3 push. */
+const invalidatePush = (payload: Buffer): Buffer => new RespWriter(3).push(2).bulk('invalidate').raw(payload).toBuffer();
+
+/** The same as a Pub/Sub message on __redis__:invalidate, for a RESP2 redirect in Pub/Sub mode. */
+const invalidateMessage = (payload: Buffer): Buffer =>
+  new RespWriter(2).array(3).bulk('message').bulk('__redis__:invalidate').raw(payload).toBuffer();
 
 // ---------------------------------------------------------------------------
 // Events
@@ -448,15 +454,6 @@ function disable(st: Tracking, conn: Connection): void {
 // ---------------------------------------------------------------------------
 // Commands
 
-/** Strict signed 64-bit integer (Redis's string2ll); undefined otherwise. */
-function parseInt64(b: Buffer): bigint | undefined {
-  const s = b.toString('latin1');
-  if (!/^(0|-?[1-9][0-9]*)$/.test(s) || s.length > 20) return undefined;
-  const v = BigInt(s);
-  if (v > 9223372036854775807n || v < -9223372036854775808n) return undefined;
-  return v;
-}
-
 /** An error reply built from text and raw bytes (prefixes are binary); %s stops at NUL. */
 function errorBytes(call: CommandCall, parts: Array<string | Buffer>): void {
   const bytes = Buffer.concat(
@@ -466,9 +463,7 @@ function errorBytes(call: CommandCall, parts: Array<string | Buffer>): void {
       return nul < 0 ? p : p.subarray(0, nul);
     }),
   );
-  const body = Buffer.from(bytes);
-  for (let i = 0; i < body.length; i++) if (body[i] === 0x0d || body[i] === 0x0a) body[i] = 0x20;
-  call.w.raw(Buffer.concat([Buffer.from('-', 'latin1'), body, CRLF]));
+  call.w.error(bytes);
 }
 
 /** One prefix is a prefix of the other: they would report the same keys. */
@@ -511,9 +506,9 @@ function clientTracking(st: Tracking, call: CommandCall): void {
     if (opt === 'redirect' && more > 0) {
       j++;
       if (redirect !== 0n) return void w.error('ERR A client can only redirect to a single other client');
-      const id = parseInt64(args[j]);
-      if (id === undefined) return void w.error('ERR value is not an integer or out of range');
-      const target = id > 0n && id <= BigInt(Number.MAX_SAFE_INTEGER) ? st.ctx.clients.get(Number(id)) : undefined;
+      const id = string2ll(args[j]);
+      if (id === null) return void w.error('ERR value is not an integer or out of range');
+      const target = st.ctx.clients.get(clientIdOf(id));
       if (!target) return void w.error('ERR The client ID you want redirect to does not exist');
       redirect = id;
     } else if (opt === 'bcast') {

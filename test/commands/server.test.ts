@@ -94,6 +94,12 @@ describe.each(PROTOCOLS)('server (RESP%i)', (protocol) => {
       exp(['HELLO', -1], '-NOPROTO unsupported protocol version'),
       exp(['HELLO', 'abc'], '-ERR Protocol version is not an integer or out of range'),
       exp(['HELLO', '3.0'], '-ERR Protocol version is not an integer or out of range'),
+      // Redis's string2ll: no leading zeros, no '+', no spaces, no "-0".
+      exp(['HELLO', '03'], '-ERR Protocol version is not an integer or out of range'),
+      exp(['HELLO', '+3'], '-ERR Protocol version is not an integer or out of range'),
+      exp(['HELLO', ' 3'], '-ERR Protocol version is not an integer or out of range'),
+      exp(['HELLO', '-0'], '-ERR Protocol version is not an integer or out of range'),
+      exp(['HELLO', '99999999999999999999'], '-ERR Protocol version is not an integer or out of range'),
       ['HELLO', protocol],
       ['HELLO', 3, 'SETNAME', 'conn-a'],
       ['CLIENT', 'GETNAME'],
