@@ -40,7 +40,10 @@ export interface NativeServer {
   takeInput(slot: number): Buffer;
   setClient(slot: number, field: ClientField, value: number | boolean): void;
   getClientDb(slot: number): number;
-  /** Positions named by ClientState: [db, last command's full name or 'NULL', unread query bytes, commands queued in MULTI or -1, unix ms of the last input]. */
+  /**
+   * Positions named by ClientState: [db, last command's full name or 'NULL', unread query bytes,
+   * commands queued in MULTI or -1, unix ms of the last input].
+   */
   clientState(slot: number): [number, string, number, number, number];
   setJsCommands(names: string[]): void;
   configure(name: string, value: number | boolean | string): void;

@@ -191,7 +191,9 @@ export class TachyonServer implements ServerStatus {
   /** Settings pushed to the addon (and the log, the cron) at start and on CONFIG SET. */
   private wireConfig(native: NativeServer): void {
     const { config } = this;
-    for (const name of NATIVE_SETTINGS) config.onChange(name, (v) => native.configure(name, v as number | boolean | string));
+    for (const name of NATIVE_SETTINGS) {
+      config.onChange(name, (v) => native.configure(name, v as number | boolean | string));
+    }
     config.onChange('requirepass', () => native.configure('requirepass', requirePassSet(config)));
     config.onChange('hz', () => this.startCron());
     config.onChange('notify-keyspace-events', () =>

@@ -16,7 +16,15 @@
 import type { RespWriter } from '../protocol/resp-writer';
 import { globMatch } from '../util/glob';
 import { dispatchSubcommand, replyHelp, type CommandCall, type CommandRegistry, type Handler } from './registry';
-import { allCommands, lookupByArgv, lookupByFullName, type ArgSpec, type CommandEntry, type CommandMeta, type KeySpec } from './table';
+import {
+  allCommands,
+  lookupByArgv,
+  lookupByFullName,
+  type ArgSpec,
+  type CommandEntry,
+  type CommandMeta,
+  type KeySpec,
+} from './table';
 
 // ---------------------------------------------------------------------------
 // COMMAND INFO / DOCS encoders

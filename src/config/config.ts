@@ -36,6 +36,7 @@ import {
   type SetContext,
   type SetResult,
 } from './options';
+import type { LogLevel } from '../log';
 import { string2ll } from '../util/integers';
 
 export { ConfigError, parseArgv, type ParsedArgv } from './parse';
@@ -50,7 +51,6 @@ export {
   type SaveParam,
 } from './options';
 
-export type LogLevelName = 'debug' | 'verbose' | 'notice' | 'warning';
 export type MaxmemoryPolicy =
   | 'volatile-lru'
   | 'volatile-lfu'
@@ -83,7 +83,7 @@ export interface ConfigValues {
   'tcp-backlog': number;
   hz: number;
   'dynamic-hz': boolean;
-  loglevel: LogLevelName;
+  loglevel: LogLevel;
   logfile: string;
   dir: string;
   dbfilename: string;

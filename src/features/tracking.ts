@@ -27,15 +27,17 @@
  * Where the information comes from (src/events.ts): EventKind.TrackedRead
  * (keys read by clients with the native per-client 'tracking' flag, queued
  * before the command runs) and EventKind.Modified (every modified key while
- * the native 'tracking' setting is on). Those do not say which client made a
- * modification (NOLOOP), report FLUSHDB/FLUSHALL, or separate the commands of
- * a pipeline (CACHING applies to one command): for that this module observes
- * the native command stream of monitor.ts while any client tracks (costly:
- * see NATIVE_TRACKING_EVENTS). The stream must report each command before it
- * runs, as ObserveCall does now: a command's TrackedRead and Modified events
- * follow its entry. While observing, reads are remembered when the next
- * command starts (or the callback ends), so that the command's own
- * modifications (lazy expiry) do not invalidate them, as in Redis.
+ * the native 'tracking' setting is on, with the id of the client whose
+ * command modified it, 0 for expiry in the cron; a keyless 'flush' event for
+ * FLUSHDB and FLUSHALL). Those do not separate the commands of a pipeline,
+ * which CLIENT CACHING needs (it applies to one command): while a CACHING
+ * flag is pending this module also observes the native command stream of
+ * monitor.ts (costly: one event per command of every client). The stream
+ * reports each command before it runs (ObserveCall): a command's TrackedRead
+ * and Modified events follow its entry. While observing, reads are
+ * remembered when the next command starts (or the callback ends), so that
+ * the command's own modifications (lazy expiry) do not invalidate them, as in
+ * Redis.
  */
 import type { CommandCall, CommandRegistry } from '../commands/registry';
 import type { ServerContext } from '../context';
@@ -265,7 +267,7 @@ export class Tracking {
     }
   }
 
-  /** Whether the native command stream is observed (see NATIVE_TRACKING_EVENTS). */
+  /** Whether the native command stream is observed (while a CLIENT CACHING flag is pending). */
   observing = false;
   private nativeTracking = false;
 
@@ -276,7 +278,7 @@ export class Tracking {
       this.nativeTracking = on;
       this.ctx.native.configure('tracking', on);
     }
-    const observe = on && (!NATIVE_TRACKING_EVENTS || this.caching.size > 0);
+    const observe = on && this.caching.size > 0;
     if (observe !== this.observing) {
       if (!observe) this.commitReads();
       this.observing = observe;
@@ -284,17 +286,6 @@ export class Tracking {
     }
   }
 }
-
-/**
- * Set to true once the native side (1) puts the id of the client whose
- * command modified a key in EventKind.Modified events (0 for expiry in cron)
- * and (2) queues a Modified event named 'flush', without a key, for FLUSHDB
- * and FLUSHALL. Until then the native command stream is observed while any
- * client tracks: one event with the arguments of every command of every
- * client, which halves the server's throughput while tracking is in use.
- * Afterwards it is only observed while a CLIENT CACHING flag is pending.
- */
-const NATIVE_TRACKING_EVENTS = true;
 
 const compareLatin1 = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -345,21 +336,11 @@ function onCommand(st: Tracking, clientId: number, argv: Buffer[], js: boolean):
     st.commitReads();
     st.current = clientId;
     st.scheduleTick();
-    // FLUSHDB / FLUSHALL (checked cheaply: this runs for every command).
-    if (!NATIVE_TRACKING_EVENTS && first && (first.length === 7 || first.length === 8) && (first[0] | 0x20) === 0x66) {
-      const name = lowerName(first);
-      if ((name === 'flushall' || name === 'flushdb') && flushSyntaxOk(argv)) st.flush();
-    }
   }
   const tc = st.clients.get(clientId);
   if (tc && tc.cachingState !== Caching.None) advanceCaching(st, tc, lowerName(first), js);
 }
 
-function flushSyntaxOk(argv: Buffer[]): boolean {
-  if (argv.length === 1) return true;
-  const mode = lowerName(argv[1]);
-  return argv.length === 2 && (mode === 'sync' || mode === 'async');
-}
 
 /**
  * Redis keeps CLIENT_TRACKING_CACHING across CLIENT subcommands and inside
