@@ -198,9 +198,9 @@ StreamValue* AsStream(Entry* e) { return e ? e->as<StreamValue>() : nullptr; }
 
 // A new empty stream under key (dbAdd).
 StreamValue* CreateStream(CommandContext& c, std::string_view key) {
-  auto* s = new StreamValue();
-  c.db->Add(NewCollectionEntry(key, KeyHash(key), kStream, kEncStream, s));
-  c.Notify(kNotifyNew, "new", key);
+  auto owned = std::make_unique<StreamValue>();
+  StreamValue* s = owned.get();
+  c.db->Add(NewCollectionEntry(key, KeyHash(key), kStream, kEncStream, std::move(owned)));  // raises "new"
   return s;
 }
 
@@ -1103,7 +1103,7 @@ void XautoclaimCommand(CommandContext& c) {
     if (c.Is(j, "count") && more) {
       const long max_count = LONG_MAX / static_cast<long>(std::max<size_t>(sizeof(StreamId), kAttemptsFactor));
       int64_t v;
-      if (!StringToInt64(c.arg(j + 1), &v) || v < 1 || v > max_count) {
+      if (!String2ll(c.arg(j + 1), &v) || v < 1 || v > max_count) {
         c.reply.Error("ERR COUNT must be > 0");
         return;
       }
