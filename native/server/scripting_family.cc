@@ -169,7 +169,7 @@ struct ScriptingState : public ScriptHost {
 
   void ScriptLog(int level, std::string_view msg) override {
     static const char* const kLevels[] = {"debug", "verbose", "notice", "warning"};
-    server.QueueEvent(ServerEvent::kLog, 0, 0, kLevels[level], msg);
+    server.QueueEvent(EventKind::kLog, 0, 0, kLevels[level], msg);
   }
 
   int LogVerbosity() override { return 0; }
@@ -184,7 +184,7 @@ struct ScriptingState : public ScriptHost {
       std::string msg = "Slow script detected: still in execution after " + std::to_string(elapsed_ms) +
                         " milliseconds. You can try killing the script using the " +
                         (run.eval ? "SCRIPT KILL" : "FUNCTION KILL") + " command.";
-      server.QueueEvent(ServerEvent::kLog, 0, 0, "warning", msg);
+      server.QueueEvent(EventKind::kLog, 0, 0, "warning", msg);
       server.SetBusyError(run.eval ? kSlowEval : kSlowFunction);
     }
     if (BusyPump* pump = server.busy_pump()) pump->PumpWhileBusy(*run.caller);
@@ -225,7 +225,7 @@ struct ScriptingState : public ScriptHost {
     LuaEngine& engine = is_eval ? *eval : *functions;
     engine.Run(sha, ref, keys, args, this, c.reply, name, hook);
     if (run.timed_out) server.SetBusyError("");
-    if (run.shutdown) server.QueueEvent(ServerEvent::kShutdown, 0, 0, "", "");
+    if (run.shutdown) server.QueueEvent(EventKind::kShutdown, 0, 0, "", "");
     run.active = false;
     run.caller = nullptr;
   }
@@ -246,7 +246,7 @@ namespace {
 // Parses numkeys at argv[i]: Redis's checks and texts.
 bool ParseNumKeys(CommandContext& c, int i, int* out, std::string_view not_int = err::kNotInt) {
   int64_t n;
-  if (!StringToInt64(c.arg(i), &n)) {
+  if (!String2ll(c.arg(i), &n)) {
     c.reply.Error(not_int);
     return false;
   }

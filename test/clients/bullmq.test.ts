@@ -3,8 +3,7 @@
  * 7.0 and on Tachyon: a BullMQ queue (every job move is an EVALSHA) with a
  * worker processing a few thousand jobs with retries, delays, priorities and
  * a rate limiter; ioredis defineCommand; a Redlock-style lock. Outcomes must
- * be the same on both servers. (The BullMQ case runs once Tachyon has
- * streams: BullMQ's scripts record job events with XADD.)
+ * be the same on both servers.
  */
 import Redis from 'ioredis';
 import { Queue, Worker, type Job } from 'bullmq';
@@ -103,15 +102,7 @@ async function runQueue(port: number): Promise<QueueOutcome> {
 }
 
 describe('applications that run Lua', () => {
-  test('a BullMQ queue: 2000 jobs with retries, delays, priorities and a rate limiter', async (ctx) => {
-    // BullMQ's scripts publish job events with XADD: the queue needs streams (issue of the streams work).
-    const probe = new Redis({ port: tachyon.port });
-    const streams = await probe.xlen('probe').then(
-      () => true,
-      (e: Error) => !/unknown command/.test(e.message),
-    );
-    await probe.quit();
-    if (!streams) ctx.skip();
+  test('a BullMQ queue: 2000 jobs with retries, delays, priorities and a rate limiter', async () => {
     const outcomes: QueueOutcome[] = [];
     for (const [, port] of targets()) outcomes.push(await runQueue(port));
     const [onRedis, onTachyon] = outcomes;
