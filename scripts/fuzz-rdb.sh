@@ -5,9 +5,10 @@
 #   scripts/fuzz-rdb.sh 60         # fuzz for 60 seconds (what CI runs)
 #   scripts/fuzz-rdb.sh 60 -jobs=2 -workers=2   # extra arguments go to libFuzzer
 #
-# The decoder pulls in the value types, so every native/core, native/protocol and
-# native/server source is compiled with -fsanitize=fuzzer-no-link,address,undefined
-# (coverage inside the decoder) and linked with the fuzzer; no Node is involved.
+# The decoder pulls in the value types (and the server pulls in scripting), so every
+# native/core, native/protocol, native/server and native/scripting source is compiled
+# with -fsanitize=fuzzer-no-link,address,undefined (coverage inside the decoder) and
+# linked with the fuzzer and Debian's Lua 5.1 libraries; no Node is involved.
 # Output goes to build/fuzz-rdb/ (override with TACHYON_FUZZ_OUT): objects, the binary,
 # the corpus (kept between runs, seeded with DUMP payloads of every encoding and the
 # RDB files of ../shared/redis-rdb-fixtures when present) and any crash-* reproducers,
@@ -29,11 +30,11 @@ if ! command -v "$CXX" >/dev/null 2>&1; then
 fi
 
 flags=(-std=c++17 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined
-       -fno-sanitize-recover=undefined -Inative)
+       -fno-sanitize-recover=undefined -Inative -I/usr/include/lua5.1)
 echo "build $out/rdb_fuzzer"
 objs=()
 pids=()
-for src in native/core/*.cc native/protocol/*.cc native/server/*.cc; do
+for src in native/core/*.cc native/protocol/*.cc native/server/*.cc native/scripting/*.cc; do
   obj="$out/obj/$(echo "${src%.cc}" | tr / _).o"
   objs+=("$obj")
   if [[ ! -f "$obj" || "$src" -nt "$obj" || -n "$(find native -name '*.h' -newer "$obj" -print -quit)" ]]; then
@@ -42,7 +43,8 @@ for src in native/core/*.cc native/protocol/*.cc native/server/*.cc; do
   fi
 done
 for p in "${pids[@]}"; do wait "$p"; done
-"$CXX" "${flags[@]}" -fsanitize=fuzzer native/fuzz/rdb_fuzzer.cc "${objs[@]}" -lpthread -o "$out/rdb_fuzzer"
+"$CXX" "${flags[@]}" -fsanitize=fuzzer native/fuzz/rdb_fuzzer.cc "${objs[@]}" \
+  -llua5.1-cjson -llua5.1-bitop -llua5.1 -lm -ldl -lpthread -o "$out/rdb_fuzzer"
 
 # Seeds: a selector byte, then a DUMP payload without its footer (mode 0), or a file (mode 3).
 seed() { printf "$2" | xxd -r -p > "$out/corpus/seed-$1"; }

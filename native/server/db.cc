@@ -47,6 +47,11 @@ void Db::DeleteExpired(Entry* e, std::string_view key) {
 }
 
 void Db::Add(Entry* e) {
+  AddLoaded(e);
+  if (observer_) observer_->OnKeyAdded(id_, e->key());
+}
+
+void Db::AddLoaded(Entry* e) {
   e->lru = clock_->new_stamp;
   keys_.Insert(e, e->hash);
 }

@@ -92,13 +92,12 @@ void RestoreCommand(CommandContext& c) {
       c.KeyModified(key);
       c.Notify(kNotifyGeneric, "del", key);
       c.Dirty();
-      c.PropagateAs({"DEL", std::string(key)});
+      c.PropagateAs({c.server.settings().lazyfree_lazy_server_del ? "UNLINK" : "DEL", std::string(key)});
     }
     return c.reply.Ok();
   }
   Entry* e = MakeLoadedEntry(key, value);
-  c.db->Add(e);
-  c.Notify(kNotifyNew, "new", key);
+  c.db->Add(e);  // "new", as Redis's dbAdd
   if (ttl) {
     c.db->SetExpire(e, ttl);
     if (!absttl) {

@@ -568,10 +568,10 @@ Entry* MakeLoadedEntry(std::string_view key, LoadedValue& v) {
   const uint32_t hash = KeyHash(key);
   if (v.type == kString) {
     int64_t iv;
-    if (v.str.size() <= 20 && StringToInt64(v.str, &iv)) return NewIntEntry(key, hash, iv);
+    if (v.str.size() <= 20 && String2ll(v.str, &iv)) return NewIntEntry(key, hash, iv);
     return NewStringEntry(key, hash, v.str, v.str.size() <= kEmbstrMaxLen ? kEncEmbstr : kEncRaw);
   }
-  return NewCollectionEntry(key, hash, v.type, v.encoding, v.coll.release());
+  return NewCollectionEntry(key, hash, v.type, v.encoding, std::move(v.coll));
 }
 
 // ---- snapshot files ----
@@ -695,7 +695,7 @@ void RdbLoadSnapshot(RdbInput& in, const std::vector<Db*>& dbs, const RdbLoadOpt
           in.Corrupt("Duplicated key found in RDB file");
         }
         Entry* e = MakeLoadedEntry(key, value);
-        db->Add(e);
+        db->AddLoaded(e);
         result->keys_loaded++;
         if (expire_ms != -1) db->SetExpire(e, expire_ms);
         if (opt.lfu) {

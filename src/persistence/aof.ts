@@ -23,7 +23,8 @@ import * as path from 'node:path';
 import type { RespWriter } from '../protocol/resp-writer';
 import type { ChildOutcome } from './native-ops';
 import { AofManifest } from './manifest';
-import { errnoText, LoadError, type Persistence, type ShutdownFlags } from './persistence';
+import { errnoText, LoadError } from './errors';
+import type { Persistence, ShutdownFlags } from './persistence';
 
 const FSYNC_POLICIES: Record<string, number> = { everysec: 0, always: 1, no: 2 };
 
@@ -199,7 +200,7 @@ export class Aof {
         const f = files[i];
         const last = i === files.length - 1;
         const start = process.hrtime.bigint();
-        const result = await this.loadSingleFile(f.name, f.type === 'b', last, loadedBefore);
+        const result = await this.loadSingleFile(f.name, last, loadedBefore);
         loadedBefore += fs.statSync(this.filePath(f.name)).size;
         if (result === 'ok' || result === 'truncated' || result === 'empty') {
           if (result !== 'empty' || f.type === 'i') {
@@ -243,7 +244,6 @@ export class Aof {
   /** loadSingleAppendOnlyFile: an RDB part (base or preamble) then commands. */
   private async loadSingleFile(
     name: string,
-    isBase: boolean,
     last: boolean,
     loadedBefore: number,
   ): Promise<'ok' | 'truncated' | 'empty' | 'failed'> {
@@ -555,7 +555,7 @@ export class Aof {
   /** BGREWRITEAOF. */
   bgrewriteaofCommand(w: RespWriter): void {
     if (this.p.childType === 'aof') return void w.error('ERR Background append only file rewriting already in progress');
-    if (this.p.hasActiveChild() || this.p.server.blocking.inExec) {
+    if (this.p.hasActiveChild() || this.p.commands.inExec) {
       this.rewriteScheduled = true;
       this.consecutiveFailures = 0;
       return void w.simple('Background append only file rewriting scheduled');
@@ -593,7 +593,7 @@ export class Aof {
       this.log.warning(
         'AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.',
       );
-    } else if (this.p.server.blocking.inExec) {
+    } else if (this.p.commands.inExec) {
       this.rewriteScheduled = true;
       this.log.warning('AOF was enabled during a transaction. An AOF background was scheduled to start when possible.');
     } else {

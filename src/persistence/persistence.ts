@@ -1,9 +1,11 @@
 /**
  * The persistence feature: RDB snapshots (SAVE, BGSAVE, save points,
- * LASTSAVE), loading the dataset at startup, the AOF (see aof.ts), what a
- * shutdown must write, and the INFO persistence section. Self-contained: the
- * server calls start() once listening, cron() from its timer, and
- * shutdown() on SHUTDOWN and SIGTERM/SIGINT.
+ * LASTSAVE's time), loading the dataset at startup, the AOF (see aof.ts),
+ * what a shutdown must write, and the INFO persistence section. A feature
+ * like the others (src/server.ts builds it with the context): the server
+ * calls start() once listening, cron() from its timer, prepareShutdown() on
+ * SHUTDOWN and SIGTERM/SIGINT, and close() when it closes; register() adds
+ * SAVE, BGSAVE and BGREWRITEAOF (commands.ts).
  *
  * Byte work is native (native/server/rdb_*.cc, snapshot.cc, aof.cc); this
  * class decides when to save, which file to use, what to log (Redis's lines)
@@ -12,10 +14,15 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { TachyonServer } from '../server';
+import type { CommandRegistry } from '../commands/registry';
+import type { ServerContext } from '../context';
 import type { LogLevel } from '../log';
 import { NativePersistence, type ChildOutcome, type LoadResult, type SaveOptions } from './native-ops';
 import { Aof } from './aof';
+import { registerPersistenceCommands } from './commands';
+import { errnoText, LoadError } from './errors';
+
+export { LoadError };
 
 /** After a failed BGSAVE, save points retry only this many seconds later (CONFIG_BGSAVE_RETRY_DELAY). */
 const BGSAVE_RETRY_DELAY = 5;
@@ -39,8 +46,12 @@ export interface ShutdownFlags {
   force?: boolean;
 }
 
-/** Thrown by start() when the dataset cannot be loaded (the CLI exits 1). */
-export class LoadError extends Error {}
+
+/** What persistence needs to know of the commands running. */
+export interface CommandState {
+  /** EXEC is running a queued command: BGSAVE and BGREWRITEAOF only schedule. */
+  readonly inExec: boolean;
+}
 
 const unixNow = () => Math.floor(Date.now() / 1000);
 
@@ -59,6 +70,8 @@ export class Persistence {
   lastCowSize = 0;
   lastLoadKeysLoaded = 0;
   lastLoadKeysExpired = 0;
+  /** Unix seconds of the last successful save (LASTSAVE, rdb_last_save_time); the start time until then. */
+  lastSave = unixNow();
 
   /** The running child, if any (only one at a time, like Redis). */
   childType: ChildType | null = null;
@@ -71,15 +84,18 @@ export class Persistence {
   loadingLoadedBytes = 0;
   private shuttingDown = false;
 
-  constructor(readonly server: TachyonServer) {
-    this.ops = new NativePersistence(server.native);
+  constructor(
+    readonly ctx: ServerContext,
+    readonly commands: CommandState,
+  ) {
+    this.ops = new NativePersistence(ctx.native);
     this.aof = new Aof(this);
-    const config = server.config;
+    const config = ctx.config;
     config.onChange('stop-writes-on-bgsave-error', () => this.updateWriteDenial());
     config.onChange('save', () => this.updateWriteDenial());
     // FLUSHALL saves natively, inside the command: it needs the target up to date.
     const pushTarget = () =>
-      server.native.persistence(
+      ctx.native.persistence(
         'saveTarget',
         this.dir,
         this.rdbFilename,
@@ -90,12 +106,17 @@ export class Persistence {
     for (const name of ['dir', 'dbfilename', 'save', 'rdb-save-incremental-fsync']) config.onChange(name, pushTarget);
   }
 
+  /** SAVE, BGSAVE, BGREWRITEAOF. */
+  register(r: CommandRegistry): void {
+    registerPersistenceCommands(r, this);
+  }
+
   get config() {
-    return this.server.config;
+    return this.ctx.config;
   }
 
   get log() {
-    return this.server.log;
+    return this.ctx.log;
   }
 
   /** The directory files live in (the `dir` option, absolute). */
@@ -200,12 +221,12 @@ export class Persistence {
     this.loadingStartTime = unixNow();
     this.loadingTotalBytes = totalBytes;
     this.loadingLoadedBytes = 0;
-    this.server.native.configure('loading', true);
+    this.ctx.native.configure('loading', true);
   }
 
   stopLoading(): void {
     this.loading = false;
-    this.server.native.configure('loading', false);
+    this.ctx.native.configure('loading', false);
   }
 
   // ---------------------------------------------------------------------------
@@ -231,7 +252,7 @@ export class Persistence {
     }
     this.log.notice('DB saved on disk');
     this.ops.dirty = 0;
-    this.server.lastSave = unixNow();
+    this.lastSave = unixNow();
     this.setBgsaveStatus('ok');
     return true;
   }
@@ -274,7 +295,7 @@ export class Persistence {
       this.childLog(pid, 'notice', `Fork CoW for RDB: current ${mb(o.cowBytes)} MB, peak ${mb(o.cowBytes)} MB`);
       this.log.notice('Background saving terminated with success');
       this.ops.dirty = Math.max(0, this.ops.dirty - this.dirtyBeforeBgsave);
-      this.server.lastSave = unixNow();
+      this.lastSave = unixNow();
       this.lastCowSize = o.cowBytes;
       this.setBgsaveStatus('ok');
     } else if (o.signal === 0) {
@@ -293,12 +314,12 @@ export class Persistence {
 
   /** What FLUSHALL's own saves did (they run inside the command, natively): logged as rdbSave logs. */
   private collectFlushallSaves(): void {
-    const saves = this.server.native.persistence('takeFlushallSaves') as [boolean, string, string][];
+    const saves = this.ctx.native.persistence('takeFlushallSaves') as [boolean, string, string][];
     for (const [ok, step, error] of saves) {
       this.rdbSaves++;
       if (ok) {
         this.log.notice('DB saved on disk');
-        this.server.lastSave = unixNow();
+        this.lastSave = unixNow();
         this.setBgsaveStatus('ok');
       } else {
         this.log.warning(`Write error saving DB on disk(${step}): ${error}`);
@@ -343,7 +364,7 @@ export class Persistence {
     } else {
       error = this.aof.writeDenialError();
     }
-    this.server.native.configure('deny-write-error', error);
+    this.ctx.native.configure('deny-write-error', error);
   }
 
   // ---------------------------------------------------------------------------
@@ -368,7 +389,7 @@ export class Persistence {
       for (const sp of this.config.getSaveParams()) {
         if (
           dirty >= sp.changes &&
-          now - this.server.lastSave > sp.seconds &&
+          now - this.lastSave > sp.seconds &&
           (now - this.lastBgsaveTry > BGSAVE_RETRY_DELAY || this.lastBgsaveStatus === 'ok')
         ) {
           this.log.notice(`${sp.changes} changes in ${sp.seconds} seconds. Saving...`);
@@ -444,7 +465,7 @@ export class Persistence {
       ['current_save_keys_total', 0],
       ['rdb_changes_since_last_save', this.ops.dirty],
       ['rdb_bgsave_in_progress', this.childType === 'rdb' ? 1 : 0],
-      ['rdb_last_save_time', this.server.lastSave],
+      ['rdb_last_save_time', this.lastSave],
       ['rdb_last_bgsave_status', this.lastBgsaveStatus],
       ['rdb_last_bgsave_time_sec', this.rdbSaveTimeLast],
       ['rdb_current_bgsave_time_sec', this.childType === 'rdb' ? now - this.rdbSaveTimeStart : -1],
@@ -478,26 +499,4 @@ export class Persistence {
 
 function mb(bytes: number): number {
   return Math.floor(bytes / (1024 * 1024));
-}
-
-/** strerror() text for an errno number. */
-export function errnoText(errno: number): string {
-  const texts: Record<number, string> = {
-    1: 'Operation not permitted',
-    2: 'No such file or directory',
-    5: 'Input/output error',
-    11: 'Resource temporarily unavailable',
-    12: 'Cannot allocate memory',
-    13: 'Permission denied',
-    16: 'Device or resource busy',
-    17: 'File exists',
-    20: 'Not a directory',
-    21: 'Is a directory',
-    22: 'Invalid argument',
-    24: 'Too many open files',
-    28: 'No space left on device',
-    30: 'Read-only file system',
-    122: 'Disk quota exceeded',
-  };
-  return texts[errno] ?? `errno ${errno}`;
 }
