@@ -47,6 +47,7 @@ const NATIVE_SETTINGS = [
   'list-compress-depth',
   'lfu-log-factor',
   'lfu-decay-time',
+  'hll-sparse-max-bytes',
 ] as const;
 
 const ARENA_SIZE = 256 * 1024;

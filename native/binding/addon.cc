@@ -270,6 +270,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     else if (name == "list-compress-depth") s.list_compress_depth = static_cast<int>(num());
     else if (name == "lfu-log-factor") s.lfu_log_factor = static_cast<int>(num());
     else if (name == "lfu-decay-time") s.lfu_decay_time = static_cast<int>(num());
+    else if (name == "hll-sparse-max-bytes") s.hll_sparse_max_bytes = num();
     else if (name == "notify-keyspace-events") s.notify_flags = static_cast<uint32_t>(num());
     else if (name == "tracking") s.tracking = flag();  // any client tracking
     else if (name == "monitors") s.monitors = static_cast<int>(num());

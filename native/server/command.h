@@ -105,5 +105,8 @@ void RegisterHashCommands(CommandRegistry& r);
 void RegisterSetCommands(CommandRegistry& r);
 void RegisterZSetCommands(CommandRegistry& r);
 void RegisterSortCommands(CommandRegistry& r);
+void RegisterBitmapCommands(CommandRegistry& r);
+void RegisterHyperLogLogCommands(CommandRegistry& r);
+void RegisterGeoCommands(CommandRegistry& r);
 
 }  // namespace tachyon

@@ -71,6 +71,9 @@ void Server::BuildCommandTable() {
   RegisterSortCommands(registry);
   RegisterListCommands(registry);
   RegisterBlockingCommands(registry);  // blocking engineer
+  RegisterBitmapCommands(registry);
+  RegisterHyperLogLogCommands(registry);
+  RegisterGeoCommands(registry);
   for (const auto& item : registry.items()) {
     std::string name = item.name;
     auto it = commands_.find(strchr(item.name, '|') ? "|" + name : name);

@@ -102,6 +102,7 @@ struct Settings {
   int list_compress_depth = 0;
   int lfu_log_factor = 10;
   int lfu_decay_time = 1;
+  int64_t hll_sparse_max_bytes = 3000;
 };
 
 struct ServerStats {

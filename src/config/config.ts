@@ -113,6 +113,7 @@ export interface ConfigValues {
   'set-max-intset-entries': number;
   'zset-max-listpack-entries': number;
   'zset-max-listpack-value': number;
+  'hll-sparse-max-bytes': number;
   'slowlog-log-slower-than': number;
   'slowlog-max-len': number;
   'latency-monitor-threshold': number;

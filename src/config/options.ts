@@ -718,6 +718,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   int('set-max-intset-entries', 0n, LONG_MAX, 512n, true, true),
   int('zset-max-listpack-entries', 0n, LONG_MAX, 128n, true, true, { aliases: ['zset-max-ziplist-entries'] }),
   mem('zset-max-listpack-value', 0n, LONG_MAX, 64n, true, true, { aliases: ['zset-max-ziplist-value'] }),
+  mem('hll-sparse-max-bytes', 0n, LONG_MAX, 3000n, true, true),
   int('slowlog-log-slower-than', -1n, LLONG_MAX, 10000n, true),
   int('slowlog-max-len', 0n, LONG_MAX, 128n, true),
   int('latency-monitor-threshold', 0n, LLONG_MAX, 0n, true),
