@@ -288,6 +288,7 @@ class Server : public ErrorSink, public KeyspaceObserver {
   bool IsTransactionControl(const CommandEntry* cmd) const;
   bool AllowedWhileSubscribed(const CommandEntry* cmd) const;
   void ObserveCall(Client& c, const CommandEntry* cmd);
+  void TrackReads(Client& c, const CommandEntry* cmd);
   FeedStatus Process(Client& c);
   void Call(Client& c, CommandEntry* cmd, Reply& reply);
   void BuildCommandTable();
