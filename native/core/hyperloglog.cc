@@ -110,8 +110,11 @@ uint64_t Estimate(const int* histogram) {
     z *= 0.5;
   }
   z += m * Sigma(histogram[0] / m);
-  double e = static_cast<double>(llroundl(kAlphaInf * m * m / z));
-  return static_cast<uint64_t>(e);
+  const double estimate = kAlphaInf * m * m / z;
+  // Only a corrupt sparse string (fewer registers than 16384, its count
+  // discarded by the caller) can make z zero.
+  if (!(estimate < 9.2e18)) return 0;
+  return static_cast<uint64_t>(static_cast<double>(llroundl(estimate)));
 }
 
 void DenseHistogram(const uint8_t* registers, int* histogram) {
