@@ -117,27 +117,31 @@ uint64_t Estimate(const int* histogram) {
   return static_cast<uint64_t>(static_cast<double>(llroundl(estimate)));
 }
 
-void DenseHistogram(const uint8_t* registers, int* histogram) {
-  // 16 registers in every 12 bytes.
+// Calls f(first_register, v0, v1, v2, v3) for every 4 registers (3 bytes).
+template <class F>
+void ForEachDenseQuad(const uint8_t* registers, F&& f) {
   const uint8_t* r = registers;
-  for (int j = 0; j < kRegisters / 16; j++, r += 12) {
-    histogram[r[0] & 63]++;
-    histogram[(r[0] >> 6 | r[1] << 2) & 63]++;
-    histogram[(r[1] >> 4 | r[2] << 4) & 63]++;
-    histogram[(r[2] >> 2) & 63]++;
-    histogram[r[3] & 63]++;
-    histogram[(r[3] >> 6 | r[4] << 2) & 63]++;
-    histogram[(r[4] >> 4 | r[5] << 4) & 63]++;
-    histogram[(r[5] >> 2) & 63]++;
-    histogram[r[6] & 63]++;
-    histogram[(r[6] >> 6 | r[7] << 2) & 63]++;
-    histogram[(r[7] >> 4 | r[8] << 4) & 63]++;
-    histogram[(r[8] >> 2) & 63]++;
-    histogram[r[9] & 63]++;
-    histogram[(r[9] >> 6 | r[10] << 2) & 63]++;
-    histogram[(r[10] >> 4 | r[11] << 4) & 63]++;
-    histogram[(r[11] >> 2) & 63]++;
+  for (long i = 0; i < kRegisters; i += 4, r += 3) {
+    f(i, r[0] & 63, (r[0] >> 6 | r[1] << 2) & 63, (r[1] >> 4 | r[2] << 4) & 63, r[2] >> 2);
   }
+}
+
+// Adds up register values into histogram[64]. Four partial histograms keep
+// consecutive increments of the same bucket from waiting on each other.
+template <class Registers>
+void Histogram(Registers&& each_quad, int* histogram) {
+  int h[4][64] = {{0}};
+  each_quad([&](long, int v0, int v1, int v2, int v3) {
+    h[0][v0]++;
+    h[1][v1]++;
+    h[2][v2]++;
+    h[3][v3]++;
+  });
+  for (int v = 0; v < 64; v++) histogram[v] += h[0][v] + h[1][v] + h[2][v] + h[3][v];
+}
+
+void DenseHistogram(const uint8_t* registers, int* histogram) {
+  Histogram([&](auto&& f) { ForEachDenseQuad(registers, f); }, histogram);
 }
 
 // Decodes sparse s into the dense registers (kDenseRegisterBytes, zeroed).
@@ -418,17 +422,24 @@ uint64_t Count(std::string_view s, bool* invalid) {
 
 uint64_t CountRegisters(const uint8_t* registers) {
   int histogram[64] = {0};
-  for (int i = 0; i < kRegisters; i++) histogram[registers[i] & 63]++;
+  Histogram(
+      [&](auto&& f) {
+        for (long i = 0; i < kRegisters; i += 4) f(i, registers[i] & 63, registers[i + 1] & 63, registers[i + 2] & 63, registers[i + 3] & 63);
+      },
+      histogram);
   return Estimate(histogram);
 }
 
 bool Merge(uint8_t* max, std::string_view s) {
   const uint8_t* hll = reinterpret_cast<const uint8_t*>(s.data());
   if (Encoding(hll) == kDense) {
-    for (long i = 0; i < kRegisters; i++) {
-      uint8_t v = DenseGet(hll + kHeaderSize, i);
-      if (v > max[i]) max[i] = v;
-    }
+    ForEachDenseQuad(hll + kHeaderSize, [&](long i, uint8_t v0, uint8_t v1, uint8_t v2, uint8_t v3) {
+      uint8_t* m = max + i;
+      m[0] = v0 > m[0] ? v0 : m[0];
+      m[1] = v1 > m[1] ? v1 : m[1];
+      m[2] = v2 > m[2] ? v2 : m[2];
+      m[3] = v3 > m[3] ? v3 : m[3];
+    });
     return true;
   }
   return ForEachRun(s, [&](long first, long len, int value) {
