@@ -9,7 +9,7 @@
 import { describe, test } from 'vitest';
 import { PROTOCOLS, exp, useDifferential, type Arg, type Step } from '../helpers/differential';
 import { ARITY, NOT_INT, SYNTAX, WRONGTYPE, rng } from '../helpers/replies';
-import { checkSideEffects } from '../helpers/side-effects';
+import { checkSideEffects, checkStats } from '../helpers/side-effects';
 
 const BAD_OFFSET = '-ERR bit offset is not an integer or out of range';
 const BAD_BIT = '-ERR bit is not an integer or out of range';
@@ -411,6 +411,25 @@ describe.each(PROTOCOLS)('bitmaps (RESP%i)', (protocol) => {
       ['BITOP', 'OR', 'd', 'missing'],
       ['SET', 'i', '10'],
       ['SETBIT', 'i', '0', '0'],
+    ]));
+
+  test('keyspace hits and misses, command statistics', () =>
+    checkStats(d, [
+      ['SETBIT', 'b', '3', '1'],
+      ['SETBIT', 'nob', 'x', '1'],
+      ['GETBIT', 'b', '3'],
+      ['GETBIT', 'missing', '3'],
+      ['BITCOUNT', 'b'],
+      ['BITCOUNT', 'missing'],
+      ['BITPOS', 'missing', '1'],
+      ['BITPOS', 'b', '1', '0', '1', 'x'],
+      ['BITOP', 'OR', 'd', 'b', 'missing', 'b'],
+      ['BITFIELD', 'b', 'GET', 'u8', '0'],
+      ['BITFIELD', 'missing', 'GET', 'u8', '0'],
+      ['BITFIELD', 'b', 'SET', 'u8', '0', '1'],
+      ['BITFIELD_RO', 'b', 'SET', 'u8', '0', '1'],
+      ['LPUSH', 'l', 'x'],
+      ['GETBIT', 'l', '0'],
     ]));
 
   test('random operation scripts', async () => {

@@ -12,7 +12,7 @@
 import { describe, test } from 'vitest';
 import { PROTOCOLS, exp, useDifferential, type Arg, type Step } from '../helpers/differential';
 import { ARITY, NOT_INT, SYNTAX, WRONGTYPE, rng } from '../helpers/replies';
-import { checkSideEffects } from '../helpers/side-effects';
+import { checkSideEffects, checkStats } from '../helpers/side-effects';
 
 const NOT_FLOAT = '-ERR value is not a valid float';
 const BAD_UNIT = '-ERR unsupported unit provided. please use M, KM, FT, MI';
@@ -222,6 +222,14 @@ describe.each(PROTOCOLS)('geo (RESP%i)', (protocol) => {
       exp(['GEORADIUS', 'missing', '1', '1', '1', 'm'], '[]'),
       exp(['GEOSEARCH', 'missing', 'FROMMEMBER', 'x', 'BYRADIUS', '1', 'm'], '[]'),
       exp(['GEOSEARCHSTORE', 'dst', 'g', 'FROMLONLAT', '100', '0', 'BYRADIUS', '1', 'm', 'STOREDIST'], ':0'),
+      // the source itself as the destination
+      ['GEOADD', 'self', '15', '37', 'a', '15.01', '37.01', 'b', '40', '40', 'far'],
+      ['GEORADIUS', 'self', '15', '37', '10', 'km', 'STORE', 'self'],
+      ['ZRANGE', 'self', '0', '-1', 'WITHSCORES'],
+      ['GEOSEARCHSTORE', 'self', 'self', 'FROMMEMBER', 'a', 'BYRADIUS', '10', 'km', 'STOREDIST'],
+      ['ZRANGE', 'self', '0', '-1', 'WITHSCORES'],
+      ['GEOSEARCHSTORE', 'self', 'self', 'FROMLONLAT', '0', '0', 'BYRADIUS', '10', 'km'],
+      exp(['EXISTS', 'self'], ':0'),
     ));
 
   test('search errors', () =>
@@ -300,6 +308,25 @@ describe.each(PROTOCOLS)('geo (RESP%i)', (protocol) => {
       ['GEORADIUS', 'g', '0', '0', '1', 'km', 'STORE', 'dst2'],
       ['GEOSEARCHSTORE', 'dst', 'g', 'FROMLONLAT', '0', '0', 'BYRADIUS', '1', 'km'],
       ['GEOSEARCHSTORE', 'dst', 'missing', 'FROMLONLAT', '0', '0', 'BYRADIUS', '1', 'km'],
+    ]));
+
+  test('keyspace hits and misses, command statistics', () =>
+    checkStats(d, [
+      ['GEOADD', 'g', '15', '37', 'a', '15.1', '37.1', 'b'],
+      ['GEOADD', 'g', '200', '37', 'a'],
+      ['GEOADD', 'g', 'NX', 'XX', '1', '1', 'a'],
+      ['GEOPOS', 'g', 'a'],
+      ['GEOPOS', 'missing', 'a'],
+      ['GEOHASH', 'g', 'a'],
+      ['GEODIST', 'g', 'a', 'b'],
+      ['GEODIST', 'missing', 'a', 'b'],
+      ['GEORADIUS', 'g', '15', '37', '100', 'km'],
+      ['GEORADIUS_RO', 'missing', '15', '37', '100', 'km'],
+      ['GEORADIUSBYMEMBER', 'g', 'a', '100', 'km', 'STORE', 'out'],
+      ['GEORADIUSBYMEMBER_RO', 'g', 'zz', '100', 'km'],
+      ['GEOSEARCH', 'g', 'FROMMEMBER', 'a', 'BYRADIUS', '100', 'km'],
+      ['GEOSEARCHSTORE', 'out', 'g', 'FROMMEMBER', 'a', 'BYBOX', '100', '100', 'km'],
+      ['GEOSEARCHSTORE', 'out', 'missing', 'FROMMEMBER', 'a', 'BYBOX', '100', '100', 'km'],
     ]));
 
   test('random operation scripts', async () => {

@@ -13,7 +13,7 @@ import { describe, expect, test } from 'vitest';
 import { PROTOCOLS, exp, useDifferential, type Arg, type Step } from '../helpers/differential';
 import { ARITY, WRONGTYPE, rng } from '../helpers/replies';
 import { formatReply } from '../helpers/resp';
-import { checkSideEffects } from '../helpers/side-effects';
+import { checkSideEffects, checkStats } from '../helpers/side-effects';
 
 const NOT_HLL = '-WRONGTYPE Key is not a valid HyperLogLog string value.';
 const INVALID = '-INVALIDOBJ Corrupted HLL object detected';
@@ -392,6 +392,22 @@ describe.each(PROTOCOLS)('HyperLogLog (RESP%i)', (protocol) => {
       await a.close();
     }
   });
+
+  test('keyspace hits and misses, command statistics', () =>
+    checkStats(d, [
+      ['PFADD', 'h', 'a'],
+      ['PFADD', 'h2', 'b'],
+      ['PFCOUNT', 'h'],
+      ['PFCOUNT', 'missing'],
+      ['PFCOUNT', 'h', 'missing', 'h2'],
+      ['PFMERGE', 'm', 'h', 'missing'],
+      ['PFMERGE', 'h', 'h2'],
+      ['PFDEBUG', 'ENCODING', 'h'],
+      ['PFDEBUG', 'ENCODING', 'missing'],
+      ['SET', 's', 'x'],
+      ['PFADD', 's', 'a'],
+      ['PFCOUNT', 's', 'h'],
+    ]));
 
   test('random operation scripts', async () => {
     const rand = rng(protocol * 31337 + 5);

@@ -65,3 +65,35 @@ export async function checkSideEffects(d: Differential, steps: Arg[][], opts: Si
     await d.adminCall('CONFIG', 'SET', 'notify-keyspace-events', '');
   }
 }
+
+function statFields(info: string, keep: (name: string) => boolean): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of info.split(/\r?\n/)) {
+    const m = /^([a-z_]+[a-z0-9_|]*):(.*)$/.exec(line);
+    if (m && keep(m[1])) out[m[1]] = m[2].replace(/usec=\d+,usec_per_call=[\d.]+,/, '');
+  }
+  return out;
+}
+
+/**
+ * Runs `steps` on d.main after CONFIG RESETSTAT and compares what INFO then
+ * says about them: keyspace hits and misses, each command's calls, rejected
+ * and failed calls (its time is not compared), and the errors by code.
+ */
+export async function checkStats(d: Differential, steps: Arg[][]): Promise<void> {
+  await d.adminCall('CONFIG', 'RESETSTAT');
+  for (const cmd of steps) await d.main.both(...cmd);
+  const stats = await d.main.both('INFO', 'stats');
+  const commands = await d.main.both('INFO', 'commandstats');
+  const errors = await d.main.both('INFO', 'errorstats');
+  const fields = (r: { type: string; value?: unknown }, keep: (n: string) => boolean) =>
+    statFields(r.type === 'bulk' || r.type === 'verbatim' ? String((r as { value: Buffer }).value) : formatReply(r as never), keep);
+  const keepStats = (n: string) => n === 'keyspace_hits' || n === 'keyspace_misses' || n === 'total_error_replies';
+  // INFO itself is counted too, the same on both sides.
+  const keepCommands = (n: string) => n.startsWith('cmdstat_');
+  if (process.env.SHOW_TRANSCRIPT) console.log(fields(stats.ref, keepStats), fields(commands.ref, keepCommands));
+  expect(fields(stats.target, keepStats)).toEqual(fields(stats.ref, keepStats));
+  expect(fields(commands.target, keepCommands)).toEqual(fields(commands.ref, keepCommands));
+  const keepErrors = (n: string) => n.startsWith('errorstat_');
+  expect(fields(errors.target, keepErrors)).toEqual(fields(errors.ref, keepErrors));
+}
