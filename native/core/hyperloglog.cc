@@ -111,9 +111,11 @@ uint64_t Estimate(const int* histogram) {
   }
   z += m * Sigma(histogram[0] / m);
   const double estimate = kAlphaInf * m * m / z;
-  // Only a corrupt sparse string (fewer registers than 16384, its count
-  // discarded by the caller) can make z zero.
-  if (!(estimate < 9.2e18)) return 0;
+  // Registers all at 51 or more (a crafted string) make z zero. Redis then
+  // rounds an infinity: llroundl's out-of-range result (LLONG_MIN on x86-64)
+  // converted back and forth ends as 2^63, which is what it replies (as
+  // -9223372036854775808) and caches (with the stale bit set).
+  if (!(estimate < 9223372036854775808.0)) return 1ULL << 63;
   return static_cast<uint64_t>(static_cast<double>(llroundl(estimate)));
 }
 

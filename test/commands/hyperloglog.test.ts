@@ -252,6 +252,23 @@ describe.each(PROTOCOLS)('HyperLogLog (RESP%i)', (protocol) => {
         b[15] = 0x80;
         return b;
       })()],
+      ['dense-high', dense((i) => (i * 7919) % 64)],
+      ['dense-max', dense(() => 63)],
+      ['dense-max-stale', (() => {
+        const b = dense(() => 63);
+        b[15] = 0x80;
+        return b;
+      })()],
+      ['dense-51-stale', (() => {
+        const b = dense(() => 51);
+        b[15] = 0x80;
+        return b;
+      })()],
+      ['dense-50-stale', (() => {
+        const b = dense((i) => (i === 0 ? 50 : 51));
+        b[15] = 0x80;
+        return b;
+      })()],
       ['many-xzero', sparse(...Array.from({ length: 2000 }, () => xzero(16384)).flat(), 0xff)],
       ['many-zero', sparse(...Array.from({ length: 20000 }, () => zero(64)).flat(), 0xff)],
     ];
