@@ -6,10 +6,9 @@
 // (core/geohash.h). GEOADD is ZADD with the scores computed from the
 // coordinates, so it runs the ZADD handler (its options, replies, encoding
 // changes and "zadd" event). Searches scan the centre cell and its
-// neighbours in Redis's order, filter by distance, and sort like Redis: a
-// full sort is glibc's qsort, a stable merge sort; with COUNT below the
-// number of matches it is Redis's partial quicksort (core/partial_sort.h),
-// so ties come out in the same order too. Distances are replied with 4
+// neighbours in Redis's order, filter by distance, and sort like Redis
+// (core/redis_sort.h: glibc's merge sort, or Redis's partial quicksort with
+// COUNT), so ties come out in the same order too. Distances are replied with 4
 // decimals, coordinates as "human" long doubles, exactly as Redis formats
 // them. Argument checks and error texts follow Redis 7.0 (geo.c).
 #include <algorithm>
@@ -22,7 +21,7 @@
 #include <vector>
 
 #include "core/geohash.h"
-#include "core/partial_sort.h"
+#include "core/redis_sort.h"
 #include "core/util.h"
 #include "server/command.h"
 #include "server/redis_args.h"
@@ -394,8 +393,7 @@ void GeoSearchGeneric(CommandContext& c, int src_index, int flags) {
   if (sort != Sort::kNone) {
     auto cmp = sort == Sort::kAsc ? CompareAsc : CompareDesc;
     if (returned == result_length) {
-      std::stable_sort(points.begin(), points.end(),
-                       [cmp](const GeoPoint& a, const GeoPoint& b) { return cmp(a, b) < 0; });
+      MergeSort(points.data(), points.size(), cmp);
     } else {
       PartialQuickSort(points.data(), points.size(), cmp, 0, returned - 1);
     }

@@ -1,6 +1,6 @@
 // Geohash encoding, decoding, distances and text against values read from
 // redis-server 7.0.15 (GEOADD + ZSCORE/GEOPOS/GEOHASH/GEODIST), search area
-// invariants, and Redis's partial quicksort.
+// invariants, and the two sorts of core/redis_sort.h.
 #include "core/geohash.h"
 
 #include <algorithm>
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "core/partial_sort.h"
+#include "core/redis_sort.h"
 #include "core/util.h"
 #include "tests/check.h"
 
@@ -159,6 +159,40 @@ TEST(PartialQuickSortSortsTheRange) {
     for (size_t i = 0; i <= hi; i++) CHECK_EQ(v[i], sorted[i]);
     std::sort(v.begin(), v.end());
     CHECK(v == sorted);  // a permutation
+  }
+}
+
+TEST(MergeSortIsStableAndMatchesGlibcOnBadComparators) {
+  std::mt19937 rng(6);
+  for (int round = 0; round < 2000; round++) {
+    size_t n = rng() % 100;
+    std::vector<std::pair<int, int>> v(n);
+    for (size_t i = 0; i < n; i++) v[i] = {static_cast<int>(rng() % 10), static_cast<int>(i)};
+    auto expect = v;
+    std::stable_sort(expect.begin(), expect.end(), [](auto& a, auto& b) { return a.first < b.first; });
+    MergeSort(v.data(), n, [](auto& a, auto& b) { return a.first < b.first ? -1 : a.first > b.first ? 1 : 0; });
+    CHECK(v == expect);
+  }
+  // With NaN distances the comparator is inconsistent; glibc's qsort (a
+  // merge sort with this exact split) gives this order for Redis.
+  // Entries carry their index so that the two orders can be compared exactly.
+  struct Point {
+    double dist;
+    int id;
+  };
+  auto cmp = [](const Point& a, const Point& b) { return a.dist > b.dist ? 1 : a.dist == b.dist ? 0 : -1; };
+  for (int round = 0; round < 1000; round++) {
+    size_t n = 1 + rng() % 60;
+    std::vector<Point> d(n);
+    for (size_t i = 0; i < n; i++) d[i] = {rng() % 4 == 0 ? NAN : static_cast<double>(rng() % 20), static_cast<int>(i)};
+    std::vector<Point> q = d;
+    qsort(q.data(), q.size(), sizeof(Point), [](const void* a, const void* b) {
+      const Point& x = *static_cast<const Point*>(a);
+      const Point& y = *static_cast<const Point*>(b);
+      return x.dist > y.dist ? 1 : x.dist == y.dist ? 0 : -1;
+    });
+    MergeSort(d.data(), n, cmp);
+    for (size_t i = 0; i < n; i++) CHECK_EQ(d[i].id, q[i].id);
   }
 }
 

@@ -1,21 +1,54 @@
+// The two sorts behind the order of Redis's GEO replies, reproduced
+// comparison for comparison, because both decide where points at the same
+// distance go (and, for NaN distances, where everything goes):
+//
+// MergeSort: what glibc's qsort() does for Redis (glibc 2.36, as on Debian
+// 12): a top-down merge sort that splits n into n/2 and n - n/2 and, on
+// equal keys, takes from the left half first. Used when every match is
+// returned.
+//
 // PartialQuickSort: Redis's pqsort, a Bentley-McIlroy quicksort that only
 // keeps sorting the partitions overlapping the positions [lrange, rrange],
-// so those positions end up holding what a full sort would put there.
+// so those positions end up holding what a full sort would put there. Used
+// for COUNT below the number of matches. It is not stable: which of several
+// points at the same distance come first, and which make the cut, depends on
+// the exact sequence of comparisons and swaps, so this follows the algorithm
+// step by step (median of three, ninther above 40 elements, insertion sort
+// below 7, equal keys gathered at both ends and swapped to the middle).
 //
-// The GEO commands use it to take the COUNT nearest points. It is not a
-// stable sort: which of several points at the same distance come first, and
-// which make the cut, depends on the exact sequence of comparisons and
-// swaps. Redis users see that order, so this follows the algorithm step by
-// step (median of three, ninther above 40 elements, insertion sort below 7,
-// equal keys gathered at both ends and swapped to the middle).
+// Comparators return <0, 0 or >0.
 #pragma once
 
 #include <cstddef>
 #include <utility>
+#include <vector>
 
 namespace tachyon {
 
-namespace partial_sort_detail {
+namespace redis_sort_detail {
+
+// Merges a[0..n1) and a[n1..n) through tmp, taking from the left on ties.
+template <class T, class Cmp>
+void MergeSortRange(T* a, size_t n, const Cmp& cmp, T* tmp) {
+  if (n <= 1) return;
+  const size_t n1 = n / 2, n2 = n - n1;
+  T* b1 = a;
+  T* b2 = a + n1;
+  MergeSortRange(b1, n1, cmp, tmp);
+  MergeSortRange(b2, n2, cmp, tmp);
+  size_t i = 0, j = 0, k = 0;
+  while (i < n1 && j < n2) {
+    if (cmp(b1[i], b2[j]) <= 0) {
+      tmp[k++] = std::move(b1[i++]);
+    } else {
+      tmp[k++] = std::move(b2[j++]);
+    }
+  }
+  // What is left of the right half is already in place.
+  while (i < n1) tmp[k++] = std::move(b1[i++]);
+  for (size_t m = 0; m < k; m++) a[m] = std::move(tmp[m]);
+}
+
 
 template <class T, class Cmp>
 T* Med3(T* a, T* b, T* c, const Cmp& cmp) {
@@ -87,12 +120,18 @@ void Sort(T* a, size_t n, const Cmp& cmp, const T* lo, const T* hi) {
   }
 }
 
-}  // namespace partial_sort_detail
+}  // namespace redis_sort_detail
 
-// cmp(x, y) returns <0, 0 or >0. lrange <= rrange < n.
+template <class T, class Cmp>
+void MergeSort(T* a, size_t n, Cmp cmp) {
+  std::vector<T> tmp(n);
+  redis_sort_detail::MergeSortRange(a, n, cmp, tmp.data());
+}
+
+// lrange <= rrange < n.
 template <class T, class Cmp>
 void PartialQuickSort(T* a, size_t n, Cmp cmp, size_t lrange, size_t rrange) {
-  partial_sort_detail::Sort(a, n, cmp, a + lrange, a + rrange);
+  redis_sort_detail::Sort(a, n, cmp, a + lrange, a + rrange);
 }
 
 }  // namespace tachyon
