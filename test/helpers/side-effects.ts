@@ -6,7 +6,10 @@
  *
  * checkSideEffects() runs each command on the main session, compares the
  * replies, then sends a PING on both listeners as a barrier and compares
- * everything they received before the PONG.
+ * everything they received before the PONG. checkStats() compares what INFO
+ * says about the commands afterwards.
+ *
+ * SHOW_TRANSCRIPT=1 prints what Redis did, to see what a test covers.
  */
 import { expect } from 'vitest';
 import type { Arg, Differential, Session } from './differential';
@@ -58,7 +61,7 @@ export async function checkSideEffects(d: Differential, steps: Arg[][], opts: Si
         transcript.target.push(...t.map((l) => `  ${label} ${l}`));
       }
     }
-    if (process.env.SHOW_TRANSCRIPT) console.log(transcript.ref.join("\n"));
+    if (process.env.SHOW_TRANSCRIPT) console.log(transcript.ref.join('\n'));
     expect(transcript.target.join('\n')).toBe(transcript.ref.join('\n'));
   } finally {
     await Promise.all([sub?.close(), trk?.close()]);
