@@ -6,6 +6,10 @@
 //
 //   node bench/compare.js [--tests set,get,incr,mset] [--pipelines 1,16]
 //                         [--rounds 3] [-n 200000] [-c 50] [-r 100000]
+//
+// Test names are redis-benchmark -t names, or one of CUSTOM below: a command
+// line run with redis-benchmark's custom-command mode, after a preparation
+// (same on both servers) that puts the data in place before every round.
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const net = require('node:net');
@@ -51,6 +55,59 @@ async function waitReady(port) {
 
 const common = ['--save', '', '--appendonly', 'no', '--bind', '127.0.0.1', '--protected-mode', 'yes'];
 
+/** Runs one command on a server and returns its reply text (redis-cli). */
+function cli(port, ...cmd) {
+  const r = spawnSync('redis-cli', ['-p', String(port), ...cmd], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`redis-cli ${cmd.join(' ')} failed: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/** Adds `count` entries to a stream, pipelined. */
+function fillStream(port, key, count) {
+  const r = spawnSync(
+    'redis-benchmark',
+    ['-p', String(port), '-c', '4', '-n', String(count), '-P', '100', '-q', 'XADD', key, '*', 'field', 'value-__rand_int__'],
+    { encoding: 'utf8' },
+  );
+  if (r.status !== 0) throw new Error(`filling ${key} failed: ${r.stderr}`);
+}
+
+/**
+ * Custom-command tests: `cmd` for redis-benchmark, `prepare(port, n)` before
+ * each round (n: the round's request count).
+ */
+const CUSTOM = {
+  // Appends to one stream, started empty each round.
+  xadd: {
+    cmd: ['XADD', 'bench:xadd', '*', 'field', 'value-__rand_int__'],
+    prepare: (port) => cli(port, 'DEL', 'bench:xadd'),
+  },
+  // The first 10 of 1,000 entries.
+  xrange_10: {
+    cmd: ['XRANGE', 'bench:xrange', '-', '+', 'COUNT', '10'],
+    prepare: (port) => {
+      if (cli(port, 'XLEN', 'bench:xrange') !== '1000') {
+        cli(port, 'DEL', 'bench:xrange');
+        fillStream(port, 'bench:xrange', 1000);
+      }
+    },
+  },
+  // One new entry per call, recorded in the group's and the consumer's PEL;
+  // the stream holds one entry per request so '>' never runs dry, and the
+  // group starts over (empty PEL) each round.
+  xreadgroup: {
+    cmd: ['XREADGROUP', 'GROUP', 'g', 'c-__rand_int__', 'COUNT', '1', 'STREAMS', 'bench:xread', '>'],
+    prepare: (port, n) => {
+      if (Number(cli(port, 'XLEN', 'bench:xread')) < n) {
+        cli(port, 'DEL', 'bench:xread');
+        fillStream(port, 'bench:xread', n);
+      }
+      cli(port, 'XGROUP', 'DESTROY', 'bench:xread', 'g');
+      cli(port, 'XGROUP', 'CREATE', 'bench:xread', 'g', '0');
+    },
+  },
+};
+
 async function start(kind) {
   const port = await freePort();
   const cmd =
@@ -80,10 +137,13 @@ function cpuSeconds(pid) {
 function benchmark(server, test, pipeline) {
   const { port } = server;
   const n = requests * Math.max(1, Math.floor(pipeline / 2));
+  const custom = CUSTOM[test];
+  if (custom) custom.prepare(port, n);
+  const what = custom ? custom.cmd : ['-t', test];
   const cpu0 = cpuSeconds(server.child.pid);
   const r = spawnSync(
     'redis-benchmark',
-    ['-p', String(port), '-c', String(clients), '-n', String(n), '-r', String(keyspace), '-P', String(pipeline), '-t', test, '--csv'],
+    ['-p', String(port), '-c', String(clients), '-n', String(n), '-r', String(keyspace), '-P', String(pipeline), '--csv', ...what],
     { encoding: 'utf8' },
   );
   if (r.status !== 0) throw new Error(`redis-benchmark failed: ${r.stderr}`);

@@ -5,6 +5,7 @@
 //   node bench/memory.js [--keys 1000000] [--size 100]      strings via redis-benchmark
 //   node bench/memory.js --type hash [--keys 1000000]        hashes of 10 fields
 //   node bench/memory.js --type zset [--keys 1000000]        sorted sets of 10 members
+//   node bench/memory.js --type stream [--keys 1000000]      one stream of that many entries
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -17,15 +18,19 @@ const keys = Number(opt('--keys', '1000000'));
 const type = opt('--type', 'string');
 const size = Number(opt('--size', '100'));
 
-/** Loads `keys` hashes or zsets of 10 elements each over one pipelined connection. */
+/**
+ * Loads `keys` hashes or zsets of 10 elements each, or `keys` entries of one
+ * stream (ids 1-0, 2-0, ...; a field and a value), over one pipelined connection.
+ */
 function loadCollections(port) {
   const cmd = (...a) => `*${a.length}\r\n${a.map((x) => `$${Buffer.byteLength(String(x))}\r\n${x}\r\n`).join('')}`;
   return new Promise((resolve, reject) => {
     const sock = net.connect(port, '127.0.0.1');
-    let replies = 0;
+    let lines = 0;
+    const linesPerReply = type === 'stream' ? 2 : 1; // XADD answers a bulk string
     sock.on('data', (d) => {
-      for (const b of d) if (b === 10) replies++;
-      if (replies >= keys) {
+      for (const b of d) if (b === 10) lines++;
+      if (lines >= keys * linesPerReply) {
         sock.end();
         resolve();
       }
@@ -37,6 +42,10 @@ function loadCollections(port) {
       while (i < keys) {
         let chunk = '';
         for (let j = 0; j < batch && i < keys; j++, i++) {
+          if (type === 'stream') {
+            chunk += cmd('XADD', 'stream', `${i + 1}-0`, 'field', `value:${i}`);
+            continue;
+          }
           const args = type === 'hash' ? ['HSET', `hash:${i}`] : ['ZADD', `zset:${i}`];
           for (let f = 0; f < 10; f++) args.push(...(type === 'hash' ? [`field:${f}`, `value:${i}:${f}`] : [f * 1.5, `member:${i}:${f}`]));
           chunk += cmd(...args);
@@ -98,7 +107,7 @@ async function measure(kind) {
     } else {
       await loadCollections(s.port);
     }
-    const dbsize = Number(cli(s.port, 'DBSIZE'));
+    const dbsize = type === 'stream' ? Number(cli(s.port, 'XLEN', 'stream')) : Number(cli(s.port, 'DBSIZE'));
     const after = rssBytes(s.child.pid);
     return { kind, dbsize, rssGrowth: after - before, usedGrowth: usedMemory(s.port) - usedBefore };
   } finally {
@@ -113,12 +122,14 @@ async function measure(kind) {
   console.log(
     type === 'string'
       ? `${keys} random keys (${redis.dbsize} / ${tachyon.dbsize} written), ${size}-byte values\n`
-      : `${keys} ${type === 'hash' ? 'hashes of 10 fields' : 'sorted sets of 10 members'} (${redis.dbsize} / ${tachyon.dbsize} keys)\n`,
+      : type === 'stream'
+        ? `one stream of ${keys} entries (${redis.dbsize} / ${tachyon.dbsize} entries)\n`
+        : `${keys} ${type === 'hash' ? 'hashes of 10 fields' : 'sorted sets of 10 members'} (${redis.dbsize} / ${tachyon.dbsize} keys)\n`,
   );
   console.log('| | Redis | Tachyon | ratio |');
   console.log('|---|---:|---:|---:|');
   console.log(`| RSS growth (MB) | ${mb(redis.rssGrowth)} | ${mb(tachyon.rssGrowth)} | ${(tachyon.rssGrowth / redis.rssGrowth).toFixed(2)} |`);
-  console.log(`| bytes per key (RSS) | ${Math.round(redis.rssGrowth / redis.dbsize)} | ${Math.round(tachyon.rssGrowth / tachyon.dbsize)} | |`);
+  console.log(`| bytes per ${type === 'stream' ? 'entry' : 'key'} (RSS) | ${Math.round(redis.rssGrowth / redis.dbsize)} | ${Math.round(tachyon.rssGrowth / tachyon.dbsize)} | |`);
   console.log(`| INFO used_memory growth (MB) | ${mb(redis.usedGrowth)} | ${mb(tachyon.usedGrowth)} | |`);
 })().catch((e) => {
   console.error(e);

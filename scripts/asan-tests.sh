@@ -3,8 +3,8 @@
 # and runs vitest suites against it, so every native code path the tests reach
 # is checked for memory errors and undefined behaviour.
 #
-#   scripts/asan-tests.sh                      # protocol, strings, keys, collections, bitmaps, HLL, geo, socket I/O
-#   scripts/asan-tests.sh test/list.test.ts    # chosen files
+#   scripts/asan-tests.sh                                 # commands, protocol, socket I/O
+#   scripts/asan-tests.sh test/commands/lists.test.ts     # chosen files
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npx cmake-js compile --debug --out build-asan --CDTACHYON_SANITIZE=ON >/dev/null
@@ -17,7 +17,7 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export TACHYON_ADDON="$addon"
 files=("$@")
 if [ ${#files[@]} -eq 0 ]; then
-  files=(test/differential test/list.test.ts test/hash.test.ts test/set.test.ts test/zset.test.ts test/transport.test.ts test/output-limits.test.ts
-         test/commands/bitmaps.test.ts test/commands/hyperloglog.test.ts test/commands/geo.test.ts)
+  files=(test/commands test/protocol test/transport/transport.test.ts test/transport/output-limits.test.ts
+         test/connections/streams-blocking.test.ts)
 fi
 npx vitest run "${files[@]}"

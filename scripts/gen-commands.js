@@ -6,7 +6,9 @@
 //                                        DOCS / LIST / GETKEYS in TypeScript
 //
 // Spec directory: $TACHYON_COMMAND_SPECS, else ../shared/redis-7.0-commands
-// next to the repository. Usage: node scripts/gen-commands.js
+// next to the repository (or next to the directory holding a worktree). Usage: node scripts/gen-commands.js [outRoot]
+// (outRoot, default the repository, lets scripts/check-generated.sh write the
+// files elsewhere and compare them with the committed ones).
 //
 // Everything derived here (movablekeys, implicit ACL categories, the legacy
 // first/last/step key range) follows what redis-server 7.0 computes at
@@ -21,11 +23,15 @@ const fs = require('fs');
 const path = require('path');
 
 const ROOT = path.join(__dirname, '..');
+// A git worktree one level further down (<repo>/../wt/<name>) finds them two levels up.
 const SPEC_DIR = process.env.TACHYON_COMMAND_SPECS
   ? path.resolve(process.env.TACHYON_COMMAND_SPECS)
-  : path.join(__dirname, '..', '..', 'shared', 'redis-7.0-commands');
-const CC_OUT = path.join(ROOT, 'native', 'server', 'command_table.gen.cc');
-const JSON_OUT = path.join(ROOT, 'src', 'commands', 'commands.gen.json');
+  : [path.join(ROOT, '..', 'shared', 'redis-7.0-commands'), path.join(ROOT, '..', '..', 'shared', 'redis-7.0-commands')].find(
+      (d) => fs.existsSync(d),
+    ) ?? path.join(ROOT, '..', 'shared', 'redis-7.0-commands');
+const OUT_ROOT = require.main === module && process.argv[2] ? path.resolve(process.argv[2]) : ROOT;
+const CC_OUT = path.join(OUT_ROOT, 'native', 'server', 'command_table.gen.cc');
+const JSON_OUT = path.join(OUT_ROOT, 'src', 'commands', 'commands.gen.json');
 
 // Key-spec "notes" are free text written by Redis; keep them out unless the
 // project decides otherwise (COMMAND INFO then simply omits the field).
@@ -436,7 +442,7 @@ function main() {
   const nsub = commands.reduce((n, c) => n + c.subcommands.length, 0);
   console.log(
     `gen-commands: ${commands.length} commands, ${nsub} subcommands from ${SPEC_DIR}\n` +
-      `  wrote ${path.relative(ROOT, CC_OUT)}\n  wrote ${path.relative(ROOT, JSON_OUT)}`,
+      `  wrote ${path.relative(OUT_ROOT, CC_OUT)}\n  wrote ${path.relative(OUT_ROOT, JSON_OUT)}`,
   );
 }
 

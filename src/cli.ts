@@ -4,7 +4,8 @@
  */
 import { Config, ConfigError } from './config/config';
 import { parseArgv } from './config/parse';
-import { TachyonServer, TACHYON_VERSION, VERSION } from './server';
+import { TachyonServer } from './server';
+import { TACHYON_VERSION, VERSION } from './version';
 
 const USAGE = `Usage: tachyon-server [/path/to/redis.conf] [options] [-]
        tachyon-server - (read config from stdin)

@@ -3,15 +3,10 @@
  * (see ServerEvent in native/server/server.h): keyspace notifications to
  * publish, modified keys and tracked reads for client-side caching, and
  * commands for MONITOR. Drained after every native call; free while unused.
+ * Features subscribe to the kinds they handle (one handler per kind).
  */
-import type { TachyonServer } from './server';
-
-export const enum EventKind {
-  Notify = 1,
-  Modified = 2,
-  TrackedRead = 3,
-  Monitor = 4,
-}
+import type { EventKind } from './boundary.gen';
+import type { NativeServer, SharedState } from './native';
 
 /** db, client id (0 when not about a client), event name, strings (the key, or argv for MONITOR). */
 export type EventHandler = (db: number, clientId: number, event: string, strings: Buffer[]) => void;
@@ -19,17 +14,19 @@ export type EventHandler = (db: number, clientId: number, event: string, strings
 export class EventDispatcher {
   private readonly handlers = new Map<EventKind, EventHandler>();
 
-  constructor(private readonly server: TachyonServer) {}
+  constructor(
+    private readonly native: NativeServer,
+    private readonly shared: SharedState,
+  ) {}
 
   on(kind: EventKind, handler: EventHandler): void {
     this.handlers.set(kind, handler);
   }
 
-  /** Dispatches queued events, if any (state[3] counts them). */
+  /** Dispatches queued events, if any. */
   pump(): void {
-    const { native, state } = this.server;
-    while (state[3] > 0) {
-      for (const [kind, db, clientId, event, strings] of native.takeEvents()) {
+    while (this.shared.events > 0) {
+      for (const [kind, db, clientId, event, strings] of this.native.takeEvents()) {
         this.handlers.get(kind as EventKind)?.(db, clientId, event, strings);
       }
     }

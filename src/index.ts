@@ -8,7 +8,8 @@
 import { Config } from './config/config';
 import { TachyonServer } from './server';
 
-export { TachyonServer, VERSION, TACHYON_VERSION } from './server';
+export { TachyonServer } from './server';
+export { VERSION, TACHYON_VERSION } from './version';
 
 /** Options accept redis.conf names ('maxmemory-policy') or camelCase ('maxmemoryPolicy'). */
 export type ServerOptions = Record<string, string | number | boolean>;

@@ -1,30 +1,14 @@
 /**
- * Loads the native addon: a local build first, then a prebuilt binary for this
- * platform, else an error that says how to get one.
+ * The TypeScript side of the Node-API boundary: the NativeServer surface of
+ * the addon (native/binding/addon.cc), the memory shared with it
+ * (SharedState), and the loader that finds the addon: a local build first,
+ * then a prebuilt binary for this platform, else an error that says how to
+ * get one. The slots and enums both sides agree on are generated from
+ * native/boundary.json into src/boundary.gen.ts.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-
-/** Outcome codes the native side writes into the shared state array after feed/resume. */
-export const enum FeedStatus {
-  Ok = 0,
-  JsCommand = 1,
-  Close = 2,
-  CloseNow = 3,
-  /** A blocking command found nothing: blockInfo(), then retryBlocked() or unblock(). */
-  Blocked = 4,
-  /** retryBlocked()/unblock() answered a blocked command; resume() continues its pipeline. */
-  Served = 5,
-}
-
-/** What the native I/O handler is called for (see NativeServer.setIoHandler). */
-export const enum IoEvent {
-  Batch = 1,
-  Read = 2,
-  Closed = 3,
-  /** The unwritten output passed client-output-buffer-limit; nothing more was sent. */
-  OverLimit = 4,
-}
+import { ClientField, FeedStatus, IoEvent, SharedSlot } from './boundary.gen';
 
 export interface NativeInfo {
   total_commands_processed: number;
@@ -43,8 +27,8 @@ export interface NativeInfo {
 
 /**
  * feed/resume return replies in one of two ways: in the shared arena, with
- * state[1] = their length (the return value is undefined), or, when they do not
- * fit, as a new Buffer with state[1] = -1.
+ * SharedSlot.ReplyLength = their length (the return value is undefined), or,
+ * when they do not fit, as a new Buffer with SharedSlot.ReplyLength = -1.
  */
 export interface NativeServer {
   createClient(id: number): number;
@@ -54,9 +38,12 @@ export interface NativeServer {
   takeCommand(slot: number): Buffer[];
   /** Removes and returns the client's input not processed yet (while TypeScript runs one of its commands). */
   takeInput(slot: number): Buffer;
-  setClient(slot: number, field: 'db' | 'resp' | 'auth' | 'reply' | 'multi' | 'pubsub' | 'tracking' | 'monitor', value: number | boolean): void;
+  setClient(slot: number, field: ClientField, value: number | boolean): void;
   getClientDb(slot: number): number;
-  /** [db, last command's full name or 'NULL', unread query buffer bytes, commands queued in MULTI or -1, unix ms of the last input] */
+  /**
+   * Positions named by ClientState: [db, last command's full name or 'NULL', unread query bytes,
+   * commands queued in MULTI or -1, unix ms of the last input].
+   */
   clientState(slot: number): [number, string, number, number, number];
   setJsCommands(names: string[]): void;
   configure(name: string, value: number | boolean | string): void;
@@ -68,7 +55,7 @@ export interface NativeServer {
   errorStats(): [string, number][];
   resetStats(): void;
   /**
-   * Queued events (state[3] counts them): [kind, db, clientId, event, strings].
+   * Queued events (SharedSlot.Events counts them): [kind, db, clientId, event, strings].
    * kind 1: keyspace notification (event name, [key]); 2: key modified while some
    * client tracks ([key]); 3: key read by a tracking client ([key]); 4: command for MONITOR (argv).
    */
@@ -77,9 +64,9 @@ export interface NativeServer {
   blockInfo(slot: number): [number, number, Buffer[]];
   /** +1 when a client starts waiting on a key, -1 when it stops. */
   blockingKey(db: number, key: Buffer, delta: 1 | -1): void;
-  /** Keys waited on that were modified since the last call (state[2] counts them). */
+  /** Keys waited on that were modified since the last call (SharedSlot.ReadyKeys counts them). */
   takeReadyKeys(): [number, Buffer][];
-  /** Runs a blocked client's command again: output like feed(); state[0] is Blocked if still unserved. */
+  /** Runs a blocked client's command again: output like feed(); SharedSlot.Status is Blocked if still unserved. */
   retryBlocked(slot: number, readyKey?: Buffer): Buffer | undefined;
   /** Ends a block with its timeout reply (error '') or with an error reply. */
   unblock(slot: number, error: string): Buffer | undefined;
@@ -94,7 +81,9 @@ export interface NativeServer {
    * configured on (CLIENT PAUSE), and when the connection is closed or, after
    * endIo(), flushed.
    */
-  setIoHandler(fn: (event: IoEvent, slot: number, arg: Buffer | undefined) => void): void;
+  setIoHandler(fn: (event: IoEvent, slot: number, arg: Buffer | number | undefined) => void): void;
+  /** Listening socket fds, accepted from natively while a script is busy (Node's loop is blocked then). */
+  setListeners(fds: number[]): void;
   /** Reads and writes the socket natively from now on; false if not possible (then use Node streams). */
   attach(slot: number, fd: number): boolean;
   /** Output of an attached client, written after everything written before. */
@@ -109,6 +98,61 @@ export interface NativeServer {
   setOutputLimits(limits: number[]): void;
   /** Counts a command TypeScript ran, in INFO commandstats; `error` is its error reply, if any. */
   recordCall(name: string, usec: number, error: string): void;
+}
+
+const ARENA_SIZE = 256 * 1024;
+
+/**
+ * The memory shared with the addon: the outcome slots (SharedSlot) and the
+ * reply arena, where feed-like calls leave replies that fit so that no Buffer
+ * is created per call.
+ */
+export class SharedState {
+  readonly slots = new Int32Array(SharedSlot.Count);
+  private arenaBuf = Buffer.allocUnsafeSlow(ARENA_SIZE);
+
+  get arena(): Buffer {
+    return this.arenaBuf;
+  }
+
+  get status(): FeedStatus {
+    return this.slots[SharedSlot.Status] as FeedStatus;
+  }
+
+  get readyKeys(): number {
+    return this.slots[SharedSlot.ReadyKeys];
+  }
+
+  get events(): number {
+    return this.slots[SharedSlot.Events];
+  }
+
+  /**
+   * The replies of the last feed-like call: the Buffer it returned, or the
+   * arena bytes (a view, or a copy when the arena is reused before the bytes
+   * are consumed).
+   */
+  replies(ret: Buffer | undefined, copy: boolean): Buffer | undefined {
+    const n = this.slots[SharedSlot.ReplyLength];
+    if (n < 0) return ret;
+    if (n === 0) return undefined;
+    const view = this.arenaBuf.subarray(0, n);
+    return copy ? Buffer.from(view) : view;
+  }
+
+  /** Whether `b` is a view of the current arena. */
+  inArena(b: Buffer): boolean {
+    return b.buffer === this.arenaBuf.buffer;
+  }
+
+  /**
+   * Gives the addon a new arena: called after a socket write of arena bytes
+   * that did not complete at once (the pending write still references them).
+   */
+  replaceArena(native: NativeServer): void {
+    this.arenaBuf = Buffer.allocUnsafeSlow(ARENA_SIZE);
+    native.setArena(this.arenaBuf);
+  }
 }
 
 interface Addon {

@@ -1,33 +1,55 @@
 /**
- * The server: listeners, connections, the native keyspace and the periodic
- * work (active expiry, rehashing, idle timeouts), wired to the configuration.
+ * The server, and the composition root of the TypeScript side: it builds the
+ * context (src/context.ts) and every feature, wires them to each other, to
+ * the addon and to the configuration, and owns the listeners and the
+ * periodic work (active expiry, rehashing, idle timeouts). Every piece of
+ * server state is a field below, with the class that owns it.
+ *
+ * A feature is one class that owns its state, takes the context and the
+ * features it uses in its constructor, registers its commands with
+ * register(), subscribes to the native events it handles, and registers a
+ * release hook on the connections that use it (Connection.onRelease).
+ * Features still to come take the same shape and are built here:
+ *
+ *   - persistence (src/persistence/): RDB snapshots and the AOF;
+ *   - replication (src/replication/);
+ *   - scripting (src/scripting/): EVAL and FUNCTION;
+ *   - ACL users (src/acl/).
+ *
+ * Every write reaches the AOF and the replicas through one propagation path,
+ * as Redis's propagate(): native/server/propagate.{h,cc}, fed by the
+ * dispatcher after each write command (Server::Call in native/server/server.cc),
+ * queues the command (or its rewritten, deterministic form) for the AOF
+ * feature and the replication feature to consume. It is not built yet.
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
-import { Config } from './config/config';
-import { EventDispatcher } from './events';
-import { Logger } from './log';
-import { IoEvent, loadAddon, type NativeServer } from './native';
-import { Connection } from './network/connection';
-import { CommandRegistry } from './commands/registry';
-import { registerConnectionCommands } from './commands/connection';
+import { ClientCommands } from './commands/client';
+import { registerCommandCommands } from './commands/command';
 import { registerConfigCommands } from './commands/config';
+import { registerConnectionCommands } from './commands/connection';
+import { Info } from './commands/info';
+import { CommandRegistry } from './commands/registry';
 import { registerServerCommands } from './commands/server';
-import { registerIntrospectionCommands } from './commands/introspection';
-import { attachIntrospection, resetIntrospectionStats } from './commands/info';
-import { isPubSubClient } from './commands/pubsub';
-import { clientInfoLine } from './commands/client';
-import { BlockingScheduler, registerBlockingCommands } from './blocking';
-import { registerPubSubCommands } from './commands/pubsub';
-import { registerNotifications } from './notifications';
-import { registerTrackingCommands } from './commands/tracking';
-import { registerMonitor } from './commands/monitor';
-import { registerPauseCommands } from './commands/pause';
+import { requirePassSet, type Config } from './config/config';
+import type { ServerContext, ServerStatus } from './context';
+import { EventDispatcher } from './events';
+import { BlockingScheduler } from './features/blocking';
+import { Monitor } from './features/monitor';
+import { KeyspaceNotifications } from './features/notifications';
+import { Scripting } from './features/scripting';
+import { Pause } from './features/pause';
+import { PubSub } from './features/pubsub';
+import { Tracking } from './features/tracking';
+import { Logger } from './log';
+import { IoEvent } from './boundary.gen';
+import { SharedState, loadAddon, type NativeServer } from './native';
+import { isLoopback } from './network/address';
+import { ClientTable } from './network/clients';
+import { Connection, type ConnectionServices } from './network/connection';
+import { OutOfBand } from './network/out-of-band';
 
-export const VERSION = '7.0.15';
-export const TACHYON_VERSION: string = require('../package.json').version;
 
 /** Settings the native side reads, pushed at start and on CONFIG SET. */
 const NATIVE_SETTINGS = [
@@ -45,104 +67,155 @@ const NATIVE_SETTINGS = [
   'zset-max-listpack-value',
   'list-max-listpack-size',
   'list-compress-depth',
+  'busy-reply-threshold',
   'lfu-log-factor',
   'lfu-decay-time',
+  'stream-node-max-bytes',
+  'stream-node-max-entries',
   'hll-sparse-max-bytes',
 ] as const;
 
-const ARENA_SIZE = 256 * 1024;
+export class TachyonServer implements ServerStatus {
+  /** What commands and features see (native, shared memory, config, log, clients, events). */
+  readonly ctx: ServerContext;
+  /** Outcome slots and reply arena shared with the addon. */
+  private readonly shared = new SharedState();
+  readonly log: Logger;
+  /** Live connections by id and native slot. */
+  readonly clients = new ClientTable();
+  /** The commands TypeScript owns. */
+  private readonly commands: CommandRegistry;
+  /** Bytes outside the request/reply flow (MONITOR lines, invalidations). */
+  private readonly oob: OutOfBand;
 
-export class TachyonServer {
-  readonly native: NativeServer;
-  /** Outcome of the last native feed/resume call (see FeedStatus). */
-  readonly state = new Int32Array(4);
-  /** Reply arena shared with the native side (see NativeServer in native.ts). */
-  arena = Buffer.allocUnsafeSlow(ARENA_SIZE);
-  readonly clients = new Map<number, Connection>();
-  /** Connections by native client slot. */
-  readonly bySlot = new Map<number, Connection>();
-  readonly commands = new CommandRegistry();
-  readonly events = new EventDispatcher(this);
-  /** Blocked clients: FIFO per key, timeouts, serving ready keys (src/blocking.ts). */
-  readonly blocking = new BlockingScheduler(this);
+  // Features, each owning its state.
+  readonly monitor: Monitor;
+  readonly pubsub: PubSub;
+  readonly tracking: Tracking;
+  readonly pause: Pause;
+  /** Blocked clients: FIFO per key, timeouts, serving ready keys. */
+  readonly blocking: BlockingScheduler;
+  readonly notifications: KeyspaceNotifications;
+  readonly scripting: Scripting;
+  private readonly clientCommands: ClientCommands;
+  private readonly info: Info;
+
+  // ServerStatus: what INFO and LASTSAVE report.
   readonly runId = crypto.randomBytes(20).toString('hex');
   readonly startedAt = Date.now();
-  readonly log: Logger;
-  nextClientId = 1;
-  lastSave = Math.floor(Date.now() / 1000);
-  stats = { connectionsReceived: 0, rejectedConnections: 0 };
+  readonly lastSave = Math.floor(Date.now() / 1000);
+  connectionsReceived = 0;
+  rejectedConnections = 0;
+  /** The TCP port actually bound (differs from the config when it is 0). */
+  port = 0;
+
+  private readonly services: ConnectionServices;
   private listeners: net.Server[] = [];
   private cronTimer: NodeJS.Timeout | undefined;
   private closed = false;
-  /** Whether connections are read and written by the addon (TACHYON_NATIVE_IO=0 keeps Node streams). */
-  readonly nativeIo = process.env.TACHYON_NATIVE_IO !== '0';
-  /** The TCP port actually bound (differs from the config when it is 0). */
-  port = 0;
 
   constructor(readonly config: Config) {
     // Paths are relative to `dir`, as if the server had chdir'ed there like Redis (an embedded
     // server must not change its host's working directory).
-    const logfile = config.get('logfile') as string;
-    this.log = new Logger({
-      level: config.get('loglevel') as 'debug' | 'verbose' | 'notice' | 'warning',
-      file: logfile ? config.resolvePath(logfile) : '',
-    });
+    const logfile = config.get('logfile');
+    this.log = new Logger({ level: config.get('loglevel'), file: logfile ? config.resolvePath(logfile) : '' });
+    const native = this.openNative();
+    const shared = this.shared;
+    const events = new EventDispatcher(native, shared);
+    const ctx: ServerContext = { native, shared, config, log: this.log, clients: this.clients, events };
+    this.ctx = ctx;
+
+    this.commands = new CommandRegistry(ctx);
+    this.oob = new OutOfBand(events);
+    this.monitor = new Monitor(ctx, this.oob);
+    this.pubsub = new PubSub(ctx);
+    this.tracking = new Tracking(ctx, this.monitor, this.pubsub, this.oob);
+    this.pause = new Pause(ctx, this.monitor);
+    this.blocking = new BlockingScheduler(ctx);
+    this.notifications = new KeyspaceNotifications(ctx, this.pubsub);
+    this.scripting = new Scripting(ctx, () => this.shutdown());
+    this.clientCommands = new ClientCommands(ctx, this);
+    this.info = new Info(ctx, this, this);
+    this.services = {
+      ctx,
+      commands: this.commands,
+      blocking: this.blocking,
+      pause: this.pause,
+      nativeIo: process.env.TACHYON_NATIVE_IO !== '0',
+    };
+
+    const r = this.commands;
+    registerConnectionCommands(r, this);
+    registerConfigCommands(r, () => this.resetStats());
+    registerServerCommands(r, { status: this, shutdown: () => this.shutdown() });
+    registerCommandCommands(r);
+    this.info.register(r);
+    this.clientCommands.register(r);
+    this.blocking.register(r);
+    this.pubsub.register(r);
+    this.tracking.register(r);
+    this.monitor.register(r);
+    this.pause.register(r);
+    r.observe((call) => this.monitor.observeCall(call));
+    native.setJsCommands(r.names());
+    this.wireNative(native);
+    this.wireConfig(native);
+  }
+
+  private openNative(): NativeServer {
+    const { config } = this;
     const { NativeServer } = loadAddon();
-    const settings: Record<string, number | boolean | string> = { databases: config.get('databases') as number };
-    for (const name of NATIVE_SETTINGS) settings[name] = config.get(name) as number | boolean | string;
-    settings.requirepass = this.requirePass();
+    const settings: Record<string, number | boolean | string> = { databases: config.get('databases') };
+    for (const name of NATIVE_SETTINGS) settings[name] = config.get(name);
+    settings.requirepass = requirePassSet(config);
     settings['notify-keyspace-events'] = config.getNotifyKeyspaceEvents();
-    this.native = new NativeServer(settings, this.state, this.arena);
-    for (const name of NATIVE_SETTINGS) {
-      config.onChange(name, (v) => this.native.configure(name, v as number | boolean | string));
-    }
-    config.onChange('requirepass', () => this.native.configure('requirepass', this.requirePass()));
-    config.onChange('hz', () => this.startCron());
-    config.onChange('notify-keyspace-events', () =>
-      this.native.configure('notify-keyspace-events', config.getNotifyKeyspaceEvents()),
-    );
-    config.onChange('maxmemory', (v) => this.warnMaxmemory(Number(v)));
-    config.onChange('loglevel', (v) => this.log.setLevel(v as 'debug' | 'verbose' | 'notice' | 'warning'));
-    this.warnMaxmemory(config.get('maxmemory') as number);
-    registerConnectionCommands(this.commands);
-    registerConfigCommands(this.commands);
-    registerServerCommands(this.commands);
-    registerIntrospectionCommands(this.commands);
-    registerBlockingCommands(this.commands);
-    registerPubSubCommands(this.commands);
-    registerNotifications(this);
-    registerTrackingCommands(this.commands);
-    registerMonitor(this);
-    registerPauseCommands(this.commands);
-    this.native.setJsCommands(this.commands.names());
+    return new NativeServer(settings, this.shared.slots, this.shared.arena);
+  }
+
+  /** The addon's callbacks: EXEC running queued TypeScript commands, and native socket I/O. */
+  private wireNative(native: NativeServer): void {
     // EXEC runs queued TypeScript-owned commands through this, synchronously.
-    this.native.setJsExecutor((slot, args) => {
-      const conn = this.bySlot.get(slot);
-      return conn ? this.blocking.runQueued(() => this.commands.run(conn, args)) : Buffer.from('-ERR no such client\r\n');
+    native.setJsExecutor((slot, args) => {
+      const conn = this.clients.atSlot(slot);
+      return conn ? this.commands.runQueued(conn, args) : Buffer.from('-ERR no such client\r\n');
     });
-    this.native.setIoHandler((event, slot, arg) => {
-      const conn = this.bySlot.get(slot);
+    native.setIoHandler((event, slot, arg) => {
+      if (event === IoEvent.Adopt) return this.adopt(slot, arg as number);
+      const conn = this.clients.atSlot(slot);
       if (!conn) return;
-      if (event === IoEvent.Batch) conn.drain(arg);
+      if (event === IoEvent.Batch) conn.drain(arg as Buffer | undefined);
       else if (event === IoEvent.Read) conn.onData(arg as Buffer);
       else {
         if (event === IoEvent.OverLimit) {
           this.log.warning(
-            `Client ${clientInfoLine(conn)} scheduled to be closed ASAP for overcoming of output buffer limits.`,
+            `Client ${this.clientCommands.infoLine(conn)} scheduled to be closed ASAP for overcoming of output buffer limits.`,
           );
         }
         conn.destroy();
       }
     });
+  }
+
+  /** Settings pushed to the addon (and the log, the cron) at start and on CONFIG SET. */
+  private wireConfig(native: NativeServer): void {
+    const { config } = this;
+    for (const name of NATIVE_SETTINGS) {
+      config.onChange(name, (v) => native.configure(name, v as number | boolean | string));
+    }
+    config.onChange('requirepass', () => native.configure('requirepass', requirePassSet(config)));
+    config.onChange('hz', () => this.startCron());
+    config.onChange('notify-keyspace-events', () =>
+      native.configure('notify-keyspace-events', config.getNotifyKeyspaceEvents()),
+    );
+    config.onChange('maxmemory', (v) => this.warnMaxmemory(Number(v)));
+    config.onChange('loglevel', () => this.log.setLevel(config.get('loglevel')));
+    this.warnMaxmemory(config.get('maxmemory'));
     const pushOutputLimits = () => {
       const { normal, pubsub } = config.getClientOutputBufferLimits();
-      this.native.setOutputLimits(
-        [normal, pubsub].flatMap((l) => [l.hardLimitBytes, l.softLimitBytes, l.softLimitSeconds]),
-      );
+      native.setOutputLimits([normal, pubsub].flatMap((l) => [l.hardLimitBytes, l.softLimitBytes, l.softLimitSeconds]));
     };
     pushOutputLimits();
     config.onChange('client-output-buffer-limit', pushOutputLimits);
-    attachIntrospection(this);
   }
 
   /** Eviction is not implemented yet: say so instead of silently ignoring the limit. */
@@ -154,14 +227,10 @@ export class TachyonServer {
     }
   }
 
-  requirePass(): boolean {
-    return (this.config.get('requirepass') as string) !== '';
-  }
-
   /** Starts listening on every configured address; resolves when all are bound. */
   async listen(): Promise<void> {
-    const port = this.config.get('port') as number;
-    const binds = (this.config.get('bind') as string).split(/\s+/).filter(Boolean);
+    const port = this.config.get('port');
+    const binds = this.config.get('bind').split(/\s+/).filter(Boolean);
     if (port !== 0 || binds.length > 0) {
       let chosen = port;
       for (const spec of binds) {
@@ -177,8 +246,9 @@ export class TachyonServer {
       }
       this.port = chosen;
     }
-    const unixsocket = this.config.get('unixsocket') as string;
+    const unixsocket = this.config.get('unixsocket');
     if (unixsocket) await this.listenUnix(unixsocket);
+    this.ctx.native.setListeners(this.listeners.map(listenerFd).filter((fd) => fd >= 0));
     this.startCron();
   }
 
@@ -189,7 +259,7 @@ export class TachyonServer {
         this.log.warning(`Warning: Could not create server TCP listening socket ${host}:${port}: ${e.message}`);
         reject(e);
       });
-      const backlog = this.config.get('tcp-backlog') as number;
+      const backlog = this.config.get('tcp-backlog');
       srv.listen({ host, port, backlog, ipv6Only: host.includes(':') }, () => {
         srv.removeAllListeners('error');
         srv.on('error', (e) => this.log.warning(`Listener error: ${e.message}`));
@@ -209,12 +279,36 @@ export class TachyonServer {
       const srv = net.createServer({ pauseOnConnect: true }, (s) => this.accept(s, 'unix'));
       srv.once('error', reject);
       srv.listen(path, () => {
-        const perm = this.config.get('unixsocketperm') as number;
+        const perm = this.config.get('unixsocketperm');
         if (perm) fs.chmodSync(path, perm);
         this.listeners.push(srv);
         resolve();
       });
     });
+  }
+
+  /**
+   * A connection the native side accepted while a script was past
+   * busy-reply-threshold (so that SCRIPT KILL from a new connection gets
+   * through): it already has a client slot; Node's socket takes the fd over.
+   */
+  private adopt(slot: number, fd: number): void {
+    const { native } = this.ctx;
+    let socket: net.Socket | undefined;
+    try {
+      socket = new net.Socket({ fd, readable: true, writable: true, pauseOnCreate: true } as net.SocketConstructorOpts);
+    } catch {
+      socket = undefined;
+    }
+    if (!socket || this.closed) {
+      native.detach(slot);
+      native.freeClient(slot);
+      socket?.destroy();
+      return;
+    }
+    this.connectionsReceived++;
+    const kind = socket.remoteAddress === undefined ? 'unix' : 'tcp';
+    new Connection(this.services, socket, kind, slot);
   }
 
   private accept(socket: net.Socket, kind: 'tcp' | 'unix'): void {
@@ -228,16 +322,21 @@ export class TachyonServer {
       socket.resume();
       socket.end(reply);
     };
-    this.stats.connectionsReceived++;
-    const keepalive = this.config.get('tcp-keepalive') as number;
+    this.connectionsReceived++;
+    const keepalive = this.config.get('tcp-keepalive');
     if (kind === 'tcp' && keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
-    if (this.clients.size >= (this.config.get('maxclients') as number)) {
-      this.stats.rejectedConnections++;
+    if (this.clients.size >= this.config.get('maxclients')) {
+      this.rejectedConnections++;
       refuse('-ERR max number of clients reached\r\n');
       return;
     }
-    if (kind === 'tcp' && this.config.get('protected-mode') && !this.requirePass() && !isLoopback(socket.remoteAddress)) {
-      this.stats.rejectedConnections++;
+    if (
+      kind === 'tcp' &&
+      this.config.get('protected-mode') &&
+      !requirePassSet(this.config) &&
+      !isLoopback(socket.remoteAddress)
+    ) {
+      this.rejectedConnections++;
       refuse(
         '-DENIED Running in protected mode: protected mode is enabled and no password is set, so connections are ' +
           'accepted only from the loopback interface. To accept other hosts set a password (requirepass), or turn ' +
@@ -247,18 +346,17 @@ export class TachyonServer {
       this.log.warning(`Possible SECURITY ATTACK detected: connection from ${socket.remoteAddress} refused in protected mode.`);
       return;
     }
-    const conn = new Connection(this, socket, kind);
-    this.clients.set(conn.id, conn);
+    new Connection(this.services, socket, kind);
   }
 
   private startCron(): void {
     if (this.cronTimer) clearInterval(this.cronTimer);
     if (this.closed) return;
-    const hz = Math.min(500, Math.max(1, this.config.get('hz') as number));
+    const hz = Math.min(500, Math.max(1, this.config.get('hz')));
     let ticks = 0;
     this.cronTimer = setInterval(() => {
-      this.native.cron();
-      this.events.pump(); // expired-key notifications from active expiry
+      this.ctx.native.cron();
+      this.ctx.events.pump(); // expired-key notifications from active expiry
       // Once a second, like Redis's clientsCron: close idle clients past `timeout`.
       if (++ticks % hz === 0) this.closeIdleClients();
     }, Math.floor(1000 / hz));
@@ -266,12 +364,12 @@ export class TachyonServer {
   }
 
   private closeIdleClients(): void {
-    const timeout = this.config.get('timeout') as number;
+    const timeout = this.config.get('timeout');
     if (timeout <= 0) return;
     const now = Date.now();
     for (const c of this.clients.values()) {
       // Like Redis, blocked and subscribed clients are never idle-timed-out.
-      if (this.blocking.isBlocked(c) || isPubSubClient(c)) continue;
+      if (this.blocking.isBlocked(c) || this.pubsub.isPubSubClient(c)) continue;
       if (now - c.lastInteraction > timeout * 1000) {
         this.log.verbose('Closing idle client');
         c.destroy();
@@ -285,11 +383,13 @@ export class TachyonServer {
     this.closed = true;
     if (this.cronTimer) clearInterval(this.cronTimer);
     this.blocking.close();
+    this.info.stop();
     const listeners = this.listeners;
     this.listeners = [];
+    this.ctx.native.setListeners([]);
     for (const c of [...this.clients.values()]) c.destroy();
     await Promise.all(listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));
-    const unixsocket = this.config.get('unixsocket') as string;
+    const unixsocket = this.config.get('unixsocket');
     if (unixsocket) {
       try {
         fs.unlinkSync(unixsocket);
@@ -299,20 +399,12 @@ export class TachyonServer {
     }
   }
 
-  /**
-   * Called after a socket write of arena bytes that did not complete at once:
-   * the pending write still references the arena, so the native side gets a new one.
-   */
-  replaceArena(): void {
-    this.arena = Buffer.allocUnsafeSlow(ARENA_SIZE);
-    this.native.setArena(this.arena);
-  }
-
   /** Clears INFO statistics (CONFIG RESETSTAT). */
   resetStats(): void {
-    this.native.resetStats();
-    this.stats = { connectionsReceived: 0, rejectedConnections: 0 };
-    resetIntrospectionStats(this);
+    this.ctx.native.resetStats();
+    this.connectionsReceived = 0;
+    this.rejectedConnections = 0;
+    this.info.resetStats();
   }
 
   /** Called by SHUTDOWN and on SIGTERM/SIGINT: closes everything, then runs the shutdown hook. */
@@ -330,14 +422,10 @@ export class TachyonServer {
   get isClosed(): boolean {
     return this.closed;
   }
-
-  hostname(): string {
-    return os.hostname();
-  }
 }
 
-/** True for loopback peers (and unknown ones, as for unix sockets). */
-export function isLoopback(addr: string | undefined): boolean {
-  if (!addr) return true;
-  return addr === '::1' || addr.startsWith('127.') || addr.startsWith('::ffff:127.');
+/** The fd of a listening net.Server (-1 if it has none). */
+function listenerFd(srv: net.Server): number {
+  const handle = (srv as unknown as { _handle?: { fd?: number } | null })._handle;
+  return typeof handle?.fd === 'number' ? handle.fd : -1;
 }

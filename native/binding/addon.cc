@@ -5,8 +5,14 @@
 // for what TypeScript owns. Hot calls (feed/resume) take a client slot number
 // and a Buffer and return replies in a shared arena; the outcome code is
 // written into a shared Int32Array so no result object is allocated per call.
+// Its slots, and every enum passed across, are defined once in
+// native/boundary.json (server/boundary.gen.h here, src/boundary.gen.ts there).
 #include <malloc.h>
 #include <napi.h>
+#ifdef TACHYON_NATIVE_IO
+#include <sys/socket.h>
+#include <unistd.h>
+#endif
 
 #include <memory>
 #include <string>
@@ -24,16 +30,8 @@ namespace {
 // Reply buffer capacity a client keeps between batches.
 constexpr size_t kKeepOutput = 256 * 1024;
 
-// What the io handler registered with setIoHandler() is called with.
-enum IoEvent : int32_t {
-  kIoBatch = 1,   // a batch needs TypeScript: the outcome is in state/arena, like feed()'s
-  kIoRead = 2,    // raw input for TypeScript to hold (CLIENT PAUSE is in effect)
-  kIoClosed = 3,  // the peer closed, the socket failed, or the output after endIo() is flushed
-  kIoOverLimit = 4,  // the unwritten output passed client-output-buffer-limit: close
-};
-
 #ifdef TACHYON_NATIVE_IO
-class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor, public SocketIoHandler {
+class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor, public SocketIoHandler, public BusyPump {
 #else
 class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
 #endif
@@ -49,7 +47,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
                            InstanceMethod<&NativeServer::TakeInput>("takeInput"),
                            InstanceMethod<&NativeServer::SetClient>("setClient"),
                            InstanceMethod<&NativeServer::GetClientDb>("getClientDb"),
-                           InstanceMethod<&NativeServer::ClientState>("clientState"),
+                           InstanceMethod<&NativeServer::ClientStateJs>("clientState"),
                            InstanceMethod<&NativeServer::SetJsCommands>("setJsCommands"),
                            InstanceMethod<&NativeServer::Configure>("configure"),
                            InstanceMethod<&NativeServer::Cron>("cron"),
@@ -74,6 +72,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
                            InstanceMethod<&NativeServer::Detach>("detach"),
                            InstanceMethod<&NativeServer::IoStats>("ioStats"),
                            InstanceMethod<&NativeServer::SetOutputLimits>("setOutputLimits"),
+                           InstanceMethod<&NativeServer::SetListeners>("setListeners"),
                        });
   }
 
@@ -81,8 +80,10 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
   explicit NativeServer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeServer>(info) {
     Napi::Env env = info.Env();
     env_ = env;
-    if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsTypedArray()) {
-      Napi::TypeError::New(env, "NativeServer(settings, state)").ThrowAsJavaScriptException();
+    if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsTypedArray() ||
+        info[1].As<Napi::Int32Array>().ElementLength() < static_cast<size_t>(SharedSlot::kCount)) {
+      Napi::TypeError::New(env, "NativeServer(settings, state: Int32Array(SharedSlot.Count), arena)")
+          .ThrowAsJavaScriptException();
       return;
     }
     Settings settings;
@@ -92,6 +93,9 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     state_ = state_ref_.Value().Data();
     if (info.Length() > 2 && info[2].IsTypedArray()) UseArena(info[2].As<Napi::Uint8Array>());
     server_ = std::make_unique<Server>(settings);
+#ifdef TACHYON_NATIVE_IO
+    server_->SetBusyPump(this);
+#endif
     Napi::Object props = o;
     Napi::Array names = props.GetPropertyNames();
     for (uint32_t i = 0; i < names.Length(); i++) {
@@ -107,21 +111,23 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     return c;
   }
 
-  // Replies go into the shared arena when they fit (state[1] = their length):
+  void SetSlot(SharedSlot slot, int32_t v) { state_[static_cast<int>(slot)] = v; }
+
+  // Replies go into the shared arena when they fit (kReplyLength = their length):
   // creating a Buffer per call costs more than a whole pipeline of GETs. Larger
-  // replies come back as a new Buffer (state[1] = -1).
+  // replies come back as a new Buffer (kReplyLength = -1).
   Napi::Value TakeOutput(Napi::Env env, Client* c, FeedStatus status) {
-    state_[0] = static_cast<int32_t>(status);
-    state_[2] = static_cast<int32_t>(server_->ready_key_count());
-    state_[3] = static_cast<int32_t>(server_->event_count());
+    SetSlot(SharedSlot::kStatus, static_cast<int32_t>(status));
+    SetSlot(SharedSlot::kReadyKeys, static_cast<int32_t>(server_->ready_key_count()));
+    SetSlot(SharedSlot::kEvents, static_cast<int32_t>(server_->event_count()));
     size_t n = c->out.size();
     if (n <= arena_size_) {
       if (n) memcpy(arena_, c->out.data(), n);
-      state_[1] = static_cast<int32_t>(n);
+      SetSlot(SharedSlot::kReplyLength, static_cast<int32_t>(n));
       c->out.clear();
       return env.Undefined();
     }
-    state_[1] = -1;
+    SetSlot(SharedSlot::kReplyLength, -1);
     Napi::Buffer<char> buf = Napi::Buffer<char>::Copy(env, c->out.data(), n);
     c->out.clear();
     c->out.Trim(kKeepOutput);
@@ -194,25 +200,30 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     return args;
   }
 
-  // setClient(slot, field, value): field is "db", "resp" or "auth".
+  // setClient(slot, field: ClientField, value)
   Napi::Value SetClient(const Napi::CallbackInfo& info) {
     Client* c = ClientArg(info);
     if (!c) return info.Env().Undefined();
-    std::string field = info[1].As<Napi::String>().Utf8Value();
+    auto field = static_cast<ClientField>(info[1].As<Napi::Number>().Int32Value());
     int64_t v = info[2].IsBoolean() ? info[2].As<Napi::Boolean>().Value() : info[2].As<Napi::Number>().Int64Value();
-    if (field == "db") c->db = static_cast<int>(v);
-    else if (field == "resp") c->resp = static_cast<int>(v);
-    else if (field == "auth") c->authenticated = v != 0;
-    else if (field == "reply") c->reply_mode = static_cast<ReplyMode>(v);
-    else if (field == "multi" && v == 0) server_->DiscardTransaction(*c);  // RESET
-    else if (field == "pubsub") {
-      c->subscribed = v != 0;  // has subscriptions (subscriber mode under RESP2)
+    switch (field) {
+      case ClientField::kDb: c->db = static_cast<int>(v); break;
+      case ClientField::kResp: c->resp = static_cast<int>(v); break;
+      case ClientField::kAuth: c->authenticated = v != 0; break;
+      case ClientField::kReply: c->reply_mode = static_cast<ReplyMode>(v); break;
+      case ClientField::kMulti:
+        if (v == 0) server_->DiscardTransaction(*c);  // RESET
+        break;
+      case ClientField::kPubSub:
+        c->subscribed = v != 0;  // has subscriptions (subscriber mode under RESP2)
 #ifdef TACHYON_NATIVE_IO
-      if (IoConn* io = io_ ? io_->conn(c->slot) : nullptr) io->output_class = v ? kOutputPubSub : kOutputNormal;
+        if (IoConn* io = io_ ? io_->conn(c->slot) : nullptr) io->output_class = v ? kOutputPubSub : kOutputNormal;
 #endif
+        break;
+      case ClientField::kTracking: c->tracking = v != 0; break;
+      case ClientField::kMonitor: c->monitor = v != 0; break;
+      case ClientField::kId: c->id = static_cast<uint64_t>(v); break;  // a connection adopted after a busy script
     }
-    else if (field == "tracking") c->tracking = v != 0;
-    else if (field == "monitor") c->monitor = v != 0;
     return info.Env().Undefined();
   }
 
@@ -222,18 +233,19 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     return Napi::Number::New(info.Env(), c->db);
   }
 
-  // clientState(slot): [db, last command full name or "NULL", unread query bytes, queued
-  // commands in MULTI (-1 outside a transaction), unix ms of the last input]
-  Napi::Value ClientState(const Napi::CallbackInfo& info) {
+  // clientState(slot): the array ClientState names the positions of.
+  Napi::Value ClientStateJs(const Napi::CallbackInfo& info) {
     Client* c = ClientArg(info);
     if (!c) return info.Env().Undefined();
     Napi::Env env = info.Env();
-    Napi::Array a = Napi::Array::New(env, 5);
-    a.Set(0u, Napi::Number::New(env, c->db));
-    a.Set(1u, Napi::String::New(env, c->last_cmd ? c->last_cmd->name : "NULL"));
-    a.Set(2u, Napi::Number::New(env, static_cast<double>(c->query.size() - c->qpos)));
-    a.Set(3u, Napi::Number::New(env, c->multi.active ? static_cast<double>(c->multi.queue.size()) : -1));
-    a.Set(4u, Napi::Number::New(env, static_cast<double>(c->last_interaction_ms)));
+    Napi::Array a = Napi::Array::New(env, static_cast<size_t>(ClientState::kCount));
+    auto set = [&](ClientState i, Napi::Value v) { a.Set(static_cast<uint32_t>(i), v); };
+    set(ClientState::kDb, Napi::Number::New(env, c->db));
+    set(ClientState::kLastCommand, Napi::String::New(env, c->last_cmd ? c->last_cmd->name : "NULL"));
+    set(ClientState::kQueryBytes, Napi::Number::New(env, static_cast<double>(c->query.size() - c->qpos)));
+    set(ClientState::kMultiQueued,
+        Napi::Number::New(env, c->multi.active ? static_cast<double>(c->multi.queue.size()) : -1));
+    set(ClientState::kLastInteraction, Napi::Number::New(env, static_cast<double>(c->last_interaction_ms)));
     return a;
   }
 
@@ -268,8 +280,11 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     else if (name == "zset-max-listpack-value") s.zset_max_listpack_value = static_cast<int>(num());
     else if (name == "list-max-listpack-size") s.list_max_listpack_size = static_cast<int>(num());
     else if (name == "list-compress-depth") s.list_compress_depth = static_cast<int>(num());
+    else if (name == "busy-reply-threshold") s.busy_reply_threshold = num();
     else if (name == "lfu-log-factor") s.lfu_log_factor = static_cast<int>(num());
     else if (name == "lfu-decay-time") s.lfu_decay_time = static_cast<int>(num());
+    else if (name == "stream-node-max-bytes") s.stream_node_max_bytes = num();
+    else if (name == "stream-node-max-entries") s.stream_node_max_entries = num();
     else if (name == "hll-sparse-max-bytes") s.hll_sparse_max_bytes = num();
     else if (name == "notify-keyspace-events") s.notify_flags = static_cast<uint32_t>(num());
     else if (name == "tracking") s.tracking = flag();  // any client tracking
@@ -284,7 +299,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
 
   Napi::Value Cron(const Napi::CallbackInfo& info) {
     server_->Cron();
-    state_[3] = static_cast<int32_t>(server_->event_count());
+    SetSlot(SharedSlot::kEvents, static_cast<int32_t>(server_->event_count()));
     return info.Env().Undefined();
   }
 
@@ -376,7 +391,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
   Napi::Value TakeEvents(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     auto events = server_->TakeEvents();
-    state_[3] = 0;
+    SetSlot(SharedSlot::kEvents, 0);
     Napi::Array out = Napi::Array::New(env, events.size());
     for (uint32_t i = 0; i < events.size(); i++) {
       const ServerEvent& ev = events[i];
@@ -385,7 +400,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
         strings.Set(j, Napi::Buffer<char>::Copy(env, ev.strings[j].data(), ev.strings[j].size()));
       }
       Napi::Array row = Napi::Array::New(env, 5);
-      row.Set(0u, Napi::Number::New(env, ev.kind));
+      row.Set(0u, Napi::Number::New(env, static_cast<int>(ev.kind)));
       row.Set(1u, Napi::Number::New(env, ev.db));
       row.Set(2u, Napi::Number::New(env, static_cast<double>(ev.client_id)));
       row.Set(3u, Napi::String::New(env, ev.event));
@@ -425,7 +440,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
   Napi::Value TakeReadyKeys(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     auto ready = server_->TakeReadyKeys();
-    state_[2] = 0;
+    SetSlot(SharedSlot::kReadyKeys, 0);
     Napi::Array out = Napi::Array::New(env, ready.size());
     for (uint32_t i = 0; i < ready.size(); i++) {
       Napi::Array pair = Napi::Array::New(env, 2);
@@ -436,8 +451,8 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     return out;
   }
 
-  // retryBlocked(slot, readyKey?): output like feed(); state[0] is Blocked again when still
-  // not served, Served when answered (resume() then continues the pipeline).
+  // retryBlocked(slot, readyKey?): output like feed(); kStatus is kBlocked again when still
+  // not served, kServed when answered (resume() then continues the pipeline).
   Napi::Value RetryBlocked(const Napi::CallbackInfo& info) {
     Client* c = ClientArg(info);
     if (!c) return info.Env().Undefined();
@@ -460,7 +475,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
   // ---- Native socket I/O (socket_io.h) ----
 
   // setIoHandler(fn(event: IoEvent, slot, arg)): arg is feed()'s return value for
-  // kIoBatch, the bytes read for kIoRead.
+  // IoEvent::kBatch, the bytes read for IoEvent::kRead.
   Napi::Value SetIoHandler(const Napi::CallbackInfo& info) {
     io_handler_ = Napi::Persistent(info[0].As<Napi::Function>());
     return info.Env().Undefined();
@@ -494,7 +509,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     return info.Env().Undefined();
   }
 
-  // endIo(slot): stop reading, flush, then report kIoClosed.
+  // endIo(slot): stop reading, flush, then report IoEvent::kClosed.
   Napi::Value EndIo(const Napi::CallbackInfo& info) {
     if (IoConn* io = IoArg(info)) io_->End(io);
     return info.Env().Undefined();
@@ -533,7 +548,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     if (js_input_) {
       // Not consumed: TypeScript holds the bytes and feeds them when the pause ends.
       Napi::HandleScope scope(env);
-      return CallIo(kIoRead, slot, Napi::Buffer<char>::Copy(env, space, n));
+      return CallIo(IoEvent::kRead, slot, Napi::Buffer<char>::Copy(env, space, n));
     }
     FeedStatus st = server_->Consume(*c, n);
     if (st == FeedStatus::kOk && server_->ready_key_count() == 0 && server_->event_count() == 0) {
@@ -546,13 +561,116 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     }
     Napi::HandleScope scope(env);
     Napi::Value ret = TakeOutput(env, c, st);
-    CallIo(kIoBatch, slot, ret);
+    CallIo(IoEvent::kBatch, slot, ret);
+  }
+
+  // A script runs past busy-reply-threshold and Node's loop is blocked: like
+  // Redis's processEventsWhileBlocked, read what attached clients sent and
+  // run it through the dispatcher, which answers -BUSY to everything but the
+  // allow-busy commands (SCRIPT KILL, FUNCTION KILL/STATS, MULTI, WATCH, ...).
+  // Of the allow-busy commands TypeScript owns, AUTH, HELLO and RESET run
+  // through the EXEC runner; SHUTDOWN NOSAVE stops the script and shuts the
+  // server down once it returned; a closed peer is left for the loop.
+  void PumpWhileBusy(Client& running) override {
+    if (!io_ || pumping_) return;
+    pumping_ = true;
+    std::vector<int> accept_ready;
+    std::vector<int> readable = io_->PollReadable(running.slot, listen_fds_, &accept_ready);
+    // New connections (redis-cli SCRIPT KILL opens one): accepted here, served
+    // natively until the script ends, then handed to TypeScript (kIoAdopt).
+    for (int lfd : accept_ready) {
+      int fd = accept4(lfd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) continue;
+      Client* c = server_->NewClient(0);
+      if (!io_->Attach(c->slot, fd)) {
+        server_->FreeClient(c->slot);
+        close(fd);
+        continue;
+      }
+      adopted_.push_back({c->slot, fd});
+      readable.push_back(c->slot);
+      ScheduleAdoption();
+    }
+    for (int slot : readable) {
+      IoConn* io = io_->conn(slot);
+      Client* c = server_->client(slot);
+      if (!io || !c || c->paused) continue;
+      size_t cap;
+      char* space = server_->InputSpace(*c, kReadSize, &cap);
+      ssize_t n = io_->Read(io, space, cap);
+      if (n <= 0) continue;
+      FeedStatus st = server_->Consume(*c, n);
+      while (st == FeedStatus::kJsCommand) {
+        std::vector<std::string_view> argv(c->pending.begin(), c->pending.end());
+        std::string name(argv.empty() ? "" : argv[0]);
+        for (char& ch : name) ch = static_cast<char>(tolower(static_cast<unsigned char>(ch)));
+        if (name == "shutdown") {
+          bool nosave = false;
+          for (size_t i = 1; i < argv.size(); i++) {
+            std::string a(argv[i]);
+            for (char& ch : a) ch = static_cast<char>(tolower(static_cast<unsigned char>(ch)));
+            if (a == "nosave") nosave = true;
+          }
+          if (nosave) {
+            server_->RequestScriptShutdown();
+            c->out.clear();
+            break;
+          }
+          Reply r(&c->out, server_.get());
+          r.set_resp(c->resp);
+          r.Error(server_->busy_error());
+        } else if (name == "quit") {
+          Reply r(&c->out, server_.get());
+          r.Ok();
+        } else if (!executor_.IsEmpty()) {
+          Run(*c, argv, &c->out);
+        }
+        st = server_->Resume(*c);
+      }
+      if (!c->out.empty()) {
+        io_->Write(io, c->out.data(), c->out.size());
+        c->out.clear();
+      }
+    }
+    pumping_ = false;
+  }
+
+  // Hands connections accepted during a busy script to TypeScript from the
+  // loop's check phase, once the script has returned.
+  void ScheduleAdoption() {
+    if (!adopt_check_) {
+      uv_loop_t* loop = nullptr;
+      napi_get_uv_event_loop(env_, &loop);
+      adopt_check_ = new uv_check_t();
+      uv_check_init(loop, adopt_check_);
+      adopt_check_->data = this;
+      uv_unref(reinterpret_cast<uv_handle_t*>(adopt_check_));
+    }
+    uv_check_start(adopt_check_, [](uv_check_t* h) {
+      auto* self = static_cast<NativeServer*>(h->data);
+      uv_check_stop(h);
+      std::vector<std::pair<int, int>> batch;
+      batch.swap(self->adopted_);
+      Napi::Env env(self->env_);
+      for (auto [slot, fd] : batch) {
+        Napi::HandleScope scope(env);
+        self->CallIo(IoEvent::kAdopt, slot, Napi::Number::New(env, fd));
+      }
+    });
+  }
+
+  // setListeners(fds): listening sockets to accept from while a script is busy.
+  Napi::Value SetListeners(const Napi::CallbackInfo& info) {
+    Napi::Array a = info[0].As<Napi::Array>();
+    listen_fds_.clear();
+    for (uint32_t i = 0; i < a.Length(); i++) listen_fds_.push_back(a.Get(i).As<Napi::Number>().Int32Value());
+    return info.Env().Undefined();
   }
 
   void OnClosed(int slot, bool over_limit) override {
     Napi::Env env(env_);
     Napi::HandleScope scope(env);
-    CallIo(over_limit ? kIoOverLimit : kIoClosed, slot, env.Undefined());
+    CallIo(over_limit ? IoEvent::kOverLimit : IoEvent::kClosed, slot, env.Undefined());
   }
 
   // setOutputLimits([hard, soft, seconds] for normal, then for pubsub clients)
@@ -570,11 +688,15 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
   // and nextTick queues afterwards, and an exception is reported as uncaught.
   void CallIo(IoEvent ev, int slot, napi_value arg) {
     Napi::Env env(env_);
-    io_handler_.MakeCallback(env.Global(), {Napi::Number::New(env, ev), Napi::Number::New(env, slot), arg});
+    io_handler_.MakeCallback(env.Global(), {Napi::Number::New(env, static_cast<int>(ev)), Napi::Number::New(env, slot), arg});
     if (env.IsExceptionPending()) napi_fatal_exception(env_, env.GetAndClearPendingException().Value());
   }
 
   static constexpr size_t kReadSize = 16 * 1024;  // as Redis's PROTO_IOBUF_LEN
+  bool pumping_ = false;
+  std::vector<int> listen_fds_;
+  std::vector<std::pair<int, int>> adopted_;  // slot, fd
+  uv_check_t* adopt_check_ = nullptr;
   std::unique_ptr<SocketIo> io_;
   OutputLimit output_limits_[kOutputClasses];
 #else
@@ -585,6 +707,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
   Napi::Value Detach(const Napi::CallbackInfo& info) { return info.Env().Undefined(); }
   Napi::Value IoStats(const Napi::CallbackInfo& info) { return Napi::Array::New(info.Env(), 0); }
   Napi::Value SetOutputLimits(const Napi::CallbackInfo& info) { return info.Env().Undefined(); }
+  Napi::Value SetListeners(const Napi::CallbackInfo& info) { return info.Env().Undefined(); }
 #endif
 
   // setJsExecutor(fn(slot, args: Buffer[]) => Buffer): runs TypeScript-owned

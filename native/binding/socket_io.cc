@@ -3,6 +3,7 @@
 #include "binding/socket_io.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <vector>
@@ -144,6 +145,28 @@ bool SocketIo::OverLimit(IoConn* c) {
     c->soft_since_ms = 0;
   }
   return hard || soft;
+}
+
+std::vector<int> SocketIo::PollReadable(int skip_slot, const std::vector<int>& listen_fds,
+                                        std::vector<int>* accept_ready) {
+  std::vector<pollfd> fds;
+  std::vector<IoConn*> which;
+  for (IoConn* c : conns_) {
+    if (!c || c->detached || c->ending || c->slot == skip_slot) continue;
+    if (pending_bytes(c) > 0) Flush(c);
+    fds.push_back({c->fd, POLLIN, 0});
+    which.push_back(c);
+  }
+  size_t nconns = fds.size();
+  for (int fd : listen_fds) fds.push_back({fd, POLLIN, 0});
+  std::vector<int> ready;
+  if (fds.empty() || poll(fds.data(), fds.size(), 0) <= 0) return ready;
+  for (size_t i = 0; i < fds.size(); i++) {
+    if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+    if (i < nconns) ready.push_back(which[i]->slot);
+    else accept_ready->push_back(fds[i].fd);
+  }
+  return ready;
 }
 
 void SocketIo::Stop(IoConn* c) {

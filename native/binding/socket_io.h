@@ -86,6 +86,11 @@ class SocketIo {
   // Stops all I/O at once, before Node closes the socket.
   void Detach(int slot);
   size_t pending_bytes(const IoConn* c) const { return c->pending.size() - c->pending_pos; }
+  // While a script blocks the loop (busy-reply-threshold passed): one poll(2)
+  // without waiting over every open connection but skip_slot; returns the
+  // slots with input (or a hang-up) to read, and flushes output that waits.
+  // listen_fds are polled too: those with a pending connection go to *accept_ready.
+  std::vector<int> PollReadable(int skip_slot, const std::vector<int>& listen_fds, std::vector<int>* accept_ready);
   void set_limit(int cls, const OutputLimit& l) { limits_[cls] = l; }
 
  private:

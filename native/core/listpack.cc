@@ -416,7 +416,29 @@ size_t Listpack::EncodedIntegerSize(int64_t v) {
   return enc + BacklenSize(enc);
 }
 
+size_t Listpack::EncodeInteger(int64_t v, unsigned char* out) {
+  const size_t enc_len = EncodeInt(v, out);
+  out[enc_len] = static_cast<unsigned char>(enc_len);  // 1..9: a one-byte backlen
+  return enc_len + 1;
+}
+
+size_t Listpack::EncodeString(std::string_view s, unsigned char* out) {
+  long long v;
+  if (String2ll(s.data(), s.size(), &v)) return EncodeInteger(v, out);
+  const size_t hdr_len = EncodeStrHeader(s.size(), out);
+  if (!s.empty()) std::memcpy(out + hdr_len, s.data(), s.size());
+  const size_t enc_len = hdr_len + s.size();
+  WriteBacklen(out + enc_len, enc_len);
+  return enc_len + BacklenSize(enc_len);
+}
+
 // ---- mutation ----
+
+void Listpack::AppendEncoded(const unsigned char* p, size_t n, uint32_t elements) {
+  if (n == 0) return;
+  unsigned char* dst = Splice(bytes() - 1, 0, n, static_cast<int>(elements));
+  std::memcpy(dst, p, n);
+}
 
 unsigned char* Listpack::Splice(size_t off, size_t old_len, size_t new_len, int count_delta) {
   const size_t total = bytes();

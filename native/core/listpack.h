@@ -187,6 +187,14 @@ class Listpack {
   // stored by Append.
   static size_t EncodedSize(std::string_view s);
   static size_t EncodedIntegerSize(int64_t v);
+  // Writes one element as Append would store it (encoding, data, backlen)
+  // at out, which must hold EncodedSize(s) / EncodedIntegerSize(v) bytes;
+  // returns the bytes written. With AppendEncoded, a caller adding several
+  // elements at once (a stream entry) pays for one reallocation.
+  static size_t EncodeString(std::string_view s, unsigned char* out);
+  static size_t EncodeInteger(int64_t v, unsigned char* out);
+  // Appends n bytes holding `elements` encoded elements.
+  void AppendEncoded(const unsigned char* p, size_t n, uint32_t elements);
 
  private:
   explicit Listpack(unsigned char* blob) : lp_(blob) {}

@@ -46,6 +46,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace tachyon {
 
@@ -71,6 +72,14 @@ std::string Ll2Str(long long v);
 bool String2ll(const char* s, size_t len, long long* value);
 inline bool String2ll(std::string_view s, long long* value) {
   return String2ll(s.data(), s.size(), value);
+}
+// The same into an int64_t where that is not long long (it is long on LP64).
+template <class T, std::enable_if_t<std::is_same_v<T, int64_t> && !std::is_same_v<T, long long>, int> = 0>
+inline bool String2ll(std::string_view s, T* value) {
+  long long v;
+  if (!String2ll(s.data(), s.size(), &v)) return false;
+  *value = static_cast<T>(v);
+  return true;
 }
 // String2ll restricted to the range of long (identical on LP64).
 bool String2l(const char* s, size_t len, long* value);

@@ -75,8 +75,7 @@ Entry* StringForBitWrite(CommandContext& c, uint64_t maxbit, bool* dirty) {
     e = NewStringEntry(key, KeyHash(key), std::string_view(), kEncRaw, need);
     memset(e->str_mut(), 0, need);
     e->vlen = static_cast<uint32_t>(need);
-    c.db->Add(e);
-    c.Notify(kNotifyNew, "new", key);  // dbAdd
+    c.db->Add(e);  // dbAdd: raises "new"
     *dirty = true;
     return e;
   }
@@ -351,9 +350,7 @@ void BitopCommand(CommandContext& c) {
     Entry* ne = NewStringEntry(target, KeyHash(target), std::string_view(), kEncRaw, maxlen);
     bitops::Combine(op, sources.data(), numkeys, maxlen, reinterpret_cast<uint8_t*>(ne->str_mut()));
     ne->vlen = static_cast<uint32_t>(maxlen);
-    const bool existed = c.WriteKey(target) != nullptr;
-    c.db->Set(ne, /*keep_ttl=*/false);
-    if (!existed) c.Notify(kNotifyNew, "new", target);
+    c.StoreKey(ne);
     c.KeyModified(target);
     c.Notify(kNotifyString, "set", target);
     c.Dirty();

@@ -87,17 +87,6 @@ void BlockOrTimeout(CommandContext& c, const std::string_view* keys, int n, int6
   c.Block(keys, n, timeout_at_ms, true);
 }
 
-// Redis's getRangeLongFromObjectOrReply(..., 1, LONG_MAX, error).
-bool ParsePositive(CommandContext& c, int i, long* out, std::string_view error) {
-  int64_t v;
-  if (!StringToInt64(c.arg(i), &v) || v < 1) {
-    c.reply.Error(error);
-    return false;
-  }
-  *out = static_cast<long>(v);
-  return true;
-}
-
 // ---------------------------------------------------------------------------
 // Lists
 
@@ -208,7 +197,7 @@ void BzpopmaxCommand(CommandContext& c) { BzpopGeneric(c, ZWhere::kMax); }
 void BzmpopCommand(CommandContext& c) {
   const int numkeys_idx = 2;
   long numkeys;
-  if (!ParsePositive(c, numkeys_idx, &numkeys, "ERR numkeys should be greater than 0")) return;
+  if (!c.ParseRange(numkeys_idx, 1, LONG_MAX, &numkeys, "ERR numkeys should be greater than 0")) return;
   // where_idx = numkeys_idx + numkeys + 1 must be an argument (no overflow for huge numkeys).
   if (numkeys >= static_cast<long>(c.argc) - numkeys_idx - 1) {
     c.SyntaxError();
@@ -228,7 +217,7 @@ void BzmpopCommand(CommandContext& c) {
   for (int j = where_idx + 1; j < c.argc; j++) {
     if (count == -1 && c.Is(j, "count") && j + 1 < c.argc) {
       j++;
-      if (!ParsePositive(c, j, &count, "ERR count should be greater than 0")) return;
+      if (!c.ParseRange(j, 1, LONG_MAX, &count, "ERR count should be greater than 0")) return;
     } else {
       c.SyntaxError();
       return;

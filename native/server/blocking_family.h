@@ -1,6 +1,6 @@
 // The blocking pops: BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP BZPOPMIN BZPOPMAX
 // BZMPOP (blocking_family.cc). Scheduling (FIFO among blocked clients,
-// timeouts, CLIENT UNBLOCK) is TypeScript's: see src/blocking.ts.
+// timeouts, CLIENT UNBLOCK) is TypeScript's: see src/features/blocking.ts.
 #pragma once
 
 namespace tachyon {

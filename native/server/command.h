@@ -1,7 +1,10 @@
 // What a command body sees: its arguments, the client, the selected database
-// and the reply writer, plus the shared checks and error replies every family
-// uses. Generic checks (existence, arity, auth) happen in the dispatcher
-// before a body runs; bodies hold only their own logic.
+// and the reply writer, plus the shared vocabulary every family uses:
+// argument parsing with Redis's error replies (Parse*), key lookups with lazy
+// expiry (*Key*), and the bookkeeping of a write (KeyModified, Notify,
+// Dirty, KeyChanged, DeleteIfEmpty). Generic checks (existence, arity, auth)
+// happen in the dispatcher before a body runs; bodies hold only their own
+// logic. SCAN helpers: server/scan.h.
 #pragma once
 
 #include <cstdint>
@@ -57,21 +60,50 @@ struct CommandContext {
   bool ReadKeyOfType(std::string_view key, ObjType type, Entry** out);
   bool WriteKeyOfType(std::string_view key, ObjType type, Entry** out);
 
-  // Parse helpers: on failure they reply Redis's error and return false.
+  // Argument parsing, as Redis's get*FromObjectOrReply: on failure they reply
+  // the error and return false. Integers are strict (String2ll: no '+', no
+  // spaces, no leading zeros, 64 bits).
   bool ParseInt(int i, int64_t* out, std::string_view error = err::kNotInt);
+  bool ParseLong(int i, long* out, std::string_view error = err::kNotInt);
+  // An integer within [min, max] (getRangeLongFromObjectOrReply): `error`, when
+  // given, answers both a bad integer and one out of range; without it Redis's
+  // two generic texts.
+  bool ParseRange(int i, long min, long max, long* out, std::string_view error = {});
+  // getIntFromObjectOrReply: ParseRange over the range of int.
+  bool ParseInt32(int i, int* out, std::string_view error = {});
   bool ParseDouble(int i, double* out, std::string_view error = err::kNotFloat);
+  // A SCAN cursor (parseScanCursorOrReply): "ERR invalid cursor". In server/scan.cc.
+  bool ParseCursor(int i, uint64_t* out);
 
   void WrongType() { reply.Error(err::kWrongType); }
   void SyntaxError() { reply.Error(err::kSyntax); }
   // "ERR wrong number of arguments for '<name>' command"
   void ArityError();
 
-  // Bookkeeping after a write: counts toward `dirty` and, later, propagation,
-  // keyspace notifications and WATCH invalidation.
+  // Redis's signalModifiedKey: WATCH, clients blocked on the key, tracking.
   void KeyModified(std::string_view key);
   // Keyspace notification for key in the current db (cls: a NotifyClass bit, e.g.
-  // kNotifyString with "set"), as Redis's notifyKeyspaceEvent.
+  // kNotifyString with "set"), as Redis's notifyKeyspaceEvent. Adding a key
+  // raises "new" by itself (Db::Add, as Redis's dbAdd).
   void Notify(uint32_t cls, const char* event, std::string_view key);
+  // The usual end of a write: KeyModified, the command's event, Dirty(dirty).
+  void KeyChanged(std::string_view key, uint32_t cls, const char* event, uint64_t dirty = 1) {
+    KeyModified(key);
+    Notify(cls, event, key);
+    Dirty(dirty);
+  }
+  // A collection left empty by the command is deleted, with the generic "del"
+  // event after the command's own, as Redis does. Returns true if deleted
+  // (value is freed then). Call after the command's KeyModified and event.
+  bool DeleteIfEmpty(std::string_view key, const Collection* value);
+  // Deletes key as the effect of a command (DEL, GETDEL, an empty STORE
+  // destination, an expiry time in the past): KeyModified and "del" when it
+  // existed, which it returns. The caller counts Dirty.
+  bool DeleteKey(std::string_view key);
+  // Redis's setKey, for a value a command built (STORE destinations): a write
+  // lookup of the key first (lazy expiry), then add it (with "new") or
+  // overwrite it, dropping any TTL. Takes ownership of e.
+  Entry* StoreKey(Entry* e);
   // For blocking commands that found nothing: park the client on keys until
   // timeout_at_ms (absolute unix ms, 0 = forever). Inside MULTI/EXEC a blocking
   // command must not block: check client.in_exec and reply the timeout value instead.
@@ -105,6 +137,8 @@ void RegisterHashCommands(CommandRegistry& r);
 void RegisterSetCommands(CommandRegistry& r);
 void RegisterZSetCommands(CommandRegistry& r);
 void RegisterSortCommands(CommandRegistry& r);
+void RegisterStreamCommands(CommandRegistry& r);
+void RegisterScriptingCommands(CommandRegistry& r);
 void RegisterBitmapCommands(CommandRegistry& r);
 void RegisterHyperLogLogCommands(CommandRegistry& r);
 void RegisterGeoCommands(CommandRegistry& r);

@@ -49,6 +49,7 @@ void Db::DeleteExpired(Entry* e, std::string_view key) {
 void Db::Add(Entry* e) {
   e->lru = clock_->new_stamp;
   keys_.Insert(e, e->hash);
+  if (observer_) observer_->OnKeyAdded(id_, e->key());
 }
 
 Entry* Db::Replace(Entry* e, bool keep_ttl) {

@@ -39,8 +39,6 @@ using ExpireTable = Dict<ExpireNode, ExpireTraits>;
 
 uint32_t KeyHash(std::string_view key);
 
-// Told about keys the database removes on its own (expiry), so WATCH,
-// notifications and replication see them like any other deletion.
 // What new entries are stamped with, and whether the stamp is LFU data:
 // under an LFU maxmemory-policy Entry::lru holds (minutes & 0xffff) << 8 | counter.
 struct AccessClock {
@@ -49,8 +47,12 @@ struct AccessClock {
   bool lfu = false;
 };
 
+// Told about keys the database adds (the "new" keyspace event, as Redis's
+// dbAdd raises it) and removes on its own (expiry, so that WATCH,
+// notifications and replication see it like any other deletion).
 class KeyspaceObserver {
  public:
+  virtual void OnKeyAdded(int db, std::string_view key) = 0;
   virtual void OnKeyExpired(int db, std::string_view key) = 0;
 
  protected:
@@ -76,12 +78,14 @@ class Db {
   // Like Lookup but without expiring anything (for TYPE-insensitive internal checks).
   Entry* FindRaw(std::string_view key);
 
-  // Adds a new key (must be absent). Takes ownership of e.
+  // Adds a new key (must be absent) and raises its "new" event, as Redis's
+  // dbAdd. Takes ownership of e. (Loading a snapshot will want a variant
+  // without the event, as Redis's dbAddRDBLoad.)
   void Add(Entry* e);
   // Replaces the entry for e's key with e (must be present), keeping the TTL when keep_ttl.
-  // Frees the old entry. Returns e.
+  // Frees the old entry. Returns e. No event (Redis's dbOverwrite).
   Entry* Replace(Entry* e, bool keep_ttl);
-  // Adds or replaces; the TTL is dropped unless keep_ttl.
+  // Adds (with the "new" event) or replaces; the TTL is dropped unless keep_ttl.
   Entry* Set(Entry* e, bool keep_ttl);
   // Reallocates e so its inline string value can hold `capacity` bytes (keeping
   // key, value and TTL) and fixes the table links. Returns the new address.

@@ -422,7 +422,7 @@ void GeoSearchGeneric(CommandContext& c, int src_index, int flags) {
     const Settings& s = c.server.settings();
     const ZSetValue::Limits limits{static_cast<size_t>(std::max(0, s.zset_max_listpack_entries)),
                                    static_cast<size_t>(std::max(0, s.zset_max_listpack_value))};
-    ZSetValue* result = ZSetValue::NewEmpty(kEncSkiplist, returned);
+    auto result = ZSetValue::NewEmpty(kEncSkiplist, returned);
     size_t maxelelen = 0, totelelen = 0;
     for (size_t i = 0; i < returned; i++) {
       GeoPoint& gp = points[i];
@@ -436,15 +436,12 @@ void GeoSearchGeneric(CommandContext& c, int src_index, int flags) {
     }
     result->ConvertToListpackIfNeeded(maxelelen, totelelen, limits);
     // setKey: add or overwrite, dropping any TTL.
-    const bool existed = c.WriteKey(storekey) != nullptr;
-    c.db->Set(NewCollectionEntry(storekey, KeyHash(storekey), kZSet, result->encoding(), result), false);
-    if (!existed) c.Notify(kNotifyNew, "new", storekey);
+    const ObjEncoding enc = result->encoding();
+    c.StoreKey(NewCollectionEntry(storekey, KeyHash(storekey), kZSet, enc, std::move(result)));
     c.KeyModified(storekey);
     c.Notify(kNotifyZset, (flags & kGeoSearch) ? "geosearchstore" : "georadiusstore", storekey);
     c.Dirty(returned);
-  } else if (c.db->Delete(storekey)) {
-    c.KeyModified(storekey);
-    c.Notify(kNotifyGeneric, "del", storekey);
+  } else if (c.DeleteKey(storekey)) {
     c.Dirty();
   }
   c.reply.Int(static_cast<long long>(returned));

@@ -19,6 +19,7 @@
 
 #include "core/util.h"
 #include "server/command.h"
+#include "server/scan.h"
 #include "server/hash_value.h"
 #include "server/server.h"
 
@@ -39,7 +40,9 @@ HashValue::Limits HashLimits(CommandContext& c) {
 struct HashTarget {
   Entry* entry = nullptr;
   HashValue* hash = nullptr;
-  bool created = false;
+  // A hash made for a missing key: owned here until Commit() adds the key,
+  // freed with the target when the write fails.
+  std::unique_ptr<HashValue> created;
 };
 
 // hashTypeLookupWriteOrCreate. Replies WRONGTYPE and returns false if the key
@@ -51,8 +54,8 @@ bool LookupWriteOrCreate(CommandContext& c, std::string_view key, HashTarget* t)
     t->entry = e;
     t->hash = e->as<HashValue>();
   } else {
-    t->hash = new HashValue();
-    t->created = true;
+    t->created = std::make_unique<HashValue>();
+    t->hash = t->created.get();
   }
   return true;
 }
@@ -60,20 +63,12 @@ bool LookupWriteOrCreate(CommandContext& c, std::string_view key, HashTarget* t)
 // After a successful write: add the new key, or record a conversion.
 void Commit(CommandContext& c, std::string_view key, HashTarget* t) {
   if (t->created) {
-    t->entry = NewCollectionEntry(key, KeyHash(key), kHash, t->hash->encoding(), t->hash);
-    c.db->Add(t->entry);
-    // Redis adds the key (dbAdd) before the write; no event falls in between.
-    c.Notify(kNotifyNew, "new", key);
-    t->created = false;
+    const ObjEncoding enc = t->hash->encoding();
+    t->entry = NewCollectionEntry(key, KeyHash(key), kHash, enc, std::move(t->created));
+    c.db->Add(t->entry);  // "new": Redis adds the key (dbAdd) before the write; no event falls in between
   } else {
     t->entry->encoding = t->hash->encoding();
   }
-}
-
-// A write that failed before touching anything.
-void Discard(HashTarget* t) {
-  if (t->created) delete t->hash;
-  t->hash = nullptr;
 }
 
 void ReplyFieldValue(CommandContext& c, const HashFieldValue& v) {
@@ -105,9 +100,7 @@ void HsetGeneric(CommandContext& c, bool hmset) {
   } else {
     c.reply.Int(created);
   }
-  c.KeyModified(key);
-  c.Notify(kNotifyHash, "hset", key);
-  c.Dirty(static_cast<uint64_t>((c.argc - 2) / 2));
+  c.KeyChanged(key, kNotifyHash, "hset", static_cast<uint64_t>((c.argc - 2) / 2));
 }
 
 void HsetCommand(CommandContext& c) { HsetGeneric(c, false); }
@@ -118,7 +111,6 @@ void HsetnxCommand(CommandContext& c) {
   HashTarget t;
   if (!LookupWriteOrCreate(c, key, &t)) return;
   if (t.hash->Exists(c.arg(2))) {
-    Discard(&t);
     c.reply.Int(0);
     return;
   }
@@ -127,9 +119,7 @@ void HsetnxCommand(CommandContext& c) {
   t.hash->Set(c.arg(2), c.arg(3), limits);
   Commit(c, key, &t);
   c.reply.Int(1);
-  c.KeyModified(key);
-  c.Notify(kNotifyHash, "hset", key);
-  c.Dirty();
+  c.KeyChanged(key, kNotifyHash, "hset");
 }
 
 // ---------------------------------------------------------------------------
@@ -225,22 +215,12 @@ void HdelCommand(CommandContext& c) {
   }
   HashValue* h = e->as<HashValue>();
   int64_t deleted = 0;
-  bool keyremoved = false;
-  for (int i = 2; i < c.argc; i++) {
-    if (h->Delete(c.arg(i))) {
-      deleted++;
-      if (h->size() == 0) {
-        c.db->Delete(key);  // frees h
-        keyremoved = true;
-        break;
-      }
-    }
+  for (int i = 2; i < c.argc && h->size() > 0; i++) {
+    if (h->Delete(c.arg(i))) deleted++;
   }
   if (deleted) {
-    c.KeyModified(key);
-    c.Notify(kNotifyHash, "hdel", key);
-    if (keyremoved) c.Notify(kNotifyGeneric, "del", key);
-    c.Dirty(static_cast<uint64_t>(deleted));
+    c.KeyChanged(key, kNotifyHash, "hdel", static_cast<uint64_t>(deleted));
+    c.DeleteIfEmpty(key, h);
   }
   c.reply.Int(deleted);
 }
@@ -261,13 +241,11 @@ void HincrbyCommand(CommandContext& c) {
     if (cur.is_int) {
       value = cur.ival;
     } else if (!String2ll(cur.str, &value)) {
-      Discard(&t);
       c.reply.Error(kHashNotInt);
       return;
     }
   }
   if ((incr < 0 && value < 0 && incr < LLONG_MIN - value) || (incr > 0 && value > 0 && incr > LLONG_MAX - value)) {
-    Discard(&t);
     c.reply.Error(err::kOverflow);
     return;
   }
@@ -277,9 +255,7 @@ void HincrbyCommand(CommandContext& c) {
   t.hash->Set(field, std::string_view(buf, static_cast<size_t>(len)), HashLimits(c));
   Commit(c, key, &t);
   c.reply.Int(value);
-  c.KeyModified(key);
-  c.Notify(kNotifyHash, "hincrby", key);
-  c.Dirty();
+  c.KeyChanged(key, kNotifyHash, "hincrby");
 }
 
 void HincrbyfloatCommand(CommandContext& c) {
@@ -302,14 +278,12 @@ void HincrbyfloatCommand(CommandContext& c) {
     if (cur.is_int) {
       value = static_cast<long double>(cur.ival);
     } else if (!String2ld(cur.str, &value)) {
-      Discard(&t);
       c.reply.Error(kHashNotFloat);
       return;
     }
   }
   value += incr;
   if (std::isnan(value) || std::isinf(value)) {
-    Discard(&t);
     c.reply.Error("ERR increment would produce NaN or Infinity");
     return;
   }
@@ -317,9 +291,7 @@ void HincrbyfloatCommand(CommandContext& c) {
   t.hash->Set(field, text, HashLimits(c));
   Commit(c, key, &t);
   c.reply.Bulk(text);
-  c.KeyModified(key);
-  c.Notify(kNotifyHash, "hincrbyfloat", key);
-  c.Dirty();
+  c.KeyChanged(key, kNotifyHash, "hincrbyfloat");
 }
 
 // ---------------------------------------------------------------------------
@@ -367,15 +339,8 @@ void HrandfieldWithCount(CommandContext& c, long long l, bool withvalues) {
 
 void HrandfieldCommand(CommandContext& c) {
   if (c.argc >= 3) {
-    long long l;
-    if (!String2ll(c.arg(2), &l)) {
-      c.reply.Error(err::kNotInt);
-      return;
-    }
-    if (l < -LLONG_MAX) {
-      c.reply.Error("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
-      return;
-    }
+    long l;
+    if (!c.ParseRange(2, -LONG_MAX, LONG_MAX, &l)) return;
     bool withvalues = false;
     if (c.argc > 4 || (c.argc == 4 && !c.Is(3, "withvalues"))) {
       c.SyntaxError();
@@ -406,7 +371,7 @@ void HrandfieldCommand(CommandContext& c) {
 void HscanCommand(CommandContext& c) {
   uint64_t cursor;
   Entry* e;
-  CollectionScanOptions opts;
+  ScanOptions opts;
   if (!BeginCollectionScan(c, kHash, &cursor, &e, &opts)) return;
   HashValue* h = e->as<HashValue>();
 

@@ -1,4 +1,4 @@
-// HashValue (see hash_value.h) and the collection SCAN helpers.
+// HashValue (see hash_value.h).
 #include "server/hash_value.h"
 
 #include <malloc.h>
@@ -220,80 +220,6 @@ void HashValue::PickUniqueNodes(size_t count, std::vector<HashNode*>* out) {
   while (out->size() < count) {
     HashNode* n = dict_->Random(&CollectionRandom);
     if (seen.insert(n).second) out->push_back(n);
-  }
-}
-
-// ---------------------------------------------------------------------------
-// SCAN helpers
-
-bool ParseCollectionScanCursor(CommandContext& c, int i, uint64_t* cursor) {
-  const std::string s(c.arg(i));  // NUL-terminated, like the sds Redis hands to strtoul
-  errno = 0;
-  char* end = nullptr;
-  const unsigned long long v = strtoull(s.c_str(), &end, 10);
-  if (isspace(static_cast<unsigned char>(s.c_str()[0])) || *end != '\0' || errno == ERANGE) {
-    c.reply.Error("ERR invalid cursor");
-    return false;
-  }
-  *cursor = v;
-  return true;
-}
-
-bool ParseCollectionScanOptions(CommandContext& c, int first, CollectionScanOptions* out) {
-  for (int i = first; i < c.argc;) {
-    const bool has_value = c.argc - i >= 2;
-    if (c.Is(i, "count") && has_value) {
-      long long n;
-      if (!String2ll(c.arg(i + 1), &n)) {
-        c.reply.Error(err::kNotInt);
-        return false;
-      }
-      if (n < 1) {
-        c.SyntaxError();
-        return false;
-      }
-      out->count = n;
-      i += 2;
-    } else if (c.Is(i, "match") && has_value) {
-      out->pattern = c.arg(i + 1);
-      out->use_pattern = out->pattern != "*";
-      i += 2;
-    } else {
-      c.SyntaxError();
-      return false;
-    }
-  }
-  return true;
-}
-
-bool CollectionScanMatch(std::string_view pattern, std::string_view s) { return GlobMatch(pattern, s); }
-
-bool BeginCollectionScan(CommandContext& c, ObjType type, uint64_t* cursor, Entry** e, CollectionScanOptions* opts) {
-  if (!ParseCollectionScanCursor(c, 2, cursor)) return false;
-  if (!c.ReadKeyOfType(c.arg(1), type, e)) return false;
-  if (!*e) {
-    c.reply.Array(2);
-    c.reply.Bulk("0");
-    c.reply.Array(0);
-    return false;
-  }
-  return ParseCollectionScanOptions(c, 3, opts);
-}
-
-void ReplyScanPairs(CommandContext& c, uint64_t cursor, std::vector<std::pair<std::string, std::string>>& items,
-                    const CollectionScanOptions& opts) {
-  size_t kept = 0;
-  for (size_t i = 0; i < items.size(); i++) {
-    if (opts.use_pattern && !CollectionScanMatch(opts.pattern, items[i].first)) continue;
-    if (kept != i) items[kept] = std::move(items[i]);
-    kept++;
-  }
-  c.reply.Array(2);
-  c.reply.Bulk(std::to_string(cursor));
-  c.reply.Array(kept * 2);
-  for (size_t i = 0; i < kept; i++) {
-    c.reply.Bulk(items[i].first);
-    c.reply.Bulk(items[i].second);
   }
 }
 

@@ -10,9 +10,6 @@
 // it gets more than hash-max-listpack-entries fields or a field or value
 // longer than hash-max-listpack-value bytes (the policy lives here, the
 // limits come from the caller so CONFIG SET applies to the next write).
-//
-// Also declares the helpers the collection SCAN commands (HSCAN, SSCAN and
-// later ZSCAN) share: cursor and option parsing with Redis's error texts.
 #pragma once
 
 #include <cstddef>
@@ -164,31 +161,6 @@ class HashValue final : public Collection {
 
 // Random 64-bit numbers for the collection families.
 uint64_t CollectionRandom();
-
-// ---------------------------------------------------------------------------
-// Collection SCAN helpers (HSCAN / SSCAN / ZSCAN)
-
-// Redis's parseScanCursorOrReply: strtoul() semantics, "ERR invalid cursor".
-bool ParseCollectionScanCursor(CommandContext& c, int i, uint64_t* cursor);
-
-struct CollectionScanOptions {
-  int64_t count = 10;
-  std::string_view pattern;
-  bool use_pattern = false;
-};
-// Parses [MATCH pattern] [COUNT count] from argv[first]; replies the error
-// and returns false on failure (TYPE is a syntax error for collections).
-bool ParseCollectionScanOptions(CommandContext& c, int first, CollectionScanOptions* out);
-// Glob match used by the SCAN MATCH filters.
-bool CollectionScanMatch(std::string_view pattern, std::string_view s);
-// The common start of HSCAN/SSCAN/ZSCAN key cursor [MATCH p] [COUNT n]: parses
-// the cursor, looks the key up (WRONGTYPE), replies an empty scan for a missing
-// key and parses the options. Returns false when a reply was already written.
-bool BeginCollectionScan(CommandContext& c, ObjType type, uint64_t* cursor, Entry** e, CollectionScanOptions* opts);
-// Replies [cursor, [name, value, ...]] for HSCAN/ZSCAN, dropping the pairs whose
-// name does not match the MATCH pattern (Redis filters after collecting).
-void ReplyScanPairs(CommandContext& c, uint64_t cursor, std::vector<std::pair<std::string, std::string>>& items,
-                    const CollectionScanOptions& opts);
 
 // ---------------------------------------------------------------------------
 // Template definitions

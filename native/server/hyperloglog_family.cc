@@ -77,8 +77,7 @@ Entry* Unshare(CommandContext& c, Entry* e) { return UnshareForWrite(c, e, e->vl
 Entry* CreateHll(CommandContext& c, std::string_view key) {
   const std::string empty = hll::MakeEmpty();
   Entry* e = NewStringEntry(key, KeyHash(key), empty, kEncRaw, empty.size() + 3 * hll::kSparseSlack);
-  c.db->Add(e);
-  c.Notify(kNotifyNew, "new", key);
+  c.db->Add(e);  // raises "new"
   return e;
 }
 

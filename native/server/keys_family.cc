@@ -27,12 +27,10 @@
 
 #include "core/glob.h"
 #include "server/command.h"
+#include "server/scan.h"
 #include "server/server.h"
 
 namespace tachyon {
-
-// getIntFromObjectOrReply: defined in server_family.cc (shared with SELECT/SWAPDB).
-bool ParseIntArgOrReply(CommandContext& c, int i, int* out, std::string_view msg);
 
 namespace {
 
@@ -135,9 +133,7 @@ void DelGeneric(CommandContext& c, bool lazy) {
     std::string_view key = c.arg(j);
     // Like Redis: expire first (an expired key is not counted as deleted).
     if (c.db->Lookup(key, c.now_ms) == nullptr) continue;
-    if (c.db->Delete(key)) {
-      c.KeyModified(key);
-      c.Notify(kNotifyGeneric, "del", key);
+    if (c.DeleteKey(key)) {
       c.Dirty();
       deleted++;
     }
@@ -200,8 +196,7 @@ void RenameGeneric(CommandContext& c, bool nx) {
   if (dst_exists) c.db->Delete(to);
   Entry* moved = CopyEntryWithKey(old, to, KeyHash(to), /*take_value=*/true);
   FreeEntryShell(old);
-  c.db->Add(moved);
-  c.Notify(kNotifyNew, "new", to);  // dbAdd, even when `to` existed
+  c.db->Add(moved);  // "new", even when `to` existed (dbDelete, then dbAdd)
   moved->lru = lru;
   if (expire != -1) c.db->SetExpire(moved, expire);
   c.KeyModified(from);
@@ -250,58 +245,19 @@ void KeysCommand(CommandContext& c) {
   c.reply.EndDeferredArray(handle, n);
 }
 
-// The cursor is parsed like Redis's strtoul() check: any base-10 unsigned
-// 64-bit value, optional sign (a '-' negates modulo 2^64), no leading space,
-// nothing after the digits; "" is cursor 0.
-bool ParseScanCursor(CommandContext& c, int i, uint64_t* cursor) {
-  std::string s(c.arg(i));  // NUL-terminated copy (strtoull stops at an embedded NUL, as in Redis)
-  char* end;
-  errno = 0;
-  unsigned long long v = strtoull(s.c_str(), &end, 10);
-  if (isspace(static_cast<unsigned char>(s.c_str()[0])) || *end != '\0' || errno == ERANGE) {
-    c.reply.Error("ERR invalid cursor");
-    return false;
-  }
-  *cursor = v;
-  return true;
-}
-
 // SCAN cursor [MATCH pattern] [COUNT count] [TYPE type], as Redis 7.0 does it:
 // walk buckets until at least COUNT keys were collected (whole buckets, so the
 // reply may hold more than COUNT) or 10*COUNT buckets were visited, then drop
 // the keys that fail MATCH, TYPE, or have expired (deleting those).
 void ScanCommand(CommandContext& c) {
   uint64_t cursor;
-  if (!ParseScanCursor(c, 1, &cursor)) return;
-  int64_t count = 10;
-  std::string_view pattern;
-  bool use_pattern = false;
-  bool has_type = false;
-  std::string_view type_name;
-  for (int i = 2; i < c.argc; i += 2) {
-    const bool has_value = c.argc - i >= 2;
-    if (c.Is(i, "count") && has_value) {
-      if (!c.ParseInt(i + 1, &count)) return;
-      if (count < 1) {
-        c.SyntaxError();
-        return;
-      }
-    } else if (c.Is(i, "match") && has_value) {
-      pattern = c.arg(i + 1);
-      use_pattern = pattern != "*";
-    } else if (c.Is(i, "type") && has_value) {
-      // 7.0 accepts any name; an unknown one simply matches nothing.
-      type_name = c.arg(i + 1);
-      has_type = true;
-    } else {
-      c.SyntaxError();
-      return;
-    }
-  }
+  if (!c.ParseCursor(1, &cursor)) return;
+  ScanOptions opts;
+  if (!ParseScanOptions(c, 2, /*allow_type=*/true, &opts)) return;
 
   std::vector<std::string> keys;
   KeyTable& table = c.db->keys();
-  const uint64_t want = static_cast<uint64_t>(count);
+  const uint64_t want = static_cast<uint64_t>(opts.count);
   // Redis: maxiterations = count*10, decremented once per extra bucket.
   uint64_t max_iterations = want > UINT64_MAX / 10 ? UINT64_MAX : want * 10;
   do {
@@ -311,13 +267,13 @@ void ScanCommand(CommandContext& c) {
   size_t kept = 0;
   for (size_t i = 0; i < keys.size(); i++) {
     const std::string& key = keys[i];
-    if (use_pattern && !GlobMatch(pattern, key)) continue;
-    if (has_type) {
-      // 7.0 looks the key up here (counting a hit or miss, expiring it), and
+    if (!ScanMatch(opts, key)) continue;
+    if (opts.use_type) {
+      // 7.0 accepts any type name (an unknown one matches nothing), looks the key up here (counting a hit or miss, expiring it), and
       // compares names ignoring case; a key that just expired is "none".
       Entry* e = PeekKey(c, key);
       const char* name = e ? TypeName(static_cast<ObjType>(e->type)) : "none";
-      if (!EqualsNoCase(type_name, name)) continue;
+      if (!EqualsNoCase(opts.type, name)) continue;
     }
     // Expired keys are deleted on the way and not returned.
     Entry* e = c.db->FindRaw(key);
@@ -454,9 +410,7 @@ void ExpireGeneric(CommandContext& c, int64_t basetime, TimeUnit unit) {
   if (when <= c.now_ms) {
     // Already in the past: the key goes away now. Redis replicates this as a
     // DEL and emits a "del" keyspace event, not "expire"/"expired".
-    c.db->Delete(key);
-    c.KeyModified(key);
-    c.Notify(kNotifyGeneric, "del", key);
+    c.DeleteKey(key);
     c.Dirty();
     c.reply.Int(1);
     return;
@@ -500,9 +454,7 @@ void PersistCommand(CommandContext& c) {
   std::string_view key = c.arg(1);
   Entry* e = c.WriteKey(key);
   if (e && c.db->RemoveExpire(e)) {
-    c.KeyModified(key);
-    c.Notify(kNotifyGeneric, "persist", key);
-    c.Dirty();
+    c.KeyChanged(key, kNotifyGeneric, "persist");
     c.reply.Int(1);
   } else {
     c.reply.Int(0);
@@ -515,7 +467,7 @@ void PersistCommand(CommandContext& c) {
 // Parses a DB index argument and checks its range; replies on failure.
 bool ParseDbArg(CommandContext& c, int i, Db** out) {
   int id;
-  if (!ParseIntArgOrReply(c, i, &id, {})) return false;
+  if (!c.ParseInt32(i, &id)) return false;
   if (id < 0 || id >= c.server.db_count()) {
     c.reply.Error(err::kDbIndex);
     return false;
@@ -563,7 +515,6 @@ void CopyCommand(CommandContext& c) {
   Entry* copy = CopyEntryWithKey(o, newkey, KeyHash(newkey), /*take_value=*/false);
   if (del) dst->Delete(newkey);
   dst->Add(copy);
-  c.server.Notify(kNotifyNew, "new", dst->id(), newkey);  // dbAdd
   if (expire != -1) dst->SetExpire(copy, expire);
   KeyModifiedIn(c, dst, newkey);
   c.server.Notify(kNotifyGeneric, "copy_to", dst->id(), newkey);
@@ -595,7 +546,6 @@ void MoveCommand(CommandContext& c) {
   int64_t expire;
   e = src->Detach(key, &expire);
   dst->Add(e);
-  c.server.Notify(kNotifyNew, "new", dst->id(), key);  // dbAdd
   e->lru = lru;
   if (expire != -1) dst->SetExpire(e, expire);
   c.KeyModified(key);

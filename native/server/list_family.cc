@@ -35,25 +35,6 @@ constexpr std::string_view kMaxlenNegative = "ERR MAXLEN can't be negative";
 constexpr std::string_view kNumkeys = "ERR numkeys should be greater than 0";
 constexpr std::string_view kCountPositive = "ERR count should be greater than 0";
 
-// Redis's getRangeLongFromObjectOrReply with a message: the same error for a
-// non-integer and for a value outside [min, max].
-bool ParseRangeLong(CommandContext& c, int i, long min, long max, long* out, std::string_view error) {
-  int64_t v;
-  if (!StringToInt64(c.arg(i), &v) || v < min || v > max) {
-    c.reply.Error(error);
-    return false;
-  }
-  *out = static_cast<long>(v);
-  return true;
-}
-
-bool ParseLong(CommandContext& c, int i, long* out) {
-  int64_t v;
-  if (!c.ParseInt(i, &v)) return false;
-  *out = static_cast<long>(v);
-  return true;
-}
-
 // Scratch for the element LMOVE moves inside one list; keeps its capacity
 // between calls so rotations do not allocate.
 std::string& MoveScratch() {
@@ -104,7 +85,7 @@ void PopCommand(CommandContext& c, ListWhere where) {
   }
   const bool hascount = c.argc == 3;
   long count = 0;
-  if (hascount && !ParseRangeLong(c, 2, 0, LONG_MAX, &count, kMustBePositive)) return;
+  if (hascount && !c.ParseRange(2, 0, LONG_MAX, &count, kMustBePositive)) return;
   std::string_view key = c.arg(1);
   Entry* e;
   if (!c.WriteKeyOfType(key, kList, &e)) return;
@@ -137,7 +118,7 @@ void LlenCommand(CommandContext& c) {
 
 void LrangeCommand(CommandContext& c) {
   long start, end;
-  if (!ParseLong(c, 2, &start) || !ParseLong(c, 3, &end)) return;
+  if (!c.ParseLong(2, &start) || !c.ParseLong(3, &end)) return;
   Entry* e;
   if (!c.ReadKeyOfType(c.arg(1), kList, &e)) return;
   if (!e) {
@@ -155,7 +136,7 @@ void LindexCommand(CommandContext& c) {
     return;
   }
   long index;
-  if (!ParseLong(c, 2, &index)) return;
+  if (!c.ParseLong(2, &index)) return;
   QlEntry qe;
   if (e->as<ListValue>()->quicklist().Index(index, &qe)) {
     ReplyListElement(c.reply, qe.value);
@@ -173,17 +154,17 @@ void LposCommand(CommandContext& c) {
     if (c.Is(j, "rank") && moreargs) {
       j++;
       // 7.0 accepts the whole long range here (LONG_MIN included).
-      if (!ParseLong(c, j, &rank)) return;
+      if (!c.ParseLong(j, &rank)) return;
       if (rank == 0) {
         c.reply.Error(kRankZero);
         return;
       }
     } else if (c.Is(j, "count") && moreargs) {
       j++;
-      if (!ParseRangeLong(c, j, 0, LONG_MAX, &count, kCountNegative)) return;
+      if (!c.ParseRange(j, 0, LONG_MAX, &count, kCountNegative)) return;
     } else if (c.Is(j, "maxlen") && moreargs) {
       j++;
-      if (!ParseRangeLong(c, j, 0, LONG_MAX, &maxlen, kMaxlenNegative)) return;
+      if (!c.ParseRange(j, 0, LONG_MAX, &maxlen, kMaxlenNegative)) return;
     } else {
       c.SyntaxError();
       return;
@@ -251,15 +232,13 @@ void LsetCommand(CommandContext& c) {
     return;
   }
   long index;
-  if (!ParseLong(c, 2, &index)) return;
+  if (!c.ParseLong(2, &index)) return;
   if (!e->as<ListValue>()->quicklist().ReplaceAtIndex(index, c.arg(3))) {
     c.reply.Error(err::kOutOfRange);
     return;
   }
   c.reply.Ok();
-  c.KeyModified(key);
-  c.Notify(kNotifyList, "lset", key);
-  c.Dirty();
+  c.KeyChanged(key, kNotifyList, "lset");
 }
 
 // LINSERT key BEFORE|AFTER pivot element
@@ -302,16 +281,14 @@ void LinsertCommand(CommandContext& c) {
     c.reply.Int(-1);
     return;
   }
-  c.KeyModified(key);
-  c.Notify(kNotifyList, "linsert", key);
-  c.Dirty();
+  c.KeyChanged(key, kNotifyList, "linsert");
   c.reply.Int(static_cast<long long>(list->size()));
 }
 
 // LREM key count element
 void LremCommand(CommandContext& c) {
   long toremove;
-  if (!ParseLong(c, 2, &toremove)) return;
+  if (!c.ParseLong(2, &toremove)) return;
   std::string_view key = c.arg(1);
   Entry* e;
   if (!c.WriteKeyOfType(key, kList, &e)) return;
@@ -336,13 +313,8 @@ void LremCommand(CommandContext& c) {
     }
   }
   if (removed) {
-    c.KeyModified(key);
-    c.Notify(kNotifyList, "lrem", key);
-    c.Dirty(removed);
-  }
-  if (list->empty()) {
-    c.db->Delete(key);
-    c.Notify(kNotifyGeneric, "del", key);
+    c.KeyChanged(key, kNotifyList, "lrem", removed);
+    c.DeleteIfEmpty(key, list);
   }
   c.reply.Int(static_cast<long long>(removed));
 }
@@ -350,7 +322,7 @@ void LremCommand(CommandContext& c) {
 // LTRIM key start stop
 void LtrimCommand(CommandContext& c) {
   long start, end;
-  if (!ParseLong(c, 2, &start) || !ParseLong(c, 3, &end)) return;
+  if (!c.ParseLong(2, &start) || !c.ParseLong(3, &end)) return;
   std::string_view key = c.arg(1);
   Entry* e;
   if (!c.WriteKeyOfType(key, kList, &e)) return;
@@ -376,13 +348,8 @@ void LtrimCommand(CommandContext& c) {
   ql.DelRange(0, ltrim);
   ql.DelRange(-rtrim, rtrim);
   // Redis signals (and notifies) the key even when nothing was trimmed.
-  c.KeyModified(key);
-  c.Notify(kNotifyList, "ltrim", key);
-  if (list->empty()) {
-    c.db->Delete(key);
-    c.Notify(kNotifyGeneric, "del", key);
-  }
-  c.Dirty(static_cast<uint64_t>(ltrim + rtrim));
+  c.KeyChanged(key, kNotifyList, "ltrim", static_cast<uint64_t>(ltrim + rtrim));
+  c.DeleteIfEmpty(key, list);
   c.reply.Ok();
 }
 
@@ -421,16 +388,16 @@ void LmpopCommand(CommandContext& c) {
 // ---------------------------------------------------------------------------
 // Shared operations (list_value.h)
 
-ListValue* NewListValue(CommandContext& c) {
+std::unique_ptr<ListValue> NewListValue(CommandContext& c) {
   const Settings& s = c.server.settings();
-  return new ListValue(s.list_max_listpack_size, s.list_compress_depth);
+  return std::make_unique<ListValue>(s.list_max_listpack_size, s.list_compress_depth);
 }
 
 ListValue* CreateListKey(CommandContext& c, std::string_view key) {
-  ListValue* list = NewListValue(c);
-  c.db->Add(NewCollectionEntry(key, KeyHash(key), kList, kEncQuicklist, list));
-  c.Notify(kNotifyNew, "new", key);  // dbAdd
-  return list;
+  std::unique_ptr<ListValue> list = NewListValue(c);
+  ListValue* raw = list.get();
+  c.db->Add(NewCollectionEntry(key, KeyHash(key), kList, kEncQuicklist, std::move(list)));
+  return raw;
 }
 
 void ReplyListElement(Reply& r, const LpValue& v) {
@@ -459,13 +426,9 @@ void ListRangeReply(CommandContext& c, ListValue* list, long start, long end, bo
 }
 
 bool ListElementsRemoved(CommandContext& c, std::string_view key, ListValue* list, long count) {
-  // Signalled (and notified) before a possible deletion so that key may point anywhere.
   c.KeyModified(key);
   c.Dirty(static_cast<uint64_t>(count));
-  if (!list->empty()) return false;
-  c.Notify(kNotifyGeneric, "del", key);
-  c.db->Delete(key);
-  return true;
+  return c.DeleteIfEmpty(key, list);
 }
 
 bool ListPopGeneric(CommandContext& c, std::string_view key, Entry* e, ListWhere where, long count,
@@ -556,7 +519,7 @@ bool ParseListWhere(CommandContext& c, int i, ListWhere* out) {
 
 bool ParseListMpopArgs(CommandContext& c, int numkeys_idx, ListMpopArgs* out) {
   long numkeys;
-  if (!ParseRangeLong(c, numkeys_idx, 1, LONG_MAX, &numkeys, kNumkeys)) return false;
+  if (!c.ParseRange(numkeys_idx, 1, LONG_MAX, &numkeys, kNumkeys)) return false;
   // The direction follows the keys: where_idx = numkeys_idx + numkeys + 1
   // must be an argument (checked without overflowing for huge numkeys).
   if (numkeys >= static_cast<long>(c.argc) - numkeys_idx - 1) {
@@ -570,7 +533,7 @@ bool ParseListMpopArgs(CommandContext& c, int numkeys_idx, ListMpopArgs* out) {
     const bool moreargs = j + 1 < c.argc;
     if (count == -1 && c.Is(j, "count") && moreargs) {
       j++;
-      if (!ParseRangeLong(c, j, 1, LONG_MAX, &count, kCountPositive)) return false;
+      if (!c.ParseRange(j, 1, LONG_MAX, &count, kCountPositive)) return false;
     } else {
       c.SyntaxError();
       return false;

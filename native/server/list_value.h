@@ -104,7 +104,7 @@ void ListValue::ForRange(long from, size_t count, bool reverse, F&& f) {
 
 // A new empty list with the server's current list settings. The caller adds
 // it to the keyspace (NewCollectionEntry(..., kList, kEncQuicklist, ...)).
-ListValue* NewListValue(CommandContext& c);
+std::unique_ptr<ListValue> NewListValue(CommandContext& c);
 // Creates an empty list under key (absent) and returns it.
 ListValue* CreateListKey(CommandContext& c, std::string_view key);
 

@@ -68,19 +68,21 @@ Entry* NewIntEntry(std::string_view key, uint32_t hash, int64_t value) {
   return e;
 }
 
-Entry* NewCollectionEntry(std::string_view key, uint32_t hash, ObjType type, ObjEncoding enc, Collection* value) {
+Entry* NewCollectionEntry(std::string_view key, uint32_t hash, ObjType type, ObjEncoding enc,
+                          std::unique_ptr<Collection> value) {
   Entry* e = AllocEntry(key, hash, sizeof(Collection*));
   e->type = type;
   e->encoding = enc;
-  e->set_collection(value);
+  e->set_collection(value.release());
   return e;
 }
 
 Entry* CopyEntryWithKey(const Entry* src, std::string_view key, uint32_t hash, bool take_value) {
   Entry* e;
   if (src->type != kString) {
-    Collection* v = take_value ? src->collection() : src->collection()->Clone();
-    e = NewCollectionEntry(key, hash, static_cast<ObjType>(src->type), static_cast<ObjEncoding>(src->encoding), v);
+    std::unique_ptr<Collection> v(take_value ? src->collection() : src->collection()->Clone());
+    e = NewCollectionEntry(key, hash, static_cast<ObjType>(src->type), static_cast<ObjEncoding>(src->encoding),
+                           std::move(v));
   } else if (src->is_int()) {
     e = NewIntEntry(key, hash, src->int_value());
   } else {
@@ -105,40 +107,6 @@ size_t EntryMemory(const Entry* e) {
   size_t n = malloc_usable_size(const_cast<Entry*>(e)) + sizeof(void*);
   if (e->type != kString) n += e->collection()->MemoryUsage();
   return n;
-}
-
-bool StringToInt64(std::string_view s, int64_t* out) {
-  size_t n = s.size();
-  if (n == 0 || n > 20) return false;
-  const char* p = s.data();
-  size_t i = 0;
-  bool neg = false;
-  if (n == 1 && p[0] == '0') {
-    *out = 0;
-    return true;
-  }
-  if (p[0] == '-') {
-    neg = true;
-    i = 1;
-    if (n == 1) return false;
-  }
-  // First digit 1-9: no leading zeros, no "-0".
-  if (p[i] < '1' || p[i] > '9') return false;
-  uint64_t v = 0;
-  for (; i < n; i++) {
-    unsigned d = static_cast<unsigned char>(p[i]) - '0';
-    if (d > 9) return false;
-    if (v > (UINT64_MAX - d) / 10) return false;
-    v = v * 10 + d;
-  }
-  if (neg) {
-    if (v > static_cast<uint64_t>(INT64_MAX) + 1) return false;
-    *out = static_cast<int64_t>(0 - v);
-  } else {
-    if (v > static_cast<uint64_t>(INT64_MAX)) return false;
-    *out = static_cast<int64_t>(v);
-  }
-  return true;
 }
 
 }  // namespace tachyon

@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string_view>
 
 namespace tachyon {
@@ -99,7 +100,10 @@ constexpr size_t kEntryHeader = offsetof(Entry, data);
 Entry* NewStringEntry(std::string_view key, uint32_t hash, std::string_view value, ObjEncoding enc,
                       size_t capacity_hint = 0);
 Entry* NewIntEntry(std::string_view key, uint32_t hash, int64_t value);
-Entry* NewCollectionEntry(std::string_view key, uint32_t hash, ObjType type, ObjEncoding enc, Collection* value);
+// The entry takes ownership of value: a new value is held by a unique_ptr
+// until this call, so a command that fails before adding it frees it.
+Entry* NewCollectionEntry(std::string_view key, uint32_t hash, ObjType type, ObjEncoding enc,
+                          std::unique_ptr<Collection> value);
 // A new entry with another key holding e's value. With take_value the value
 // (collection pointer) moves to the new entry and e must then be freed with
 // FreeEntryShell; otherwise the value is deep-copied.
@@ -111,9 +115,5 @@ void FreeEntry(Entry* e);
 size_t InlineCapacity(const Entry* e);
 // Bytes used by the entry, its value and its bucket slot (approximation for INFO/MEMORY USAGE).
 size_t EntryMemory(const Entry* e);
-
-// Returns true and sets *out if s is a canonical 64-bit integer as Redis's
-// string2ll accepts it ("-0", "+1", "01" and spaces are rejected).
-bool StringToInt64(std::string_view s, int64_t* out);
 
 }  // namespace tachyon

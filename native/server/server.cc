@@ -10,7 +10,7 @@
 
 #include "core/util.h"
 #include "server/command_spec.h"
-#include "server/blocking_family.h"  // blocking engineer
+#include "server/blocking_family.h"
 
 namespace tachyon {
 
@@ -70,7 +70,9 @@ void Server::BuildCommandTable() {
   RegisterZSetCommands(registry);
   RegisterSortCommands(registry);
   RegisterListCommands(registry);
-  RegisterBlockingCommands(registry);  // blocking engineer
+  RegisterBlockingCommands(registry);
+  RegisterStreamCommands(registry);
+  RegisterScriptingCommands(registry);
   RegisterBitmapCommands(registry);
   RegisterHyperLogLogCommands(registry);
   RegisterGeoCommands(registry);
@@ -203,7 +205,7 @@ CommandEntry* Server::Lookup(const std::vector<std::string_view>& argv, Client& 
   return cmd;
 }
 
-void Server::QueueEvent(ServerEvent::Kind kind, int db, uint64_t client_id, std::string_view event,
+void Server::QueueEvent(EventKind kind, int db, uint64_t client_id, std::string_view event,
                         std::string_view key) {
   ServerEvent ev{kind, db, client_id, std::string(event), {}};
   ev.strings.emplace_back(key);
@@ -220,7 +222,7 @@ std::vector<ServerEvent> Server::TakeEvents() {
 void Server::ObserveCall(Client& c, const CommandEntry* cmd) {
   // A blocked command re-run on a ready key was already shown (Redis skips reprocessed commands).
   if (settings_.monitors > 0 && !c.block.retrying && !(cmd->spec->flags & (CMD_SKIP_MONITOR | CMD_ADMIN))) {
-    ServerEvent ev{ServerEvent::kMonitor, c.db, c.id, {}, {}};
+    ServerEvent ev{EventKind::kMonitor, c.db, c.id, {}, {}};
     for (auto a : c.argv) ev.strings.emplace_back(a);
     events_.push_back(std::move(ev));
   }
@@ -235,7 +237,7 @@ void Server::TrackReads(Client& c, const CommandEntry* cmd) {
     int last = cmd->spec->last_key < 0 ? argc + cmd->spec->last_key : cmd->spec->last_key;
     int step = cmd->spec->key_step > 0 ? cmd->spec->key_step : 1;
     for (int i = cmd->spec->first_key; i <= last && i < argc; i += step) {
-      QueueEvent(ServerEvent::kTrackedRead, c.db, c.id, {}, c.argv[i]);
+      QueueEvent(EventKind::kTrackedRead, c.db, c.id, {}, c.argv[i]);
     }
   }
 }
@@ -254,6 +256,11 @@ void Server::Call(Client& c, CommandEntry* cmd, Reply& reply) {
   cmd->handler(ctx);
   current_client_id_ = outer_client;
   if (c.tracking) TrackReads(c, cmd);
+  // The propagation seam, as Redis's call() -> propagate(): a command that
+  // changed the dataset (stats_.dirty moved) is handed, here and nowhere else,
+  // to native/server/propagate.{h,cc}, which queues it for the AOF feature
+  // (src/persistence/) and the replication feature (src/replication/). Not
+  // built yet: see ARCHITECTURE.md.
   cmd->stats.cycles += CycleCount() - start;
   // A command that blocked is counted once, when it is finally served or ends.
   if (c.block.active) return;
@@ -367,6 +374,13 @@ FeedStatus Server::Process(Client& c) {
       reply.Error("ERR Replica can't interact with the keyspace");
       continue;
     }
+    if (!busy_error_.empty() && !(cmd->spec->flags & CMD_ALLOW_BUSY)) {
+      // A script is past busy-reply-threshold: only SCRIPT KILL and friends run (scripting_family.cc).
+      cmd->stats.rejected_calls++;
+      reply.Error(busy_error_);
+      if (c.multi.active) c.multi.abort = true;
+      continue;
+    }
     if (c.multi.active && !IsTransactionControl(cmd)) {
       if (cmd->spec->flags & CMD_NO_MULTI) {
         cmd->stats.rejected_calls++;
@@ -391,6 +405,8 @@ FeedStatus Server::Process(Client& c) {
     if (c.block.active) {
       // Keep the command: its arguments point into the query buffer.
       c.pending.assign(c.argv.begin(), c.argv.end());
+      for (auto& [i, arg] : c.block.arg_rewrites) c.pending[i] = std::move(arg);
+      c.block.arg_rewrites.clear();
       c.block.drop_reply = mode != ReplyMode::kOn;
       c.paused = true;
       status = FeedStatus::kBlocked;
@@ -579,9 +595,35 @@ bool CommandContext::WriteKeyOfType(std::string_view key, ObjType type, Entry** 
 }
 
 bool CommandContext::ParseInt(int i, int64_t* out, std::string_view error) {
-  if (StringToInt64(argv[i], out)) return true;
+  if (String2ll(argv[i], out)) return true;
   reply.Error(error);
   return false;
+}
+
+bool CommandContext::ParseLong(int i, long* out, std::string_view error) {
+  int64_t v;
+  if (!ParseInt(i, &v, error)) return false;
+  *out = static_cast<long>(v);
+  return true;
+}
+
+bool CommandContext::ParseRange(int i, long min, long max, long* out, std::string_view error) {
+  if (!ParseLong(i, out, error.empty() ? err::kNotInt : error)) return false;
+  if (*out >= min && *out <= max) return true;
+  if (!error.empty()) {
+    reply.Error(error);
+  } else {
+    reply.Error("ERR value is out of range, value must between " + std::to_string(min) + " and " +
+                std::to_string(max));
+  }
+  return false;
+}
+
+bool CommandContext::ParseInt32(int i, int* out, std::string_view error) {
+  long v;
+  if (!ParseRange(i, INT32_MIN, INT32_MAX, &v, error)) return false;
+  *out = static_cast<int>(v);
+  return true;
 }
 
 bool CommandContext::ParseDouble(int i, double* out, std::string_view error) {
@@ -598,6 +640,26 @@ void CommandContext::ArityError() {
 }
 
 void CommandContext::KeyModified(std::string_view key) { server.SignalModifiedKey(db->id(), key); }
+
+bool CommandContext::DeleteIfEmpty(std::string_view key, const Collection* value) {
+  if (value->Length() != 0) return false;
+  // The event first: `key` may be a view of the entry's own bytes.
+  Notify(kNotifyGeneric, "del", key);
+  db->Delete(key);
+  return true;
+}
+
+Entry* CommandContext::StoreKey(Entry* e) {
+  WriteKey(e->key());
+  return db->Set(e, /*keep_ttl=*/false);
+}
+
+bool CommandContext::DeleteKey(std::string_view key) {
+  if (!db->Delete(key)) return false;
+  KeyModified(key);
+  Notify(kNotifyGeneric, "del", key);
+  return true;
+}
 
 void CommandContext::Notify(uint32_t cls, const char* event, std::string_view key) {
   server.Notify(cls, event, db->id(), key);

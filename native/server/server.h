@@ -21,6 +21,7 @@
 #include "core/clock.h"
 #include "protocol/reply.h"
 #include "protocol/request_parser.h"
+#include "server/boundary.gen.h"
 #include "server/command.h"
 #include "server/db.h"
 
@@ -45,30 +46,13 @@ struct CommandEntry {
   CommandStats stats;
 };
 
-// Keyspace notification classes (notify-keyspace-events), Redis's bit values.
-enum NotifyClass : uint32_t {
-  kNotifyKeyspace = 1 << 0,   // K
-  kNotifyKeyevent = 1 << 1,   // E
-  kNotifyGeneric = 1 << 2,    // g
-  kNotifyString = 1 << 3,     // $
-  kNotifyList = 1 << 4,       // l
-  kNotifySet = 1 << 5,        // s
-  kNotifyHash = 1 << 6,       // h
-  kNotifyZset = 1 << 7,       // z
-  kNotifyExpired = 1 << 8,    // x
-  kNotifyEvicted = 1 << 9,    // e
-  kNotifyStream = 1 << 10,    // t
-  kNotifyKeyMiss = 1 << 11,   // m
-  kNotifyNew = 1 << 14,       // n
-};
-
 // Things TypeScript must act on after a native call, queued in order
-// (state[3] counts them): keyspace notifications to publish, keys modified
-// (for client-side caching invalidation), keys read by tracking clients, and
-// commands to show to MONITOR clients. Only queued while the feature is in use.
+// (SharedSlot::kEvents counts them): keyspace notifications to publish, keys
+// modified (for client-side caching invalidation), keys read by tracking
+// clients, and commands to show to MONITOR clients. Only queued while the
+// feature is in use. EventKind and the other boundary enums: boundary.gen.h.
 struct ServerEvent {
-  enum Kind : uint8_t { kNotify = 1, kModified = 2, kTrackedRead = 3, kMonitor = 4 };
-  Kind kind;
+  EventKind kind;
   int db;
   uint64_t client_id;                // kModified (the modifying client, 0 for expiry), kTrackedRead, kMonitor
   std::string event;                 // kNotify: event name; kModified: "flush" for FLUSHDB/FLUSHALL
@@ -102,6 +86,9 @@ struct Settings {
   int list_compress_depth = 0;
   int lfu_log_factor = 10;
   int lfu_decay_time = 1;
+  int64_t busy_reply_threshold = 5000;  // ms (alias lua-time-limit); 0: scripts are never interrupted
+  int64_t stream_node_max_bytes = 4096;
+  int64_t stream_node_max_entries = 100;
   int64_t hll_sparse_max_bytes = 3000;
 };
 
@@ -119,15 +106,6 @@ struct ServerStats {
   std::unordered_map<std::string, uint64_t> errors;  // errorstats by prefix
 };
 
-enum class FeedStatus : int32_t {
-  kOk = 0,           // all complete input processed; waiting for more bytes
-  kJsCommand = 1,    // stopped at a command TypeScript owns: TakeCommand(), run it, Resume()
-  kClose = 2,        // protocol error: write the replies, then close the connection
-  kCloseNow = 3,     // close without replying (query buffer limit)
-  kBlocked = 4,      // a blocking command found nothing: BlockInfo(), wait for ready keys or timeout
-  kServed = 5,       // a blocked command was answered (RetryBlocked/Unblock); Resume() continues the pipeline
-};
-
 // A blocking command (BLPOP, BZPOPMIN, ...) that found nothing to serve. The
 // client stays paused with the command kept in Client::pending; TypeScript
 // schedules the timeout and, when one of the keys is signalled ready,
@@ -141,10 +119,10 @@ struct BlockState {
   bool drop_reply = false;            // blocked under CLIENT REPLY OFF/SKIP
   bool retrying = false;              // the command is being re-run by RetryBlocked
   std::string ready_key;              // during a retry: the key that was signalled ready
+  // Arguments the parked command replaces in its kept copy (XREAD's `$`
+  // becomes the id it stood for when the client blocked): index, new value.
+  std::vector<std::pair<int, std::string>> arg_rewrites;
 };
-
-// CLIENT REPLY: replies can be switched off, or skipped for the next command only.
-enum class ReplyMode : uint8_t { kOn = 0, kOff = 1, kSkip = 2 };
 
 struct MultiState {
   bool active = false;      // between MULTI and EXEC/DISCARD
@@ -188,6 +166,18 @@ struct Client {
   bool subscribed = false;           // RESP2 subscriber mode: only (un)subscribe/PING/QUIT/RESET
   bool tracking = false;             // CLIENT TRACKING on (default mode: reads are reported)
   bool monitor = false;              // MONITOR: like a replica, may not touch the keyspace
+};
+
+struct ScriptingState;  // scripting_family.cc
+
+// Serves other clients while a script runs past busy-reply-threshold (Redis's
+// processEventsWhileBlocked): implemented by the socket layer.
+class BusyPump {
+ public:
+  virtual void PumpWhileBusy(Client& running) = 0;
+
+ protected:
+  ~BusyPump() = default;
 };
 
 class Server : public ErrorSink, public KeyspaceObserver {
@@ -243,23 +233,23 @@ class Server : public ErrorSink, public KeyspaceObserver {
   // Runs one queued command inside EXEC, native or via the JsExecutor.
   void ExecuteQueued(Client& c, const std::vector<std::string_view>& argv, Reply& reply);
   void SetJsExecutor(JsExecutor* ex) { js_executor_ = ex; }
-  // Every modification of a key: WATCH, and later tracking and notifications.
+  // Every modification of a key: WATCH, clients blocked on it, tracking invalidation.
   void SignalModifiedKey(int db, std::string_view key) {
     TouchWatchedKey(db, key);
     if (!blocking_keys_.empty()) SignalKeyReady(db, key);
-    if (settings_.tracking) QueueEvent(ServerEvent::kModified, db, current_client_id_, {}, key);
+    if (settings_.tracking) QueueEvent(EventKind::kModified, db, current_client_id_, {}, key);
   }
   // FLUSHDB/FLUSHALL while some client tracks: one keyless "flush" event (db -1: all).
   void SignalFlush(int db) {
-    if (settings_.tracking) events_.push_back({ServerEvent::kModified, db, current_client_id_, "flush", {}});
+    if (settings_.tracking) events_.push_back({EventKind::kModified, db, current_client_id_, "flush", {}});
   }
   // A keyspace notification (notify.c's notifyKeyspaceEvent), queued for TypeScript to publish.
   void Notify(uint32_t cls, const char* event, int db, std::string_view key) {
     uint32_t f = settings_.notify_flags;
     if (!(f & cls) || !(f & (kNotifyKeyspace | kNotifyKeyevent))) return;
-    QueueEvent(ServerEvent::kNotify, db, 0, event, key);
+    QueueEvent(EventKind::kNotify, db, 0, event, key);
   }
-  void QueueEvent(ServerEvent::Kind kind, int db, uint64_t client_id, std::string_view event, std::string_view key);
+  void QueueEvent(EventKind kind, int db, uint64_t client_id, std::string_view event, std::string_view key);
   std::vector<ServerEvent> TakeEvents();
   size_t event_count() const { return events_.size(); }
 
@@ -276,6 +266,7 @@ class Server : public ErrorSink, public KeyspaceObserver {
   FeedStatus RetryBlocked(Client& c, std::string_view ready_key = {});
   // Ends a block with the timeout reply, or with `error` (CLIENT UNBLOCK ... ERROR): kServed.
   FeedStatus Unblock(Client& c, std::string_view error);
+  void OnKeyAdded(int db, std::string_view key) override { Notify(kNotifyNew, "new", db, key); }
   void OnKeyExpired(int db, std::string_view key) override {
     Notify(kNotifyExpired, "expired", db, key);
     SignalModifiedKey(db, key);
@@ -283,6 +274,20 @@ class Server : public ErrorSink, public KeyspaceObserver {
   uint64_t CyclesToMicros(uint64_t cycles) const { return calibration_.ToMicros(cycles); }
   // The wall clock shared by the commands of one batch (see core/clock.h).
   int64_t now_us() const { return now_us_; }
+
+  // Scripting (scripting_family.cc): the Lua engines, script cache and function libraries.
+  ScriptingState& scripting();
+  // redis.call: the normal per-command path (statistics, MONITOR, tracking, notifications).
+  void CallFromScript(Client& c, CommandEntry* cmd, Reply& reply) { Call(c, cmd, reply); }
+  JsExecutor* js_executor() const { return js_executor_; }
+  // While set, commands without the allow-busy flag are answered with this error.
+  void SetBusyError(std::string_view e) { busy_error_.assign(e); }
+  void SetBusyPump(BusyPump* p) { busy_pump_ = p; }
+  const std::string& busy_error() const { return busy_error_; }
+  // SHUTDOWN NOSAVE while a script is busy: the script stops at once; TypeScript
+  // shuts the server down when it returned (a kShutdown event).
+  void RequestScriptShutdown();
+  BusyPump* busy_pump() const { return busy_pump_; }
 
  private:
   bool IsTransactionControl(const CommandEntry* cmd) const;
@@ -310,6 +315,9 @@ class Server : public ErrorSink, public KeyspaceObserver {
   std::vector<ServerEvent> events_;
   std::unordered_map<std::string, bool> ready_set_;
   JsExecutor* js_executor_ = nullptr;
+  std::shared_ptr<ScriptingState> scripting_;
+  std::string busy_error_;
+  BusyPump* busy_pump_ = nullptr;
   uint32_t calls_since_clock_ = 0;
   CycleCalibration calibration_;
 };

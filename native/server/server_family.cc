@@ -14,23 +14,6 @@
 
 namespace tachyon {
 
-// Redis's getIntFromObjectOrReply: parses argv[i] as a strict 64-bit integer
-// that must also fit an int. On failure replies `msg` when given, otherwise
-// Redis's generic texts, and returns false. (Also used by keys_family.cc.)
-bool ParseIntArgOrReply(CommandContext& c, int i, int* out, std::string_view msg) {
-  long long v;
-  if (!String2ll(c.arg(i), &v)) {
-    c.reply.Error(msg.empty() ? err::kNotInt : msg);
-    return false;
-  }
-  if (v < INT32_MIN || v > INT32_MAX) {
-    c.reply.Error(msg.empty() ? "ERR value is out of range, value must between -2147483648 and 2147483647" : msg);
-    return false;
-  }
-  *out = static_cast<int>(v);
-  return true;
-}
-
 namespace {
 
 void PingCommand(CommandContext& c) {
@@ -65,7 +48,7 @@ void DbsizeCommand(CommandContext& c) { c.reply.Int(static_cast<long long>(c.db-
 
 void SelectCommand(CommandContext& c) {
   int id;
-  if (!ParseIntArgOrReply(c, 1, &id, {})) return;
+  if (!c.ParseInt32(1, &id)) return;
   if (id < 0 || id >= c.server.db_count()) {
     c.reply.Error(err::kDbIndex);
     return;
@@ -77,8 +60,8 @@ void SelectCommand(CommandContext& c) {
 
 void SwapdbCommand(CommandContext& c) {
   int id1, id2;
-  if (!ParseIntArgOrReply(c, 1, &id1, "ERR invalid first DB index")) return;
-  if (!ParseIntArgOrReply(c, 2, &id2, "ERR invalid second DB index")) return;
+  if (!c.ParseInt32(1, &id1, "ERR invalid first DB index")) return;
+  if (!c.ParseInt32(2, &id2, "ERR invalid second DB index")) return;
   const int n = c.server.db_count();
   if (id1 < 0 || id1 >= n || id2 < 0 || id2 >= n) {
     c.reply.Error(err::kDbIndex);

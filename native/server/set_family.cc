@@ -23,6 +23,7 @@
 
 #include "core/util.h"
 #include "server/command.h"
+#include "server/scan.h"
 #include "server/hash_value.h"
 #include "server/server.h"
 #include "server/set_value.h"
@@ -31,8 +32,6 @@ namespace tachyon {
 namespace {
 
 constexpr std::string_view kMustBePositive = "ERR value is out of range, must be positive";
-constexpr std::string_view kCountRange =
-    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
 
 size_t IntsetLimit(CommandContext& c) {
   const int v = c.server.settings().set_max_intset_entries;
@@ -42,26 +41,16 @@ size_t IntsetLimit(CommandContext& c) {
 // Stores a freshly built set under key (replacing any value, dropping the
 // TTL), or deletes key when the set is empty, and replies the cardinality.
 // `event` is the command's keyspace event (sinterstore, sunionstore, sdiffstore).
-void StoreResult(CommandContext& c, std::string_view key, SetValue* result, const char* event) {
+void StoreResult(CommandContext& c, std::string_view key, std::unique_ptr<SetValue> result, const char* event) {
   const size_t n = result->size();
   if (n > 0) {
-    // setKey(): a write lookup (lazy expiry), then dbAdd ("new") or dbOverwrite.
-    const bool existed = c.WriteKey(key) != nullptr;
-    Entry* e = NewCollectionEntry(key, KeyHash(key), kSet, result->encoding(), result);
-    c.db->Set(e, /*keep_ttl=*/false);
-    if (!existed) c.Notify(kNotifyNew, "new", key);
+    const ObjEncoding enc = result->encoding();
+    c.StoreKey(NewCollectionEntry(key, KeyHash(key), kSet, enc, std::move(result)));
     c.reply.Int(static_cast<long long>(n));
-    c.KeyModified(key);
-    c.Notify(kNotifySet, event, key);
-    c.Dirty();
+    c.KeyChanged(key, kNotifySet, event);
   } else {
-    delete result;
     c.reply.Int(0);
-    if (c.db->Delete(key)) {
-      c.KeyModified(key);
-      c.Notify(kNotifyGeneric, "del", key);
-      c.Dirty();
-    }
+    if (c.DeleteKey(key)) c.Dirty();
   }
 }
 
@@ -77,15 +66,15 @@ void SaddCommand(CommandContext& c) {
   std::string_view key = c.arg(1);
   Entry* e;
   if (!c.WriteKeyOfType(key, kSet, &e)) return;
-  SetValue* s = e ? e->as<SetValue>() : new SetValue();
+  std::unique_ptr<SetValue> created = e ? nullptr : std::make_unique<SetValue>();
+  SetValue* s = e ? e->as<SetValue>() : created.get();
   const size_t limit = IntsetLimit(c);
   int64_t added = 0;
   for (int i = 2; i < c.argc; i++) added += s->Add(c.arg(i), limit) ? 1 : 0;
   if (e) {
     e->encoding = s->encoding();
   } else {
-    c.db->Add(NewCollectionEntry(key, KeyHash(key), kSet, s->encoding(), s));
-    c.Notify(kNotifyNew, "new", key);  // dbAdd
+    c.db->Add(NewCollectionEntry(key, KeyHash(key), kSet, s->encoding(), std::move(created)));
   }
   if (added) {
     c.KeyModified(key);
@@ -105,22 +94,12 @@ void SremCommand(CommandContext& c) {
   }
   SetValue* s = e->as<SetValue>();
   int64_t deleted = 0;
-  bool keyremoved = false;
-  for (int i = 2; i < c.argc; i++) {
-    if (s->Remove(c.arg(i))) {
-      deleted++;
-      if (s->size() == 0) {
-        c.db->Delete(key);  // frees s
-        keyremoved = true;
-        break;
-      }
-    }
+  for (int i = 2; i < c.argc && s->size() > 0; i++) {
+    if (s->Remove(c.arg(i))) deleted++;
   }
   if (deleted) {
-    c.KeyModified(key);
-    c.Notify(kNotifySet, "srem", key);
-    if (keyremoved) c.Notify(kNotifyGeneric, "del", key);
-    c.Dirty(static_cast<uint64_t>(deleted));
+    c.KeyChanged(key, kNotifySet, "srem", static_cast<uint64_t>(deleted));
+    c.DeleteIfEmpty(key, s);
   }
   c.reply.Int(deleted);
 }
@@ -149,10 +128,7 @@ void SmoveCommand(CommandContext& c) {
     return;
   }
   c.Notify(kNotifySet, "srem", src);
-  if (ss->size() == 0) {
-    c.db->Delete(src);  // de stays valid: entries never move on deletes
-    c.Notify(kNotifyGeneric, "del", src);
-  }
+  c.DeleteIfEmpty(src, ss);  // de stays valid: entries never move on deletes
   const size_t limit = IntsetLimit(c);
   bool added;
   if (de) {
@@ -160,17 +136,15 @@ void SmoveCommand(CommandContext& c) {
     added = ds->Add(member, limit);
     de->encoding = ds->encoding();
   } else {
-    auto* ds = new SetValue();
+    auto ds = std::make_unique<SetValue>();
     added = ds->Add(member, limit);
-    c.db->Add(NewCollectionEntry(dst, KeyHash(dst), kSet, ds->encoding(), ds));
-    c.Notify(kNotifyNew, "new", dst);  // dbAdd
+    const ObjEncoding enc = ds->encoding();
+    c.db->Add(NewCollectionEntry(dst, KeyHash(dst), kSet, enc, std::move(ds)));
   }
   c.KeyModified(src);
   c.Dirty();
   if (added) {
-    c.KeyModified(dst);
-    c.Notify(kNotifySet, "sadd", dst);
-    c.Dirty();
+    c.KeyChanged(dst, kNotifySet, "sadd");
   }
   c.reply.Int(1);
 }
@@ -214,11 +188,8 @@ void SmembersCommand(CommandContext& c) {
 
 // SPOP key count
 void SpopWithCount(CommandContext& c) {
-  long long l;
-  if (!String2ll(c.arg(2), &l) || l < 0) {
-    c.reply.Error(kMustBePositive);
-    return;
-  }
+  long l;
+  if (!c.ParseRange(2, 0, LONG_MAX, &l, kMustBePositive)) return;
   const size_t count = static_cast<size_t>(l);
   std::string_view key = c.arg(1);
   Entry* e;
@@ -284,25 +255,15 @@ void SpopCommand(CommandContext& c) {
   SetValue* s = e->as<SetValue>();
   c.reply.Bulk(s->PopRandom());
   c.Notify(kNotifySet, "spop", key);
-  if (s->size() == 0) {
-    c.db->Delete(key);
-    c.Notify(kNotifyGeneric, "del", key);
-  }
+  c.DeleteIfEmpty(key, s);
   c.KeyModified(key);
   c.Dirty();
 }
 
 // SRANDMEMBER key count
 void SrandmemberWithCount(CommandContext& c) {
-  long long l;
-  if (!String2ll(c.arg(2), &l)) {
-    c.reply.Error(err::kNotInt);
-    return;
-  }
-  if (l < -LLONG_MAX) {
-    c.reply.Error(kCountRange);
-    return;
-  }
+  long l;
+  if (!c.ParseRange(2, -LONG_MAX, LONG_MAX, &l)) return;
   Entry* e;
   if (!c.ReadKeyOfType(c.arg(1), kSet, &e)) return;
   if (!e) {
@@ -378,11 +339,7 @@ void SinterGeneric(CommandContext& c, const std::string_view* keys, int n, const
   // Intersection with an empty set is empty.
   if (empty) {
     if (dstkey) {
-      if (c.db->Delete(*dstkey)) {
-        c.KeyModified(*dstkey);
-        c.Notify(kNotifyGeneric, "del", *dstkey);
-        c.Dirty();
-      }
+      if (c.DeleteKey(*dstkey)) c.Dirty();
       c.reply.Int(0);
     } else if (card_only) {
       c.reply.Int(0);
@@ -420,12 +377,12 @@ void SinterGeneric(CommandContext& c, const std::string_view* keys, int n, const
     });
     c.reply.EndDeferredArray(handle, card, '~');
   } else {
-    auto* result = new SetValue();
+    auto result = std::make_unique<SetValue>();
     const size_t intset_limit = IntsetLimit(c);
     first->ForEach([&](std::string_view m) {
       if (in_all(m)) result->Add(m, intset_limit);
     });
-    StoreResult(c, *dstkey, result, "sinterstore");
+    StoreResult(c, *dstkey, std::move(result), "sinterstore");
   }
 }
 
@@ -438,24 +395,18 @@ void SinterstoreCommand(CommandContext& c) {
 
 // SINTERCARD numkeys key [key ...] [LIMIT limit]
 void SintercardCommand(CommandContext& c) {
-  long long numkeys;
-  if (!String2ll(c.arg(1), &numkeys) || numkeys < 1) {
-    c.reply.Error("ERR numkeys should be greater than 0");
-    return;
-  }
+  long numkeys;
+  if (!c.ParseRange(1, 1, LONG_MAX, &numkeys, "ERR numkeys should be greater than 0")) return;
   if (numkeys > c.argc - 2) {
     c.reply.Error("ERR Number of keys can't be greater than number of args");
     return;
   }
-  long long limit = 0;
+  long limit = 0;
   for (int j = 2 + static_cast<int>(numkeys); j < c.argc; j++) {
     const bool more = c.argc - 1 - j > 0;
     if (c.Is(j, "limit") && more) {
       j++;
-      if (!String2ll(c.arg(j), &limit) || limit < 0) {
-        c.reply.Error("ERR LIMIT can't be negative");
-        return;
-      }
+      if (!c.ParseRange(j, 0, LONG_MAX, &limit, "ERR LIMIT can't be negative")) return;
     } else {
       c.SyntaxError();
       return;
@@ -508,7 +459,7 @@ void SunionDiffGeneric(CommandContext& c, const std::string_view* keys, int n, c
     }
   }
 
-  auto* result = new SetValue();
+  auto result = std::make_unique<SetValue>();
   const size_t limit = IntsetLimit(c);
   if (op == SetOp::kUnion) {
     for (SetValue* s : sets) {
@@ -538,10 +489,9 @@ void SunionDiffGeneric(CommandContext& c, const std::string_view* keys, int n, c
   }
 
   if (!dstkey) {
-    ReplyMembers(c, result);
-    delete result;
+    ReplyMembers(c, result.get());
   } else {
-    StoreResult(c, *dstkey, result, op == SetOp::kUnion ? "sunionstore" : "sdiffstore");
+    StoreResult(c, *dstkey, std::move(result), op == SetOp::kUnion ? "sunionstore" : "sdiffstore");
   }
 }
 
@@ -564,7 +514,7 @@ void SdiffstoreCommand(CommandContext& c) {
 void SscanCommand(CommandContext& c) {
   uint64_t cursor;
   Entry* e;
-  CollectionScanOptions opts;
+  ScanOptions opts;
   if (!BeginCollectionScan(c, kSet, &cursor, &e, &opts)) return;
   SetValue* s = e->as<SetValue>();
 
@@ -584,7 +534,7 @@ void SscanCommand(CommandContext& c) {
 
   size_t kept = 0;
   for (size_t i = 0; i < items.size(); i++) {
-    if (opts.use_pattern && !CollectionScanMatch(opts.pattern, items[i])) continue;
+    if (!ScanMatch(opts, items[i])) continue;
     if (kept != i) items[kept] = std::move(items[i]);
     kept++;
   }

@@ -569,7 +569,7 @@ void SortGeneric(CommandContext& c, bool readonly) {
   }
 
   if (outputlen > 0) {
-    ListValue* list = NewListValue(c);
+    std::unique_ptr<ListValue> list = NewListValue(c);
     char buf[kLongStrSize];
     for (long j = start; j <= end; j++) {
       const std::string_view elem = elem_of(j);
@@ -579,15 +579,9 @@ void SortGeneric(CommandContext& c, bool readonly) {
         list->Push(lookup.Lookup(pat, elem, &v) ? v.View(buf) : std::string_view(), ListWhere::kTail);
       }
     }
-    c.db->Set(NewCollectionEntry(storekey, KeyHash(storekey), kList, kEncQuicklist, list), /*keep_ttl=*/false);
-    c.KeyModified(storekey);
-    c.Notify(kNotifyList, "sortstore", storekey);
-    c.Dirty(outputlen);
-  } else if (c.db->Delete(storekey)) {
-    c.KeyModified(storekey);
-    c.Notify(kNotifyGeneric, "del", storekey);
-    c.Dirty();
-  }
+    c.StoreKey(NewCollectionEntry(storekey, KeyHash(storekey), kList, kEncQuicklist, std::move(list)));
+    c.KeyChanged(storekey, kNotifyList, "sortstore", outputlen);
+  } else if (c.DeleteKey(storekey)) c.Dirty();
   c.reply.Int(static_cast<long long>(outputlen));
 }
 

@@ -37,7 +37,7 @@ void ReplyValue(CommandContext& c, const Entry* e) {
 // Redis's tryObjectEncoding applied to a fresh argument: a canonical integer
 // of at most 20 characters becomes int, up to 44 bytes embstr, else raw.
 ObjEncoding ChooseEncoding(std::string_view v, int64_t* iv) {
-  if (v.size() <= 20 && StringToInt64(v, iv)) return kEncInt;
+  if (v.size() <= 20 && String2ll(v, iv)) return kEncInt;
   return v.size() <= kEmbstrMaxLen ? kEncEmbstr : kEncRaw;
 }
 
@@ -71,7 +71,6 @@ Entry* StoreEncoded(CommandContext& c, Entry* old, std::string_view key, std::st
     c.db->Replace(e, keep_ttl);
   } else {
     c.db->Add(e);
-    c.Notify(kNotifyNew, "new", key);  // dbAdd
   }
   return e;
 }
@@ -285,20 +284,14 @@ void GetexCommand(CommandContext& c) {
 
   if ((flags & (kExpEXAT | kExpPXAT)) && when <= c.now_ms) {
     // An absolute time already in the past deletes the key.
-    c.db->Delete(key);
-    c.KeyModified(key);
-    c.Notify(kNotifyGeneric, "del", key);
+    c.DeleteKey(key);
     c.Dirty();
   } else if (expire_idx >= 0) {
     c.db->SetExpire(e, when);
-    c.KeyModified(key);
-    c.Notify(kNotifyGeneric, "expire", key);
-    c.Dirty();
+    c.KeyChanged(key, kNotifyGeneric, "expire");
   } else if (flags & kPersist) {
     if (c.db->RemoveExpire(e)) {
-      c.KeyModified(key);
-      c.Notify(kNotifyGeneric, "persist", key);
-      c.Dirty();
+      c.KeyChanged(key, kNotifyGeneric, "persist");
     }
   }
 }
@@ -307,11 +300,7 @@ void GetdelCommand(CommandContext& c) {
   std::string_view key = c.arg(1);
   Entry* e;
   if (!GetGeneric(c, key, &e) || !e) return;
-  if (c.db->Delete(key)) {
-    c.KeyModified(key);
-    c.Notify(kNotifyGeneric, "del", key);
-    c.Dirty();
-  }
+  if (c.DeleteKey(key)) c.Dirty();
 }
 
 void GetsetCommand(CommandContext& c) {
@@ -319,9 +308,7 @@ void GetsetCommand(CommandContext& c) {
   Entry* old;
   if (!GetGeneric(c, key, &old)) return;
   StoreValue(c, old, key, c.arg(2), /*keep_ttl=*/false);
-  c.KeyModified(key);
-  c.Notify(kNotifyString, "set", key);
-  c.Dirty();
+  c.KeyChanged(key, kNotifyString, "set");
 }
 
 void MgetCommand(CommandContext& c) {
@@ -382,7 +369,7 @@ void IncrDecr(CommandContext& c, int64_t incr) {
     }
     if (e->is_int()) {
       value = e->int_value();
-    } else if (!StringToInt64(e->str(), &value)) {
+    } else if (!String2ll(e->str(), &value)) {
       c.reply.Error(err::kNotInt);
       return;
     }
@@ -455,9 +442,7 @@ void IncrbyfloatCommand(CommandContext& c) {
   std::string_view s(buf, len > 0 ? static_cast<size_t>(len) : 0);
   // createStringObjectFromLongDouble: embstr/raw by length, never int.
   StoreEncoded(c, e, key, s, s.size() <= kEmbstrMaxLen ? kEncEmbstr : kEncRaw, 0, /*keep_ttl=*/true);
-  c.KeyModified(key);
-  c.Notify(kNotifyString, "incrbyfloat", key);
-  c.Dirty();
+  c.KeyChanged(key, kNotifyString, "incrbyfloat");
   c.reply.Bulk(s);
 }
 
@@ -486,9 +471,7 @@ void AppendCommand(CommandContext& c) {
     if (!add.empty()) memcpy(e->str_mut() + olen, add.data(), add.size());
     e->vlen = static_cast<uint32_t>(total);
   }
-  c.KeyModified(key);
-  c.Notify(kNotifyString, "append", key);
-  c.Dirty();
+  c.KeyChanged(key, kNotifyString, "append");
   c.reply.Int(static_cast<long long>(total));
 }
 
@@ -561,7 +544,6 @@ void SetrangeCommand(CommandContext& c) {
     memcpy(e->str_mut() + offset, value.data(), value.size());
     e->vlen = static_cast<uint32_t>(end);
     c.db->Add(e);
-    c.Notify(kNotifyNew, "new", key);  // dbAdd
   } else {
     if (e->type != kString) {
       c.WrongType();
@@ -579,9 +561,7 @@ void SetrangeCommand(CommandContext& c) {
     memcpy(e->str_mut() + offset, value.data(), value.size());
     e->vlen = static_cast<uint32_t>(total);
   }
-  c.KeyModified(key);
-  c.Notify(kNotifyString, "setrange", key);
-  c.Dirty();
+  c.KeyChanged(key, kNotifyString, "setrange");
   c.reply.Int(static_cast<long long>(e->vlen));
 }
 

@@ -27,6 +27,7 @@
 #include "core/skiplist.h"
 #include "core/util.h"
 #include "server/command.h"
+#include "server/scan.h"
 #include "server/hash_value.h"  // collection SCAN helpers, CollectionRandom
 #include "server/server.h"
 #include "server/set_value.h"
@@ -46,71 +47,32 @@ ZSetValue::Limits ZLimits(CommandContext& c) {
           static_cast<size_t>(s.zset_max_listpack_value < 0 ? 0 : s.zset_max_listpack_value)};
 }
 
-// getDoubleFromObjectOrReply: strtod on the whole argument (no length limit).
-bool ParseScoreArg(CommandContext& c, int i, double* out, std::string_view error = err::kNotFloat) {
-  if (String2d(c.arg(i), out)) return true;
-  c.reply.Error(error);
-  return false;
-}
-
-// getLongFromObjectOrReply; `error` replaces the default text when given.
-bool ParseLongArg(CommandContext& c, int i, long* out, std::string_view error = err::kNotInt) {
-  long long v;
-  if (!String2ll(c.arg(i), &v)) {
-    c.reply.Error(error);
-    return false;
-  }
-  *out = static_cast<long>(v);
-  return true;
-}
-
-// getRangeLongFromObjectOrReply: `error` (when not empty) is used for both
-// the parse failure and the range failure, as in Redis.
-bool ParseRangeLongArg(CommandContext& c, int i, long min, long max, long* out, std::string_view error = {}) {
-  if (!ParseLongArg(c, i, out, error.empty() ? err::kNotInt : error)) return false;
-  if (*out < min || *out > max) {
-    if (!error.empty()) {
-      c.reply.Error(error);
-    } else {
-      c.reply.Error("ERR value is out of range, value must between " + std::to_string(min) + " and " +
-                    std::to_string(max));
-    }
-    return false;
-  }
-  return true;
-}
-
 void ReplyMember(CommandContext& c, const ZSetValue* z, const ZIter& it) {
   char buf[kLongStrSize];
   c.reply.Bulk(z->Member(it, buf));
 }
 
 // Adds a new key for a value built by a command, or records the encoding.
-Entry* AddZSetKey(CommandContext& c, std::string_view key, ZSetValue* z) {
-  Entry* e = NewCollectionEntry(key, KeyHash(key), kZSet, z->encoding(), z);
+Entry* AddZSetKey(CommandContext& c, std::string_view key, std::unique_ptr<ZSetValue> z) {
+  const ObjEncoding enc = z->encoding();
+  Entry* e = NewCollectionEntry(key, KeyHash(key), kZSet, enc, std::move(z));
   c.db->Add(e);
-  c.Notify(kNotifyNew, "new", key);  // dbAdd
   return e;
 }
 
 // setKey(): the destination of a STORE command, replacing any value and TTL
 // (a write lookup, then dbAdd with a "new" event or dbOverwrite), followed by
 // the command's keyspace event.
-void StoreZSetKey(CommandContext& c, std::string_view key, ZSetValue* z, const char* event) {
-  const bool existed = c.WriteKey(key) != nullptr;
-  c.db->Set(NewCollectionEntry(key, KeyHash(key), kZSet, z->encoding(), z), false);
-  if (!existed) c.Notify(kNotifyNew, "new", key);
+void StoreZSetKey(CommandContext& c, std::string_view key, std::unique_ptr<ZSetValue> z, const char* event) {
+  const ObjEncoding enc = z->encoding();
+  c.StoreKey(NewCollectionEntry(key, KeyHash(key), kZSet, enc, std::move(z)));
   c.KeyModified(key);
   c.Notify(kNotifyZset, event, key);
 }
 
 // The empty result of a STORE command deletes the destination.
 void DeleteStoreDestination(CommandContext& c, std::string_view key) {
-  if (c.db->Delete(key)) {
-    c.KeyModified(key);
-    c.Notify(kNotifyGeneric, "del", key);
-    c.Dirty();
-  }
+  if (c.DeleteKey(key)) c.Dirty();
 }
 
 // ---------------------------------------------------------------------------
@@ -172,7 +134,7 @@ void ZaddGeneric(CommandContext& c, int flags) {
     scores = big.data();
   }
   for (int j = 0; j < elements; j++) {
-    if (!ParseScoreArg(c, scoreidx + j * 2, &scores[j])) return;
+    if (!c.ParseDouble(scoreidx + j * 2, &scores[j])) return;
   }
 
   Entry* e;
@@ -189,13 +151,10 @@ void ZaddGeneric(CommandContext& c, int flags) {
     return;
   }
   const ZSetValue::Limits limits = ZLimits(c);
-  ZSetValue* z;
-  const bool created = e == nullptr;
-  if (created) {
-    z = ZSetValue::Create(limits.max_listpack_entries == 0 ? 1 : 0, c.arg(scoreidx + 1).size(), limits);
-  } else {
-    z = e->as<ZSetValue>();
-  }
+  // A zset made for a missing key is owned here until AddZSetKey, freed if it stays empty.
+  std::unique_ptr<ZSetValue> created;
+  if (!e) created = ZSetValue::Create(limits.max_listpack_entries == 0 ? 1 : 0, c.arg(scoreidx + 1).size(), limits);
+  ZSetValue* z = e ? e->as<ZSetValue>() : created.get();
 
   bool nan = false;
   for (int j = 0; j < elements; j++) {
@@ -212,11 +171,7 @@ void ZaddGeneric(CommandContext& c, int flags) {
   }
 
   if (created) {
-    if (z->size() > 0) {
-      AddZSetKey(c, key, z);
-    } else {
-      delete z;
-    }
+    if (z->size() > 0) AddZSetKey(c, key, std::move(created));
   } else {
     e->encoding = z->encoding();
   }
@@ -257,20 +212,12 @@ void ZremCommand(CommandContext& c) {
   }
   ZSetValue* z = e->as<ZSetValue>();
   long long deleted = 0;
-  bool keyremoved = false;
-  for (int j = 2; j < c.argc; j++) {
+  for (int j = 2; j < c.argc && z->size() > 0; j++) {
     if (z->Delete(c.arg(j))) deleted++;
-    if (z->size() == 0) {
-      c.db->Delete(key);
-      keyremoved = true;
-      break;
-    }
   }
   if (deleted) {
-    c.KeyModified(key);
-    c.Notify(kNotifyZset, "zrem", key);
-    if (keyremoved) c.Notify(kNotifyGeneric, "del", key);
-    c.Dirty(static_cast<uint64_t>(deleted));
+    c.KeyChanged(key, kNotifyZset, "zrem", static_cast<uint64_t>(deleted));
+    c.DeleteIfEmpty(key, z);
   }
   c.reply.Int(deleted);
 }
@@ -283,7 +230,7 @@ void ZremrangeGeneric(CommandContext& c, RangeType type) {
   ZRangeSpec range;
   ZLexRangeSpec lexrange;
   if (type == RangeType::kRank) {
-    if (!ParseLongArg(c, 2, &start) || !ParseLongArg(c, 3, &end)) return;
+    if (!c.ParseLong(2, &start) || !c.ParseLong(3, &end)) return;
   } else if (type == RangeType::kScore) {
     if (!ParseScoreRange(c.arg(2), c.arg(3), &range)) {
       c.reply.Error(kMinMaxNotFloat);
@@ -327,17 +274,13 @@ void ZremrangeGeneric(CommandContext& c, RangeType type) {
       deleted = z->DeleteRangeByRank(static_cast<size_t>(start), static_cast<size_t>(end));
       break;
   }
-  const bool keyremoved = z->size() == 0;
-  if (keyremoved) c.db->Delete(key);
   if (deleted) {
-    c.KeyModified(key);
     const char* event = type == RangeType::kScore ? "zremrangebyscore"
                         : type == RangeType::kLex ? "zremrangebylex"
                                                   : "zremrangebyrank";
-    c.Notify(kNotifyZset, event, key);
-    if (keyremoved) c.Notify(kNotifyGeneric, "del", key);
+    c.KeyChanged(key, kNotifyZset, event, deleted);
+    c.DeleteIfEmpty(key, z);
   }
-  c.Dirty(deleted);
   c.reply.Int(static_cast<long long>(deleted));
 }
 
@@ -353,7 +296,6 @@ void ZremrangebylexCommand(CommandContext& c) { ZremrangeGeneric(c, RangeType::k
 class RangeResult {
  public:
   RangeResult(CommandContext& c, bool store, std::string_view dstkey) : c_(c), store_(store), dstkey_(dstkey) {}
-  ~RangeResult() { delete dst_; }
 
   void EnableScores() {
     withscores_ = true;
@@ -392,9 +334,7 @@ class RangeResult {
   void Finalize(size_t count) {
     if (store_) {
       if (count) {
-        ZSetValue* z = dst_;
-        dst_ = nullptr;
-        StoreZSetKey(c_, dstkey_, z, "zrangestore");
+        StoreZSetKey(c_, dstkey_, std::move(dst_), "zrangestore");
         c_.reply.Int(static_cast<long long>(count));
         c_.Dirty();
       } else {
@@ -414,7 +354,7 @@ class RangeResult {
   bool nested_ = false;
   bool deferred_ = false;
   size_t handle_ = 0;
-  ZSetValue* dst_ = nullptr;
+  std::unique_ptr<ZSetValue> dst_;  // ZRANGESTORE's result, until stored
   ZSetValue::Limits limits_{0, 0};
 };
 
@@ -511,7 +451,7 @@ void ZrangeGeneric(CommandContext& c, RangeResult& out, int argc_start, bool sto
     if (!store && c.Is(j, "withscores")) {
       withscores = true;
     } else if (c.Is(j, "limit") && leftargs >= 2) {
-      if (!ParseLongArg(c, j + 1, &offset) || !ParseLongArg(c, j + 2, &limit)) return;
+      if (!c.ParseLong(j + 1, &offset) || !c.ParseLong(j + 2, &limit)) return;
       j += 2;
     } else if (direction == Direction::kAuto && c.Is(j, "rev")) {
       direction = Direction::kReverse;
@@ -555,7 +495,7 @@ void ZrangeGeneric(CommandContext& c, RangeResult& out, int argc_start, bool sto
       }
       break;
     default:
-      if (!ParseLongArg(c, minidx, &start) || !ParseLongArg(c, maxidx, &end)) return;
+      if (!c.ParseLong(minidx, &start) || !c.ParseLong(maxidx, &end)) return;
       break;
   }
 
@@ -704,7 +644,7 @@ void ZpopMinMax(CommandContext& c, ZWhere where) {
     return;
   }
   long count = -1;  // plain single pop
-  if (c.argc == 3 && !ParseRangeLongArg(c, 2, 0, LONG_MAX, &count, kMustBePositive)) return;
+  if (c.argc == 3 && !c.ParseRange(2, 0, LONG_MAX, &count, kMustBePositive)) return;
   // RESP3 with COUNT: nested pairs; otherwise one flat array.
   const bool nested = c.reply.resp() > 2 && count != -1;
   ZPopGeneric(c, c.argv + 1, 1, where, false, count, nested, false);
@@ -717,7 +657,7 @@ void ZpopmaxCommand(CommandContext& c) { ZpopMinMax(c, ZWhere::kMax); }
 void ZmpopCommand(CommandContext& c) {
   const int numkeys_idx = 1;
   long numkeys;
-  if (!ParseRangeLongArg(c, numkeys_idx, 1, LONG_MAX, &numkeys, "ERR numkeys should be greater than 0")) return;
+  if (!c.ParseRange(numkeys_idx, 1, LONG_MAX, &numkeys, "ERR numkeys should be greater than 0")) return;
   if (numkeys > c.argc) {  // where_idx would lie past the arguments
     c.SyntaxError();
     return;
@@ -741,7 +681,7 @@ void ZmpopCommand(CommandContext& c) {
     const int moreargs = c.argc - 1 - j;
     if (count == -1 && c.Is(j, "count") && moreargs) {
       j++;
-      if (!ParseRangeLongArg(c, j, 1, LONG_MAX, &count, "ERR count should be greater than 0")) return;
+      if (!c.ParseRange(j, 1, LONG_MAX, &count, "ERR count should be greater than 0")) return;
     } else {
       c.SyntaxError();
       return;
@@ -845,7 +785,7 @@ void ZrandmemberWithCount(CommandContext& c, long l, bool withscores) {
 void ZrandmemberCommand(CommandContext& c) {
   if (c.argc >= 3) {
     long l;
-    if (!ParseRangeLongArg(c, 2, -LONG_MAX, LONG_MAX, &l)) return;
+    if (!c.ParseRange(2, -LONG_MAX, LONG_MAX, &l)) return;
     if (c.argc > 4 || (c.argc == 4 && !c.Is(3, "withscores"))) {
       c.SyntaxError();
       return;
@@ -976,7 +916,7 @@ void ZdiffCompute(std::vector<ZSource>& src, std::vector<ResultItem>* result) {
 void ZsetOpGeneric(CommandContext& c, std::string_view dstkey, bool store, int numkeys_idx, SetOp op,
                    bool cardinality_only) {
   long setnum;
-  if (!ParseLongArg(c, numkeys_idx, &setnum)) return;
+  if (!c.ParseLong(numkeys_idx, &setnum)) return;
   if (setnum < 1) {
     c.reply.Error(std::string("ERR at least 1 input key is needed for '") + c.spec->name + "' command");
     return;
@@ -1005,7 +945,7 @@ void ZsetOpGeneric(CommandContext& c, std::string_view dstkey, bool store, int n
     if (op != SetOp::kDiff && !cardinality_only && remaining >= setnum + 1 && c.Is(j, "weights")) {
       j++;
       for (long i = 0; i < setnum; i++, j++) {
-        if (!ParseScoreArg(c, j, &src[static_cast<size_t>(i)].weight, "ERR weight value is not a float")) return;
+        if (!c.ParseDouble(j, &src[static_cast<size_t>(i)].weight, "ERR weight value is not a float")) return;
       }
     } else if (op != SetOp::kDiff && !cardinality_only && remaining >= 2 && c.Is(j, "aggregate")) {
       j++;
@@ -1025,7 +965,7 @@ void ZsetOpGeneric(CommandContext& c, std::string_view dstkey, bool store, int n
       withscores = true;
     } else if (cardinality_only && remaining >= 2 && c.Is(j, "limit")) {
       j++;
-      if (!ParseRangeLongArg(c, j, 0, LONG_MAX, &limit, "ERR LIMIT can't be negative")) return;
+      if (!c.ParseRange(j, 0, LONG_MAX, &limit, "ERR LIMIT can't be negative")) return;
       j++;
     } else {
       c.SyntaxError();
@@ -1111,10 +1051,10 @@ void ZsetOpGeneric(CommandContext& c, std::string_view dstkey, bool store, int n
     }
     const bool listpack = result.size() <= limits.max_listpack_entries && maxelelen <= limits.max_listpack_value &&
                           Listpack::SafeToAdd(0, totelelen);
-    ZSetValue* z = ZSetValue::NewEmpty(listpack ? kEncListpack : kEncSkiplist, result.size());
+    std::unique_ptr<ZSetValue> z = ZSetValue::NewEmpty(listpack ? kEncListpack : kEncSkiplist, result.size());
     for (const ResultItem& r : result) z->AppendSorted(r.member, r.score);
     const size_t n = z->size();
-    StoreZSetKey(c, dstkey, z,
+    StoreZSetKey(c, dstkey, std::move(z),
                  op == SetOp::kUnion ? "zunionstore" : op == SetOp::kInter ? "zinterstore" : "zdiffstore");
     c.reply.Int(static_cast<long long>(n));
     c.Dirty();
@@ -1144,7 +1084,7 @@ void ZdiffCommand(CommandContext& c) { ZsetOpGeneric(c, {}, false, 1, SetOp::kDi
 void ZscanCommand(CommandContext& c) {
   uint64_t cursor;
   Entry* e;
-  CollectionScanOptions opts;
+  ScanOptions opts;
   if (!BeginCollectionScan(c, kZSet, &cursor, &e, &opts)) return;
   ZSetValue* z = e->as<ZSetValue>();
 
@@ -1241,11 +1181,7 @@ size_t ZPopGeneric(CommandContext& c, const std::string_view* keys, int numkeys,
   c.Dirty(rangelen);
   c.Notify(kNotifyZset, where == ZWhere::kMin ? "zpopmin" : "zpopmax", key);
 
-  if (z->size() == 0) {
-    if (deleted) *deleted = true;
-    c.db->Delete(key);
-    c.Notify(kNotifyGeneric, "del", key);
-  }
+  if (c.DeleteIfEmpty(key, z) && deleted) *deleted = true;
   c.KeyModified(key);
   return rangelen;
 }

@@ -42,8 +42,8 @@ ZSetValue::~ZSetValue() {
   if (sk_) sk_->dict.Clear([](ZDictNode* n) { free(n); });
 }
 
-ZSetValue* ZSetValue::Create(size_t size_hint, size_t value_len_hint, const Limits& limits) {
-  auto* z = new ZSetValue();
+std::unique_ptr<ZSetValue> ZSetValue::Create(size_t size_hint, size_t value_len_hint, const Limits& limits) {
+  auto z = std::make_unique<ZSetValue>();
   if (size_hint > limits.max_listpack_entries || value_len_hint > limits.max_listpack_value) {
     z->sk_ = std::make_unique<Skip>();
     z->sk_->dict.Expand(size_hint);
@@ -51,8 +51,8 @@ ZSetValue* ZSetValue::Create(size_t size_hint, size_t value_len_hint, const Limi
   return z;
 }
 
-ZSetValue* ZSetValue::NewEmpty(ObjEncoding encoding, size_t size_hint) {
-  auto* z = new ZSetValue();
+std::unique_ptr<ZSetValue> ZSetValue::NewEmpty(ObjEncoding encoding, size_t size_hint) {
+  auto z = std::make_unique<ZSetValue>();
   if (encoding == kEncSkiplist) {
     z->sk_ = std::make_unique<Skip>();
     z->sk_->dict.Expand(size_hint);
@@ -60,8 +60,8 @@ ZSetValue* ZSetValue::NewEmpty(ObjEncoding encoding, size_t size_hint) {
   return z;
 }
 
-ZSetValue* ZSetValue::FromListpack(Listpack lp) {
-  auto* z = new ZSetValue();
+std::unique_ptr<ZSetValue> ZSetValue::FromListpack(Listpack lp) {
+  auto z = std::make_unique<ZSetValue>();
   z->lp_ = std::move(lp);
   z->lp_count_ = z->lp_.size() / 2;
   return z;

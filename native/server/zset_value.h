@@ -116,12 +116,12 @@ class ZSetValue final : public Collection {
 
   // zsetTypeCreate: a listpack when size_hint and value_len_hint are within
   // the limits, otherwise a skiplist whose dict is pre-sized for size_hint.
-  static ZSetValue* Create(size_t size_hint, size_t value_len_hint, const Limits& limits);
+  static std::unique_ptr<ZSetValue> Create(size_t size_hint, size_t value_len_hint, const Limits& limits);
   // An empty zset in the given encoding (kEncListpack or kEncSkiplist).
-  static ZSetValue* NewEmpty(ObjEncoding encoding, size_t size_hint);
+  static std::unique_ptr<ZSetValue> NewEmpty(ObjEncoding encoding, size_t size_hint);
   // Takes a listpack of member/score pairs (e.g. from RDB); must be valid,
   // sorted and free of duplicates.
-  static ZSetValue* FromListpack(Listpack lp);
+  static std::unique_ptr<ZSetValue> FromListpack(Listpack lp);
 
   // Collection
   size_t MemoryUsage() const override;

@@ -1,8 +1,8 @@
 /**
  * CLIENT subcommands: ID, SETNAME, GETNAME, INFO, LIST, KILL, NO-EVICT,
- * REPLY, HELP. The others (PAUSE, UNPAUSE, TRACKING, CACHING, GETREDIR,
- * TRACKINGINFO, UNBLOCK) are not registered yet, so the dispatcher answers
- * them with Redis's unknown-command error.
+ * REPLY, HELP. The features register the others: PAUSE and UNPAUSE
+ * (features/pause.ts), TRACKING, CACHING, GETREDIR and TRACKINGINFO
+ * (features/tracking.ts), UNBLOCK (features/blocking.ts).
  *
  * CLIENT INFO / LIST print Redis 7.0's fields in Redis 7.0's order. Values we
  * do not track are fixed, plausible numbers for an idle client:
@@ -16,15 +16,27 @@
  * (unread query bytes), argv-mem (the running command's argument bytes),
  * oll/omem (bytes queued on the socket), events, cmd, resp.
  */
-import { socketFd, type Connection } from '../network/connection';
-import type { TachyonServer } from '../server';
+import { ClientField, ReplyMode } from '../boundary.gen';
+import type { ServerContext } from '../context';
+import type { BlockingScheduler } from '../features/blocking';
+import type { Monitor } from '../features/monitor';
+import type { Pause } from '../features/pause';
+import type { PubSub } from '../features/pubsub';
+import type { Tracking } from '../features/tracking';
+import { socketFd } from '../network/address';
+import type { Connection } from '../network/connection';
+import { clientIdOf, string2ll } from '../util/integers';
 import { BAD_CLIENT_NAME, validClientName } from './connection';
-import { dispatchSubcommand } from './command';
-import { replyHelp, type CommandCall, type CommandRegistry, type Handler } from './registry';
-import { isMonitor } from './monitor';
-import { isPausedClient } from './pause';
-import { isPubSubClient, subscriptionCounts } from './pubsub';
-import { trackingFlags, trackingRedirect } from './tracking';
+import { dispatchSubcommand, replyHelp, type CommandCall, type CommandRegistry, type Handler } from './registry';
+
+/** The features whose state CLIENT LIST shows. */
+export interface ClientFeatures {
+  readonly pubsub: PubSub;
+  readonly monitor: Monitor;
+  readonly pause: Pause;
+  readonly tracking: Tracking;
+  readonly blocking: BlockingScheduler;
+}
 
 const REPLY_BUFFER_SIZE = 16384;
 /** Rough per-client footprint of the Connection object, its socket and the native client. */
@@ -48,24 +60,60 @@ function clientTypeByName(name: string): ClientType | undefined {
   }
 }
 
-/** Replication does not exist yet: a client is pubsub while subscribed, else normal. */
-function clientType(conn: Connection): ClientType {
-  return isPubSubClient(conn) ? 'pubsub' : 'normal';
+/** CLIENT and the CLIENT LIST line (also logged when a client is closed for its output). */
+export class ClientCommands {
+  constructor(
+    private readonly ctx: ServerContext,
+    private readonly features: ClientFeatures,
+  ) {}
+
+  register(r: CommandRegistry): void {
+    const subcommands = new Map<string, Handler>([
+      ['id', clientId],
+      ['setname', clientSetname],
+      ['getname', clientGetname],
+      ['info', (call) => clientInfo(this, call)],
+      ['list', (call) => clientList(this, call)],
+      ['kill', (call) => clientKill(this, call)],
+      ['no-evict', clientNoEvict],
+      ['reply', clientReply],
+      ['help', clientHelp],
+    ]);
+    // "client" itself is registered so that a bare CLIENT gets the dispatcher's
+    // arity error (Redis's "wrong number of arguments for 'client' command")
+    // rather than "unknown command"; see dispatchSubcommand.
+    r.register('client', (call) => dispatchSubcommand(call, 'CLIENT', subcommands));
+    for (const [name, handler] of subcommands) r.register(`client|${name}`, handler);
+  }
+
+  /** Replication does not exist yet: a client is pubsub while subscribed, else normal. */
+  type(conn: Connection): ClientType {
+    return this.features.pubsub.isPubSubClient(conn) ? 'pubsub' : 'normal';
+  }
+
+  /** Connections not on their way out, in the order they were accepted. */
+  live(): Connection[] {
+    return [...this.ctx.clients.values()].filter((c) => !c.closing);
+  }
+
+  /** One CLIENT LIST line, without the trailing newline. `current` is the command asking. */
+  infoLine(conn: Connection, current?: CommandCall): string {
+    return clientInfoLine(this.ctx, this.features, conn, current);
+  }
 }
 
-/** One CLIENT LIST line, without the trailing newline. `current` is the client running the command. */
-export function clientInfoLine(conn: Connection, current?: CommandCall): string {
+function clientInfoLine(ctx: ServerContext, f: ClientFeatures, conn: Connection, current?: CommandCall): string {
   const now = Date.now();
   const isCurrent = current !== undefined && current.conn === conn;
-  const [db, cmd, qbuf, multi] = conn.server.native.clientState(conn.slot);
-  const subs = subscriptionCounts(conn);
+  const [db, cmd, qbuf, multi] = ctx.native.clientState(conn.slot);
+  const subs = f.pubsub.subscriptionCounts(conn);
   // Redis's order: O/S M P x b t R B d c u A U r e; N when none applies.
   let flags = '';
-  if (isMonitor(conn)) flags += 'O';
-  if (isPubSubClient(conn)) flags += 'P';
+  if (f.monitor.isMonitor(conn)) flags += 'O';
+  if (f.pubsub.isPubSubClient(conn)) flags += 'P';
   if (multi >= 0) flags += 'x';
-  if (conn.server.blocking.isBlocked(conn) || isPausedClient(conn)) flags += 'b';
-  flags += trackingFlags(conn);
+  if (f.blocking.isBlocked(conn) || f.pause.isPaused(conn)) flags += 'b';
+  flags += f.tracking.flags(conn);
   if (conn.kind === 'unix') flags += 'U';
   if (conn.noEvict) flags += 'e';
   if (flags === '') flags = 'N';
@@ -100,25 +148,12 @@ export function clientInfoLine(conn: Connection, current?: CommandCall): string 
     `events=${omem > 0 ? 'rw' : 'r'}`,
     `cmd=${cmd}`,
     'user=default',
-    `redir=${trackingRedirect(conn)}`,
+    `redir=${f.tracking.redirect(conn)}`,
     `resp=${conn.resp}`,
   ].join(' ');
 }
 
 const lower = (b: Buffer): string => b.toString('latin1').toLowerCase();
-
-/** Strict signed 64-bit parse (Redis string2ll); undefined when not an integer. */
-function parseInt64(b: Buffer): bigint | undefined {
-  const s = b.toString('latin1');
-  if (!/^(0|-?[1-9][0-9]*)$/.test(s) || s.length > 20) return undefined;
-  const v = BigInt(s);
-  if (v > 9223372036854775807n || v < -9223372036854775808n) return undefined;
-  return v;
-}
-
-function liveClients(server: TachyonServer): Connection[] {
-  return [...server.clients.values()].filter((c) => !c.closing);
-}
 
 function clientId(call: CommandCall): void {
   call.w.int(call.conn.id);
@@ -135,35 +170,35 @@ function clientGetname(call: CommandCall): void {
   call.w.bulk(call.conn.name === '' ? null : Buffer.from(call.conn.name, 'latin1'));
 }
 
-function clientInfo(call: CommandCall): void {
-  call.w.verbatim(`${clientInfoLine(call.conn, call)}\n`);
+function clientInfo(cc: ClientCommands, call: CommandCall): void {
+  call.w.verbatim(`${cc.infoLine(call.conn, call)}\n`);
 }
 
-function clientList(call: CommandCall): void {
-  const { args, w, server } = call;
+function clientList(cc: ClientCommands, call: CommandCall): void {
+  const { args, w, ctx } = call;
   let clients: Connection[];
   if (args.length === 4 && lower(args[2]) === 'type') {
     const type = clientTypeByName(args[3].toString('latin1'));
     if (!type) return void w.error(`ERR Unknown client type '${args[3].toString('latin1')}'`);
-    clients = liveClients(server).filter((c) => clientType(c) === type);
+    clients = cc.live().filter((c) => cc.type(c) === type);
   } else if (args.length > 3 && lower(args[2]) === 'id') {
     clients = [];
     for (let i = 3; i < args.length; i++) {
-      const id = parseInt64(args[i]);
-      if (id === undefined) return void w.error('ERR Invalid client ID');
-      const c = id > 0n && id <= BigInt(Number.MAX_SAFE_INTEGER) ? server.clients.get(Number(id)) : undefined;
+      const id = string2ll(args[i]);
+      if (id === null) return void w.error('ERR Invalid client ID');
+      const c = ctx.clients.get(clientIdOf(id));
       if (c && !c.closing) clients.push(c); // repeated ids are listed again, as Redis does
     }
   } else if (args.length !== 2) {
     return void w.error('ERR syntax error');
   } else {
-    clients = liveClients(server);
+    clients = cc.live();
   }
-  w.verbatim(clients.map((c) => `${clientInfoLine(c, call)}\n`).join(''));
+  w.verbatim(clients.map((c) => `${cc.infoLine(c, call)}\n`).join(''));
 }
 
-function clientKill(call: CommandCall): void {
-  const { args, w, conn, server } = call;
+function clientKill(cc: ClientCommands, call: CommandCall): void {
+  const { args, w, conn } = call;
   let addr: string | undefined;
   let laddr: string | undefined;
   let type: ClientType | undefined;
@@ -180,9 +215,9 @@ function clientKill(call: CommandCall): void {
       const hasValue = i + 1 < args.length;
       const value = hasValue ? args[i + 1].toString('latin1') : '';
       if (opt === 'id' && hasValue) {
-        const v = parseInt64(args[i + 1]);
-        if (v === undefined || v < 1n) return void w.error('ERR client-id should be greater than 0');
-        id = v > BigInt(Number.MAX_SAFE_INTEGER) ? -1 : Number(v); // beyond any id we hand out
+        const v = string2ll(args[i + 1]);
+        if (v === null || v < 1n) return void w.error('ERR client-id should be greater than 0');
+        id = clientIdOf(v) || -1; // -1: beyond any id we hand out
       } else if (opt === 'type' && hasValue) {
         type = clientTypeByName(value);
         if (!type) return void w.error(`ERR Unknown client type '${value}'`);
@@ -206,10 +241,10 @@ function clientKill(call: CommandCall): void {
 
   let killed = 0;
   let killSelf = false;
-  for (const c of liveClients(server)) {
+  for (const c of cc.live()) {
     if (addr !== undefined && c.address !== addr) continue;
     if (laddr !== undefined && c.localAddress !== laddr) continue;
-    if (type !== undefined && clientType(c) !== type) continue;
+    if (type !== undefined && cc.type(c) !== type) continue;
     if (id !== undefined && c.id !== id) continue;
     if (c === conn && skipMe) continue;
     if (c === conn) killSelf = true;
@@ -235,27 +270,23 @@ function clientNoEvict(call: CommandCall): void {
   call.w.ok();
 }
 
-/** Values of the native reply mode (native/server/server.h ReplyMode). */
-const REPLY_ON = 0;
-const REPLY_OFF = 1;
-const REPLY_SKIP = 2;
 
 function clientReply(call: CommandCall): void {
-  const { conn, server, w } = call;
+  const { conn, ctx, w } = call;
   const v = lower(call.args[2]);
   if (v === 'on') {
-    conn.replyMode = 'on';
-    server.native.setClient(conn.slot, 'reply', REPLY_ON);
+    conn.replyMode = ReplyMode.On;
+    ctx.native.setClient(conn.slot, ClientField.Reply, ReplyMode.On);
     w.ok();
   } else if (v === 'off') {
     // No reply at all, not even to this command.
-    conn.replyMode = 'off';
-    server.native.setClient(conn.slot, 'reply', REPLY_OFF);
+    conn.replyMode = ReplyMode.Off;
+    ctx.native.setClient(conn.slot, ClientField.Reply, ReplyMode.Off);
   } else if (v === 'skip') {
     // Drops the next command's reply; does nothing while replies are off.
-    if (conn.replyMode !== 'off') {
-      conn.replyMode = 'skip';
-      server.native.setClient(conn.slot, 'reply', REPLY_SKIP);
+    if (conn.replyMode !== ReplyMode.Off) {
+      conn.replyMode = ReplyMode.Skip;
+      ctx.native.setClient(conn.slot, ClientField.Reply, ReplyMode.Skip);
     }
   } else {
     w.error('ERR syntax error');
@@ -313,24 +344,4 @@ function clientHelp(call: CommandCall): void {
     'UNPAUSE',
     '    End a CLIENT PAUSE.',
   ]);
-}
-
-const SUBCOMMANDS = new Map<string, Handler>([
-  ['id', clientId],
-  ['setname', clientSetname],
-  ['getname', clientGetname],
-  ['info', clientInfo],
-  ['list', clientList],
-  ['kill', clientKill],
-  ['no-evict', clientNoEvict],
-  ['reply', clientReply],
-  ['help', clientHelp],
-]);
-
-export function registerClientCommands(r: CommandRegistry): void {
-  // "client" itself is registered so that a bare CLIENT gets the dispatcher's
-  // arity error (Redis's "wrong number of arguments for 'client' command")
-  // rather than "unknown command"; see dispatchSubcommand.
-  r.register('client', (call) => dispatchSubcommand(call, 'CLIENT', SUBCOMMANDS));
-  for (const [name, handler] of SUBCOMMANDS) r.register(`client|${name}`, handler);
 }

@@ -15,102 +15,16 @@
  */
 import type { RespWriter } from '../protocol/resp-writer';
 import { globMatch } from '../util/glob';
-import { replyHelp, type CommandCall, type CommandRegistry, type Handler } from './registry';
-
-// ---------------------------------------------------------------------------
-// The generated table
-
-interface BeginSearch {
-  type: 'index' | 'keyword' | 'unknown';
-  spec: { index?: number; keyword?: string; startfrom?: number };
-}
-
-interface FindKeys {
-  type: 'range' | 'keynum' | 'unknown';
-  spec: { lastkey?: number; keystep?: number; limit?: number; keynumidx?: number; firstkey?: number };
-}
-
-interface KeySpec {
-  notes?: string;
-  flags: string[];
-  begin_search: BeginSearch;
-  find_keys: FindKeys;
-}
-
-interface ArgSpec {
-  name: string;
-  type: string;
-  key_spec_index?: number;
-  token?: string;
-  since?: string;
-  deprecated_since?: string;
-  flags?: string[];
-  arguments?: ArgSpec[];
-}
-
-export interface CommandMeta {
-  name: string;
-  arity: number;
-  flags: string[];
-  acl_categories: string[];
-  first_key: number;
-  last_key: number;
-  key_step: number;
-  tips: string[];
-  key_specs: KeySpec[];
-  group: string;
-  since?: string;
-  doc_flags: string[];
-  deprecated_since?: string;
-  replaced_by?: string;
-  arguments: ArgSpec[];
-  subcommands?: Record<string, CommandMeta>;
-}
-
-interface CommandEntry {
-  meta: CommandMeta;
-  /** Subcommands by lowercase subcommand name ("list" for "client|list"), in table order. */
-  subs: Map<string, CommandEntry> | undefined;
-}
-
-const TABLE: Map<string, CommandEntry> = loadTable();
-
-function loadTable(): Map<string, CommandEntry> {
-  const json = require('./commands.gen.json') as { commands: Record<string, CommandMeta> };
-  const table = new Map<string, CommandEntry>();
-  for (const [name, meta] of Object.entries(json.commands)) {
-    let subs: Map<string, CommandEntry> | undefined;
-    if (meta.subcommands && Object.keys(meta.subcommands).length > 0) {
-      subs = new Map();
-      for (const [full, sub] of Object.entries(meta.subcommands)) {
-        subs.set(full.slice(full.indexOf('|') + 1), { meta: sub, subs: undefined });
-      }
-    }
-    table.set(name, { meta, subs });
-  }
-  return table;
-}
-
-/** All top-level commands, in table order. */
-export function allCommands(): CommandEntry[] {
-  return [...TABLE.values()];
-}
-
-/** Looks up "name" or "container|sub" (COMMAND INFO / DOCS): anything else is unknown. */
-export function lookupByFullName(fullname: string): CommandEntry | undefined {
-  const parts = fullname.toLowerCase().split('|');
-  if (parts.length > 2) return undefined;
-  const base = TABLE.get(parts[0]);
-  if (!base || parts.length === 1) return base;
-  return base.subs?.get(parts[1]);
-}
-
-/** Looks up the command an argument vector runs (COMMAND GETKEYS): a container takes its subcommand from argv[1]. */
-function lookupByArgv(argv: Buffer[]): CommandEntry | undefined {
-  const base = TABLE.get(argv[0].toString('latin1').toLowerCase());
-  if (!base || !base.subs || argv.length < 2) return base;
-  return base.subs.get(argv[1].toString('latin1').toLowerCase());
-}
+import { dispatchSubcommand, replyHelp, type CommandCall, type CommandRegistry, type Handler } from './registry';
+import {
+  allCommands,
+  lookupByArgv,
+  lookupByFullName,
+  type ArgSpec,
+  type CommandEntry,
+  type CommandMeta,
+  type KeySpec,
+} from './table';
 
 // ---------------------------------------------------------------------------
 // COMMAND INFO / DOCS encoders
@@ -465,7 +379,7 @@ function listCommands(call: CommandCall): void {
     }
   }
   const names: string[] = [];
-  for (const entry of TABLE.values()) {
+  for (const entry of allCommands()) {
     if (!filter || filter(entry.meta)) names.push(entry.meta.name);
     if (entry.subs) {
       for (const sub of entry.subs.values()) if (!filter || filter(sub.meta)) names.push(sub.meta.name);
@@ -480,12 +394,13 @@ function listCommands(call: CommandCall): void {
 
 function commandAll(call: CommandCall): void {
   const { w } = call;
-  w.array(TABLE.size);
-  for (const entry of TABLE.values()) writeCommandInfo(w, entry);
+  const all = allCommands();
+  w.array(all.length);
+  for (const entry of all) writeCommandInfo(w, entry);
 }
 
 function commandCount(call: CommandCall): void {
-  call.w.int(TABLE.size);
+  call.w.int(allCommands().length);
 }
 
 function commandInfo(call: CommandCall): void {
@@ -502,7 +417,7 @@ function commandInfo(call: CommandCall): void {
 function commandDocs(call: CommandCall): void {
   const { args, w } = call;
   const entries: CommandEntry[] = [];
-  if (args.length === 2) entries.push(...TABLE.values());
+  if (args.length === 2) entries.push(...allCommands());
   else {
     for (let i = 2; i < args.length; i++) {
       const entry = lookupByFullName(args[i].toString('latin1'));
@@ -546,24 +461,6 @@ const SUBCOMMANDS = new Map<string, Handler>([
   ['getkeysandflags', (call) => getKeys(call, true)],
   ['help', commandHelp],
 ]);
-
-/**
- * Runs the subcommand handler for a container command whose top-level name is
- * registered too (COMMAND, CLIENT). CommandRegistry.run picks the top-level
- * handler whenever one exists, so subcommands arrive here; the native
- * dispatcher has already rejected unknown subcommands and bad arities.
- */
-export function dispatchSubcommand(call: CommandCall, container: string, subs: Map<string, Handler>): void {
-  const subName = call.args[1].toString('latin1').toLowerCase();
-  const handler = subs.get(subName);
-  if (!handler) {
-    return void call.w.error(
-      `ERR unknown subcommand '${call.args[1].toString('latin1').slice(0, 128)}'. Try ${container} HELP.`,
-    );
-  }
-  const name = `${container.toLowerCase()}|${subName}`;
-  handler({ ...call, name });
-}
 
 /** "COMMAND" with no arguments lists everything; with one it is a subcommand. */
 function command(call: CommandCall): void {

@@ -1,17 +1,27 @@
 /**
  * Connection commands: HELLO, AUTH, QUIT, RESET.
  */
+import { ClientField, ReplyMode } from '../boundary.gen';
+import type { Monitor } from '../features/monitor';
+import type { PubSub } from '../features/pubsub';
+import type { Tracking } from '../features/tracking';
+import { requirePassSet } from '../config/config';
+import { string2ll } from '../util/integers';
+import { VERSION } from '../version';
 import type { CommandCall, CommandRegistry } from './registry';
-import { VERSION } from '../server';
-import { stopMonitor } from './monitor';
-import { unsubscribeAll } from './pubsub';
-import { resetTracking } from './tracking';
+
+/** The features whose per-client state RESET clears. */
+export interface ResetFeatures {
+  readonly pubsub: PubSub;
+  readonly tracking: Tracking;
+  readonly monitor: Monitor;
+}
 
 const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
 
 /** Checks credentials for the single default user (ACL users come later). */
 function checkPassword(call: CommandCall, user: string, pass: Buffer): boolean {
-  const required = call.server.config.get('requirepass') as string;
+  const required = call.ctx.config.get('requirepass');
   if (user !== 'default') return false;
   return required === '' || Buffer.from(required).equals(pass);
 }
@@ -26,7 +36,7 @@ export const BAD_CLIENT_NAME = 'ERR Client names cannot contain spaces, newlines
 function auth(call: CommandCall): void {
   const { args, w, conn } = call;
   if (args.length > 3) return void w.error('ERR syntax error');
-  const required = call.server.config.get('requirepass') as string;
+  const required = call.ctx.config.get('requirepass');
   if (args.length === 2 && required === '') {
     return void w.error(
       'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
@@ -37,22 +47,20 @@ function auth(call: CommandCall): void {
     conn.setAuthenticated(true);
     w.ok();
   } else {
-    call.server.log.verbose(`Authentication failed for client id=${conn.id}`);
+    call.ctx.log.verbose(`Authentication failed for client id=${conn.id}`);
     w.error(WRONGPASS);
   }
 }
 
 function hello(call: CommandCall): void {
-  const { args, w, conn, server } = call;
+  const { args, w, conn } = call;
   let proto = conn.resp;
   let i = 1;
   if (args.length > 1) {
-    const s = args[1].toString();
-    if (!/^-?\d+$/.test(s) || !Number.isSafeInteger(Number(s))) {
-      return void w.error('ERR Protocol version is not an integer or out of range');
-    }
-    proto = Number(s);
-    if (proto < 2 || proto > 3) return void w.error('NOPROTO unsupported protocol version');
+    const v = string2ll(args[1]);
+    if (v === null) return void w.error('ERR Protocol version is not an integer or out of range');
+    if (v < 2n || v > 3n) return void w.error('NOPROTO unsupported protocol version');
+    proto = Number(v);
     i = 2;
   }
   let name: Buffer | undefined;
@@ -94,7 +102,6 @@ function hello(call: CommandCall): void {
   r.bulk('role').bulk('master');
   r.bulk('modules').array(0);
   w.raw(r.toBuffer());
-  void server;
 }
 
 function quit(call: CommandCall): void {
@@ -102,24 +109,25 @@ function quit(call: CommandCall): void {
   call.conn.requestClose();
 }
 
-function reset(call: CommandCall): void {
-  const { conn, server } = call;
+/** RESET: Redis's clearClientConnectionState, feature by feature. */
+function reset(call: CommandCall, features: ResetFeatures): void {
+  const { conn, ctx } = call;
   conn.setResp(2);
-  server.native.setClient(conn.slot, 'multi', 0);
-  server.native.setClient(conn.slot, 'db', 0);
-  server.native.setClient(conn.slot, 'reply', 0);
-  conn.replyMode = 'on';
-  unsubscribeAll(conn);
-  resetTracking(conn);
-  stopMonitor(conn);
+  ctx.native.setClient(conn.slot, ClientField.Multi, 0);
+  ctx.native.setClient(conn.slot, ClientField.Db, 0);
+  ctx.native.setClient(conn.slot, ClientField.Reply, ReplyMode.On);
+  conn.replyMode = ReplyMode.On;
+  features.pubsub.unsubscribeAll(conn);
+  features.tracking.disable(conn);
+  features.monitor.stop(conn);
   conn.name = '';
-  conn.setAuthenticated(!server.requirePass());
+  conn.setAuthenticated(!requirePassSet(ctx.config));
   call.w.simple('RESET');
 }
 
-export function registerConnectionCommands(r: CommandRegistry): void {
+export function registerConnectionCommands(r: CommandRegistry, features: ResetFeatures): void {
   r.register('auth', auth);
   r.register('hello', hello);
   r.register('quit', quit);
-  r.register('reset', reset);
+  r.register('reset', (call) => reset(call, features));
 }

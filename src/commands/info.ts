@@ -21,18 +21,29 @@
  * samples the counters every 100 ms and the reported rate is the mean of the
  * last 16 per-second rates. The timer is unref'd and stops with the server.
  */
-import { pausedClientCount } from './pause';
-import { trackingStats } from './tracking';
-import { pubsubStats } from './pubsub';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { Config } from '../config/config';
+import type { ServerContext, ServerStatus } from '../context';
+import type { BlockingScheduler } from '../features/blocking';
+import type { Pause } from '../features/pause';
+import type { PubSub } from '../features/pubsub';
+import type { Tracking } from '../features/tracking';
+import type { NativeInfo, NativeServer } from '../native';
 import type { Connection } from '../network/connection';
-import type { NativeInfo } from '../native';
-import { TACHYON_VERSION, VERSION, type TachyonServer } from '../server';
-import type { CommandCall, CommandRegistry } from './registry';
 import { wallClockMicros } from '../util/clock';
+import { TACHYON_VERSION, VERSION } from '../version';
+import type { CommandRegistry } from './registry';
+
+/** The features whose counters INFO shows. */
+export interface InfoFeatures {
+  readonly blocking: BlockingScheduler;
+  readonly pause: Pause;
+  readonly pubsub: PubSub;
+  readonly tracking: Tracking;
+}
 
 const SAMPLE_PERIOD_MS = 100;
 const METRIC_SAMPLES = 16;
@@ -69,7 +80,7 @@ class InstantaneousMetric {
   }
 }
 
-/** Per-server state kept by INFO: sampled rates, memory peak, output byte count. */
+/** State kept by INFO: sampled rates, memory peak, output byte count. */
 class InfoState {
   readonly replId = crypto.randomBytes(20).toString('hex');
   readonly ops = new InstantaneousMetric();
@@ -82,8 +93,11 @@ class InfoState {
   private written = new Map<Connection, number>();
   private timer: NodeJS.Timeout;
 
-  constructor(private readonly server: TachyonServer) {
-    this.startupMemory = usedMemory(server, server.native.info()).used;
+  constructor(
+    private readonly ctx: ServerContext,
+    private readonly status: ServerStatus,
+  ) {
+    this.startupMemory = usedMemory(ctx.native, ctx.native.info()).used;
     this.peakMemory = this.startupMemory;
     this.timer = setInterval(() => this.tick(), SAMPLE_PERIOD_MS);
     this.timer.unref();
@@ -95,11 +109,11 @@ class InfoState {
    * open and close within one sample period (100 ms) go uncounted.
    */
   countOutput(): number {
-    for (const c of this.server.clients.values()) if (!this.written.has(c)) this.written.set(c, 0);
+    for (const c of this.ctx.clients.values()) if (!this.written.has(c)) this.written.set(c, 0);
     for (const [c, seen] of this.written) {
       const now = c.bytesWritten;
       if (now > seen) this.netOutputBytes += now - seen;
-      if (this.server.clients.get(c.id) !== c) this.written.delete(c);
+      if (this.ctx.clients.get(c.id) !== c) this.written.delete(c);
       else this.written.set(c, now);
     }
     return this.netOutputBytes;
@@ -110,17 +124,17 @@ class InfoState {
   }
 
   private tick(): void {
-    if (this.server.isClosed) {
+    if (this.status.isClosed) {
       this.stop();
       return;
     }
     const now = Date.now();
-    const info = this.server.native.info();
+    const info = this.ctx.native.info();
     this.ops.sample(now, info.total_commands_processed);
     this.netInput.sample(now, info.net_input_bytes);
     this.netOutput.sample(now, this.countOutput());
     // The memory figures walk malloc's bins and /proc: once a second is enough for the peak.
-    if (++this.ticks % 10 === 0) this.updatePeak(usedMemory(this.server, info).used);
+    if (++this.ticks % 10 === 0) this.updatePeak(usedMemory(this.ctx.native, info).used);
   }
 
   private ticks = 0;
@@ -135,33 +149,7 @@ class InfoState {
 
   stop(): void {
     clearInterval(this.timer);
-    states.delete(this.server);
   }
-}
-
-const states = new WeakMap<TachyonServer, InfoState>();
-
-function stateOf(server: TachyonServer): InfoState {
-  let s = states.get(server);
-  if (!s) {
-    s = new InfoState(server);
-    states.set(server, s);
-  }
-  return s;
-}
-
-/**
- * Starts INFO's sampler for a server. Optional (INFO starts it on first use),
- * but calling it when the server starts makes instantaneous_ops_per_sec and
- * used_memory_startup meaningful from the first INFO on.
- */
-export function attachIntrospection(server: TachyonServer): void {
-  stateOf(server);
-}
-
-/** Clears INFO's own counters (instantaneous rates, output bytes): call from CONFIG RESETSTAT. */
-export function resetIntrospectionStats(server: TachyonServer): void {
-  states.get(server)?.resetStats();
 }
 
 // ---------------------------------------------------------------------------
@@ -185,9 +173,9 @@ const cpu = (micros: number): string => (micros / 1e6).toFixed(6);
 /** Values as Redis prints them: field names and values must not contain ':' or newlines. */
 const safe = (s: string): string => s.replace(/[:\r\n]/g, '_');
 
-function configValue<T>(server: TachyonServer, name: string, fallback: T): T {
+function configValue<T>(config: Config, name: string, fallback: T): T {
   try {
-    const v = server.config.get(name) as T | undefined;
+    const v = config.get(name) as T | undefined;
     return v === undefined || v === null ? fallback : v;
   } catch {
     return fallback;
@@ -200,9 +188,9 @@ interface MemoryFigures {
   tables: number;
 }
 
-function usedMemory(server: TachyonServer, info: NativeInfo): MemoryFigures {
+function usedMemory(native: NativeServer, info: NativeInfo): MemoryFigures {
   const m = process.memoryUsage();
-  const malloced = server.native.mallocBytes();
+  const malloced = native.mallocBytes();
   return {
     used: m.heapUsed + malloced,
     active: m.heapTotal + malloced,
@@ -244,7 +232,7 @@ function multiplexingApi(): string {
   }
 }
 
-/** A stable id for this Tachyon version (computed lazily: server.ts imports this module). */
+/** A stable id for this Tachyon version (computed on first use). */
 let buildId: string | undefined;
 function redisBuildId(): string {
   buildId ??= crypto.createHash('sha1').update(`tachyon-kv ${TACHYON_VERSION}`).digest('hex').slice(0, 16);
@@ -256,17 +244,20 @@ function redisBuildId(): string {
 
 type Lines = Array<[string, string | number]>;
 
-interface Context {
-  server: TachyonServer;
+/** What the section builders read, sampled once per INFO call. */
+interface Snapshot {
+  ctx: ServerContext;
+  status: ServerStatus;
+  features: InfoFeatures;
   state: InfoState;
   info: NativeInfo;
   mem: MemoryFigures;
   now: number;
 }
 
-function serverSection({ server, now }: Context): Lines {
-  const uptime = Math.floor((now - server.startedAt) / 1000);
-  const hz = configValue(server, 'hz', 10);
+function serverSection({ ctx, status, now }: Snapshot): Lines {
+  const uptime = Math.floor((now - status.startedAt) / 1000);
+  const hz = configValue(ctx.config, 'hz', 10);
   return [
     ['redis_version', VERSION],
     ['redis_git_sha1', '00000000'],
@@ -281,8 +272,8 @@ function serverSection({ server, now }: Context): Lines {
     ['gcc_version', '0.0.0'],
     ['process_id', process.pid],
     ['process_supervised', 'no'],
-    ['run_id', server.runId],
-    ['tcp_port', server.port],
+    ['run_id', status.runId],
+    ['tcp_port', status.port],
     ['server_time_usec', wallClockMicros()],
     ['uptime_in_seconds', uptime],
     ['uptime_in_days', Math.floor(uptime / 86400)],
@@ -290,26 +281,26 @@ function serverSection({ server, now }: Context): Lines {
     ['configured_hz', hz],
     ['lru_clock', Math.floor(now / 1000) & 0xffffff],
     ['executable', process.argv[1] ? path.resolve(process.argv[1]) : process.execPath],
-    ['config_file', server.config.configFile ?? ''],
+    ['config_file', ctx.config.configFile ?? ''],
     ['io_threads_active', 0],
     ['tachyon_version', TACHYON_VERSION],
   ];
 }
 
-function clientsSection({ server }: Context): Lines {
+function clientsSection({ ctx, features }: Snapshot): Lines {
   return [
-    ['connected_clients', server.clients.size],
+    ['connected_clients', ctx.clients.size],
     ['cluster_connections', 0],
-    ['maxclients', configValue(server, 'maxclients', 10000)],
+    ['maxclients', configValue(ctx.config, 'maxclients', 10000)],
     ['client_recent_max_input_buffer', 0],
     ['client_recent_max_output_buffer', 0],
-    ['blocked_clients', server.blocking.blockedCount + pausedClientCount(server)],
-    ['tracking_clients', trackingStats(server).clients],
-    ['clients_in_timeout_table', server.blocking.timeoutTableCount],
+    ['blocked_clients', features.blocking.blockedCount + features.pause.pausedCount],
+    ['tracking_clients', features.tracking.stats().clients],
+    ['clients_in_timeout_table', features.blocking.timeoutTableCount],
   ];
 }
 
-function memorySection({ server, state, mem }: Context): Lines {
+function memorySection({ ctx, state, mem }: Snapshot): Lines {
   const rss = process.memoryUsage.rss();
   const used = mem.used;
   state.updatePeak(used);
@@ -319,7 +310,7 @@ function memorySection({ server, state, mem }: Context): Lines {
   const dataset = used - overhead;
   const netUsage = used - startup > 0 ? used - startup : 1;
   const active = Math.max(mem.active, used);
-  const maxmemory = Number(configValue(server, 'maxmemory', 0));
+  const maxmemory = Number(configValue(ctx.config, 'maxmemory', 0));
   const totalSystem = os.totalmem();
   return [
     ['used_memory', used],
@@ -354,7 +345,7 @@ function memorySection({ server, state, mem }: Context): Lines {
     ['used_memory_scripts_human', bytesToHuman(0)],
     ['maxmemory', maxmemory],
     ['maxmemory_human', bytesToHuman(maxmemory)],
-    ['maxmemory_policy', String(configValue(server, 'maxmemory-policy', 'noeviction'))],
+    ['maxmemory_policy', String(configValue(ctx.config, 'maxmemory-policy', 'noeviction'))],
     ['allocator_frag_ratio', f2(active / used)],
     ['allocator_frag_bytes', active - used],
     ['allocator_rss_ratio', f2(rss / active)],
@@ -377,7 +368,7 @@ function memorySection({ server, state, mem }: Context): Lines {
   ];
 }
 
-function persistenceSection({ server, info }: Context): Lines {
+function persistenceSection({ status, info }: Snapshot): Lines {
   return [
     ['loading', 0],
     ['async_loading', 0],
@@ -389,7 +380,7 @@ function persistenceSection({ server, info }: Context): Lines {
     ['current_save_keys_total', 0],
     ['rdb_changes_since_last_save', info.dirty],
     ['rdb_bgsave_in_progress', 0],
-    ['rdb_last_save_time', server.lastSave],
+    ['rdb_last_save_time', status.lastSave],
     ['rdb_last_bgsave_status', 'ok'],
     ['rdb_last_bgsave_time_sec', -1],
     ['rdb_current_bgsave_time_sec', -1],
@@ -412,12 +403,12 @@ function persistenceSection({ server, info }: Context): Lines {
   ];
 }
 
-function statsSection({ server, state, info }: Context): Lines {
+function statsSection({ status, features, state, info }: Snapshot): Lines {
   const outBytes = state.countOutput();
-  const pubsub = pubsubStats(server);
-  const tracking = trackingStats(server);
+  const pubsub = features.pubsub.stats();
+  const tracking = features.tracking.stats();
   return [
-    ['total_connections_received', server.stats.connectionsReceived],
+    ['total_connections_received', status.connectionsReceived],
     ['total_commands_processed', info.total_commands_processed],
     ['instantaneous_ops_per_sec', state.ops.get()],
     ['total_net_input_bytes', info.net_input_bytes],
@@ -428,7 +419,7 @@ function statsSection({ server, state, info }: Context): Lines {
     ['instantaneous_output_kbps', f2(state.netOutput.get() / 1024)],
     ['instantaneous_input_repl_kbps', '0.00'],
     ['instantaneous_output_repl_kbps', '0.00'],
-    ['rejected_connections', server.stats.rejectedConnections],
+    ['rejected_connections', status.rejectedConnections],
     ['sync_full', 0],
     ['sync_partial_ok', 0],
     ['sync_partial_err', 0],
@@ -470,7 +461,7 @@ function statsSection({ server, state, info }: Context): Lines {
   ];
 }
 
-function replicationSection({ server, state }: Context): Lines {
+function replicationSection({ ctx, state }: Snapshot): Lines {
   return [
     ['role', 'master'],
     ['connected_slaves', 0],
@@ -480,7 +471,7 @@ function replicationSection({ server, state }: Context): Lines {
     ['master_repl_offset', 0],
     ['second_repl_offset', -1],
     ['repl_backlog_active', 0],
-    ['repl_backlog_size', Number(configValue(server, 'repl-backlog-size', 1048576))],
+    ['repl_backlog_size', Number(configValue(ctx.config, 'repl-backlog-size', 1048576))],
     ['repl_backlog_first_byte_offset', 0],
     ['repl_backlog_histlen', 0],
   ];
@@ -499,8 +490,8 @@ function cpuSection(): Lines {
   ];
 }
 
-function commandstatsSection({ server }: Context): Lines {
-  const rows = server.native.commandStats().sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+function commandstatsSection({ ctx }: Snapshot): Lines {
+  const rows = ctx.native.commandStats().sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return rows.map(([name, calls, usec, rejected, failed]) => [
     `cmdstat_${safe(name)}`,
     `calls=${calls},usec=${usec},usec_per_call=${f2(calls ? usec / calls : 0)},` +
@@ -508,12 +499,12 @@ function commandstatsSection({ server }: Context): Lines {
   ]);
 }
 
-function errorstatsSection({ server }: Context): Lines {
-  const rows = server.native.errorStats().sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+function errorstatsSection({ ctx }: Snapshot): Lines {
+  const rows = ctx.native.errorStats().sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return rows.map(([prefix, count]) => [`errorstat_${safe(prefix)}`, `count=${count}`]);
 }
 
-function keyspaceSection({ info }: Context): Lines {
+function keyspaceSection({ info }: Snapshot): Lines {
   const lines: Lines = [];
   info.keyspace.forEach(([keys, expires, avgTtl], db) => {
     if (keys || expires) lines.push([`db${db}`, `keys=${keys},expires=${expires},avg_ttl=${avgTtl}`]);
@@ -525,7 +516,7 @@ interface Section {
   name: string;
   title: string;
   inDefault: boolean;
-  lines: (ctx: Context) => Lines;
+  lines: (ctx: Snapshot) => Lines;
 }
 
 /** In Redis's output order. */
@@ -546,39 +537,60 @@ const SECTIONS: Section[] = [
   { name: 'keyspace', title: 'Keyspace', inDefault: true, lines: keyspaceSection },
 ];
 
-/** Builds the INFO text for the requested section names (already lowercased; [] = default). */
-export function infoString(server: TachyonServer, requested: string[]): string {
-  const wanted = new Set<string>();
-  let all = false;
-  if (requested.length === 0) requested = ['default'];
-  for (const r of requested) {
-    if (r === 'all' || r === 'everything') {
-      all = true;
-    } else if (r === 'default') {
-      for (const s of SECTIONS) if (s.inDefault) wanted.add(s.name);
-    } else {
-      wanted.add(r);
+/** INFO, with the sampler it reports from (started with the server). */
+export class Info {
+  private readonly state: InfoState;
+
+  constructor(
+    private readonly ctx: ServerContext,
+    private readonly status: ServerStatus,
+    private readonly features: InfoFeatures,
+  ) {
+    this.state = new InfoState(ctx, status);
+  }
+
+  register(r: CommandRegistry): void {
+    r.register('info', (call) => {
+      const sections = call.args.slice(1).map((a) => a.toString('latin1').toLowerCase());
+      call.w.verbatim(this.text(sections));
+    });
+  }
+
+  /** Clears INFO's own counters (instantaneous rates, output bytes): CONFIG RESETSTAT. */
+  resetStats(): void {
+    this.state.resetStats();
+  }
+
+  /** Stops the sampler (server close). */
+  stop(): void {
+    this.state.stop();
+  }
+
+  /** The INFO text for the requested section names (already lowercased; [] = default). */
+  text(requested: string[]): string {
+    const wanted = new Set<string>();
+    let all = false;
+    if (requested.length === 0) requested = ['default'];
+    for (const r of requested) {
+      if (r === 'all' || r === 'everything') {
+        all = true;
+      } else if (r === 'default') {
+        for (const s of SECTIONS) if (s.inDefault) wanted.add(s.name);
+      } else {
+        wanted.add(r);
+      }
     }
+    const { ctx, status, features, state } = this;
+    const info = ctx.native.info();
+    const snap: Snapshot = { ctx, status, features, state, info, mem: usedMemory(ctx.native, info), now: Date.now() };
+    const out: string[] = [];
+    for (const s of SECTIONS) {
+      if (!all && !wanted.has(s.name)) continue;
+      let text = out.length ? '\r\n' : '';
+      text += `# ${s.title}\r\n`;
+      for (const [k, v] of s.lines(snap)) text += `${k}:${v}\r\n`;
+      out.push(text);
+    }
+    return out.join('');
   }
-  const state = stateOf(server);
-  const info = server.native.info();
-  const ctx: Context = { server, state, info, mem: usedMemory(server, info), now: Date.now() };
-  const out: string[] = [];
-  for (const s of SECTIONS) {
-    if (!all && !wanted.has(s.name)) continue;
-    let text = out.length ? '\r\n' : '';
-    text += `# ${s.title}\r\n`;
-    for (const [k, v] of s.lines(ctx)) text += `${k}:${v}\r\n`;
-    out.push(text);
-  }
-  return out.join('');
-}
-
-function info(call: CommandCall): void {
-  const sections = call.args.slice(1).map((a) => a.toString('latin1').toLowerCase());
-  call.w.verbatim(infoString(call.server, sections));
-}
-
-export function registerInfoCommand(r: CommandRegistry): void {
-  r.register('info', info);
 }

@@ -1,24 +1,29 @@
 /**
- * The commands TypeScript owns (connection state, configuration, introspection,
- * later pub/sub, blocking and persistence). The native dispatcher has already
- * checked existence, arity and authentication before a handler here runs.
+ * The commands TypeScript owns: each module (and each feature) registers a
+ * handler per lowercase full name ("config|get"); the native dispatcher hands
+ * those commands over (see native/server/server.h), after it has checked
+ * existence, arity and authentication, and run() executes them here.
  */
+import type { ServerContext } from '../context';
 import type { Connection } from '../network/connection';
 import { RespWriter } from '../protocol/resp-writer';
-import { observeJsCommand } from './monitor';
-import type { TachyonServer } from '../server';
 
 export interface CommandCall {
-  server: TachyonServer;
+  ctx: ServerContext;
   conn: Connection;
   /** Arguments as sent; args[0] is the command name. */
   args: Buffer[];
   /** Lowercase full name: "config|get". */
   name: string;
   w: RespWriter;
+  /** EXEC is running this command from a transaction (Redis's CLIENT_DENY_BLOCKING). */
+  inExec: boolean;
 }
 
 export type Handler = (call: CommandCall) => void;
+
+/** Told about every command TypeScript ran, after its handler and before its reply is sent. */
+export type CallObserver = (call: CommandCall) => void;
 
 /** Help replies: Redis's layout (a header line, then the entries), our own words. */
 export function replyHelp(w: RespWriter, command: string, lines: string[]): void {
@@ -32,8 +37,36 @@ export function replyHelp(w: RespWriter, command: string, lines: string[]): void
   for (const l of all) w.simple(l);
 }
 
+/** Redis's addReplySubcommandSyntaxError: a subcommand with arguments it does not take. */
+export function subcommandSyntaxError(call: CommandCall, container: string): void {
+  const sub = call.args[1].toString('latin1').slice(0, 128);
+  call.w.error(`ERR unknown subcommand or wrong number of arguments for '${sub}'. Try ${container} HELP.`);
+}
+
+/**
+ * Runs the subcommand handler for a container command whose top-level name is
+ * registered too (COMMAND, CLIENT). CommandRegistry.run picks the top-level
+ * handler whenever one exists, so subcommands arrive here; the native
+ * dispatcher has already rejected unknown subcommands and bad arities.
+ */
+export function dispatchSubcommand(call: CommandCall, container: string, subs: Map<string, Handler>): void {
+  const subName = call.args[1].toString('latin1').toLowerCase();
+  const handler = subs.get(subName);
+  if (!handler) {
+    return void call.w.error(
+      `ERR unknown subcommand '${call.args[1].toString('latin1').slice(0, 128)}'. Try ${container} HELP.`,
+    );
+  }
+  const name = `${container.toLowerCase()}|${subName}`;
+  handler({ ...call, name });
+}
+
 export class CommandRegistry {
   private readonly handlers = new Map<string, Handler>();
+  private observer: CallObserver | undefined;
+  private execDepth = 0;
+
+  constructor(private readonly ctx: ServerContext) {}
 
   register(name: string, handler: Handler): void {
     this.handlers.set(name, handler);
@@ -47,9 +80,24 @@ export class CommandRegistry {
     return this.handlers.has(name);
   }
 
+  /** Sets the one observer of TypeScript-run commands (MONITOR and the command stream). */
+  observe(observer: CallObserver): void {
+    this.observer = observer;
+  }
+
+  /** Runs a command queued in MULTI, for EXEC (the addon's JsExecutor). */
+  runQueued(conn: Connection, args: Buffer[]): Buffer {
+    this.execDepth++;
+    try {
+      return this.run(conn, args);
+    } finally {
+      this.execDepth--;
+    }
+  }
+
   /** Runs a handed-over command and returns its encoded reply. */
   run(conn: Connection, args: Buffer[]): Buffer {
-    const server = conn.server;
+    const { ctx } = this;
     let name = args[0].toString('latin1').toLowerCase();
     if (args.length > 1) {
       // A subcommand's own handler wins, so statistics land under "client|list".
@@ -63,18 +111,18 @@ export class CommandRegistry {
       // The native table said TypeScript owns it: a missing handler is a bug, not a user error.
       w.error(`ERR command '${name}' is not available`);
     } else {
-      const call = { server, conn, args, name, w };
+      const call: CommandCall = { ctx, conn, args, name, w, inExec: this.execDepth > 0 };
       try {
         handler(call);
       } catch (e) {
-        server.log.warning(`Error in command '${name}': ${(e as Error).stack ?? e}`);
+        ctx.log.warning(`Error in command '${name}': ${(e as Error).stack ?? e}`);
         w.error(`ERR ${(e as Error).message}`);
       }
-      observeJsCommand(call); // MONITOR sees TypeScript-owned commands too
+      this.observer?.(call); // MONITOR sees TypeScript-owned commands too
     }
     const usec = Number((process.hrtime.bigint() - start) / 1000n);
     const out = w.toBuffer();
-    server.native.recordCall(name, usec, out.length > 0 && out[0] === 0x2d ? firstLine(out) : '');
+    ctx.native.recordCall(name, usec, out.length > 0 && out[0] === 0x2d ? firstLine(out) : '');
     return out;
   }
 }

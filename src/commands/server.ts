@@ -1,10 +1,18 @@
 /**
  * Server commands TypeScript owns: SHUTDOWN and LASTSAVE.
  */
+import type { ServerStatus } from '../context';
 import type { CommandCall, CommandRegistry } from './registry';
 
-function shutdown(call: CommandCall): void {
-  const { args, w, server } = call;
+/** What SHUTDOWN and LASTSAVE act on. */
+export interface ServerControl {
+  readonly status: ServerStatus;
+  /** Closes everything, then runs the embedder's shutdown hook. */
+  shutdown(): Promise<void>;
+}
+
+function shutdown(call: CommandCall, control: ServerControl): void {
+  const { args, w, ctx } = call;
   const flags = new Set<string>();
   for (const a of args.slice(1)) {
     const f = a.toString().toLowerCase();
@@ -15,21 +23,17 @@ function shutdown(call: CommandCall): void {
     return void w.error('ERR syntax error');
   }
   if (flags.has('abort')) return void w.error('ERR No shutdown in progress.');
-  server.log.warning('User requested shutdown...');
+  ctx.log.warning('User requested shutdown...');
   if (flags.has('save')) {
     // No snapshot support yet: refuse rather than pretend the data was saved.
-    server.log.warning('Error trying to save the DB: RDB persistence is not implemented yet.');
+    ctx.log.warning('Error trying to save the DB: RDB persistence is not implemented yet.');
     if (!flags.has('force')) return void w.error('ERR Errors trying to SHUTDOWN. Check logs.');
   }
   // Success has no reply: the connection just closes, as with Redis.
-  void server.shutdown();
+  void control.shutdown();
 }
 
-function lastsave(call: CommandCall): void {
-  call.w.int(call.server.lastSave);
-}
-
-export function registerServerCommands(r: CommandRegistry): void {
-  r.register('shutdown', shutdown);
-  r.register('lastsave', lastsave);
+export function registerServerCommands(r: CommandRegistry, control: ServerControl): void {
+  r.register('shutdown', (call) => shutdown(call, control));
+  r.register('lastsave', (call) => void call.w.int(control.status.lastSave));
 }

@@ -24,7 +24,6 @@ import {
   isRedisConfigName,
   lookupOption,
   memtoull,
-  string2ll,
   cStrtoll,
   strerror,
   unsupportedOptionError,
@@ -37,6 +36,8 @@ import {
   type SetContext,
   type SetResult,
 } from './options';
+import type { LogLevel } from '../log';
+import { string2ll } from '../util/integers';
 
 export { ConfigError, parseArgv, type ParsedArgv } from './parse';
 export {
@@ -50,7 +51,6 @@ export {
   type SaveParam,
 } from './options';
 
-export type LogLevelName = 'debug' | 'verbose' | 'notice' | 'warning';
 export type MaxmemoryPolicy =
   | 'volatile-lru'
   | 'volatile-lfu'
@@ -83,7 +83,7 @@ export interface ConfigValues {
   'tcp-backlog': number;
   hz: number;
   'dynamic-hz': boolean;
-  loglevel: LogLevelName;
+  loglevel: LogLevel;
   logfile: string;
   dir: string;
   dbfilename: string;
@@ -113,6 +113,8 @@ export interface ConfigValues {
   'set-max-intset-entries': number;
   'zset-max-listpack-entries': number;
   'zset-max-listpack-value': number;
+  'stream-node-max-bytes': number;
+  'stream-node-max-entries': number;
   'hll-sparse-max-bytes': number;
   'slowlog-log-slower-than': number;
   'slowlog-max-len': number;
@@ -1014,3 +1016,8 @@ function overwriteFileAtomically(file: string, content: Buffer): void {
   }
 }
 
+
+/** Whether clients must authenticate: requirepass is set for the default user. */
+export function requirePassSet(config: Config): boolean {
+  return config.get('requirepass') !== '';
+}

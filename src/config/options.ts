@@ -5,11 +5,13 @@
  *
  * Also here: the names of every option Redis 7.0 knows (so that an option we
  * do not support yet fails loudly instead of being silently ignored), and
- * the value parsers Redis uses (string2ll, memtoull, strtoll...), with their
- * exact quirks.
+ * the value parsers Redis uses (memtoull, strtoll...; string2ll is in
+ * util/integers.ts), with their exact quirks.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { NotifyClass } from '../boundary.gen';
+import { INT64_MAX, INT64_MIN } from '../util/integers';
 import { repr } from './parse';
 
 // ---------------------------------------------------------------------------
@@ -17,8 +19,8 @@ import { repr } from './parse';
 // ---------------------------------------------------------------------------
 
 const U64 = (1n << 64n) - 1n;
-const I64_MAX = (1n << 63n) - 1n;
-const I64_MIN = -(1n << 63n);
+const I64_MAX = INT64_MAX;
+const I64_MIN = INT64_MIN;
 export const INT_MAX = 2147483647n;
 export const INT_MIN = -2147483648n;
 export const UINT_MAX = 4294967295n;
@@ -28,25 +30,6 @@ export const ULLONG_MAX = U64;
 
 function isDigit(c: string): boolean {
   return c >= '0' && c <= '9';
-}
-
-/**
- * Redis's string2ll(): strict decimal, optional '-', no '+', no spaces, no
- * leading zeros, must fit a signed 64-bit integer. null when invalid.
- */
-export function string2ll(s: string): bigint | null {
-  if (s.length === 0 || s.length > 20) return null;
-  if (s === '0') return 0n;
-  let i = 0;
-  if (s[0] === '-') {
-    i = 1;
-    if (s.length === 1) return null;
-  }
-  if (s[i] < '1' || s[i] > '9') return null;
-  for (let k = i + 1; k < s.length; k++) if (!isDigit(s[k])) return null;
-  const v = BigInt(s);
-  if (v > I64_MAX || v < I64_MIN) return null;
-  return v;
 }
 
 /** C isspace() (C locale). */
@@ -280,22 +263,23 @@ interface ObufEntry {
   seconds: number;
 }
 
+/** The classes' bits, as the addon reads them (NotifyClass, generated from native/boundary.json). */
 const NOTIFY_BITS = {
-  KEYSPACE: 1 << 0, // K
-  KEYEVENT: 1 << 1, // E
-  GENERIC: 1 << 2, // g
-  STRING: 1 << 3, // $
-  LIST: 1 << 4, // l
-  SET: 1 << 5, // s
-  HASH: 1 << 6, // h
-  ZSET: 1 << 7, // z
-  EXPIRED: 1 << 8, // x
-  EVICTED: 1 << 9, // e
-  STREAM: 1 << 10, // t
-  KEY_MISS: 1 << 11, // m
-  LOADED: 1 << 12, // module only
-  MODULE: 1 << 13, // d
-  NEW: 1 << 14, // n
+  KEYSPACE: NotifyClass.Keyspace, // K
+  KEYEVENT: NotifyClass.Keyevent, // E
+  GENERIC: NotifyClass.Generic, // g
+  STRING: NotifyClass.String, // $
+  LIST: NotifyClass.List, // l
+  SET: NotifyClass.Set, // s
+  HASH: NotifyClass.Hash, // h
+  ZSET: NotifyClass.Zset, // z
+  EXPIRED: NotifyClass.Expired, // x
+  EVICTED: NotifyClass.Evicted, // e
+  STREAM: NotifyClass.Stream, // t
+  KEY_MISS: NotifyClass.KeyMiss, // m
+  LOADED: NotifyClass.Loaded, // module only
+  MODULE: NotifyClass.Module, // d
+  NEW: NotifyClass.New, // n
 } as const;
 
 /** Keyspace notification flags, as notify.c defines them ('A' is ALL). */
@@ -718,6 +702,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   int('set-max-intset-entries', 0n, LONG_MAX, 512n, true, true),
   int('zset-max-listpack-entries', 0n, LONG_MAX, 128n, true, true, { aliases: ['zset-max-ziplist-entries'] }),
   mem('zset-max-listpack-value', 0n, LONG_MAX, 64n, true, true, { aliases: ['zset-max-ziplist-value'] }),
+  mem('stream-node-max-bytes', 0n, LONG_MAX, 4096n, true, true),
+  int('stream-node-max-entries', 0n, LLONG_MAX, 100n, true),
   mem('hll-sparse-max-bytes', 0n, LONG_MAX, 3000n, true, true),
   int('slowlog-log-slower-than', -1n, LLONG_MAX, 10000n, true),
   int('slowlog-max-len', 0n, LONG_MAX, 128n, true),

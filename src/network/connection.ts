@@ -9,15 +9,34 @@
  * Otherwise (an addon built without uv.h, or TACHYON_NATIVE_IO=0) socket reads
  * arrive as 'data' events, are fed to the dispatcher, and replies are written
  * with one socket write per read.
+ *
+ * Features that keep per-client state (subscriptions, a block, MONITOR,
+ * tracking, held input) register a release hook with onRelease() when a
+ * client starts using them; release() runs the hooks once, before the native
+ * client slot is freed.
  */
 import type { Socket } from 'node:net';
-import { FeedStatus } from '../native';
-import type { TachyonServer } from '../server';
+import type { CommandRegistry } from '../commands/registry';
+import { requirePassSet } from '../config/config';
+import type { ServerContext } from '../context';
+import type { BlockingScheduler } from '../features/blocking';
+import type { Pause } from '../features/pause';
+import { ClientField, ClientState, FeedStatus, ReplyMode } from '../boundary.gen';
 import { RespWriter } from '../protocol/resp-writer';
-import { unsubscribeAll } from '../commands/pubsub';
-import { holdInput, pauseActive } from '../commands/pause';
+import { formatAddress, socketFd } from './address';
 
-export type ReplyMode = 'on' | 'off' | 'skip';
+/** What every connection works with; server.ts builds one for all of them. */
+export interface ConnectionServices {
+  readonly ctx: ServerContext;
+  readonly commands: CommandRegistry;
+  readonly blocking: BlockingScheduler;
+  /** CLIENT PAUSE: holds input while a pause is on. */
+  readonly pause: Pause;
+  /** Whether connections are read and written by the addon (TACHYON_NATIVE_IO=0 keeps Node streams). */
+  readonly nativeIo: boolean;
+}
+
+export type ReleaseHook = (conn: Connection) => void;
 
 export class Connection {
   readonly id: number;
@@ -29,29 +48,42 @@ export class Connection {
   libName = '';
   libVer = '';
   noEvict = false;
-  replyMode: ReplyMode = 'on';
+  replyMode = ReplyMode.On;
   closing = false;
   /** Set by QUIT/CLIENT KILL: close once pending replies are written. */
   private closeAfterWrite = false;
   private pendingOut: Buffer[] = [];
   /** Whether the native side reads and writes this socket. */
   readonly attached: boolean;
+  private readonly ctx: ServerContext;
+  private readonly releaseHooks = new Set<ReleaseHook>();
 
-  /** `socket` comes paused (pauseOnConnect): nothing has been read from it yet. */
+  /**
+   * `socket` comes paused (pauseOnConnect): nothing has been read from it yet.
+   * `adoptedSlot`: the native side accepted it during a busy script and already serves it.
+   */
   constructor(
-    readonly server: TachyonServer,
+    private readonly services: ConnectionServices,
     readonly socket: Socket,
     readonly kind: 'tcp' | 'unix',
+    adoptedSlot?: number,
   ) {
-    this.id = server.nextClientId++;
-    this.slot = server.native.createClient(this.id);
-    this.authenticated = !server.requirePass();
-    server.bySlot.set(this.slot, this);
+    const { ctx } = services;
+    this.ctx = ctx;
+    this.id = ctx.clients.newId();
+    if (adoptedSlot === undefined) {
+      this.slot = ctx.native.createClient(this.id);
+    } else {
+      this.slot = adoptedSlot;
+      ctx.native.setClient(this.slot, ClientField.Id, this.id);
+    }
+    this.authenticated = !requirePassSet(ctx.config);
+    ctx.clients.add(this);
     socket.setNoDelay(true);
     socket.on('error', () => this.destroy());
     socket.on('close', () => this.destroy());
     const fd = socketFd(socket);
-    this.attached = server.nativeIo && fd >= 0 && server.native.attach(this.slot, fd);
+    this.attached = services.nativeIo && fd >= 0 && ctx.native.attach(this.slot, fd);
     if (!this.attached) {
       socket.on('data', (chunk: Buffer) => this.onData(chunk));
       socket.resume();
@@ -59,18 +91,18 @@ export class Connection {
   }
 
   get db(): number {
-    return this.server.native.getClientDb(this.slot);
+    return this.ctx.native.getClientDb(this.slot);
   }
 
   /** Unix ms of the last input (CLIENT LIST idle=, the `timeout` setting). */
   get lastInteraction(): number {
-    return this.server.native.clientState(this.slot)[4];
+    return this.ctx.native.clientState(this.slot)[ClientState.LastInteraction];
   }
 
   /** Bytes written to the socket so far (INFO total_net_output_bytes). */
   get bytesWritten(): number {
     if (!this.attached) return this.socket.bytesWritten;
-    return this.writtenAtClose ?? this.server.native.ioStats(this.slot)[0];
+    return this.writtenAtClose ?? this.ctx.native.ioStats(this.slot)[0];
   }
 
   /** The native count, kept when the slot is given up (INFO samples closed clients once more). */
@@ -78,41 +110,35 @@ export class Connection {
 
   /** Output not yet taken by the kernel (CLIENT LIST omem=). */
   get outputPending(): number {
-    return this.attached ? this.server.native.ioStats(this.slot)[1] : this.socket.writableLength;
+    return this.attached ? this.ctx.native.ioStats(this.slot)[1] : this.socket.writableLength;
   }
 
   /** Full name of the last command run (CLIENT LIST cmd=), tracked by the native dispatcher. */
   get lastCommand(): string {
-    return this.server.native.clientState(this.slot)[1];
+    return this.ctx.native.clientState(this.slot)[ClientState.LastCommand];
   }
 
   get address(): string {
     if (this.kind === 'unix') return '/unixsocket:0';
-    const host = this.socket.remoteAddress ?? '?';
-    return `${host.startsWith('::ffff:') ? host.slice(7) : host}:${this.socket.remotePort ?? 0}`;
+    return formatAddress(this.socket.remoteAddress, this.socket.remotePort);
   }
 
   get localAddress(): string {
-    if (this.kind === 'unix') return this.server.config.get('unixsocket') as string;
-    const host = this.socket.localAddress ?? '?';
-    return `${host.startsWith('::ffff:') ? host.slice(7) : host}:${this.socket.localPort ?? 0}`;
+    if (this.kind === 'unix') return this.ctx.config.get('unixsocket');
+    return formatAddress(this.socket.localAddress, this.socket.localPort);
+  }
+
+  /** Runs `hook` once when the connection goes (before its native slot is freed); added once per hook. */
+  onRelease(hook: ReleaseHook): void {
+    if (!this.released) this.releaseHooks.add(hook);
   }
 
   /** Input read by the 'data' path, or handed over by native I/O during a CLIENT PAUSE. */
   onData(chunk: Buffer): void {
     if (this.closing) return;
-    // CLIENT PAUSE: input waits in src/commands/pause.ts until the pause ends.
-    if (holdInput(this, chunk)) return;
-    this.drain(this.server.native.feed(this.slot, chunk));
-  }
-
-  /** The output of the last native call: a Buffer it returned, or a view of the arena. */
-  private output(ret: Buffer | undefined, copy: boolean): Buffer | undefined {
-    const n = this.server.state[1];
-    if (n < 0) return ret;
-    if (n === 0) return undefined;
-    const view = this.server.arena.subarray(0, n);
-    return copy ? Buffer.from(view) : view;
+    // CLIENT PAUSE: input waits in src/features/pause.ts until the pause ends.
+    if (this.services.pause.hold(this, chunk)) return;
+    this.drain(this.ctx.native.feed(this.slot, chunk));
   }
 
   /**
@@ -121,45 +147,46 @@ export class Connection {
    * client: feed(), or retryBlocked()/unblock() from the blocking scheduler.
    */
   drain(ret: Buffer | undefined): void {
-    const { native, state } = this.server;
+    const { native, shared, events, log } = this.ctx;
+    const { commands, blocking, pause } = this.services;
     let held: Buffer | undefined;
     for (;;) {
-      const status = state[0] as FeedStatus;
+      const status = shared.status;
       if (status === FeedStatus.JsCommand) {
         // The arena is reused by the next native call: keep a copy of what it holds.
-        const out = this.output(ret, true);
+        const out = shared.replies(ret, true);
         if (out) this.pendingOut.push(out);
         const args = native.takeCommand(this.slot);
-        const pausedBefore = pauseActive(this.server);
-        const reply = this.server.commands.run(this, args);
+        const pausedBefore = pause.active;
+        const reply = commands.run(this, args);
         if (this.closing) break;
         // This command started a CLIENT PAUSE: what the client pipelined after it waits too.
-        if (!pausedBefore && pauseActive(this.server)) held = native.takeInput(this.slot);
+        if (!pausedBefore && pause.active) held = native.takeInput(this.slot);
         ret = native.resume(this.slot, reply);
         continue;
       }
       // Events first: a client subscribed to its own keyspace notifications gets
       // them ahead of the replies, as Redis sends them before the command's reply.
-      if (this.server.state[3] > 0) {
-        const out = this.output(ret, true);
-        this.server.events.pump();
+      if (shared.events > 0) {
+        const out = shared.replies(ret, true);
+        events.pump();
         this.write(out);
       } else {
-        this.write(this.output(ret, false));
+        this.write(shared.replies(ret, false));
       }
-      if (status === FeedStatus.Blocked) this.server.blocking.block(this);
+      if (status === FeedStatus.Blocked) blocking.block(this);
       else if (status === FeedStatus.Close) this.closeAfterFlush();
       else if (status === FeedStatus.CloseNow) {
-        this.server.log.warning(`Closing client that reached max query buffer length: id=${this.id} addr=${this.address}`);
+        log.warning(`Closing client that reached max query buffer length: id=${this.id} addr=${this.address}`);
         this.destroy();
       } else if (this.closeAfterWrite) this.closeAfterFlush();
       break;
     }
     // Serve clients blocked on keys these commands made ready, then publish
     // what the commands queued (notifications, invalidations, MONITOR lines).
-    this.server.blocking.pump();
-    this.server.events.pump();
-    if (held && held.length > 0 && !this.closing && !holdInput(this, held)) {
+    blocking.pump();
+    events.pump();
+    if (held && held.length > 0 && !this.closing && !pause.hold(this, held)) {
       this.drain(native.feed(this.slot, held)); // not held after all (a MONITOR client)
     }
   }
@@ -176,8 +203,8 @@ export class Connection {
     this.transmit(data);
     // A stream write that did not complete synchronously still references its bytes
     // (native writes copy what the kernel does not take at once).
-    if (!this.attached && data.buffer === this.server.arena.buffer && this.socket.writableLength > 0) {
-      this.server.replaceArena();
+    if (!this.attached && this.ctx.shared.inArena(data) && this.socket.writableLength > 0) {
+      this.ctx.shared.replaceArena(this.ctx.native);
     }
   }
 
@@ -187,7 +214,7 @@ export class Connection {
   }
 
   private transmit(data: Buffer): void {
-    if (this.attached) this.server.native.write(this.slot, data);
+    if (this.attached) this.ctx.native.write(this.slot, data);
     else this.socket.write(data);
   }
 
@@ -201,7 +228,7 @@ export class Connection {
     if (this.attached) {
       // Native I/O reports the flushed end through the io handler, which calls destroy();
       // the client slot stays taken until then.
-      this.server.native.endIo(this.slot);
+      this.ctx.native.endIo(this.slot);
       return;
     }
     this.socket.end();
@@ -214,19 +241,19 @@ export class Connection {
 
   setResp(v: number): void {
     this.resp = v;
-    this.server.native.setClient(this.slot, 'resp', v);
+    this.ctx.native.setClient(this.slot, ClientField.Resp, v);
   }
 
   setAuthenticated(v: boolean): void {
     this.authenticated = v;
-    this.server.native.setClient(this.slot, 'auth', v);
+    this.ctx.native.setClient(this.slot, ClientField.Auth, v);
   }
 
   destroy(): void {
     // Once released, the slot may belong to a new client already.
     if (this.attached && !this.released) {
-      this.writtenAtClose = this.server.native.ioStats(this.slot)[0];
-      this.server.native.detach(this.slot);
+      this.writtenAtClose = this.ctx.native.ioStats(this.slot)[0];
+      this.ctx.native.detach(this.slot);
     }
     if (!this.socket.destroyed) this.socket.destroy();
     this.closing = true;
@@ -237,16 +264,9 @@ export class Connection {
   private release(): void {
     if (this.released) return;
     this.released = true;
-    this.server.blocking.disconnect(this);
-    unsubscribeAll(this);
-    this.server.native.freeClient(this.slot);
-    this.server.clients.delete(this.id);
-    this.server.bySlot.delete(this.slot);
+    for (const hook of this.releaseHooks) hook(this);
+    this.releaseHooks.clear();
+    this.ctx.native.freeClient(this.slot);
+    this.ctx.clients.remove(this);
   }
-}
-
-/** The socket's file descriptor (-1 if it has none: e.g. TLS later, or not on Unix). */
-export function socketFd(socket: Socket): number {
-  const handle = (socket as unknown as { _handle?: { fd?: number } | null })._handle;
-  return typeof handle?.fd === 'number' ? handle.fd : -1;
 }

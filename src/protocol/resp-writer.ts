@@ -1,7 +1,9 @@
 /**
- * Builds RESP2/RESP3 replies for the commands TypeScript owns. Mirrors the
- * native reply writer (native/protocol/reply.h): callers say what a value is,
- * the client's protocol version decides the bytes.
+ * Builds RESP2/RESP3 replies for the commands TypeScript owns, and the
+ * messages sent outside the request/reply flow (pub/sub messages, tracking
+ * invalidations). Mirrors the native reply writer (native/protocol/reply.h):
+ * callers say what a value is, the client's protocol version decides the
+ * bytes.
  */
 export class RespWriter {
   private chunks: Buffer[] = [];
@@ -29,9 +31,12 @@ export class RespWriter {
     return this.text(`+${s}\r\n`);
   }
 
-  /** `msg` is the full error text, e.g. "ERR syntax error". */
-  error(msg: string): this {
-    return this.text(`-${msg.replace(/[\r\n]/g, ' ')}\r\n`);
+  /** `msg` is the full error text, e.g. "ERR syntax error"; as bytes when it quotes binary input. */
+  error(msg: string | Buffer): this {
+    if (typeof msg === 'string') return this.text(`-${msg.replace(/[\r\n]/g, ' ')}\r\n`);
+    const body = Buffer.from(msg);
+    for (let i = 0; i < body.length; i++) if (body[i] === 0x0d || body[i] === 0x0a) body[i] = 0x20;
+    return this.text('-').raw(body).text('\r\n');
   }
 
   int(n: number | bigint): this {

@@ -4,7 +4,7 @@
  * replies to be identical, type markers included.
  *
  * Target selection: TACHYON_DIFF_TARGET=tachyon (default) starts Tachyon
- * in-process through `startServer` from src/index; TACHYON_DIFF_TARGET=redis
+ * in-process through `startServer` from src/index.ts; TACHYON_DIFF_TARGET=redis
  * starts a second redis-server instead, which self-checks the suite itself.
  *
  * Typical use in a test file:
@@ -15,7 +15,8 @@
  *   });
  */
 import { isDeepStrictEqual } from 'node:util';
-import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
+import { startServer } from '../../src/index';
 import { startRedisOracle, type ConfigMap } from './redis-oracle';
 import {
   RespClient,
@@ -59,29 +60,10 @@ async function startReference(config: ConfigMap, label: string): Promise<ServerH
   return { label, port: o.port, host: o.host, close: () => o.close() };
 }
 
-interface TachyonModule {
-  startServer?: (opts: Record<string, unknown>) => Promise<{ port: number; host?: string; close(): Promise<void> }>;
-}
-
 async function startTachyon(config: ConfigMap): Promise<ServerHandle> {
-  // Path held in a variable so that the suite still type-checks / loads
-  // while src/index.ts does not exist yet.
-  const modPath = '../../src/index';
-  let mod: TachyonModule;
-  try {
-    mod = (await import(/* @vite-ignore */ modPath)) as TachyonModule;
-  } catch (e) {
-    throw new Error(
-      `TACHYON_DIFF_TARGET=tachyon but src/index could not be loaded: ${(e as Error).message}\n` +
-        'Run with TACHYON_DIFF_TARGET=redis to self-check the suite against a second redis-server.',
-    );
-  }
-  if (typeof mod.startServer !== 'function') {
-    throw new Error('src/index does not export startServer(); cannot run the differential suite against Tachyon');
-  }
   // The oracle always runs with these (see redis-oracle.ts); give Tachyon the
   // same so that CONFIG GET / INFO persistence compare like for like.
-  const srv = await mod.startServer({ port: 0, save: '', appendonly: 'no', ...config });
+  const srv = await startServer({ port: 0, save: '', appendonly: 'no', ...config });
   let host = srv.host ?? '127.0.0.1';
   if (host === '0.0.0.0' || host === '::' || host === '') host = '127.0.0.1';
   return { label: 'tachyon', port: srv.port, host, close: () => srv.close() };
@@ -623,6 +605,48 @@ export class Session {
     this.target.send(...cmd);
     const [r, t] = await Promise.all([this.ref.read(), this.target.read()]);
     return { ref: r, target: t };
+  }
+
+  /** Sends a command to both servers without waiting for the replies. */
+  send(...cmd: Arg[]): void {
+    this.ref.send(...cmd);
+    this.target.send(...cmd);
+  }
+
+  /** Reads the next reply on both sides: they must be identical (and equal `expected` when given). */
+  async reply(expected?: string | RegExp, what = 'reply'): Promise<string> {
+    const [r, t] = await Promise.all([this.ref.read(), this.target.read()]);
+    const ref = formatReply(r);
+    expect(formatReply(t), `${what}: tachyon differs from redis (redis replied ${ref})`).toBe(ref);
+    if (typeof expected === 'string') expect(ref).toBe(expected);
+    else if (expected) expect(ref).toMatch(expected);
+    return ref;
+  }
+
+  /** The next `n` replies of both sides, identical one by one, and equal to `expected` when given. */
+  async replies(n: number, expected?: string[]): Promise<string[]> {
+    const out: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const [r, t] = await Promise.all([this.ref.read(), this.target.read()]);
+      const ref = formatReply(r);
+      expect(formatReply(t), `reply #${i + 1}: tachyon differs from redis (redis replied ${ref})`).toBe(ref);
+      out.push(ref);
+    }
+    if (expected) expect(out).toEqual(expected);
+    return out;
+  }
+
+  /** Runs a command on both sides and compares the replies. */
+  async call(cmd: Arg[], expected?: string | RegExp): Promise<string> {
+    this.send(...cmd);
+    return this.reply(expected, formatCommand(cmd));
+  }
+
+  /** Neither side sends anything within `ms`. */
+  async silent(ms = 80): Promise<void> {
+    await sleep(ms);
+    expect(this.ref.countBufferedReplies(), 'redis sent something').toBe(0);
+    expect(this.target.countBufferedReplies(), 'tachyon sent something').toBe(0);
   }
 
   /**

@@ -28,6 +28,12 @@ export interface OracleOptions {
   bin?: string;
   /** How long to wait for the server to answer PING. */
   startTimeoutMs?: number;
+  /**
+   * A whole redis.conf (a function of the chosen port and the private dir),
+   * written to <dir>/redis.conf and given as the only argument: for tests of
+   * CONFIG REWRITE, which would otherwise also write the launcher's options.
+   */
+  configFile?: (port: number, dir: string) => string;
 }
 
 export interface RedisOracle {
@@ -35,6 +41,8 @@ export interface RedisOracle {
   readonly host: string;
   readonly pid: number;
   readonly dir: string;
+  /** <dir>/redis.conf when started with OracleOptions.configFile. */
+  readonly configPath: string | undefined;
   /** Captured stdout/stderr (the server logs to stdout). */
   logs(): string;
   /** True while the process is alive. */
@@ -82,6 +90,16 @@ function isExecutable(p: string): boolean {
   try {
     fs.accessSync(p, fs.constants.X_OK);
     return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a redis-server can be found (suites that only add checks against Redis skip without it). */
+export function haveRedisServer(): boolean {
+  try {
+    findRedisServer();
+    return true;
   } catch {
     return false;
   }
@@ -172,7 +190,9 @@ class StartFailure extends Error {
 async function startOnce(bin: string, port: number, opts: OracleOptions): Promise<RedisOracle> {
   const host = '127.0.0.1';
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tachyon-oracle-'));
-  const args = [
+  const configPath = opts.configFile ? path.join(dir, 'redis.conf') : undefined;
+  if (configPath && opts.configFile) fs.writeFileSync(configPath, opts.configFile(port, dir));
+  const args = configPath ? [configPath] : [
     '--port', String(port),
     '--bind', host,
     '--save', '',
@@ -262,6 +282,7 @@ async function startOnce(bin: string, port: number, opts: OracleOptions): Promis
     host,
     pid,
     dir,
+    configPath,
     logs: () => log,
     get running() {
       return !exited;
