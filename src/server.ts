@@ -72,6 +72,7 @@ const NATIVE_SETTINGS = [
   'lfu-decay-time',
   'stream-node-max-bytes',
   'stream-node-max-entries',
+  'hll-sparse-max-bytes',
   'rdbcompression',
   'rdbchecksum',
   'lazyfree-lazy-expire',

@@ -153,6 +153,9 @@ void RegisterZSetCommands(CommandRegistry& r);
 void RegisterSortCommands(CommandRegistry& r);
 void RegisterStreamCommands(CommandRegistry& r);
 void RegisterScriptingCommands(CommandRegistry& r);
+void RegisterBitmapCommands(CommandRegistry& r);
+void RegisterHyperLogLogCommands(CommandRegistry& r);
+void RegisterGeoCommands(CommandRegistry& r);
 void RegisterDumpCommands(CommandRegistry& r);
 
 }  // namespace tachyon

@@ -73,6 +73,9 @@ void Server::BuildCommandTable() {
   RegisterBlockingCommands(registry);
   RegisterStreamCommands(registry);
   RegisterScriptingCommands(registry);
+  RegisterBitmapCommands(registry);
+  RegisterHyperLogLogCommands(registry);
+  RegisterGeoCommands(registry);
   RegisterDumpCommands(registry);
   if (auto it = commands_.find("exec"); it != commands_.end()) exec_spec_ = it->second->spec;
   for (const auto& item : registry.items()) {
@@ -217,7 +220,7 @@ std::vector<ServerEvent> Server::TakeEvents() {
   return out;
 }
 
-// MONITOR and client tracking see each command; both cost nothing while unused.
+// MONITOR sees each command before it runs; costs nothing while unused.
 void Server::ObserveCall(Client& c, const CommandEntry* cmd) {
   // A blocked command re-run on a ready key was already shown (Redis skips reprocessed commands).
   if (settings_.monitors > 0 && !c.block.retrying && !(cmd->spec->flags & (CMD_SKIP_MONITOR | CMD_ADMIN))) {
@@ -225,7 +228,13 @@ void Server::ObserveCall(Client& c, const CommandEntry* cmd) {
     for (auto a : c.argv) ev.strings.emplace_back(a);
     events_.push_back(std::move(ev));
   }
-  if (c.tracking && (cmd->spec->flags & CMD_READONLY) && cmd->spec->first_key > 0) {
+}
+
+// Client tracking remembers the keys a read-only command read once it has
+// run, as Redis does: a read that rewrites its key (PFCOUNT refreshing the
+// cached cardinality) must not invalidate the reader's own new entry.
+void Server::TrackReads(Client& c, const CommandEntry* cmd) {
+  if ((cmd->spec->flags & CMD_READONLY) && cmd->spec->first_key > 0) {
     int argc = static_cast<int>(c.argv.size());
     int last = cmd->spec->last_key < 0 ? argc + cmd->spec->last_key : cmd->spec->last_key;
     int step = cmd->spec->key_step > 0 ? cmd->spec->key_step : 1;
@@ -243,7 +252,7 @@ void Server::Call(Client& c, CommandEntry* cmd, Reply& reply) {
   CommandContext ctx{*this, c, dbs_[c.db].get(), c.argv.data(), static_cast<int>(c.argv.size()), reply,
                      now_us_ / 1000, cmd->spec};
   c.last_cmd = cmd->spec;
-  if (settings_.monitors > 0 || c.tracking) ObserveCall(c, cmd);
+  if (settings_.monitors > 0) ObserveCall(c, cmd);
   uint64_t outer_client = current_client_id_;
   current_client_id_ = c.id;
   // The propagation path, as Redis's call() -> propagate(): a command that
@@ -259,6 +268,7 @@ void Server::Call(Client& c, CommandEntry* cmd, Reply& reply) {
                          c.argv.data(), c.argv.size());
   }
   current_client_id_ = outer_client;
+  if (c.tracking) TrackReads(c, cmd);
   cmd->stats.cycles += CycleCount() - start;
   // A command that blocked is counted once, when it is finally served or ends.
   if (c.block.active) return;

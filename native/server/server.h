@@ -90,6 +90,7 @@ struct Settings {
   int64_t busy_reply_threshold = 5000;  // ms (alias lua-time-limit); 0: scripts are never interrupted
   int64_t stream_node_max_bytes = 4096;
   int64_t stream_node_max_entries = 100;
+  int64_t hll_sparse_max_bytes = 3000;
   // Persistence (rdb_*.cc, dump_family.cc).
   bool rdbcompression = true;
   bool rdbchecksum = true;
@@ -329,6 +330,7 @@ class Server : public ErrorSink, public KeyspaceObserver {
   bool IsTransactionControl(const CommandEntry* cmd) const;
   bool AllowedWhileSubscribed(const CommandEntry* cmd) const;
   void ObserveCall(Client& c, const CommandEntry* cmd);
+  void TrackReads(Client& c, const CommandEntry* cmd);
   FeedStatus Process(Client& c);
   void Call(Client& c, CommandEntry* cmd, Reply& reply);
   void BuildCommandTable();
