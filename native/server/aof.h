@@ -94,6 +94,7 @@ class AofLog : public PropagationSink {
 
   // PropagationSink.
   void Feed(int db, const std::string_view* argv, size_t argc) override;
+  PropagateTarget target() const override { return kPropagateAof; }
 
   // flushAppendOnlyFile(force). Returns false after a write error.
   bool Flush(bool force);
@@ -136,9 +137,11 @@ class AofLog : public PropagationSink {
   BackgroundFsync bg_;
 };
 
-// Writes a rewrite's base file: the RDB preamble, or the dataset as commands
-// (SELECT, SET / RPUSH / SADD / ZADD / HMSET in batches of 64 items, then
-// PEXPIREAT) preceded by a "#TS:" line when timestamps are on. 0 or errno.
+// Writes a rewrite's base file as commands, as Redis's rewriteAppendOnlyFileRio:
+// a "#TS:" line when timestamps are on, FUNCTION LOAD per function library,
+// then per database SELECT and per key SET / RPUSH / SADD / ZADD / HMSET in
+// batches of 64 items, streams as XADD / XSETID / XGROUP / XCLAIM, then
+// PEXPIREAT. 0 or errno.
 int WriteAofBaseCommands(Server& server, int fd, bool timestamps, int64_t now_s);
 
 // Replays an AOF file through a client of the dispatcher, in steps, as Redis's
