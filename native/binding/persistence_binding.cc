@@ -9,7 +9,7 @@
 //   childKill()                      kill and reap the child (SHUTDOWN, FLUSHALL...)
 //   loadStart(path, offset, opts)    load an RDB in a thread -> 0 | errno
 //   loadPoll()                       -> [done, loadedBytes, totalBytes, logs: [level, text][]]
-//   loadFinish()                     install the data (if it loaded) -> result object
+//   loadFinish()                     install the data and function libraries (if they loaded) -> result object
 //   aofStart() / aofStop()           feed the AOF buffer from the propagation path, or stop (flush, fsync, close)
 //   aofOpen(path, truncate)          append to path from now on -> 0 | errno
 //   aofConfigure({fsync, timestamps, noFsyncOnRewrite, flushSleep})
@@ -337,21 +337,29 @@ Napi::Value PersistenceBinding::Call(const Napi::CallbackInfo& info) {
   if (op == "loadFinish") {
     if (!m.load) return env.Null();
     const RdbLoadResult& res = m.load->result();
-    if (res.ok) m.load->Install(m.server);
+    bool ok = res.ok;
+    std::string error = res.error;
+    bool unlogged = false;
+    // The file's function libraries are compiled here, on the main thread (the
+    // Lua engine is not the loader thread's): any that fails refuses the file.
+    std::string fn_error;
+    if (ok && !m.server.ReplaceFunctionLibraries(res.function_libraries, &fn_error)) {
+      ok = false;
+      error = "Failed loading library, " + fn_error;
+      unlogged = true;
+    }
+    if (ok) m.load->Install(m.server);
     Napi::Object r = Napi::Object::New(env);
-    r.Set("ok", res.ok);
+    r.Set("ok", ok);
     r.Set("version", res.version);
     r.Set("keysLoaded", static_cast<double>(res.keys_loaded));
     r.Set("keysExpired", static_cast<double>(res.keys_expired));
     r.Set("emptyKeysSkipped", static_cast<double>(res.empty_keys_skipped));
     r.Set("endOffset", static_cast<double>(res.end_offset));
     r.Set("aofBase", res.aof_base);
-    r.Set("error", res.error);
-    Napi::Array fns = Napi::Array::New(env, res.function_libraries.size());
-    for (uint32_t i = 0; i < res.function_libraries.size(); i++) {
-      fns.Set(i, Napi::Buffer<char>::Copy(env, res.function_libraries[i].data(), res.function_libraries[i].size()));
-    }
-    r.Set("functions", fns);
+    r.Set("error", error);
+    r.Set("unlogged", unlogged);
+    r.Set("functions", static_cast<double>(res.function_libraries.size()));
     m.load.reset();
     return r;
   }

@@ -94,6 +94,8 @@ class LuaEngine {
 
   // The RESP version redis.call replies are converted from (redis.setresp).
   int script_resp() const { return resp_; }
+  // redis.set_repl's flags for the running script (1 AOF, 2 replicas; 3 by default).
+  int repl_flags() const { return repl_flags_; }
   size_t UsedMemory() const;
   lua_State* state() { return L_; }
 

@@ -6,9 +6,11 @@
 // redis.call goes straight into the dispatcher's per-command path
 // (Server::CallFromScript) on a script client that shares the caller's id,
 // database and tracking state, so a script's writes raise keyspace
-// notifications, WATCH and tracking invalidations, statistics and (with the
-// propagation work) replication exactly as the same commands sent by the
-// caller would. Commands TypeScript owns (PUBLISH, ...) go through the
+// notifications, WATCH and tracking invalidations and statistics exactly as
+// the same commands sent by the caller would, and are propagated (AOF) as
+// those commands, wrapped in MULTI/EXEC when more than one, honouring
+// redis.set_repl; EVAL and FCALL themselves never are (Redis 7.0's effects
+// replication). Commands TypeScript owns (PUBLISH, ...) go through the
 // JsExecutor that EXEC uses.
 //
 // Long scripts: every 100,000 Lua instructions the hook checks the time;
@@ -24,13 +26,13 @@
 #include <vector>
 
 #include "core/clock.h"
-#include "core/crc64.h"
 #include "core/glob.h"
 #include "core/util.h"
-#include "scripting/function_dump.h"
 #include "scripting/lua_engine.h"
 #include "scripting/sha1.h"
 #include "server/command.h"
+#include "server/rdb_reader.h"
+#include "server/rdb_writer.h"
 #include "server/server.h"
 
 namespace tachyon {
@@ -161,7 +163,9 @@ struct ScriptingState : public ScriptHost {
     std::vector<std::string_view> saved;
     saved.swap(sc.argv);
     sc.argv = argv;
-    server.CallFromScript(sc, cmd, reply);
+    // The command is propagated where redis.set_repl allows (its effects, not the script, are propagated).
+    const LuaEngine& engine = run.eval ? *eval : *functions;
+    server.CallFromScript(sc, cmd, reply, static_cast<uint8_t>(engine.repl_flags() & kPropagateAll));
     sc.argv.swap(saved);
   }
 
@@ -204,6 +208,10 @@ struct ScriptingState : public ScriptHost {
 
   void Execute(CommandContext& c, bool is_eval, const std::string& sha, int ref, uint32_t flags, bool ro,
                int numkeys, int first_key, std::string_view name) {
+    // Redis 7.0 propagates what a script did, never the script: the commands it
+    // ran (redis.set_repl permitting) are collected by the Propagator and sent
+    // after it, in MULTI/EXEC when there is more than one.
+    c.PreventPropagation();
     std::vector<std::string_view> keys(c.argv + first_key, c.argv + first_key + numkeys);
     std::vector<std::string_view> args(c.argv + first_key + numkeys, c.argv + c.argc);
     run = ScriptRun();
@@ -451,7 +459,7 @@ bool ParseLibraryMetadata(std::string_view code, std::string* name, size_t* star
   }
   size_t nl = code.find('\n');
   if (nl == std::string_view::npos) {
-    *error = "ERR Invalid metadata value, expected a new line";
+    *error = "ERR Invalid library metadata";
     return false;
   }
   std::string line(code.substr(2, nl - 2));
@@ -666,11 +674,9 @@ void FunctionStats(CommandContext& c) {
 
 void FunctionKill(CommandContext& c) { Kill(c, false); }
 
+// The same FUNCTION2 records an RDB file holds (rdb_writer.h), LZF under rdbcompression as there.
 void FunctionDump(CommandContext& c) {
-  ScriptingState& s = c.server.scripting();
-  std::vector<std::string> codes;
-  for (const auto& [name, lib] : s.libraries) codes.push_back(lib.code);
-  c.reply.Bulk(DumpFunctions(codes));
+  c.reply.Bulk(CreateFunctionDumpPayload(c.server.FunctionLibraryCodes(), c.server.settings().rdbcompression));
 }
 
 void FunctionRestore(CommandContext& c) {
@@ -685,7 +691,9 @@ void FunctionRestore(CommandContext& c) {
   }
   std::vector<std::string> codes;
   std::string error;
-  if (!ParseFunctionDump(c.arg(2), &codes, &error)) return c.reply.Error(error);
+  if (!ParseFunctionDumpPayload(c.arg(2), c.server.settings().skip_checksum_validation, &codes, &error)) {
+    return c.reply.Error(error);
+  }
   // Load into a scratch registry first so a failure leaves the current libraries untouched.
   ScriptingState scratch(c.server);
   for (const std::string& code : codes) {
@@ -776,6 +784,38 @@ void FcallCommand(CommandContext& c) { FcallGeneric(c, false); }
 void FcallRoCommand(CommandContext& c) { FcallGeneric(c, true); }
 
 }  // namespace
+
+std::vector<std::string_view> Server::FunctionLibraryCodes() {
+  std::vector<std::string_view> codes;
+  if (!scripting_) return codes;
+  for (const auto& [name, lib] : scripting_->libraries) codes.emplace_back(lib.code);
+  return codes;
+}
+
+bool Server::ReplaceFunctionLibraries(const std::vector<std::string>& codes, std::string* error) {
+  if (codes.empty() && (!scripting_ || scripting_->libraries.empty())) return true;
+  // Compiled aside first, so a library that fails leaves the current ones in place.
+  ScriptingState scratch(*this);
+  for (const std::string& code : codes) {
+    std::string name;
+    std::string e = CreateLibrary(scratch, code, false, &name);
+    if (!e.empty()) {
+      *error = e.compare(0, 4, "ERR ") == 0 ? e.substr(4) : e;
+      return false;
+    }
+  }
+  ScriptingState& s = scripting();
+  while (!s.libraries.empty()) RemoveLibrary(s, s.libraries.begin()->first);
+  for (const auto& [name, lib] : scratch.libraries) {
+    std::string loaded;
+    std::string e = CreateLibrary(s, lib.code, true, &loaded);
+    if (!e.empty()) {
+      *error = e;
+      return false;
+    }
+  }
+  return true;
+}
 
 void RegisterScriptingCommands(CommandRegistry& r) {
   r.Add("eval", EvalCommand);

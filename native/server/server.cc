@@ -261,7 +261,7 @@ void Server::Call(Client& c, CommandEntry* cmd, Reply& reply) {
   // (src/persistence/) and later the replication feature.
   const bool propagate = propagator_.active();
   const uint64_t dirty_before = stats_.dirty;
-  if (propagate) propagator_.EnterCall();
+  if (propagate) propagator_.EnterCall(call_targets_);
   cmd->handler(ctx);
   if (propagate) {
     propagator_.ExitCall(c.db, stats_.dirty != dirty_before && !c.block.active, cmd->spec == exec_spec_,

@@ -179,6 +179,8 @@ struct Client {
   bool subscribed = false;           // RESP2 subscriber mode: only (un)subscribe/PING/QUIT/RESET
   bool tracking = false;             // CLIENT TRACKING on (default mode: reads are reported)
   bool monitor = false;              // MONITOR: like a replica, may not touch the keyspace
+  bool obey = false;                 // replays the AOF (later: a master): checks meant for users are
+                                     // skipped where Redis skips them (mustObeyClient)
 };
 
 // What persistence does inside commands (set by the persistence binding).
@@ -314,8 +316,23 @@ class Server : public ErrorSink, public KeyspaceObserver {
 
   // Scripting (scripting_family.cc): the Lua engines, script cache and function libraries.
   ScriptingState& scripting();
-  // redis.call: the normal per-command path (statistics, MONITOR, tracking, notifications).
-  void CallFromScript(Client& c, CommandEntry* cmd, Reply& reply) { Call(c, cmd, reply); }
+  // redis.call: the normal per-command path (statistics, MONITOR, tracking,
+  // notifications); the command itself is propagated only to `targets`
+  // (PropagateTarget bits: the script's redis.set_repl).
+  void CallFromScript(Client& c, CommandEntry* cmd, Reply& reply, uint8_t targets) {
+    const uint8_t outer = call_targets_;
+    call_targets_ = targets;
+    Call(c, cmd, reply);
+    call_targets_ = outer;
+  }
+  // Function libraries (scripting_family.cc): their codes in name order, as
+  // RDB files, AOF bases and FUNCTION DUMP hold them (nothing is created when
+  // scripting was never used: a fork()ed child may call this).
+  std::vector<std::string_view> FunctionLibraryCodes();
+  // A loaded RDB's libraries replace the current ones (Redis loads them into
+  // an empty function set: at startup, DEBUG RELOAD). All or nothing: false,
+  // with the error, when one does not load.
+  bool ReplaceFunctionLibraries(const std::vector<std::string>& codes, std::string* error);
   JsExecutor* js_executor() const { return js_executor_; }
   // While set, commands without the allow-busy flag are answered with this error.
   void SetBusyError(std::string_view e) { busy_error_.assign(e); }
@@ -353,6 +370,7 @@ class Server : public ErrorSink, public KeyspaceObserver {
   std::unordered_map<std::string, bool> ready_set_;
   JsExecutor* js_executor_ = nullptr;
   Propagator propagator_;
+  uint8_t call_targets_ = kPropagateAll;  // where the command Call() runs may be propagated
   PersistenceHooks* persistence_hooks_ = nullptr;
   bool fork_child_active_ = false;
   const CommandSpec* exec_spec_ = nullptr;  // EXEC is never propagated itself

@@ -64,6 +64,7 @@ bool WriteRdbTo(Server& server, int fd, const FileSaveOptions& opt, int* err) {
   RdbOutput out(fd, opt.fsync_every);
   RdbWriter w(out, opt.rdb);
   w.SaveHeader();
+  w.SaveFunctions(server.FunctionLibraryCodes());
   w.SaveDatabases(Databases(server));
   w.SaveTrailer();
   out.Flush();

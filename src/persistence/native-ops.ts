@@ -44,7 +44,10 @@ export interface LoadResult {
   endOffset: number;
   aofBase: boolean;
   error: string;
-  functions: Buffer[];
+  /** The error was found when installing (a function library that does not load): not logged yet. */
+  unlogged: boolean;
+  /** Function libraries the file held (now loaded). */
+  functions: number;
 }
 
 export class NativePersistence {

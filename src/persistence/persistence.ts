@@ -196,6 +196,7 @@ export class Persistence {
       if (!opts.nested) this.stopLoading();
     }
     const result = this.ops.loadFinish();
+    if (result.unlogged) this.log.warning(result.error);
     if (!result.ok) {
       // Redis's fatal lines: a bad signature or version is EINVAL, corruption terminates.
       if (opts.nested) return result;
@@ -208,11 +209,6 @@ export class Persistence {
     }
     this.lastLoadKeysLoaded = result.keysLoaded;
     this.lastLoadKeysExpired = result.keysExpired;
-    if (result.functions.length > 0) {
-      this.log.warning(
-        `The RDB file holds ${result.functions.length} function libraries: Tachyon has no functions yet, they were not loaded.`,
-      );
-    }
     return result;
   }
 
