@@ -69,7 +69,7 @@ export const enum EventKind {
   TrackedRead = 3,
   /** A command for MONITOR: argv, reported before it runs. */
   Monitor = 4,
-  /** A log line from scripting (redis.log, slow scripts): event is the level, [text]. */
+  /** A log line from the native side (redis.log, slow scripts, DEBUG LOG): event is the level, [text]. */
   Log = 5,
   /** SHUTDOWN NOSAVE arrived while a script was busy: shut down now that it returned. */
   Shutdown = 6,
@@ -97,6 +97,21 @@ export const enum ClientField {
   Monitor = 7,
   /** The client id (a connection adopted after a busy script gets its id from TypeScript). */
   Id = 8,
+  /** Connected over loopback or a unix socket (enable-debug-command local). */
+  Local = 9,
+  /** QUIT or CLIENT KILL of itself: nothing the client sent after that command runs. */
+  CloseAfterReply = 10,
+}
+
+/**
+ * Per-client strings TypeScript sets with setClientText(slot, field, text), for SLOWLOG and crash
+ * reports.
+ */
+export const enum ClientText {
+  /** The peer address as CLIENT LIST shows it. */
+  Addr = 0,
+  /** The client name (CLIENT SETNAME, HELLO SETNAME, RESET). */
+  Name = 1,
 }
 
 /**

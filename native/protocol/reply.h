@@ -91,6 +91,18 @@ class Reply {
   void Double(double d);
   void Bool(bool b);
   void Verbatim(std::string_view s, std::string_view format = "txt");
+  // A big number: RESP3 "(<digits>", RESP2 a bulk string (DEBUG PROTOCOL bignum).
+  void BigNum(std::string_view digits) {
+    if (resp_ >= 3) {
+      out_->Push('(');
+      out_->Append(digits);
+      out_->Append("\r\n", 2);
+    } else {
+      Bulk(digits);
+    }
+  }
+  // An attribute map header (RESP3 only; the caller writes nothing under RESP2).
+  void Attribute(size_t n) { Header('|', n); }
   // Appends already encoded RESP bytes (e.g. a reply produced by TypeScript).
   void Raw(std::string_view bytes) { out_->Append(bytes); }
 

@@ -23,7 +23,7 @@
 #include <ctime>
 
 #include "scripting/lua_libs.h"
-#include "scripting/sha1.h"
+#include "core/sha1.h"
 
 extern "C" {
 #include <lauxlib.h>

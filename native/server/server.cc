@@ -9,8 +9,9 @@
 #include <cstring>
 
 #include "core/util.h"
-#include "server/command_spec.h"
 #include "server/blocking_family.h"
+#include "server/command_spec.h"
+#include "server/crash_report.h"
 
 namespace tachyon {
 
@@ -39,9 +40,10 @@ Server::Server(const Settings& settings) : settings_(settings) {
   UpdateAccessClock();
   for (int i = 0; i < settings_.databases; i++) dbs_.push_back(std::make_unique<Db>(i, &clock_, this));
   BuildCommandTable();
+  SetCrashServer(this);
 }
 
-Server::~Server() = default;
+Server::~Server() { ClearCrashServer(this); }
 
 void Server::BuildCommandTable() {
   for (size_t i = 0; i < kCommandSpecCount; i++) {
@@ -73,6 +75,10 @@ void Server::BuildCommandTable() {
   RegisterBlockingCommands(registry);
   RegisterStreamCommands(registry);
   RegisterScriptingCommands(registry);
+  RegisterDebugCommands(registry);
+  RegisterSlowlogCommands(registry);
+  RegisterLatencyCommands(registry);
+  RegisterIntrospectionCommands(registry);
   for (const auto& item : registry.items()) {
     std::string name = item.name;
     auto it = commands_.find(strchr(item.name, '|') ? "|" + name : name);
@@ -147,12 +153,12 @@ void Server::ResetStats() {
   uint64_t dirty = stats_.dirty;
   stats_ = ServerStats();
   stats_.dirty = dirty;
-  for (auto& [name, cmd] : commands_) cmd->stats = CommandStats();
+  for (auto& [name, cmd] : commands_) cmd->stats = CommandStats();  // histograms too, as Redis
   for (auto& db : dbs_) db->expired_keys = 0;
 }
 
-// Finds the command for argv; on failure fills *error with Redis's rejection text.
-CommandEntry* Server::Lookup(const std::vector<std::string_view>& argv, Client& c, std::string* error) {
+CommandEntry* Server::Lookup(const std::vector<std::string_view>& argv, Client& c, std::string* error,
+                             CommandEntry** rejected) {
   ToLower(argv[0], &c.lowered);
   auto it = commands_.find(c.lowered);
   CommandEntry* cmd = (it == commands_.end() || it->first[0] == '|') ? nullptr : it->second.get();
@@ -175,6 +181,7 @@ CommandEntry* Server::Lookup(const std::vector<std::string_view>& argv, Client& 
     error->assign("ERR wrong number of arguments for '");
     error->append(cmd->spec->name);
     error->append("' command");
+    if (rejected) *rejected = cmd;
     return nullptr;
   }
   if (!cmd || cmd->owner == CommandOwner::kNone) {
@@ -197,9 +204,37 @@ CommandEntry* Server::Lookup(const std::vector<std::string_view>& argv, Client& 
     error->assign("ERR wrong number of arguments for '");
     error->append(cmd->spec->name);
     error->append("' command");
+    if (rejected) *rejected = cmd;
     return nullptr;
   }
   return cmd;
+}
+
+void Server::RejectCommand(Client& c, CommandEntry* cmd, std::string_view error, Reply& reply) {
+  if (cmd) cmd->stats.rejected_calls++;
+  if (c.multi.active) c.multi.abort = true;
+  if (cmd && !strcmp(cmd->spec->name, "exec")) {
+    // execCommandAbort: the error loses its generic "ERR " prefix.
+    DiscardTransaction(c);
+    if (error.substr(0, 4) == "ERR ") error.remove_prefix(4);
+    std::string msg = "EXECABORT Transaction discarded because of: ";
+    msg.append(error);
+    reply.Error(msg);
+    // MONITOR still sees the EXEC.
+    if (settings_.monitors > 0) {
+      ServerEvent ev{EventKind::kMonitor, c.db, c.id, {}, {}};
+      for (auto a : c.argv) ev.strings.emplace_back(a);
+      events_.push_back(std::move(ev));
+    }
+    return;
+  }
+  reply.Error(error);
+}
+
+bool Server::ProtectedAllowed(const Client& c, const CommandEntry* cmd) const {
+  const bool debug = !strcmp(cmd->spec->name, "debug");
+  const int setting = debug ? settings_.enable_debug_command : settings_.enable_module_command;
+  return setting == 1 || (setting == 2 && c.local);
 }
 
 void Server::QueueEvent(EventKind kind, int db, uint64_t client_id, std::string_view event,
@@ -233,6 +268,23 @@ void Server::ObserveCall(Client& c, const CommandEntry* cmd) {
   }
 }
 
+void Server::AfterTimedCall(Client& c, CommandEntry* cmd, uint64_t micros, const std::vector<std::string_view>& argv,
+                            const std::vector<int>* redacted) {
+  if (settings_.latency_monitor_threshold > 0) {
+    latency_.AddIfNeeded((cmd->spec->flags & CMD_FAST) ? "fast-command" : "command", micros / 1000,
+                         settings_.latency_monitor_threshold);
+  }
+  if (settings_.slowlog_log_slower_than >= 0 && micros >= static_cast<uint64_t>(settings_.slowlog_log_slower_than) &&
+      !(cmd->spec->flags & CMD_SKIP_SLOWLOG)) {
+    slowlog_.Push(argv, micros, settings_.slowlog_log_slower_than, settings_.slowlog_max_len, c.addr, c.name,
+                  redacted);
+  }
+  if (settings_.latency_tracking) {
+    if (!cmd->stats.histogram) cmd->stats.histogram = std::make_unique<LatencyHistogram>();
+    cmd->stats.histogram->Record(static_cast<int64_t>(micros) * 1000);
+  }
+}
+
 void Server::Call(Client& c, CommandEntry* cmd, Reply& reply) {
   // Refresh the shared wall clock every 32 commands of a long batch.
   if ((++calls_since_clock_ & 31) == 0) now_us_ = NowUs();
@@ -243,17 +295,22 @@ void Server::Call(Client& c, CommandEntry* cmd, Reply& reply) {
   c.last_cmd = cmd->spec;
   if (settings_.monitors > 0 || c.tracking) ObserveCall(c, cmd);
   uint64_t outer_client = current_client_id_;
+  Client* outer = current_client_;
   current_client_id_ = c.id;
+  current_client_ = &c;
   cmd->handler(ctx);
   current_client_id_ = outer_client;
+  current_client_ = outer;
   // The propagation seam, as Redis's call() -> propagate(): a command that
   // changed the dataset (stats_.dirty moved) is handed, here and nowhere else,
   // to native/server/propagate.{h,cc}, which queues it for the AOF feature
   // (src/persistence/) and the replication feature (src/replication/). Not
   // built yet: see ARCHITECTURE.md.
-  cmd->stats.cycles += CycleCount() - start;
+  const uint64_t cycles = CycleCount() - start;
+  cmd->stats.cycles += cycles;
   // A command that blocked is counted once, when it is finally served or ends.
   if (c.block.active) return;
+  AfterTimedCall(c, cmd, calibration_.ToMicros(cycles), c.argv);
   cmd->stats.calls++;
   if (stats_.total_error_replies != errors_before) cmd->stats.failed_calls++;
   stats_.total_commands_processed++;
@@ -300,6 +357,11 @@ FeedStatus Server::Process(Client& c) {
   std::string error;
   FeedStatus status = FeedStatus::kOk;
   for (;;) {
+    // After QUIT (or CLIENT KILL of itself) nothing more runs: the rest is dropped.
+    if (c.close_after_reply) {
+      c.qpos = c.query.size();
+      break;
+    }
     reply.set_resp(c.resp);
     limits.auth_required = settings_.requirepass && !c.authenticated;
     const char* base = c.query.data();
@@ -339,43 +401,45 @@ FeedStatus Server::Process(Client& c) {
     c.argv.clear();
     for (const ArgRef& r : refs) c.argv.emplace_back(argbase + r.offset, r.len);
 
-    CommandEntry* cmd = Lookup(c.argv, c, &error);
+    CommandEntry* rejected = nullptr;
+    CommandEntry* cmd = Lookup(c.argv, c, &error, &rejected);
     if (!cmd) {
-      reply.Error(error);
-      if (c.multi.active) c.multi.abort = true;
+      RejectCommand(c, rejected, error, reply);
+      continue;
+    }
+    if ((cmd->spec->flags & CMD_PROTECTED) && !ProtectedAllowed(c, cmd)) {
+      const bool debug = !strcmp(cmd->spec->name, "debug");
+      error.assign(debug ? "ERR DEBUG" : "ERR MODULE");
+      error.append(" command not allowed. If the ");
+      error.append(debug ? "enable-debug-command" : "enable-module-command");
+      error.append(" option is set to \"local\", you can run it from a local connection, otherwise you need to set "
+                   "this option in the configuration file, and then restart the server.");
+      RejectCommand(c, cmd, error, reply);
       continue;
     }
     if (settings_.requirepass && !c.authenticated && !(cmd->spec->flags & CMD_NO_AUTH)) {
-      cmd->stats.rejected_calls++;
-      reply.Error("NOAUTH Authentication required.");
-      if (c.multi.active) c.multi.abort = true;
+      RejectCommand(c, cmd, "NOAUTH Authentication required.", reply);
       continue;
     }
     if (c.subscribed && c.resp == 2 && !AllowedWhileSubscribed(cmd)) {
-      cmd->stats.rejected_calls++;
       error.assign("ERR Can't execute '");
       error.append(cmd->spec->name);
       error.append("': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
-      reply.Error(error);
+      RejectCommand(c, cmd, error, reply);
       continue;
     }
     if (c.monitor && (cmd->spec->flags & (CMD_WRITE | CMD_READONLY | CMD_MAY_REPLICATE))) {
-      cmd->stats.rejected_calls++;
-      reply.Error("ERR Replica can't interact with the keyspace");
+      RejectCommand(c, cmd, "ERR Replica can't interact with the keyspace", reply);
       continue;
     }
     if (!busy_error_.empty() && !(cmd->spec->flags & CMD_ALLOW_BUSY)) {
       // A script is past busy-reply-threshold: only SCRIPT KILL and friends run (scripting_family.cc).
-      cmd->stats.rejected_calls++;
-      reply.Error(busy_error_);
-      if (c.multi.active) c.multi.abort = true;
+      RejectCommand(c, cmd, busy_error_, reply);
       continue;
     }
     if (c.multi.active && !IsTransactionControl(cmd)) {
       if (cmd->spec->flags & CMD_NO_MULTI) {
-        cmd->stats.rejected_calls++;
-        reply.Error("ERR Command not allowed inside a transaction");
-        c.multi.abort = true;
+        RejectCommand(c, cmd, "ERR Command not allowed inside a transaction", reply);
         continue;
       }
       c.multi.queue.emplace_back(c.argv.begin(), c.argv.end());
@@ -418,7 +482,8 @@ FeedStatus Server::Process(Client& c) {
   return status;
 }
 
-void Server::RecordJsCall(const std::string& name, uint64_t usec, std::string_view error) {
+void Server::RecordJsCall(Client& c, const std::string& name, uint64_t usec, std::string_view error,
+                          const std::vector<int>& redacted) {
   auto it = commands_.find(name.find('|') != std::string::npos ? "|" + name : name);
   if (it == commands_.end()) return;
   CommandStats& s = it->second->stats;
@@ -429,6 +494,8 @@ void Server::RecordJsCall(const std::string& name, uint64_t usec, std::string_vi
     s.failed_calls++;
     OnErrorReply(error);
   }
+  std::vector<std::string_view> argv(c.pending.begin(), c.pending.end());
+  AfterTimedCall(c, it->second.get(), usec, argv, &redacted);
 }
 
 bool Server::AllowedWhileSubscribed(const CommandEntry* cmd) const {
@@ -463,7 +530,9 @@ void Server::ExecuteQueued(Client& c, const std::vector<std::string_view>& argv,
   c.argv.swap(saved);
 }
 
-void Server::Cron() {
+bool Server::Cron() {
+  // DEBUG PAUSE-CRON: no periodic work at all.
+  if (settings_.pause_cron) return false;
   int64_t start = NowUs();
   now_us_ = start;
   calibration_.Calibrate(CycleCount(), start);
@@ -474,7 +543,7 @@ void Server::Cron() {
   int64_t deadline = start + budget;
   int64_t now_ms = start / 1000;
   int n = db_count();
-  for (int i = 0; i < n && NowUs() < deadline; i++) {
+  for (int i = 0; i < n && settings_.active_expire_enabled && NowUs() < deadline; i++) {
     Db& db = *dbs_[(expire_db_cursor_ + i) % n];
     size_t stale = 0;
     size_t expired = db.ActiveExpire(now_ms, deadline, settings_.active_expire_effort, &stale);
@@ -482,7 +551,9 @@ void Server::Cron() {
     stats_.expired_stale_perc = stale;
   }
   expire_db_cursor_ = (expire_db_cursor_ + 1) % std::max(1, n);
-  stats_.expire_cycle_cpu_milliseconds += static_cast<uint64_t>(NowUs() - start) / 1000;
+  const uint64_t expire_us = static_cast<uint64_t>(NowUs() - start);
+  stats_.expire_cycle_cpu_milliseconds += expire_us / 1000;
+  latency_.AddIfNeeded("expire-cycle", expire_us / 1000, settings_.latency_monitor_threshold);
   // Tables shrink when mostly empty, and rehash in 1 ms slices when activerehashing is on.
   for (int i = 0; i < n; i++) {
     dbs_[i]->keys().ShrinkIfNeeded();
@@ -499,6 +570,7 @@ void Server::Cron() {
       }
     }
   }
+  return true;
 }
 
 // ---- Access clock: LRU seconds or LFU counters (Redis's evict.c rules) ----

@@ -24,6 +24,8 @@
 #include "server/boundary.gen.h"
 #include "server/command.h"
 #include "server/db.h"
+#include "server/latency.h"
+#include "server/slowlog.h"
 
 namespace tachyon {
 
@@ -33,6 +35,8 @@ struct CommandStats {
   uint64_t cycles = 0;  // time spent, in CycleCount() units (see core/clock.h)
   uint64_t rejected_calls = 0;
   uint64_t failed_calls = 0;
+  // LATENCY HISTOGRAM / INFO latencystats: created at the first timed call.
+  std::unique_ptr<LatencyHistogram> histogram;
 };
 
 enum class CommandOwner : uint8_t { kNone, kNative, kJs };
@@ -89,6 +93,21 @@ struct Settings {
   int64_t busy_reply_threshold = 5000;  // ms (alias lua-time-limit); 0: scripts are never interrupted
   int64_t stream_node_max_bytes = 4096;
   int64_t stream_node_max_entries = 100;
+  // Introspection (slowlog.h, latency.h) and DEBUG (debug_family.cc).
+  int64_t slowlog_log_slower_than = 10000;  // microseconds; negative: off
+  int64_t slowlog_max_len = 128;
+  int64_t latency_monitor_threshold = 0;    // milliseconds; 0: off
+  bool latency_tracking = true;             // per-command histograms
+  int enable_debug_command = 0;             // enable-debug-command: 0 no, 1 yes, 2 local
+  int enable_module_command = 0;            // enable-module-command, likewise
+  bool active_expire_enabled = true;        // DEBUG SET-ACTIVE-EXPIRE
+  bool pause_cron = false;                  // DEBUG PAUSE-CRON
+  bool skip_checksum_validation = false;    // DEBUG SET-SKIP-CHECKSUM-VALIDATION (RDB, RESTORE)
+  int64_t aof_flush_sleep = 0;              // DEBUG AOF-FLUSH-SLEEP, microseconds
+  bool script_disable_deny_script = false;  // DEBUG SET-DISABLE-DENY-SCRIPTS
+  bool appendfsync_always = false;          // LATENCY DOCTOR's fsync advice
+  double fork_rate_gb_per_sec = 0;          // LATENCY DOCTOR's fork advice (set by persistence)
+  std::string tachyon_version = "unknown";  // LOLWUT's version line
 };
 
 struct ServerStats {
@@ -165,6 +184,10 @@ struct Client {
   bool subscribed = false;           // RESP2 subscriber mode: only (un)subscribe/PING/QUIT/RESET
   bool tracking = false;             // CLIENT TRACKING on (default mode: reads are reported)
   bool monitor = false;              // MONITOR: like a replica, may not touch the keyspace
+  bool local = false;                // loopback or unix socket (enable-debug-command local)
+  bool close_after_reply = false;    // QUIT, CLIENT KILL of itself: nothing after it runs
+  std::string addr = "?:0";          // peer address as CLIENT LIST shows it (SLOWLOG, crash report)
+  std::string name;                  // CLIENT SETNAME (SLOWLOG, crash report)
 };
 
 struct ScriptingState;  // scripting_family.cc
@@ -207,13 +230,28 @@ class Server : public ErrorSink, public KeyspaceObserver {
   FeedStatus Consume(Client& c, size_t n);
   FeedStatus Resume(Client& c);
 
-  // Periodic work, called hz times a second: active expiry and rehashing on a time budget.
-  void Cron();
+  // Periodic work, called hz times a second: active expiry and rehashing on a
+  // time budget. False while DEBUG PAUSE-CRON holds all periodic work.
+  bool Cron();
 
-  CommandEntry* Lookup(const std::vector<std::string_view>& argv, Client& c, std::string* error);
+  // Finds the command for argv; on failure fills *error with Redis's
+  // rejection text, and *rejected with the command when it was found but
+  // called with the wrong number of arguments.
+  CommandEntry* Lookup(const std::vector<std::string_view>& argv, Client& c, std::string* error,
+                       CommandEntry** rejected = nullptr);
+  // Slots ever used (client(slot) may be nullptr below this).
+  int client_slots() const { return static_cast<int>(clients_.size()); }
   const std::unordered_map<std::string, std::unique_ptr<CommandEntry>>& commands() const { return commands_; }
   void ResetStats();
-  void RecordJsCall(const std::string& name, uint64_t usec, std::string_view error);
+  // Statistics, slowlog and latency of a command TypeScript ran for c
+  // (c.pending holds its arguments); `redacted` lists arguments SLOWLOG
+  // must not show (AUTH passwords).
+  void RecordJsCall(Client& c, const std::string& name, uint64_t usec, std::string_view error,
+                    const std::vector<int>& redacted);
+  Slowlog& slowlog() { return slowlog_; }
+  LatencyMonitor& latency() { return latency_; }
+  // The client whose command is running (nullptr: cron), for DEBUG and the crash report.
+  Client* current_client() const { return current_client_; }
   void OnErrorReply(std::string_view msg) override;
 
   uint32_t lru_clock() const { return clock_.lru_clock; }
@@ -290,8 +328,16 @@ class Server : public ErrorSink, public KeyspaceObserver {
 
  private:
   bool IsTransactionControl(const CommandEntry* cmd) const;
+  // Redis's rejectCommand: counts the rejection, flags a transaction being
+  // queued, and turns a rejected EXEC into EXECABORT (ending the transaction).
+  void RejectCommand(Client& c, CommandEntry* cmd, std::string_view error, Reply& reply);
+  // enable-debug-command / enable-module-command: may c run this protected command?
+  bool ProtectedAllowed(const Client& c, const CommandEntry* cmd) const;
   bool AllowedWhileSubscribed(const CommandEntry* cmd) const;
   void ObserveCall(Client& c, const CommandEntry* cmd);
+  // After a command ran for `micros`: slowlog, latency events, histogram (Redis's call()).
+  void AfterTimedCall(Client& c, CommandEntry* cmd, uint64_t micros, const std::vector<std::string_view>& argv,
+                      const std::vector<int>* redacted = nullptr);
   FeedStatus Process(Client& c);
   void Call(Client& c, CommandEntry* cmd, Reply& reply);
   void BuildCommandTable();
@@ -307,6 +353,9 @@ class Server : public ErrorSink, public KeyspaceObserver {
   AccessClock clock_;
   int64_t now_us_ = 0;
   uint64_t current_client_id_ = 0;  // the client whose command is running (0: cron)
+  Client* current_client_ = nullptr;
+  Slowlog slowlog_;
+  LatencyMonitor latency_;
   std::unordered_map<std::string, std::vector<Client*>> watched_keys_;
   std::unordered_map<std::string, int> blocking_keys_;  // WatchKey(db, key) → clients waiting
   std::vector<std::pair<int, std::string>> ready_keys_;

@@ -26,6 +26,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Config } from '../config/config';
+import { formatPercentile } from '../config/options';
 import type { ServerContext, ServerStatus } from '../context';
 import type { BlockingScheduler } from '../features/blocking';
 import type { Pause } from '../features/pause';
@@ -82,7 +83,7 @@ class InstantaneousMetric {
 
 /** State kept by INFO: sampled rates, memory peak, output byte count. */
 class InfoState {
-  readonly replId = crypto.randomBytes(20).toString('hex');
+  replId = crypto.randomBytes(20).toString('hex');
   readonly ops = new InstantaneousMetric();
   readonly netInput = new InstantaneousMetric();
   readonly netOutput = new InstantaneousMetric();
@@ -499,6 +500,19 @@ function commandstatsSection({ ctx }: Snapshot): Lines {
   ]);
 }
 
+/** latency_percentiles_usec_<command>:p50=...,p99=... for every command with a histogram. */
+function latencystatsSection({ ctx }: Snapshot): Lines {
+  const pcts = String(ctx.config.get('latency-tracking-info-percentiles'))
+    .split(' ')
+    .filter((p) => p !== '')
+    .map(Number);
+  const rows = ctx.native.latencyStats(pcts).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return rows.map(([name, values]) => [
+    `latency_percentiles_usec_${safe(name)}`,
+    values.map((v, i) => `p${formatPercentile(pcts[i])}=${v.toFixed(3)}`).join(','),
+  ]);
+}
+
 function errorstatsSection({ ctx }: Snapshot): Lines {
   const rows = ctx.native.errorStats().sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return rows.map(([prefix, count]) => [`errorstat_${safe(prefix)}`, `count=${count}`]);
@@ -531,8 +545,7 @@ const SECTIONS: Section[] = [
   { name: 'modules', title: 'Modules', inDefault: true, lines: () => [] },
   { name: 'commandstats', title: 'Commandstats', inDefault: false, lines: commandstatsSection },
   { name: 'errorstats', title: 'Errorstats', inDefault: true, lines: errorstatsSection },
-  // Per-command latency percentiles need histograms Tachyon does not keep yet: the section is empty.
-  { name: 'latencystats', title: 'Latencystats', inDefault: false, lines: () => [] },
+  { name: 'latencystats', title: 'Latencystats', inDefault: false, lines: latencystatsSection },
   { name: 'cluster', title: 'Cluster', inDefault: true, lines: () => [['cluster_enabled', 0]] },
   { name: 'keyspace', title: 'Keyspace', inDefault: true, lines: keyspaceSection },
 ];
@@ -559,6 +572,11 @@ export class Info {
   /** Clears INFO's own counters (instantaneous rates, output bytes): CONFIG RESETSTAT. */
   resetStats(): void {
     this.state.resetStats();
+  }
+
+  /** DEBUG CHANGE-REPL-ID: a new replication id (and no previous one). */
+  changeReplId(): void {
+    this.state.replId = crypto.randomBytes(20).toString('hex');
   }
 
   /** Stops the sampler (server close). */
