@@ -225,14 +225,11 @@ void DigestValue(CommandContext& c) {
 // DEBUG POPULATE <count> [<prefix>] [<size>]: string keys "<prefix>:<n>" with
 // "value:<n>" (cut or zero-padded to <size>); existing keys are left alone.
 void Populate(CommandContext& c) {
+  constexpr std::string_view kPositive = "ERR value is out of range, must be positive";
   long keys;
-  if (!c.ParseLong(2, &keys)) return;
-  if (keys < 0) return c.reply.Error("ERR value is out of range, must be positive");
+  if (!c.ParseRange(2, 0, LONG_MAX, &keys, kPositive)) return;
   long valsize = 0;
-  if (c.argc == 5) {
-    if (!c.ParseLong(4, &valsize)) return;
-    if (valsize < 0) return c.reply.Error("ERR value is out of range, must be positive");
-  }
+  if (c.argc == 5 && !c.ParseRange(4, 0, LONG_MAX, &valsize, kPositive)) return;
   std::string prefix = c.argc == 3 ? "key" : CArg(c.arg(3));
   char buf[128];
   for (long j = 0; j < keys; j++) {
@@ -580,7 +577,7 @@ void StringmatchTest(CommandContext& c) {
     seed ^= seed << 17;
     return seed;
   };
-  for (int i = 0; i < 1000000; i++) {
+  for (int i = 0; i < 10000000; i++) {
     size_t plen = next() % sizeof pattern, slen = next() % sizeof str;
     for (size_t j = 0; j < plen; j++) pattern[j] = static_cast<char>(next() % 128);
     for (size_t j = 0; j < slen; j++) str[j] = static_cast<char>(next() % 128);
