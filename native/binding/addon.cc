@@ -387,10 +387,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     else if (name == "monitors") s.monitors = static_cast<int>(num());
     else if (name == "js-input") js_input_ = flag();  // CLIENT PAUSE: TypeScript holds all input
     else if (name == "slowlog-log-slower-than") s.slowlog_log_slower_than = num();
-    else if (name == "slowlog-max-len") {
-      s.slowlog_max_len = num();
-      server_->slowlog().Trim(s.slowlog_max_len);
-    }
+    else if (name == "slowlog-max-len") s.slowlog_max_len = num();  // applied at the next entry, as Redis
     else if (name == "latency-monitor-threshold") s.latency_monitor_threshold = num();
     else if (name == "latency-tracking") s.latency_tracking = flag();
     else if (name == "enable-debug-command") s.enable_debug_command = ProtectedAction(v);

@@ -274,7 +274,8 @@ void Server::AfterTimedCall(Client& c, CommandEntry* cmd, uint64_t micros, const
     latency_.AddIfNeeded((cmd->spec->flags & CMD_FAST) ? "fast-command" : "command", micros / 1000,
                          settings_.latency_monitor_threshold);
   }
-  if (settings_.slowlog_log_slower_than >= 0 && micros >= static_cast<uint64_t>(settings_.slowlog_log_slower_than) &&
+  const int64_t slow = settings_.slowlog_log_slower_than;
+  if (slow >= 0 && (micros >= static_cast<uint64_t>(slow) || slowlog_.over(settings_.slowlog_max_len)) &&
       !(cmd->spec->flags & CMD_SKIP_SLOWLOG)) {
     slowlog_.Push(argv, micros, settings_.slowlog_log_slower_than, settings_.slowlog_max_len, c.addr, c.name,
                   redacted);

@@ -14,7 +14,8 @@ namespace tachyon {
 
 void Slowlog::Push(const std::vector<std::string_view>& argv, uint64_t duration, int64_t threshold,
                    int64_t max_len, std::string_view peer, std::string_view name, const std::vector<int>* redacted) {
-  if (threshold < 0 || duration < static_cast<uint64_t>(threshold)) return;
+  if (threshold < 0) return;
+  if (duration < static_cast<uint64_t>(threshold)) return Trim(max_len);  // Redis trims on every call
   SlowlogEntry e;
   e.id = next_id_++;
   e.time = static_cast<int64_t>(time(nullptr));

@@ -30,14 +30,15 @@ class Slowlog {
   static constexpr size_t kMaxArgc = 32;
   static constexpr size_t kMaxString = 128;
 
-  // Logs the command when `duration` reaches `threshold` (a negative threshold
-  // disables the log), then trims to max_len entries. `redacted` are argument
-  // indexes shown as "(redacted)".
+  // Logs the command when `duration` reaches `threshold`, then trims to
+  // max_len entries (both only when threshold is not negative: the log is
+  // off then). `redacted` are argument indexes shown as "(redacted)".
   void Push(const std::vector<std::string_view>& argv, uint64_t duration, int64_t threshold, int64_t max_len,
             std::string_view peer, std::string_view name, const std::vector<int>* redacted);
   // CONFIG SET slowlog-max-len: drops the oldest entries beyond max_len.
   void Trim(int64_t max_len);
   void Reset() { entries_.clear(); }
+  bool over(int64_t max_len) const { return static_cast<int64_t>(entries_.size()) > max_len; }
   const std::deque<SlowlogEntry>& entries() const { return entries_; }
 
  private:

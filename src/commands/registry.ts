@@ -7,6 +7,7 @@
 import type { ServerContext } from '../context';
 import type { Connection } from '../network/connection';
 import { RespWriter } from '../protocol/resp-writer';
+import { redactedIndexes } from './redact';
 
 export interface CommandCall {
   ctx: ServerContext;
@@ -130,7 +131,7 @@ export class CommandRegistry {
         ctx.log.warning(`Error in command '${name}': ${(e as Error).stack ?? e}`);
         w.error(`ERR ${(e as Error).message}`);
       }
-      redacted = call.redacted;
+      redacted = call.redacted ?? redactedIndexes(name, args);
       this.observer?.(call); // MONITOR sees TypeScript-owned commands too
     }
     const usec = Number((process.hrtime.bigint() - start) / 1000n);
