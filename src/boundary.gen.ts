@@ -128,8 +128,20 @@ export const enum ClientState {
   MultiQueued = 3,
   /** Unix ms of the last input (CLIENT LIST idle=, the timeout option). */
   LastInteraction = 4,
+  /** Allocated but unused query buffer bytes (qbuf-free=). */
+  QueryFree = 5,
+  /** Argument bytes of a command the client is blocked or paused in (argv-mem=). */
+  ArgvMemory = 6,
+  /** Argument bytes plus pointers of the commands queued in MULTI (multi-mem=). */
+  MultiMemory = 7,
+  /** Capacity of the client's native reply buffer (rbs=). */
+  ReplyCapacity = 8,
+  /** Largest reply buffer use since the last peak reset (rbp=). */
+  ReplyPeak = 9,
+  /** Replies in the native buffer not handed to the socket yet (part of obl=). */
+  ReplyBytes = 10,
   /** Length of the array. */
-  Count = 5,
+  Count = 11,
 }
 
 /**

@@ -339,10 +339,21 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     auto set = [&](ClientState i, Napi::Value v) { a.Set(static_cast<uint32_t>(i), v); };
     set(ClientState::kDb, Napi::Number::New(env, c->db));
     set(ClientState::kLastCommand, Napi::String::New(env, c->last_cmd ? c->last_cmd->name : "NULL"));
-    set(ClientState::kQueryBytes, Napi::Number::New(env, static_cast<double>(c->query.size() - c->qpos)));
+    set(ClientState::kQueryBytes, Napi::Number::New(env, static_cast<double>(c->query.size())));
     set(ClientState::kMultiQueued,
-        Napi::Number::New(env, c->multi.active ? static_cast<double>(c->multi.queue.size()) : -1));
+        Napi::Number::New(env, c->multi.active ? static_cast<double>(c->multi.queue.size()) : c->exec_count));
     set(ClientState::kLastInteraction, Napi::Number::New(env, static_cast<double>(c->last_interaction_ms)));
+    set(ClientState::kQueryFree, Napi::Number::New(env, static_cast<double>(c->query.capacity() - c->query.size())));
+    size_t argv_mem = 0;
+    if (c->block.active) {
+      for (const auto& a : c->pending) argv_mem += a.size();
+    }
+    set(ClientState::kArgvMemory, Napi::Number::New(env, static_cast<double>(argv_mem)));
+    set(ClientState::kMultiMemory,
+        Napi::Number::New(env, static_cast<double>(c->in_exec ? c->exec_multi_mem : MultiMemory(c->multi))));
+    set(ClientState::kReplyCapacity, Napi::Number::New(env, static_cast<double>(c->out.capacity())));
+    set(ClientState::kReplyPeak, Napi::Number::New(env, static_cast<double>(std::max(c->out_peak, c->out.size()))));
+    set(ClientState::kReplyBytes, Napi::Number::New(env, static_cast<double>(c->out.size())));
     return a;
   }
 

@@ -77,7 +77,13 @@ enum class ClientState : int32_t {
   kQueryBytes = 2,  // Unread query buffer bytes (CLIENT LIST qbuf=).
   kMultiQueued = 3,  // Commands queued in MULTI, or -1 outside a transaction.
   kLastInteraction = 4,  // Unix ms of the last input (CLIENT LIST idle=, the timeout option).
-  kCount = 5,  // Length of the array.
+  kQueryFree = 5,  // Allocated but unused query buffer bytes (qbuf-free=).
+  kArgvMemory = 6,  // Argument bytes of a command the client is blocked or paused in (argv-mem=).
+  kMultiMemory = 7,  // Argument bytes plus pointers of the commands queued in MULTI (multi-mem=).
+  kReplyCapacity = 8,  // Capacity of the client's native reply buffer (rbs=).
+  kReplyPeak = 9,  // Largest reply buffer use since the last peak reset (rbp=).
+  kReplyBytes = 10,  // Replies in the native buffer not handed to the socket yet (part of obl=).
+  kCount = 11,  // Length of the array.
 };
 
 // CLIENT REPLY: replies can be switched off, or skipped for the next command only.

@@ -533,17 +533,25 @@ void PauseCron(CommandContext& c) {
   c.reply.Ok();
 }
 
-// Tachyon does not resize per-client reply buffers on a timer; the knobs are
-// accepted and kept like Redis's, with nothing to drive.
+// The reply buffers' peak reset time (CLIENT LIST rbp=) and their resizing
+// by the cron (Server::ClientsCron).
 void Replybuffer(CommandContext& c) {
+  Settings& s = c.server.settings();
   std::string what = CArg(c.arg(2));
   if (!strcasecmp(what.c_str(), "peak-reset-time")) {
     std::string v = CArg(c.arg(3));
-    if (strcasecmp(v.c_str(), "never") && strcasecmp(v.c_str(), "reset")) {
+    if (!strcasecmp(v.c_str(), "never")) {
+      s.reply_buffer_peak_reset_ms = -1;
+    } else if (!strcasecmp(v.c_str(), "reset")) {
+      s.reply_buffer_peak_reset_ms = 5000;
+    } else {
       long ms;
       if (!c.ParseLong(3, &ms)) return;
+      s.reply_buffer_peak_reset_ms = ms;
     }
-  } else if (strcasecmp(what.c_str(), "resizing")) {
+  } else if (!strcasecmp(what.c_str(), "resizing")) {
+    s.reply_buffer_resizing = Atoi(c.arg(3)) != 0;
+  } else {
     return SubcommandSyntaxError(c, "DEBUG");
   }
   c.reply.Ok();

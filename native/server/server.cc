@@ -293,7 +293,8 @@ void Server::Call(Client& c, CommandEntry* cmd, Reply& reply) {
   uint64_t errors_before = stats_.total_error_replies;
   CommandContext ctx{*this, c, dbs_[c.db].get(), c.argv.data(), static_cast<int>(c.argv.size()), reply,
                      now_us_ / 1000, cmd->spec};
-  c.last_cmd = cmd->spec;
+  // Inside EXEC the client's last command stays EXEC (CLIENT LIST cmd=).
+  if (!c.in_exec) c.last_cmd = cmd->spec;
   if (settings_.monitors > 0 || c.tracking) ObserveCall(c, cmd);
   uint64_t outer_client = current_client_id_;
   Client* outer = current_client_;
@@ -468,12 +469,15 @@ FeedStatus Server::Process(Client& c) {
       break;
     }
   }
-  // Keep only the unconsumed tail; a drained buffer is reused from the start.
-  if (c.qpos == c.query.size()) {
+  if (c.out.size() > c.out_peak) c.out_peak = c.out.size();
+  // Keep only the unconsumed tail; a drained buffer is reused from the start
+  // (not while TypeScript runs a command: CLIENT LIST qbuf= counts the whole read, as Redis).
+  const bool js_running = status == FeedStatus::kJsCommand;
+  if (c.qpos == c.query.size() && !js_running) {
     c.query.clear();
     c.qpos = 0;
     if (c.query.size() == 0) c.query.Trim(64 * 1024);
-  } else if (c.qpos > 0 && status == FeedStatus::kOk && !c.paused) {
+  } else if (c.qpos > 0 && (status == FeedStatus::kOk || status == FeedStatus::kBlocked)) {
     // Move the partial request to the front so the buffer does not grow without bound.
     size_t rest = c.query.size() - c.qpos;
     memmove(c.query.data(), c.query.data() + c.qpos, rest);
@@ -552,6 +556,7 @@ bool Server::Cron() {
     stats_.expired_stale_perc = stale;
   }
   expire_db_cursor_ = (expire_db_cursor_ + 1) % std::max(1, n);
+  ClientsCron(start / 1000);
   const uint64_t expire_us = static_cast<uint64_t>(NowUs() - start);
   stats_.expire_cycle_cpu_milliseconds += expire_us / 1000;
   latency_.AddIfNeeded("expire-cycle", expire_us / 1000, settings_.latency_monitor_threshold);
@@ -572,6 +577,23 @@ bool Server::Cron() {
     }
   }
   return true;
+}
+
+// Redis's clientsCron reply-buffer part: the peak (CLIENT LIST rbp=) restarts
+// every reply-buffer peak reset time, and an idle client's buffer shrinks
+// back towards its recent peak (DEBUG REPLYBUFFER RESIZING switches it off).
+void Server::ClientsCron(int64_t now_ms) {
+  const int64_t reset = settings_.reply_buffer_peak_reset_ms;
+  for (auto& c : clients_) {
+    if (!c) continue;
+    if (settings_.reply_buffer_resizing && c->out.empty() && c->out.capacity() > 2 * std::max<size_t>(c->out_peak, 16384)) {
+      c->out.Trim(std::max<size_t>(c->out_peak, 16384));
+    }
+    if (reset >= 0 && now_ms - c->out_peak_reset_ms >= reset) {
+      c->out_peak = c->out.size();
+      c->out_peak_reset_ms = now_ms;
+    }
+  }
 }
 
 // ---- Access clock: LRU seconds or LFU counters (Redis's evict.c rules) ----

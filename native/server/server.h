@@ -105,6 +105,8 @@ struct Settings {
   bool skip_checksum_validation = false;    // DEBUG SET-SKIP-CHECKSUM-VALIDATION (RDB, RESTORE)
   int64_t aof_flush_sleep = 0;              // DEBUG AOF-FLUSH-SLEEP, microseconds
   bool script_disable_deny_script = false;  // DEBUG SET-DISABLE-DENY-SCRIPTS
+  int64_t reply_buffer_peak_reset_ms = 5000;  // DEBUG REPLYBUFFER PEAK-RESET-TIME (-1: never)
+  bool reply_buffer_resizing = true;          // DEBUG REPLYBUFFER RESIZING
   bool appendfsync_always = false;          // LATENCY DOCTOR's fsync advice
   double fork_rate_gb_per_sec = 0;          // LATENCY DOCTOR's fork advice (set by persistence)
   std::string tachyon_version = "unknown";  // LOLWUT's version line
@@ -186,9 +188,23 @@ struct Client {
   bool monitor = false;              // MONITOR: like a replica, may not touch the keyspace
   bool local = false;                // loopback or unix socket (enable-debug-command local)
   bool close_after_reply = false;    // QUIT, CLIENT KILL of itself: nothing after it runs
+  int exec_count = -1;               // during EXEC: commands it runs (CLIENT LIST multi=)
+  size_t exec_multi_mem = 0;         // during EXEC: their multi-mem
+  size_t out_peak = 0;               // largest reply buffer use since the last reset (rbp=)
+  int64_t out_peak_reset_ms = 0;
   std::string addr = "?:0";          // peer address as CLIENT LIST shows it (SLOWLOG, crash report)
   std::string name;                  // CLIENT SETNAME (SLOWLOG, crash report)
 };
+
+// CLIENT LIST multi-mem=: Redis counts each queued command's argument bytes
+// plus one pointer per argument.
+inline size_t MultiMemory(const MultiState& m) {
+  size_t n = 0;
+  for (const auto& args : m.queue) {
+    for (const auto& a : args) n += a.size() + sizeof(void*);
+  }
+  return n;
+}
 
 struct ScriptingState;  // scripting_family.cc
 
@@ -341,6 +357,7 @@ class Server : public ErrorSink, public KeyspaceObserver {
   FeedStatus Process(Client& c);
   void Call(Client& c, CommandEntry* cmd, Reply& reply);
   void BuildCommandTable();
+  void ClientsCron(int64_t now_ms);
 
   Settings settings_;
   ServerStats stats_;

@@ -122,6 +122,13 @@ export class Connection {
   /** The native count, kept when the slot is given up (INFO samples closed clients once more). */
   private writtenAtClose: number | undefined;
 
+  /** Replies of the current batch held until the batch's one socket write (part of CLIENT LIST obl=). */
+  get heldOutputBytes(): number {
+    let n = 0;
+    for (const b of this.pendingOut) n += b.length;
+    return n;
+  }
+
   /** Output not yet taken by the kernel (CLIENT LIST omem=). */
   get outputPending(): number {
     return this.attached ? this.ctx.native.ioStats(this.slot)[1] : this.socket.writableLength;
