@@ -21,6 +21,12 @@ export interface NativeInfo {
   expired_stale_perc: number;
   expire_cycle_cpu_milliseconds: number;
   table_bytes: number;
+  reads_processed: number;
+  writes_processed: number;
+  expired_time_cap_reached: number;
+  reply_buffer_shrinks: number;
+  reply_buffer_expands: number;
+  recent_max_input_buffer: number;
   /** Per database: [keys, expires, avg_ttl]. */
   keyspace: [number, number, number][];
 }

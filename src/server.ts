@@ -466,6 +466,7 @@ export class TachyonServer implements ServerStatus {
   /** Clears INFO statistics (CONFIG RESETSTAT). */
   resetStats(): void {
     this.ctx.native.resetStats();
+    this.clients.streamWrites = 0;
     this.connectionsReceived = 0;
     this.rejectedConnections = 0;
     this.info.resetStats();

@@ -447,6 +447,12 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     set("net_input_bytes", st.net_input_bytes);
     set("expired_stale_perc", st.expired_stale_perc);
     set("expire_cycle_cpu_milliseconds", st.expire_cycle_cpu_milliseconds);
+    set("reads_processed", st.reads_processed);
+    set("writes_processed", st.writes_processed);
+    set("expired_time_cap_reached", st.expired_time_cap_reached);
+    set("reply_buffer_shrinks", st.reply_buffer_shrinks);
+    set("reply_buffer_expands", st.reply_buffer_expands);
+    set("recent_max_input_buffer", st.recent_max_input_buffer);
     uint64_t expired = st.expired_keys;
     Napi::Array dbs = Napi::Array::New(env);
     size_t bucket_bytes = 0;
@@ -644,6 +650,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     if (IoConn* io = IoArg(info)) {
       auto b = info[1].As<Napi::Uint8Array>();
       io_->Write(io, reinterpret_cast<const char*>(b.Data()), b.ByteLength());
+      server_->stats().writes_processed++;
     }
     return info.Env().Undefined();
   }
@@ -693,6 +700,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     if (st == FeedStatus::kOk && server_->ready_key_count() == 0 && server_->event_count() == 0) {
       if (!c->out.empty()) {
         io_->Write(io, c->out.data(), c->out.size());
+        server_->stats().writes_processed++;
         c->out.clear();
         c->out.Trim(kKeepOutput);
       }
@@ -768,6 +776,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
       }
       if (!c->out.empty()) {
         io_->Write(io, c->out.data(), c->out.size());
+        server_->stats().writes_processed++;
         c->out.clear();
       }
     }

@@ -78,6 +78,14 @@ class Reply {
   void Simple(std::string_view s);
   // `msg` is the full error text, e.g. "ERR syntax error" or "WRONGTYPE ...".
   void Error(std::string_view msg);
+  // An error INFO errorstats has already counted (a script passing on the
+  // error of a redis.call): written without telling the sink again.
+  void ErrorUncounted(std::string_view msg) {
+    ErrorSink* sink = sink_;
+    sink_ = nullptr;
+    Error(msg);
+    sink_ = sink;
+  }
   void Int(long long v);
   void Bulk(std::string_view s);
   void BulkInt(long long v);  // an integer sent as a bulk string

@@ -151,8 +151,10 @@ void Server::OnErrorReply(std::string_view msg) {
 
 void Server::ResetStats() {
   uint64_t dirty = stats_.dirty;
+  size_t recent_input = stats_.recent_max_input_buffer;
   stats_ = ServerStats();
   stats_.dirty = dirty;
+  stats_.recent_max_input_buffer = recent_input;  // a gauge, not a counter
   for (auto& [name, cmd] : commands_) cmd->stats = CommandStats();  // histograms too, as Redis
   for (auto& db : dbs_) db->expired_keys = 0;
 }
@@ -338,6 +340,8 @@ char* Server::InputSpace(Client& c, size_t want, size_t* cap) {
 FeedStatus Server::Consume(Client& c, size_t n) {
   c.query.Advance(n);
   stats_.net_input_bytes += n;
+  stats_.reads_processed++;
+  if (c.query.capacity() > c.query_peak) c.query_peak = c.query.capacity();
   FeedStatus st = c.paused ? FeedStatus::kOk : Process(c);
   c.last_interaction_ms = now_us_ / 1000;
   return st;
@@ -353,6 +357,7 @@ FeedStatus Server::Resume(Client& c) {
 // command owned by TypeScript comes up, or the protocol is violated.
 FeedStatus Server::Process(Client& c) {
   now_us_ = NowUs();
+  const size_t out_capacity = c.out.capacity();
   Reply reply(&c.out, this);
   ParserLimits limits;
   limits.proto_max_bulk_len = settings_.proto_max_bulk_len;
@@ -470,6 +475,7 @@ FeedStatus Server::Process(Client& c) {
     }
   }
   if (c.out.size() > c.out_peak) c.out_peak = c.out.size();
+  if (c.out.capacity() > out_capacity && out_capacity != 0) stats_.reply_buffer_expands++;
   // Keep only the unconsumed tail; a drained buffer is reused from the start
   // (not while TypeScript runs a command: CLIENT LIST qbuf= counts the whole read, as Redis).
   const bool js_running = status == FeedStatus::kJsCommand;
@@ -548,13 +554,15 @@ bool Server::Cron() {
   int64_t deadline = start + budget;
   int64_t now_ms = start / 1000;
   int n = db_count();
-  for (int i = 0; i < n && settings_.active_expire_enabled && NowUs() < deadline; i++) {
+  bool timed_out = false;
+  for (int i = 0; i < n && settings_.active_expire_enabled && !(timed_out = NowUs() >= deadline); i++) {
     Db& db = *dbs_[(expire_db_cursor_ + i) % n];
     size_t stale = 0;
     size_t expired = db.ActiveExpire(now_ms, deadline, settings_.active_expire_effort, &stale);
     stats_.expired_keys += expired;
     stats_.expired_stale_perc = stale;
   }
+  if (timed_out || (settings_.active_expire_enabled && NowUs() >= deadline)) stats_.expired_time_cap_reached++;
   expire_db_cursor_ = (expire_db_cursor_ + 1) % std::max(1, n);
   ClientsCron(start / 1000);
   const uint64_t expire_us = static_cast<uint64_t>(NowUs() - start);
@@ -584,16 +592,28 @@ bool Server::Cron() {
 // back towards its recent peak (DEBUG REPLYBUFFER RESIZING switches it off).
 void Server::ClientsCron(int64_t now_ms) {
   const int64_t reset = settings_.reply_buffer_peak_reset_ms;
+  // INFO client_recent_max_input_buffer: the biggest query buffer over about 8 seconds.
+  const int64_t second = now_ms / 1000;
+  size_t& slot = recent_input_[second % 8];
+  if (recent_input_second_ != second) {
+    recent_input_second_ = second;
+    slot = 0;
+  }
   for (auto& c : clients_) {
     if (!c) continue;
+    slot = std::max({slot, c->query.capacity(), c->query_peak});
+    c->query_peak = 0;
     if (settings_.reply_buffer_resizing && c->out.empty() && c->out.capacity() > 2 * std::max<size_t>(c->out_peak, 16384)) {
       c->out.Trim(std::max<size_t>(c->out_peak, 16384));
+      stats_.reply_buffer_shrinks++;
     }
     if (reset >= 0 && now_ms - c->out_peak_reset_ms >= reset) {
       c->out_peak = c->out.size();
       c->out_peak_reset_ms = now_ms;
     }
   }
+  stats_.recent_max_input_buffer = 0;
+  for (size_t v : recent_input_) stats_.recent_max_input_buffer = std::max(stats_.recent_max_input_buffer, v);
 }
 
 // ---- Access clock: LRU seconds or LFU counters (Redis's evict.c rules) ----

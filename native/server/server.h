@@ -123,6 +123,12 @@ struct ServerStats {
   uint64_t dirty = 0;                // changes since the last save
   uint64_t net_input_bytes = 0;
   uint64_t unexpected_error_replies = 0;
+  uint64_t reads_processed = 0;         // socket reads handed to the dispatcher
+  uint64_t writes_processed = 0;        // socket writes of native I/O
+  uint64_t expired_time_cap_reached = 0;  // active expiry cycles that ran out of time
+  uint64_t reply_buffer_shrinks = 0;
+  uint64_t reply_buffer_expands = 0;
+  size_t recent_max_input_buffer = 0;   // biggest query buffer seen in the last seconds
   std::unordered_map<std::string, uint64_t> errors;  // errorstats by prefix
 };
 
@@ -191,6 +197,7 @@ struct Client {
   int exec_count = -1;               // during EXEC: commands it runs (CLIENT LIST multi=)
   size_t exec_multi_mem = 0;         // during EXEC: their multi-mem
   size_t out_peak = 0;               // largest reply buffer use since the last reset (rbp=)
+  size_t query_peak = 0;             // largest query buffer since the last cron (INFO client_recent_max_input_buffer)
   int64_t out_peak_reset_ms = 0;
   std::string addr = "?:0";          // peer address as CLIENT LIST shows it (SLOWLOG, crash report)
   std::string name;                  // CLIENT SETNAME (SLOWLOG, crash report)
@@ -358,6 +365,8 @@ class Server : public ErrorSink, public KeyspaceObserver {
   void Call(Client& c, CommandEntry* cmd, Reply& reply);
   void BuildCommandTable();
   void ClientsCron(int64_t now_ms);
+  size_t recent_input_[8] = {0};
+  int64_t recent_input_second_ = 0;
 
   Settings settings_;
   ServerStats stats_;

@@ -104,6 +104,28 @@ class InfoState {
     this.timer.unref();
   }
 
+  /** Largest output waiting for a client socket, per second, over the last 8 seconds. */
+  private recentOutput = new Array<number>(8).fill(0);
+  private recentSecond = 0;
+
+  /** client_recent_max_output_buffer: as Redis's clientsCronTrackExpansiveClients. */
+  recentMaxOutput(): number {
+    return Math.max(...this.recentOutput);
+  }
+
+  private trackOutput(now: number): void {
+    const second = Math.floor(now / 1000);
+    if (second !== this.recentSecond) {
+      this.recentSecond = second;
+      this.recentOutput[second % 8] = 0;
+    }
+    let max = this.recentOutput[second % 8];
+    for (const c of this.ctx.clients.values()) {
+      if (!c.closing) max = Math.max(max, c.outputPending);
+    }
+    this.recentOutput[second % 8] = max;
+  }
+
   /**
    * Adds the bytes written since the last call on every client socket. A
    * connection is followed until it is seen closed, so only connections that
@@ -134,6 +156,7 @@ class InfoState {
     this.ops.sample(now, info.total_commands_processed);
     this.netInput.sample(now, info.net_input_bytes);
     this.netOutput.sample(now, this.countOutput());
+    this.trackOutput(now);
     // The memory figures walk malloc's bins and /proc: once a second is enough for the peak.
     if (++this.ticks % 10 === 0) this.updatePeak(usedMemory(this.ctx.native, info).used);
   }
@@ -288,13 +311,13 @@ function serverSection({ ctx, status, now }: Snapshot): Lines {
   ];
 }
 
-function clientsSection({ ctx, features }: Snapshot): Lines {
+function clientsSection({ ctx, features, state, info }: Snapshot): Lines {
   return [
     ['connected_clients', ctx.clients.size],
     ['cluster_connections', 0],
     ['maxclients', configValue(ctx.config, 'maxclients', 10000)],
-    ['client_recent_max_input_buffer', 0],
-    ['client_recent_max_output_buffer', 0],
+    ['client_recent_max_input_buffer', info.recent_max_input_buffer],
+    ['client_recent_max_output_buffer', state.recentMaxOutput()],
     ['blocked_clients', features.blocking.blockedCount + features.pause.pausedCount],
     ['tracking_clients', features.tracking.stats().clients],
     ['clients_in_timeout_table', features.blocking.timeoutTableCount],
@@ -404,7 +427,7 @@ function persistenceSection({ status, info }: Snapshot): Lines {
   ];
 }
 
-function statsSection({ status, features, state, info }: Snapshot): Lines {
+function statsSection({ ctx, status, features, state, info }: Snapshot): Lines {
   const outBytes = state.countOutput();
   const pubsub = features.pubsub.stats();
   const tracking = features.tracking.stats();
@@ -426,7 +449,7 @@ function statsSection({ status, features, state, info }: Snapshot): Lines {
     ['sync_partial_err', 0],
     ['expired_keys', info.expired_keys],
     ['expired_stale_perc', f2(info.expired_stale_perc)],
-    ['expired_time_cap_reached_count', 0],
+    ['expired_time_cap_reached_count', info.expired_time_cap_reached],
     ['expire_cycle_cpu_milliseconds', info.expire_cycle_cpu_milliseconds],
     ['evicted_keys', 0],
     ['evicted_clients', 0],
@@ -453,12 +476,12 @@ function statsSection({ status, features, state, info }: Snapshot): Lines {
     ['unexpected_error_replies', 0],
     ['total_error_replies', info.total_error_replies],
     ['dump_payload_sanitizations', 0],
-    ['total_reads_processed', 0],
-    ['total_writes_processed', 0],
+    ['total_reads_processed', info.reads_processed],
+    ['total_writes_processed', info.writes_processed + ctx.clients.streamWrites],
     ['io_threaded_reads_processed', 0],
     ['io_threaded_writes_processed', 0],
-    ['reply_buffer_shrinks', 0],
-    ['reply_buffer_expands', 0],
+    ['reply_buffer_shrinks', info.reply_buffer_shrinks],
+    ['reply_buffer_expands', info.reply_buffer_expands],
   ];
 }
 

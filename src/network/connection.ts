@@ -236,8 +236,12 @@ export class Connection {
   }
 
   private transmit(data: Buffer): void {
-    if (this.attached) this.ctx.native.write(this.slot, data);
-    else this.socket.write(data);
+    if (this.attached) {
+      this.ctx.native.write(this.slot, data);
+    } else {
+      this.socket.write(data);
+      this.ctx.clients.streamWrites++;
+    }
   }
 
   /**
