@@ -83,6 +83,7 @@ const NATIVE_SETTINGS = [
   'enable-module-command',
   'appendfsync',
   'crash-log-enabled',
+  'hll-sparse-max-bytes',
 ] as const;
 
 export class TachyonServer implements ServerStatus {

@@ -393,6 +393,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     else if (name == "lfu-decay-time") s.lfu_decay_time = static_cast<int>(num());
     else if (name == "stream-node-max-bytes") s.stream_node_max_bytes = num();
     else if (name == "stream-node-max-entries") s.stream_node_max_entries = num();
+    else if (name == "hll-sparse-max-bytes") s.hll_sparse_max_bytes = num();
     else if (name == "notify-keyspace-events") s.notify_flags = static_cast<uint32_t>(num());
     else if (name == "tracking") s.tracking = flag();  // any client tracking
     else if (name == "monitors") s.monitors = static_cast<int>(num());

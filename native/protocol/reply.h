@@ -97,6 +97,9 @@ class Reply {
   void Push(size_t n) { resp_ >= 3 ? Header('>', n) : Header('*', n); }
   // A double as Redis sends scores: RESP3 ",<%.17g>" / RESP2 bulk.
   void Double(double d);
+  // A double already formatted as text (Redis's addReplyHumanLongDouble):
+  // RESP3 ",<text>", RESP2 a bulk string.
+  void DoubleText(std::string_view text);
   void Bool(bool b);
   void Verbatim(std::string_view s, std::string_view format = "txt");
   // A big number: RESP3 "(<digits>", RESP2 a bulk string (DEBUG PROTOCOL bignum).

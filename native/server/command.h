@@ -146,5 +146,8 @@ void RegisterIntrospectionCommands(CommandRegistry& r);
 
 // OBJECT REFCOUNT's answer for an entry (keys_family.cc), also shown by DEBUG OBJECT.
 long long EntryRefcount(const Server& server, const Entry* e);
+void RegisterBitmapCommands(CommandRegistry& r);
+void RegisterHyperLogLogCommands(CommandRegistry& r);
+void RegisterGeoCommands(CommandRegistry& r);
 
 }  // namespace tachyon

@@ -79,6 +79,9 @@ void Server::BuildCommandTable() {
   RegisterSlowlogCommands(registry);
   RegisterLatencyCommands(registry);
   RegisterIntrospectionCommands(registry);
+  RegisterBitmapCommands(registry);
+  RegisterHyperLogLogCommands(registry);
+  RegisterGeoCommands(registry);
   for (const auto& item : registry.items()) {
     std::string name = item.name;
     auto it = commands_.find(strchr(item.name, '|') ? "|" + name : name);
@@ -252,7 +255,7 @@ std::vector<ServerEvent> Server::TakeEvents() {
   return out;
 }
 
-// MONITOR and client tracking see each command; both cost nothing while unused.
+// MONITOR sees each command before it runs; costs nothing while unused.
 void Server::ObserveCall(Client& c, const CommandEntry* cmd) {
   // A blocked command re-run on a ready key was already shown (Redis skips reprocessed commands).
   if (settings_.monitors > 0 && !c.block.retrying && !(cmd->spec->flags & (CMD_SKIP_MONITOR | CMD_ADMIN))) {
@@ -260,7 +263,13 @@ void Server::ObserveCall(Client& c, const CommandEntry* cmd) {
     for (auto a : c.argv) ev.strings.emplace_back(a);
     events_.push_back(std::move(ev));
   }
-  if (c.tracking && (cmd->spec->flags & CMD_READONLY) && cmd->spec->first_key > 0) {
+}
+
+// Client tracking remembers the keys a read-only command read once it has
+// run, as Redis does: a read that rewrites its key (PFCOUNT refreshing the
+// cached cardinality) must not invalidate the reader's own new entry.
+void Server::TrackReads(Client& c, const CommandEntry* cmd) {
+  if ((cmd->spec->flags & CMD_READONLY) && cmd->spec->first_key > 0) {
     int argc = static_cast<int>(c.argv.size());
     int last = cmd->spec->last_key < 0 ? argc + cmd->spec->last_key : cmd->spec->last_key;
     int step = cmd->spec->key_step > 0 ? cmd->spec->key_step : 1;
@@ -297,7 +306,7 @@ void Server::Call(Client& c, CommandEntry* cmd, Reply& reply) {
                      now_us_ / 1000, cmd->spec};
   // Inside EXEC the client's last command stays EXEC (CLIENT LIST cmd=).
   if (!c.in_exec) c.last_cmd = cmd->spec;
-  if (settings_.monitors > 0 || c.tracking) ObserveCall(c, cmd);
+  if (settings_.monitors > 0) ObserveCall(c, cmd);
   uint64_t outer_client = current_client_id_;
   Client* outer = current_client_;
   current_client_id_ = c.id;
@@ -305,6 +314,7 @@ void Server::Call(Client& c, CommandEntry* cmd, Reply& reply) {
   cmd->handler(ctx);
   current_client_id_ = outer_client;
   current_client_ = outer;
+  if (c.tracking) TrackReads(c, cmd);
   // The propagation seam, as Redis's call() -> propagate(): a command that
   // changed the dataset (stats_.dirty moved) is handed, here and nowhere else,
   // to native/server/propagate.{h,cc}, which queues it for the AOF feature

@@ -110,6 +110,7 @@ struct Settings {
   bool appendfsync_always = false;          // LATENCY DOCTOR's fsync advice
   double fork_rate_gb_per_sec = 0;          // LATENCY DOCTOR's fork advice (set by persistence)
   std::string tachyon_version = "unknown";  // LOLWUT's version line
+  int64_t hll_sparse_max_bytes = 3000;
 };
 
 struct ServerStats {
@@ -361,6 +362,7 @@ class Server : public ErrorSink, public KeyspaceObserver {
   // After a command ran for `micros`: slowlog, latency events, histogram (Redis's call()).
   void AfterTimedCall(Client& c, CommandEntry* cmd, uint64_t micros, const std::vector<std::string_view>& argv,
                       const std::vector<int>* redacted = nullptr);
+  void TrackReads(Client& c, const CommandEntry* cmd);
   FeedStatus Process(Client& c);
   void Call(Client& c, CommandEntry* cmd, Reply& reply);
   void BuildCommandTable();

@@ -115,6 +115,7 @@ export interface ConfigValues {
   'zset-max-listpack-value': number;
   'stream-node-max-bytes': number;
   'stream-node-max-entries': number;
+  'hll-sparse-max-bytes': number;
   'slowlog-log-slower-than': number;
   'slowlog-max-len': number;
   'latency-monitor-threshold': number;

@@ -1010,6 +1010,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   mem('zset-max-listpack-value', 0n, LONG_MAX, 64n, true, true, { aliases: ['zset-max-ziplist-value'] }),
   mem('stream-node-max-bytes', 0n, LONG_MAX, 4096n, true, true),
   int('stream-node-max-entries', 0n, LLONG_MAX, 100n, true),
+  mem('hll-sparse-max-bytes', 0n, LONG_MAX, 3000n, true, true),
   int('slowlog-log-slower-than', -1n, LLONG_MAX, 10000n, true),
   int('slowlog-max-len', 0n, LONG_MAX, 128n, true),
   int('latency-monitor-threshold', 0n, LLONG_MAX, 0n, true),
