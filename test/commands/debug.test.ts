@@ -139,6 +139,9 @@ describe.each(PROTOCOLS)('DEBUG (RESP%i)', (protocol) => {
       ['XGROUP', 'CREATE', 'st', 'g', '0'],
       ['XADD', 'empty-stream', '5-5', 'x', 'y'],
       ['XDEL', 'empty-stream', '5-5'],
+      ['SETBIT', 'bits', '100', '1'],
+      ['PFADD', 'hll', 'a', 'b', 'c'],
+      ['GEOADD', 'geo', '13.361389', '38.115556', 'Palermo', '15.087269', '37.502669', 'Catania'],
       ['SET', 'ttl', 'v', 'EX', '1000'],
       ['HSET', 'ttlh', 'a', 'b'],
       ['EXPIRE', 'ttlh', '1000'],
@@ -151,7 +154,7 @@ describe.each(PROTOCOLS)('DEBUG (RESP%i)', (protocol) => {
       ['DEBUG', 'DIGEST'],
       [
         'DEBUG', 'DIGEST-VALUE', 'int', 'neg', 'emb', 'raw', 'empty', 'list', 'list2', 'iset', 'hset', 'zlp', 'zsk',
-        'hlp', 'hht', 'st', 'empty-stream', 'ttl', 'ttlh', 'nosuch',
+        'hlp', 'hht', 'st', 'empty-stream', 'ttl', 'ttlh', 'bits', 'hll', 'geo', 'nosuch',
       ],
       // The database index is part of the dataset digest.
       ['SWAPDB', '0', '3'],
