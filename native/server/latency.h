@@ -6,16 +6,17 @@
 // most one per second (the worst of that second) and the all-time maximum,
 // in milliseconds; events below latency-monitor-threshold are not recorded.
 //
-// The histograms are HDR histograms with Redis's configuration (1 ns to
-// 1 s, 2 significant figures: 256 sub-buckets, 23 buckets) and the same
-// bucket arithmetic, fed like Redis with the command's duration in whole
-// microseconds times 1000, so LATENCY HISTOGRAM reports the same buckets
-// (1, 2, 4, 8, 16, 33, 66, ... microseconds) and INFO latencystats the
-// same percentile values as redis-server for the same durations.
+// The histograms (core/hdr_histogram.h) are fed like Redis's with the
+// command's duration in whole microseconds times 1000, so LATENCY HISTOGRAM
+// reports the same buckets (1, 2, 4, 8, 16, 33, 66, ... microseconds) and
+// INFO latencystats the same percentile values as redis-server for the same
+// durations.
 #pragma once
 
 #include <cstdint>
 #include <map>
+
+#include "core/hdr_histogram.h"
 #include <string>
 #include <vector>
 
@@ -23,31 +24,7 @@ namespace tachyon {
 
 class CommandRegistry;
 
-class LatencyHistogram {
- public:
-  static constexpr int64_t kMin = 1;             // ns
-  static constexpr int64_t kMax = 1000000000;    // ns
-  LatencyHistogram();
-  // Records a duration in nanoseconds (clamped to [kMin, kMax]).
-  void Record(int64_t ns);
-  int64_t total() const { return total_; }
-  // hdr_value_at_percentile: the highest value equivalent to the value at the percentile.
-  int64_t ValueAtPercentile(double percentile) const;
-  // LATENCY HISTOGRAM's rows: (microseconds, cumulative count) per power-of-two
-  // step from 1024 ns on, where the cumulative count grew (hdr_iter_log).
-  std::vector<std::pair<int64_t, int64_t>> CumulativeBuckets() const;
 
- private:
-  int32_t BucketIndex(int64_t v) const;
-  int32_t CountsIndex(int64_t v) const;
-  int64_t ValueAtIndex(int32_t index) const;
-  int64_t LowestEquivalent(int64_t v) const;
-  int64_t RangeSize(int64_t v) const;
-  int64_t HighestEquivalent(int64_t v) const { return LowestEquivalent(v) + RangeSize(v) - 1; }
-
-  std::vector<int64_t> counts_;
-  int64_t total_ = 0;
-};
 
 class LatencyMonitor {
  public:
