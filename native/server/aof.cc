@@ -205,7 +205,8 @@ bool AofLog::Flush(bool force) {
     delayed_fsync_++;  // waited two seconds: write anyway
   }
   postponed_since_s_ = 0;
-  if (flush_sleep_us_ > 0) SleepMicros(flush_sleep_us_);
+  // DEBUG AOF-FLUSH-SLEEP: tests widen the window before the write.
+  if (server_.settings().aof_flush_sleep > 0) SleepMicros(server_.settings().aof_flush_sleep);
   const ssize_t n = WriteAll(fd_, buf_.data(), buf_.size());
   if (n != static_cast<ssize_t>(buf_.size())) {
     const int err = n < 0 ? errno : ENOSPC;

@@ -77,8 +77,6 @@ class AofLog : public PropagationSink {
   void set_timestamps(bool on) { timestamps_ = on; }
   void set_no_fsync_on_rewrite(bool on) { no_fsync_on_rewrite_ = on; }
   void set_child_active(bool on) { child_active_ = on; }
-  // flush-sleep (DEBUG AOF-FLUSH-SLEEP): microseconds to sleep before each write.
-  void set_flush_sleep(int64_t us) { flush_sleep_us_ = us; }
 
   // Starts feeding (registers with the propagator); the buffer fills until
   // Open() gives it a file. Stop() flushes, fsyncs and closes, then stops.
@@ -127,7 +125,6 @@ class AofLog : public PropagationSink {
   bool timestamps_ = false;
   bool no_fsync_on_rewrite_ = false;
   bool child_active_ = false;
-  int64_t flush_sleep_us_ = 0;
   uint64_t written_ = 0;
   uint64_t fsynced_at_ = 0;         // written_ when the last fsync was issued
   int64_t last_fsync_s_ = 0;

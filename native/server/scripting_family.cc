@@ -817,6 +817,31 @@ bool Server::ReplaceFunctionLibraries(const std::vector<std::string>& codes, std
   return true;
 }
 
+bool Server::MergeFunctionLibraries(const std::vector<std::string>& codes, bool replace, std::string* error) {
+  if (codes.empty()) return true;
+  ScriptingState& s = scripting();
+  // Compiled aside first (and checked against the current names), so a failure changes nothing.
+  ScriptingState scratch(*this);
+  for (const std::string& code : codes) {
+    std::string name;
+    std::string e = CreateLibrary(scratch, code, false, &name);
+    if (e.empty() && !replace && s.libraries.count(name)) e = "Library '" + name + "' already exists";
+    if (!e.empty()) {
+      *error = e.compare(0, 4, "ERR ") == 0 ? e.substr(4) : e;
+      return false;
+    }
+  }
+  for (const auto& [name, lib] : scratch.libraries) {
+    std::string loaded;
+    std::string e = CreateLibrary(s, lib.code, true, &loaded);
+    if (!e.empty()) {
+      *error = e;
+      return false;
+    }
+  }
+  return true;
+}
+
 void RegisterScriptingCommands(CommandRegistry& r) {
   r.Add("eval", EvalCommand);
   r.Add("eval_ro", EvalRoCommand);
