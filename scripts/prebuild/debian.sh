@@ -79,9 +79,9 @@ debian_source() {
 }
 
 debian_binaries() {
-  local arch="$1" dest="$2"
+  local arch="$1" dest
+  dest="$(mkdir -p "$2" && cd "$2" && pwd)"
   shift 2
-  mkdir -p "$dest"
   apt-get "${DEBIAN_APT_OPTS[@]}" -qq -o "APT::Architecture=$arch" \
-    -o "Dir::Cache::archives=$dest" --download-only -y install "${@/%/:$arch}" >&2
+    -o "Dir::Cache::archives=$dest" --download-only --no-install-recommends -y install "${@/%/:$arch}" >&2
 }
