@@ -26,6 +26,7 @@ work="$(mktemp -d /tmp/tachyon-package.XXXXXX)"
 server_pid=""
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  node scripts/prebuild/pack-manifest.js restore # in case npm pack died before its postpack
   [ "${KEEP:-0}" = 1 ] && echo "package-test: kept $work" >&2 || rm -rf "$work"
 }
 trap cleanup EXIT
@@ -64,7 +65,7 @@ tgz="$work/tachyon-kv-$version.tgz"
 tar tzf "$tgz" | sort >"$work/contents"
 for want in package/package.json package/bin/tachyon-server.js package/dist/index.js package/dist/index.d.ts \
   package/scripts/install.js package/CMakeLists.txt package/native/binding/addon.cc \
-  package/prebuilds/linux-x64/tachyon.node; do
+  package/prebuilds/linux-x64/tachyon.node package/prebuilds/THIRD-PARTY-LICENSES.txt; do
   grep -qx "$want" "$work/contents" || fail "the tarball lacks $want"
 done
 if grep -E '^package/(src|test|bench|\.ci|native/(tests|fuzz|portable)|scripts/(prebuild|[^/]*\.sh))/|\.map$|^package/build' "$work/contents"; then

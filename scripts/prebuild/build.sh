@@ -55,6 +55,8 @@ check_binary() {
     "${file#"$root"/}" "$(stat -c %s "$file")" "$needed" "$glibc" "$exports" >&2
 }
 
+# The package gets exactly the binaries of this run, never a stale one.
+rm -rf prebuilds
 for arch in "${archs[@]}"; do
   case "$arch" in
     x64) triplet=x86_64-linux-gnu cpu=x86_64 ;;
@@ -79,6 +81,7 @@ for arch in "${archs[@]}"; do
   "$triplet-strip" --strip-unneeded -o "$out.tmp" "$work/$arch/addon/Release/tachyon.node"
   mv "$out.tmp" "$out"
   check_binary "$root/$out" "$triplet"
+  cp "$work/$arch/deps/LICENSES.txt" prebuilds/THIRD-PARTY-LICENSES.txt
   if [ "$arch" = "$host_arch" ]; then
     node -e "const a = require(process.argv[1]); if (typeof a.NativeServer !== 'function') process.exit(1)" "$root/$out"
   fi

@@ -14,7 +14,8 @@
 # Adding a dependency (an allocator, say): put its name in STATIC_DEPS and
 # write dep_<name> (dots and dashes as underscores). It gets the fetch
 # helpers of debian.sh and compile_c / archive / provide_* below; it must
-# end with its archive(s) declared by provide_lib. Nothing else changes:
+# declare its archive(s) (provide_lib, which archive calls) and its license
+# notice (provide_license). Nothing else changes:
 # CMakeLists.txt links whatever static-deps.cmake lists.
 set -euo pipefail
 
@@ -43,6 +44,7 @@ dep_lua5_1() {
   compile_c lua5.1 -DLUA_USE_LINUX -I"$inc" -- "${sources[@]}"
   archive lua5.1
   provide_include "$inc"
+  provide_license "Lua 5.1.5 (Debian source package lua5.1)" "$tree/COPYRIGHT"
 }
 
 # Debian's lua-cjson 2.1.0, the objects Debian's liblua5.1-cjson.so has.
@@ -51,6 +53,7 @@ dep_lua_cjson() {
   tree="$(debian_source lua-cjson "$SOURCES")"
   compile_c lua5.1-cjson -I"$OUT/include/lua5.1" -- "$tree"/{lua_cjson.c,fpconv.c,strbuf.c}
   archive lua5.1-cjson
+  provide_license "lua-cjson 2.1.0 (Debian source package lua-cjson)" "$tree/LICENSE"
 }
 
 # LuaBitOp 1.0.2 as Redis ships it (deps/lua/src/lua_bit.c), from Debian's
@@ -65,6 +68,8 @@ dep_lua_bitop() {
   cp "$tree/deps/lua/src/lua_bit.c" "$OUT/src/lua_bit.c"
   compile_c lua5.1-bitop -I"$OUT/include/lua5.1" -- "$OUT/src/lua_bit.c"
   archive lua5.1-bitop
+  sed -n '1,/\*\//p' "$OUT/src/lua_bit.c" >"$OUT/src/lua_bit.LICENSE"
+  provide_license "Lua BitOp 1.0.2 (deps/lua/src/lua_bit.c of Debian source package redis)" "$OUT/src/lua_bit.LICENSE"
 }
 
 # --- helpers -----------------------------------------------------------------
@@ -91,6 +96,9 @@ archive() {
 
 provide_lib() { LIBS+=("$1"); }
 provide_include() { INCLUDES+=("$1"); }
+# provide_license <title> <file>: its notice goes into the package next to the
+# binaries (prebuilds/THIRD-PARTY-LICENSES.txt).
+provide_license() { printf '%s\n%s\n\n%s\n\n' "$1" "${1//?/=}" "$(cat "$2")" >>"$OUT/LICENSES.txt"; }
 
 # --- main --------------------------------------------------------------------
 
@@ -120,7 +128,7 @@ debian_init "$STATE"
 SOURCES="$STATE/sources"
 LIBS=()
 INCLUDES=()
-rm -rf "$OUT/obj" "$OUT/lib" "$OUT/include" "$OUT/src"
+rm -rf "$OUT/obj" "$OUT/lib" "$OUT/include" "$OUT/src" "$OUT/LICENSES.txt"
 mkdir -p "$OUT/lib"
 for dep in "${STATIC_DEPS[@]}"; do
   echo "prebuild: $dep for linux-$ARCH" >&2
