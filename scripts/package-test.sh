@@ -167,6 +167,11 @@ pkg="$app/node_modules/tachyon-kv"
 [ ! -e "$pkg/build" ] || fail "something was compiled ($pkg/build exists)"
 others="$(cd "$app/node_modules" && ls -A | grep -vx -e tachyon-kv -e .bin -e .package-lock.json || true)"
 [ -z "$others" ] || fail "the install downloaded packages: $others"
+# TACHYON_FORCE_BUILD=1 passes the prebuild by, so here (no toolchain) it must fail and say why.
+status=0
+(cd "$app" && TACHYON_FORCE_BUILD=1 PATH="$bare" npx tachyon-server --port "$(free_port)" >"$app/forced.log" 2>&1) || status=$?
+[ "$status" = 1 ] && grep -q 'TACHYON_FORCE_BUILD=1 asks for a source build, and building it from source is not possible here' "$app/forced.log" ||
+  { cat "$app/forced.log" >&2; fail "TACHYON_FORCE_BUILD=1 did not ask for a source build"; }
 step "prebuilt install: ${secs_prebuilt} s, nothing compiled or downloaded, smoke passed"
 
 # --- 2 and 3. prebuilt renamed away ----------------------------------------------
