@@ -8,11 +8,13 @@
 //
 // A prebuilt addon for this platform (prebuilds/<platform>-<arch>) that loads
 // means nothing to do, unless TACHYON_FORCE_BUILD=1. Otherwise cmake-js
-// builds build/Release/tachyon.node, its output in build/build.log. The
-// build-only npm packages (cmake-js, node-addon-api, node-api-headers) are
-// devDependencies: a source checkout has them, an installed package fetches
-// them into build/tools only when it builds. When the build cannot start or
-// fails, one paragraph says what is missing and how to get it.
+// builds build/Release/tachyon.node. Its output (build-install/build.log),
+// its lock and its tools live beside build/, which cmake-js deletes when a
+// build fails. The build-only npm packages (cmake-js, node-addon-api,
+// node-api-headers) are devDependencies: a source checkout has them, an
+// installed package fetches them into build-install/tools only when it
+// builds. When the build cannot start or fails, one paragraph says what is
+// missing and how to get it.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -21,8 +23,8 @@ const path = require('node:path');
 const root = path.join(__dirname, '..');
 const platform = `${process.platform}-${process.arch}`;
 const prebuilt = path.join(root, 'prebuilds', platform, 'tachyon.node');
-const buildDir = path.join(root, 'build');
-const built = path.join(buildDir, 'Release', 'tachyon.node');
+const built = path.join(root, 'build', 'Release', 'tachyon.node');
+const workDir = path.join(root, 'build-install');
 const BUILD_TOOLS = ['cmake-js', 'node-addon-api', 'node-api-headers'];
 const MIN_GLIBC = '2.34'; // of the prebuilt binaries (README, "Installing from npm")
 
@@ -78,8 +80,8 @@ function fail(reason, detail) {
  * install): returns false when another process built the addon meanwhile.
  */
 function takeLock() {
-  const lock = path.join(buildDir, 'install.lock');
-  fs.mkdirSync(buildDir, { recursive: true });
+  const lock = path.join(workDir, 'install.lock');
+  fs.mkdirSync(workDir, { recursive: true });
   const deadline = Date.now() + 20 * 60 * 1000;
   for (let waited = false; ; waited = true) {
     try {
@@ -102,7 +104,7 @@ function takeLock() {
   }
 }
 
-/** Module directories where the build tools resolve, installing them into build/tools when needed. */
+/** Module directories where the build tools resolve, installing them into build-install/tools when needed. */
 function buildToolPaths(log) {
   const resolves = (dirs) => BUILD_TOOLS.every((name) => {
     try {
@@ -113,7 +115,7 @@ function buildToolPaths(log) {
     }
   });
   if (resolves([root])) return [];
-  const tools = path.join(buildDir, 'tools');
+  const tools = path.join(workDir, 'tools');
   const toolModules = path.join(tools, 'node_modules');
   if (resolves([toolModules])) return [toolModules];
   const wanted = require(path.join(root, 'package.json')).devDependencies;
@@ -147,16 +149,22 @@ if (problem === null) {
 }
 const missing = missingToolchain();
 if (missing.length > 0) fail(problem, `is not possible here (missing: ${missing.join(', ')})`);
-if (!takeLock()) process.exit(0);
+let fresh;
+try {
+  fresh = takeLock();
+} catch (e) {
+  fail(problem, `cannot start in ${root} (${e.message}; install the package where you can write, or as the user who runs it)`);
+}
+if (!fresh) process.exit(0);
 console.log(`tachyon-kv: ${problem}; building the addon from source (once; a minute or two)`);
-const logFile = path.join(buildDir, 'build.log');
+const logFile = path.join(workDir, 'build.log');
 const log = fs.openSync(logFile, 'w');
 const toolPaths = buildToolPaths(log);
 if (toolPaths === null) {
   console.error(tail(logFile, 20));
   fail(problem, `could not download its build tools (${BUILD_TOOLS.join(', ')}; npm's output is above)`);
 }
-// NODE_PATH lets CMakeLists.txt's `node -p "require('node-addon-api')"` find build/tools too.
+// NODE_PATH lets CMakeLists.txt's `node -p "require('node-addon-api')"` find build-install/tools too.
 const env = { ...process.env, NODE_PATH: [...toolPaths, process.env.NODE_PATH].filter(Boolean).join(path.delimiter) };
 const cmakeJs = require.resolve('cmake-js/bin/cmake-js', { paths: [root, ...toolPaths] });
 const r = spawnSync(process.execPath, [cmakeJs, 'compile', '--out', 'build'], { cwd: root, stdio: ['ignore', log, log], env });

@@ -164,7 +164,7 @@ secs_prebuilt="$(install_into "$app" "$tgz" "$bare")" || { cat "$app/install.log
 quiet_install "$app"
 smoke "$app" "$bare"
 pkg="$app/node_modules/tachyon-kv"
-[ ! -e "$pkg/build" ] || fail "something was compiled ($pkg/build exists)"
+[ ! -e "$pkg/build" ] && [ ! -e "$pkg/build-install" ] || fail "something was compiled ($pkg/build or build-install exists)"
 others="$(cd "$app/node_modules" && ls -A | grep -vx -e tachyon-kv -e .bin -e .package-lock.json || true)"
 [ -z "$others" ] || fail "the install downloaded packages: $others"
 # TACHYON_FORCE_BUILD=1 passes the prebuild by, so here (no toolchain) it must fail and say why.
@@ -198,7 +198,7 @@ secs_source_install="$(install_into "$app" "$fallback_tgz" "$PATH")" || { cat "$
 quiet_install "$app"
 start="$(date +%s.%N)"
 (cd "$app" && node -e "require('tachyon-kv').startServer({ port: 0 }).then((s) => s.close())" >"$app/first-use.log" 2>&1) ||
-  { cat "$app/first-use.log" "$app/node_modules/tachyon-kv/build/build.log" >&2; fail "first use (source build)"; }
+  { cat "$app/first-use.log" "$app/node_modules/tachyon-kv/build-install/build.log" >&2; fail "first use (source build)"; }
 secs_build="$(node -p "($(date +%s.%N) - $start).toFixed(1)")"
 pkg="$app/node_modules/tachyon-kv"
 [ -f "$pkg/build/Release/tachyon.node" ] || fail "the first use built no addon"
