@@ -73,6 +73,8 @@ export const enum EventKind {
   Log = 5,
   /** SHUTDOWN NOSAVE arrived while a script was busy: shut down now that it returned. */
   Shutdown = 6,
+  /** An ACL check refused a command: db is the AclResult reason, event the context (toplevel, multi, lua), [object] the command's full name, key or channel. */
+  AclDenied = 7,
 }
 
 /**
@@ -97,6 +99,10 @@ export const enum ClientField {
   Monitor = 7,
   /** The client id (a connection adopted after a busy script gets its id from TypeScript). */
   Id = 8,
+  /** The ACL user handle the client is authenticated as (setAclUser). */
+  User = 9,
+  /** Connected over loopback or a unix socket (enable-debug-command local and friends). */
+  Local = 10,
 }
 
 /**

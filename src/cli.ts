@@ -37,7 +37,14 @@ export function main(argv: string[]): void {
     process.stderr.write(`${(e as Error).message}\n`);
     process.exit(1);
   }
-  const server = new TachyonServer(config);
+  let server: TachyonServer;
+  try {
+    server = new TachyonServer(config);
+  } catch (e) {
+    // A bad `user` line is a config error (printed like one); ACL startup errors were logged.
+    if (e instanceof ConfigError) process.stderr.write(`${e.message}\n`);
+    process.exit(1);
+  }
   const log = server.log;
   log.notice('oO0OoO0OoO0Oo Tachyon is starting oO0OoO0OoO0Oo');
   log.notice(`Tachyon version=${TACHYON_VERSION}, redis_version=${VERSION}, bits=64, pid=${process.pid}, just started`);

@@ -98,6 +98,17 @@ export interface NativeServer {
   setOutputLimits(limits: number[]): void;
   /** Counts a command TypeScript ran, in INFO commandstats; `error` is its error reply, if any. */
   recordCall(name: string, usec: number, error: string): void;
+  /**
+   * A user's compiled ACL selectors (src/acl/selector.ts compile()) under its
+   * handle (ClientField.User); null takes every permission away.
+   */
+  setAclUser(handle: number, selectors: unknown[] | null): void;
+  /** ACL DRYRUN: -1 when argv names no command, else [AclResult, index of the refused argument]. */
+  aclCheck(handle: number, argv: Buffer[]): [number, number] | -1;
+  /** Full command names by command id (the ids of ACL bitmaps). */
+  commandNames(): string[];
+  /** rename-command: '' when done, else the config error text. */
+  renameCommand(from: string, to: string): string;
 }
 
 const ARENA_SIZE = 256 * 1024;

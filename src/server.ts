@@ -25,6 +25,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import { Acl } from './acl/acl';
 import { ClientCommands } from './commands/client';
 import { registerCommandCommands } from './commands/command';
 import { registerConfigCommands } from './commands/config';
@@ -32,7 +33,8 @@ import { registerConnectionCommands } from './commands/connection';
 import { Info } from './commands/info';
 import { CommandRegistry } from './commands/registry';
 import { registerServerCommands } from './commands/server';
-import { requirePassSet, type Config } from './config/config';
+import { ConfigError, requirePassSet, type Config } from './config/config';
+import { formatFatalConfigError } from './config/parse';
 import type { ServerContext, ServerStatus } from './context';
 import { EventDispatcher } from './events';
 import { BlockingScheduler } from './features/blocking';
@@ -96,6 +98,8 @@ export class TachyonServer implements ServerStatus {
   readonly blocking: BlockingScheduler;
   readonly notifications: KeyspaceNotifications;
   readonly scripting: Scripting;
+  /** ACL users, AUTH, ACL LOG (enforcement is native). */
+  readonly acl: Acl;
   private readonly clientCommands: ClientCommands;
   private readonly info: Info;
 
@@ -134,6 +138,7 @@ export class TachyonServer implements ServerStatus {
     this.notifications = new KeyspaceNotifications(ctx, this.pubsub);
     this.scripting = new Scripting(ctx, () => this.shutdown());
     this.clientCommands = new ClientCommands(ctx, this);
+    this.acl = new Acl(ctx, { pubsub: this.pubsub, clientInfo: (conn) => this.clientCommands.infoLine(conn) });
     this.info = new Info(ctx, this, this);
     this.services = {
       ctx,
@@ -141,6 +146,7 @@ export class TachyonServer implements ServerStatus {
       blocking: this.blocking,
       pause: this.pause,
       nativeIo: process.env.TACHYON_NATIVE_IO !== '0',
+      authRequired: () => this.acl.authRequired(),
     };
 
     const r = this.commands;
@@ -155,8 +161,11 @@ export class TachyonServer implements ServerStatus {
     this.tracking.register(r);
     this.monitor.register(r);
     this.pause.register(r);
+    this.acl.register(r);
     r.observe((call) => this.monitor.observeCall(call));
     native.setJsCommands(r.names());
+    this.renameCommands();
+    this.acl.loadAtStartup();
     this.wireNative(native);
     this.wireConfig(native);
   }
@@ -167,8 +176,21 @@ export class TachyonServer implements ServerStatus {
     const settings: Record<string, number | boolean | string> = { databases: config.get('databases') };
     for (const name of NATIVE_SETTINGS) settings[name] = config.get(name);
     settings.requirepass = requirePassSet(config);
+    const protectedAction = (name: string) => ['no', 'yes', 'local'].indexOf(config.get(name) as string);
+    settings['enable-debug-command'] = protectedAction('enable-debug-command');
+    settings['enable-module-command'] = protectedAction('enable-module-command');
     settings['notify-keyspace-events'] = config.getNotifyKeyspaceEvents();
     return new NativeServer(settings, this.shared.slots, this.shared.arena);
+  }
+
+  /** rename-command lines: the addon's table and the TypeScript handlers both know the new names. */
+  private renameCommands(): void {
+    for (const d of this.config.renameDirectives) {
+      const [from, to] = d.args;
+      const err = this.ctx.native.renameCommand(from, to);
+      if (err) throw new ConfigError(formatFatalConfigError(err, d.lineNumber, d.line));
+      this.commands.rename(from.toLowerCase(), to.toLowerCase());
+    }
   }
 
   /** The addon's callbacks: EXEC running queued TypeScript commands, and native socket I/O. */
@@ -201,7 +223,6 @@ export class TachyonServer implements ServerStatus {
     for (const name of NATIVE_SETTINGS) {
       config.onChange(name, (v) => native.configure(name, v as number | boolean | string));
     }
-    config.onChange('requirepass', () => native.configure('requirepass', requirePassSet(config)));
     config.onChange('hz', () => this.startCron());
     config.onChange('notify-keyspace-events', () =>
       native.configure('notify-keyspace-events', config.getNotifyKeyspaceEvents()),
@@ -329,20 +350,10 @@ export class TachyonServer implements ServerStatus {
       refuse('-ERR max number of clients reached\r\n');
       return;
     }
-    if (
-      kind === 'tcp' &&
-      this.config.get('protected-mode') &&
-      !requirePassSet(this.config) &&
-      !isLoopback(socket.remoteAddress)
-    ) {
+    // Protected mode: without a password for the default user, only local clients get in.
+    if (kind === 'tcp' && this.config.get('protected-mode') && this.acl.defaultUserNoPass() && !isLoopback(socket.remoteAddress)) {
       this.rejectedConnections++;
-      refuse(
-        '-DENIED Running in protected mode: protected mode is enabled and no password is set, so connections are ' +
-          'accepted only from the loopback interface. To accept other hosts set a password (requirepass), or turn ' +
-          "protected mode off with 'CONFIG SET protected-mode no' from the loopback interface (and CONFIG REWRITE to " +
-          "keep it), or restart with '--protected-mode no'. Make sure the server is not reachable from the internet if you do.\r\n",
-      );
-      this.log.warning(`Possible SECURITY ATTACK detected: connection from ${socket.remoteAddress} refused in protected mode.`);
+      refuse(`-${PROTECTED_MODE_DENIED}\r\n`);
       return;
     }
     new Connection(this.services, socket, kind);
@@ -422,6 +433,18 @@ export class TachyonServer implements ServerStatus {
     return this.closed;
   }
 }
+
+/** Redis 7.0's refusal of a remote client in protected mode. */
+const PROTECTED_MODE_DENIED =
+  'DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. ' +
+  'In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to ' +
+  "Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET " +
+  "protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however " +
+  'MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. ' +
+  "2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected " +
+  "mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it " +
+  "with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need " +
+  'to do one of the above things in order for the server to start accepting connections from the outside.';
 
 /** The fd of a listening net.Server (-1 if it has none). */
 function listenerFd(srv: net.Server): number {

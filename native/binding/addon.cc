@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "binding/security_binding.h"
 #include "core/hash.h"
 #include "server/server.h"
 #ifdef TACHYON_NATIVE_IO
@@ -73,6 +74,10 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
                            InstanceMethod<&NativeServer::IoStats>("ioStats"),
                            InstanceMethod<&NativeServer::SetOutputLimits>("setOutputLimits"),
                            InstanceMethod<&NativeServer::SetListeners>("setListeners"),
+                           InstanceMethod<&NativeServer::SetAclUser>("setAclUser"),
+                           InstanceMethod<&NativeServer::AclCheck>("aclCheck"),
+                           InstanceMethod<&NativeServer::CommandNames>("commandNames"),
+                           InstanceMethod<&NativeServer::RenameCommand>("renameCommand"),
                        });
   }
 
@@ -223,6 +228,10 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
       case ClientField::kTracking: c->tracking = v != 0; break;
       case ClientField::kMonitor: c->monitor = v != 0; break;
       case ClientField::kId: c->id = static_cast<uint64_t>(v); break;  // a connection adopted after a busy script
+      case ClientField::kUser:
+        if (AclUser* u = server_->acl_user(static_cast<int>(v))) c->acl_user = u;
+        break;
+      case ClientField::kLocal: c->local = v != 0; break;
     }
     return info.Env().Undefined();
   }
@@ -289,7 +298,15 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     else if (name == "tracking") s.tracking = flag();  // any client tracking
     else if (name == "monitors") s.monitors = static_cast<int>(num());
     else if (name == "js-input") js_input_ = flag();  // CLIENT PAUSE: TypeScript holds all input
+    else if (name == "enable-debug-command") s.enable_debug_command = static_cast<int>(num());
+    else if (name == "enable-module-command") s.enable_module_command = static_cast<int>(num());
   }
+
+  // Access control (security_binding.h).
+  Napi::Value SetAclUser(const Napi::CallbackInfo& info) { return SetAclUserJs(*server_, info); }
+  Napi::Value AclCheck(const Napi::CallbackInfo& info) { return AclCheckJs(*server_, info); }
+  Napi::Value CommandNames(const Napi::CallbackInfo& info) { return CommandNamesJs(*server_, info); }
+  Napi::Value RenameCommand(const Napi::CallbackInfo& info) { return RenameCommandJs(*server_, info); }
 
   Napi::Value Configure(const Napi::CallbackInfo& info) {
     Apply(info[0].As<Napi::String>().Utf8Value(), info[1]);

@@ -46,6 +46,7 @@ enum class EventKind : uint8_t {
   kMonitor = 4,  // A command for MONITOR: argv, reported before it runs.
   kLog = 5,  // A log line from scripting (redis.log, slow scripts): event is the level, [text].
   kShutdown = 6,  // SHUTDOWN NOSAVE arrived while a script was busy: shut down now that it returned.
+  kAclDenied = 7,  // An ACL check refused a command: db is the AclResult reason, event the context (toplevel, multi, lua), [object] the command's full name, key or channel.
 };
 
 // Per-client settings TypeScript changes with setClient(slot, field, value).
@@ -59,6 +60,8 @@ enum class ClientField : int32_t {
   kTracking = 6,  // CLIENT TRACKING on in default mode: reads are reported.
   kMonitor = 7,  // MONITOR: the client may no longer touch the keyspace.
   kId = 8,  // The client id (a connection adopted after a busy script gets its id from TypeScript).
+  kUser = 9,  // The ACL user handle the client is authenticated as (setAclUser).
+  kLocal = 10,  // Connected over loopback or a unix socket (enable-debug-command local and friends).
 };
 
 // Positions in the array clientState(slot) returns.

@@ -39,6 +39,7 @@ Server::Server(const Settings& settings) : settings_(settings) {
   UpdateAccessClock();
   for (int i = 0; i < settings_.databases; i++) dbs_.push_back(std::make_unique<Db>(i, &clock_, this));
   BuildCommandTable();
+  BuildAclInfo();
 }
 
 Server::~Server() = default;
@@ -120,6 +121,7 @@ Client* Server::NewClient(uint64_t id) {
   c->id = id;
   c->slot = slot;
   c->authenticated = !settings_.requirepass;
+  c->acl_user = acl_user(kDefaultAclUser);
   c->last_interaction_ms = NowUs() / 1000;
   return c;
 }
@@ -345,11 +347,38 @@ FeedStatus Server::Process(Client& c) {
       if (c.multi.active) c.multi.abort = true;
       continue;
     }
+    if ((cmd->spec->flags & CMD_PROTECTED) && !ProtectedCommandAllowed(c, cmd, &error)) {
+      cmd->stats.rejected_calls++;
+      reply.Error(error);
+      if (c.multi.active) c.multi.abort = true;
+      continue;
+    }
     if (settings_.requirepass && !c.authenticated && !(cmd->spec->flags & CMD_NO_AUTH)) {
       cmd->stats.rejected_calls++;
       reply.Error("NOAUTH Authentication required.");
       if (c.multi.active) c.multi.abort = true;
       continue;
+    }
+    // ACLs (Redis's ACLCheckAllPerm); a command MULTI refuses anyway is refused for that first.
+    if (!c.acl_user->unrestricted &&
+        !(c.multi.active && (cmd->spec->flags & CMD_NO_MULTI) && !IsTransactionControl(cmd))) {
+      int pos = 0;
+      int r = CheckAcl(c, *c.acl_user, cmd, c.argv, c.multi.active ? "multi" : "toplevel", &pos);
+      if (r != kAclOk) {
+        cmd->stats.rejected_calls++;
+        if (r == kAclDeniedCmd) {
+          error.assign("NOPERM this user has no permissions to run the '");
+          error.append(cmd->spec->name);
+          error.append("' command");
+        } else if (r == kAclDeniedKey) {
+          error.assign("NOPERM this user has no permissions to access one of the keys used as arguments");
+        } else {
+          error.assign("NOPERM this user has no permissions to access one of the channels used as arguments");
+        }
+        reply.Error(error);
+        if (c.multi.active) c.multi.abort = true;
+        continue;
+      }
     }
     if (c.subscribed && c.resp == 2 && !AllowedWhileSubscribed(cmd)) {
       cmd->stats.rejected_calls++;
@@ -440,6 +469,20 @@ bool Server::AllowedWhileSubscribed(const CommandEntry* cmd) const {
   return false;
 }
 
+bool Server::ProtectedCommandAllowed(const Client& c, const CommandEntry* cmd, std::string* error) const {
+  bool debug = !strcmp(cmd->spec->name, "debug");
+  bool module = !strcmp(cmd->spec->name, "module");
+  if (!debug && !module) return true;
+  int mode = debug ? settings_.enable_debug_command : settings_.enable_module_command;
+  if (mode == 1 || (mode == 2 && c.local)) return true;
+  error->assign(debug ? "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", "
+                      : "ERR MODULE command not allowed. If the enable-module-command option is set to \"local\", ");
+  error->append(
+      "you can run it from a local connection, otherwise you need to set this option in the configuration file, "
+      "and then restart the server.");
+  return false;
+}
+
 // Commands that act on the transaction itself run immediately inside MULTI.
 bool Server::IsTransactionControl(const CommandEntry* cmd) const {
   const char* n = cmd->spec->name;
@@ -451,6 +494,20 @@ void Server::ExecuteQueued(Client& c, const std::vector<std::string_view>& argv,
   std::string error;
   CommandEntry* cmd = Lookup(argv, c, &error);
   if (!cmd) return reply.Error(error);
+  // ACLs are checked again: they may have changed since the command was queued.
+  if (!c.acl_user->unrestricted) {
+    int pos = 0;
+    int r = CheckAcl(c, *c.acl_user, cmd, argv, "multi", &pos);
+    if (r != kAclOk) {
+      error.assign(
+          "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. "
+          "This command is no longer allowed for the following reason: ");
+      error.append(r == kAclDeniedCmd   ? "no permission to execute the command or subcommand"
+                   : r == kAclDeniedKey ? "no permission to touch the specified keys"
+                                        : "no permission to access one of the channels used as arguments");
+      return reply.Error(error);
+    }
+  }
   if (cmd->owner == CommandOwner::kJs) {
     if (js_executor_) js_executor_->Run(c, argv, reply.buffer());
     else reply.Error("ERR command not available inside a transaction");

@@ -21,6 +21,7 @@
 #include "core/clock.h"
 #include "protocol/reply.h"
 #include "protocol/request_parser.h"
+#include "server/acl.h"
 #include "server/boundary.gen.h"
 #include "server/command.h"
 #include "server/db.h"
@@ -89,6 +90,8 @@ struct Settings {
   int64_t busy_reply_threshold = 5000;  // ms (alias lua-time-limit); 0: scripts are never interrupted
   int64_t stream_node_max_bytes = 4096;
   int64_t stream_node_max_entries = 100;
+  int enable_debug_command = 0;   // enable-debug-command: 0 no, 1 yes, 2 local
+  int enable_module_command = 0;  // enable-module-command: 0 no, 1 yes, 2 local
 };
 
 struct ServerStats {
@@ -165,6 +168,8 @@ struct Client {
   bool subscribed = false;           // RESP2 subscriber mode: only (un)subscribe/PING/QUIT/RESET
   bool tracking = false;             // CLIENT TRACKING on (default mode: reads are reported)
   bool monitor = false;              // MONITOR: like a replica, may not touch the keyspace
+  bool local = false;                // loopback or unix socket (protected commands set to "local")
+  AclUser* acl_user = nullptr;       // the user it is authenticated as (never null once created)
 };
 
 struct ScriptingState;  // scripting_family.cc
@@ -288,6 +293,23 @@ class Server : public ErrorSink, public KeyspaceObserver {
   void RequestScriptShutdown();
   BusyPump* busy_pump() const { return busy_pump_; }
 
+  // ACL users by handle (TypeScript's src/acl/ pushes each user's compiled
+  // permissions; handle 1 is the default user new clients start as).
+  AclUser* acl_user(int handle);
+  static constexpr int kDefaultAclUser = 1;
+  // The ACL check of a command about to run for c (argv is the command's),
+  // as Redis's ACLCheckAllPerm; on denial queues the ACL LOG event for
+  // `context` and returns the AclResult with *errpos set.
+  int CheckAcl(Client& c, const AclUser& user, const CommandEntry* cmd, const std::vector<std::string_view>& argv,
+               const char* context, int* errpos);
+  // The same without logging (ACL DRYRUN, redis.acl_check_cmd).
+  int DryRunAcl(const AclUser& user, const CommandEntry* cmd, const std::vector<std::string_view>& argv, int* errpos);
+  // Finds a command by argv like Redis's lookupCommand (no arity check, unimplemented commands included).
+  CommandEntry* FindCommand(const std::vector<std::string_view>& argv);
+  uint32_t command_id(const CommandEntry* cmd) const;
+  // rename-command: the command is known by `to` from now on ("" removes it).
+  bool RenameCommand(const std::string& from, const std::string& to, std::string* error);
+
  private:
   bool IsTransactionControl(const CommandEntry* cmd) const;
   bool AllowedWhileSubscribed(const CommandEntry* cmd) const;
@@ -295,6 +317,9 @@ class Server : public ErrorSink, public KeyspaceObserver {
   FeedStatus Process(Client& c);
   void Call(Client& c, CommandEntry* cmd, Reply& reply);
   void BuildCommandTable();
+  void BuildAclInfo();  // server_acl.cc
+  // enable-debug-command / enable-module-command for DEBUG and MODULE (Redis's allowProtectedAction).
+  bool ProtectedCommandAllowed(const Client& c, const CommandEntry* cmd, std::string* error) const;
 
   Settings settings_;
   ServerStats stats_;
@@ -318,6 +343,9 @@ class Server : public ErrorSink, public KeyspaceObserver {
   BusyPump* busy_pump_ = nullptr;
   uint32_t calls_since_clock_ = 0;
   CycleCalibration calibration_;
+  std::vector<std::unique_ptr<AclUser>> acl_users_;
+  std::vector<AclCommandInfo> acl_info_;  // by command id
+  std::vector<KeyRef> acl_keys_;          // scratch for the key checks
 };
 
 }  // namespace tachyon

@@ -16,6 +16,7 @@
  * (unread query bytes), argv-mem (the running command's argument bytes),
  * oll/omem (bytes queued on the socket), events, cmd, resp.
  */
+import type { Acl } from '../acl/acl';
 import { ClientField, ReplyMode } from '../boundary.gen';
 import type { ServerContext } from '../context';
 import type { BlockingScheduler } from '../features/blocking';
@@ -36,6 +37,7 @@ export interface ClientFeatures {
   readonly pause: Pause;
   readonly tracking: Tracking;
   readonly blocking: BlockingScheduler;
+  readonly acl: Acl;
 }
 
 const REPLY_BUFFER_SIZE = 16384;
@@ -89,6 +91,10 @@ export class ClientCommands {
   /** Replication does not exist yet: a client is pubsub while subscribed, else normal. */
   type(conn: Connection): ClientType {
     return this.features.pubsub.isPubSubClient(conn) ? 'pubsub' : 'normal';
+  }
+
+  userExists(name: string): boolean {
+    return this.features.acl.getUser(name) !== undefined;
   }
 
   /** Connections not on their way out, in the order they were accepted. */
@@ -147,7 +153,7 @@ function clientInfoLine(ctx: ServerContext, f: ClientFeatures, conn: Connection,
     `tot-mem=${totMem}`,
     `events=${omem > 0 ? 'rw' : 'r'}`,
     `cmd=${cmd}`,
-    'user=default',
+    `user=${conn.user}`,
     `redir=${f.tracking.redirect(conn)}`,
     `resp=${conn.resp}`,
   ].join(' ');
@@ -203,6 +209,7 @@ function clientKill(cc: ClientCommands, call: CommandCall): void {
   let laddr: string | undefined;
   let type: ClientType | undefined;
   let id: number | undefined;
+  let user: string | undefined;
   let skipMe = true;
   const oldForm = args.length === 3;
   if (oldForm) {
@@ -226,8 +233,8 @@ function clientKill(cc: ClientCommands, call: CommandCall): void {
       } else if (opt === 'laddr' && hasValue) {
         laddr = value;
       } else if (opt === 'user' && hasValue) {
-        // Only the default user exists until ACLs do; every client is logged in as it.
-        if (value !== 'default') return void w.error(`ERR No such user '${value}'`);
+        if (!cc.userExists(value)) return void w.error(`ERR No such user '${value}'`);
+        user = value;
       } else if (opt === 'skipme' && hasValue) {
         const v = value.toLowerCase();
         if (v === 'yes') skipMe = true;
@@ -246,6 +253,7 @@ function clientKill(cc: ClientCommands, call: CommandCall): void {
     if (laddr !== undefined && c.localAddress !== laddr) continue;
     if (type !== undefined && cc.type(c) !== type) continue;
     if (id !== undefined && c.id !== id) continue;
+    if (user !== undefined && c.user !== user) continue;
     if (c === conn && skipMe) continue;
     if (c === conn) killSelf = true;
     else c.destroy();

@@ -733,6 +733,22 @@ export const OPTIONS: readonly OptionSpec[] = [
   bool('rdbcompression', true, true),
   bool('rdbchecksum', true, false),
   bool('stop-writes-on-bgsave-error', true, true),
+  // Access control (src/acl/) and TLS (src/tls/).
+  str('aclfile', '', false, false),
+  int('acllog-max-len', 0n, LONG_MAX, 128n, true),
+  enm('acl-pubsub-default', [['allchannels', 2], ['resetchannels', 0]], 'resetchannels', true),
+  int('tls-port', 0n, 65535n, 0n, true),
+  ...['cert-file', 'key-file', 'client-cert-file', 'client-key-file', 'dh-params-file', 'ca-cert-file', 'ca-cert-dir',
+    'protocols', 'ciphers', 'ciphersuites'].map((n) => str(`tls-${n}`, '', true, true)),
+  str('tls-key-file-pass', '', true, true, { sensitive: true }),
+  str('tls-client-key-file-pass', '', true, true, { sensitive: true }),
+  enm('tls-auth-clients', [['no', 0], ['yes', 1], ['optional', 2]], 'yes', true),
+  bool('tls-prefer-server-ciphers', false, true),
+  bool('tls-session-caching', true, true),
+  int('tls-session-cache-size', 0n, INT_MAX, 20480n, true),
+  int('tls-session-cache-timeout', 0n, INT_MAX, 300n, true),
+  bool('tls-replication', false, true),
+  bool('tls-cluster', false, true),
 ];
 
 /** Option (or alias) name, lowercase -> spec. */

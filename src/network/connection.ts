@@ -17,13 +17,12 @@
  */
 import type { Socket } from 'node:net';
 import type { CommandRegistry } from '../commands/registry';
-import { requirePassSet } from '../config/config';
 import type { ServerContext } from '../context';
 import type { BlockingScheduler } from '../features/blocking';
 import type { Pause } from '../features/pause';
 import { ClientField, ClientState, FeedStatus, ReplyMode } from '../boundary.gen';
 import { RespWriter } from '../protocol/resp-writer';
-import { formatAddress, socketFd } from './address';
+import { formatAddress, isLoopback, socketFd } from './address';
 
 /** What every connection works with; server.ts builds one for all of them. */
 export interface ConnectionServices {
@@ -34,6 +33,8 @@ export interface ConnectionServices {
   readonly pause: Pause;
   /** Whether connections are read and written by the addon (TACHYON_NATIVE_IO=0 keeps Node streams). */
   readonly nativeIo: boolean;
+  /** Whether a new connection must authenticate (the default user has a password or is off). */
+  authRequired(): boolean;
 }
 
 export type ReleaseHook = (conn: Connection) => void;
@@ -45,6 +46,8 @@ export class Connection {
   name = '';
   resp = 2;
   authenticated: boolean;
+  /** The ACL user it is authenticated as (src/acl/). */
+  user = 'default';
   libName = '';
   libVer = '';
   noEvict = false;
@@ -77,7 +80,8 @@ export class Connection {
       this.slot = adoptedSlot;
       ctx.native.setClient(this.slot, ClientField.Id, this.id);
     }
-    this.authenticated = !requirePassSet(ctx.config);
+    this.authenticated = !services.authRequired();
+    if (kind === 'unix' || isLoopback(socket.remoteAddress)) ctx.native.setClient(this.slot, ClientField.Local, 1);
     ctx.clients.add(this);
     socket.setNoDelay(true);
     socket.on('error', () => this.destroy());
