@@ -366,6 +366,7 @@ FeedStatus Server::Process(Client& c) {
       int r = CheckAcl(c, *c.acl_user, cmd, c.argv, c.multi.active ? "multi" : "toplevel", &pos);
       if (r != kAclOk) {
         cmd->stats.rejected_calls++;
+        c.last_cmd = cmd->spec;  // as Redis, CLIENT LIST (and the ACL LOG entry) shows the refused command
         if (r == kAclDeniedCmd) {
           error.assign("NOPERM this user has no permissions to run the '");
           error.append(cmd->spec->name);

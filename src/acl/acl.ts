@@ -312,9 +312,16 @@ export class Acl {
         errors += `${filename}:${linenum}: Unmatched parenthesis in selector definition.`;
         continue;
       }
-      for (const rule of merged.merged) {
-        const err = u.apply(rule.replace(/^[\t\r\n]+|[\t\r\n]+$/g, ''));
-        if (err !== null) errors += `${filename}:${linenum}: ${err}. `;
+      let syntaxError = false;
+      for (const raw of merged.merged) {
+        const rule = raw.replace(/^[\t\r\n]+|[\t\r\n]+$/g, '');
+        const err = u.apply(rule);
+        // An unknown command is named; of the other errors only a line's first is reported.
+        if (err === AclError.UnknownCommand) errors += `${filename}:${linenum}: Error in applying operation '${rule}': ${err}. `;
+        else if (err !== null && !syntaxError) {
+          errors += `${filename}:${linenum}: ${err}. `;
+          syntaxError = true;
+        }
       }
     }
     if (errors !== '') {
