@@ -3,6 +3,7 @@
 // byte comparison for most of them.
 #include "server/acl.h"
 
+#include <algorithm>
 #include <cstring>
 #include <strings.h>
 
@@ -25,12 +26,31 @@ bool SelectorAllowsKey(const AclSelector& s, std::string_view key, uint32_t keys
   for (const AclKeyPattern& p : s.keys) {
     if ((p.perms & need) != need) continue;
     if (p.first >= 0 && p.first != first) continue;
-    if (p.prefix) {
-      size_t n = p.pattern.size() - 1;
-      if (key.size() >= n && memcmp(key.data(), p.pattern.data(), n) == 0) return true;
+    // Redis's stringmatchlen matches nothing but "" against an empty key (not even "*").
+    if (key.empty()) {
+      if (p.pattern.empty()) return true;
       continue;
     }
-    if (GlobMatch(p.pattern, key)) return true;
+    const std::string& lit = p.literal;
+    switch (p.match) {
+      case AclMatch::kLiteral:
+        if (key == lit) return true;
+        break;
+      case AclMatch::kPrefix:
+        if (key.size() >= lit.size() && memcmp(key.data(), lit.data(), lit.size()) == 0) return true;
+        break;
+      case AclMatch::kSuffix:
+        if (key.size() >= lit.size() && memcmp(key.data() + key.size() - lit.size(), lit.data(), lit.size()) == 0) {
+          return true;
+        }
+        break;
+      case AclMatch::kContains:
+        if (key.find(lit) != std::string_view::npos) return true;
+        break;
+      case AclMatch::kGlob:
+        if (GlobMatch(p.pattern, key)) return true;
+        break;
+    }
   }
   return false;
 }
@@ -96,9 +116,18 @@ void AclUser::Compile() {
     for (AclKeyPattern& p : s.keys) {
       const std::string& t = p.pattern;
       p.first = !t.empty() && !IsGlobSpecial(t[0]) ? static_cast<unsigned char>(t[0]) : -1;
-      // "literal*" with no other special character: a prefix test.
-      p.prefix = !t.empty() && t.back() == '*';
-      for (size_t i = 0; p.prefix && i + 1 < t.size(); i++) p.prefix = !IsGlobSpecial(t[i]);
+      // Leading and trailing stars around bytes with no special meaning.
+      size_t lead = t.size() > 0 && t[0] == '*' ? 1 : 0;
+      size_t trail = t.size() > lead && t.back() == '*' ? 1 : 0;
+      std::string_view mid(t.data() + lead, t.size() - lead - trail);
+      bool plain = true;
+      for (char ch : mid) plain = plain && !IsGlobSpecial(ch);
+      p.literal.assign(mid);
+      if (!plain) p.match = AclMatch::kGlob;
+      else if (!lead && !trail) p.match = AclMatch::kLiteral;
+      else if (!lead) p.match = AclMatch::kPrefix;
+      else if (!trail) p.match = AclMatch::kSuffix;
+      else p.match = AclMatch::kContains;
     }
   }
 }

@@ -34,11 +34,17 @@ enum AclSelectorFlag : uint32_t {
 
 enum AclKeyPerm : uint8_t { kAclKeyRead = 1, kAclKeyWrite = 2 };
 
+// How a key pattern is matched: most patterns are a literal, a prefix
+// ("user:*"), a suffix ("*:tmp") or an infix ("*:x:*"), and a comparison
+// of bytes is enough; the rest go through the glob matcher.
+enum class AclMatch : uint8_t { kGlob, kLiteral, kPrefix, kSuffix, kContains };
+
 struct AclKeyPattern {
   std::string pattern;
   uint8_t perms = 0;     // AclKeyPerm bits
   int first = -1;        // the literal byte a match must start with, -1 if any
-  bool prefix = false;   // "literal*": a prefix comparison is enough
+  AclMatch match = AclMatch::kGlob;
+  std::string literal;   // the bytes to compare for the non-glob kinds
 };
 
 struct AclSelector {
