@@ -51,6 +51,7 @@ import { isLoopback } from './network/address';
 import { ClientTable } from './network/clients';
 import { Connection, type ConnectionServices } from './network/connection';
 import { OutOfBand } from './network/out-of-band';
+import { Tls } from './tls/tls';
 
 
 /** Settings the native side reads, pushed at start and on CONFIG SET. */
@@ -100,6 +101,8 @@ export class TachyonServer implements ServerStatus {
   readonly scripting: Scripting;
   /** ACL users, AUTH, ACL LOG (enforcement is native). */
   readonly acl: Acl;
+  /** The TLS context of tls-port connections. */
+  readonly tls: Tls;
   private readonly clientCommands: ClientCommands;
   private readonly info: Info;
 
@@ -114,6 +117,9 @@ export class TachyonServer implements ServerStatus {
 
   private readonly services: ConnectionServices;
   private listeners: net.Server[] = [];
+  private tlsListeners: net.Server[] = [];
+  /** The TLS port actually bound (0: none). */
+  tlsPort = 0;
   private cronTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -147,7 +153,13 @@ export class TachyonServer implements ServerStatus {
       pause: this.pause,
       nativeIo: process.env.TACHYON_NATIVE_IO !== '0',
       authRequired: () => this.acl.authRequired(),
+      wrapTls: (socket) => this.tls.wrap(socket),
     };
+    this.tls = new Tls(ctx, this.services.nativeIo);
+    if (this.tls.enabled() && !this.tls.configure()) {
+      this.log.warning('Failed to configure TLS. Check logs for more info.');
+      throw new Error('Failed to configure TLS. Check logs for more info.');
+    }
 
     const r = this.commands;
     registerConnectionCommands(r, this);
@@ -207,6 +219,12 @@ export class TachyonServer implements ServerStatus {
       if (event === IoEvent.Batch) conn.drain(arg as Buffer | undefined);
       else if (event === IoEvent.Read) conn.onData(arg as Buffer);
       else {
+        if (Array.isArray(arg)) {
+          // A TLS connection failed: in the handshake (a bad certificate...) or later.
+          const [error, inHandshake] = arg;
+          if (inHandshake) this.log.warning(`Error accepting a client connection: ${error}`);
+          else this.log.verbose(`Reading from client: ${error}`);
+        }
         if (event === IoEvent.OverLimit) {
           this.log.warning(
             `Client ${this.clientCommands.infoLine(conn)} scheduled to be closed ASAP for overcoming of output buffer limits.`,
@@ -224,6 +242,7 @@ export class TachyonServer implements ServerStatus {
       config.onChange(name, (v) => native.configure(name, v as number | boolean | string));
     }
     config.onChange('hz', () => this.startCron());
+    config.onChange('tls-port', (v) => this.changeTlsPort(v as number));
     config.onChange('notify-keyspace-events', () =>
       native.configure('notify-keyspace-events', config.getNotifyKeyspaceEvents()),
     );
@@ -266,15 +285,45 @@ export class TachyonServer implements ServerStatus {
       }
       this.port = chosen;
     }
+    await this.listenTls(this.config.get('tls-port') as number);
     const unixsocket = this.config.get('unixsocket');
     if (unixsocket) await this.listenUnix(unixsocket);
     this.ctx.native.setListeners(this.listeners.map(listenerFd).filter((fd) => fd >= 0));
     this.startCron();
   }
 
-  private listenTcp(host: string, port: number): Promise<number> {
+  /** tls-port on every bind address (0: none). */
+  private async listenTls(port: number): Promise<void> {
+    this.tlsPort = 0;
+    if (port === 0) return;
+    let chosen = port;
+    for (const spec of this.config.get('bind').split(/\s+/).filter(Boolean)) {
+      const optional = spec.startsWith('-');
+      let host = optional ? spec.slice(1) : spec;
+      if (host === '*') host = '0.0.0.0';
+      if (host === '::*') host = '::';
+      try {
+        chosen = await this.listenTcp(host, chosen, true);
+      } catch (e) {
+        if (!optional) throw e;
+      }
+    }
+    this.tlsPort = chosen;
+  }
+
+  /** CONFIG SET tls-port: the TLS listeners move (the context is built first if it was not). */
+  private changeTlsPort(port: number): string | undefined {
+    if (port !== 0 && !this.tls.configure()) return 'Unable to update TLS configuration. Check server logs.';
+    const old = this.tlsListeners;
+    this.tlsListeners = [];
+    for (const l of old) l.close();
+    this.listenTls(port).catch((e: Error) => this.log.warning(`Unable to listen on TLS port ${port}: ${e.message}`));
+    return undefined;
+  }
+
+  private listenTcp(host: string, port: number, tls = false): Promise<number> {
     return new Promise((resolve, reject) => {
-      const srv = net.createServer({ noDelay: true, pauseOnConnect: true }, (s) => this.accept(s, 'tcp'));
+      const srv = net.createServer({ noDelay: true, pauseOnConnect: true }, (s) => this.accept(s, 'tcp', tls));
       srv.once('error', (e: NodeJS.ErrnoException) => {
         this.log.warning(`Warning: Could not create server TCP listening socket ${host}:${port}: ${e.message}`);
         reject(e);
@@ -283,7 +332,7 @@ export class TachyonServer implements ServerStatus {
       srv.listen({ host, port, backlog, ipv6Only: host.includes(':') }, () => {
         srv.removeAllListeners('error');
         srv.on('error', (e) => this.log.warning(`Listener error: ${e.message}`));
-        this.listeners.push(srv);
+        (tls ? this.tlsListeners : this.listeners).push(srv);
         resolve((srv.address() as net.AddressInfo).port);
       });
     });
@@ -331,14 +380,15 @@ export class TachyonServer implements ServerStatus {
     new Connection(this.services, socket, kind, slot);
   }
 
-  private accept(socket: net.Socket, kind: 'tcp' | 'unix'): void {
+  private accept(socket: net.Socket, kind: 'tcp' | 'unix', tls = false): void {
     if (this.closed) {
       socket.destroy();
       return;
     }
     // Connections arrive paused so native I/O can take them over before Node reads a byte;
-    // one refused below only needs its input discarded until it closes.
+    // one refused below only needs its input discarded until it closes (a TLS one is just closed).
     const refuse = (reply: string) => {
+      if (tls) return void socket.destroy();
       socket.resume();
       socket.end(reply);
     };
@@ -356,7 +406,7 @@ export class TachyonServer implements ServerStatus {
       refuse(`-${PROTECTED_MODE_DENIED}\r\n`);
       return;
     }
-    new Connection(this.services, socket, kind);
+    new Connection(this.services, socket, kind, undefined, tls);
   }
 
   private startCron(): void {
@@ -394,8 +444,9 @@ export class TachyonServer implements ServerStatus {
     if (this.cronTimer) clearInterval(this.cronTimer);
     this.blocking.close();
     this.info.stop();
-    const listeners = this.listeners;
+    const listeners = [...this.listeners, ...this.tlsListeners];
     this.listeners = [];
+    this.tlsListeners = [];
     this.ctx.native.setListeners([]);
     for (const c of [...this.clients.values()]) c.destroy();
     await Promise.all(listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));

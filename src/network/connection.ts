@@ -35,6 +35,8 @@ export interface ConnectionServices {
   readonly nativeIo: boolean;
   /** Whether a new connection must authenticate (the default user has a password or is off). */
   authRequired(): boolean;
+  /** TLS through Node's tls module, for a TLS connection the addon does not read itself (src/tls/). */
+  wrapTls(socket: Socket): Socket;
 }
 
 export type ReleaseHook = (conn: Connection) => void;
@@ -58,18 +60,22 @@ export class Connection {
   private pendingOut: Buffer[] = [];
   /** Whether the native side reads and writes this socket. */
   readonly attached: boolean;
+  /** The socket (for TLS served by Node, the TLS socket over it). */
+  readonly socket: Socket;
   private readonly ctx: ServerContext;
   private readonly releaseHooks = new Set<ReleaseHook>();
 
   /**
    * `socket` comes paused (pauseOnConnect): nothing has been read from it yet.
    * `adoptedSlot`: the native side accepted it during a busy script and already serves it.
+   * `tls`: it came in on tls-port (the addon decrypts it natively when it can).
    */
   constructor(
     private readonly services: ConnectionServices,
-    readonly socket: Socket,
+    socket: Socket,
     readonly kind: 'tcp' | 'unix',
     adoptedSlot?: number,
+    readonly tls = false,
   ) {
     const { ctx } = services;
     this.ctx = ctx;
@@ -84,13 +90,14 @@ export class Connection {
     if (kind === 'unix' || isLoopback(socket.remoteAddress)) ctx.native.setClient(this.slot, ClientField.Local, 1);
     ctx.clients.add(this);
     socket.setNoDelay(true);
-    socket.on('error', () => this.destroy());
-    socket.on('close', () => this.destroy());
     const fd = socketFd(socket);
-    this.attached = services.nativeIo && fd >= 0 && ctx.native.attach(this.slot, fd);
+    this.attached = services.nativeIo && fd >= 0 && ctx.native.attach(this.slot, fd, tls);
+    this.socket = !this.attached && tls ? services.wrapTls(socket) : socket;
+    this.socket.on('error', () => this.destroy());
+    this.socket.on('close', () => this.destroy());
     if (!this.attached) {
-      socket.on('data', (chunk: Buffer) => this.onData(chunk));
-      socket.resume();
+      this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+      this.socket.resume();
     }
   }
 
