@@ -153,7 +153,6 @@ export class TachyonServer implements ServerStatus {
       pause: this.pause,
       nativeIo: process.env.TACHYON_NATIVE_IO !== '0',
       authRequired: () => this.acl.authRequired(),
-      wrapTls: (socket) => this.tls.wrap(socket),
     };
     this.tls = new Tls(ctx, this.services.nativeIo);
     if (this.tls.enabled() && !this.tls.configure()) {
@@ -323,7 +322,11 @@ export class TachyonServer implements ServerStatus {
 
   private listenTcp(host: string, port: number, tls = false): Promise<number> {
     return new Promise((resolve, reject) => {
-      const srv = net.createServer({ noDelay: true, pauseOnConnect: true }, (s) => this.accept(s, 'tcp', tls));
+      // TLS: raw sockets for the addon to decrypt, or Node's tls.Server when it cannot.
+      const srv =
+        tls && !this.tls.nativeTls
+          ? this.tls.createServer((s) => this.accept(s, 'tcp', 'node'))
+          : net.createServer({ noDelay: true, pauseOnConnect: true }, (s) => this.accept(s, 'tcp', tls ? 'native' : 'no'));
       srv.once('error', (e: NodeJS.ErrnoException) => {
         this.log.warning(`Warning: Could not create server TCP listening socket ${host}:${port}: ${e.message}`);
         reject(e);
@@ -380,7 +383,8 @@ export class TachyonServer implements ServerStatus {
     new Connection(this.services, socket, kind, slot);
   }
 
-  private accept(socket: net.Socket, kind: 'tcp' | 'unix', tls = false): void {
+  /** `tls`: plain, TLS for the addon to decrypt, or a TLS socket Node already decrypts. */
+  private accept(socket: net.Socket, kind: 'tcp' | 'unix', tls: 'no' | 'native' | 'node' = 'no'): void {
     if (this.closed) {
       socket.destroy();
       return;
@@ -388,7 +392,7 @@ export class TachyonServer implements ServerStatus {
     // Connections arrive paused so native I/O can take them over before Node reads a byte;
     // one refused below only needs its input discarded until it closes (a TLS one is just closed).
     const refuse = (reply: string) => {
-      if (tls) return void socket.destroy();
+      if (tls !== 'no') return void socket.destroy();
       socket.resume();
       socket.end(reply);
     };
@@ -406,7 +410,7 @@ export class TachyonServer implements ServerStatus {
       refuse(`-${PROTECTED_MODE_DENIED}\r\n`);
       return;
     }
-    new Connection(this.services, socket, kind, undefined, tls);
+    new Connection(this.services, socket, kind, undefined, tls === 'native');
   }
 
   private startCron(): void {

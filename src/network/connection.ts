@@ -35,8 +35,6 @@ export interface ConnectionServices {
   readonly nativeIo: boolean;
   /** Whether a new connection must authenticate (the default user has a password or is off). */
   authRequired(): boolean;
-  /** TLS through Node's tls module, for a TLS connection the addon does not read itself (src/tls/). */
-  wrapTls(socket: Socket): Socket;
 }
 
 export type ReleaseHook = (conn: Connection) => void;
@@ -60,7 +58,6 @@ export class Connection {
   private pendingOut: Buffer[] = [];
   /** Whether the native side reads and writes this socket. */
   readonly attached: boolean;
-  /** The socket (for TLS served by Node, the TLS socket over it). */
   readonly socket: Socket;
   private readonly ctx: ServerContext;
   private readonly releaseHooks = new Set<ReleaseHook>();
@@ -68,7 +65,8 @@ export class Connection {
   /**
    * `socket` comes paused (pauseOnConnect): nothing has been read from it yet.
    * `adoptedSlot`: the native side accepted it during a busy script and already serves it.
-   * `tls`: it came in on tls-port (the addon decrypts it natively when it can).
+   * `tls`: it came in on tls-port, for the addon to decrypt (a socket Node's tls
+   * module decrypts arrives as a TLSSocket, with tls false).
    */
   constructor(
     private readonly services: ConnectionServices,
@@ -92,7 +90,9 @@ export class Connection {
     socket.setNoDelay(true);
     const fd = socketFd(socket);
     this.attached = services.nativeIo && fd >= 0 && ctx.native.attach(this.slot, fd, tls);
-    this.socket = !this.attached && tls ? services.wrapTls(socket) : socket;
+    this.socket = socket;
+    // Ciphertext must never reach the parser: a TLS socket the addon could not take goes.
+    if (tls && !this.attached) socket.destroy();
     this.socket.on('error', () => this.destroy());
     this.socket.on('close', () => this.destroy());
     if (!this.attached) {

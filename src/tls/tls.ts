@@ -10,11 +10,10 @@
  * OpenSSL from Node, SSL_read/SSL_write on the socket in the same pass that
  * runs the commands), so TLS keeps the native I/O path. When the addon reads
  * no sockets itself (TACHYON_NATIVE_IO=0, or built without Node's OpenSSL
- * headers), Node's tls module does the same job on the streams path.
+ * headers), a tls.Server from Node does the same job on the streams path.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Socket } from 'node:net';
 import * as tls from 'node:tls';
 import type { ServerContext } from '../context';
 
@@ -44,8 +43,9 @@ export const TLS_CONTEXT_OPTIONS = [
 const AUTH_CLIENTS: Record<string, number> = { no: 0, yes: 1, optional: 2 };
 
 export class Tls {
-  /** Node's context, for TLS connections the addon does not serve. */
-  private secureContext: tls.SecureContext | undefined;
+  /** Node's context options, for TLS connections the addon does not serve, and its listeners. */
+  private nodeOptions: tls.SecureContextOptions | undefined;
+  private readonly nodeServers = new Set<tls.Server>();
   /** The addon holds a context (its connections are decrypted natively). */
   private native = false;
 
@@ -117,7 +117,7 @@ export class Tls {
           if (fs.statSync(p).isFile()) ca.push(fs.readFileSync(p));
         }
       }
-      this.secureContext = tls.createSecureContext({
+      const options: tls.SecureContextOptions = {
         cert: read(str('tls-cert-file'), 'certificate'),
         key: read(str('tls-key-file'), 'private key'),
         passphrase: str('tls-key-file-pass') || undefined,
@@ -128,8 +128,12 @@ export class Tls {
         honorCipherOrder: o['tls-prefer-server-ciphers'] === 1,
         dhparam: str('tls-dh-params-file') ? read(str('tls-dh-params-file'), 'DH params file') : undefined,
         sessionTimeout: o['tls-session-caching'] ? (o['tls-session-cache-timeout'] as number) : 0,
-      });
+      };
+      tls.createSecureContext(options); // throws on a bad certificate, key or cipher
+      this.nodeOptions = options;
+      for (const server of this.nodeServers) server.setSecureContext(options);
       this.authClients = o['tls-auth-clients'] as number;
+      this.onAuthChange?.();
       return [];
     } catch (e) {
       return [(e as Error).message];
@@ -138,39 +142,43 @@ export class Tls {
 
   private authClients = 1;
 
-  /** Node's TLS over an accepted socket (Connection calls this when the addon did not take it). */
-  wrap(socket: Socket): Socket {
+  /**
+   * A listener whose connections Node's tls module decrypts (when the addon
+   * does not); CONFIG SET of certificates replaces its context too.
+   */
+  createServer(onConnection: (socket: tls.TLSSocket) => void): tls.Server {
     const { log } = this.ctx;
-    if (!this.secureContext) {
-      const err = this.configureNode(this.options());
-      if (err.length) {
-        for (const line of err) log.warning(line);
+    const server = tls.createServer({ ...this.nodeOptions, sessionIdContext: 'redis', pauseOnConnect: true } as tls.TlsOptions);
+    this.nodeServers.add(server);
+    server.on('close', () => this.nodeServers.delete(server));
+    const applyAuth = () => {
+      // Read by Node for each new connection; the verdict on the certificate is taken below.
+      const s = server as unknown as { requestCert: boolean; rejectUnauthorized: boolean };
+      s.requestCert = this.authClients !== 0;
+      s.rejectUnauthorized = false;
+    };
+    applyAuth();
+    server.on('tlsClientError', (e: Error) => log.warning(`Error accepting a client connection: ${e.message}`));
+    server.on('secureConnection', (socket: tls.TLSSocket) => {
+      // Nothing was read from the client yet: a refused one never runs a command.
+      const auth = this.authClients;
+      const presented = Object.keys(socket.getPeerCertificate() ?? {}).length > 0;
+      let refusal = '';
+      if (auth !== 0 && presented && !socket.authorized) refusal = `certificate verify failed (${String(socket.authorizationError)})`;
+      else if (auth === 1 && !presented) refusal = 'peer did not return a certificate';
+      if (refusal) {
+        log.warning(`Error accepting a client connection: ${refusal}`);
         socket.destroy();
-        return socket;
+        return;
       }
-    }
-    const auth = this.authClients;
-    const t = new tls.TLSSocket(socket, {
-      isServer: true,
-      secureContext: this.secureContext,
-      requestCert: auth !== 0,
-      rejectUnauthorized: auth === 1,
+      socket.on('error', (e: Error) => log.verbose(`Reading from client: ${e.message}`));
+      onConnection(socket);
     });
-    let secure = false;
-    t.on('secure', () => {
-      secure = true;
-      // tls-auth-clients optional: no certificate is fine, a bad one is not.
-      if (auth === 2 && !t.authorized && Object.keys(t.getPeerCertificate() ?? {}).length > 0) {
-        log.warning(`Error accepting a client connection: ${String(t.authorizationError)}`);
-        t.destroy();
-      }
-    });
-    t.on('error', (e: Error) => {
-      if (secure) log.verbose(`Reading from client: ${e.message}`);
-      else log.warning(`Error accepting a client connection: ${e.message}`);
-    });
-    return t;
+    this.onAuthChange = applyAuth;
+    return server;
   }
+
+  private onAuthChange: (() => void) | undefined;
 
   /** The options as the addon takes them: numbers for yes/no and enums, paths resolved against `dir`. */
   private options(): Record<string, string | number> {
