@@ -112,8 +112,8 @@ export interface NativeServer {
    * handle (ClientField.User); null takes every permission away.
    */
   setAclUser(handle: number, selectors: unknown[] | null): void;
-  /** ACL DRYRUN: -1 when argv names no command, else [AclResult, index of the refused argument]. */
-  aclCheck(handle: number, argv: Buffer[]): [number, number] | -1;
+  /** ACL DRYRUN: -1 when argv names no command, else [AclResult, index of the refused argument, command id]. */
+  aclCheck(handle: number, argv: Buffer[]): [number, number, number] | -1;
   /** Full command names by command id (the ids of ACL bitmaps). */
   commandNames(): string[];
   /** rename-command: '' when done, else the config error text. */

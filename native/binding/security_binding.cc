@@ -69,9 +69,10 @@ Napi::Value AclCheckJs(Server& server, const Napi::CallbackInfo& info) {
   if (!cmd || !user) return Napi::Number::New(env, -1);
   int pos = 0;
   int r = server.DryRunAcl(*user, cmd, argv, &pos);
-  Napi::Array out = Napi::Array::New(env, 2);
+  Napi::Array out = Napi::Array::New(env, 3);
   out.Set(0u, Napi::Number::New(env, r));
   out.Set(1u, Napi::Number::New(env, pos));
+  out.Set(2u, Napi::Number::New(env, server.command_id(cmd)));
   return out;
 }
 

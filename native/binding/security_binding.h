@@ -17,7 +17,8 @@ namespace tachyon {
 Napi::Value SetAclUserJs(Server& server, const Napi::CallbackInfo& info);
 
 // aclCheck(handle, argv: Buffer[]): -1 when argv names no command (Redis's
-// lookupCommand), else [AclResult, index of the refused argument].
+// lookupCommand, renamed commands by their new names), else [AclResult,
+// index of the refused argument, command id].
 Napi::Value AclCheckJs(Server& server, const Napi::CallbackInfo& info);
 
 // commandNames(): full names by command id (ACL bitmaps use these ids).

@@ -525,15 +525,15 @@ export class Acl {
     const u = this.users.get(bytes(args[2]));
     if (!u) return void w.error(Buffer.from(`ERR User '${bytes(args[2])}' not found`, 'latin1'));
     const argv = args.slice(3);
-    const meta = this.table.lookupArgv(bytes(argv[0]), argv.length > 1 ? bytes(argv[1]) : undefined);
-    if (!meta) return void w.error(Buffer.from(`ERR Command '${bytes(args[3])}' not found`, 'latin1'));
+    // Looked up by the dispatcher: renamed commands go by their new names, as in Redis.
+    const r = this.ctx.native.aclCheck(u.handle, argv);
+    if (r === -1) return void w.error(Buffer.from(`ERR Command '${bytes(args[3])}' not found`, 'latin1'));
+    const [result, pos, id] = r;
+    const meta = this.table.byId[id];
     const arity = meta.arity;
     if ((arity > 0 && arity !== argv.length) || argv.length < -arity) {
       return void w.error(`ERR wrong number of arguments for '${meta.name}' command`);
     }
-    const r = this.ctx.native.aclCheck(u.handle, argv);
-    if (r === -1) return void w.error(Buffer.from(`ERR Command '${bytes(args[3])}' not found`, 'latin1'));
-    const [result, pos] = r;
     if (result === AclReason.Command) w.bulk(`This user has no permissions to run the '${meta.name}' command`);
     else if (result === AclReason.Key) w.bulk(Buffer.from(`This user has no permissions to access the '${bytes(argv[pos])}' key`, 'latin1'));
     else if (result === AclReason.Channel) {

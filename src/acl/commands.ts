@@ -89,13 +89,6 @@ export class AclCommandTable {
     return this.byName.get(`${base.name}|${asciiLower(parts[1])}`);
   }
 
-  /** Redis's lookupCommand on an argument vector: argv[0], with its subcommand argv[1] for a container. */
-  lookupArgv(argv0: string, argv1: string | undefined): AclCommand | undefined {
-    const base = this.byName.get(asciiLower(argv0));
-    if (!base || base.parent || base.subs.length === 0 || argv1 === undefined) return base?.parent ? undefined : base;
-    return base.subs.find((s) => s.name === `${base.name}|${asciiLower(argv1)}`);
-  }
-
   /** Every command, each container followed by its subcommands. */
   all(): readonly AclCommand[] {
     return this.byId;
