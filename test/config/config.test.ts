@@ -312,10 +312,10 @@ describe('loading', () => {
     expect(err('# x\n\n  hz  \n')).toContain(">>> 'hz'\nwrong number of arguments");
     expect(err('port "7000\n')).toContain('at line 1\n>>> \'port "7000\'\nUnbalanced quotes in configuration line');
     expect(err('maxmemory 1tb')).toContain('argument must be a memory value');
-    expect(err('tls-port 6380\n')).toContain(">>> 'tls-port 6380'\nTachyon does not support the option 'tls-port' yet\n");
+    expect(err('cluster-enabled yes\n')).toContain(">>> 'cluster-enabled yes'\nTachyon does not support the option 'cluster-enabled' yet\n");
     expect(err('SLAVEOF 127.0.0.1 6379\n')).toContain("Tachyon does not support the option 'slaveof' yet");
     expect(err('loadmodule /x.so\n')).toContain("Tachyon does not support the option 'loadmodule' yet");
-    expect(err('rename-command FLUSHALL ""\n')).toContain("Tachyon does not support the option 'rename-command' yet");
+    expect(err('cluster-config-file nodes.conf\n')).toContain("Tachyon does not support the option 'cluster-config-file' yet");
     expect(err('mymod.opt 1\n')).toContain("Tachyon does not support the option 'mymod.opt' yet");
     expect(err('daemonize yes\n')).toContain('Tachyon does not daemonize');
     expect(err('daemonize no\n')).toBeNull();
@@ -381,7 +381,7 @@ describe('loading', () => {
     expect(c.get('notify-keyspace-events')).toBe('xE');
     expect(Config.fromSources({ overrides: { bind: ['127.0.0.1', '::1'] } }).getBind()).toEqual(['127.0.0.1', '::1']);
     expect(() => Config.fromSources({ overrides: { nosuch: 1 } })).toThrow(/Bad directive/);
-    expect(() => Config.fromSources({ overrides: { tlsPort: 1 } })).toThrow(/does not support the option 'tls-port'/);
+    expect(() => Config.fromSources({ overrides: { clusterEnabled: 'yes' } })).toThrow(/does not support the option 'cluster-enabled'/);
     expect(() => Config.fromSources({ overrides: { port: 'abc' } })).toThrow(/argument couldn't be parsed into an integer/);
   });
 });
@@ -405,7 +405,7 @@ describe('CONFIG GET', () => {
       'zset-max-ziplist-entries',
       'zset-max-ziplist-value',
     ]);
-    expect(names(['nosuch', 'tls-port'])).toEqual([]);
+    expect(names(['nosuch', 'cluster-enabled'])).toEqual([]);
     expect(c.getPatterns(['*']).length).toBe(OPTIONS.reduce((n, o) => n + 1 + o.aliases.length, 0));
   });
 });
@@ -725,6 +725,10 @@ describe.skipIf(!haveRedis)('against a real redis-server', () => {
       maxclients: ['0', 'abc', '-1', '4294967296', ''],
       appendonly: ['maybe', '', '1'],
       timeout: ['abc', '-1', '2147483648', '1k'],
+      // Valid values turn TLS on, which the server (not a bare Config) refuses without certificates.
+      'tls-port': ['abc', '-1', '65536', ''],
+      'tls-replication': ['maybe', '', '1'],
+      'tls-cluster': ['maybe', '', '1'],
     };
     for (const spec of OPTIONS) {
       const values = special[spec.name] ?? generic;
