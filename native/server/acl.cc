@@ -15,6 +15,24 @@ namespace {
 
 bool IsGlobSpecial(char ch) { return ch == '*' || ch == '?' || ch == '[' || ch == '\\'; }
 
+// A non-empty key against one pattern, by its kind (see AclMatch).
+inline bool KeyMatches(const AclKeyPattern& p, std::string_view key) {
+  const std::string& lit = p.literal;
+  switch (p.match) {
+    case AclMatch::kLiteral:
+      return key == lit;
+    case AclMatch::kPrefix:
+      return key.size() >= lit.size() && memcmp(key.data(), lit.data(), lit.size()) == 0;
+    case AclMatch::kSuffix:
+      return key.size() >= lit.size() && memcmp(key.data() + key.size() - lit.size(), lit.data(), lit.size()) == 0;
+    case AclMatch::kContains:
+      return key.find(lit) != std::string_view::npos;
+    case AclMatch::kGlob:
+      return GlobMatch(p.pattern, key);
+  }
+  return false;
+}
+
 // ACLSelectorCheckKey: a key is allowed by a pattern that has every
 // permission the key's use needs (ACCESS reads; INSERT, DELETE and UPDATE write).
 bool SelectorAllowsKey(const AclSelector& s, std::string_view key, uint32_t keyspec_flags) {
@@ -23,6 +41,16 @@ bool SelectorAllowsKey(const AclSelector& s, std::string_view key, uint32_t keys
   if (keyspec_flags & KEY_ACCESS) need |= kAclKeyRead;
   if (keyspec_flags & (KEY_INSERT | KEY_DELETE | KEY_UPDATE)) need |= kAclKeyWrite;
   int first = key.empty() ? -2 : static_cast<unsigned char>(key[0]);
+  if (!s.keys_by_first.empty() && first >= 0) {
+    // Many patterns: only those that can match a key starting with this byte.
+    for (const std::vector<uint16_t>* list : {&s.keys_by_first[first], &s.keys_wild}) {
+      for (uint16_t i : *list) {
+        const AclKeyPattern& p = s.keys[i];
+        if ((p.perms & need) == need && KeyMatches(p, key)) return true;
+      }
+    }
+    return false;
+  }
   for (const AclKeyPattern& p : s.keys) {
     if ((p.perms & need) != need) continue;
     if (p.first >= 0 && p.first != first) continue;
@@ -31,26 +59,7 @@ bool SelectorAllowsKey(const AclSelector& s, std::string_view key, uint32_t keys
       if (p.pattern.empty()) return true;
       continue;
     }
-    const std::string& lit = p.literal;
-    switch (p.match) {
-      case AclMatch::kLiteral:
-        if (key == lit) return true;
-        break;
-      case AclMatch::kPrefix:
-        if (key.size() >= lit.size() && memcmp(key.data(), lit.data(), lit.size()) == 0) return true;
-        break;
-      case AclMatch::kSuffix:
-        if (key.size() >= lit.size() && memcmp(key.data() + key.size() - lit.size(), lit.data(), lit.size()) == 0) {
-          return true;
-        }
-        break;
-      case AclMatch::kContains:
-        if (key.find(lit) != std::string_view::npos) return true;
-        break;
-      case AclMatch::kGlob:
-        if (GlobMatch(p.pattern, key)) return true;
-        break;
-    }
+    if (KeyMatches(p, key)) return true;
   }
   return false;
 }
@@ -81,7 +90,12 @@ int CheckSelector(const AclSelector& s, const AclCommandInfo& cmd, const std::st
     }
     if (!found) return kAclDeniedCmd;
   }
-  if (!(s.flags & kAclAllKeys) && cmd.has_keys) {
+  if (!(s.flags & kAclAllKeys) && cmd.single_key && cmd.single_key < argc) {
+    if (!SelectorAllowsKey(s, argv[cmd.single_key], cmd.single_key_flags)) {
+      *errpos = cmd.single_key;
+      return kAclDeniedKey;
+    }
+  } else if (!(s.flags & kAclAllKeys) && cmd.has_keys) {
     if (!*keys_ready) {
       GetCommandKeys(cmd.id, argv, argc, keys);
       *keys_ready = true;
@@ -108,11 +122,42 @@ int CheckSelector(const AclSelector& s, const AclCommandInfo& cmd, const std::st
 
 }  // namespace
 
+AclCommandInfo AclCommandInfoFor(uint32_t id, const char* name, bool is_sub, bool no_auth) {
+  AclCommandInfo info;
+  info.id = id;
+  info.is_sub = is_sub;
+  info.no_auth = no_auth;
+  info.has_keys = CommandHasKeys(id);
+  if (!strcmp(name, "publish") || !strcmp(name, "spublish")) info.channels = AclChannels::kFirst;
+  else if (!strcmp(name, "subscribe") || !strcmp(name, "ssubscribe")) info.channels = AclChannels::kAll;
+  else if (!strcmp(name, "psubscribe")) info.channels = AclChannels::kAllLiteral;
+  if (id < kCommandKeyInfoCount) {
+    const CommandKeyInfo& k = kCommandKeyInfo[id];
+    const KeySpecRow& row = kKeySpecRows[k.first];
+    if (k.count == 1 && k.getkeys == GetKeys::kNone && row.search == KeySearch::kIndex &&
+        row.find == KeyFind::kRange && row.a == 0 && !(row.flags & (KEY_NOT_KEY | KEY_INCOMPLETE | KEY_VARIABLE_FLAGS))) {
+      info.single_key = row.search_pos;
+      info.single_key_flags = row.flags;
+    }
+  }
+  return info;
+}
+
 void AclUser::Compile() {
   unrestricted = false;
   for (AclSelector& s : selectors) {
     const uint32_t all = kAclAllKeys | kAclAllChannels | kAclAllCommands;
     if ((s.flags & all) == all) unrestricted = true;
+    s.keys_by_first.clear();
+    s.keys_wild.clear();
+    if (s.keys.size() >= 8 && s.keys.size() < 65536) {
+      s.keys_by_first.resize(256);
+      for (size_t i = 0; i < s.keys.size(); i++) {
+        const std::string& t = s.keys[i].pattern;
+        bool wild = t.empty() || IsGlobSpecial(t[0]);
+        (wild ? s.keys_wild : s.keys_by_first[static_cast<unsigned char>(t[0])]).push_back(static_cast<uint16_t>(i));
+      }
+    }
     for (AclKeyPattern& p : s.keys) {
       const std::string& t = p.pattern;
       p.first = !t.empty() && !IsGlobSpecial(t[0]) ? static_cast<unsigned char>(t[0]) : -1;

@@ -53,6 +53,10 @@ struct AclSelector {
   std::unordered_map<uint32_t, std::vector<std::string>> firstargs;  // command id -> allowed argv[1]
   std::vector<AclKeyPattern> keys;
   std::vector<std::string> channels;
+  // Compiled: the patterns a key starting with each byte may match (those
+  // starting with that literal byte), and those starting with a wildcard.
+  std::vector<std::vector<uint16_t>> keys_by_first;  // 256 lists, or empty when there are few patterns
+  std::vector<uint16_t> keys_wild;
 
   bool CommandBit(uint32_t id) const {
     size_t w = id / 64;
@@ -71,14 +75,19 @@ struct AclUser {
 // Channel arguments of the pub/sub commands ACL checks (Redis's ACLDoesCommandHaveChannels).
 enum class AclChannels : uint8_t { kNone, kFirst, kAll, kAllLiteral };
 
-// What the check needs to know of a command; built once per command id.
+// What the check needs to know of a command; built once per command id (AclCommandInfoFor).
 struct AclCommandInfo {
   uint32_t id = 0;
   bool is_sub = false;       // a subcommand: the first argument is argv[2]
   bool no_auth = false;      // CMD_NO_AUTH: no command bit needed
   bool has_keys = false;
+  // One key at a fixed position (GET, INCR, HSET...): checked without the key-spec walk.
+  int single_key = 0;
+  uint32_t single_key_flags = 0;
   AclChannels channels = AclChannels::kNone;
 };
+
+AclCommandInfo AclCommandInfoFor(uint32_t id, const char* name, bool is_sub, bool no_auth);
 
 // Redis's ACLCheckAllUserCommandPerm. On denial *errpos is the argv index
 // of the key or channel refused (0 for a command). `keys` is scratch space.

@@ -14,15 +14,8 @@ void Server::BuildAclInfo() {
   acl_info_.resize(kCommandSpecCount);
   for (size_t i = 0; i < kCommandSpecCount; i++) {
     const CommandSpec& spec = kCommandSpecs[i];
-    AclCommandInfo& info = acl_info_[i];
-    info.id = static_cast<uint32_t>(i);
-    info.is_sub = spec.container != nullptr;
-    info.no_auth = (spec.flags & CMD_NO_AUTH) != 0;
-    info.has_keys = CommandHasKeys(info.id);
-    const char* n = spec.name;
-    if (!strcmp(n, "publish") || !strcmp(n, "spublish")) info.channels = AclChannels::kFirst;
-    else if (!strcmp(n, "subscribe") || !strcmp(n, "ssubscribe")) info.channels = AclChannels::kAll;
-    else if (!strcmp(n, "psubscribe")) info.channels = AclChannels::kAllLiteral;
+    acl_info_[i] = AclCommandInfoFor(static_cast<uint32_t>(i), spec.name, spec.container != nullptr,
+                                     (spec.flags & CMD_NO_AUTH) != 0);
   }
   // Handle 0: internal, unrestricted; handle 1: the default user (+@all ~* &* until TypeScript says otherwise).
   acl_users_.clear();

@@ -24,9 +24,7 @@ uint32_t IdOf(const char* name) {
 }
 
 double NsPerCheck(const AclUser& u, const char* cmd, std::vector<std::string> args) {
-  AclCommandInfo info;
-  info.id = IdOf(cmd);
-  info.has_keys = CommandHasKeys(info.id);
+  AclCommandInfo info = AclCommandInfoFor(IdOf(cmd), cmd, false, false);
   std::vector<std::string_view> argv(args.begin(), args.end());
   std::vector<KeyRef> scratch;
   double best = 1e9;

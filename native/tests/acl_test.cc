@@ -25,17 +25,10 @@ using namespace tachyon;
 namespace {
 
 AclCommandInfo Info(const char* name) {
-  AclCommandInfo info;
   for (size_t i = 0; i < kCommandSpecCount; i++) {
     if (strcmp(kCommandSpecs[i].name, name) != 0) continue;
-    info.id = static_cast<uint32_t>(i);
-    info.is_sub = kCommandSpecs[i].container != nullptr;
-    info.no_auth = (kCommandSpecs[i].flags & CMD_NO_AUTH) != 0;
-    info.has_keys = CommandHasKeys(info.id);
-    if (!strcmp(name, "publish") || !strcmp(name, "spublish")) info.channels = AclChannels::kFirst;
-    if (!strcmp(name, "subscribe") || !strcmp(name, "ssubscribe")) info.channels = AclChannels::kAll;
-    if (!strcmp(name, "psubscribe")) info.channels = AclChannels::kAllLiteral;
-    return info;
+    return AclCommandInfoFor(static_cast<uint32_t>(i), name, kCommandSpecs[i].container != nullptr,
+                             (kCommandSpecs[i].flags & CMD_NO_AUTH) != 0);
   }
   std::fprintf(stderr, "no command %s\n", name);
   std::abort();
@@ -102,6 +95,27 @@ TEST(pattern_shortcuts_agree_with_glob) {
       CHECK_EQ(std::string(allowed ? "allowed " : "denied ") + pattern + " " + key,
                std::string(allowed ? "denied " : "allowed ") + pattern + " " + key);
     }
+  }
+}
+
+TEST(many_patterns_indexed_by_first_byte_agree_with_glob) {
+  std::mt19937 rng(7);
+  for (int i = 0; i < 20000; i++) {
+    AclUser u;
+    AclSelector s = AllCommands();
+    std::vector<std::string> patterns;
+    for (int j = 0; j < 8 + static_cast<int>(rng() % 12); j++) {
+      std::string p = rng() % 3 ? RandomString(rng, "abc", 2) + "*" : RandomString(rng, "abc*?[]", 4);
+      patterns.push_back(p);
+      s.keys.push_back({p, kAclKeyRead | kAclKeyWrite});
+    }
+    u.selectors.push_back(s);
+    u.Compile();
+    std::string key = RandomString(rng, "abc", 5);
+    bool expected = false;
+    for (const std::string& p : patterns) expected = expected || GlobMatch(p, key);
+    bool allowed = Check(u, "get", {"get", key}) == kAclOk;
+    if (allowed != expected) CHECK_EQ(key + (allowed ? " allowed" : " denied"), key + (expected ? " allowed" : " denied"));
   }
 }
 
