@@ -20,7 +20,7 @@ import type { CommandRegistry } from '../commands/registry';
 import type { ServerContext } from '../context';
 import type { BlockingScheduler } from '../features/blocking';
 import type { Pause } from '../features/pause';
-import { ClientField, ClientState, FeedStatus, ReplyMode } from '../boundary.gen';
+import { ClientField, ClientState, ClientText, FeedStatus, ReplyMode } from '../boundary.gen';
 import { RespWriter } from '../protocol/resp-writer';
 import { formatAddress, isLoopback, socketFd } from './address';
 
@@ -43,7 +43,7 @@ export class Connection {
   readonly id: number;
   readonly slot: number;
   readonly createdAt = Date.now();
-  name = '';
+  private clientName = '';
   resp = 2;
   authenticated: boolean;
   /** The ACL user it is authenticated as (src/acl/). */
@@ -87,6 +87,10 @@ export class Connection {
     this.authenticated = !services.authRequired();
     if (kind === 'unix' || isLoopback(socket.remoteAddress)) ctx.native.setClient(this.slot, ClientField.Local, 1);
     ctx.clients.add(this);
+    // What SLOWLOG and enable-debug-command local need to know natively.
+    ctx.native.setClientText(this.slot, ClientText.Addr, this.address);
+    const peer = socket.remoteAddress?.replace(/^::ffff:/, '');
+    ctx.native.setClient(this.slot, ClientField.Local, kind === 'unix' || peer === '127.0.0.1' || peer === '::1');
     socket.setNoDelay(true);
     const fd = socketFd(socket);
     this.attached = services.nativeIo && fd >= 0 && ctx.native.attach(this.slot, fd, tls);
@@ -99,6 +103,16 @@ export class Connection {
       this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
       this.socket.resume();
     }
+  }
+
+  /** CLIENT SETNAME / HELLO SETNAME; '' when unnamed. */
+  get name(): string {
+    return this.clientName;
+  }
+
+  set name(v: string) {
+    this.clientName = v;
+    if (!this.released) this.ctx.native.setClientText(this.slot, ClientText.Name, v);
   }
 
   get db(): number {
@@ -118,6 +132,13 @@ export class Connection {
 
   /** The native count, kept when the slot is given up (INFO samples closed clients once more). */
   private writtenAtClose: number | undefined;
+
+  /** Replies of the current batch held until the batch's one socket write (part of CLIENT LIST obl=). */
+  get heldOutputBytes(): number {
+    let n = 0;
+    for (const b of this.pendingOut) n += b.length;
+    return n;
+  }
 
   /** Output not yet taken by the kernel (CLIENT LIST omem=). */
   get outputPending(): number {
@@ -170,10 +191,11 @@ export class Connection {
         const args = native.takeCommand(this.slot);
         const pausedBefore = pause.active;
         const reply = commands.run(this, args);
+        const pushes = commands.takePushes();
         if (this.closing) break;
         // This command started a CLIENT PAUSE: what the client pipelined after it waits too.
         if (!pausedBefore && pause.active) held = native.takeInput(this.slot);
-        ret = native.resume(this.slot, reply);
+        ret = native.resume(this.slot, reply, pushes);
         continue;
       }
       // Events first: a client subscribed to its own keyspace notifications gets
@@ -225,13 +247,21 @@ export class Connection {
   }
 
   private transmit(data: Buffer): void {
-    if (this.attached) this.ctx.native.write(this.slot, data);
-    else this.socket.write(data);
+    if (this.attached) {
+      this.ctx.native.write(this.slot, data);
+    } else {
+      this.socket.write(data);
+      this.ctx.clients.streamWrites++;
+    }
   }
 
-  /** Closes the connection after the replies produced so far are written (QUIT, CLIENT KILL of self). */
+  /**
+   * Closes the connection after the replies produced so far are written (QUIT,
+   * CLIENT KILL of self); nothing the client sent after this command runs.
+   */
   requestClose(): void {
     this.closeAfterWrite = true;
+    this.ctx.native.setClient(this.slot, ClientField.CloseAfterReply, true);
   }
 
   private closeAfterFlush(): void {
