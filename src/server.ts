@@ -46,7 +46,7 @@ import { Scripting } from './features/scripting';
 import { Pause } from './features/pause';
 import { PubSub } from './features/pubsub';
 import { Tracking } from './features/tracking';
-import { Logger } from './log';
+import { LoggedError, Logger } from './log';
 import { IoEvent } from './boundary.gen';
 import { SharedState, loadAddon, type NativeServer } from './native';
 import { TACHYON_VERSION } from './version';
@@ -169,7 +169,7 @@ export class TachyonServer implements ServerStatus {
     this.tls = new Tls(ctx, this.services.nativeIo);
     if (this.tls.enabled() && !this.tls.configure()) {
       this.log.warning('Failed to configure TLS. Check logs for more info.');
-      throw new Error('Failed to configure TLS. Check logs for more info.');
+      throw new LoggedError('Failed to configure TLS. Check logs for more info.');
     }
 
     const r = this.commands;

@@ -27,6 +27,7 @@ import { string2ll } from '../util/integers';
 import { AclCommandTable, CATEGORIES, categoryBit } from './commands';
 import { AclError } from './errors';
 import { AclLog, AclReason } from './log';
+import { LoggedError } from '../log';
 import { SELECTOR_ALLCHANNELS, hasSpaces } from './selector';
 import { USER_DISABLED, USER_NOPASS, User, mergeSelectorArgs, type UserEnv } from './user';
 
@@ -162,7 +163,7 @@ export class Acl {
 
   private fatal(message: string): never {
     this.ctx.log.warning(message);
-    throw new Error(message);
+    throw new LoggedError(message);
   }
 
   // -------------------------------------------------------------------------
