@@ -22,12 +22,12 @@ import { formatFatalConfigError } from '../config/parse';
 import type { ServerContext } from '../context';
 import type { PubSub } from '../features/pubsub';
 import type { Connection } from '../network/connection';
+import { LoggedError } from '../log';
 import { globMatch } from '../util/glob';
 import { string2ll } from '../util/integers';
 import { AclCommandTable, CATEGORIES, categoryBit } from './commands';
 import { AclError } from './errors';
 import { AclLog, AclReason } from './log';
-import { LoggedError } from '../log';
 import { SELECTOR_ALLCHANNELS, hasSpaces } from './selector';
 import { USER_DISABLED, USER_NOPASS, User, mergeSelectorArgs, type UserEnv } from './user';
 
