@@ -40,6 +40,7 @@ Server::Server(const Settings& settings) : settings_(settings) {
   UpdateAccessClock();
   for (int i = 0; i < settings_.databases; i++) dbs_.push_back(std::make_unique<Db>(i, &clock_, this));
   BuildCommandTable();
+  BuildAclInfo();
   SetCrashServer(this);
 }
 
@@ -131,6 +132,7 @@ Client* Server::NewClient(uint64_t id) {
   c->id = id;
   c->slot = slot;
   c->authenticated = !settings_.requirepass;
+  c->acl_user = acl_user(kDefaultAclUser);
   c->last_interaction_ms = NowUs() / 1000;
   return c;
 }
@@ -446,14 +448,32 @@ FeedStatus Server::Process(Client& c) {
       RejectCommand(c, cmd, "NOAUTH Authentication required.", reply);
       continue;
     }
+    // ACLs (Redis's ACLCheckAllPerm); a command MULTI refuses anyway is refused for that first.
+    if (!c.acl_user->unrestricted &&
+        !(c.multi.active && (cmd->spec->flags & CMD_NO_MULTI) && !IsTransactionControl(cmd))) {
+      int pos = 0;
+      int r = CheckAcl(c, *c.acl_user, cmd, c.argv, c.multi.active ? "multi" : "toplevel", &pos);
+      if (r != kAclOk) {
+        c.last_cmd = cmd->spec;  // as Redis, CLIENT LIST (and the ACL LOG entry) shows the refused command
+        if (r == kAclDeniedCmd) {
+          error.assign("NOPERM this user has no permissions to run the '");
+          error.append(cmd->spec->name);
+          error.append("' command");
+        } else if (r == kAclDeniedKey) {
+          error.assign("NOPERM this user has no permissions to access one of the keys used as arguments");
+        } else {
+          error.assign("NOPERM this user has no permissions to access one of the channels used as arguments");
+        }
+        RejectCommand(c, cmd, error, reply);
+        continue;
+      }
+    }
     if (!settings_.deny_write_error.empty()) {
       // MISCONF: no writes (or PING) while persistence is failing.
       const bool is_exec = cmd->spec == exec_spec_;
       if ((cmd->spec->flags & CMD_WRITE) || (is_exec && (c.multi.flags & CMD_WRITE)) ||
           !strcmp(cmd->spec->name, "ping")) {
-        cmd->stats.rejected_calls++;
-        reply.Error(settings_.deny_write_error);
-        if (c.multi.active) c.multi.abort = true;
+        RejectCommand(c, cmd, settings_.deny_write_error, reply);
         continue;
       }
     }
@@ -466,9 +486,7 @@ FeedStatus Server::Process(Client& c) {
     }
     if (settings_.loading &&
         (!(cmd->spec->flags & CMD_LOADING) || (cmd->spec == exec_spec_ && (c.multi.inv_flags & CMD_LOADING)))) {
-      cmd->stats.rejected_calls++;
-      reply.Error("LOADING Redis is loading the dataset in memory");
-      if (c.multi.active) c.multi.abort = true;
+      RejectCommand(c, cmd, "LOADING Redis is loading the dataset in memory", reply);
       continue;
     }
     if (c.monitor && (cmd->spec->flags & (CMD_WRITE | CMD_READONLY | CMD_MAY_REPLICATE))) {
@@ -567,6 +585,20 @@ void Server::ExecuteQueued(Client& c, const std::vector<std::string_view>& argv,
   std::string error;
   CommandEntry* cmd = Lookup(argv, c, &error);
   if (!cmd) return reply.Error(error);
+  // ACLs are checked again: they may have changed since the command was queued.
+  if (!c.acl_user->unrestricted) {
+    int pos = 0;
+    int r = CheckAcl(c, *c.acl_user, cmd, argv, "multi", &pos);
+    if (r != kAclOk) {
+      error.assign(
+          "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. "
+          "This command is no longer allowed for the following reason: ");
+      error.append(r == kAclDeniedCmd   ? "no permission to execute the command or subcommand"
+                   : r == kAclDeniedKey ? "no permission to touch the specified keys"
+                                        : "no permission to access one of the channels used as arguments");
+      return reply.Error(error);
+    }
+  }
   if (cmd->owner == CommandOwner::kJs) {
     if (js_executor_) js_executor_->Run(c, argv, reply.buffer());
     else reply.Error("ERR command not available inside a transaction");

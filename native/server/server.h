@@ -21,6 +21,7 @@
 #include "core/clock.h"
 #include "protocol/reply.h"
 #include "protocol/request_parser.h"
+#include "server/acl.h"
 #include "server/boundary.gen.h"
 #include "server/command.h"
 #include "server/db.h"
@@ -208,6 +209,7 @@ struct Client {
   bool obey = false;                 // replays the AOF (later: a master): checks meant for users are
                                      // skipped where Redis skips them (mustObeyClient)
   bool local = false;                // loopback or unix socket (enable-debug-command local)
+  AclUser* acl_user = nullptr;       // the user it is authenticated as (never null once created)
   bool close_after_reply = false;    // QUIT, CLIENT KILL of itself: nothing after it runs
   int exec_count = -1;               // during EXEC: commands it runs (CLIENT LIST multi=)
   size_t exec_multi_mem = 0;         // during EXEC: their multi-mem
@@ -407,6 +409,23 @@ class Server : public ErrorSink, public KeyspaceObserver {
   void RequestScriptShutdown();
   BusyPump* busy_pump() const { return busy_pump_; }
 
+  // ACL users by handle (TypeScript's src/acl/ pushes each user's compiled
+  // permissions; handle 1 is the default user new clients start as).
+  AclUser* acl_user(int handle);
+  static constexpr int kDefaultAclUser = 1;
+  // The ACL check of a command about to run for c (argv is the command's),
+  // as Redis's ACLCheckAllPerm; on denial queues the ACL LOG event for
+  // `context` and returns the AclResult with *errpos set.
+  int CheckAcl(Client& c, const AclUser& user, const CommandEntry* cmd, const std::vector<std::string_view>& argv,
+               const char* context, int* errpos);
+  // The same without logging (ACL DRYRUN, redis.acl_check_cmd).
+  int DryRunAcl(const AclUser& user, const CommandEntry* cmd, const std::vector<std::string_view>& argv, int* errpos);
+  // Finds a command by argv like Redis's lookupCommand (no arity check, unimplemented commands included).
+  CommandEntry* FindCommand(const std::vector<std::string_view>& argv);
+  uint32_t command_id(const CommandEntry* cmd) const;
+  // rename-command: the command is known by `to` from now on ("" removes it).
+  bool RenameCommand(const std::string& from, const std::string& to, std::string* error);
+
  private:
   bool IsTransactionControl(const CommandEntry* cmd) const;
   // Redis's rejectCommand: counts the rejection, flags a transaction being
@@ -423,6 +442,7 @@ class Server : public ErrorSink, public KeyspaceObserver {
   FeedStatus Process(Client& c);
   void Call(Client& c, CommandEntry* cmd, Reply& reply);
   void BuildCommandTable();
+  void BuildAclInfo();  // server_acl.cc
   void ClientsCron(int64_t now_ms);
   size_t recent_input_[8] = {0};
   int64_t recent_input_second_ = 0;
@@ -457,6 +477,9 @@ class Server : public ErrorSink, public KeyspaceObserver {
   BusyPump* busy_pump_ = nullptr;
   uint32_t calls_since_clock_ = 0;
   CycleCalibration calibration_;
+  std::vector<std::unique_ptr<AclUser>> acl_users_;
+  std::vector<AclCommandInfo> acl_info_;  // by command id
+  std::vector<KeyRef> acl_keys_;          // scratch for the key checks
 };
 
 }  // namespace tachyon
