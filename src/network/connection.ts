@@ -77,6 +77,7 @@ export class Connection {
   ) {
     const { ctx } = services;
     this.ctx = ctx;
+    this.socket = socket; // before this.address is read below
     this.id = ctx.clients.newId();
     if (adoptedSlot === undefined) {
       this.slot = ctx.native.createClient(this.id);
@@ -94,7 +95,6 @@ export class Connection {
     socket.setNoDelay(true);
     const fd = socketFd(socket);
     this.attached = services.nativeIo && fd >= 0 && ctx.native.attach(this.slot, fd, tls);
-    this.socket = socket;
     // Ciphertext must never reach the parser: a TLS socket the addon could not take goes.
     if (tls && !this.attached) socket.destroy();
     this.socket.on('error', () => this.destroy());
