@@ -181,6 +181,7 @@ TEST(CircleTestMatchesThePlainHaversine) {
       CHECK(in == want);
       if (in) {
         CHECK(dist == exact);
+        CHECK(xy[0] == pxy[0] && xy[1] == pxy[1]);
         inside++;
         if (radius == exact / shape.conversion) edge++;
       }
