@@ -86,12 +86,11 @@ export class Connection {
       ctx.native.setClient(this.slot, ClientField.Id, this.id);
     }
     this.authenticated = !services.authRequired();
+    this.socket = socket;
+    // What SLOWLOG, CLIENT LIST and enable-debug-command local need to know natively.
     if (kind === 'unix' || isLoopback(socket.remoteAddress)) ctx.native.setClient(this.slot, ClientField.Local, 1);
     ctx.clients.add(this);
-    // What SLOWLOG and enable-debug-command local need to know natively.
     ctx.native.setClientText(this.slot, ClientText.Addr, this.address);
-    const peer = socket.remoteAddress?.replace(/^::ffff:/, '');
-    ctx.native.setClient(this.slot, ClientField.Local, kind === 'unix' || peer === '127.0.0.1' || peer === '::1');
     socket.setNoDelay(true);
     const fd = socketFd(socket);
     this.attached = services.nativeIo && fd >= 0 && ctx.native.attach(this.slot, fd, tls);
