@@ -55,6 +55,8 @@ export const enum IoEvent {
   OverLimit = 4,
   /** A connection accepted natively while a script was busy; arg is its fd (TachyonServer.adopt). */
   Adopt = 5,
+  /** Events were queued outside any client's batch (keys evicted from the eviction timer): pump them. */
+  Events = 6,
 }
 
 /**

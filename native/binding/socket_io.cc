@@ -3,7 +3,9 @@
 #include "binding/socket_io.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <vector>
@@ -12,8 +14,8 @@ namespace tachyon {
 
 namespace {
 
-// Output kept past a flush is released beyond this, so an idle client does not pin a big buffer.
-constexpr size_t kKeepPending = 64 * 1024;
+// Blocks handed to one writev(2).
+constexpr int kMaxIov = 64;
 
 // The fd itself belongs to Node's socket, which closes it after Detach(). A
 // connection still queued for a report is freed by the report instead.
@@ -120,7 +122,7 @@ void SocketIo::Write(IoConn* c, const char* data, size_t n) {
     }
     if (n == 0) return;
   }
-  c->pending.append(data, n);
+  c->pending.Append(data, n);
   if (OverLimit(c)) {
     // Like Redis's freeClientAsync: nothing more is sent; the close is reported from the loop
     // (the output stays until then, so the log line shows its size).
@@ -182,27 +184,20 @@ void SocketIo::End(IoConn* c) {
 }
 
 void SocketIo::Flush(IoConn* c) {
+  struct iovec iov[kMaxIov];
   while (pending_bytes(c) > 0) {
-    ssize_t w = write(c->fd, c->pending.data() + c->pending_pos, pending_bytes(c));
+    int n = c->pending.Gather(iov, kMaxIov);
+    ssize_t w = writev(c->fd, iov, n);
     if (w < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-      c->pending.clear();  // the peer is gone
-      c->pending_pos = 0;
-      break;
+      break;  // the peer is gone
     }
     c->bytes_written += w;
-    c->pending_pos += w;
-    // A reader that keeps up only partly: drop the written prefix now and then.
-    if (c->pending_pos >= kKeepPending && c->pending_pos * 2 >= c->pending.size()) {
-      c->pending.erase(0, c->pending_pos);
-      c->pending_pos = 0;
-    }
+    c->pending.Consume(static_cast<size_t>(w));
   }
-  c->pending.clear();
-  c->pending_pos = 0;
+  c->pending.Clear();
   c->soft_since_ms = 0;
-  if (c->pending.capacity() > kKeepPending) c->pending.shrink_to_fit();
 }
 
 // Reads while the connection is open (not once it is ending); polls for

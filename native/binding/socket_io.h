@@ -17,6 +17,9 @@
 #include <string>
 #include <vector>
 
+#include "binding/output_queue.h"
+#include "core/zmalloc.h"
+
 namespace tachyon {
 
 class SocketIo;
@@ -47,7 +50,7 @@ struct OutputLimit {
 // Client classes for output limits (Redis's normal and pubsub; replicas come later).
 enum OutputClass : uint8_t { kOutputNormal = 0, kOutputPubSub = 1, kOutputClasses = 2 };
 
-struct IoConn {
+struct IoConn : public ZCounted {
   uv_poll_t poll;
   SocketIo* owner = nullptr;
   int fd = -1;
@@ -60,8 +63,7 @@ struct IoConn {
   bool queued = false;         // waiting in SocketIo::to_report_
   bool handle_closed = false;  // libuv released the poll handle while queued
   int events = 0;            // what the poll handle waits for
-  std::string pending;       // unwritten output, from pending_pos on
-  size_t pending_pos = 0;
+  OutputQueue pending;       // output the kernel has not taken yet (counted in used_memory)
   uint64_t bytes_written = 0;
 };
 
@@ -85,7 +87,7 @@ class SocketIo {
   void End(IoConn* c);
   // Stops all I/O at once, before Node closes the socket.
   void Detach(int slot);
-  size_t pending_bytes(const IoConn* c) const { return c->pending.size() - c->pending_pos; }
+  size_t pending_bytes(const IoConn* c) const { return c->pending.size(); }
   // While a script blocks the loop (busy-reply-threshold passed): one poll(2)
   // without waiting over every open connection but skip_slot; returns the
   // slots with input (or a hang-up) to read, and flushes output that waits.

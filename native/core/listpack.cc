@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/bytes.h"
+#include "core/zmalloc.h"
 
 namespace tachyon {
 
@@ -250,7 +251,7 @@ Listpack::Listpack() : lp_(CheckedAlloc(kWhat, kHeaderSize + 1)) {
   lp_[kHeaderSize] = kEof;
 }
 
-Listpack::~Listpack() { std::free(lp_); }
+Listpack::~Listpack() { ZFree(lp_); }
 
 Listpack::Listpack(const Listpack& other) : lp_(CheckedAlloc(kWhat, other.bytes())) {
   std::memcpy(lp_, other.lp_, other.bytes());
@@ -260,7 +261,7 @@ Listpack& Listpack::operator=(const Listpack& other) {
   if (this != &other) {
     unsigned char* copy = CheckedAlloc(kWhat, other.bytes());
     std::memcpy(copy, other.lp_, other.bytes());
-    std::free(lp_);
+    ZFree(lp_);
     lp_ = copy;
   }
   return *this;

@@ -11,13 +11,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
+#include "core/zmalloc.h"
 
 namespace tachyon {
 
 class ByteBuffer {
  public:
   ByteBuffer() = default;
-  ~ByteBuffer() { free(data_); }
+  ~ByteBuffer() { ZFree(data_); }
   ByteBuffer(const ByteBuffer&) = delete;
   ByteBuffer& operator=(const ByteBuffer&) = delete;
 

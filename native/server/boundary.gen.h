@@ -36,6 +36,7 @@ enum class IoEvent : int32_t {
   kClosed = 3,  // The peer closed, the socket failed, or the output after endIo() is flushed.
   kOverLimit = 4,  // The unwritten output passed client-output-buffer-limit; nothing more was sent: close.
   kAdopt = 5,  // A connection accepted natively while a script was busy; arg is its fd (TachyonServer.adopt).
+  kEvents = 6,  // Events were queued outside any client's batch (keys evicted from the eviction timer): pump them.
 };
 
 // Kinds of the events the native side queues for TypeScript (takeEvents()).

@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <new>
+#include "core/zmalloc.h"
 
 namespace tachyon {
 
@@ -36,7 +37,7 @@ const char* EncodingName(ObjEncoding e) {
 }
 
 static Entry* AllocEntry(std::string_view key, uint32_t hash, size_t value_bytes) {
-  Entry* e = static_cast<Entry*>(malloc(kEntryHeader + key.size() + value_bytes));
+  Entry* e = static_cast<Entry*>(ZMalloc(kEntryHeader + key.size() + value_bytes));
   if (!e) throw std::bad_alloc();
   e->next = nullptr;
   e->hash = hash;
@@ -92,20 +93,20 @@ Entry* CopyEntryWithKey(const Entry* src, std::string_view key, uint32_t hash, b
   return e;
 }
 
-void FreeEntryShell(Entry* e) { free(e); }
+void FreeEntryShell(Entry* e) { ZFree(e); }
 
 void FreeEntry(Entry* e) {
   if (e->type != kString) delete e->collection();
-  free(e);
+  ZFree(e);
 }
 
 size_t InlineCapacity(const Entry* e) {
-  return malloc_usable_size(const_cast<Entry*>(e)) - kEntryHeader - e->keylen;
+  return ZMallocSize(e) - kEntryHeader - e->keylen;
 }
 
-size_t EntryMemory(const Entry* e) {
-  size_t n = malloc_usable_size(const_cast<Entry*>(e)) + sizeof(void*);
-  if (e->type != kString) n += e->collection()->MemoryUsage();
+size_t EntryMemoryUsage(const Entry* e, size_t samples) {
+  size_t n = ZMallocSize(e);
+  if (e->type != kString) n += e->collection()->MemoryUsage(samples);
   return n;
 }
 

@@ -19,6 +19,7 @@
 #include <cstring>
 #include <memory>
 #include <string_view>
+#include "core/zmalloc.h"
 
 namespace tachyon {
 
@@ -43,12 +44,18 @@ const char* TypeName(ObjType t);
 const char* EncodingName(ObjEncoding e);
 
 // Base of every non-string value. Families derive from it (ListValue, HashValue, ...).
-class Collection {
+class Collection : public ZCounted {
  public:
   virtual ~Collection() = default;
-  virtual size_t MemoryUsage() const = 0;
-  // Number of elements (for lazyfree decisions and DEBUG).
+  // Bytes the value costs the allocator, by Redis's objectComputeSize rules
+  // (MEMORY USAGE): fixed parts exactly, and for elements held in separate
+  // blocks the average of the first `samples` times their count.
+  virtual size_t MemoryUsage(size_t samples) const = 0;
+  // Number of elements (for DEBUG and the like).
   virtual size_t Length() const = 0;
+  // How many blocks freeing the value releases (Redis's lazyfreeGetFreeEffort):
+  // above LazyFree::kThreshold a lazy deletion frees it in the background.
+  virtual size_t FreeEffort() const { return 1; }
   // Deep copy (COPY command).
   virtual Collection* Clone() const = 0;
 };
@@ -113,7 +120,8 @@ void FreeEntryShell(Entry* e);
 void FreeEntry(Entry* e);
 // Usable bytes for the inline string value of e (>= vlen), from malloc_usable_size.
 size_t InlineCapacity(const Entry* e);
-// Bytes used by the entry, its value and its bucket slot (approximation for INFO/MEMORY USAGE).
-size_t EntryMemory(const Entry* e);
+// MEMORY USAGE of a key: its entry block (key, header and inline value) and its value
+// (nested elements sampled up to `samples` times, see Collection::MemoryUsage).
+size_t EntryMemoryUsage(const Entry* e, size_t samples);
 
 }  // namespace tachyon

@@ -19,6 +19,9 @@ extern const size_t kCommandSpecCount;
 
 namespace {
 
+// Replies a pipeline may pile up in Client::out before they go to the connection.
+constexpr size_t kOutputFlushBytes = 64 * 1024;
+
 void ToLower(std::string_view in, std::string* out) {
   out->resize(in.size());
   for (size_t i = 0; i < in.size(); i++) {
@@ -37,8 +40,25 @@ void AppendPrintf(std::string* s, const char* fmt, int width, const char* p) {
 
 Server::Server(const Settings& settings) : settings_(settings) {
   UpdateAccessClock();
-  for (int i = 0; i < settings_.databases; i++) dbs_.push_back(std::make_unique<Db>(i, &clock_, this));
+  for (int i = 0; i < settings_.databases; i++) {
+    dbs_.push_back(std::make_unique<Db>(i, &clock_, this));
+    dbs_.back()->set_lazyfree(&lazyfree_);
+  }
+  settings_.policy = ParseMaxmemoryPolicy(settings_.maxmemory_policy);
+  ApplyLazyfreeSettings();
   BuildCommandTable();
+  startup_memory_ = peak_memory_ = ZUsedMemory();
+  UpdateMallocStats();
+}
+
+void Server::UpdateMallocStats() {
+  AllocatorInfo ai;
+  ZAllocatorInfo(&ai);
+  malloc_stats_.zmalloc_used = ZUsedMemory();
+  malloc_stats_.process_rss = ZProcessRss();
+  malloc_stats_.allocator_allocated = ai.allocated;
+  malloc_stats_.allocator_active = ai.active;
+  malloc_stats_.allocator_resident = ai.resident;
 }
 
 Server::~Server() = default;
@@ -73,6 +93,7 @@ void Server::BuildCommandTable() {
   RegisterBlockingCommands(registry);
   RegisterStreamCommands(registry);
   RegisterScriptingCommands(registry);
+  RegisterMemoryCommands(registry);
   for (const auto& item : registry.items()) {
     std::string name = item.name;
     auto it = commands_.find(strchr(item.name, '|') ? "|" + name : name);
@@ -147,6 +168,8 @@ void Server::ResetStats() {
   uint64_t dirty = stats_.dirty;
   stats_ = ServerStats();
   stats_.dirty = dirty;
+  evictor_.ResetStats();
+  lazyfree_.ResetStats();
   for (auto& [name, cmd] : commands_) cmd->stats = CommandStats();
   for (auto& db : dbs_) db->expired_keys = 0;
 }
@@ -300,6 +323,10 @@ FeedStatus Server::Process(Client& c) {
   std::string error;
   FeedStatus status = FeedStatus::kOk;
   for (;;) {
+    // Replies are handed to the connection as they pile up, which checks
+    // client-output-buffer-limit; a client over it runs nothing more.
+    if (client_io_ && c.out.size() >= kOutputFlushBytes) client_io_->FlushOutput(c);
+    if (c.close_asap) break;
     reply.set_resp(c.resp);
     limits.auth_required = settings_.requirepass && !c.authenticated;
     const char* base = c.query.data();
@@ -351,6 +378,7 @@ FeedStatus Server::Process(Client& c) {
       if (c.multi.active) c.multi.abort = true;
       continue;
     }
+    if (settings_.maxmemory > 0 && busy_error_.empty() && !CheckMaxmemory(c, cmd, reply)) continue;
     if (c.subscribed && c.resp == 2 && !AllowedWhileSubscribed(cmd)) {
       cmd->stats.rejected_calls++;
       error.assign("ERR Can't execute '");
@@ -379,6 +407,7 @@ FeedStatus Server::Process(Client& c) {
         continue;
       }
       c.multi.queue.emplace_back(c.argv.begin(), c.argv.end());
+      c.multi.flags |= ScriptCommandFlags(*this, cmd, c.argv);
       reply.Simple("QUEUED");
       continue;
     }
@@ -431,6 +460,53 @@ void Server::RecordJsCall(const std::string& name, uint64_t usec, std::string_vi
   }
 }
 
+namespace {
+constexpr std::string_view kOomError = "OOM command not allowed when used memory > 'maxmemory'.";
+}  // namespace
+
+void Server::RejectCommand(Client& c, CommandEntry* cmd, Reply& reply, std::string_view error) {
+  cmd->stats.rejected_calls++;
+  if (c.multi.active) c.multi.abort = true;
+  if (!strcmp(cmd->spec->name, "exec")) {
+    DiscardTransaction(c);
+    std::string msg = "EXECABORT Transaction discarded because of: ";
+    msg.append(error);
+    reply.Error(msg);
+    return;
+  }
+  reply.Error(error);
+}
+
+bool Server::CheckMaxmemory(Client& c, CommandEntry* cmd, Reply& reply) {
+  // Inside MULTI a no-multi command is refused for that first, as in Redis.
+  if (c.multi.active && (cmd->spec->flags & CMD_NO_MULTI)) return true;
+  bool oom = PerformEvictions() == EvictResult::kFail;
+  pre_command_oom_ = oom;
+  if (!oom) return true;
+  const char* name = cmd->spec->name;
+  bool is_exec = !strcmp(name, "exec");
+  bool reject = (ScriptCommandFlags(*this, cmd, c.argv) & CMD_DENYOOM) || (is_exec && (c.multi.flags & CMD_DENYOOM));
+  // Queuing in MULTI may take any amount of memory: only EXEC, DISCARD, QUIT and RESET pass.
+  if (c.multi.active && !is_exec && strcmp(name, "discard") && strcmp(name, "quit") && strcmp(name, "reset")) {
+    reject = true;
+  }
+  if (!reject) return true;
+  RejectCommand(c, cmd, reply, kOomError);
+  return false;
+}
+
+void Server::EvictKey(int db, std::string_view key) {
+  PropagateDeletion(db, key, settings_.lazyfree_lazy_eviction);
+  dbs_[db]->Delete(key, FreeReason::kEvict);
+  stats_.evicted_keys++;
+  // No client modified it: tracking invalidates it for every client, the running one included.
+  uint64_t outer = current_client_id_;
+  current_client_id_ = 0;
+  SignalModifiedKey(db, key);
+  current_client_id_ = outer;
+  Notify(kNotifyEvicted, "evicted", db, key);
+}
+
 bool Server::AllowedWhileSubscribed(const CommandEntry* cmd) const {
   static const char* const kAllowed[] = {"subscribe", "ssubscribe", "psubscribe", "unsubscribe", "sunsubscribe",
                                          "punsubscribe", "ping", "quit", "reset"};
@@ -468,6 +544,8 @@ void Server::Cron() {
   now_us_ = start;
   calibration_.Calibrate(CycleCount(), start);
   UpdateAccessClock();
+  UpdatePeakMemory();
+  UpdateMallocStats();
   // Active expiry: at most 25% of a cron period (scaled by effort), spread over the databases.
   int64_t period_us = 1000000 / std::max(1, settings_.hz);
   int64_t budget = period_us * (25 + 2 * (settings_.active_expire_effort - 1)) / 100;
@@ -482,6 +560,8 @@ void Server::Cron() {
     stats_.expired_stale_perc = stale;
   }
   expire_db_cursor_ = (expire_db_cursor_ + 1) % std::max(1, n);
+  // Eviction left unfinished by a command goes on here too (the addon's timer is faster).
+  if (evictor_.running()) evictor_.Continue();
   stats_.expire_cycle_cpu_milliseconds += static_cast<uint64_t>(NowUs() - start) / 1000;
   // Tables shrink when mostly empty, and rehash in 1 ms slices when activerehashing is on.
   for (int i = 0; i < n; i++) {
@@ -644,8 +724,8 @@ Entry* CommandContext::StoreKey(Entry* e) {
   return db->Set(e, /*keep_ttl=*/false);
 }
 
-bool CommandContext::DeleteKey(std::string_view key) {
-  if (!db->Delete(key)) return false;
+bool CommandContext::DeleteKey(std::string_view key, FreeReason why) {
+  if (!db->Delete(key, why)) return false;
   KeyModified(key);
   Notify(kNotifyGeneric, "del", key);
   return true;

@@ -19,11 +19,15 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/zmalloc.h"
 #include "protocol/reply.h"
 #include "protocol/request_parser.h"
 #include "server/boundary.gen.h"
 #include "server/command.h"
 #include "server/db.h"
+#include "server/evict.h"
+#include "server/lazyfree.h"
+#include "server/memory_stats.h"
 
 namespace tachyon {
 
@@ -72,7 +76,17 @@ struct Settings {
   int active_expire_effort = 1;
   bool activerehashing = true;
   std::string maxmemory_policy = "noeviction";
+  MaxmemoryPolicy policy = MaxmemoryPolicy::kNoEviction;  // maxmemory_policy, parsed
   bool lfu_policy = false;  // maxmemory_policy is allkeys-lfu or volatile-lfu
+  int maxmemory_samples = 5;
+  int maxmemory_eviction_tenacity = 10;
+  bool clients_paused = false;  // CLIENT PAUSE: no evictions while the dataset must stay still
+  // lazyfree-lazy-*: mirrored into LazyFree::settings() by ApplyLazyfreeSettings().
+  bool lazyfree_lazy_eviction = false;
+  bool lazyfree_lazy_expire = false;
+  bool lazyfree_lazy_server_del = false;
+  bool lazyfree_lazy_user_del = false;
+  bool lazyfree_lazy_user_flush = false;
   uint32_t notify_flags = 0;  // notify-keyspace-events as NotifyClass bits
   bool tracking = false;      // some client has CLIENT TRACKING on
   int monitors = 0;           // clients in MONITOR mode
@@ -96,6 +110,7 @@ struct ServerStats {
   uint64_t keyspace_hits = 0;
   uint64_t keyspace_misses = 0;
   uint64_t expired_keys = 0;
+  uint64_t evicted_keys = 0;
   uint64_t expired_stale_perc = 0;
   uint64_t expire_cycle_cpu_milliseconds = 0;
   uint64_t total_error_replies = 0;
@@ -127,6 +142,7 @@ struct MultiState {
   bool active = false;      // between MULTI and EXEC/DISCARD
   bool abort = false;       // a command was rejected while queuing: EXEC answers EXECABORT
   bool cas_dirty = false;   // a watched key changed: EXEC answers a null array
+  uint32_t flags = 0;       // CMD_* flags of the queued commands, or-ed (EXEC is denyoom if one is)
   std::vector<std::vector<std::string>> queue;
 };
 
@@ -140,7 +156,7 @@ class JsExecutor {
   ~JsExecutor() = default;
 };
 
-struct Client {
+struct Client : public ZCounted {
   uint64_t id = 0;
   int slot = -1;
   int db = 0;
@@ -165,9 +181,25 @@ struct Client {
   bool subscribed = false;           // RESP2 subscriber mode: only (un)subscribe/PING/QUIT/RESET
   bool tracking = false;             // CLIENT TRACKING on (default mode: reads are reported)
   bool monitor = false;              // MONITOR: like a replica, may not touch the keyspace
+  bool close_asap = false;           // output over its limit: run nothing more, TypeScript closes it
 };
 
 struct ScriptingState;  // scripting_family.cc
+
+// The connection side of native clients (native/binding/socket_io.h): the
+// output it holds, and a way to hand it replies while a pipeline runs, so a
+// client's output is bounded as its replies are produced.
+class ClientIo {
+ public:
+  // Allocator bytes holding output the kernel has not taken yet.
+  virtual size_t OutputMemory(const Client& c) = 0;
+  // Moves c.out to the connection (writing what the kernel takes now); sets
+  // c.close_asap when the output passed client-output-buffer-limit.
+  virtual void FlushOutput(Client& c) = 0;
+
+ protected:
+  ~ClientIo() = default;
+};
 
 // Serves other clients while a script runs past busy-reply-threshold (Redis's
 // processEventsWhileBlocked): implemented by the socket layer.
@@ -185,6 +217,7 @@ class Server : public ErrorSink, public KeyspaceObserver {
   ~Server();
 
   Settings& settings() { return settings_; }
+  const Settings& settings() const { return settings_; }
   ServerStats& stats() { return stats_; }
   Db& db(int i) { return *dbs_[i]; }
   int db_count() const { return static_cast<int>(dbs_.size()); }
@@ -197,6 +230,20 @@ class Server : public ErrorSink, public KeyspaceObserver {
   Client* NewClient(uint64_t id);
   void FreeClient(int slot);
   Client* client(int slot) { return slot >= 0 && slot < (int)clients_.size() ? clients_[slot].get() : nullptr; }
+  const std::vector<std::unique_ptr<Client>>& clients() const { return clients_; }
+  void SetClientIo(ClientIo* io) { client_io_ = io; }
+  ClientIo* client_io() const { return client_io_; }
+
+  // Memory accounting (memory_stats.h): counted bytes at startup and at their
+  // peak, and the cron's sample of the process and allocator figures.
+  size_t startup_memory() const { return startup_memory_; }
+  size_t peak_memory() const { return peak_memory_; }
+  void UpdatePeakMemory() {
+    size_t used = ZUsedMemory();
+    if (used > peak_memory_) peak_memory_ = used;
+  }
+  const MallocStats& malloc_stats() const { return malloc_stats_; }
+  void UpdateMallocStats();
 
   // Appends data to the client's input and processes it (see the file comment).
   FeedStatus Feed(Client& c, const char* data, size_t len);
@@ -269,10 +316,47 @@ class Server : public ErrorSink, public KeyspaceObserver {
   void OnKeyExpired(int db, std::string_view key) override {
     Notify(kNotifyExpired, "expired", db, key);
     SignalModifiedKey(db, key);
+    PropagateDeletion(db, key, settings_.lazyfree_lazy_expire);
   }
+  // The deletions the server makes on its own -- a key expired (lazily or
+  // by the cron) or evicted -- go to the AOF and the replicas from here and
+  // only here, as Redis's propagateExpire: DEL, or UNLINK when freed lazily.
+  // The propagation path (native/server/propagate.{h,cc}) connects here.
+  void PropagateDeletion(int db, std::string_view key, bool lazy) {
+    (void)db;
+    (void)key;
+    (void)lazy;
+  }
+  // Evicts key from db (maxmemory): the deletion, then what any deletion
+  // raises -- WATCH, tracking invalidation -- and the `evicted` event.
+  void EvictKey(int db, std::string_view key);
+
+  // maxmemory (evict.h): evicts when over the limit; kFail means denyoom commands get -OOM.
+  EvictResult PerformEvictions() { return evictor_.Perform(); }
+  // The eviction continues between event loop iterations (Redis's evictionTimeProc).
+  bool eviction_running() const { return evictor_.running(); }
+  bool ContinueEvictions() { return evictor_.Continue(); }
+  void StartEviction() { evictor_.Start(); }
+  const Evictor& evictor() const { return evictor_; }
+  // Lazy freeing (lazyfree.h).
+  LazyFree& lazyfree() { return lazyfree_; }
+  void ApplyLazyfreeSettings() {
+    LazyfreeSettings& l = lazyfree_.settings();
+    l.lazy_eviction = settings_.lazyfree_lazy_eviction;
+    l.lazy_expire = settings_.lazyfree_lazy_expire;
+    l.lazy_server_del = settings_.lazyfree_lazy_server_del;
+    l.lazy_user_del = settings_.lazyfree_lazy_user_del;
+    l.lazy_user_flush = settings_.lazyfree_lazy_user_flush;
+  }
+  size_t lazyfree_pending() const { return lazyfree_.pending(); }
+  void WaitLazyfree(uint64_t us) { lazyfree_.Wait(us); }
   uint64_t CyclesToMicros(uint64_t cycles) const { return calibration_.ToMicros(cycles); }
   // The wall clock shared by the commands of one batch (see core/clock.h).
   int64_t now_us() const { return now_us_; }
+
+  // Whether memory was over maxmemory with nothing to evict when the running
+  // top-level command started (scripts refuse their first denyoom write then).
+  bool pre_command_oom() const { return pre_command_oom_; }
 
   // Scripting (scripting_family.cc): the Lua engines, script cache and function libraries.
   ScriptingState& scripting();
@@ -290,6 +374,11 @@ class Server : public ErrorSink, public KeyspaceObserver {
 
  private:
   bool IsTransactionControl(const CommandEntry* cmd) const;
+  // Redis's processCommand maxmemory step: false (with -OOM replied) when the command must not run.
+  bool CheckMaxmemory(Client& c, CommandEntry* cmd, Reply& reply);
+  // Redis's rejectCommand: the error, the rejected call counted, a transaction doomed
+  // (EXEC itself answers EXECABORT ... and ends the transaction).
+  void RejectCommand(Client& c, CommandEntry* cmd, Reply& reply, std::string_view error);
   bool AllowedWhileSubscribed(const CommandEntry* cmd) const;
   void ObserveCall(Client& c, const CommandEntry* cmd);
   FeedStatus Process(Client& c);
@@ -298,6 +387,7 @@ class Server : public ErrorSink, public KeyspaceObserver {
 
   Settings settings_;
   ServerStats stats_;
+  LazyFree lazyfree_;  // before dbs_: outlives them
   std::vector<std::unique_ptr<Db>> dbs_;
   std::vector<std::unique_ptr<Client>> clients_;
   std::vector<int> free_slots_;
@@ -316,8 +406,20 @@ class Server : public ErrorSink, public KeyspaceObserver {
   std::shared_ptr<ScriptingState> scripting_;
   std::string busy_error_;
   BusyPump* busy_pump_ = nullptr;
+  ClientIo* client_io_ = nullptr;
+  Evictor evictor_{*this};
+  bool pre_command_oom_ = false;  // OOM seen before the running command (scripts check it)
+  size_t startup_memory_ = 0;
+  size_t peak_memory_ = 0;
+  MallocStats malloc_stats_;
   uint32_t calls_since_clock_ = 0;
   CycleCalibration calibration_;
 };
+
+// Flags a command runs with: a script's own (shebang or function flags:
+// denyoom unless allow-oom or no-writes) for EVAL/EVALSHA/FCALL and their
+// _RO forms, the command's otherwise (Redis's getCommandFlags). In
+// scripting_family.cc.
+uint32_t ScriptCommandFlags(Server& s, const CommandEntry* cmd, const std::vector<std::string_view>& argv);
 
 }  // namespace tachyon

@@ -72,6 +72,7 @@ void Server::TouchWatchedKeysInDb(int db, int other_db) {
 void Server::DiscardTransaction(Client& c) {
   c.multi.active = false;
   c.multi.abort = false;
+  c.multi.flags = 0;
   c.multi.queue.clear();
   UnwatchAll(c);
 }
@@ -115,6 +116,7 @@ void ExecCommand(CommandContext& c) {
   std::vector<std::vector<std::string>> queue;
   queue.swap(cl.multi.queue);
   cl.multi.active = false;
+  cl.multi.flags = 0;
   c.server.UnwatchAll(cl);
   c.reply.Array(queue.size());
   cl.in_exec = true;

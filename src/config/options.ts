@@ -531,6 +531,36 @@ const obufSpec: SpecialSpec = {
   },
 };
 
+/**
+ * maxmemory-clients: bytes, or a percentage of maxmemory ("10%", kept as
+ * -10 as Redis keeps it); 0 turns client eviction off.
+ */
+const maxmemoryClientsSpec: SpecialSpec = {
+  name: 'maxmemory-clients',
+  aliases: [],
+  type: 'special',
+  default: '0',
+  mutable: true,
+  set(args) {
+    if (args.length !== 1) return { error: 'wrong number of arguments' };
+    const s = args[0];
+    if (s.length > 1 && s.endsWith('%')) {
+      const p = strtollWhole(s.slice(0, -1));
+      if (p !== null && p >= 0n) {
+        if (p > 100n) return { error: 'percentage argument must be less or equal to 100' };
+        return { value: -p };
+      }
+    }
+    const m = memtoull(s);
+    if (m === null || m > LLONG_MAX) return { error: 'argument must be a memory or percent value' };
+    return { value: m };
+  },
+  format: (v) => ((v as bigint) < 0n ? `${-(v as bigint)}%` : String(v)),
+  rewrite(name, v, state) {
+    const n = v as bigint;
+    state.rewriteLine(name, `${name} ${n < 0n ? `${-n}%` : formatMemory(n)}`, n !== 0n);
+  },
+};
 
 // ----- proc-title-template -------------------------------------------------
 
@@ -676,6 +706,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   mem('maxmemory', 0n, ULLONG_MAX, 0n, true, true),
   enm('maxmemory-policy', MAXMEMORY_POLICIES.map((n, i) => [n, i] as const), 'noeviction', true),
   int('maxmemory-samples', 1n, INT_MAX, 5n, true),
+  int('maxmemory-eviction-tenacity', 0n, 100n, 10n, true),
+  maxmemoryClientsSpec,
   bool('lazyfree-lazy-eviction', false, true),
   bool('lazyfree-lazy-expire', false, true),
   bool('lazyfree-lazy-server-del', false, true),
