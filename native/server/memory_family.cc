@@ -38,6 +38,7 @@ MemoryOverhead GetMemoryOverhead(Server& s) {
   MemoryOverhead mh;
   size_t used = ZUsedMemory();
   s.UpdatePeakMemory();
+  s.UpdateMallocStats(/*allocator=*/true);
   const MallocStats& ms = s.malloc_stats();
   mh.total_allocated = used;
   mh.startup_allocated = s.startup_memory();

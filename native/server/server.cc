@@ -48,14 +48,17 @@ Server::Server(const Settings& settings) : settings_(settings) {
   ApplyLazyfreeSettings();
   BuildCommandTable();
   startup_memory_ = peak_memory_ = ZUsedMemory();
-  UpdateMallocStats();
+  UpdateMallocStats(/*allocator=*/true);
 }
 
-void Server::UpdateMallocStats() {
-  AllocatorInfo ai;
-  ZAllocatorInfo(&ai);
+void Server::UpdateMallocStats(bool allocator) {
   malloc_stats_.zmalloc_used = ZUsedMemory();
   malloc_stats_.process_rss = ZProcessRss();
+  if (!allocator) return;
+  // glibc's figures walk every free block of every arena: read them when
+  // asked for (INFO, MEMORY STATS), never on the cron.
+  AllocatorInfo ai;
+  ZAllocatorInfo(&ai);
   malloc_stats_.allocator_allocated = ai.allocated;
   malloc_stats_.allocator_active = ai.active;
   malloc_stats_.allocator_resident = ai.resident;
@@ -545,7 +548,7 @@ void Server::Cron() {
   calibration_.Calibrate(CycleCount(), start);
   UpdateAccessClock();
   UpdatePeakMemory();
-  UpdateMallocStats();
+  UpdateMallocStats(/*allocator=*/false);
   // Active expiry: at most 25% of a cron period (scaled by effort), spread over the databases.
   int64_t period_us = 1000000 / std::max(1, settings_.hz);
   int64_t budget = period_us * (25 + 2 * (settings_.active_expire_effort - 1)) / 100;

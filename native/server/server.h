@@ -243,7 +243,8 @@ class Server : public ErrorSink, public KeyspaceObserver {
     if (used > peak_memory_) peak_memory_ = used;
   }
   const MallocStats& malloc_stats() const { return malloc_stats_; }
-  void UpdateMallocStats();
+  // The cron refreshes zmalloc_used and the RSS; allocator=true also the allocator's figures.
+  void UpdateMallocStats(bool allocator);
 
   // Appends data to the client's input and processes it (see the file comment).
   FeedStatus Feed(Client& c, const char* data, size_t len);
