@@ -28,7 +28,7 @@ namespace tachyon {
 namespace {
 
 // Reply buffer capacity a client keeps between batches.
-constexpr size_t kKeepOutput = 256 * 1024;
+constexpr size_t kKeepOutput = 16 * 1024;
 
 #ifdef TACHYON_NATIVE_IO
 class NativeServer : public Napi::ObjectWrap<NativeServer>,

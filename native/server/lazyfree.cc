@@ -53,6 +53,12 @@ void LazyFree::FreeTables(KeyTable* keys, ExpireTable* expires) {
   Submit(job);
 }
 
+void LazyFree::Trim() {
+  Job job;
+  job.trim = true;
+  Submit(job);
+}
+
 void LazyFree::Submit(const Job& job) {
   pending_.fetch_add(job.objects, std::memory_order_relaxed);
   {
@@ -73,6 +79,7 @@ void LazyFree::Run() {
     busy_ = true;
     lock.unlock();
     if (job.entry) tachyon::FreeEntry(job.entry);
+    if (job.trim) ZPurge();
     if (job.expires) {
       job.expires->Clear([](ExpireNode* x) { ZFree(x); });
       delete job.expires;

@@ -77,6 +77,8 @@ class LazyFree {
   void ResetStats() { freed_.store(0, std::memory_order_relaxed); }
   // Waits up to `us` microseconds for the queue to drain (eviction's last resort).
   void Wait(uint64_t us);
+  // Returns the allocator's free pages to the kernel (core/zmalloc.h ZPurge), in the thread.
+  void Trim();
 
  private:
   struct Job {
@@ -84,6 +86,7 @@ class LazyFree {
     Dict<Entry, EntryTraits>* keys = nullptr;
     Dict<ExpireNode, ExpireTraits>* expires = nullptr;
     size_t objects = 0;
+    bool trim = false;
   };
   void Submit(const Job& job);
   void Run();

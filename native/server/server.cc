@@ -64,7 +64,9 @@ void Server::UpdateMallocStats(bool allocator) {
   malloc_stats_.allocator_resident = ai.resident;
 }
 
-Server::~Server() = default;
+Server::~Server() {
+  for (auto& [p, cap] : query_pool_) ZFree(p);
+}
 
 void Server::BuildCommandTable() {
   for (size_t i = 0; i < kCommandSpecCount; i++) {
@@ -152,6 +154,7 @@ void Server::FreeClient(int slot) {
   if (!client(slot)) return;
   UnwatchAll(*clients_[slot]);
   clients_[slot].reset();
+  clients_freed_++;
   free_slots_.push_back(slot);
 }
 
@@ -297,6 +300,10 @@ char* Server::InputSpace(Client& c, size_t want, size_t* cap) {
     c.query.clear();
     c.qpos = 0;
   }
+  if (c.query.capacity() == 0 && !query_pool_.empty()) {
+    c.query.Adopt(query_pool_.back().first, query_pool_.back().second);
+    query_pool_.pop_back();
+  }
   c.query.Reserve(want);
   *cap = c.query.capacity() - c.query.size();
   return c.query.Tail();
@@ -439,7 +446,7 @@ FeedStatus Server::Process(Client& c) {
   if (c.qpos == c.query.size()) {
     c.query.clear();
     c.qpos = 0;
-    if (c.query.size() == 0) c.query.Trim(64 * 1024);
+    ReleaseQueryBuffer(c);
   } else if (c.qpos > 0 && status == FeedStatus::kOk && !c.paused) {
     // Move the partial request to the front so the buffer does not grow without bound.
     size_t rest = c.query.size() - c.qpos;
@@ -448,6 +455,16 @@ FeedStatus Server::Process(Client& c) {
     c.qpos = 0;
   }
   return status;
+}
+
+void Server::ReleaseQueryBuffer(Client& c) {
+  constexpr size_t kPoolMax = 32;
+  constexpr size_t kPooledMax = 64 * 1024;  // bigger ones are freed
+  if (c.query.capacity() == 0) return;
+  size_t cap;
+  char* p = c.query.Release(&cap);
+  if (cap <= kPooledMax && query_pool_.size() < kPoolMax) query_pool_.emplace_back(p, cap);
+  else ZFree(p);
 }
 
 void Server::RecordJsCall(const std::string& name, uint64_t usec, std::string_view error) {
@@ -549,6 +566,22 @@ void Server::Cron() {
   UpdateAccessClock();
   UpdatePeakMemory();
   UpdateMallocStats(/*allocator=*/false);
+  // glibc keeps what was freed; after a big drop (clients gone, keys deleted)
+  // give the free pages back to the kernel, from the lazy free thread.
+  size_t used = ZUsedMemory();
+  if (used > trim_mark_) {
+    trim_mark_ = used;
+  } else if (trim_mark_ - used > std::max<size_t>(32u << 20, used / 2)) {
+    lazyfree_.Trim();
+    trim_mark_ = used;
+    clients_freed_ = 0;
+  }
+  // Connections leave memory of their own in the allocator (Node's socket
+  // handles are malloc'd too): after many closed, the same.
+  if (clients_freed_ >= 1000) {
+    lazyfree_.Trim();
+    clients_freed_ = 0;
+  }
   // Active expiry: at most 25% of a cron period (scaled by effort), spread over the databases.
   int64_t period_us = 1000000 / std::max(1, settings_.hz);
   int64_t budget = period_us * (25 + 2 * (settings_.active_expire_effort - 1)) / 100;

@@ -383,6 +383,7 @@ class Server : public ErrorSink, public KeyspaceObserver {
   bool AllowedWhileSubscribed(const CommandEntry* cmd) const;
   void ObserveCall(Client& c, const CommandEntry* cmd);
   FeedStatus Process(Client& c);
+  void ReleaseQueryBuffer(Client& c);
   void Call(Client& c, CommandEntry* cmd, Reply& reply);
   void BuildCommandTable();
 
@@ -415,6 +416,12 @@ class Server : public ErrorSink, public KeyspaceObserver {
   MallocStats malloc_stats_;
   uint32_t calls_since_clock_ = 0;
   CycleCalibration calibration_;
+  // Query buffers of clients whose input was all consumed, for the next read
+  // of any client: an idle connection holds none (Redis 7.0 frees idle ones in
+  // its cron; a pool also spares the allocation per read).
+  std::vector<std::pair<char*, size_t>> query_pool_;
+  size_t trim_mark_ = 0;      // counted memory since the last background malloc_trim
+  size_t clients_freed_ = 0;  // clients freed since then
 };
 
 // Flags a command runs with: a script's own (shebang or function flags:

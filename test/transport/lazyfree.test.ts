@@ -9,41 +9,15 @@
  * lazyfree-lazy-user-del, FLUSHALL ASYNC and lazyfree-lazy-user-flush, which
  * must read the same on both servers.
  */
-import { spawn } from 'node:child_process';
-import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { getFreePort, startRedisOracle } from '../helpers/redis-oracle';
+import { startRedisOracle } from '../helpers/redis-oracle';
 import { RespClient, sleep, type Reply } from '../helpers/resp';
+import { startTachyonProcess } from '../helpers/tachyon-process';
 
 interface Server {
   label: string;
   port: number;
   close(): Promise<void>;
-}
-
-async function startTachyonProcess(): Promise<Server> {
-  const port = await getFreePort();
-  const bin = path.join(__dirname, '..', '..', 'bin', 'tachyon-server.js');
-  const child = spawn(process.execPath, [bin, '--port', String(port), '--save', ''], { stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  for (let i = 0; i < 100; i++) {
-    try {
-      const c = await RespClient.connect(port, { timeoutMs: 2000 });
-      await c.call('PING');
-      await c.close();
-      break;
-    } catch {
-      await sleep(100);
-    }
-  }
-  return {
-    label: 'tachyon',
-    port,
-    close: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
 }
 
 function text(r: Reply): string {
