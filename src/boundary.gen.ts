@@ -57,6 +57,8 @@ export const enum IoEvent {
   Adopt = 5,
   /** Events were queued outside any client's batch (keys evicted from the eviction timer): pump them. */
   Events = 6,
+  /** maxmemory-clients: the clients' memory passed the limit and this one, among the biggest, was chosen: close it. */
+  Evicted = 7,
 }
 
 /**
@@ -99,6 +101,8 @@ export const enum ClientField {
   Monitor = 7,
   /** The client id (a connection adopted after a busy script gets its id from TypeScript). */
   Id = 8,
+  /** CLIENT NO-EVICT: maxmemory-clients never closes this client. */
+  NoEvict = 9,
 }
 
 /**

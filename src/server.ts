@@ -174,7 +174,7 @@ export class TachyonServer implements ServerStatus {
     const { config } = this;
     const { NativeServer } = loadAddon();
     const settings: Record<string, number | boolean | string> = { databases: config.get('databases') };
-    for (const name of NATIVE_SETTINGS) settings[name] = nativeValue(config.get(name));
+    for (const name of NATIVE_SETTINGS) settings[name] = nativeValue(name, config.get(name));
     settings.requirepass = requirePassSet(config);
     settings['notify-keyspace-events'] = config.getNotifyKeyspaceEvents();
     return new NativeServer(settings, this.shared.slots, this.shared.arena);
@@ -190,6 +190,13 @@ export class TachyonServer implements ServerStatus {
     native.setIoHandler((event, slot, arg) => {
       if (event === IoEvent.Adopt) return this.adopt(slot, arg as number);
       if (event === IoEvent.Events) return this.ctx.events.pump();
+      if (event === IoEvent.Evicted) {
+        const conn = this.clients.atSlot(slot);
+        if (!conn) return;
+        this.log.notice(`Evicting client: ${this.clientCommands.infoLine(conn)}`);
+        this.evictedClients++;
+        return conn.destroy();
+      }
       const conn = this.clients.atSlot(slot);
       if (!conn) return;
       if (event === IoEvent.Batch) conn.drain(arg as Buffer | undefined);
@@ -209,7 +216,7 @@ export class TachyonServer implements ServerStatus {
   private wireConfig(native: NativeServer): void {
     const { config } = this;
     for (const name of NATIVE_SETTINGS) {
-      config.onChange(name, (v) => native.configure(name, nativeValue(v)));
+      config.onChange(name, (v) => native.configure(name, nativeValue(name, v)));
     }
     config.onChange('requirepass', () => native.configure('requirepass', requirePassSet(config)));
     config.onChange('hz', () => this.startCron());
@@ -440,8 +447,12 @@ export class TachyonServer implements ServerStatus {
   }
 }
 
-/** A config value as the addon takes it (memory sizes are bigints in the config). */
-function nativeValue(v: unknown): number | boolean | string {
+/** A config value as the addon takes it: maxmemory-clients "10%" as -10, as Redis keeps it. */
+function nativeValue(name: string, v: unknown): number | boolean | string {
+  if (name === 'maxmemory-clients') {
+    const s = String(v);
+    return s.endsWith('%') ? -Number(s.slice(0, -1)) : Number(s);
+  }
   return typeof v === 'bigint' ? Number(v) : (v as number | boolean | string);
 }
 

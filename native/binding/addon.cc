@@ -229,6 +229,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
       case ClientField::kTracking: c->tracking = v != 0; break;
       case ClientField::kMonitor: c->monitor = v != 0; break;
       case ClientField::kId: c->id = static_cast<uint64_t>(v); break;  // a connection adopted after a busy script
+      case ClientField::kNoEvict: c->no_evict = v != 0; break;
     }
     return info.Env().Undefined();
   }
@@ -286,6 +287,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     }
     else if (name == "maxmemory-samples") s.maxmemory_samples = static_cast<int>(num());
     else if (name == "maxmemory-eviction-tenacity") s.maxmemory_eviction_tenacity = static_cast<int>(num());
+    else if (name == "maxmemory-clients") s.maxmemory_clients = num();
     else if (name.compare(0, 14, "lazyfree-lazy-") == 0) {
       bool on = flag();
       if (name == "lazyfree-lazy-eviction") s.lazyfree_lazy_eviction = on;
@@ -627,6 +629,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     }
     FeedStatus st = server_->Consume(*c, n);
     ScheduleEviction();
+    if (server_->settings().maxmemory_clients != 0 && EvictClients(c)) return;
     if (st == FeedStatus::kOk && server_->ready_key_count() == 0 && server_->event_count() == 0) {
       if (!c->out.empty()) {
         io_->Write(io, c->out.data(), c->out.size());
@@ -653,6 +656,30 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     io_->Write(io, c.out.data(), c.out.size());
     c.out.clear();
     if (io->over_limit) c.close_asap = true;
+  }
+
+  // maxmemory-clients: measures c, then closes the biggest clients while all
+  // of them use more than the limit (Redis's evictClients). Returns true if
+  // c itself was closed: its batch is dropped.
+  bool EvictClients(Client* c) {
+    server_->UpdateClientMemory(*c);
+    std::vector<int> slots;
+    bool self = false;
+    for (Client* v : server_->ClientsToEvict()) {
+      if (IoConn* io = io_->conn(v->slot)) io_->Stop(io);
+      if (v == c) {
+        self = true;
+        c->out.clear();
+      }
+      slots.push_back(v->slot);
+    }
+    // TypeScript frees each client it closes: no Client* is used past here.
+    Napi::Env env(env_);
+    for (int slot : slots) {
+      Napi::HandleScope scope(env);
+      CallIo(IoEvent::kEvicted, slot, env.Undefined());
+    }
+    return self;
   }
 
   // An eviction that ran out of its time slice goes on from the event loop,

@@ -37,6 +37,7 @@ enum class IoEvent : int32_t {
   kOverLimit = 4,  // The unwritten output passed client-output-buffer-limit; nothing more was sent: close.
   kAdopt = 5,  // A connection accepted natively while a script was busy; arg is its fd (TachyonServer.adopt).
   kEvents = 6,  // Events were queued outside any client's batch (keys evicted from the eviction timer): pump them.
+  kEvicted = 7,  // maxmemory-clients: the clients' memory passed the limit and this one, among the biggest, was chosen: close it.
 };
 
 // Kinds of the events the native side queues for TypeScript (takeEvents()).
@@ -60,6 +61,7 @@ enum class ClientField : int32_t {
   kTracking = 6,  // CLIENT TRACKING on in default mode: reads are reported.
   kMonitor = 7,  // MONITOR: the client may no longer touch the keyspace.
   kId = 8,  // The client id (a connection adopted after a busy script gets its id from TypeScript).
+  kNoEvict = 9,  // CLIENT NO-EVICT: maxmemory-clients never closes this client.
 };
 
 // Positions in the array clientState(slot) returns.

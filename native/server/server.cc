@@ -153,6 +153,7 @@ Client* Server::NewClient(uint64_t id) {
 void Server::FreeClient(int slot) {
   if (!client(slot)) return;
   UnwatchAll(*clients_[slot]);
+  clients_memory_ -= clients_[slot]->tracked_memory;
   clients_[slot].reset();
   clients_freed_++;
   free_slots_.push_back(slot);
@@ -455,6 +456,47 @@ FeedStatus Server::Process(Client& c) {
     c.qpos = 0;
   }
   return status;
+}
+
+void Server::UpdateClientMemory(Client& c) {
+  size_t now = ClientMemoryUsage(*this, c);
+  clients_memory_ += now - c.tracked_memory;
+  c.tracked_memory = now;
+}
+
+// getClientEvictionLimit and evictClients: a percentage is of maxmemory, and
+// no limit is below 128 KB (a bad setting must not lock every client out).
+std::vector<Client*> Server::ClientsToEvict() {
+  std::vector<Client*> out;
+  int64_t setting = settings_.maxmemory_clients;
+  size_t limit;
+  if (setting < 0 && settings_.maxmemory > 0) {
+    limit = static_cast<size_t>(static_cast<double>(settings_.maxmemory) * static_cast<double>(-setting) / 100);
+  } else if (setting > 0) {
+    limit = static_cast<size_t>(setting);
+  } else {
+    return out;
+  }
+  if (limit < 128 * 1024) limit = 128 * 1024;
+  if (clients_memory_ < limit) return out;
+  // Over the limit: measure everyone again (output may have drained since).
+  std::vector<Client*> candidates;
+  for (const auto& c : clients_) {
+    if (!c) continue;
+    UpdateClientMemory(*c);
+    if (!c->no_evict && !c->evicted && !c->monitor) candidates.push_back(c.get());
+  }
+  if (clients_memory_ < limit) return out;
+  std::sort(candidates.begin(), candidates.end(),
+            [](const Client* a, const Client* b) { return a->tracked_memory > b->tracked_memory; });
+  size_t total = clients_memory_;
+  for (Client* c : candidates) {
+    if (total < limit) break;
+    c->evicted = true;
+    total -= c->tracked_memory;
+    out.push_back(c);
+  }
+  return out;
 }
 
 void Server::ReleaseQueryBuffer(Client& c) {

@@ -80,6 +80,7 @@ struct Settings {
   bool lfu_policy = false;  // maxmemory_policy is allkeys-lfu or volatile-lfu
   int maxmemory_samples = 5;
   int maxmemory_eviction_tenacity = 10;
+  int64_t maxmemory_clients = 0;  // bytes, or -percent of maxmemory; 0: no client eviction
   bool clients_paused = false;  // CLIENT PAUSE: no evictions while the dataset must stay still
   // lazyfree-lazy-*: mirrored into LazyFree::settings() by ApplyLazyfreeSettings().
   bool lazyfree_lazy_eviction = false;
@@ -182,6 +183,9 @@ struct Client : public ZCounted {
   bool tracking = false;             // CLIENT TRACKING on (default mode: reads are reported)
   bool monitor = false;              // MONITOR: like a replica, may not touch the keyspace
   bool close_asap = false;           // output over its limit: run nothing more, TypeScript closes it
+  bool no_evict = false;             // CLIENT NO-EVICT
+  bool evicted = false;              // chosen by maxmemory-clients, being closed
+  size_t tracked_memory = 0;         // ClientMemoryUsage when last measured (in Server's total)
 };
 
 struct ScriptingState;  // scripting_family.cc
@@ -232,6 +236,12 @@ class Server : public ErrorSink, public KeyspaceObserver {
   Client* client(int slot) { return slot >= 0 && slot < (int)clients_.size() ? clients_[slot].get() : nullptr; }
   const std::vector<std::unique_ptr<Client>>& clients() const { return clients_; }
   void SetClientIo(ClientIo* io) { client_io_ = io; }
+  // maxmemory-clients (client eviction as Redis 7.0): re-measures c after it
+  // ran or its output drained, and returns the clients to close (biggest
+  // first) while all clients together use more than the limit.
+  void UpdateClientMemory(Client& c);
+  std::vector<Client*> ClientsToEvict();
+  size_t clients_memory() const { return clients_memory_; }
   ClientIo* client_io() const { return client_io_; }
 
   // Memory accounting (memory_stats.h): counted bytes at startup and at their
@@ -422,6 +432,7 @@ class Server : public ErrorSink, public KeyspaceObserver {
   std::vector<std::pair<char*, size_t>> query_pool_;
   size_t trim_mark_ = 0;      // counted memory since the last background malloc_trim
   size_t clients_freed_ = 0;  // clients freed since then
+  size_t clients_memory_ = 0;  // sum of Client::tracked_memory
 };
 
 // Flags a command runs with: a script's own (shebang or function flags:
