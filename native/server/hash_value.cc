@@ -28,7 +28,7 @@ HashValue::~HashValue() {
 }
 
 size_t HashValue::MemoryUsage(size_t samples) const {
-  size_t n = ZMallocSize(this) + ZMallocSize(lp_.data());
+  size_t n = ZMallocSize(lp_.data());
   if (dict_) {
     n += ZMallocSize(dict_.get()) + dict_->AllocatedBytes();
     size_t bytes = 0;

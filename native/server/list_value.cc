@@ -4,7 +4,7 @@
 namespace tachyon {
 
 size_t ListValue::MemoryUsage(size_t samples) const {
-  size_t n = ZMallocSize(this);
+  size_t n = 0;
   size_t nodes = 0, bytes = 0;
   for (const QuicklistNode* node = ql_.head(); node && nodes < samples; node = node->next, nodes++) {
     bytes += ZMallocSize(node) + (node->is_plain ? ZMallocSize(node->plain.data()) : ZMallocSize(node->lp.data()));

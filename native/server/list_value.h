@@ -49,6 +49,8 @@ class ListValue final : public Collection {
 
   // Collection
   size_t MemoryUsage(size_t samples) const override;
+  size_t ObjectSize() const override { return sizeof(*this); }
+  bool Relocatable() const override { return true; }  // no member points into the object
   size_t Length() const override { return ql_.size(); }
   size_t FreeEffort() const override { return ql_.node_count(); }
   Collection* Clone() const override;

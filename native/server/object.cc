@@ -69,8 +69,30 @@ Entry* NewIntEntry(std::string_view key, uint32_t hash, int64_t value) {
   return e;
 }
 
+namespace {
+
+// An entry holding the bytes of a relocatable object (moved, not copied:
+// the source block is released without running its destructor).
+Entry* EmbedCollection(std::string_view key, uint32_t hash, ObjType type, ObjEncoding enc, const Collection* obj,
+                       size_t size) {
+  const size_t off = EmbeddedOffset(key.size());
+  Entry* e = AllocEntry(key, hash, off + size);
+  e->type = type;
+  e->encoding = enc;
+  e->flags |= kEmbedded;
+  memcpy(e->data + off, static_cast<const void*>(obj), size);
+  return e;
+}
+
+}  // namespace
+
 Entry* NewCollectionEntry(std::string_view key, uint32_t hash, ObjType type, ObjEncoding enc,
                           std::unique_ptr<Collection> value) {
+  if (value->Relocatable()) {
+    Entry* e = EmbedCollection(key, hash, type, enc, value.get(), value->ObjectSize());
+    ZFree(value.release());
+    return e;
+  }
   Entry* e = AllocEntry(key, hash, sizeof(Collection*));
   e->type = type;
   e->encoding = enc;
@@ -80,7 +102,11 @@ Entry* NewCollectionEntry(std::string_view key, uint32_t hash, ObjType type, Obj
 
 Entry* CopyEntryWithKey(const Entry* src, std::string_view key, uint32_t hash, bool take_value) {
   Entry* e;
-  if (src->type != kString) {
+  if (src->type != kString && take_value && (src->flags & kEmbedded)) {
+    const Collection* obj = src->collection();
+    e = EmbedCollection(key, hash, static_cast<ObjType>(src->type), static_cast<ObjEncoding>(src->encoding), obj,
+                        obj->ObjectSize());
+  } else if (src->type != kString) {
     std::unique_ptr<Collection> v(take_value ? src->collection() : src->collection()->Clone());
     e = NewCollectionEntry(key, hash, static_cast<ObjType>(src->type), static_cast<ObjEncoding>(src->encoding),
                            std::move(v));
@@ -96,7 +122,10 @@ Entry* CopyEntryWithKey(const Entry* src, std::string_view key, uint32_t hash, b
 void FreeEntryShell(Entry* e) { ZFree(e); }
 
 void FreeEntry(Entry* e) {
-  if (e->type != kString) delete e->collection();
+  if (e->type != kString) {
+    if (e->flags & kEmbedded) e->collection()->~Collection();
+    else delete e->collection();
+  }
   ZFree(e);
 }
 
@@ -106,7 +135,10 @@ size_t InlineCapacity(const Entry* e) {
 
 size_t EntryMemoryUsage(const Entry* e, size_t samples) {
   size_t n = ZMallocSize(e);
-  if (e->type != kString) n += e->collection()->MemoryUsage(samples);
+  if (e->type != kString) {
+    if (!(e->flags & kEmbedded)) n += ZMallocSize(e->collection());
+    n += e->collection()->MemoryUsage(samples);
+  }
   return n;
 }
 

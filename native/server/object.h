@@ -6,9 +6,13 @@
 // where value is
 //   - the string bytes inline (type STRING, storage kInline), or
 //   - an 8-byte signed integer (type STRING, encoding INT), or
-//   - an 8-byte pointer to a Collection (every other type).
+//   - the Collection object itself, 8-byte aligned (lists, hashes, sets and
+//     sorted sets: kEmbedded), or
+//   - an 8-byte pointer to a Collection (streams).
 // A 16-byte key with a 100-byte value therefore costs one 144-byte block plus a
-// bucket slot, against Redis's dictEntry + key sds + robj + value sds.
+// bucket slot, against Redis's dictEntry + key sds + robj + value sds; a small
+// hash costs the entry block and its listpack, against Redis's dictEntry + key
+// sds + robj + listpack.
 //
 // `encoding` is the encoding Redis would report in OBJECT ENCODING, which is
 // what users observe; physical storage follows from type and encoding.
@@ -47,9 +51,10 @@ const char* EncodingName(ObjEncoding e);
 class Collection : public ZCounted {
  public:
   virtual ~Collection() = default;
-  // Bytes the value costs the allocator, by Redis's objectComputeSize rules
-  // (MEMORY USAGE): fixed parts exactly, and for elements held in separate
-  // blocks the average of the first `samples` times their count.
+  // Bytes the value's blocks cost the allocator (the object itself aside),
+  // by Redis's objectComputeSize rules (MEMORY USAGE): fixed parts exactly,
+  // and for elements held in separate blocks the average of the first
+  // `samples` times their count.
   virtual size_t MemoryUsage(size_t samples) const = 0;
   // Number of elements (for DEBUG and the like).
   virtual size_t Length() const = 0;
@@ -58,11 +63,19 @@ class Collection : public ZCounted {
   virtual size_t FreeEffort() const { return 1; }
   // Deep copy (COPY command).
   virtual Collection* Clone() const = 0;
+  // A value whose members never point into the object itself may be moved by
+  // copying its bytes: it then lives inside its entry's block (kEmbedded).
+  virtual bool Relocatable() const { return false; }
+  virtual size_t ObjectSize() const = 0;
 };
 
 enum EntryFlags : uint8_t {
   kHasExpire = 1 << 0,
+  kEmbedded = 1 << 1,  // the Collection object is inside the entry's block
 };
+
+// Where an embedded Collection starts in Entry::data (8-byte aligned in the block).
+constexpr size_t EmbeddedOffset(size_t keylen) { return ((28 + keylen + 7) & ~size_t{7}) - 28; }
 
 struct Entry {
   Entry* next;       // bucket chain (owned by Dict)
@@ -92,6 +105,7 @@ struct Entry {
   void set_int_value(int64_t v) { memcpy(data + keylen, &v, sizeof v); }
   // Every other type.
   Collection* collection() const {
+    if (flags & kEmbedded) return reinterpret_cast<Collection*>(const_cast<char*>(data) + EmbeddedOffset(keylen));
     Collection* p;
     memcpy(&p, data + keylen, sizeof p);
     return p;
@@ -102,13 +116,16 @@ struct Entry {
 };
 
 constexpr size_t kEntryHeader = offsetof(Entry, data);
+static_assert(kEntryHeader == 28, "EmbeddedOffset assumes a 28-byte header");
 
 // Allocation helpers. Entries are malloc'd blocks; use these, never new/delete.
 Entry* NewStringEntry(std::string_view key, uint32_t hash, std::string_view value, ObjEncoding enc,
                       size_t capacity_hint = 0);
 Entry* NewIntEntry(std::string_view key, uint32_t hash, int64_t value);
 // The entry takes ownership of value: a new value is held by a unique_ptr
-// until this call, so a command that fails before adding it frees it.
+// until this call, so a command that fails before adding it frees it. A
+// relocatable value moves into the entry's block: pointers to the object
+// given are invalid afterwards (use the entry's collection()).
 Entry* NewCollectionEntry(std::string_view key, uint32_t hash, ObjType type, ObjEncoding enc,
                           std::unique_ptr<Collection> value);
 // A new entry with another key holding e's value. With take_value the value

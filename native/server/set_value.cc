@@ -27,7 +27,7 @@ SetValue::~SetValue() {
 }
 
 size_t SetValue::MemoryUsage(size_t samples) const {
-  size_t n = ZMallocSize(this) + ZMallocSize(is_.data());
+  size_t n = ZMallocSize(is_.data());
   if (dict_) {
     n += ZMallocSize(dict_.get()) + dict_->AllocatedBytes();
     size_t bytes = 0;

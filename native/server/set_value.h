@@ -61,6 +61,8 @@ class SetValue final : public Collection {
 
   // Collection
   size_t MemoryUsage(size_t samples) const override;
+  size_t ObjectSize() const override { return sizeof(*this); }
+  bool Relocatable() const override { return true; }  // no member points into the object
   size_t Length() const override { return dict_ ? dict_->size() : is_.size(); }
   size_t FreeEffort() const override { return dict_ ? dict_->size() : 1; }
   Collection* Clone() const override;

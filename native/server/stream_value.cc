@@ -148,7 +148,14 @@ StreamValue::AddResult StreamValue::Add(const StreamId* use_id, bool seq_given, 
   if (tail) {
     stream_node::Append(tail, nodes_.rbegin()->first, id, fv, numfields);
   } else {
-    nodes_.emplace_hint(nodes_.end(), id, stream_node::NewNode(fv, numfields));
+    // As Redis 7.0: the full node gives back its slack, and a new node is
+    // allocated ahead for the entries to come (STREAM_LISTPACK_MAX_PRE_ALLOCATE).
+    if (!nodes_.empty()) nodes_.rbegin()->second.ShrinkToFit();
+    Listpack lp = stream_node::NewNode(fv, numfields);
+    size_t prealloc = 4096;
+    if (limits.node_max_bytes > 0 && limits.node_max_bytes < prealloc) prealloc = limits.node_max_bytes;
+    lp.Reserve(prealloc);
+    nodes_.emplace_hint(nodes_.end(), id, std::move(lp));
   }
   length_++;
   entries_added_++;
@@ -380,7 +387,7 @@ size_t StreamValue::MemoryUsage(size_t samples) const {
   // A map node holds the key and the value after the tree's three links and colour.
   auto map_node = [](size_t kv) { return ZMallocSizeOf(32 + kv); };
   auto name_bytes = [](const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; };
-  size_t n = ZMallocSize(this);
+  size_t n = 0;
   // As Redis: the first `samples` nodes averaged over all but the last, plus the last one.
   size_t seen = 0, bytes = 0;
   for (auto it = nodes_.begin(); it != nodes_.end() && seen < samples; ++it, seen++) {

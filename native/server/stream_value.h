@@ -163,6 +163,7 @@ class StreamValue final : public Collection {
                    const StreamId& max_deleted_entry_id, uint64_t entries_added);
 
   size_t MemoryUsage(size_t samples) const override;
+  size_t ObjectSize() const override { return sizeof(*this); }
   size_t Length() const override { return length_; }
   // Every node is a block; so is every group and, estimated from the first, each PEL entry.
   size_t FreeEffort() const override {

@@ -69,7 +69,7 @@ std::unique_ptr<ZSetValue> ZSetValue::FromListpack(Listpack lp) {
 }
 
 size_t ZSetValue::MemoryUsage(size_t samples) const {
-  size_t n = ZMallocSize(this) + ZMallocSize(lp_.data());
+  size_t n = ZMallocSize(lp_.data());
   if (sk_) {
     n += ZMallocSize(sk_.get()) + ZMallocSize(sk_->zsl.header()) + sk_->dict.AllocatedBytes();
     // An element is a skiplist node (member and score) plus its dict node.

@@ -125,6 +125,8 @@ class ZSetValue final : public Collection {
 
   // Collection
   size_t MemoryUsage(size_t samples) const override;
+  size_t ObjectSize() const override { return sizeof(*this); }
+  bool Relocatable() const override { return true; }  // no member points into the object
   size_t Length() const override { return sk_ ? sk_->zsl.length() : lp_count_; }
   size_t FreeEffort() const override { return sk_ ? sk_->zsl.length() : 1; }
   Collection* Clone() const override;
