@@ -6,6 +6,10 @@
 //
 //   node bench/compare.js [--tests set,get,incr,mset] [--pipelines 1,16]
 //                         [--rounds 3] [-n 200000] [-c 50] [-r 100000]
+//                         [--server-args "--latency-tracking no ..."]
+//
+// --server-args are given to both servers (e.g. to switch the per-command
+// latency histograms and the slowlog off on both and see what they cost).
 //
 // Test names are redis-benchmark -t names, or one of CUSTOM below: a command
 // line run with redis-benchmark's custom-command mode, after a preparation
@@ -53,7 +57,10 @@ async function waitReady(port) {
   throw new Error(`server on ${port} did not start`);
 }
 
-const common = ['--save', '', '--appendonly', 'no', '--bind', '127.0.0.1', '--protected-mode', 'yes'];
+const common = [
+  '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1', '--protected-mode', 'yes',
+  ...opt('--server-args', '').split(' ').filter(Boolean),
+];
 
 /** Runs one command on a server and returns its reply text (redis-cli). */
 function cli(port, ...cmd) {

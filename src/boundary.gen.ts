@@ -73,7 +73,7 @@ export const enum EventKind {
   TrackedRead = 3,
   /** A command for MONITOR: argv, reported before it runs. */
   Monitor = 4,
-  /** A log line from scripting (redis.log, slow scripts): event is the level, [text]. */
+  /** A log line from the native side (redis.log, slow scripts, DEBUG LOG): event is the level, [text]. */
   Log = 5,
   /** SHUTDOWN NOSAVE arrived while a script was busy: shut down now that it returned. */
   Shutdown = 6,
@@ -101,8 +101,23 @@ export const enum ClientField {
   Monitor = 7,
   /** The client id (a connection adopted after a busy script gets its id from TypeScript). */
   Id = 8,
+  /** Connected over loopback or a unix socket (enable-debug-command local). */
+  Local = 9,
+  /** QUIT or CLIENT KILL of itself: nothing the client sent after that command runs. */
+  CloseAfterReply = 10,
   /** CLIENT NO-EVICT: maxmemory-clients never closes this client. */
-  NoEvict = 9,
+  NoEvict = 11,
+}
+
+/**
+ * Per-client strings TypeScript sets with setClientText(slot, field, text), for SLOWLOG and crash
+ * reports.
+ */
+export const enum ClientText {
+  /** The peer address as CLIENT LIST shows it. */
+  Addr = 0,
+  /** The client name (CLIENT SETNAME, HELLO SETNAME, RESET). */
+  Name = 1,
 }
 
 /**
@@ -119,8 +134,20 @@ export const enum ClientState {
   MultiQueued = 3,
   /** Unix ms of the last input (CLIENT LIST idle=, the timeout option). */
   LastInteraction = 4,
+  /** Allocated but unused query buffer bytes (qbuf-free=). */
+  QueryFree = 5,
+  /** Argument bytes of a command the client is blocked or paused in (argv-mem=). */
+  ArgvMemory = 6,
+  /** Argument bytes plus pointers of the commands queued in MULTI (multi-mem=). */
+  MultiMemory = 7,
+  /** Capacity of the client's native reply buffer (rbs=). */
+  ReplyCapacity = 8,
+  /** Largest reply buffer use since the last peak reset (rbp=). */
+  ReplyPeak = 9,
+  /** Replies in the native buffer not handed to the socket yet (part of obl=). */
+  ReplyBytes = 10,
   /** Length of the array. */
-  Count = 5,
+  Count = 11,
 }
 
 /**

@@ -2,10 +2,30 @@
  * `tachyon-server [/path/to/redis.conf] [--option value ...]`: the same
  * command line and messages as redis-server.
  */
+import { spawn } from 'node:child_process';
 import { Config, ConfigError } from './config/config';
 import { parseArgv } from './config/parse';
+import { logo } from './logo';
 import { TachyonServer } from './server';
 import { TACHYON_VERSION, VERSION } from './version';
+
+/** Set in the environment of the process that runs a daemonized server. */
+const DAEMON_CHILD = 'TACHYON_DAEMON_CHILD';
+
+/**
+ * daemonize yes: Node cannot fork, so the server runs in a detached copy of
+ * this process (its own session, standard streams on /dev/null, as Redis's
+ * daemonize()) and this one exits at once.
+ */
+function daemonize(): void {
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    detached: true,
+    stdio: 'ignore',
+    env: { ...process.env, [DAEMON_CHILD]: '1' },
+  });
+  child.unref();
+  process.exit(0);
+}
 
 const USAGE = `Usage: tachyon-server [/path/to/redis.conf] [options] [-]
        tachyon-server - (read config from stdin)
@@ -37,7 +57,9 @@ export function main(argv: string[]): void {
     process.stderr.write(`${(e as Error).message}\n`);
     process.exit(1);
   }
+  if (config.get('daemonize') && config.get('supervised') === 'no' && process.env[DAEMON_CHILD] !== '1') daemonize();
   const server = new TachyonServer(config);
+  server.restartable = true;
   const log = server.log;
   log.notice('oO0OoO0OoO0Oo Tachyon is starting oO0OoO0OoO0Oo');
   log.notice(`Tachyon version=${TACHYON_VERSION}, redis_version=${VERSION}, bits=64, pid=${process.pid}, just started`);
@@ -57,9 +79,12 @@ export function main(argv: string[]): void {
   process.on('SIGINT', () => onSignal('SIGINT'));
   server.listen().then(
     () => {
-      log.notice(`Running mode=standalone, port=${server.port}.`);
+      // Redis's redisAsciiArt(): the logo on a terminal or when asked for.
+      const showLogo = (config.get('logfile') === '' && process.stdout.isTTY) || config.get('always-show-logo');
+      if (showLogo) log.raw(logo('standalone', server.port, process.pid));
+      else log.notice(`Running mode=standalone, port=${server.port}.`);
       log.notice('Server initialized');
-      log.notice(`Ready to accept connections ${config.get('unixsocket') ? 'tcp and unix' : 'tcp'}`);
+      log.notice('Ready to accept connections');
     },
     (e: Error) => {
       log.warning(`Failed listening on port ${config.get('port')} (tcp), aborting. ${e.message}`);

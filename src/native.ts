@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ClientField, FeedStatus, IoEvent, SharedSlot } from './boundary.gen';
+import { ClientField, ClientText, FeedStatus, IoEvent, SharedSlot } from './boundary.gen';
 
 export interface NativeInfo {
   total_commands_processed: number;
@@ -27,6 +27,12 @@ export interface NativeInfo {
   evicted_keys: number;
   total_eviction_exceeded_time: number;
   current_eviction_exceeded_time: number;
+  reads_processed: number;
+  writes_processed: number;
+  expired_time_cap_reached: number;
+  reply_buffer_shrinks: number;
+  reply_buffer_expands: number;
+  recent_max_input_buffer: number;
   /** Per database: [keys, expires, avg_ttl]. */
   keyspace: [number, number, number][];
 }
@@ -78,20 +84,29 @@ export interface NativeServer {
   createClient(id: number): number;
   freeClient(slot: number): void;
   feed(slot: number, data: Buffer): Buffer | undefined;
-  resume(slot: number, reply?: Buffer): Buffer | undefined;
+  /**
+   * Continues after a command TypeScript ran, with its reply; `pushes` are the
+   * pub/sub frames of that reply CLIENT REPLY OFF/SKIP does not silence.
+   */
+  resume(slot: number, reply?: Buffer, pushes?: Buffer): Buffer | undefined;
   takeCommand(slot: number): Buffer[];
   /** Removes and returns the client's input not processed yet (while TypeScript runs one of its commands). */
   takeInput(slot: number): Buffer;
   setClient(slot: number, field: ClientField, value: number | boolean): void;
+  /** The client's address or name, as SLOWLOG and crash reports show them. */
+  setClientText(slot: number, field: ClientText, text: string): void;
   getClientDb(slot: number): number;
   /**
-   * Positions named by ClientState: [db, last command's full name or 'NULL', unread query bytes,
-   * commands queued in MULTI or -1, unix ms of the last input].
+   * Positions named by ClientState: [db, last command's full name or 'NULL', query buffer bytes,
+   * commands queued in MULTI or -1, unix ms of the last input, query buffer room, argument
+   * bytes of a blocked command, multi-mem, reply buffer capacity, reply buffer peak, reply
+   * bytes not handed to the socket yet].
    */
-  clientState(slot: number): [number, string, number, number, number];
+  clientState(slot: number): [number, string, number, number, number, number, number, number, number, number, number];
   setJsCommands(names: string[]): void;
   configure(name: string, value: number | boolean | string): void;
-  cron(): void;
+  /** Periodic work; false while DEBUG PAUSE-CRON holds it. */
+  cron(): boolean;
   info(): NativeInfo;
   /** Bytes currently allocated through malloc by the whole process (glibc mallinfo2; not cheap). */
   mallocBytes(): number;
@@ -142,8 +157,20 @@ export interface NativeServer {
   ioStats(slot: number): [number, number];
   /** client-output-buffer-limit: [hard, soft, seconds] for normal clients, then for pub/sub clients. */
   setOutputLimits(limits: number[]): void;
-  /** Counts a command TypeScript ran, in INFO commandstats; `error` is its error reply, if any. */
-  recordCall(name: string, usec: number, error: string): void;
+  /**
+   * Counts a command TypeScript ran for the client in `slot` (INFO
+   * commandstats, SLOWLOG, latency); `error` is its error reply, if any;
+   * `redacted` are argument indexes SLOWLOG shows as "(redacted)".
+   */
+  recordCall(slot: number, name: string, usec: number, error: string, redacted?: number[]): void;
+  /** [full command name, value at each percentile in microseconds] for every command with a latency histogram. */
+  latencyStats(percentiles: number[]): [string, number[]][];
+  /** A latency event TypeScript measured (ms), recorded when at least latency-monitor-threshold. */
+  latencySample(event: string, ms: number): void;
+  /** DEBUG RESTART: re-executes this process's binary with its command line after `delayMs`; returns only an error. */
+  reexec(delayMs: number): string;
+  /** Full names of every command and subcommand that has a handler ("get", "client|list"). */
+  runnableCommands(): string[];
 }
 
 const ARENA_SIZE = 256 * 1024;

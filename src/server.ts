@@ -29,10 +29,12 @@ import { ClientCommands } from './commands/client';
 import { registerCommandCommands } from './commands/command';
 import { registerConfigCommands } from './commands/config';
 import { registerConnectionCommands } from './commands/connection';
+import { registerDebugCommands } from './commands/debug';
 import { Info } from './commands/info';
 import { CommandRegistry } from './commands/registry';
 import { registerServerCommands } from './commands/server';
 import { requirePassSet, type Config } from './config/config';
+import { strerror } from './config/options';
 import type { ServerContext, ServerStatus } from './context';
 import { EventDispatcher } from './events';
 import { BlockingScheduler } from './features/blocking';
@@ -45,6 +47,7 @@ import { Tracking } from './features/tracking';
 import { Logger } from './log';
 import { IoEvent } from './boundary.gen';
 import { SharedState, loadAddon, type NativeServer } from './native';
+import { TACHYON_VERSION } from './version';
 import { isLoopback } from './network/address';
 import { ClientTable } from './network/clients';
 import { Connection, type ConnectionServices } from './network/connection';
@@ -80,6 +83,15 @@ const NATIVE_SETTINGS = [
   'lfu-decay-time',
   'stream-node-max-bytes',
   'stream-node-max-entries',
+  'slowlog-log-slower-than',
+  'slowlog-max-len',
+  'latency-monitor-threshold',
+  'latency-tracking',
+  'enable-debug-command',
+  'enable-module-command',
+  'appendfsync',
+  'crash-log-enabled',
+  'hll-sparse-max-bytes',
 ] as const;
 
 export class TachyonServer implements ServerStatus {
@@ -159,6 +171,7 @@ export class TachyonServer implements ServerStatus {
     registerCommandCommands(r);
     this.info.register(r);
     this.clientCommands.register(r);
+    registerDebugCommands(r, { info: this.info, clients: this.clientCommands, restart: (g, d) => this.restart(g, d) });
     this.blocking.register(r);
     this.pubsub.register(r);
     this.tracking.register(r);
@@ -177,6 +190,9 @@ export class TachyonServer implements ServerStatus {
     for (const name of NATIVE_SETTINGS) settings[name] = nativeValue(name, config.get(name));
     settings.requirepass = requirePassSet(config);
     settings['notify-keyspace-events'] = config.getNotifyKeyspaceEvents();
+    settings['tachyon-version'] = TACHYON_VERSION;
+    const logfile = config.get('logfile');
+    settings.logfile = logfile ? config.resolvePath(logfile) : '';
     return new NativeServer(settings, this.shared.slots, this.shared.arena);
   }
 
@@ -271,7 +287,55 @@ export class TachyonServer implements ServerStatus {
     const unixsocket = this.config.get('unixsocket');
     if (unixsocket) await this.listenUnix(unixsocket);
     this.ctx.native.setListeners(this.listeners.map(listenerFd).filter((fd) => fd >= 0));
+    this.writePidFile();
     this.startCron();
+  }
+
+  /** Where the pid file goes: pidfile, or Redis's default when daemonized; '' for none. */
+  private pidFilePath(): string {
+    const pidfile = this.config.get('pidfile') || (this.config.get('daemonize') ? '/var/run/redis.pid' : '');
+    return pidfile ? this.config.resolvePath(pidfile) : '';
+  }
+
+  /** Redis's createPidFile(): best effort, a warning when it cannot be written. */
+  private writePidFile(): void {
+    const file = this.pidFilePath();
+    if (!file) return;
+    try {
+      fs.writeFileSync(file, `${process.pid}\n`);
+    } catch (e) {
+      this.log.warning(`Failed to write PID file: ${strerror(e)}`);
+    }
+    // A crash of a daemonized server removes it too.
+    if (this.config.get('daemonize')) this.ctx.native.configure('crash-pidfile', file);
+  }
+
+  private removePidFile(): void {
+    const file = this.pidFilePath();
+    if (!file) return;
+    this.log.notice('Removing the pid file.');
+    try {
+      fs.unlinkSync(file);
+    } catch {
+      /* already gone */
+    }
+  }
+
+  /** Set by tachyon-server: DEBUG RESTART may re-execute the process (never an embedding host). */
+  restartable = false;
+
+  /** DEBUG RESTART (graceful) and DEBUG CRASH-AND-RECOVER; returns why it could not. */
+  restart(graceful: boolean, delayMs: number): string {
+    if (!this.restartable) return "Can't restart: Tachyon is embedded in another process";
+    if (graceful && this.config.configFile) {
+      try {
+        this.config.rewrite();
+      } catch (e) {
+        return `Can't restart: configuration rewrite process failed: ${(e as Error).message}`;
+      }
+    }
+    if (graceful) this.removePidFile();
+    return this.ctx.native.reexec(delayMs);
   }
 
   private listenTcp(host: string, port: number): Promise<number> {
@@ -377,7 +441,8 @@ export class TachyonServer implements ServerStatus {
     const hz = Math.min(500, Math.max(1, this.config.get('hz')));
     let ticks = 0;
     this.cronTimer = setInterval(() => {
-      this.ctx.native.cron();
+      // DEBUG PAUSE-CRON stops all periodic work.
+      if (!this.ctx.native.cron()) return;
       this.ctx.events.pump(); // expired-key notifications from active expiry
       // Once a second, like Redis's clientsCron: close idle clients past `timeout`.
       if (++ticks % hz === 0) this.closeIdleClients();
@@ -419,11 +484,13 @@ export class TachyonServer implements ServerStatus {
         /* already gone */
       }
     }
+    this.removePidFile();
   }
 
   /** Clears INFO statistics (CONFIG RESETSTAT). */
   resetStats(): void {
     this.ctx.native.resetStats();
+    this.clients.streamWrites = 0;
     this.connectionsReceived = 0;
     this.rejectedConnections = 0;
     this.evictedClients = 0;

@@ -7,8 +7,10 @@
 // written into a shared Int32Array so no result object is allocated per call.
 // Its slots, and every enum passed across, are defined once in
 // native/boundary.json (server/boundary.gen.h here, src/boundary.gen.ts there).
+#include <fcntl.h>
 #include <malloc.h>
 #include <napi.h>
+#include <unistd.h>
 #ifdef TACHYON_NATIVE_IO
 #include <sys/socket.h>
 #include <unistd.h>
@@ -19,6 +21,7 @@
 #include <vector>
 
 #include "core/hash.h"
+#include "server/crash_report.h"
 #include "server/server.h"
 #ifdef TACHYON_NATIVE_IO
 #include "binding/socket_io.h"
@@ -78,6 +81,11 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
                            InstanceMethod<&NativeServer::IoStats>("ioStats"),
                            InstanceMethod<&NativeServer::SetOutputLimits>("setOutputLimits"),
                            InstanceMethod<&NativeServer::SetListeners>("setListeners"),
+                           InstanceMethod<&NativeServer::SetClientText>("setClientText"),
+                           InstanceMethod<&NativeServer::LatencyStats>("latencyStats"),
+                           InstanceMethod<&NativeServer::LatencySample>("latencySample"),
+                           InstanceMethod<&NativeServer::RunnableCommands>("runnableCommands"),
+                           InstanceMethod<&NativeServer::Reexec>("reexec"),
                        });
   }
 
@@ -176,9 +184,14 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     // An optional reply produced by TypeScript goes first, keeping pipeline order.
     // CLIENT REPLY: a skipped command, or replies switched off (after the command ran,
     // so CLIENT REPLY ON itself is answered).
-    if (info.Length() > 1 && info[1].IsTypedArray() && !c->drop_js_reply && c->reply_mode != ReplyMode::kOff) {
+    const bool suppressed = c->drop_js_reply || c->reply_mode == ReplyMode::kOff;
+    if (info.Length() > 1 && info[1].IsTypedArray() && !suppressed) {
       auto r = info[1].As<Napi::Uint8Array>();
       c->out.Append(r.Data(), r.ByteLength());
+    } else if (suppressed && info.Length() > 2 && info[2].IsTypedArray()) {
+      // Pub/sub frames CLIENT REPLY OFF/SKIP does not silence (Redis's CLIENT_PUSHING).
+      auto p = info[2].As<Napi::Uint8Array>();
+      c->out.Append(p.Data(), p.ByteLength());
     }
     return TakeOutput(info.Env(), c, server_->Resume(*c));
   }
@@ -230,8 +243,92 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
       case ClientField::kMonitor: c->monitor = v != 0; break;
       case ClientField::kId: c->id = static_cast<uint64_t>(v); break;  // a connection adopted after a busy script
       case ClientField::kNoEvict: c->no_evict = v != 0; break;
+      case ClientField::kLocal: c->local = v != 0; break;
+      case ClientField::kCloseAfterReply: c->close_after_reply = v != 0; break;
     }
     return info.Env().Undefined();
+  }
+
+  // setClientText(slot, field: ClientText, text)
+  Napi::Value SetClientText(const Napi::CallbackInfo& info) {
+    Client* c = ClientArg(info);
+    if (!c) return info.Env().Undefined();
+    std::string text = info[2].As<Napi::String>().Utf8Value();
+    switch (static_cast<ClientText>(info[1].As<Napi::Number>().Int32Value())) {
+      case ClientText::kAddr: c->addr = std::move(text); break;
+      case ClientText::kName: c->name = std::move(text); break;
+    }
+    return info.Env().Undefined();
+  }
+
+  // latencyStats(percentiles): [fullName, [value at each percentile in microseconds]][]
+  // for every command with a histogram (INFO latencystats).
+  Napi::Value LatencyStats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Array pcts = info[0].As<Napi::Array>();
+    Napi::Array out = Napi::Array::New(env);
+    uint32_t n = 0;
+    for (const auto& [key, cmd] : server_->commands()) {
+      if (!cmd->stats.histogram) continue;
+      Napi::Array values = Napi::Array::New(env, pcts.Length());
+      for (uint32_t i = 0; i < pcts.Length(); i++) {
+        double p = pcts.Get(i).As<Napi::Number>().DoubleValue();
+        values.Set(i, Napi::Number::New(env, static_cast<double>(cmd->stats.histogram->ValueAtPercentile(p)) / 1000.0));
+      }
+      Napi::Array row = Napi::Array::New(env, 2);
+      row.Set(0u, Napi::String::New(env, cmd->spec->name));
+      row.Set(1u, values);
+      out.Set(n++, row);
+    }
+    return out;
+  }
+
+  // latencySample(event, ms): a latency event measured by TypeScript (persistence).
+  Napi::Value LatencySample(const Napi::CallbackInfo& info) {
+    server_->latency().AddIfNeeded(info[0].As<Napi::String>().Utf8Value(),
+                                   static_cast<uint64_t>(info[1].As<Napi::Number>().Int64Value()),
+                                   server_->settings().latency_monitor_threshold);
+    return info.Env().Undefined();
+  }
+
+  // reexec(delayMs): DEBUG RESTART / CRASH-AND-RECOVER. Closes every file
+  // descriptor but the standard ones, waits, and executes this process's own
+  // binary with its original command line (/proc/self/cmdline), as Redis's
+  // restartServer; exits if that fails.
+  Napi::Value Reexec(const Napi::CallbackInfo& info) {
+    int64_t delay = info[0].As<Napi::Number>().Int64Value();
+    std::string cmdline;
+    if (FILE* f = fopen("/proc/self/cmdline", "rb")) {
+      char buf[4096];
+      size_t n;
+      while ((n = fread(buf, 1, sizeof buf, f)) > 0) cmdline.append(buf, n);
+      fclose(f);
+    }
+    std::vector<char*> argv;
+    for (size_t p = 0; p < cmdline.size(); p = cmdline.find('\0', p) + 1) {
+      argv.push_back(&cmdline[p]);
+      if (cmdline.find('\0', p) == std::string::npos) break;
+    }
+    if (argv.empty()) return Napi::String::New(info.Env(), "Can't restart: the command line is unknown");
+    argv.push_back(nullptr);
+    for (int fd = 3; fd < 65536; fd++) {
+      if (fcntl(fd, F_GETFD) != -1) close(fd);
+    }
+    if (delay > 0) usleep(static_cast<useconds_t>(delay * 1000));
+    execv("/proc/self/exe", argv.data());
+    _exit(1);
+  }
+
+  // runnableCommands(): the full names ("get", "client|list") of every command
+  // and subcommand that has a handler, native or TypeScript's (COMMAND lists only those).
+  Napi::Value RunnableCommands(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Array out = Napi::Array::New(env);
+    uint32_t n = 0;
+    for (const auto& [key, cmd] : server_->commands()) {
+      if (cmd->owner != CommandOwner::kNone) out.Set(n++, Napi::String::New(env, cmd->spec->name));
+    }
+    return out;
   }
 
   Napi::Value GetClientDb(const Napi::CallbackInfo& info) {
@@ -249,10 +346,21 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     auto set = [&](ClientState i, Napi::Value v) { a.Set(static_cast<uint32_t>(i), v); };
     set(ClientState::kDb, Napi::Number::New(env, c->db));
     set(ClientState::kLastCommand, Napi::String::New(env, c->last_cmd ? c->last_cmd->name : "NULL"));
-    set(ClientState::kQueryBytes, Napi::Number::New(env, static_cast<double>(c->query.size() - c->qpos)));
+    set(ClientState::kQueryBytes, Napi::Number::New(env, static_cast<double>(c->query.size())));
     set(ClientState::kMultiQueued,
-        Napi::Number::New(env, c->multi.active ? static_cast<double>(c->multi.queue.size()) : -1));
+        Napi::Number::New(env, c->multi.active ? static_cast<double>(c->multi.queue.size()) : c->exec_count));
     set(ClientState::kLastInteraction, Napi::Number::New(env, static_cast<double>(c->last_interaction_ms)));
+    set(ClientState::kQueryFree, Napi::Number::New(env, static_cast<double>(c->query.capacity() - c->query.size())));
+    size_t argv_mem = 0;
+    if (c->block.active) {
+      for (const auto& a : c->pending) argv_mem += a.size();
+    }
+    set(ClientState::kArgvMemory, Napi::Number::New(env, static_cast<double>(argv_mem)));
+    set(ClientState::kMultiMemory,
+        Napi::Number::New(env, static_cast<double>(c->in_exec ? c->exec_multi_mem : MultiMemory(c->multi))));
+    set(ClientState::kReplyCapacity, Napi::Number::New(env, static_cast<double>(c->out.capacity())));
+    set(ClientState::kReplyPeak, Napi::Number::New(env, static_cast<double>(std::max(c->out_peak, c->out.size()))));
+    set(ClientState::kReplyBytes, Napi::Number::New(env, static_cast<double>(c->out.size())));
     return a;
   }
 
@@ -309,6 +417,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     else if (name == "lfu-decay-time") s.lfu_decay_time = static_cast<int>(num());
     else if (name == "stream-node-max-bytes") s.stream_node_max_bytes = num();
     else if (name == "stream-node-max-entries") s.stream_node_max_entries = num();
+    else if (name == "hll-sparse-max-bytes") s.hll_sparse_max_bytes = num();
     else if (name == "notify-keyspace-events") s.notify_flags = static_cast<uint32_t>(num());
     else if (name == "tracking") s.tracking = flag();  // any client tracking
     else if (name == "monitors") s.monitors = static_cast<int>(num());
@@ -316,6 +425,29 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
       js_input_ = flag();  // CLIENT PAUSE: TypeScript holds all input
       s.clients_paused = js_input_;
     }
+    else if (name == "slowlog-log-slower-than") s.slowlog_log_slower_than = num();
+    else if (name == "slowlog-max-len") s.slowlog_max_len = num();  // applied at the next entry, as Redis
+    else if (name == "latency-monitor-threshold") s.latency_monitor_threshold = num();
+    else if (name == "latency-tracking") s.latency_tracking = flag();
+    else if (name == "enable-debug-command") s.enable_debug_command = ProtectedAction(v);
+    else if (name == "enable-module-command") s.enable_module_command = ProtectedAction(v);
+    else if (name == "appendfsync") s.appendfsync_always = v.IsString() && v.As<Napi::String>().Utf8Value() == "always";
+    else if (name == "logfile") SetCrashLogFile(v.IsString() ? v.As<Napi::String>().Utf8Value() : "");
+    else if (name == "crash-pidfile") SetCrashPidFile(v.IsString() ? v.As<Napi::String>().Utf8Value() : "");
+    else if (name == "crash-log-enabled") {
+      SetCrashLogEnabled(flag());
+      if (flag()) InstallCrashHandler();
+    }
+    else if (name == "tachyon-version") {
+      s.tachyon_version = v.As<Napi::String>().Utf8Value();
+      SetCrashVersion(s.tachyon_version);
+    }
+  }
+
+  // enable-debug-command / enable-module-command: "no", "yes" or "local".
+  static int ProtectedAction(Napi::Value v) {
+    std::string s = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
+    return s == "yes" ? 1 : s == "local" ? 2 : 0;
   }
 
   Napi::Value Configure(const Napi::CallbackInfo& info) {
@@ -324,11 +456,12 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     return info.Env().Undefined();
   }
 
+  // cron(): false while DEBUG PAUSE-CRON holds periodic work.
   Napi::Value Cron(const Napi::CallbackInfo& info) {
-    server_->Cron();
+    bool ran = server_->Cron();
     ScheduleEviction();
     SetSlot(SharedSlot::kEvents, static_cast<int32_t>(server_->event_count()));
-    return info.Env().Undefined();
+    return Napi::Boolean::New(info.Env(), ran);
   }
 
   Napi::Value Info(const Napi::CallbackInfo& info) {
@@ -344,6 +477,12 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     set("net_input_bytes", st.net_input_bytes);
     set("expired_stale_perc", st.expired_stale_perc);
     set("expire_cycle_cpu_milliseconds", st.expire_cycle_cpu_milliseconds);
+    set("reads_processed", st.reads_processed);
+    set("writes_processed", st.writes_processed);
+    set("expired_time_cap_reached", st.expired_time_cap_reached);
+    set("reply_buffer_shrinks", st.reply_buffer_shrinks);
+    set("reply_buffer_expands", st.reply_buffer_expands);
+    set("recent_max_input_buffer", st.recent_max_input_buffer);
     uint64_t expired = st.expired_keys;
     Napi::Array dbs = Napi::Array::New(env);
     size_t bucket_bytes = 0;
@@ -456,11 +595,19 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     return info.Env().Undefined();
   }
 
-  // recordCall(name, usec, error): statistics for a command TypeScript ran.
+  // recordCall(slot, name, usec, error, redacted): statistics, slowlog and
+  // latency for a command TypeScript ran (its arguments are the client's pending ones).
   Napi::Value RecordCall(const Napi::CallbackInfo& info) {
-    std::string name = info[0].As<Napi::String>().Utf8Value();
-    std::string error = info[2].As<Napi::String>().Utf8Value();
-    server_->RecordJsCall(name, static_cast<uint64_t>(info[1].As<Napi::Number>().Int64Value()), error);
+    Client* c = ClientArg(info);
+    if (!c) return info.Env().Undefined();
+    std::string name = info[1].As<Napi::String>().Utf8Value();
+    std::string error = info[3].As<Napi::String>().Utf8Value();
+    std::vector<int> redacted;
+    if (info.Length() > 4 && info[4].IsArray()) {
+      Napi::Array a = info[4].As<Napi::Array>();
+      for (uint32_t i = 0; i < a.Length(); i++) redacted.push_back(a.Get(i).As<Napi::Number>().Int32Value());
+    }
+    server_->RecordJsCall(*c, name, static_cast<uint64_t>(info[2].As<Napi::Number>().Int64Value()), error, redacted);
     return info.Env().Undefined();
   }
 
@@ -582,6 +729,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     if (IoConn* io = IoArg(info)) {
       auto b = info[1].As<Napi::Uint8Array>();
       io_->Write(io, reinterpret_cast<const char*>(b.Data()), b.ByteLength());
+      server_->stats().writes_processed++;
     }
     return info.Env().Undefined();
   }
@@ -633,6 +781,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     if (st == FeedStatus::kOk && server_->ready_key_count() == 0 && server_->event_count() == 0) {
       if (!c->out.empty()) {
         io_->Write(io, c->out.data(), c->out.size());
+        server_->stats().writes_processed++;
         c->out.clear();
         c->out.Trim(kKeepOutput);
       }
@@ -773,6 +922,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
       }
       if (!c->out.empty()) {
         io_->Write(io, c->out.data(), c->out.size());
+        server_->stats().writes_processed++;
         c->out.clear();
       }
     }
@@ -868,6 +1018,15 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
   void Run(Client& c, const std::vector<std::string_view>& argv, ByteBuffer* out) override {
     Napi::Env env = env_;
     Napi::HandleScope scope(env);
+    // recordCall() reads the command's arguments from pending (SLOWLOG).
+    std::vector<std::string> saved;
+    saved.swap(c.pending);
+    c.pending.assign(argv.begin(), argv.end());
+    struct Restore {
+      Client& c;
+      std::vector<std::string>& saved;
+      ~Restore() { c.pending.swap(saved); }
+    } restore{c, saved};
     Napi::Array args = Napi::Array::New(env, argv.size());
     for (uint32_t i = 0; i < argv.size(); i++) args.Set(i, Napi::Buffer<char>::Copy(env, argv[i].data(), argv[i].size()));
     Napi::Value r = executor_.Call({Napi::Number::New(env, c.slot), args});

@@ -130,6 +130,14 @@ void Reply::Double(double d) {
   }
 }
 
+void Reply::DoubleText(std::string_view text) {
+  if (resp_ < 3) return Bulk(text);
+  out_->Reserve(text.size() + 3);
+  out_->Push(',');
+  out_->Append(text);
+  out_->Append("\r\n", 2);
+}
+
 void Reply::Bool(bool b) {
   if (resp_ >= 3)
     out_->Append(b ? "#t\r\n" : "#f\r\n", 4);

@@ -46,7 +46,7 @@ enum class EventKind : uint8_t {
   kModified = 2,  // A key modified while some client tracks: [key], or event 'flush' without a key for FLUSHDB/FLUSHALL.
   kTrackedRead = 3,  // A key read by a tracking client: [key].
   kMonitor = 4,  // A command for MONITOR: argv, reported before it runs.
-  kLog = 5,  // A log line from scripting (redis.log, slow scripts): event is the level, [text].
+  kLog = 5,  // A log line from the native side (redis.log, slow scripts, DEBUG LOG): event is the level, [text].
   kShutdown = 6,  // SHUTDOWN NOSAVE arrived while a script was busy: shut down now that it returned.
 };
 
@@ -61,7 +61,16 @@ enum class ClientField : int32_t {
   kTracking = 6,  // CLIENT TRACKING on in default mode: reads are reported.
   kMonitor = 7,  // MONITOR: the client may no longer touch the keyspace.
   kId = 8,  // The client id (a connection adopted after a busy script gets its id from TypeScript).
-  kNoEvict = 9,  // CLIENT NO-EVICT: maxmemory-clients never closes this client.
+  kLocal = 9,  // Connected over loopback or a unix socket (enable-debug-command local).
+  kCloseAfterReply = 10,  // QUIT or CLIENT KILL of itself: nothing the client sent after that command runs.
+  kNoEvict = 11,  // CLIENT NO-EVICT: maxmemory-clients never closes this client.
+};
+
+// Per-client strings TypeScript sets with setClientText(slot, field, text), for SLOWLOG and crash
+// reports.
+enum class ClientText : int32_t {
+  kAddr = 0,  // The peer address as CLIENT LIST shows it.
+  kName = 1,  // The client name (CLIENT SETNAME, HELLO SETNAME, RESET).
 };
 
 // Positions in the array clientState(slot) returns.
@@ -71,7 +80,13 @@ enum class ClientState : int32_t {
   kQueryBytes = 2,  // Unread query buffer bytes (CLIENT LIST qbuf=).
   kMultiQueued = 3,  // Commands queued in MULTI, or -1 outside a transaction.
   kLastInteraction = 4,  // Unix ms of the last input (CLIENT LIST idle=, the timeout option).
-  kCount = 5,  // Length of the array.
+  kQueryFree = 5,  // Allocated but unused query buffer bytes (qbuf-free=).
+  kArgvMemory = 6,  // Argument bytes of a command the client is blocked or paused in (argv-mem=).
+  kMultiMemory = 7,  // Argument bytes plus pointers of the commands queued in MULTI (multi-mem=).
+  kReplyCapacity = 8,  // Capacity of the client's native reply buffer (rbs=).
+  kReplyPeak = 9,  // Largest reply buffer use since the last peak reset (rbp=).
+  kReplyBytes = 10,  // Replies in the native buffer not handed to the socket yet (part of obl=).
+  kCount = 11,  // Length of the array.
 };
 
 // CLIENT REPLY: replies can be switched off, or skipped for the next command only.

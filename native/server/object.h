@@ -71,7 +71,10 @@ class Collection : public ZCounted {
 
 enum EntryFlags : uint8_t {
   kHasExpire = 1 << 0,
-  kEmbedded = 1 << 1,  // the Collection object is inside the entry's block
+  // A small integer Redis would hold in its own object rather than a shared
+  // one (COPY duplicates the value): OBJECT REFCOUNT says 1, not INT_MAX.
+  kUnsharedInt = 1 << 1,
+  kEmbedded = 1 << 2,  // the Collection object is inside the entry's block
 };
 
 // Where an embedded Collection starts in Entry::data (8-byte aligned in the block).
@@ -102,7 +105,11 @@ struct Entry {
     memcpy(&v, data + keylen, sizeof v);
     return v;
   }
-  void set_int_value(int64_t v) { memcpy(data + keylen, &v, sizeof v); }
+  // A new integer value (INCR): shared again when small, as Redis's.
+  void set_int_value(int64_t v) {
+    memcpy(data + keylen, &v, sizeof v);
+    flags &= static_cast<uint8_t>(~kUnsharedInt);
+  }
   // Every other type.
   Collection* collection() const {
     if (flags & kEmbedded) return reinterpret_cast<Collection*>(const_cast<char*>(data) + EmbeddedOffset(keylen));

@@ -29,7 +29,7 @@
 #include "core/util.h"
 #include "scripting/function_dump.h"
 #include "scripting/lua_engine.h"
-#include "scripting/sha1.h"
+#include "core/sha1.h"
 #include "server/command.h"
 #include "server/server.h"
 
@@ -139,7 +139,7 @@ struct ScriptingState : public ScriptHost {
       return;
     }
     uint32_t flags = cmd->spec->flags;
-    if (flags & CMD_NOSCRIPT) {
+    if ((flags & CMD_NOSCRIPT) && !server.settings().script_disable_deny_script) {
       error->assign("This Redis command is not allowed from script");
       return;
     }

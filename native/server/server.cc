@@ -9,8 +9,9 @@
 #include <cstring>
 
 #include "core/util.h"
-#include "server/command_spec.h"
 #include "server/blocking_family.h"
+#include "server/command_spec.h"
+#include "server/crash_report.h"
 
 namespace tachyon {
 
@@ -49,6 +50,7 @@ Server::Server(const Settings& settings) : settings_(settings) {
   BuildCommandTable();
   startup_memory_ = peak_memory_ = ZUsedMemory();
   UpdateMallocStats(/*allocator=*/true);
+  SetCrashServer(this);
 }
 
 void Server::UpdateMallocStats(bool allocator) {
@@ -65,6 +67,7 @@ void Server::UpdateMallocStats(bool allocator) {
 }
 
 Server::~Server() {
+  ClearCrashServer(this);
   for (auto& [p, cap] : query_pool_) ZFree(p);
 }
 
@@ -99,6 +102,13 @@ void Server::BuildCommandTable() {
   RegisterStreamCommands(registry);
   RegisterScriptingCommands(registry);
   RegisterMemoryCommands(registry);
+  RegisterDebugCommands(registry);
+  RegisterSlowlogCommands(registry);
+  RegisterLatencyCommands(registry);
+  RegisterIntrospectionCommands(registry);
+  RegisterBitmapCommands(registry);
+  RegisterHyperLogLogCommands(registry);
+  RegisterGeoCommands(registry);
   for (const auto& item : registry.items()) {
     std::string name = item.name;
     auto it = commands_.find(strchr(item.name, '|') ? "|" + name : name);
@@ -173,16 +183,18 @@ void Server::OnErrorReply(std::string_view msg) {
 
 void Server::ResetStats() {
   uint64_t dirty = stats_.dirty;
+  size_t recent_input = stats_.recent_max_input_buffer;
   stats_ = ServerStats();
   stats_.dirty = dirty;
   evictor_.ResetStats();
   lazyfree_.ResetStats();
-  for (auto& [name, cmd] : commands_) cmd->stats = CommandStats();
+  stats_.recent_max_input_buffer = recent_input;  // a gauge, not a counter
+  for (auto& [name, cmd] : commands_) cmd->stats = CommandStats();  // histograms too, as Redis
   for (auto& db : dbs_) db->expired_keys = 0;
 }
 
-// Finds the command for argv; on failure fills *error with Redis's rejection text.
-CommandEntry* Server::Lookup(const std::vector<std::string_view>& argv, Client& c, std::string* error) {
+CommandEntry* Server::Lookup(const std::vector<std::string_view>& argv, Client& c, std::string* error,
+                             CommandEntry** rejected) {
   ToLower(argv[0], &c.lowered);
   auto it = commands_.find(c.lowered);
   CommandEntry* cmd = (it == commands_.end() || it->first[0] == '|') ? nullptr : it->second.get();
@@ -205,6 +217,7 @@ CommandEntry* Server::Lookup(const std::vector<std::string_view>& argv, Client& 
     error->assign("ERR wrong number of arguments for '");
     error->append(cmd->spec->name);
     error->append("' command");
+    if (rejected) *rejected = cmd;
     return nullptr;
   }
   if (!cmd || cmd->owner == CommandOwner::kNone) {
@@ -227,9 +240,37 @@ CommandEntry* Server::Lookup(const std::vector<std::string_view>& argv, Client& 
     error->assign("ERR wrong number of arguments for '");
     error->append(cmd->spec->name);
     error->append("' command");
+    if (rejected) *rejected = cmd;
     return nullptr;
   }
   return cmd;
+}
+
+void Server::RejectCommand(Client& c, CommandEntry* cmd, std::string_view error, Reply& reply) {
+  if (cmd) cmd->stats.rejected_calls++;
+  if (c.multi.active) c.multi.abort = true;
+  if (cmd && !strcmp(cmd->spec->name, "exec")) {
+    // execCommandAbort: the error loses its generic "ERR " prefix.
+    DiscardTransaction(c);
+    if (error.substr(0, 4) == "ERR ") error.remove_prefix(4);
+    std::string msg = "EXECABORT Transaction discarded because of: ";
+    msg.append(error);
+    reply.Error(msg);
+    // MONITOR still sees the EXEC.
+    if (settings_.monitors > 0) {
+      ServerEvent ev{EventKind::kMonitor, c.db, c.id, {}, {}};
+      for (auto a : c.argv) ev.strings.emplace_back(a);
+      events_.push_back(std::move(ev));
+    }
+    return;
+  }
+  reply.Error(error);
+}
+
+bool Server::ProtectedAllowed(const Client& c, const CommandEntry* cmd) const {
+  const bool debug = !strcmp(cmd->spec->name, "debug");
+  const int setting = debug ? settings_.enable_debug_command : settings_.enable_module_command;
+  return setting == 1 || (setting == 2 && c.local);
 }
 
 void Server::QueueEvent(EventKind kind, int db, uint64_t client_id, std::string_view event,
@@ -245,7 +286,7 @@ std::vector<ServerEvent> Server::TakeEvents() {
   return out;
 }
 
-// MONITOR and client tracking see each command; both cost nothing while unused.
+// MONITOR sees each command before it runs; costs nothing while unused.
 void Server::ObserveCall(Client& c, const CommandEntry* cmd) {
   // A blocked command re-run on a ready key was already shown (Redis skips reprocessed commands).
   if (settings_.monitors > 0 && !c.block.retrying && !(cmd->spec->flags & (CMD_SKIP_MONITOR | CMD_ADMIN))) {
@@ -253,13 +294,37 @@ void Server::ObserveCall(Client& c, const CommandEntry* cmd) {
     for (auto a : c.argv) ev.strings.emplace_back(a);
     events_.push_back(std::move(ev));
   }
-  if (c.tracking && (cmd->spec->flags & CMD_READONLY) && cmd->spec->first_key > 0) {
+}
+
+// Client tracking remembers the keys a read-only command read once it has
+// run, as Redis does: a read that rewrites its key (PFCOUNT refreshing the
+// cached cardinality) must not invalidate the reader's own new entry.
+void Server::TrackReads(Client& c, const CommandEntry* cmd) {
+  if ((cmd->spec->flags & CMD_READONLY) && cmd->spec->first_key > 0) {
     int argc = static_cast<int>(c.argv.size());
     int last = cmd->spec->last_key < 0 ? argc + cmd->spec->last_key : cmd->spec->last_key;
     int step = cmd->spec->key_step > 0 ? cmd->spec->key_step : 1;
     for (int i = cmd->spec->first_key; i <= last && i < argc; i += step) {
       QueueEvent(EventKind::kTrackedRead, c.db, c.id, {}, c.argv[i]);
     }
+  }
+}
+
+void Server::AfterTimedCall(Client& c, CommandEntry* cmd, uint64_t micros, const std::vector<std::string_view>& argv,
+                            const std::vector<int>* redacted) {
+  if (settings_.latency_monitor_threshold > 0) {
+    latency_.AddIfNeeded((cmd->spec->flags & CMD_FAST) ? "fast-command" : "command", micros / 1000,
+                         settings_.latency_monitor_threshold);
+  }
+  const int64_t slow = settings_.slowlog_log_slower_than;
+  if (slow >= 0 && (micros >= static_cast<uint64_t>(slow) || slowlog_.over(settings_.slowlog_max_len)) &&
+      !(cmd->spec->flags & CMD_SKIP_SLOWLOG)) {
+    slowlog_.Push(argv, micros, settings_.slowlog_log_slower_than, settings_.slowlog_max_len, c.addr, c.name,
+                  redacted);
+  }
+  if (settings_.latency_tracking) {
+    if (!cmd->stats.histogram) cmd->stats.histogram = std::make_unique<LatencyHistogram>();
+    cmd->stats.histogram->Record(static_cast<int64_t>(micros) * 1000);
   }
 }
 
@@ -270,20 +335,27 @@ void Server::Call(Client& c, CommandEntry* cmd, Reply& reply) {
   uint64_t errors_before = stats_.total_error_replies;
   CommandContext ctx{*this, c, dbs_[c.db].get(), c.argv.data(), static_cast<int>(c.argv.size()), reply,
                      now_us_ / 1000, cmd->spec};
-  c.last_cmd = cmd->spec;
-  if (settings_.monitors > 0 || c.tracking) ObserveCall(c, cmd);
+  // Inside EXEC the client's last command stays EXEC (CLIENT LIST cmd=).
+  if (!c.in_exec) c.last_cmd = cmd->spec;
+  if (settings_.monitors > 0) ObserveCall(c, cmd);
   uint64_t outer_client = current_client_id_;
+  Client* outer = current_client_;
   current_client_id_ = c.id;
+  current_client_ = &c;
   cmd->handler(ctx);
   current_client_id_ = outer_client;
+  current_client_ = outer;
+  if (c.tracking) TrackReads(c, cmd);
   // The propagation seam, as Redis's call() -> propagate(): a command that
   // changed the dataset (stats_.dirty moved) is handed, here and nowhere else,
   // to native/server/propagate.{h,cc}, which queues it for the AOF feature
   // (src/persistence/) and the replication feature (src/replication/). Not
   // built yet: see ARCHITECTURE.md.
-  cmd->stats.cycles += CycleCount() - start;
+  const uint64_t cycles = CycleCount() - start;
+  cmd->stats.cycles += cycles;
   // A command that blocked is counted once, when it is finally served or ends.
   if (c.block.active) return;
+  AfterTimedCall(c, cmd, calibration_.ToMicros(cycles), c.argv);
   cmd->stats.calls++;
   if (stats_.total_error_replies != errors_before) cmd->stats.failed_calls++;
   stats_.total_commands_processed++;
@@ -313,6 +385,8 @@ char* Server::InputSpace(Client& c, size_t want, size_t* cap) {
 FeedStatus Server::Consume(Client& c, size_t n) {
   c.query.Advance(n);
   stats_.net_input_bytes += n;
+  stats_.reads_processed++;
+  if (c.query.capacity() > c.query_peak) c.query_peak = c.query.capacity();
   FeedStatus st = c.paused ? FeedStatus::kOk : Process(c);
   c.last_interaction_ms = now_us_ / 1000;
   return st;
@@ -328,12 +402,18 @@ FeedStatus Server::Resume(Client& c) {
 // command owned by TypeScript comes up, or the protocol is violated.
 FeedStatus Server::Process(Client& c) {
   now_us_ = NowUs();
+  const size_t out_capacity = c.out.capacity();
   Reply reply(&c.out, this);
   ParserLimits limits;
   limits.proto_max_bulk_len = settings_.proto_max_bulk_len;
   std::string error;
   FeedStatus status = FeedStatus::kOk;
   for (;;) {
+    // After QUIT (or CLIENT KILL of itself) nothing more runs: the rest is dropped.
+    if (c.close_after_reply) {
+      c.qpos = c.query.size();
+      break;
+    }
     // Replies are handed to the connection as they pile up, which checks
     // client-output-buffer-limit; a client over it runs nothing more.
     if (client_io_ && c.out.size() >= kOutputFlushBytes) client_io_->FlushOutput(c);
@@ -377,44 +457,46 @@ FeedStatus Server::Process(Client& c) {
     c.argv.clear();
     for (const ArgRef& r : refs) c.argv.emplace_back(argbase + r.offset, r.len);
 
-    CommandEntry* cmd = Lookup(c.argv, c, &error);
+    CommandEntry* rejected = nullptr;
+    CommandEntry* cmd = Lookup(c.argv, c, &error, &rejected);
     if (!cmd) {
-      reply.Error(error);
-      if (c.multi.active) c.multi.abort = true;
+      RejectCommand(c, rejected, error, reply);
+      continue;
+    }
+    if ((cmd->spec->flags & CMD_PROTECTED) && !ProtectedAllowed(c, cmd)) {
+      const bool debug = !strcmp(cmd->spec->name, "debug");
+      error.assign(debug ? "ERR DEBUG" : "ERR MODULE");
+      error.append(" command not allowed. If the ");
+      error.append(debug ? "enable-debug-command" : "enable-module-command");
+      error.append(" option is set to \"local\", you can run it from a local connection, otherwise you need to set "
+                   "this option in the configuration file, and then restart the server.");
+      RejectCommand(c, cmd, error, reply);
       continue;
     }
     if (settings_.requirepass && !c.authenticated && !(cmd->spec->flags & CMD_NO_AUTH)) {
-      cmd->stats.rejected_calls++;
-      reply.Error("NOAUTH Authentication required.");
-      if (c.multi.active) c.multi.abort = true;
+      RejectCommand(c, cmd, "NOAUTH Authentication required.", reply);
       continue;
     }
     if (settings_.maxmemory > 0 && busy_error_.empty() && !CheckMaxmemory(c, cmd, reply)) continue;
     if (c.subscribed && c.resp == 2 && !AllowedWhileSubscribed(cmd)) {
-      cmd->stats.rejected_calls++;
       error.assign("ERR Can't execute '");
       error.append(cmd->spec->name);
       error.append("': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
-      reply.Error(error);
+      RejectCommand(c, cmd, error, reply);
       continue;
     }
     if (c.monitor && (cmd->spec->flags & (CMD_WRITE | CMD_READONLY | CMD_MAY_REPLICATE))) {
-      cmd->stats.rejected_calls++;
-      reply.Error("ERR Replica can't interact with the keyspace");
+      RejectCommand(c, cmd, "ERR Replica can't interact with the keyspace", reply);
       continue;
     }
     if (!busy_error_.empty() && !(cmd->spec->flags & CMD_ALLOW_BUSY)) {
       // A script is past busy-reply-threshold: only SCRIPT KILL and friends run (scripting_family.cc).
-      cmd->stats.rejected_calls++;
-      reply.Error(busy_error_);
-      if (c.multi.active) c.multi.abort = true;
+      RejectCommand(c, cmd, busy_error_, reply);
       continue;
     }
     if (c.multi.active && !IsTransactionControl(cmd)) {
       if (cmd->spec->flags & CMD_NO_MULTI) {
-        cmd->stats.rejected_calls++;
-        reply.Error("ERR Command not allowed inside a transaction");
-        c.multi.abort = true;
+        RejectCommand(c, cmd, "ERR Command not allowed inside a transaction", reply);
         continue;
       }
       c.multi.queue.emplace_back(c.argv.begin(), c.argv.end());
@@ -443,12 +525,16 @@ FeedStatus Server::Process(Client& c) {
       break;
     }
   }
-  // Keep only the unconsumed tail; a drained buffer is reused from the start.
-  if (c.qpos == c.query.size()) {
+  if (c.out.size() > c.out_peak) c.out_peak = c.out.size();
+  if (c.out.capacity() > out_capacity && out_capacity != 0) stats_.reply_buffer_expands++;
+  // Keep only the unconsumed tail; a drained buffer is reused from the start
+  // (not while TypeScript runs a command: CLIENT LIST qbuf= counts the whole read, as Redis).
+  const bool js_running = status == FeedStatus::kJsCommand;
+  if (c.qpos == c.query.size() && !js_running) {
     c.query.clear();
     c.qpos = 0;
     ReleaseQueryBuffer(c);
-  } else if (c.qpos > 0 && status == FeedStatus::kOk && !c.paused) {
+  } else if (c.qpos > 0 && (status == FeedStatus::kOk || status == FeedStatus::kBlocked)) {
     // Move the partial request to the front so the buffer does not grow without bound.
     size_t rest = c.query.size() - c.qpos;
     memmove(c.query.data(), c.query.data() + c.qpos, rest);
@@ -509,7 +595,8 @@ void Server::ReleaseQueryBuffer(Client& c) {
   else ZFree(p);
 }
 
-void Server::RecordJsCall(const std::string& name, uint64_t usec, std::string_view error) {
+void Server::RecordJsCall(Client& c, const std::string& name, uint64_t usec, std::string_view error,
+                          const std::vector<int>& redacted) {
   auto it = commands_.find(name.find('|') != std::string::npos ? "|" + name : name);
   if (it == commands_.end()) return;
   CommandStats& s = it->second->stats;
@@ -520,24 +607,13 @@ void Server::RecordJsCall(const std::string& name, uint64_t usec, std::string_vi
     s.failed_calls++;
     OnErrorReply(error);
   }
+  std::vector<std::string_view> argv(c.pending.begin(), c.pending.end());
+  AfterTimedCall(c, it->second.get(), usec, argv, &redacted);
 }
 
 namespace {
 constexpr std::string_view kOomError = "OOM command not allowed when used memory > 'maxmemory'.";
 }  // namespace
-
-void Server::RejectCommand(Client& c, CommandEntry* cmd, Reply& reply, std::string_view error) {
-  cmd->stats.rejected_calls++;
-  if (c.multi.active) c.multi.abort = true;
-  if (!strcmp(cmd->spec->name, "exec")) {
-    DiscardTransaction(c);
-    std::string msg = "EXECABORT Transaction discarded because of: ";
-    msg.append(error);
-    reply.Error(msg);
-    return;
-  }
-  reply.Error(error);
-}
 
 bool Server::CheckMaxmemory(Client& c, CommandEntry* cmd, Reply& reply) {
   // Inside MULTI a no-multi command is refused for that first, as in Redis.
@@ -553,7 +629,7 @@ bool Server::CheckMaxmemory(Client& c, CommandEntry* cmd, Reply& reply) {
     reject = true;
   }
   if (!reject) return true;
-  RejectCommand(c, cmd, reply, kOomError);
+  RejectCommand(c, cmd, kOomError, reply);
   return false;
 }
 
@@ -601,7 +677,9 @@ void Server::ExecuteQueued(Client& c, const std::vector<std::string_view>& argv,
   c.argv.swap(saved);
 }
 
-void Server::Cron() {
+bool Server::Cron() {
+  // DEBUG PAUSE-CRON: no periodic work at all.
+  if (settings_.pause_cron) return false;
   int64_t start = NowUs();
   now_us_ = start;
   calibration_.Calibrate(CycleCount(), start);
@@ -630,17 +708,22 @@ void Server::Cron() {
   int64_t deadline = start + budget;
   int64_t now_ms = start / 1000;
   int n = db_count();
-  for (int i = 0; i < n && NowUs() < deadline; i++) {
+  bool timed_out = false;
+  for (int i = 0; i < n && settings_.active_expire_enabled && !(timed_out = NowUs() >= deadline); i++) {
     Db& db = *dbs_[(expire_db_cursor_ + i) % n];
     size_t stale = 0;
     size_t expired = db.ActiveExpire(now_ms, deadline, settings_.active_expire_effort, &stale);
     stats_.expired_keys += expired;
     stats_.expired_stale_perc = stale;
   }
+  if (timed_out || (settings_.active_expire_enabled && NowUs() >= deadline)) stats_.expired_time_cap_reached++;
   expire_db_cursor_ = (expire_db_cursor_ + 1) % std::max(1, n);
+  ClientsCron(start / 1000);
+  const uint64_t expire_us = static_cast<uint64_t>(NowUs() - start);
+  stats_.expire_cycle_cpu_milliseconds += expire_us / 1000;
+  latency_.AddIfNeeded("expire-cycle", expire_us / 1000, settings_.latency_monitor_threshold);
   // Eviction left unfinished by a command goes on here too (the addon's timer is faster).
   if (evictor_.running()) evictor_.Continue();
-  stats_.expire_cycle_cpu_milliseconds += static_cast<uint64_t>(NowUs() - start) / 1000;
   // Tables shrink when mostly empty, and rehash in 1 ms slices when activerehashing is on.
   for (int i = 0; i < n; i++) {
     dbs_[i]->keys().ShrinkIfNeeded();
@@ -657,6 +740,36 @@ void Server::Cron() {
       }
     }
   }
+  return true;
+}
+
+// Redis's clientsCron reply-buffer part: the peak (CLIENT LIST rbp=) restarts
+// every reply-buffer peak reset time, and an idle client's buffer shrinks
+// back towards its recent peak (DEBUG REPLYBUFFER RESIZING switches it off).
+void Server::ClientsCron(int64_t now_ms) {
+  const int64_t reset = settings_.reply_buffer_peak_reset_ms;
+  // INFO client_recent_max_input_buffer: the biggest query buffer over about 8 seconds.
+  const int64_t second = now_ms / 1000;
+  size_t& slot = recent_input_[second % 8];
+  if (recent_input_second_ != second) {
+    recent_input_second_ = second;
+    slot = 0;
+  }
+  for (auto& c : clients_) {
+    if (!c) continue;
+    slot = std::max({slot, c->query.capacity(), c->query_peak});
+    c->query_peak = 0;
+    if (settings_.reply_buffer_resizing && c->out.empty() && c->out.capacity() > 2 * std::max<size_t>(c->out_peak, 16384)) {
+      c->out.Trim(std::max<size_t>(c->out_peak, 16384));
+      stats_.reply_buffer_shrinks++;
+    }
+    if (reset >= 0 && now_ms - c->out_peak_reset_ms >= reset) {
+      c->out_peak = c->out.size();
+      c->out_peak_reset_ms = now_ms;
+    }
+  }
+  stats_.recent_max_input_buffer = 0;
+  for (size_t v : recent_input_) stats_.recent_max_input_buffer = std::max(stats_.recent_max_input_buffer, v);
 }
 
 // ---- Access clock: LRU seconds or LFU counters (Redis's evict.c rules) ----

@@ -28,6 +28,8 @@
 #include "server/evict.h"
 #include "server/lazyfree.h"
 #include "server/memory_stats.h"
+#include "server/latency.h"
+#include "server/slowlog.h"
 
 namespace tachyon {
 
@@ -37,6 +39,8 @@ struct CommandStats {
   uint64_t cycles = 0;  // time spent, in CycleCount() units (see core/clock.h)
   uint64_t rejected_calls = 0;
   uint64_t failed_calls = 0;
+  // LATENCY HISTOGRAM / INFO latencystats: created at the first timed call.
+  std::unique_ptr<LatencyHistogram> histogram;
 };
 
 enum class CommandOwner : uint8_t { kNone, kNative, kJs };
@@ -104,6 +108,24 @@ struct Settings {
   int64_t busy_reply_threshold = 5000;  // ms (alias lua-time-limit); 0: scripts are never interrupted
   int64_t stream_node_max_bytes = 4096;
   int64_t stream_node_max_entries = 100;
+  // Introspection (slowlog.h, latency.h) and DEBUG (debug_family.cc).
+  int64_t slowlog_log_slower_than = 10000;  // microseconds; negative: off
+  int64_t slowlog_max_len = 128;
+  int64_t latency_monitor_threshold = 0;    // milliseconds; 0: off
+  bool latency_tracking = true;             // per-command histograms
+  int enable_debug_command = 0;             // enable-debug-command: 0 no, 1 yes, 2 local
+  int enable_module_command = 0;            // enable-module-command, likewise
+  bool active_expire_enabled = true;        // DEBUG SET-ACTIVE-EXPIRE
+  bool pause_cron = false;                  // DEBUG PAUSE-CRON
+  bool skip_checksum_validation = false;    // DEBUG SET-SKIP-CHECKSUM-VALIDATION (RDB, RESTORE)
+  int64_t aof_flush_sleep = 0;              // DEBUG AOF-FLUSH-SLEEP, microseconds
+  bool script_disable_deny_script = false;  // DEBUG SET-DISABLE-DENY-SCRIPTS
+  int64_t reply_buffer_peak_reset_ms = 5000;  // DEBUG REPLYBUFFER PEAK-RESET-TIME (-1: never)
+  bool reply_buffer_resizing = true;          // DEBUG REPLYBUFFER RESIZING
+  bool appendfsync_always = false;          // LATENCY DOCTOR's fsync advice
+  double fork_rate_gb_per_sec = 0;          // LATENCY DOCTOR's fork advice (set by persistence)
+  std::string tachyon_version = "unknown";  // LOLWUT's version line
+  int64_t hll_sparse_max_bytes = 3000;
 };
 
 struct ServerStats {
@@ -118,6 +140,12 @@ struct ServerStats {
   uint64_t dirty = 0;                // changes since the last save
   uint64_t net_input_bytes = 0;
   uint64_t unexpected_error_replies = 0;
+  uint64_t reads_processed = 0;         // socket reads handed to the dispatcher
+  uint64_t writes_processed = 0;        // socket writes of native I/O
+  uint64_t expired_time_cap_reached = 0;  // active expiry cycles that ran out of time
+  uint64_t reply_buffer_shrinks = 0;
+  uint64_t reply_buffer_expands = 0;
+  size_t recent_max_input_buffer = 0;   // biggest query buffer seen in the last seconds
   std::unordered_map<std::string, uint64_t> errors;  // errorstats by prefix
 };
 
@@ -186,7 +214,26 @@ struct Client : public ZCounted {
   bool no_evict = false;             // CLIENT NO-EVICT
   bool evicted = false;              // chosen by maxmemory-clients, being closed
   size_t tracked_memory = 0;         // ClientMemoryUsage when last measured (in Server's total)
+  bool local = false;                // loopback or unix socket (enable-debug-command local)
+  bool close_after_reply = false;    // QUIT, CLIENT KILL of itself: nothing after it runs
+  int exec_count = -1;               // during EXEC: commands it runs (CLIENT LIST multi=)
+  size_t exec_multi_mem = 0;         // during EXEC: their multi-mem
+  size_t out_peak = 0;               // largest reply buffer use since the last reset (rbp=)
+  size_t query_peak = 0;             // largest query buffer since the last cron (INFO client_recent_max_input_buffer)
+  int64_t out_peak_reset_ms = 0;
+  std::string addr = "?:0";          // peer address as CLIENT LIST shows it (SLOWLOG, crash report)
+  std::string name;                  // CLIENT SETNAME (SLOWLOG, crash report)
 };
+
+// CLIENT LIST multi-mem=: Redis counts each queued command's argument bytes
+// plus one pointer per argument.
+inline size_t MultiMemory(const MultiState& m) {
+  size_t n = 0;
+  for (const auto& args : m.queue) {
+    for (const auto& a : args) n += a.size() + sizeof(void*);
+  }
+  return n;
+}
 
 struct ScriptingState;  // scripting_family.cc
 
@@ -265,13 +312,28 @@ class Server : public ErrorSink, public KeyspaceObserver {
   FeedStatus Consume(Client& c, size_t n);
   FeedStatus Resume(Client& c);
 
-  // Periodic work, called hz times a second: active expiry and rehashing on a time budget.
-  void Cron();
+  // Periodic work, called hz times a second: active expiry and rehashing on a
+  // time budget. False while DEBUG PAUSE-CRON holds all periodic work.
+  bool Cron();
 
-  CommandEntry* Lookup(const std::vector<std::string_view>& argv, Client& c, std::string* error);
+  // Finds the command for argv; on failure fills *error with Redis's
+  // rejection text, and *rejected with the command when it was found but
+  // called with the wrong number of arguments.
+  CommandEntry* Lookup(const std::vector<std::string_view>& argv, Client& c, std::string* error,
+                       CommandEntry** rejected = nullptr);
+  // Slots ever used (client(slot) may be nullptr below this).
+  int client_slots() const { return static_cast<int>(clients_.size()); }
   const std::unordered_map<std::string, std::unique_ptr<CommandEntry>>& commands() const { return commands_; }
   void ResetStats();
-  void RecordJsCall(const std::string& name, uint64_t usec, std::string_view error);
+  // Statistics, slowlog and latency of a command TypeScript ran for c
+  // (c.pending holds its arguments); `redacted` lists arguments SLOWLOG
+  // must not show (AUTH passwords).
+  void RecordJsCall(Client& c, const std::string& name, uint64_t usec, std::string_view error,
+                    const std::vector<int>& redacted);
+  Slowlog& slowlog() { return slowlog_; }
+  LatencyMonitor& latency() { return latency_; }
+  // The client whose command is running (nullptr: cron), for DEBUG and the crash report.
+  Client* current_client() const { return current_client_; }
   void OnErrorReply(std::string_view msg) override;
 
   uint32_t lru_clock() const { return clock_.lru_clock; }
@@ -387,15 +449,24 @@ class Server : public ErrorSink, public KeyspaceObserver {
   bool IsTransactionControl(const CommandEntry* cmd) const;
   // Redis's processCommand maxmemory step: false (with -OOM replied) when the command must not run.
   bool CheckMaxmemory(Client& c, CommandEntry* cmd, Reply& reply);
-  // Redis's rejectCommand: the error, the rejected call counted, a transaction doomed
-  // (EXEC itself answers EXECABORT ... and ends the transaction).
-  void RejectCommand(Client& c, CommandEntry* cmd, Reply& reply, std::string_view error);
+  // Redis's rejectCommand: counts the rejection, flags a transaction being
+  // queued, and turns a rejected EXEC into EXECABORT (ending the transaction).
+  void RejectCommand(Client& c, CommandEntry* cmd, std::string_view error, Reply& reply);
+  // enable-debug-command / enable-module-command: may c run this protected command?
+  bool ProtectedAllowed(const Client& c, const CommandEntry* cmd) const;
   bool AllowedWhileSubscribed(const CommandEntry* cmd) const;
   void ObserveCall(Client& c, const CommandEntry* cmd);
+  // After a command ran for `micros`: slowlog, latency events, histogram (Redis's call()).
+  void AfterTimedCall(Client& c, CommandEntry* cmd, uint64_t micros, const std::vector<std::string_view>& argv,
+                      const std::vector<int>* redacted = nullptr);
+  void TrackReads(Client& c, const CommandEntry* cmd);
   FeedStatus Process(Client& c);
   void ReleaseQueryBuffer(Client& c);
   void Call(Client& c, CommandEntry* cmd, Reply& reply);
   void BuildCommandTable();
+  void ClientsCron(int64_t now_ms);
+  size_t recent_input_[8] = {0};
+  int64_t recent_input_second_ = 0;
 
   Settings settings_;
   ServerStats stats_;
@@ -409,6 +480,9 @@ class Server : public ErrorSink, public KeyspaceObserver {
   AccessClock clock_;
   int64_t now_us_ = 0;
   uint64_t current_client_id_ = 0;  // the client whose command is running (0: cron)
+  Client* current_client_ = nullptr;
+  Slowlog slowlog_;
+  LatencyMonitor latency_;
   std::unordered_map<std::string, std::vector<Client*>> watched_keys_;
   std::unordered_map<std::string, int> blocking_keys_;  // WatchKey(db, key) → clients waiting
   std::vector<std::pair<int, std::string>> ready_keys_;

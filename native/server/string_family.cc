@@ -18,6 +18,7 @@
 #include "server/command.h"
 #include "server/server.h"
 #include "core/zmalloc.h"
+#include "server/string_value.h"
 
 namespace tachyon {
 namespace {
@@ -25,26 +26,6 @@ namespace {
 // ---------------------------------------------------------------------------
 // Value helpers
 // ---------------------------------------------------------------------------
-
-constexpr size_t kIntBufSize = 24;
-// Like sds's SDS_MAX_PREALLOC: values grown by APPEND/SETRANGE get twice the
-// needed room below 1 MB and 1 MB extra above, so repeated appends are
-// amortised O(1).
-constexpr size_t kMaxPrealloc = 1024 * 1024;
-
-size_t GreedyCapacity(size_t len) { return len < kMaxPrealloc ? len * 2 : len + kMaxPrealloc; }
-
-// The bytes of a string value; an int-encoded value is formatted into buf
-// (at least kIntBufSize bytes).
-std::string_view StringBytes(const Entry* e, char* buf) {
-  if (e->is_int()) return std::string_view(buf, FormatInt(buf, e->int_value()));
-  return e->str();
-}
-
-// Redis's stringObjectLen.
-size_t StringLength(const Entry* e) {
-  return e->is_int() ? SDigits10(e->int_value()) : e->vlen;
-}
 
 void ReplyValue(CommandContext& c, const Entry* e) {
   if (e->is_int()) {
@@ -100,32 +81,6 @@ Entry* StoreValue(CommandContext& c, Entry* old, std::string_view key, std::stri
   int64_t iv = 0;
   ObjEncoding enc = ChooseEncoding(v, &iv);
   return StoreEncoded(c, old, key, v, enc, iv, keep_ttl);
-}
-
-// checkStringLength: the result of APPEND/SETRANGE may not exceed
-// proto-max-bulk-len (nor what an inline value can hold).
-bool CheckStringLength(CommandContext& c, uint64_t total) {
-  int64_t max = c.server.settings().proto_max_bulk_len;
-  if ((max >= 0 && total > static_cast<uint64_t>(max)) || total > UINT32_MAX) {
-    c.reply.Error(err::kStringTooLong);
-    return false;
-  }
-  return true;
-}
-
-// dbUnshareStringValue + room for `need` bytes: makes e's value a raw string
-// that can grow in place to `need` bytes. Returns the (possibly moved) entry.
-Entry* UnshareForWrite(CommandContext& c, Entry* e, size_t need) {
-  if (e->is_int()) {
-    char buf[kIntBufSize];
-    size_t n = FormatInt(buf, e->int_value());
-    size_t cap = need > n ? GreedyCapacity(need) : n;
-    Entry* ne = NewStringEntry(e->key(), e->hash, std::string_view(buf, n), kEncRaw, cap);
-    return c.db->Replace(ne, /*keep_ttl=*/true);
-  }
-  e->encoding = kEncRaw;
-  if (InlineCapacity(e) < need) e = c.db->ResizeString(e, GreedyCapacity(need));
-  return e;
 }
 
 // ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Config } from '../config/config';
+import { formatPercentile } from '../config/options';
 import type { ServerContext, ServerStatus } from '../context';
 import type { BlockingScheduler } from '../features/blocking';
 import type { Pause } from '../features/pause';
@@ -76,7 +77,7 @@ class InstantaneousMetric {
 
 /** State kept by INFO: sampled rates, memory peak, output byte count. */
 class InfoState {
-  readonly replId = crypto.randomBytes(20).toString('hex');
+  replId = crypto.randomBytes(20).toString('hex');
   readonly ops = new InstantaneousMetric();
   readonly netInput = new InstantaneousMetric();
   readonly netOutput = new InstantaneousMetric();
@@ -91,6 +92,28 @@ class InfoState {
   ) {
     this.timer = setInterval(() => this.tick(), SAMPLE_PERIOD_MS);
     this.timer.unref();
+  }
+
+  /** Largest output waiting for a client socket, per second, over the last 8 seconds. */
+  private recentOutput = new Array<number>(8).fill(0);
+  private recentSecond = 0;
+
+  /** client_recent_max_output_buffer: as Redis's clientsCronTrackExpansiveClients. */
+  recentMaxOutput(): number {
+    return Math.max(...this.recentOutput);
+  }
+
+  private trackOutput(now: number): void {
+    const second = Math.floor(now / 1000);
+    if (second !== this.recentSecond) {
+      this.recentSecond = second;
+      this.recentOutput[second % 8] = 0;
+    }
+    let max = this.recentOutput[second % 8];
+    for (const c of this.ctx.clients.values()) {
+      if (!c.closing) max = Math.max(max, c.outputPending);
+    }
+    this.recentOutput[second % 8] = max;
   }
 
   /**
@@ -119,6 +142,7 @@ class InfoState {
     this.ops.sample(now, info.total_commands_processed);
     this.netInput.sample(now, info.net_input_bytes);
     this.netOutput.sample(now, this.countOutput());
+    this.trackOutput(now);
   }
 
   resetStats(): void {
@@ -242,13 +266,13 @@ function serverSection({ ctx, status, now }: Snapshot): Lines {
   ];
 }
 
-function clientsSection({ ctx, features }: Snapshot): Lines {
+function clientsSection({ ctx, features, state, info }: Snapshot): Lines {
   return [
     ['connected_clients', ctx.clients.size],
     ['cluster_connections', 0],
     ['maxclients', configValue(ctx.config, 'maxclients', 10000)],
-    ['client_recent_max_input_buffer', 0],
-    ['client_recent_max_output_buffer', 0],
+    ['client_recent_max_input_buffer', info.recent_max_input_buffer],
+    ['client_recent_max_output_buffer', state.recentMaxOutput()],
     ['blocked_clients', features.blocking.blockedCount + features.pause.pausedCount],
     ['tracking_clients', features.tracking.stats().clients],
     ['clients_in_timeout_table', features.blocking.timeoutTableCount],
@@ -296,7 +320,7 @@ function persistenceSection({ status, info }: Snapshot): Lines {
   ];
 }
 
-function statsSection({ status, features, state, info }: Snapshot): Lines {
+function statsSection({ ctx, status, features, state, info }: Snapshot): Lines {
   const outBytes = state.countOutput();
   const pubsub = features.pubsub.stats();
   const tracking = features.tracking.stats();
@@ -318,7 +342,7 @@ function statsSection({ status, features, state, info }: Snapshot): Lines {
     ['sync_partial_err', 0],
     ['expired_keys', info.expired_keys],
     ['expired_stale_perc', f2(info.expired_stale_perc)],
-    ['expired_time_cap_reached_count', 0],
+    ['expired_time_cap_reached_count', info.expired_time_cap_reached],
     ['expire_cycle_cpu_milliseconds', info.expire_cycle_cpu_milliseconds],
     ['evicted_keys', info.evicted_keys],
     ['evicted_clients', status.evictedClients],
@@ -345,12 +369,12 @@ function statsSection({ status, features, state, info }: Snapshot): Lines {
     ['unexpected_error_replies', 0],
     ['total_error_replies', info.total_error_replies],
     ['dump_payload_sanitizations', 0],
-    ['total_reads_processed', 0],
-    ['total_writes_processed', 0],
+    ['total_reads_processed', info.reads_processed],
+    ['total_writes_processed', info.writes_processed + ctx.clients.streamWrites],
     ['io_threaded_reads_processed', 0],
     ['io_threaded_writes_processed', 0],
-    ['reply_buffer_shrinks', 0],
-    ['reply_buffer_expands', 0],
+    ['reply_buffer_shrinks', info.reply_buffer_shrinks],
+    ['reply_buffer_expands', info.reply_buffer_expands],
   ];
 }
 
@@ -392,6 +416,19 @@ function commandstatsSection({ ctx }: Snapshot): Lines {
   ]);
 }
 
+/** latency_percentiles_usec_<command>:p50=...,p99=... for every command with a histogram. */
+function latencystatsSection({ ctx }: Snapshot): Lines {
+  const pcts = String(ctx.config.get('latency-tracking-info-percentiles'))
+    .split(' ')
+    .filter((p) => p !== '')
+    .map(Number);
+  const rows = ctx.native.latencyStats(pcts).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return rows.map(([name, values]) => [
+    `latency_percentiles_usec_${safe(name)}`,
+    values.map((v, i) => `p${formatPercentile(pcts[i])}=${v.toFixed(3)}`).join(','),
+  ]);
+}
+
 function errorstatsSection({ ctx }: Snapshot): Lines {
   const rows = ctx.native.errorStats().sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return rows.map(([prefix, count]) => [`errorstat_${safe(prefix)}`, `count=${count}`]);
@@ -424,8 +461,7 @@ const SECTIONS: Section[] = [
   { name: 'modules', title: 'Modules', inDefault: true, lines: () => [] },
   { name: 'commandstats', title: 'Commandstats', inDefault: false, lines: commandstatsSection },
   { name: 'errorstats', title: 'Errorstats', inDefault: true, lines: errorstatsSection },
-  // Per-command latency percentiles need histograms Tachyon does not keep yet: the section is empty.
-  { name: 'latencystats', title: 'Latencystats', inDefault: false, lines: () => [] },
+  { name: 'latencystats', title: 'Latencystats', inDefault: false, lines: latencystatsSection },
   { name: 'cluster', title: 'Cluster', inDefault: true, lines: () => [['cluster_enabled', 0]] },
   { name: 'keyspace', title: 'Keyspace', inDefault: true, lines: keyspaceSection },
 ];
@@ -452,6 +488,11 @@ export class Info {
   /** Clears INFO's own counters (instantaneous rates, output bytes): CONFIG RESETSTAT. */
   resetStats(): void {
     this.state.resetStats();
+  }
+
+  /** DEBUG CHANGE-REPL-ID: a new replication id (and no previous one). */
+  changeReplId(): void {
+    this.state.replId = crypto.randomBytes(20).toString('hex');
   }
 
   /** Stops the sampler (server close). */

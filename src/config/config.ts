@@ -115,9 +115,14 @@ export interface ConfigValues {
   'zset-max-listpack-value': number;
   'stream-node-max-bytes': number;
   'stream-node-max-entries': number;
+  'hll-sparse-max-bytes': number;
   'slowlog-log-slower-than': number;
   'slowlog-max-len': number;
   'latency-monitor-threshold': number;
+  'latency-tracking': boolean;
+  'latency-tracking-info-percentiles': string;
+  'shutdown-on-sigint': string;
+  'shutdown-on-sigterm': string;
   'io-threads': number;
   'enable-debug-command': ProtectedAction;
   'enable-protected-configs': ProtectedAction;
@@ -799,15 +804,19 @@ export class Config {
    * a config file, or an Error whose message is the strerror() text when
    * reading or writing fails.
    */
-  rewrite(): void {
+  rewrite(forceAll = false): void {
     if (this.configFile === null) throw new Error('ERR The server is running without a config file');
-    const content = this.rewriteContent(this.configFile);
+    const content = this.rewriteContent(this.configFile, forceAll);
     overwriteFileAtomically(this.configFile, content);
   }
 
-  /** The bytes CONFIG REWRITE would write to `file`. */
-  rewriteContent(file: string): Buffer {
+  /**
+   * The bytes CONFIG REWRITE would write to `file`; with `forceAll`
+   * (DEBUG CONFIG-REWRITE-FORCE-ALL) options at their defaults too.
+   */
+  rewriteContent(file: string, forceAll = false): Buffer {
     const state = readOldConfig(file);
+    state.forceWrite = forceAll;
     for (const spec of OPTIONS) this.rewriteOption(spec, state);
     state.removeOrphaned();
     return state.content();
@@ -898,11 +907,13 @@ class RewriteStateImpl implements RewriteState {
   optionToLine = new Map<string, number[]>();
   processed = new Set<string>();
   needsSignature = true;
+  /** Write every option, at its default or not. */
+  forceWrite = false;
 
   rewriteLine(option: string, line: string, force: boolean): void {
     this.markProcessed(option);
     const l = this.optionToLine.get(option);
-    if ((!l || l.length === 0) && !force) return;
+    if ((!l || l.length === 0) && !force && !this.forceWrite) return;
     if (l && l.length > 0) {
       const idx = l.shift() as number;
       if (l.length === 0) this.optionToLine.delete(option);

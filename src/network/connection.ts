@@ -21,7 +21,7 @@ import { requirePassSet } from '../config/config';
 import type { ServerContext } from '../context';
 import type { BlockingScheduler } from '../features/blocking';
 import type { Pause } from '../features/pause';
-import { ClientField, ClientState, FeedStatus, ReplyMode } from '../boundary.gen';
+import { ClientField, ClientState, ClientText, FeedStatus, ReplyMode } from '../boundary.gen';
 import { RespWriter } from '../protocol/resp-writer';
 import { formatAddress, socketFd } from './address';
 
@@ -42,7 +42,7 @@ export class Connection {
   readonly id: number;
   readonly slot: number;
   readonly createdAt = Date.now();
-  name = '';
+  private clientName = '';
   resp = 2;
   authenticated: boolean;
   libName = '';
@@ -79,6 +79,10 @@ export class Connection {
     }
     this.authenticated = !requirePassSet(ctx.config);
     ctx.clients.add(this);
+    // What SLOWLOG and enable-debug-command local need to know natively.
+    ctx.native.setClientText(this.slot, ClientText.Addr, this.address);
+    const peer = socket.remoteAddress?.replace(/^::ffff:/, '');
+    ctx.native.setClient(this.slot, ClientField.Local, kind === 'unix' || peer === '127.0.0.1' || peer === '::1');
     socket.setNoDelay(true);
     socket.on('error', () => this.destroy());
     socket.on('close', () => this.destroy());
@@ -88,6 +92,16 @@ export class Connection {
       socket.on('data', (chunk: Buffer) => this.onData(chunk));
       socket.resume();
     }
+  }
+
+  /** CLIENT SETNAME / HELLO SETNAME; '' when unnamed. */
+  get name(): string {
+    return this.clientName;
+  }
+
+  set name(v: string) {
+    this.clientName = v;
+    if (!this.released) this.ctx.native.setClientText(this.slot, ClientText.Name, v);
   }
 
   get db(): number {
@@ -107,6 +121,13 @@ export class Connection {
 
   /** The native count, kept when the slot is given up (INFO samples closed clients once more). */
   private writtenAtClose: number | undefined;
+
+  /** Replies of the current batch held until the batch's one socket write (part of CLIENT LIST obl=). */
+  get heldOutputBytes(): number {
+    let n = 0;
+    for (const b of this.pendingOut) n += b.length;
+    return n;
+  }
 
   /** Output not yet taken by the kernel (CLIENT LIST omem=). */
   get outputPending(): number {
@@ -159,10 +180,11 @@ export class Connection {
         const args = native.takeCommand(this.slot);
         const pausedBefore = pause.active;
         const reply = commands.run(this, args);
+        const pushes = commands.takePushes();
         if (this.closing) break;
         // This command started a CLIENT PAUSE: what the client pipelined after it waits too.
         if (!pausedBefore && pause.active) held = native.takeInput(this.slot);
-        ret = native.resume(this.slot, reply);
+        ret = native.resume(this.slot, reply, pushes);
         continue;
       }
       // Events first: a client subscribed to its own keyspace notifications gets
@@ -214,13 +236,21 @@ export class Connection {
   }
 
   private transmit(data: Buffer): void {
-    if (this.attached) this.ctx.native.write(this.slot, data);
-    else this.socket.write(data);
+    if (this.attached) {
+      this.ctx.native.write(this.slot, data);
+    } else {
+      this.socket.write(data);
+      this.ctx.clients.streamWrites++;
+    }
   }
 
-  /** Closes the connection after the replies produced so far are written (QUIT, CLIENT KILL of self). */
+  /**
+   * Closes the connection after the replies produced so far are written (QUIT,
+   * CLIENT KILL of self); nothing the client sent after this command runs.
+   */
   requestClose(): void {
     this.closeAfterWrite = true;
+    this.ctx.native.setClient(this.slot, ClientField.CloseAfterReply, true);
   }
 
   private closeAfterFlush(): void {
