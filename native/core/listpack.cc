@@ -450,6 +450,7 @@ unsigned char* Listpack::Splice(size_t off, size_t old_len, size_t new_len, int 
   }
   const size_t tail = total - off - old_len;  // bytes after the replaced span
   if (new_len > old_len) {
+    // Growth reallocates only past the block's usable size, as Redis's lpInsert.
     if (new_total > ZMallocSize(lp_)) lp_ = CheckedRealloc(kWhat, lp_, new_total);
     std::memmove(lp_ + off + new_len, lp_ + off + old_len, tail);
   } else if (new_len < old_len) {
@@ -557,14 +558,6 @@ size_t Listpack::DeleteRangeAt(size_t pos, size_t num) {
 
 size_t Listpack::DeleteRange(long index, size_t num) {
   return DeleteRangeAt(Seek(index), num);
-}
-
-void Listpack::Reserve(size_t capacity) {
-  if (capacity > ZMallocSize(lp_)) lp_ = CheckedRealloc(kWhat, lp_, capacity);
-}
-
-void Listpack::ShrinkToFit() {
-  if (ZMallocSize(lp_) > bytes()) lp_ = CheckedRealloc(kWhat, lp_, bytes());
 }
 
 void Listpack::Clear() {

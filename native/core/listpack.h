@@ -161,11 +161,6 @@ class Listpack {
   size_t DeleteRangeAt(size_t pos, size_t num);
   size_t DeleteRange(long index, size_t num);
   void Clear();
-  // Capacity: growth reallocates only past the block's usable size (as
-  // Redis's lpInsert); Reserve() makes room ahead (a new stream node),
-  // ShrinkToFit() gives the slack back.
-  void Reserve(size_t capacity);
-  void ShrinkToFit();
   // Append / prepend all elements of other (used to merge quicklist nodes).
   void AppendAll(const Listpack& other);
   void PrependAll(const Listpack& other);

@@ -57,8 +57,12 @@ void Server::UpdateMallocStats(bool allocator) {
   malloc_stats_.zmalloc_used = ZUsedMemory();
   malloc_stats_.process_rss = ZProcessRss();
   if (!allocator) return;
-  // glibc's figures walk every free block of every arena: read them when
-  // asked for (INFO, MEMORY STATS), never on the cron.
+  // glibc's figures walk every free block of every arena (milliseconds on a
+  // churned heap): read them when asked for (INFO, MEMORY STATS), never on
+  // the cron, and at most once a second, as Redis refreshes its own.
+  const int64_t now = NowUs();
+  if (allocator_read_us_ != 0 && now - allocator_read_us_ < 1000000) return;
+  allocator_read_us_ = now;
   AllocatorInfo ai;
   ZAllocatorInfo(&ai);
   malloc_stats_.allocator_allocated = ai.allocated;

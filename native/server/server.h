@@ -498,6 +498,7 @@ class Server : public ErrorSink, public KeyspaceObserver {
   size_t startup_memory_ = 0;
   size_t peak_memory_ = 0;
   MallocStats malloc_stats_;
+  int64_t allocator_read_us_ = 0;  // when the allocator's own figures were last read
   uint32_t calls_since_clock_ = 0;
   CycleCalibration calibration_;
   // Query buffers of clients whose input was all consumed, for the next read
