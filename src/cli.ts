@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { Config, ConfigError } from './config/config';
 import { parseArgv } from './config/parse';
+import { Logger } from './log';
 import { logo } from './logo';
 import { TachyonServer } from './server';
 import { TACHYON_VERSION, VERSION } from './version';
@@ -34,6 +35,7 @@ const USAGE = `Usage: tachyon-server [/path/to/redis.conf] [options] [-]
 
 Examples:
        tachyon-server (run the server with default conf)
+       echo 'maxmemory 128mb' | tachyon-server -
        tachyon-server /etc/redis/6379.conf
        tachyon-server --port 7777
        tachyon-server /etc/myredis.conf --loglevel verbose -
@@ -47,18 +49,32 @@ export function main(argv: string[]): void {
     return;
   }
   if (parsed.help) {
-    process.stdout.write(USAGE);
-    return;
+    // As redis-server: usage on stderr, exit status 1.
+    process.stderr.write(USAGE);
+    process.exit(1);
   }
+  // Before the configuration is read Redis logs as a child process ("C").
+  const early = new Logger({ role: 'C' });
+  if (parsed.stdin) early.warning('Reading config from stdin');
   let config: Config;
   try {
     config = Config.fromSources({ argv: parsed });
   } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n`);
+    // A config file that cannot be opened is a log line; a bad directive is the FATAL CONFIG FILE ERROR banner on stderr.
+    const message = (e as Error).message;
+    if (message.startsWith('Fatal error')) early.warning(message);
+    else process.stderr.write(`${message}\n`);
     process.exit(1);
   }
   if (config.get('daemonize') && config.get('supervised') === 'no' && process.env[DAEMON_CHILD] !== '1') daemonize();
-  const server = new TachyonServer(config);
+  let server: TachyonServer;
+  try {
+    server = new TachyonServer(config);
+  } catch (e) {
+    // No native addon (src/addon-loader.ts already said what to install).
+    process.stderr.write(`${(e as Error).message}\n`);
+    process.exit(1);
+  }
   server.restartable = true;
   const log = server.log;
   log.notice('oO0OoO0OoO0Oo Tachyon is starting oO0OoO0OoO0Oo');

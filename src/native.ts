@@ -1,13 +1,10 @@
 /**
  * The TypeScript side of the Node-API boundary: the NativeServer surface of
  * the addon (native/binding/addon.cc), the memory shared with it
- * (SharedState), and the loader that finds the addon: a local build first,
- * then a prebuilt binary for this platform, else an error that says how to
- * get one. The slots and enums both sides agree on are generated from
+ * (SharedState); the loader that finds the addon is src/addon-loader.ts.
+ * The slots and enums both sides agree on are generated from
  * native/boundary.json into src/boundary.gen.ts.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { ClientField, ClientText, FeedStatus, IoEvent, SharedSlot } from './boundary.gen';
 
 export interface NativeInfo {
@@ -228,37 +225,8 @@ export class SharedState {
   }
 }
 
-interface Addon {
+export interface Addon {
   NativeServer: new (settings: Record<string, number | boolean | string>, state: Int32Array, arena: Buffer) => NativeServer;
 }
 
-let addon: Addon | undefined;
-
-export function loadAddon(): Addon {
-  if (addon) return addon;
-  const root = path.join(__dirname, '..');
-  const candidates = [
-    // An explicit build, e.g. the AddressSanitizer one (scripts/asan-tests.sh).
-    ...(process.env.TACHYON_ADDON ? [path.resolve(process.env.TACHYON_ADDON)] : []),
-    path.join(root, 'build', 'Release', 'tachyon.node'),
-    path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'tachyon.node'),
-  ];
-  const errors: string[] = [];
-  for (const file of candidates) {
-    if (!fs.existsSync(file)) continue;
-    try {
-      addon = require(file) as Addon;
-      return addon;
-    } catch (e) {
-      errors.push(`${file}: ${(e as Error).message}`);
-    }
-  }
-  throw new Error(
-    [
-      `tachyon-kv: no usable native addon for ${process.platform}-${process.arch} (Node ${process.version}).`,
-      ...errors,
-      'Fixes: run `npm rebuild tachyon-kv` (needs cmake and a C++17 compiler: apt-get install -y cmake g++),',
-      'or from a source checkout run `npm run build:native`.',
-    ].join('\n'),
-  );
-}
+export { loadAddon } from './addon-loader';
