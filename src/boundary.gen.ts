@@ -77,6 +77,8 @@ export const enum EventKind {
   Log = 5,
   /** SHUTDOWN NOSAVE arrived while a script was busy: shut down now that it returned. */
   Shutdown = 6,
+  /** An ACL check refused a command: db is the AclResult reason, event the context (toplevel, multi, lua), [object] the command's full name, key or channel. */
+  AclDenied = 7,
 }
 
 /**
@@ -105,8 +107,10 @@ export const enum ClientField {
   Local = 9,
   /** QUIT or CLIENT KILL of itself: nothing the client sent after that command runs. */
   CloseAfterReply = 10,
+  /** The ACL user handle the client is authenticated as (setAclUser). */
+  User = 11,
   /** CLIENT NO-EVICT: maxmemory-clients never closes this client. */
-  NoEvict = 11,
+  NoEvict = 12,
 }
 
 /**

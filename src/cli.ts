@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { Config, ConfigError } from './config/config';
 import { parseArgv } from './config/parse';
-import { Logger } from './log';
+import { LoggedError, Logger } from './log';
 import { logo } from './logo';
 import { TachyonServer } from './server';
 import { TACHYON_VERSION, VERSION } from './version';
@@ -71,8 +71,9 @@ export function main(argv: string[]): void {
   try {
     server = new TachyonServer(config);
   } catch (e) {
-    // No native addon (src/addon-loader.ts already said what to install).
-    process.stderr.write(`${(e as Error).message}\n`);
+    // A bad `user` line is a config error (printed like one); ACL and TLS startup
+    // errors were logged; a missing native addon (src/addon-loader.ts) says what to install.
+    if (!(e instanceof LoggedError)) process.stderr.write(`${(e as Error).message}\n`);
     process.exit(1);
   }
   server.restartable = true;

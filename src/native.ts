@@ -139,11 +139,20 @@ export interface NativeServer {
    * configured on (CLIENT PAUSE), and when the connection is closed or, after
    * endIo(), flushed.
    */
-  setIoHandler(fn: (event: IoEvent, slot: number, arg: Buffer | number | undefined) => void): void;
+  setIoHandler(fn: (event: IoEvent, slot: number, arg: Buffer | number | [string, boolean] | undefined) => void): void;
   /** Listening socket fds, accepted from natively while a script is busy (Node's loop is blocked then). */
   setListeners(fds: number[]): void;
-  /** Reads and writes the socket natively from now on; false if not possible (then use Node streams). */
-  attach(slot: number, fd: number): boolean;
+  /**
+   * Reads and writes the socket natively from now on; false if not possible
+   * (then use Node streams). `tls`: through the context configureTls() built.
+   */
+  attach(slot: number, fd: number, tls?: boolean): boolean;
+  /**
+   * The TLS context from the tls-* options (numbers for yes/no and enums):
+   * null when in place, the lines to log when the options are bad, a string
+   * when this build has no native TLS.
+   */
+  configureTls(options: Record<string, string | number>): string[] | string | null;
   /** Output of an attached client, written after everything written before. */
   write(slot: number, data: Buffer): void;
   /** Stops reading an attached client, flushes its output, then reports IoEvent.Closed. */
@@ -154,6 +163,17 @@ export interface NativeServer {
   ioStats(slot: number): [number, number];
   /** client-output-buffer-limit: [hard, soft, seconds] for normal clients, then for pub/sub clients. */
   setOutputLimits(limits: number[]): void;
+  /**
+   * A user's compiled ACL selectors (src/acl/selector.ts compile()) under its
+   * handle (ClientField.User); null takes every permission away.
+   */
+  setAclUser(handle: number, selectors: unknown[] | null): void;
+  /** ACL DRYRUN: -1 when argv names no command, else [AclResult, index of the refused argument, command id]. */
+  aclCheck(handle: number, argv: Buffer[]): [number, number, number] | -1;
+  /** Full command names by command id (the ids of ACL bitmaps). */
+  commandNames(): string[];
+  /** rename-command: '' when done, else the config error text. */
+  renameCommand(from: string, to: string): string;
   /**
    * Counts a command TypeScript ran for the client in `slot` (INFO
    * commandstats, SLOWLOG, latency); `error` is its error reply, if any;

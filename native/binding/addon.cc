@@ -20,11 +20,13 @@
 #include <string>
 #include <vector>
 
+#include "binding/security_binding.h"
 #include "core/hash.h"
 #include "server/crash_report.h"
 #include "server/server.h"
 #ifdef TACHYON_NATIVE_IO
 #include "binding/socket_io.h"
+#include "binding/tls.h"
 #endif
 
 namespace tachyon {
@@ -81,6 +83,11 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
                            InstanceMethod<&NativeServer::IoStats>("ioStats"),
                            InstanceMethod<&NativeServer::SetOutputLimits>("setOutputLimits"),
                            InstanceMethod<&NativeServer::SetListeners>("setListeners"),
+                           InstanceMethod<&NativeServer::SetAclUser>("setAclUser"),
+                           InstanceMethod<&NativeServer::AclCheck>("aclCheck"),
+                           InstanceMethod<&NativeServer::CommandNames>("commandNames"),
+                           InstanceMethod<&NativeServer::RenameCommand>("renameCommand"),
+                           InstanceMethod<&NativeServer::ConfigureTls>("configureTls"),
                            InstanceMethod<&NativeServer::SetClientText>("setClientText"),
                            InstanceMethod<&NativeServer::LatencyStats>("latencyStats"),
                            InstanceMethod<&NativeServer::LatencySample>("latencySample"),
@@ -243,6 +250,9 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
       case ClientField::kMonitor: c->monitor = v != 0; break;
       case ClientField::kId: c->id = static_cast<uint64_t>(v); break;  // a connection adopted after a busy script
       case ClientField::kNoEvict: c->no_evict = v != 0; break;
+      case ClientField::kUser:
+        if (AclUser* u = server_->acl_user(static_cast<int>(v))) c->acl_user = u;
+        break;
       case ClientField::kLocal: c->local = v != 0; break;
       case ClientField::kCloseAfterReply: c->close_after_reply = v != 0; break;
     }
@@ -449,6 +459,12 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     std::string s = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
     return s == "yes" ? 1 : s == "local" ? 2 : 0;
   }
+
+  // Access control (security_binding.h).
+  Napi::Value SetAclUser(const Napi::CallbackInfo& info) { return SetAclUserJs(*server_, info); }
+  Napi::Value AclCheck(const Napi::CallbackInfo& info) { return AclCheckJs(*server_, info); }
+  Napi::Value CommandNames(const Napi::CallbackInfo& info) { return CommandNamesJs(*server_, info); }
+  Napi::Value RenameCommand(const Napi::CallbackInfo& info) { return RenameCommandJs(*server_, info); }
 
   Napi::Value Configure(const Napi::CallbackInfo& info) {
     Apply(info[0].As<Napi::String>().Utf8Value(), info[1]);
@@ -706,18 +722,59 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
   }
 
 #ifdef TACHYON_NATIVE_IO
-  // attach(slot, fd): true if the connection is now read and written natively.
+  // attach(slot, fd, tls?): true if the connection is now read and written
+  // natively; with tls, through the context configureTls() built.
   Napi::Value Attach(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Client* c = ClientArg(info);
     if (!c || io_handler_.IsEmpty()) return Napi::Boolean::New(env, false);
+    bool tls = info.Length() > 2 && info[2].ToBoolean().Value();
+    if (tls && !tls_) return Napi::Boolean::New(env, false);
     if (!io_) {
       uv_loop_t* loop = nullptr;
       if (napi_get_uv_event_loop(env, &loop) != napi_ok || !loop) return Napi::Boolean::New(env, false);
       io_ = std::make_unique<SocketIo>(loop, this);
       for (int cls = 0; cls < kOutputClasses; cls++) io_->set_limit(cls, output_limits_[cls]);
     }
-    return Napi::Boolean::New(env, io_->Attach(c->slot, info[1].As<Napi::Number>().Int32Value()));
+    int fd = info[1].As<Napi::Number>().Int32Value();
+    SSL* ssl = nullptr;
+    if (tls && !(ssl = tls_->Accept(fd))) return Napi::Boolean::New(env, false);
+    return Napi::Boolean::New(env, io_->Attach(c->slot, fd, ssl));
+  }
+
+  // configureTls(options): builds the TLS context from the tls-* options (Redis's
+  // tlsConfigure); null when it is in place, else the lines to log. Connections
+  // accepted before keep the context they started with.
+  Napi::Value ConfigureTls(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = info[0].As<Napi::Object>();
+    auto str = [&](const char* k) { return o.Has(k) ? o.Get(k).ToString().Utf8Value() : std::string(); };
+    auto num = [&](const char* k, long def) { return o.Has(k) ? static_cast<long>(o.Get(k).ToNumber().Int64Value()) : def; };
+    TlsOptions t;
+    t.cert_file = str("tls-cert-file");
+    t.key_file = str("tls-key-file");
+    t.key_file_pass = str("tls-key-file-pass");
+    t.ca_cert_file = str("tls-ca-cert-file");
+    t.ca_cert_dir = str("tls-ca-cert-dir");
+    t.protocols = str("tls-protocols");
+    t.ciphers = str("tls-ciphers");
+    t.ciphersuites = str("tls-ciphersuites");
+    t.dh_params_file = str("tls-dh-params-file");
+    t.auth_clients = static_cast<TlsAuthClients>(num("tls-auth-clients", 1));
+    t.prefer_server_ciphers = num("tls-prefer-server-ciphers", 0) != 0;
+    t.session_caching = num("tls-session-caching", 1) != 0;
+    t.session_cache_size = num("tls-session-cache-size", 20480);
+    t.session_cache_timeout = num("tls-session-cache-timeout", 300);
+    t.replication_or_cluster = num("tls-replication", 0) != 0 || num("tls-cluster", 0) != 0;
+    std::vector<std::string> log;
+    std::shared_ptr<TlsContext> ctx = TlsContext::Create(t, &log);
+    if (!ctx) {
+      Napi::Array a = Napi::Array::New(env, log.size());
+      for (uint32_t i = 0; i < log.size(); i++) a.Set(i, Napi::String::New(env, log[i]));
+      return a;
+    }
+    tls_ = std::move(ctx);
+    return env.Null();
   }
 
   IoConn* IoArg(const Napi::CallbackInfo& info) {
@@ -768,6 +825,20 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     if (n < 0) {
       io_->Stop(io);
       return OnClosed(slot, false);
+    }
+    // TLS: records OpenSSL already decrypted will not wake the poll again, so take them now.
+    if (io_->TlsPending(io)) {
+      size_t start = c->query.size();
+      c->query.Advance(n);
+      while (io_->TlsPending(io)) {
+        space = server_->InputSpace(*c, kReadSize, &cap);
+        ssize_t m = io_->Read(io, space, cap);
+        if (m <= 0) break;
+        c->query.Advance(m);
+      }
+      n = static_cast<ssize_t>(c->query.size() - start);
+      space = c->query.data() + start;
+      c->query.Truncate(start);  // Consume() takes them back
     }
     Napi::Env env(env_);
     if (js_input_) {
@@ -964,7 +1035,16 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
   void OnClosed(int slot, bool over_limit) override {
     Napi::Env env(env_);
     Napi::HandleScope scope(env);
-    CallIo(over_limit ? IoEvent::kOverLimit : IoEvent::kClosed, slot, env.Undefined());
+    // A TLS failure says why: [error, whether it happened before the handshake completed].
+    IoConn* io = io_ ? io_->conn(slot) : nullptr;
+    Napi::Value arg = env.Undefined();
+    if (io && !io->error.empty()) {
+      Napi::Array a = Napi::Array::New(env, 2);
+      a.Set(0u, Napi::String::New(env, io->error));
+      a.Set(1u, Napi::Boolean::New(env, io->handshake_failed));
+      arg = a;
+    }
+    CallIo(over_limit ? IoEvent::kOverLimit : IoEvent::kClosed, slot, arg);
   }
 
   // setOutputLimits([hard, soft, seconds] for normal, then for pubsub clients)
@@ -994,6 +1074,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
   uv_timer_t* evict_timer_ = nullptr;
   bool evict_timer_active_ = false;
   std::unique_ptr<SocketIo> io_;
+  std::shared_ptr<TlsContext> tls_;
   OutputLimit output_limits_[kOutputClasses];
 #else
   // Built without uv.h: connections use Node streams (attach() says no).
@@ -1005,6 +1086,8 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
   Napi::Value SetOutputLimits(const Napi::CallbackInfo& info) { return info.Env().Undefined(); }
   Napi::Value SetListeners(const Napi::CallbackInfo& info) { return info.Env().Undefined(); }
   void ScheduleEviction() {}  // the cron continues an unfinished eviction
+  // Without native I/O, TLS runs on Node's tls module (src/tls/).
+  Napi::Value ConfigureTls(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), "no native TLS"); }
 #endif
 
   // setJsExecutor(fn(slot, args: Buffer[]) => Buffer): runs TypeScript-owned

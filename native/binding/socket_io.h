@@ -19,6 +19,7 @@
 
 #include "binding/output_queue.h"
 #include "core/zmalloc.h"
+typedef struct ssl_st SSL;
 
 namespace tachyon {
 
@@ -51,6 +52,7 @@ struct OutputLimit {
 enum OutputClass : uint8_t { kOutputNormal = 0, kOutputPubSub = 1, kOutputClasses = 2 };
 
 struct IoConn : public ZCounted {
+  ~IoConn();
   uv_poll_t poll;
   SocketIo* owner = nullptr;
   int fd = -1;
@@ -65,6 +67,13 @@ struct IoConn : public ZCounted {
   int events = 0;            // what the poll handle waits for
   OutputQueue pending;       // output the kernel has not taken yet (counted in used_memory)
   uint64_t bytes_written = 0;
+  // TLS (tls.h): reads and writes go through SSL_read/SSL_write on the socket.
+  SSL* ssl = nullptr;
+  bool read_wants_write = false;  // SSL_read needs the socket writable (a handshake message)
+  bool write_wants_read = false;  // SSL_write waits for the peer (handshake in progress)
+  std::string error;              // why a TLS connection failed (logged by TypeScript)
+  bool handshake_failed = false;  // ... and whether that was before the handshake completed
+  bool handshaken = false;        // the handshake completed
 };
 
 class SocketIo {
@@ -72,8 +81,11 @@ class SocketIo {
   SocketIo(uv_loop_t* loop, SocketIoHandler* handler) : loop_(loop), handler_(handler) {}
   ~SocketIo();
 
-  // Starts native I/O on fd; false if that is not possible here.
-  bool Attach(int slot, int fd);
+  // Starts native I/O on fd; false if that is not possible here. With `ssl`
+  // (TlsContext::Accept) the connection speaks TLS; the IoConn owns it.
+  bool Attach(int slot, int fd, SSL* ssl = nullptr);
+  // TLS: decrypted input OpenSSL holds, which no poll event will announce.
+  bool TlsPending(const IoConn* c) const;
   IoConn* conn(int slot) const;
 
   // Result of Read(): bytes read, 0 when nothing is available now, -1 at end of
@@ -104,6 +116,8 @@ class SocketIo {
   // Reports the close of c from the loop's check phase, outside the caller's stack.
   void ReportLater(IoConn* c);
   void Flush(IoConn* c);
+  // Output of a TLS connection: SSL_write of what it can take, the rest stays in pending.
+  void FlushTls(IoConn* c);
   void UpdatePoll(IoConn* c);
 
   uv_loop_t* loop_;

@@ -539,10 +539,10 @@ struct LuaEngine::Api {
     }
     int argc = ArgsToArgv(L, e);
     if (argc < 0) return lua_error(L);
-    bool exists = e->host_->ScriptCommandExists(e->call_argv_);
+    int allowed = e->host_->ScriptCommandCheck(e->call_argv_);
     lua_settop(L, 0);
-    if (!exists) return RaiseError(L, "Invalid command passed to redis.acl_check_cmd()");
-    lua_pushboolean(L, 1);  // no ACL users yet: everything is permitted
+    if (allowed < 0) return RaiseError(L, "Invalid command passed to redis.acl_check_cmd()");
+    lua_pushboolean(L, allowed);
     return 1;
   }
 

@@ -48,6 +48,7 @@ enum class EventKind : uint8_t {
   kMonitor = 4,  // A command for MONITOR: argv, reported before it runs.
   kLog = 5,  // A log line from the native side (redis.log, slow scripts, DEBUG LOG): event is the level, [text].
   kShutdown = 6,  // SHUTDOWN NOSAVE arrived while a script was busy: shut down now that it returned.
+  kAclDenied = 7,  // An ACL check refused a command: db is the AclResult reason, event the context (toplevel, multi, lua), [object] the command's full name, key or channel.
 };
 
 // Per-client settings TypeScript changes with setClient(slot, field, value).
@@ -63,7 +64,8 @@ enum class ClientField : int32_t {
   kId = 8,  // The client id (a connection adopted after a busy script gets its id from TypeScript).
   kLocal = 9,  // Connected over loopback or a unix socket (enable-debug-command local).
   kCloseAfterReply = 10,  // QUIT or CLIENT KILL of itself: nothing the client sent after that command runs.
-  kNoEvict = 11,  // CLIENT NO-EVICT: maxmemory-clients never closes this client.
+  kUser = 11,  // The ACL user handle the client is authenticated as (setAclUser).
+  kNoEvict = 12,  // CLIENT NO-EVICT: maxmemory-clients never closes this client.
 };
 
 // Per-client strings TypeScript sets with setClientText(slot, field, text), for SLOWLOG and crash

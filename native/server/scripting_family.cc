@@ -89,6 +89,7 @@ struct ScriptingState : public ScriptHost {
     eval = std::make_unique<LuaEngine>(LuaEngine::Mode::kEval);
     functions = std::make_unique<LuaEngine>(LuaEngine::Mode::kFunction);
     script_client.slot = -1;
+    script_client.acl_user = s.acl_user(0);
   }
 
   Server& server;
@@ -143,6 +144,19 @@ struct ScriptingState : public ScriptHost {
       error->assign("This Redis command is not allowed from script");
       return;
     }
+    // The caller's ACLs apply to what its script runs (Redis's scriptVerifyACL).
+    if (!run.caller->acl_user->unrestricted) {
+      int pos = 0;
+      int r = server.CheckAcl(*run.caller, *run.caller->acl_user, cmd, argv, "lua", &pos);
+      if (r != kAclOk) {
+        error->assign(r == kAclDeniedCmd ? "The user executing the script can't run this command or subcommand"
+                      : r == kAclDeniedKey
+                          ? "The user executing the script can't access at least one of the keys mentioned in the "
+                            "command arguments"
+                          : "The user executing the script can't publish to the channel mentioned in the command");
+        return;
+      }
+    }
     if ((flags & CMD_WRITE) && run.read_only) {
       error->assign("Write commands are not allowed from read-only scripts.");
       return;
@@ -172,7 +186,13 @@ struct ScriptingState : public ScriptHost {
     sc.argv.swap(saved);
   }
 
-  bool ScriptCommandExists(const std::vector<std::string_view>& argv) override { return Find(argv) != nullptr; }
+  // redis.acl_check_cmd: the caller's ACLs, without an ACL LOG entry.
+  int ScriptCommandCheck(const std::vector<std::string_view>& argv) override {
+    CommandEntry* cmd = Find(argv);
+    if (!cmd) return -1;
+    int pos = 0;
+    return server.DryRunAcl(*run.caller->acl_user, cmd, argv, &pos) == kAclOk ? 1 : 0;
+  }
 
   void ScriptLog(int level, std::string_view msg) override {
     static const char* const kLevels[] = {"debug", "verbose", "notice", "warning"};

@@ -48,6 +48,7 @@ Server::Server(const Settings& settings) : settings_(settings) {
   settings_.policy = ParseMaxmemoryPolicy(settings_.maxmemory_policy);
   ApplyLazyfreeSettings();
   BuildCommandTable();
+  BuildAclInfo();
   startup_memory_ = peak_memory_ = ZUsedMemory();
   UpdateMallocStats(/*allocator=*/true);
   SetCrashServer(this);
@@ -160,6 +161,7 @@ Client* Server::NewClient(uint64_t id) {
   c->id = id;
   c->slot = slot;
   c->authenticated = !settings_.requirepass;
+  c->acl_user = acl_user(kDefaultAclUser);
   c->last_interaction_ms = NowUs() / 1000;
   return c;
 }
@@ -481,6 +483,26 @@ FeedStatus Server::Process(Client& c) {
       RejectCommand(c, cmd, "NOAUTH Authentication required.", reply);
       continue;
     }
+    // ACLs (Redis's ACLCheckAllPerm); a command MULTI refuses anyway is refused for that first.
+    if (!c.acl_user->unrestricted &&
+        !(c.multi.active && (cmd->spec->flags & CMD_NO_MULTI) && !IsTransactionControl(cmd))) {
+      int pos = 0;
+      int r = CheckAcl(c, *c.acl_user, cmd, c.argv, c.multi.active ? "multi" : "toplevel", &pos);
+      if (r != kAclOk) {
+        c.last_cmd = cmd->spec;  // as Redis, CLIENT LIST (and the ACL LOG entry) shows the refused command
+        if (r == kAclDeniedCmd) {
+          error.assign("NOPERM this user has no permissions to run the '");
+          error.append(cmd->spec->name);
+          error.append("' command");
+        } else if (r == kAclDeniedKey) {
+          error.assign("NOPERM this user has no permissions to access one of the keys used as arguments");
+        } else {
+          error.assign("NOPERM this user has no permissions to access one of the channels used as arguments");
+        }
+        RejectCommand(c, cmd, error, reply);
+        continue;
+      }
+    }
     if (settings_.maxmemory > 0 && busy_error_.empty() && !CheckMaxmemory(c, cmd, reply)) continue;
     if (c.subscribed && c.resp == 2 && !AllowedWhileSubscribed(cmd)) {
       error.assign("ERR Can't execute '");
@@ -669,6 +691,20 @@ void Server::ExecuteQueued(Client& c, const std::vector<std::string_view>& argv,
   std::string error;
   CommandEntry* cmd = Lookup(argv, c, &error);
   if (!cmd) return reply.Error(error);
+  // ACLs are checked again: they may have changed since the command was queued.
+  if (!c.acl_user->unrestricted) {
+    int pos = 0;
+    int r = CheckAcl(c, *c.acl_user, cmd, argv, "multi", &pos);
+    if (r != kAclOk) {
+      error.assign(
+          "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. "
+          "This command is no longer allowed for the following reason: ");
+      error.append(r == kAclDeniedCmd   ? "no permission to execute the command or subcommand"
+                   : r == kAclDeniedKey ? "no permission to touch the specified keys"
+                                        : "no permission to access one of the channels used as arguments");
+      return reply.Error(error);
+    }
+  }
   if (cmd->owner == CommandOwner::kJs) {
     if (js_executor_) js_executor_->Run(c, argv, reply.buffer());
     else reply.Error("ERR command not available inside a transaction");

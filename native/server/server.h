@@ -22,6 +22,7 @@
 #include "core/zmalloc.h"
 #include "protocol/reply.h"
 #include "protocol/request_parser.h"
+#include "server/acl.h"
 #include "server/boundary.gen.h"
 #include "server/command.h"
 #include "server/db.h"
@@ -215,6 +216,7 @@ struct Client : public ZCounted {
   bool evicted = false;              // chosen by maxmemory-clients, being closed
   size_t tracked_memory = 0;         // ClientMemoryUsage when last measured (in Server's total)
   bool local = false;                // loopback or unix socket (enable-debug-command local)
+  AclUser* acl_user = nullptr;       // the user it is authenticated as (never null once created)
   bool close_after_reply = false;    // QUIT, CLIENT KILL of itself: nothing after it runs
   int exec_count = -1;               // during EXEC: commands it runs (CLIENT LIST multi=)
   size_t exec_multi_mem = 0;         // during EXEC: their multi-mem
@@ -445,6 +447,23 @@ class Server : public ErrorSink, public KeyspaceObserver {
   void RequestScriptShutdown();
   BusyPump* busy_pump() const { return busy_pump_; }
 
+  // ACL users by handle (TypeScript's src/acl/ pushes each user's compiled
+  // permissions; handle 1 is the default user new clients start as).
+  AclUser* acl_user(int handle);
+  static constexpr int kDefaultAclUser = 1;
+  // The ACL check of a command about to run for c (argv is the command's),
+  // as Redis's ACLCheckAllPerm; on denial queues the ACL LOG event for
+  // `context` and returns the AclResult with *errpos set.
+  int CheckAcl(Client& c, const AclUser& user, const CommandEntry* cmd, const std::vector<std::string_view>& argv,
+               const char* context, int* errpos);
+  // The same without logging (ACL DRYRUN, redis.acl_check_cmd).
+  int DryRunAcl(const AclUser& user, const CommandEntry* cmd, const std::vector<std::string_view>& argv, int* errpos);
+  // Finds a command by argv like Redis's lookupCommand (no arity check, unimplemented commands included).
+  CommandEntry* FindCommand(const std::vector<std::string_view>& argv);
+  uint32_t command_id(const CommandEntry* cmd) const;
+  // rename-command: the command is known by `to` from now on ("" removes it).
+  bool RenameCommand(const std::string& from, const std::string& to, std::string* error);
+
  private:
   bool IsTransactionControl(const CommandEntry* cmd) const;
   // Redis's processCommand maxmemory step: false (with -OOM replied) when the command must not run.
@@ -464,6 +483,7 @@ class Server : public ErrorSink, public KeyspaceObserver {
   void ReleaseQueryBuffer(Client& c);
   void Call(Client& c, CommandEntry* cmd, Reply& reply);
   void BuildCommandTable();
+  void BuildAclInfo();  // server_acl.cc
   void ClientsCron(int64_t now_ms);
   size_t recent_input_[8] = {0};
   int64_t recent_input_second_ = 0;
@@ -508,6 +528,9 @@ class Server : public ErrorSink, public KeyspaceObserver {
   size_t trim_mark_ = 0;      // counted memory since the last background malloc_trim
   size_t clients_freed_ = 0;  // clients freed since then
   size_t clients_memory_ = 0;  // sum of Client::tracked_memory
+  std::vector<std::unique_ptr<AclUser>> acl_users_;
+  std::vector<AclCommandInfo> acl_info_;  // by command id
+  std::vector<KeyRef> acl_keys_;          // scratch for the key checks
 };
 
 // Flags a command runs with: a script's own (shebang or function flags:

@@ -19,6 +19,7 @@
  * The rest (id, addr, laddr, fd, name, age, idle, flags, db, sub, psub, ssub,
  * multi, events, cmd, user, redir, resp) are exact.
  */
+import type { Acl } from '../acl/acl';
 import { ClientField, ReplyMode } from '../boundary.gen';
 import type { ServerContext } from '../context';
 import type { BlockingScheduler } from '../features/blocking';
@@ -39,6 +40,7 @@ export interface ClientFeatures {
   readonly pause: Pause;
   readonly tracking: Tracking;
   readonly blocking: BlockingScheduler;
+  readonly acl: Acl;
 }
 
 /** Rough per-client footprint of the Connection object, its socket and the native client. */
@@ -91,6 +93,10 @@ export class ClientCommands {
   /** Replication does not exist yet: a client is pubsub while subscribed, else normal. */
   type(conn: Connection): ClientType {
     return this.features.pubsub.isPubSubClient(conn) ? 'pubsub' : 'normal';
+  }
+
+  userExists(name: string): boolean {
+    return this.features.acl.getUser(name) !== undefined;
   }
 
   /** Connections not on their way out, in the order they were accepted. */
@@ -150,7 +156,7 @@ function clientInfoLine(ctx: ServerContext, f: ClientFeatures, conn: Connection,
     `tot-mem=${totMem}`,
     `events=${omem > 0 ? 'rw' : 'r'}`,
     `cmd=${cmd}`,
-    'user=default',
+    `user=${conn.user}`,
     `redir=${f.tracking.redirect(conn)}`,
     `resp=${conn.resp}`,
   ].join(' ');
@@ -206,6 +212,7 @@ function clientKill(cc: ClientCommands, call: CommandCall): void {
   let laddr: string | undefined;
   let type: ClientType | undefined;
   let id: number | undefined;
+  let user: string | undefined;
   let skipMe = true;
   const oldForm = args.length === 3;
   if (oldForm) {
@@ -229,8 +236,8 @@ function clientKill(cc: ClientCommands, call: CommandCall): void {
       } else if (opt === 'laddr' && hasValue) {
         laddr = value;
       } else if (opt === 'user' && hasValue) {
-        // Only the default user exists until ACLs do; every client is logged in as it.
-        if (value !== 'default') return void w.error(`ERR No such user '${value}'`);
+        if (!cc.userExists(value)) return void w.error(`ERR No such user '${value}'`);
+        user = value;
       } else if (opt === 'skipme' && hasValue) {
         const v = value.toLowerCase();
         if (v === 'yes') skipMe = true;
@@ -249,6 +256,7 @@ function clientKill(cc: ClientCommands, call: CommandCall): void {
     if (laddr !== undefined && c.localAddress !== laddr) continue;
     if (type !== undefined && cc.type(c) !== type) continue;
     if (id !== undefined && c.id !== id) continue;
+    if (user !== undefined && c.user !== user) continue;
     if (c === conn && skipMe) continue;
     if (c === conn) killSelf = true;
     else c.destroy();

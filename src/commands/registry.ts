@@ -75,6 +75,14 @@ export class CommandRegistry {
     this.handlers.set(name, handler);
   }
 
+  /** Names given by rename-command -> the commands' own names. */
+  private readonly renamed = new Map<string, string>();
+
+  /** rename-command: the command `from` is sent as `to` from now on (the dispatcher knows it too). */
+  rename(from: string, to: string): void {
+    if (to !== '') this.renamed.set(to, from);
+  }
+
   names(): string[] {
     return [...this.handlers.keys()];
   }
@@ -111,6 +119,7 @@ export class CommandRegistry {
   run(conn: Connection, args: Buffer[]): Buffer {
     const { ctx } = this;
     let name = args[0].toString('latin1').toLowerCase();
+    if (this.renamed.size > 0) name = this.renamed.get(name) ?? name;
     if (args.length > 1) {
       // A subcommand's own handler wins, so statistics land under "client|list".
       const full = `${name}|${args[1].toString('latin1').toLowerCase()}`;

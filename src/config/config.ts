@@ -263,9 +263,23 @@ const ALL_ENTRIES: readonly SpecEntry[] = OPTIONS.flatMap((spec) => [
   ...spec.aliases.map((a) => ({ name: a, spec })),
 ]);
 
+/** A directive line that is not an option (`user`, `rename-command`), kept for the feature that applies it. */
+export interface ConfigDirective {
+  /** The arguments after the directive's name. */
+  args: string[];
+  lineNumber: number | null;
+  line: string | null;
+}
+
 export class Config {
   /** Absolute path of the config file CONFIG REWRITE writes, or null. */
   configFile: string | null = null;
+  /** `user` lines (Redis's UsersToLoad), loaded by the ACL feature at startup. */
+  readonly userDirectives: ConfigDirective[] = [];
+  /** `rename-command` lines, applied by the server at startup. */
+  readonly renameDirectives: ConfigDirective[] = [];
+  /** CONFIG REWRITE of directives that are not options (the ACL feature writes `user` lines). */
+  readonly directiveRewriters = new Map<string, (state: RewriteState) => void>();
 
   private values = new Map<string, unknown>();
   private defaults = new Map<string, unknown>();
@@ -370,6 +384,14 @@ export class Config {
         continue;
       }
       if (REDIS_DEPRECATED_CONFIGS.includes(name) && args.length === 2) continue; // ignored, as in Redis
+      if (name === 'user' && args.length >= 2) {
+        this.userDirectives.push({ args: args.slice(1), lineNumber: entry.lineNumber, line: entry.line });
+        continue;
+      }
+      if (name === 'rename-command' && args.length === 3) {
+        this.renameDirectives.push({ args: args.slice(1), lineNumber: entry.lineNumber, line: entry.line });
+        continue;
+      }
       if (name === 'include') {
         if (args.length !== 2) fail('Bad directive or wrong number of arguments');
         this.load(readConfigSource(this.resolvePath(args[1])));
@@ -818,6 +840,7 @@ export class Config {
     const state = readOldConfig(file);
     state.forceWrite = forceAll;
     for (const spec of OPTIONS) this.rewriteOption(spec, state);
+    for (const rewrite of this.directiveRewriters.values()) rewrite(state);
     state.removeOrphaned();
     return state.content();
   }

@@ -175,6 +175,12 @@ export class PubSub {
     return { sub: cs?.channels.size ?? 0, psub: cs?.patterns.size ?? 0, ssub: cs?.shard.size ?? 0 };
   }
 
+  /** The client's channels, patterns and shard channels, as latin1 strings (ACL channel checks). */
+  subscriptionsOf(conn: Connection): { channels: string[]; patterns: string[]; shard: string[] } {
+    const cs = this.clients.get(conn);
+    return { channels: [...(cs?.channels ?? [])], patterns: [...(cs?.patterns ?? [])], shard: [...(cs?.shard ?? [])] };
+  }
+
   /** Redis's CLIENT_PUBSUB: CLIENT LIST flag 'P' and client type "pubsub". */
   isPubSubClient(conn: Connection): boolean {
     return this.clients.get(conn)?.mode ?? false;

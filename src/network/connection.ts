@@ -17,13 +17,12 @@
  */
 import type { Socket } from 'node:net';
 import type { CommandRegistry } from '../commands/registry';
-import { requirePassSet } from '../config/config';
 import type { ServerContext } from '../context';
 import type { BlockingScheduler } from '../features/blocking';
 import type { Pause } from '../features/pause';
 import { ClientField, ClientState, ClientText, FeedStatus, ReplyMode } from '../boundary.gen';
 import { RespWriter } from '../protocol/resp-writer';
-import { formatAddress, socketFd } from './address';
+import { formatAddress, isLoopback, socketFd } from './address';
 
 /** What every connection works with; server.ts builds one for all of them. */
 export interface ConnectionServices {
@@ -34,6 +33,8 @@ export interface ConnectionServices {
   readonly pause: Pause;
   /** Whether connections are read and written by the addon (TACHYON_NATIVE_IO=0 keeps Node streams). */
   readonly nativeIo: boolean;
+  /** Whether a new connection must authenticate (the default user has a password or is off). */
+  authRequired(): boolean;
 }
 
 export type ReleaseHook = (conn: Connection) => void;
@@ -45,6 +46,8 @@ export class Connection {
   private clientName = '';
   resp = 2;
   authenticated: boolean;
+  /** The ACL user it is authenticated as (src/acl/). */
+  user = 'default';
   libName = '';
   libVer = '';
   noEvict = false;
@@ -55,18 +58,22 @@ export class Connection {
   private pendingOut: Buffer[] = [];
   /** Whether the native side reads and writes this socket. */
   readonly attached: boolean;
+  readonly socket: Socket;
   private readonly ctx: ServerContext;
   private readonly releaseHooks = new Set<ReleaseHook>();
 
   /**
    * `socket` comes paused (pauseOnConnect): nothing has been read from it yet.
    * `adoptedSlot`: the native side accepted it during a busy script and already serves it.
+   * `tls`: it came in on tls-port, for the addon to decrypt (a socket Node's tls
+   * module decrypts arrives as a TLSSocket, with tls false).
    */
   constructor(
     private readonly services: ConnectionServices,
-    readonly socket: Socket,
+    socket: Socket,
     readonly kind: 'tcp' | 'unix',
     adoptedSlot?: number,
+    readonly tls = false,
   ) {
     const { ctx } = services;
     this.ctx = ctx;
@@ -77,20 +84,22 @@ export class Connection {
       this.slot = adoptedSlot;
       ctx.native.setClient(this.slot, ClientField.Id, this.id);
     }
-    this.authenticated = !requirePassSet(ctx.config);
+    this.authenticated = !services.authRequired();
+    this.socket = socket;
+    // What SLOWLOG, CLIENT LIST and enable-debug-command local need to know natively.
+    if (kind === 'unix' || isLoopback(socket.remoteAddress)) ctx.native.setClient(this.slot, ClientField.Local, 1);
     ctx.clients.add(this);
-    // What SLOWLOG and enable-debug-command local need to know natively.
     ctx.native.setClientText(this.slot, ClientText.Addr, this.address);
-    const peer = socket.remoteAddress?.replace(/^::ffff:/, '');
-    ctx.native.setClient(this.slot, ClientField.Local, kind === 'unix' || peer === '127.0.0.1' || peer === '::1');
     socket.setNoDelay(true);
-    socket.on('error', () => this.destroy());
-    socket.on('close', () => this.destroy());
     const fd = socketFd(socket);
-    this.attached = services.nativeIo && fd >= 0 && ctx.native.attach(this.slot, fd);
+    this.attached = services.nativeIo && fd >= 0 && ctx.native.attach(this.slot, fd, tls);
+    // Ciphertext must never reach the parser: a TLS socket the addon could not take goes.
+    if (tls && !this.attached) socket.destroy();
+    this.socket.on('error', () => this.destroy());
+    this.socket.on('close', () => this.destroy());
     if (!this.attached) {
-      socket.on('data', (chunk: Buffer) => this.onData(chunk));
-      socket.resume();
+      this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+      this.socket.resume();
     }
   }
 

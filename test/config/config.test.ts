@@ -312,10 +312,9 @@ describe('loading', () => {
     expect(err('# x\n\n  hz  \n')).toContain(">>> 'hz'\nwrong number of arguments");
     expect(err('port "7000\n')).toContain('at line 1\n>>> \'port "7000\'\nUnbalanced quotes in configuration line');
     expect(err('maxmemory 1tb')).toContain('argument must be a memory value');
-    expect(err('tls-port 6380\n')).toContain(">>> 'tls-port 6380'\nTachyon does not support TLS (tls-port) yet\n");
+    expect(err('cluster-enabled yes\n')).toContain(">>> 'cluster-enabled yes'\nTachyon does not support cluster mode yet\n");
     expect(err('SLAVEOF 127.0.0.1 6379\n')).toContain('Tachyon does not support replication yet');
     expect(err('loadmodule /x.so\n')).toContain("Tachyon does not support the option 'loadmodule' yet");
-    expect(err('rename-command FLUSHALL ""\n')).toContain("Tachyon does not support the option 'rename-command' yet");
     expect(err('mymod.opt 1\n')).toContain("Tachyon does not support the option 'mymod.opt' yet");
     expect(err('daemonize no\n')).toBeNull();
     expect(err('supervised systemd\n')).toContain('Tachyon does not support supervised mode yet');
@@ -380,7 +379,7 @@ describe('loading', () => {
     expect(c.get('notify-keyspace-events')).toBe('xE');
     expect(Config.fromSources({ overrides: { bind: ['127.0.0.1', '::1'] } }).getBind()).toEqual(['127.0.0.1', '::1']);
     expect(() => Config.fromSources({ overrides: { nosuch: 1 } })).toThrow(/Bad directive/);
-    expect(() => Config.fromSources({ overrides: { tlsPort: 1 } })).toThrow(/does not support TLS \(tls-port\) yet/);
+    expect(() => Config.fromSources({ overrides: { clusterEnabled: 'yes' } })).toThrow(/does not support cluster mode yet/);
     expect(() => Config.fromSources({ overrides: { port: 'abc' } })).toThrow(/argument couldn't be parsed into an integer/);
   });
 });
@@ -726,6 +725,10 @@ describe.skipIf(!haveRedis)('against a real redis-server', () => {
       maxclients: ['0', 'abc', '-1', '4294967296', ''],
       appendonly: ['maybe', '', '1'],
       timeout: ['abc', '-1', '2147483648', '1k'],
+      // Valid values turn TLS on, which the server (not a bare Config) refuses without certificates.
+      'tls-port': ['abc', '-1', '65536', ''],
+      'tls-replication': ['maybe', '', '1'],
+      'tls-cluster': ['maybe', '', '1'],
     };
     for (const spec of OPTIONS) {
       const values = special[spec.name] ?? generic;
