@@ -83,7 +83,20 @@ function fillStream(port, key, count) {
  * Custom-command tests: `cmd` for redis-benchmark, `prepare(port, n)` before
  * each round (n: the round's request count).
  */
+const SCRIPT = "return redis.call('incr', KEYS[1])";
+const SCRIPT_SHA = require('node:crypto').createHash('sha1').update(SCRIPT).digest('hex');
+const LIBRARY = "#!lua name=benchlib\nredis.register_function('bincr', function(keys) return redis.call('incr', keys[1]) end)";
+
 const CUSTOM = {
+  // The scripting bench's script and function (bench/scripting.js), with CPU time per request.
+  evalsha: {
+    cmd: ['EVALSHA', SCRIPT_SHA, '1', 'key:__rand_int__'],
+    prepare: (port) => cli(port, 'SCRIPT', 'LOAD', SCRIPT),
+  },
+  fcall: {
+    cmd: ['FCALL', 'bincr', '1', 'key:__rand_int__'],
+    prepare: (port) => cli(port, 'FUNCTION', 'LOAD', 'REPLACE', LIBRARY),
+  },
   // Appends to one stream, started empty each round.
   xadd: {
     cmd: ['XADD', 'bench:xadd', '*', 'field', 'value-__rand_int__'],

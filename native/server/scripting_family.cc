@@ -101,20 +101,40 @@ struct ScriptingState : public ScriptHost {
   std::unordered_map<std::string, std::pair<Library*, size_t>> function_index;
   Client script_client;
   ScriptRun run;
-  std::vector<std::string_view> argv_scratch;
 
   // ---- ScriptHost ----
 
   std::string lowered;  // scratch for command lookups (no allocation per redis.call)
 
+  // redis.call's command lookups, cached by the exact name bytes the script
+  // passed (scripts call the same few commands over and over; lowering the
+  // name and hashing it into the table cost more than the command itself).
+  // Containers (their subcommand comes from argv[1]) are not cached.
+  struct CachedCommand {
+    std::string name;
+    CommandEntry* cmd = nullptr;
+  };
+  static constexpr size_t kCommandCacheSize = 16;
+  CachedCommand command_cache[kCommandCacheSize];
+  uint32_t command_cache_version = 0;
+
   CommandEntry* Find(const std::vector<std::string_view>& argv) {
+    const std::string_view name = argv[0];
+    if (command_cache_version != server.commands_version()) {
+      for (CachedCommand& cached : command_cache) cached.cmd = nullptr;
+      command_cache_version = server.commands_version();
+    }
+    size_t h = name.size();
+    if (!name.empty()) h = h * 31 + static_cast<unsigned char>(name[0]) * 7 + static_cast<unsigned char>(name.back());
+    CachedCommand& cached = command_cache[h % kCommandCacheSize];
+    if (cached.cmd && cached.name == name) return cached.cmd;
     const auto& table = server.commands();
     auto lower = [&](std::string_view in) -> const std::string& {
       lowered.assign(in);
       for (char& ch : lowered) ch = static_cast<char>(tolower(static_cast<unsigned char>(ch)));
       return lowered;
     };
-    auto it = table.find(lower(argv[0]));
+    auto it = table.find(lower(name));
     if (it == table.end() || it->first[0] == '|') return nullptr;
     CommandEntry* cmd = it->second.get();
     if (cmd->is_container && argv.size() >= 2) {
@@ -123,6 +143,10 @@ struct ScriptingState : public ScriptHost {
       cmd = sub->second;
     }
     if (cmd->owner == CommandOwner::kNone) return nullptr;
+    if (!it->second->is_container) {
+      cached.name.assign(name);
+      cached.cmd = cmd;
+    }
     return cmd;
   }
 
@@ -179,11 +203,9 @@ struct ScriptingState : public ScriptHost {
       return;
     }
     sc.resp = resp;
-    std::vector<std::string_view> saved;
-    saved.swap(sc.argv);
-    sc.argv = argv;
+    sc.argv.assign(argv.begin(), argv.end());  // into the kept capacity: no allocation per call
     server.CallFromScript(sc, cmd, reply);
-    sc.argv.swap(saved);
+    sc.argv.clear();
   }
 
   // redis.acl_check_cmd: the caller's ACLs, without an ACL LOG entry.
@@ -236,8 +258,11 @@ struct ScriptingState : public ScriptHost {
 
   void Execute(CommandContext& c, bool is_eval, const std::string& sha, int ref, uint32_t flags, bool ro,
                int numkeys, int first_key, std::string_view name) {
-    std::vector<std::string_view> keys(c.argv + first_key, c.argv + first_key + numkeys);
-    std::vector<std::string_view> args(c.argv + first_key + numkeys, c.argv + c.argc);
+    // KEYS and ARGV views, in vectors kept between runs (scripts do not nest).
+    std::vector<std::string_view>& keys = keys_scratch;
+    std::vector<std::string_view>& args = args_scratch;
+    keys.assign(c.argv + first_key, c.argv + first_key + numkeys);
+    args.assign(c.argv + first_key + numkeys, c.argv + c.argc);
     run = ScriptRun();
     run.active = true;
     run.eval = is_eval;
@@ -261,7 +286,13 @@ struct ScriptingState : public ScriptHost {
     if (run.shutdown) server.QueueEvent(EventKind::kShutdown, 0, 0, "", "");
     run.active = false;
     run.caller = nullptr;
+    keys.clear();
+    args.clear();
   }
+
+  std::vector<std::string_view> keys_scratch;
+  std::vector<std::string_view> args_scratch;
+  std::string sha_scratch;  // EVALSHA's lowered digest
 };
 
 void Server::RequestScriptShutdown() {
@@ -379,9 +410,10 @@ void EvalGeneric(CommandContext& c, bool by_sha, bool ro) {
   if (by_sha && c.arg(1).size() != 40) return c.reply.Error(kNoScript);
   int numkeys;
   if (!ParseNumKeys(c, 2, &numkeys)) return;
-  std::string sha;
+  std::string& sha = s.sha_scratch;  // kept between calls: no allocation per EVALSHA
   if (by_sha) {
-    sha = Lower(c.arg(1));
+    sha.assign(c.arg(1));
+    for (char& ch : sha) ch = static_cast<char>(tolower(static_cast<unsigned char>(ch)));
     if (sha.size() != 40 || !s.eval->HasScript(sha)) return c.reply.Error(kNoScript);
   } else {
     sha = LoadScript(c, s, c.arg(1));

@@ -326,6 +326,8 @@ class Server : public ErrorSink, public KeyspaceObserver {
   // Slots ever used (client(slot) may be nullptr below this).
   int client_slots() const { return static_cast<int>(clients_.size()); }
   const std::unordered_map<std::string, std::unique_ptr<CommandEntry>>& commands() const { return commands_; }
+  // Moves when rename-command changes the table (caches of name lookups check it).
+  uint32_t commands_version() const { return commands_version_; }
   void ResetStats();
   // Statistics, slowlog and latency of a command TypeScript ran for c
   // (c.pending holds its arguments); `redacted` lists arguments SLOWLOG
@@ -495,6 +497,7 @@ class Server : public ErrorSink, public KeyspaceObserver {
   std::vector<std::unique_ptr<Client>> clients_;
   std::vector<int> free_slots_;
   std::unordered_map<std::string, std::unique_ptr<CommandEntry>> commands_;
+  uint32_t commands_version_ = 0;
   int expire_db_cursor_ = 0;
   int rehash_db_cursor_ = 0;
   AccessClock clock_;

@@ -83,6 +83,7 @@ bool Server::RenameCommand(const std::string& from, const std::string& to, std::
   commands_.erase(it);
   // A removed command stays owned under a hidden key (its subcommands point into it).
   commands_[t.empty() ? "|renamed|" + f : t] = std::move(entry);
+  commands_version_++;
   return true;
 }
 

@@ -77,6 +77,7 @@ export class Connection {
   ) {
     const { ctx } = services;
     this.ctx = ctx;
+    this.socket = socket; // before this.address is read below
     this.id = ctx.clients.newId();
     if (adoptedSlot === undefined) {
       this.slot = ctx.native.createClient(this.id);
