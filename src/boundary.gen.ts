@@ -55,6 +55,10 @@ export const enum IoEvent {
   OverLimit = 4,
   /** A connection accepted natively while a script was busy; arg is its fd (TachyonServer.adopt). */
   Adopt = 5,
+  /** Events were queued outside any client's batch (keys evicted from the eviction timer): pump them. */
+  Events = 6,
+  /** maxmemory-clients: the clients' memory passed the limit and this one, among the biggest, was chosen: close it. */
+  Evicted = 7,
 }
 
 /**
@@ -105,6 +109,8 @@ export const enum ClientField {
   CloseAfterReply = 10,
   /** The ACL user handle the client is authenticated as (setAclUser). */
   User = 11,
+  /** CLIENT NO-EVICT: maxmemory-clients never closes this client. */
+  NoEvict = 12,
 }
 
 /**

@@ -34,10 +34,14 @@ namespace tachyon {
 namespace {
 
 // Reply buffer capacity a client keeps between batches.
-constexpr size_t kKeepOutput = 256 * 1024;
+constexpr size_t kKeepOutput = 16 * 1024;
 
 #ifdef TACHYON_NATIVE_IO
-class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor, public SocketIoHandler, public BusyPump {
+class NativeServer : public Napi::ObjectWrap<NativeServer>,
+                     public JsExecutor,
+                     public SocketIoHandler,
+                     public BusyPump,
+                     public ClientIo {
 #else
 class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
 #endif
@@ -59,6 +63,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
                            InstanceMethod<&NativeServer::Cron>("cron"),
                            InstanceMethod<&NativeServer::Info>("info"),
                            InstanceMethod<&NativeServer::MallocBytes>("mallocBytes"),
+                           InstanceMethod<&NativeServer::MemoryInfo>("memoryInfo"),
                            InstanceMethod<&NativeServer::CommandStatsJs>("commandStats"),
                            InstanceMethod<&NativeServer::ErrorStats>("errorStats"),
                            InstanceMethod<&NativeServer::ResetStats>("resetStats"),
@@ -113,6 +118,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     persistence_ = std::make_unique<PersistenceBinding>(*server_);
 #ifdef TACHYON_NATIVE_IO
     server_->SetBusyPump(this);
+    server_->SetClientIo(this);
 #endif
     Napi::Object props = o;
     Napi::Array names = props.GetPropertyNames();
@@ -257,6 +263,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
       case ClientField::kTracking: c->tracking = v != 0; break;
       case ClientField::kMonitor: c->monitor = v != 0; break;
       case ClientField::kId: c->id = static_cast<uint64_t>(v); break;  // a connection adopted after a busy script
+      case ClientField::kNoEvict: c->no_evict = v != 0; break;
       case ClientField::kUser:
         if (AclUser* u = server_->acl_user(static_cast<int>(v))) c->acl_user = u;
         break;
@@ -399,11 +406,28 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     else if (name == "client-query-buffer-limit") s.client_query_buffer_limit = num();
     else if (name == "active-expire-effort") s.active_expire_effort = static_cast<int>(num());
     else if (name == "activerehashing") s.activerehashing = flag();
-    else if (name == "maxmemory") s.maxmemory = num();
+    else if (name == "maxmemory") {
+      s.maxmemory = num();
+      // Lowering it below the memory in use evicts at once, from the event loop.
+      if (s.maxmemory > 0) server_->StartEviction();
+    }
     else if (name == "maxmemory-policy") {
       s.maxmemory_policy = v.As<Napi::String>().Utf8Value();
+      s.policy = ParseMaxmemoryPolicy(s.maxmemory_policy);
       s.lfu_policy = s.maxmemory_policy == "allkeys-lfu" || s.maxmemory_policy == "volatile-lfu";
       server_->UpdateAccessClock();
+    }
+    else if (name == "maxmemory-samples") s.maxmemory_samples = static_cast<int>(num());
+    else if (name == "maxmemory-eviction-tenacity") s.maxmemory_eviction_tenacity = static_cast<int>(num());
+    else if (name == "maxmemory-clients") s.maxmemory_clients = num();
+    else if (name.compare(0, 14, "lazyfree-lazy-") == 0) {
+      bool on = flag();
+      if (name == "lazyfree-lazy-eviction") s.lazyfree_lazy_eviction = on;
+      else if (name == "lazyfree-lazy-expire") s.lazyfree_lazy_expire = on;
+      else if (name == "lazyfree-lazy-server-del") s.lazyfree_lazy_server_del = on;
+      else if (name == "lazyfree-lazy-user-del") s.lazyfree_lazy_user_del = on;
+      else if (name == "lazyfree-lazy-user-flush") s.lazyfree_lazy_user_flush = on;
+      server_->ApplyLazyfreeSettings();
     }
     else if (name == "hash-max-listpack-entries") s.hash_max_listpack_entries = static_cast<int>(num());
     else if (name == "hash-max-listpack-value") s.hash_max_listpack_value = static_cast<int>(num());
@@ -421,13 +445,14 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     else if (name == "notify-keyspace-events") s.notify_flags = static_cast<uint32_t>(num());
     else if (name == "tracking") s.tracking = flag();  // any client tracking
     else if (name == "monitors") s.monitors = static_cast<int>(num());
-    else if (name == "js-input") js_input_ = flag();  // CLIENT PAUSE: TypeScript holds all input
+    else if (name == "js-input") {
+      js_input_ = flag();  // CLIENT PAUSE: TypeScript holds all input
+      s.clients_paused = js_input_;
+    }
     else if (name == "rdbcompression") s.rdbcompression = flag();
     else if (name == "loading") s.loading = flag();
     else if (name == "deny-write-error") s.deny_write_error = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
     else if (name == "rdbchecksum") s.rdbchecksum = flag();
-    else if (name == "lazyfree-lazy-expire") s.lazyfree_lazy_expire = flag();
-    else if (name == "lazyfree-lazy-server-del") s.lazyfree_lazy_server_del = flag();
     else if (name == "slowlog-log-slower-than") s.slowlog_log_slower_than = num();
     else if (name == "slowlog-max-len") s.slowlog_max_len = num();  // applied at the next entry, as Redis
     else if (name == "latency-monitor-threshold") s.latency_monitor_threshold = num();
@@ -461,12 +486,14 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
 
   Napi::Value Configure(const Napi::CallbackInfo& info) {
     Apply(info[0].As<Napi::String>().Utf8Value(), info[1]);
+    ScheduleEviction();
     return info.Env().Undefined();
   }
 
   // cron(): false while DEBUG PAUSE-CRON holds periodic work.
   Napi::Value Cron(const Napi::CallbackInfo& info) {
     bool ran = server_->Cron();
+    ScheduleEviction();
     SetSlot(SharedSlot::kEvents, static_cast<int32_t>(server_->event_count()));
     return Napi::Boolean::New(info.Env(), ran);
   }
@@ -504,7 +531,11 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
       dbs.Set(i, row);
     }
     set("expired_keys", expired);
+    set("evicted_keys", st.evicted_keys);
+    set("total_eviction_exceeded_time", server_->evictor().total_exceeded_ms());
+    set("current_eviction_exceeded_time", server_->evictor().current_exceeded_ms());
     set("table_bytes", bucket_bytes);
+    set("used_memory", ZUsedMemory());
 
     o.Set("keyspace", dbs);
     return o;
@@ -515,6 +546,51 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
   Napi::Value MallocBytes(const Napi::CallbackInfo& info) {
     struct mallinfo2 mi = mallinfo2();
     return Napi::Number::New(info.Env(), static_cast<double>(mi.uordblks + mi.hblkhd));
+  }
+
+  // memoryInfo(): the figures of INFO memory, as Redis computes them (memory_stats.h).
+  Napi::Value MemoryInfo(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = Napi::Object::New(env);
+    auto set = [&](const char* k, double v) { o.Set(k, Napi::Number::New(env, v)); };
+    MemoryOverhead mh = GetMemoryOverhead(*server_);
+    const MallocStats& ms = server_->malloc_stats();
+    ScriptingMemory sm = GetScriptingMemory(*server_);
+    set("used_memory", mh.total_allocated);
+    set("used_memory_rss", ms.process_rss);
+    set("used_memory_peak", mh.peak_allocated);
+    set("used_memory_peak_perc", mh.peak_perc);
+    set("used_memory_overhead", mh.overhead_total);
+    set("used_memory_startup", mh.startup_allocated);
+    set("used_memory_dataset", mh.dataset);
+    set("used_memory_dataset_perc", mh.dataset_perc);
+    set("allocator_allocated", ms.allocator_allocated);
+    set("allocator_active", ms.allocator_active);
+    set("allocator_resident", ms.allocator_resident);
+    set("used_memory_vm_eval", sm.vm_eval);
+    set("used_memory_scripts_eval", mh.lua_caches);
+    set("number_of_cached_scripts", sm.cached_scripts);
+    set("number_of_functions", sm.functions_count);
+    set("number_of_libraries", sm.libraries);
+    set("used_memory_vm_functions", sm.vm_functions);
+    set("used_memory_functions", mh.functions_caches);
+    set("allocator_frag_ratio", mh.allocator_frag);
+    set("allocator_frag_bytes", static_cast<double>(mh.allocator_frag_bytes));
+    set("allocator_rss_ratio", mh.allocator_rss);
+    set("allocator_rss_bytes", static_cast<double>(mh.allocator_rss_bytes));
+    set("rss_overhead_ratio", mh.rss_extra);
+    set("rss_overhead_bytes", static_cast<double>(mh.rss_extra_bytes));
+    set("mem_fragmentation_ratio", mh.total_frag);
+    set("mem_fragmentation_bytes", static_cast<double>(mh.total_frag_bytes));
+    set("mem_not_counted_for_evict", 0);  // no replica or AOF buffers (yet)
+    set("mem_replication_backlog", mh.repl_backlog);
+    set("mem_clients_slaves", mh.clients_slaves);
+    set("mem_clients_normal", mh.clients_normal);
+    set("mem_aof_buffer", mh.aof_buffer);
+    o.Set("mem_allocator", Napi::String::New(env, ZAllocatorName()));
+    set("lazyfree_pending_objects", server_->lazyfree().pending());
+    set("lazyfreed_objects", server_->lazyfree().freed());
+    return o;
   }
 
   Napi::Value CommandStatsJs(const Napi::CallbackInfo& info) {
@@ -790,6 +866,8 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
       return CallIo(IoEvent::kRead, slot, Napi::Buffer<char>::Copy(env, space, n));
     }
     FeedStatus st = server_->Consume(*c, n);
+    ScheduleEviction();
+    if (server_->settings().maxmemory_clients != 0 && EvictClients(c)) return;
     if (st == FeedStatus::kOk && server_->ready_key_count() == 0 && server_->event_count() == 0) {
       if (persistence_->HasPendingAof()) return HoldForAof(slot);
       if (!c->out.empty()) {
@@ -803,6 +881,71 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     Napi::HandleScope scope(env);
     Napi::Value ret = TakeOutput(env, c, st);
     CallIo(IoEvent::kBatch, slot, ret);
+  }
+
+  // ---- ClientIo (server.h) ----
+
+  size_t OutputMemory(const Client& c) override {
+    IoConn* io = io_ ? io_->conn(c.slot) : nullptr;
+    return io ? io->pending.memory() : 0;
+  }
+
+  void FlushOutput(Client& c) override {
+    IoConn* io = io_ ? io_->conn(c.slot) : nullptr;
+    if (!io || c.out.empty()) return;
+    io_->Write(io, c.out.data(), c.out.size());
+    c.out.clear();
+    if (io->over_limit) c.close_asap = true;
+  }
+
+  // maxmemory-clients: measures c, then closes the biggest clients while all
+  // of them use more than the limit (Redis's evictClients). Returns true if
+  // c itself was closed: its batch is dropped.
+  bool EvictClients(Client* c) {
+    server_->UpdateClientMemory(*c);
+    std::vector<int> slots;
+    bool self = false;
+    for (Client* v : server_->ClientsToEvict()) {
+      if (IoConn* io = io_->conn(v->slot)) io_->Stop(io);
+      if (v == c) {
+        self = true;
+        c->out.clear();
+      }
+      slots.push_back(v->slot);
+    }
+    // TypeScript frees each client it closes: no Client* is used past here.
+    Napi::Env env(env_);
+    for (int slot : slots) {
+      Napi::HandleScope scope(env);
+      CallIo(IoEvent::kEvicted, slot, env.Undefined());
+    }
+    return self;
+  }
+
+  // An eviction that ran out of its time slice goes on from the event loop,
+  // one slice per loop iteration (Redis's evictionTimeProc), until memory is
+  // under maxmemory or nothing is left to evict.
+  void ScheduleEviction() {
+    if (!server_->eviction_running() || evict_timer_active_) return;
+    uv_loop_t* loop = nullptr;
+    if (napi_get_uv_event_loop(env_, &loop) != napi_ok || !loop) return;
+    if (!evict_timer_) {
+      evict_timer_ = new uv_timer_t();
+      uv_timer_init(loop, evict_timer_);
+      evict_timer_->data = this;
+    }
+    evict_timer_active_ = true;
+    uv_timer_start(evict_timer_, [](uv_timer_t* h) {
+      auto* self = static_cast<NativeServer*>(h->data);
+      self->evict_timer_active_ = false;
+      bool more = self->server_->ContinueEvictions();
+      if (self->server_->event_count() > 0) {
+        Napi::Env env(self->env_);
+        Napi::HandleScope scope(env);
+        self->CallIo(IoEvent::kEvents, -1, env.Undefined());
+      }
+      if (more) self->ScheduleEviction();
+    }, 0, 0);
   }
 
   // A script runs past busy-reply-threshold and Node's loop is blocked: like
@@ -994,6 +1137,8 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
   std::vector<int> listen_fds_;
   std::vector<std::pair<int, int>> adopted_;  // slot, fd
   uv_check_t* adopt_check_ = nullptr;
+  uv_timer_t* evict_timer_ = nullptr;
+  bool evict_timer_active_ = false;
   std::unique_ptr<SocketIo> io_;
   std::shared_ptr<TlsContext> tls_;
   OutputLimit output_limits_[kOutputClasses];
@@ -1006,6 +1151,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
   Napi::Value IoStats(const Napi::CallbackInfo& info) { return Napi::Array::New(info.Env(), 0); }
   Napi::Value SetOutputLimits(const Napi::CallbackInfo& info) { return info.Env().Undefined(); }
   Napi::Value SetListeners(const Napi::CallbackInfo& info) { return info.Env().Undefined(); }
+  void ScheduleEviction() {}  // the cron continues an unfinished eviction
   // Without native I/O, TLS runs on Node's tls module (src/tls/).
   Napi::Value ConfigureTls(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), "no native TLS"); }
 #endif
@@ -1047,6 +1193,17 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
   // persistence(op, ...): snapshots, loading and the AOF (persistence_binding.cc).
   Napi::Value Persistence(const Napi::CallbackInfo& info) { return persistence_->Call(info); }
 
+#ifdef TACHYON_NATIVE_IO
+ public:
+  ~NativeServer() override {
+    if (evict_timer_) {
+      uv_timer_stop(evict_timer_);
+      uv_close(reinterpret_cast<uv_handle_t*>(evict_timer_), [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+    }
+  }
+
+ private:
+#endif
   std::unique_ptr<Server> server_;
   std::unique_ptr<PersistenceBinding> persistence_;  // declared after server_: destroyed first
   Napi::FunctionReference executor_;
