@@ -135,6 +135,10 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
       uv_check_stop(check);
       uv_close(reinterpret_cast<uv_handle_t*>(check), [](uv_handle_t* h) { delete reinterpret_cast<uv_check_t*>(h); });
     }
+    if (evict_timer_) {
+      uv_timer_stop(evict_timer_);
+      uv_close(reinterpret_cast<uv_handle_t*>(evict_timer_), [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+    }
   }
 #endif
 
@@ -1193,17 +1197,6 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
   // persistence(op, ...): snapshots, loading and the AOF (persistence_binding.cc).
   Napi::Value Persistence(const Napi::CallbackInfo& info) { return persistence_->Call(info); }
 
-#ifdef TACHYON_NATIVE_IO
- public:
-  ~NativeServer() override {
-    if (evict_timer_) {
-      uv_timer_stop(evict_timer_);
-      uv_close(reinterpret_cast<uv_handle_t*>(evict_timer_), [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
-    }
-  }
-
- private:
-#endif
   std::unique_ptr<Server> server_;
   std::unique_ptr<PersistenceBinding> persistence_;  // declared after server_: destroyed first
   Napi::FunctionReference executor_;

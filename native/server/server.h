@@ -90,7 +90,7 @@ struct Settings {
   bool clients_paused = false;  // CLIENT PAUSE: no evictions while the dataset must stay still
   // lazyfree-lazy-*: mirrored into LazyFree::settings() by ApplyLazyfreeSettings().
   bool lazyfree_lazy_eviction = false;
-  bool lazyfree_lazy_expire = false;
+  bool lazyfree_lazy_expire = false;  // also: expired keys propagate as UNLINK, else DEL
   bool lazyfree_lazy_server_del = false;
   bool lazyfree_lazy_user_del = false;
   bool lazyfree_lazy_user_flush = false;
@@ -131,8 +131,6 @@ struct Settings {
   // Persistence (rdb_*.cc, dump_family.cc).
   bool rdbcompression = true;
   bool rdbchecksum = true;
-  bool lazyfree_lazy_expire = false;      // expired keys propagate as UNLINK, else DEL
-  bool lazyfree_lazy_server_del = false;
   bool loading = false;  // a dataset is being loaded: commands without the loading flag get -LOADING
   // Set while writes must be refused after a persistence failure (Redis's
   // MISCONF errors); write commands, EXEC of writes and PING get this error.
