@@ -91,7 +91,8 @@ void ExerciseStream(StreamValue* s) {
     for (const auto& [id, nack] : g->pel) s->EntryExists(id);
   }
   s->RadixTreeNodes();
-  s->MemoryUsage();
+  s->MemoryUsage(5);         // MEMORY USAGE default sampling
+  s->MemoryUsage(SIZE_MAX);  // SAMPLES 0: every node
   std::unique_ptr<Collection> clone(s->Clone());
   FUZZ_ASSERT(clone->Length() == s->length());
   StreamId first;
@@ -161,22 +162,4 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   return 0;
 }
 
-#ifdef TACHYON_FUZZ_STANDALONE
-int main(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    FILE* f = std::fopen(argv[i], "rb");
-    if (f == nullptr) {
-      std::perror(argv[i]);
-      return 1;
-    }
-    std::string data;
-    char chunk[65536];
-    size_t n;
-    while ((n = std::fread(chunk, 1, sizeof chunk, f)) > 0) data.append(chunk, n);
-    std::fclose(f);
-    LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(data.data()), data.size());
-  }
-  std::printf("ran %d inputs\n", argc - 1);
-  return 0;
-}
-#endif
+#include "fuzz/standalone_main.h"
