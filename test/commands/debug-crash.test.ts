@@ -28,7 +28,8 @@ interface Crashed {
 async function crash(which: 'tachyon' | 'redis', args: string[]): Promise<Crashed> {
   const port = await getFreePort();
   const logfile = path.join(tmp, `${which}-${args.join('-')}-${port}.log`);
-  const opts = ['--port', String(port), '--save', '', '--enable-debug-command', 'yes', '--logfile', logfile];
+  // Its own directory: a dump.rdb or appendonlydir left in the working directory would be loaded.
+  const opts = ['--port', String(port), '--save', '', '--dir', tmp, '--enable-debug-command', 'yes', '--logfile', logfile];
   const child: ChildProcess =
     which === 'tachyon'
       ? spawn(process.execPath, [BIN, ...opts], { stdio: 'ignore' })
@@ -107,7 +108,7 @@ describe.skipIf(UNDER_SANITIZER)('DEBUG crashes', () => {
     const logfile = path.join(tmp, `crash-${port}.log`);
     const child = spawn(
       process.execPath,
-      [BIN, '--port', String(port), '--save', '', '--enable-debug-command', 'yes', '--daemonize', 'yes', '--pidfile', pidfile, '--logfile', logfile],
+      [BIN, '--port', String(port), '--save', '', '--dir', tmp, '--enable-debug-command', 'yes', '--daemonize', 'yes', '--pidfile', pidfile, '--logfile', logfile],
       { stdio: 'ignore' },
     );
     await new Promise((r) => child.on('exit', r)); // the launching process exits at once
