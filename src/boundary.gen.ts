@@ -97,6 +97,8 @@ export const enum ClientField {
   Monitor = 7,
   /** The client id (a connection adopted after a busy script gets its id from TypeScript). */
   Id = 8,
+  /** The link to our master: its writes pass replica-read-only. */
+  Master = 9,
 }
 
 /**

@@ -100,6 +100,8 @@ export interface NativeServer {
   recordCall(name: string, usec: number, error: string): void;
   /** Persistence operations (native/binding/persistence_binding.cc); typed in src/persistence/native-ops.ts. */
   persistence(op: string, ...args: unknown[]): unknown;
+  /** Replication stream, backlog and replicas (native/binding/replication_binding.cc); used by src/replication/. */
+  replication(op: string, ...args: unknown[]): unknown;
 }
 
 const ARENA_SIZE = 256 * 1024;

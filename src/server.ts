@@ -42,6 +42,7 @@ import { Pause } from './features/pause';
 import { PubSub } from './features/pubsub';
 import { Tracking } from './features/tracking';
 import { Persistence, type ShutdownFlags } from './persistence/persistence';
+import { Replication } from './replication/replication';
 import { Logger } from './log';
 import { IoEvent } from './boundary.gen';
 import { SharedState, loadAddon, type NativeServer } from './native';
@@ -103,6 +104,8 @@ export class TachyonServer implements ServerStatus {
   readonly scripting: Scripting;
   /** RDB, AOF, loading, what SHUTDOWN writes. */
   readonly persistence: Persistence;
+  /** Both roles of replication: replicas fed from the backlog, the link to our master. */
+  readonly replication: Replication;
   private readonly clientCommands: ClientCommands;
   private readonly info: Info;
 
@@ -140,6 +143,10 @@ export class TachyonServer implements ServerStatus {
     this.notifications = new KeyspaceNotifications(ctx, this.pubsub);
     this.scripting = new Scripting(ctx, () => void this.beginShutdown({ nosave: true }));
     this.persistence = new Persistence(ctx, this.commands);
+    this.replication = new Replication(ctx, this.persistence, {
+      masterClient: (socket) => new Connection({ ...this.services, nativeIo: false }, socket, 'tcp'),
+      port: () => this.port,
+    });
     this.clientCommands = new ClientCommands(ctx, this);
     this.info = new Info(ctx, this, this);
     this.services = {
@@ -163,6 +170,7 @@ export class TachyonServer implements ServerStatus {
     this.monitor.register(r);
     this.pause.register(r);
     this.persistence.register(r);
+    this.replication.register(r);
     r.observe((call) => this.monitor.observeCall(call));
     native.setJsCommands(r.names());
     this.wireNative(native);
@@ -377,7 +385,7 @@ export class TachyonServer implements ServerStatus {
     const now = Date.now();
     for (const c of this.clients.values()) {
       // Like Redis, blocked and subscribed clients are never idle-timed-out.
-      if (this.blocking.isBlocked(c) || this.pubsub.isPubSubClient(c)) continue;
+      if (this.blocking.isBlocked(c) || this.pubsub.isPubSubClient(c) || this.replication.clientType(c)) continue;
       if (now - c.lastInteraction > timeout * 1000) {
         this.log.verbose('Closing idle client');
         c.destroy();
@@ -391,6 +399,7 @@ export class TachyonServer implements ServerStatus {
     this.closed = true;
     if (this.cronTimer) clearInterval(this.cronTimer);
     this.persistence.close();
+    this.replication.close();
     this.blocking.close();
     this.info.stop();
     const listeners = this.listeners;

@@ -20,6 +20,7 @@
 
 #include "core/hash.h"
 #include "binding/persistence_binding.h"
+#include "binding/replication_binding.h"
 #include "server/server.h"
 #ifdef TACHYON_NATIVE_IO
 #include "binding/socket_io.h"
@@ -74,6 +75,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
                            InstanceMethod<&NativeServer::IoStats>("ioStats"),
                            InstanceMethod<&NativeServer::SetOutputLimits>("setOutputLimits"),
                            InstanceMethod<&NativeServer::Persistence>("persistence"),
+                           InstanceMethod<&NativeServer::Replication>("replication"),
                            InstanceMethod<&NativeServer::SetListeners>("setListeners"),
                        });
   }
@@ -96,6 +98,16 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     if (info.Length() > 2 && info[2].IsTypedArray()) UseArena(info[2].As<Napi::Uint8Array>());
     server_ = std::make_unique<Server>(settings);
     persistence_ = std::make_unique<PersistenceBinding>(*server_);
+    replication_ = std::make_unique<ReplicationBinding>(*server_, env, [this](int slot, const char* p, size_t n) {
+#ifdef TACHYON_NATIVE_IO
+      IoConn* io = io_ ? io_->conn(slot) : nullptr;
+      if (!io) return false;
+      io_->Write(io, p, n);
+      return true;
+#else
+      return false;
+#endif
+    });
 #ifdef TACHYON_NATIVE_IO
     server_->SetBusyPump(this);
 #endif
@@ -237,6 +249,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
       case ClientField::kTracking: c->tracking = v != 0; break;
       case ClientField::kMonitor: c->monitor = v != 0; break;
       case ClientField::kId: c->id = static_cast<uint64_t>(v); break;  // a connection adopted after a busy script
+      case ClientField::kMaster: c->master = v != 0; break;  // our master's link: writes despite replica-read-only
     }
     return info.Env().Undefined();
   }
@@ -311,6 +324,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     else if (name == "skip-checksum-validation") s.skip_checksum_validation = flag();
     else if (name == "lazyfree-lazy-expire") s.lazyfree_lazy_expire = flag();
     else if (name == "lazyfree-lazy-server-del") s.lazyfree_lazy_server_del = flag();
+    else if (name == "read-only-replica") s.read_only_replica = flag();  // a replica with replica-read-only yes
   }
 
   Napi::Value Configure(const Napi::CallbackInfo& info) {
@@ -806,9 +820,12 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
 
   // persistence(op, ...): snapshots, loading and the AOF (persistence_binding.cc).
   Napi::Value Persistence(const Napi::CallbackInfo& info) { return persistence_->Call(info); }
+  // replication(op, ...): the replication stream, backlog and replicas (replication_binding.cc).
+  Napi::Value Replication(const Napi::CallbackInfo& info) { return replication_->Call(info); }
 
   std::unique_ptr<Server> server_;
   std::unique_ptr<PersistenceBinding> persistence_;  // declared after server_: destroyed first
+  std::unique_ptr<ReplicationBinding> replication_;  // likewise
   Napi::FunctionReference executor_;
   Napi::FunctionReference io_handler_;
   bool js_input_ = false;

@@ -59,6 +59,7 @@ enum class ClientField : int32_t {
   kTracking = 6,  // CLIENT TRACKING on in default mode: reads are reported.
   kMonitor = 7,  // MONITOR: the client may no longer touch the keyspace.
   kId = 8,  // The client id (a connection adopted after a busy script gets its id from TypeScript).
+  kMaster = 9,  // The link to our master: its writes pass replica-read-only.
 };
 
 // Positions in the array clientState(slot) returns.

@@ -380,6 +380,13 @@ FeedStatus Server::Process(Client& c) {
         continue;
       }
     }
+    if (settings_.read_only_replica && !c.master &&
+        ((cmd->spec->flags & CMD_WRITE) || (cmd->spec == exec_spec_ && (c.multi.flags & CMD_WRITE)))) {
+      cmd->stats.rejected_calls++;
+      reply.Error("READONLY You can't write against a read only replica.");
+      if (c.multi.active) c.multi.abort = true;
+      continue;
+    }
     if (c.subscribed && c.resp == 2 && !AllowedWhileSubscribed(cmd)) {
       cmd->stats.rejected_calls++;
       error.assign("ERR Can't execute '");

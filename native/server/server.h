@@ -101,6 +101,7 @@ struct Settings {
   // Set while writes must be refused after a persistence failure (Redis's
   // MISCONF errors); write commands, EXEC of writes and PING get this error.
   std::string deny_write_error;
+  bool read_only_replica = false;  // a replica with replica-read-only: writes only from the master link
 };
 
 struct ServerStats {
@@ -179,6 +180,7 @@ struct Client {
   bool subscribed = false;           // RESP2 subscriber mode: only (un)subscribe/PING/QUIT/RESET
   bool tracking = false;             // CLIENT TRACKING on (default mode: reads are reported)
   bool monitor = false;              // MONITOR: like a replica, may not touch the keyspace
+  bool master = false;               // the link to our master (replication): passes replica-read-only
 };
 
 // What persistence does inside commands (set by the persistence binding).

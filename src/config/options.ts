@@ -719,6 +719,11 @@ export const OPTIONS: readonly OptionSpec[] = [
   int('lfu-decay-time', 0n, INT_MAX, 1n, true),
   bool('replica-read-only', true, true, { aliases: ['slave-read-only'] }),
   mem('repl-backlog-size', 1n, LLONG_MAX, 1024n * 1024n, true),
+  // Replication (src/replication/).
+  int('repl-ping-replica-period', 1n, INT_MAX, 10n, true, false, { aliases: ['repl-ping-slave-period'] }),
+  int('repl-timeout', 1n, INT_MAX, 60n, true),
+  str('masterauth', '', true, true, { sensitive: true }),
+  str('masteruser', '', true, true),
   bool('always-show-logo', false, false),
   bool('set-proc-title', true, false),
   str('proc-title-template', '{title} {listen-addr} {server-mode}', true, false, { validate: validateProcTitle }),

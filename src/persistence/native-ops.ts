@@ -14,6 +14,10 @@ export interface SaveOptions {
   keySaveDelay?: number;
   /** rdb-save-incremental-fsync: fsync every this many bytes (0: only at the end). */
   fsyncEvery?: number;
+  /** Replication info for the AUX fields (repl-id, repl-offset, repl-stream-db). */
+  replId?: string;
+  replOffset?: number;
+  replStreamDb?: number;
 }
 
 export type SaveResult = { ok: true } | { ok: false; step: string; errno: number; error: string; tmpfile: string };

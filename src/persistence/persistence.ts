@@ -257,13 +257,19 @@ export class Persistence {
     return true;
   }
 
-  /** rdbSaveBackground: forks the saving child. Returns false if it could not. */
-  bgsave(): boolean {
+  /** Told when a BGSAVE child ends: true if the snapshot was written (replication waits for it). */
+  readonly bgsaveListeners = new Set<(ok: boolean) => void>();
+
+  /**
+   * rdbSaveBackground: forks the saving child. Returns false if it could not.
+   * `extra`: more save options (replication's repl-id/repl-offset AUX fields).
+   */
+  bgsave(extra: Partial<SaveOptions> = {}): boolean {
     if (this.hasActiveChild()) return false;
     this.rdbSaves++;
     this.dirtyBeforeBgsave = this.ops.dirty;
     this.lastBgsaveTry = unixNow();
-    const pid = this.ops.bgsave(this.dir, this.rdbFilename, this.saveOptions());
+    const pid = this.ops.bgsave(this.dir, this.rdbFilename, this.saveOptions(extra));
     if (pid < 0) {
       this.setBgsaveStatus('err');
       this.log.warning(`Can't save in background: fork: ${errnoText(-pid)}`);
@@ -310,6 +316,8 @@ export class Persistence {
     }
     this.rdbSaveTimeLast = unixNow() - this.rdbSaveTimeStart;
     this.rdbSaveTimeStart = -1;
+    const ok = o.exitcode === 0 && o.signal === 0;
+    for (const listener of [...this.bgsaveListeners]) listener(ok);
   }
 
   /** What FLUSHALL's own saves did (they run inside the command, natively): logged as rdbSave logs. */
@@ -345,6 +353,7 @@ export class Persistence {
     this.childPid = -1;
     this.rdbSaveTimeLast = unixNow() - this.rdbSaveTimeStart;
     this.rdbSaveTimeStart = -1;
+    for (const listener of [...this.bgsaveListeners]) listener(false);
   }
 
   setBgsaveStatus(status: 'ok' | 'err'): void {
