@@ -115,8 +115,10 @@ export const enum ClientState {
   MultiQueued = 3,
   /** Unix ms of the last input (CLIENT LIST idle=, the timeout option). */
   LastInteraction = 4,
+  /** Input bytes of the commands run so far outside a transaction (a master link's replication offset, as Redis's reploff). */
+  AppliedBytes = 5,
   /** Length of the array. */
-  Count = 5,
+  Count = 6,
 }
 
 /**

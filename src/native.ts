@@ -42,9 +42,9 @@ export interface NativeServer {
   getClientDb(slot: number): number;
   /**
    * Positions named by ClientState: [db, last command's full name or 'NULL', unread query bytes,
-   * commands queued in MULTI or -1, unix ms of the last input].
+   * commands queued in MULTI or -1, unix ms of the last input, bytes applied outside MULTI].
    */
-  clientState(slot: number): [number, string, number, number, number];
+  clientState(slot: number): [number, string, number, number, number, number];
   setJsCommands(names: string[]): void;
   configure(name: string, value: number | boolean | string): void;
   cron(): void;

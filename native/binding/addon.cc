@@ -273,6 +273,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     set(ClientState::kMultiQueued,
         Napi::Number::New(env, c->multi.active ? static_cast<double>(c->multi.queue.size()) : -1));
     set(ClientState::kLastInteraction, Napi::Number::New(env, static_cast<double>(c->last_interaction_ms)));
+    set(ClientState::kAppliedBytes, Napi::Number::New(env, static_cast<double>(c->applied_bytes)));
     return a;
   }
 

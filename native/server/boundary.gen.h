@@ -69,7 +69,8 @@ enum class ClientState : int32_t {
   kQueryBytes = 2,  // Unread query buffer bytes (CLIENT LIST qbuf=).
   kMultiQueued = 3,  // Commands queued in MULTI, or -1 outside a transaction.
   kLastInteraction = 4,  // Unix ms of the last input (CLIENT LIST idle=, the timeout option).
-  kCount = 5,  // Length of the array.
+  kAppliedBytes = 5,  // Input bytes of the commands run so far outside a transaction (a master link's replication offset, as Redis's reploff).
+  kCount = 6,  // Length of the array.
 };
 
 // CLIENT REPLY: replies can be switched off, or skipped for the next command only.

@@ -318,10 +318,14 @@ FeedStatus Server::Process(Client& c) {
   std::string error;
   FeedStatus status = FeedStatus::kOk;
   for (;;) {
+    // The previous request has run: its bytes count as applied unless a transaction is open.
+    if (!c.multi.active) c.applied_bytes = c.parsed_bytes;
     reply.set_resp(c.resp);
     limits.auth_required = settings_.requirepass && !c.authenticated;
     const char* base = c.query.data();
+    const size_t request_start = c.qpos;
     RequestParser::Status st = c.parser.Parse(base, c.query.size(), &c.qpos, limits);
+    if (st == RequestParser::Status::kRequest) c.parsed_bytes += c.qpos - request_start;
     if (st == RequestParser::Status::kNeedMore) {
       if (static_cast<int64_t>(c.query.size() - c.qpos) > settings_.client_query_buffer_limit) {
         status = FeedStatus::kCloseNow;

@@ -181,6 +181,8 @@ struct Client {
   bool tracking = false;             // CLIENT TRACKING on (default mode: reads are reported)
   bool monitor = false;              // MONITOR: like a replica, may not touch the keyspace
   bool master = false;               // the link to our master (replication): passes replica-read-only
+  uint64_t parsed_bytes = 0;         // input bytes of the requests parsed so far
+  uint64_t applied_bytes = 0;        // parsed_bytes as of the last command run outside MULTI (Redis's reploff)
 };
 
 // What persistence does inside commands (set by the persistence binding).

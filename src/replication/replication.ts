@@ -86,6 +86,8 @@ export class Replication implements LinkOwner {
   /** Stream bytes received on the master client so far, and the offset they started at. */
   private masterReceived = 0;
   private masterBaseOffset = 0;
+  /** The database the master client had selected when the link dropped. */
+  private masterDb = 0;
   /** Whether we hold data of a master we can ask to continue from (PSYNC replid offset). */
   private cachedMaster = false;
   private linkDownSince = 0;
@@ -525,6 +527,9 @@ export class Replication implements LinkOwner {
     if (wasMaster) {
       // Our own data and offset are what we can ask the new master to continue from.
       this.cachedMaster = true;
+      this.masterBaseOffset = this.streamState()[1];
+      this.masterReceived = 0;
+      this.masterDb = 0;
       for (const w of [...this.waiters]) this.finishWait(w);
     }
     this.native('attachSink', false);
@@ -555,6 +560,7 @@ export class Replication implements LinkOwner {
     if (this.masterConn) {
       const c = this.masterConn;
       this.cachedMaster = true;
+      this.masterDb = c.db;
       this.masterBaseOffset = this.replicaOffset();
       this.masterReceived = 0;
       this.masterConn = undefined;
@@ -641,23 +647,31 @@ export class Replication implements LinkOwner {
     }
   }
 
-  online(socket: net.Socket, rest: Buffer, _full: boolean): void {
+  online(socket: net.Socket, rest: Buffer, full: boolean): void {
     const conn = this.services.masterClient(socket);
     this.masterConn = conn;
     this.masterReceived = 0;
     this.linkDownSince = 0;
     const { native } = this.ctx;
+    // Our own replicas are fed from a backlog numbered like the master's stream.
+    this.startBacklog();
+    if (this.streamState()[1] !== this.masterBaseOffset) this.native('setOffset', this.masterBaseOffset);
     native.setClient(conn.slot, ClientField.Reply, ReplyMode.Off);
     native.setClient(conn.slot, ClientField.Master, true);
     conn.setAuthenticated(true);
     const link = this.link;
-    socket.on('data', (chunk: Buffer) => {
+    // Ahead of the client's own listener: while its commands run (REPLCONF
+    // GETACK) the chunk is already counted and the unread part subtracted.
+    socket.prependListener('data', (chunk: Buffer) => {
       if (link) link.lastIo = Date.now();
       this.masterReceived += chunk.length;
       this.native('feedRaw', chunk);
     });
+    // A partial resync continues the stream in the database it had selected.
+    if (!full) native.setClient(conn.slot, ClientField.Db, this.masterDb);
     conn.onRelease(() => {
       if (this.masterConn !== conn) return;
+      this.masterDb = conn.db;
       this.masterBaseOffset = this.replicaOffset();
       this.masterReceived = 0;
       this.masterConn = undefined;
@@ -676,11 +690,13 @@ export class Replication implements LinkOwner {
     this.sendAck();
   }
 
-  /** Stream bytes of the master applied so far (received minus what is not a whole command yet). */
+  /**
+   * Stream bytes of the master applied so far: whole commands, and none of an
+   * unfinished MULTI (a partial resync sends the transaction again), as Redis's reploff.
+   */
   private replicaOffset(): number {
     if (!this.masterConn) return this.masterBaseOffset;
-    const unread = this.ctx.native.clientState(this.masterConn.slot)[ClientState.QueryBytes];
-    return this.masterBaseOffset + this.masterReceived - unread;
+    return this.masterBaseOffset + this.ctx.native.clientState(this.masterConn.slot)[ClientState.AppliedBytes];
   }
 
   private sendAck(): void {

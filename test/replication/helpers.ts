@@ -106,5 +106,10 @@ export async function expectSameData(master: ServerProc, replica: ServerProc, db
     Object.fromEntries(Object.entries(s).map(([k, v]) => [k, { type: v.type, value: v.value, expireAt: v.expireAt }]));
   const [a, b] = [strip(await snapshot(master.client, dbs)), strip(await snapshot(replica.client, dbs))];
   expect(Object.keys(a).length).toBeGreaterThan(50);
+  // Name the keys that differ first: a whole-keyspace diff is unreadable.
+  const differing = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter(
+    (k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]),
+  );
+  expect(differing).toEqual([]);
   expect(b).toEqual(a);
 }
