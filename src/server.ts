@@ -433,6 +433,7 @@ export class TachyonServer implements ServerStatus {
   /** Loads the dataset from disk (RDB or AOF); clients get -LOADING meanwhile. */
   async loadData(): Promise<void> {
     await this.persistence.start();
+    this.replication.start(); // replicaof from the configuration
   }
 
   /**

@@ -326,6 +326,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     else if (name == "lazyfree-lazy-expire") s.lazyfree_lazy_expire = flag();
     else if (name == "lazyfree-lazy-server-del") s.lazyfree_lazy_server_del = flag();
     else if (name == "read-only-replica") s.read_only_replica = flag();  // a replica with replica-read-only yes
+    else if (name == "no-good-replicas") s.no_good_replicas = flag();  // min-replicas-to-write not met
   }
 
   Napi::Value Configure(const Napi::CallbackInfo& info) {

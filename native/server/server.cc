@@ -384,6 +384,13 @@ FeedStatus Server::Process(Client& c) {
         continue;
       }
     }
+    if (settings_.no_good_replicas &&
+        ((cmd->spec->flags & CMD_WRITE) || (cmd->spec == exec_spec_ && (c.multi.flags & CMD_WRITE)))) {
+      cmd->stats.rejected_calls++;
+      reply.Error("NOREPLICAS Not enough good replicas to write.");
+      if (c.multi.active) c.multi.abort = true;
+      continue;
+    }
     if (settings_.read_only_replica && !c.master &&
         ((cmd->spec->flags & CMD_WRITE) || (cmd->spec == exec_spec_ && (c.multi.flags & CMD_WRITE)))) {
       cmd->stats.rejected_calls++;

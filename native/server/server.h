@@ -102,6 +102,7 @@ struct Settings {
   // MISCONF errors); write commands, EXEC of writes and PING get this error.
   std::string deny_write_error;
   bool read_only_replica = false;  // a replica with replica-read-only: writes only from the master link
+  bool no_good_replicas = false;   // min-replicas-to-write not met: writes get -NOREPLICAS
 };
 
 struct ServerStats {

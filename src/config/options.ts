@@ -447,6 +447,40 @@ const saveSpec: SpecialSpec = {
   },
 };
 
+/**
+ * replicaof / slaveof <host> <port> | no one: the master to replicate from at
+ * startup. The value is a holder the replication feature keeps current (as
+ * Redis reads server.masterhost), so CONFIG GET and CONFIG REWRITE show the
+ * master set by REPLICAOF too.
+ */
+export interface ReplicaOf {
+  host: string;
+  port: number;
+}
+
+const replicaofSpec: SpecialSpec = {
+  name: 'replicaof',
+  aliases: ['slaveof'],
+  type: 'special',
+  default: '',
+  mutable: false,
+  multiArg: true,
+  set(args) {
+    if (args.length === 0 || (args.length === 1 && args[0] === '')) return { value: { host: '', port: 0 } };
+    if (args.length !== 2) return { error: 'wrong number of arguments' };
+    if (args[0].toLowerCase() === 'no' && args[1].toLowerCase() === 'one') return { value: { host: '', port: 0 } };
+    const port = /^-?\d+$/.test(args[1]) ? Number(args[1]) : NaN;
+    if (!(port >= 0 && port <= 65535)) return { error: 'Invalid master port' };
+    return { value: { host: args[0], port } };
+  },
+  format: (v) => ((v as ReplicaOf).host ? `${(v as ReplicaOf).host} ${(v as ReplicaOf).port}` : ''),
+  rewrite(name, v, state) {
+    const r = v as ReplicaOf;
+    if (r.host) state.rewriteLine(name, `${name} ${r.host} ${r.port}`, true);
+    state.markProcessed(name);
+  },
+};
+
 const notifySpec: SpecialSpec = {
   name: 'notify-keyspace-events',
   aliases: [],
@@ -724,6 +758,9 @@ export const OPTIONS: readonly OptionSpec[] = [
   int('repl-timeout', 1n, INT_MAX, 60n, true),
   str('masterauth', '', true, true, { sensitive: true }),
   str('masteruser', '', true, true),
+  replicaofSpec,
+  int('min-replicas-to-write', 0n, INT_MAX, 0n, true, false, { aliases: ['min-slaves-to-write'] }),
+  int('min-replicas-max-lag', 0n, INT_MAX, 10n, true, false, { aliases: ['min-slaves-max-lag'] }),
   bool('always-show-logo', false, false),
   bool('set-proc-title', true, false),
   str('proc-title-template', '{title} {listen-addr} {server-mode}', true, false, { validate: validateProcTitle }),

@@ -23,6 +23,7 @@ import type { CommandCall, CommandRegistry } from '../commands/registry';
 import type { ServerContext } from '../context';
 import { ClientField, ClientState, ReplyMode } from '../boundary.gen';
 import type { Connection } from '../network/connection';
+import type { ReplicaOf } from '../config/options';
 import type { Persistence } from '../persistence/persistence';
 import { RespWriter } from '../protocol/resp-writer';
 import { string2ll } from '../util/integers';
@@ -104,8 +105,21 @@ export class Replication implements LinkOwner {
     persistence.bgsaveListeners.add((ok) => this.bgsaveDone(ok));
     ctx.config.onChange('repl-backlog-size', (v) => this.native('resize', Number(v)));
     ctx.config.onChange('replica-read-only', () => this.pushReadOnly());
+    ctx.config.onChange('min-replicas-to-write', () => this.refreshGoodReplicas());
+    ctx.config.onChange('min-replicas-max-lag', () => this.refreshGoodReplicas());
     this.timer = setInterval(() => this.cron(), 1000);
     this.timer.unref();
+  }
+
+  /** After loading: replicate from the configured `replicaof` master, if any. */
+  start(): void {
+    const { host, port } = this.configured();
+    if (host && !this.isReplica) this.setMaster(host, port);
+  }
+
+  /** The replicaof option's holder, kept equal to the master we replicate from. */
+  private configured(): ReplicaOf {
+    return this.ctx.config.getReplicaOf();
   }
 
   register(r: CommandRegistry): void {
@@ -235,6 +249,7 @@ export class Replication implements LinkOwner {
     this.native('removeReplica', conn.slot);
     this.ctx.log.notice(`Connection with replica ${this.replicaName(r)} lost.`);
     this.checkWaiters();
+    this.refreshGoodReplicas();
   };
 
   private startBacklog(): void {
@@ -264,6 +279,7 @@ export class Replication implements LinkOwner {
       return true;
     }
     this.syncPartialOk++;
+    this.refreshGoodReplicas();
     this.ctx.log.notice(
       `Partial resynchronization request from ${this.replicaName(r)} accepted. Sending ${offset - psyncOffset + 1} bytes of backlog starting from offset ${psyncOffset}.`,
     );
@@ -331,6 +347,7 @@ export class Replication implements LinkOwner {
       }
       this.ctx.log.notice(`Synchronization with replica ${this.replicaName(r)} succeeded`);
     }
+    this.refreshGoodReplicas();
     if (this.pendingFullSync) setImmediate(() => this.startPendingSync());
   }
 
@@ -465,9 +482,30 @@ export class Replication implements LinkOwner {
     }
   }
 
+  /** refreshGoodSlavesCount: replicas online that acknowledged within min-replicas-max-lag seconds. */
+  private goodReplicas = 0;
+  private refreshGoodReplicas(): void {
+    const { config } = this.ctx;
+    const minToWrite = Number(config.get('min-replicas-to-write'));
+    const maxLag = Number(config.get('min-replicas-max-lag'));
+    const now = Date.now();
+    let good = 0;
+    for (const r of this.replicas.values()) {
+      if (r.state === 'online' && Math.floor((now - r.ackTime) / 1000) <= maxLag) good++;
+    }
+    this.goodReplicas = good;
+    const deny = !this.isReplica && minToWrite > 0 && maxLag > 0 && good < minToWrite;
+    if (deny !== this.denyingWrites) {
+      this.denyingWrites = deny;
+      this.ctx.native.configure('no-good-replicas', deny);
+    }
+  }
+  private denyingWrites = false;
+
   /** The once-a-second part of replicationCron. */
   private cron(): void {
     this.ticks++;
+    this.refreshGoodReplicas();
     const period = Number(this.ctx.config.get('repl-ping-replica-period'));
     if (!this.isReplica && this.replicas.size > 0 && this.ticks % Math.max(1, period) === 0) {
       this.native('feedCommand', ['PING']);
@@ -523,6 +561,7 @@ export class Replication implements LinkOwner {
     this.dropMasterLink();
     this.masterHost = host;
     this.masterPort = port;
+    Object.assign(this.configured(), { host, port });
     this.linkDownSince = Date.now();
     if (wasMaster) {
       // Our own data and offset are what we can ask the new master to continue from.
@@ -544,6 +583,7 @@ export class Replication implements LinkOwner {
     this.dropMasterLink();
     this.masterHost = '';
     this.masterPort = 0;
+    Object.assign(this.configured(), { host: '', port: 0 });
     // shiftReplicationId: our replicas may continue with our old id up to here.
     this.replId2 = this.replId;
     this.secondReplOffset = offset + 1;
@@ -571,6 +611,7 @@ export class Replication implements LinkOwner {
   }
 
   private pushReadOnly(): void {
+    this.refreshGoodReplicas();
     this.ctx.native.configure('read-only-replica', this.isReplica && Boolean(this.ctx.config.get('replica-read-only')));
   }
 
@@ -747,6 +788,9 @@ export class Replication implements LinkOwner {
       );
     }
     lines.push(['connected_slaves', this.replicas.size]);
+    if (Number(this.ctx.config.get('min-replicas-to-write')) > 0 && Number(this.ctx.config.get('min-replicas-max-lag')) > 0) {
+      lines.push(['min_slaves_good_slaves', this.goodReplicas]);
+    }
     let i = 0;
     const now = Date.now();
     for (const r of this.replicas.values()) {

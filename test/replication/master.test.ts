@@ -102,4 +102,59 @@ describe('Tachyon master, Redis replica', () => {
     }
     expect(outs.tachyon).toEqual(outs.redis);
   });
+
+  it('min-replicas-to-write: NOREPLICAS as Redis without replicas, writes pass once a replica acknowledges', async () => {
+    const outs: Record<string, unknown[]> = {};
+    const servers: Record<string, ServerProc> = {};
+    for (const kind of ['redis', 'tachyon'] as const) {
+      const s = await start(kind, `minrepl-${kind}`);
+      servers[kind] = s;
+      const c = s.client;
+      const r = async (...a: string[]) => {
+        try {
+          return await c.call(a[0], ...a.slice(1));
+        } catch (e) {
+          return `ERR:${(e as Error).message}`;
+        }
+      };
+      outs[kind] = [
+        await r('CONFIG', 'SET', 'min-replicas-to-write', '1'),
+        await r('SET', 'a', '1'),
+        await r('GET', 'a'),
+        await r('MULTI'),
+        await r('SET', 'a', '1'),
+        await r('EXEC'),
+        (await info(s)).min_slaves_good_slaves,
+        await r('CONFIG', 'GET', 'min-slaves-*'),
+        await r('CONFIG', 'SET', 'min-replicas-max-lag', '0'),
+        await r('SET', 'a', '2'),
+        await r('CONFIG', 'SET', 'min-replicas-max-lag', '10'),
+      ];
+    }
+    expect(outs.tachyon).toEqual(outs.redis);
+    // A replica that acknowledges makes writes possible again.
+    const master = servers.tachyon;
+    const replica = await start('redis', 'minrepl-replica');
+    await replica.client.call('REPLICAOF', '127.0.0.1', String(master.port));
+    await waitLinkUp(replica);
+    await waitFor(async () => (await info(master)).min_slaves_good_slaves === '1', 10000, 'a good replica');
+    expect(await master.client.set('a', '3')).toBe('OK');
+    // The replica goes: writes are refused again.
+    await replica.client.call('REPLICAOF', 'NO', 'ONE');
+    await waitFor(async () => (await info(master)).connected_slaves === '0', 10000, 'replica gone');
+    await expect(master.client.set('a', '4')).rejects.toThrow('NOREPLICAS Not enough good replicas to write.');
+  }, 60_000);
+
+  it('replicaof in the configuration: replicates at startup, CONFIG GET replicaof follows REPLICAOF', async () => {
+    const master = await start('redis', 'conf-master');
+    await master.client.set('k', 'v');
+    const replica = await start('tachyon', 'conf-replica', { replicaof: `127.0.0.1 ${master.port}` });
+    await waitLinkUp(replica);
+    expect(await replica.client.get('k')).toBe('v');
+    expect(await replica.client.call('CONFIG', 'GET', 'replicaof')).toEqual(['replicaof', `127.0.0.1 ${master.port}`]);
+    expect(await replica.client.call('CONFIG', 'GET', 'slaveof')).toEqual(['slaveof', `127.0.0.1 ${master.port}`]);
+    expect(await replica.client.call('REPLICAOF', 'NO', 'ONE')).toBe('OK');
+    expect(await replica.client.call('CONFIG', 'GET', 'replicaof')).toEqual(['replicaof', '']);
+    await expect(replica.client.call('CONFIG', 'SET', 'replicaof', 'a 1')).rejects.toThrow(/can't set immutable config/);
+  }, 60_000);
 });
