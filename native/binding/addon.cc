@@ -327,6 +327,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     else if (name == "lazyfree-lazy-server-del") s.lazyfree_lazy_server_del = flag();
     else if (name == "read-only-replica") s.read_only_replica = flag();  // a replica with replica-read-only yes
     else if (name == "no-good-replicas") s.no_good_replicas = flag();  // min-replicas-to-write not met
+    else if (name == "replica-expiry") s.replica_expiry = flag();  // a replica: keys expire when the master says so
   }
 
   Napi::Value Configure(const Napi::CallbackInfo& info) {

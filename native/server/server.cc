@@ -254,7 +254,9 @@ void Server::Call(Client& c, CommandEntry* cmd, Reply& reply) {
   c.last_cmd = cmd->spec;
   if (settings_.monitors > 0) ObserveCall(c, cmd);
   uint64_t outer_client = current_client_id_;
+  const bool outer_master = current_is_master_;
   current_client_id_ = c.id;
+  current_is_master_ = c.master;
   // The propagation path, as Redis's call() -> propagate(): a command that
   // changed the dataset (stats_.dirty moved) is handed, here and nowhere else,
   // to the Propagator (propagate.h), which queues it for the AOF feature
@@ -268,6 +270,7 @@ void Server::Call(Client& c, CommandEntry* cmd, Reply& reply) {
                          c.argv.data(), c.argv.size());
   }
   current_client_id_ = outer_client;
+  current_is_master_ = outer_master;
   if (c.tracking) TrackReads(c, cmd);
   cmd->stats.cycles += CycleCount() - start;
   // A command that blocked is counted once, when it is finally served or ends.
@@ -554,7 +557,8 @@ void Server::Cron() {
   int64_t deadline = start + budget;
   int64_t now_ms = start / 1000;
   int n = db_count();
-  for (int i = 0; i < n && NowUs() < deadline; i++) {
+  // A replica expires nothing itself: the master sends the DELs.
+  for (int i = 0; i < n && !settings_.replica_expiry && NowUs() < deadline; i++) {
     Db& db = *dbs_[(expire_db_cursor_ + i) % n];
     size_t stale = 0;
     size_t expired = db.ActiveExpire(now_ms, deadline, settings_.active_expire_effort, &stale);

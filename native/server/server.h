@@ -103,6 +103,7 @@ struct Settings {
   std::string deny_write_error;
   bool read_only_replica = false;  // a replica with replica-read-only: writes only from the master link
   bool no_good_replicas = false;   // min-replicas-to-write not met: writes get -NOREPLICAS
+  bool replica_expiry = false;     // we are a replica: keys expire only when the master says so
 };
 
 struct ServerStats {
@@ -302,6 +303,10 @@ class Server : public ErrorSink, public KeyspaceObserver {
   // Ends a block with the timeout reply, or with `error` (CLIENT UNBLOCK ... ERROR): kServed.
   FeedStatus Unblock(Client& c, std::string_view error);
   void OnKeyAdded(int db, std::string_view key) override { Notify(kNotifyNew, "new", db, key); }
+  ExpiryMode expiry_mode() const override {
+    if (!settings_.replica_expiry) return ExpiryMode::kExpire;
+    return current_is_master_ ? ExpiryMode::kKeep : ExpiryMode::kHide;
+  }
   void OnKeyExpired(int db, std::string_view key) override {
     Notify(kNotifyExpired, "expired", db, key);
     SignalModifiedKey(db, key);
@@ -351,6 +356,7 @@ class Server : public ErrorSink, public KeyspaceObserver {
   AccessClock clock_;
   int64_t now_us_ = 0;
   uint64_t current_client_id_ = 0;  // the client whose command is running (0: cron)
+  bool current_is_master_ = false;  // that client is our master's link (replication)
   std::unordered_map<std::string, std::vector<Client*>> watched_keys_;
   std::unordered_map<std::string, int> blocking_keys_;  // WatchKey(db, key) → clients waiting
   std::vector<std::pair<int, std::string>> ready_keys_;

@@ -612,6 +612,7 @@ export class Replication implements LinkOwner {
 
   private pushReadOnly(): void {
     this.refreshGoodReplicas();
+    this.ctx.native.configure('replica-expiry', this.isReplica);
     this.ctx.native.configure('read-only-replica', this.isReplica && Boolean(this.ctx.config.get('replica-read-only')));
   }
 

@@ -97,4 +97,33 @@ describe('Redis master, Tachyon replica', () => {
     }
     expect(outs.tachyon).toEqual(outs.redis);
   });
+
+  it('expiry as Redis replicas treat it: hidden when past its TTL, deleted only by the master\'s DEL', async () => {
+    const master = await start('redis', 'expiry-master', { 'enable-debug-command': 'yes' });
+    const outs: Record<string, unknown[]> = {};
+    for (const kind of ['redis', 'tachyon'] as const) {
+      const replica = await start(kind, `expiry-replica-${kind}`);
+      await replica.client.call('REPLICAOF', '127.0.0.1', String(master.port));
+      await waitLinkUp(replica);
+      await master.client.call('DEBUG', 'SET-ACTIVE-EXPIRE', '0');
+      await master.client.set(`short:${kind}`, 'v', 'PX', 100);
+      await master.client.set(`long:${kind}`, 'v');
+      await waitFor(async () => (await replica.client.exists(`long:${kind}`)) === 1, 5000, 'keys replicated');
+      await new Promise((r) => setTimeout(r, 300));
+      const seen = [
+        await replica.client.get(`short:${kind}`),
+        await replica.client.exists(`short:${kind}`),
+        await replica.client.call('SCAN', '0', 'MATCH', `*:${kind}`, 'COUNT', '100').then((r) => ((r as [string, string[]])[1]).sort()),
+      ];
+      // Not deleted on the replica: only hidden. The master's lazy expiry sends the DEL.
+      const before = await replica.client.dbsize();
+      await master.client.get(`short:${kind}`);
+      await waitFor(async () => (await replica.client.dbsize()) === before - 1, 5000, 'DEL from the master');
+      outs[kind] = [...seen, before - (await replica.client.dbsize())];
+      await replica.client.call('REPLICAOF', 'NO', 'ONE');
+      await master.client.call('DEBUG', 'SET-ACTIVE-EXPIRE', '1');
+    }
+    expect(outs.tachyon).toEqual([null, 0, ['long:tachyon'], 1]);
+    expect(outs.redis).toEqual([null, 0, ['long:redis'], 1]);
+  }, 60_000);
 });
