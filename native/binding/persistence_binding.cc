@@ -354,6 +354,9 @@ Napi::Value PersistenceBinding::Call(const Napi::CallbackInfo& info) {
     r.Set("endOffset", static_cast<double>(res.end_offset));
     r.Set("aofBase", res.aof_base);
     r.Set("error", res.error);
+    r.Set("replId", res.repl_id);
+    r.Set("replOffset", static_cast<double>(res.repl_offset));
+    r.Set("replStreamDb", res.repl_stream_db);
     Napi::Array fns = Napi::Array::New(env, res.function_libraries.size());
     for (uint32_t i = 0; i < res.function_libraries.size(); i++) {
       fns.Set(i, Napi::Buffer<char>::Copy(env, res.function_libraries[i].data(), res.function_libraries[i].size()));

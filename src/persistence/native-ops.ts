@@ -49,6 +49,10 @@ export interface LoadResult {
   aofBase: boolean;
   error: string;
   functions: Buffer[];
+  /** AUX repl-id ('' when absent), repl-offset, repl-stream-db. */
+  replId: string;
+  replOffset: number;
+  replStreamDb: number;
 }
 
 export class NativePersistence {

@@ -132,8 +132,14 @@ export class Persistence {
     return this.childType !== null;
   }
 
+  /** Replication's AUX fields for every snapshot (set by the replication feature). */
+  replInfo: (() => Partial<SaveOptions>) | undefined;
+  /** The replication AUX fields of the RDB loaded at startup, if it had them. */
+  loadedReplInfo: { replId: string; replOffset: number; replStreamDb: number } | undefined;
+
   saveOptions(extra: Partial<SaveOptions> = {}): SaveOptions {
     return {
+      ...(extra.aofBase ? {} : this.replInfo?.()), // an AOF base has none, as in Redis
       ctime: unixNow(),
       keySaveDelay: this.config.get('rdb-key-save-delay') as number,
       fsyncEvery: this.config.get('rdb-save-incremental-fsync') ? AUTOSYNC_BYTES : 0,
@@ -161,6 +167,9 @@ export class Persistence {
     if (fs.existsSync(file)) {
       const result = await this.loadRdb(file, 0, {});
       if (!result.ok) throw new LoadError(result.error);
+      if (result.replId) {
+        this.loadedReplInfo = { replId: result.replId, replOffset: result.replOffset, replStreamDb: result.replStreamDb };
+      }
       this.log.notice(`DB loaded from disk: ${seconds()} seconds`);
     }
     this.aof.openAtStartup();  // with appendonly no: only removes AOF history files, as Redis does

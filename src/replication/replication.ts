@@ -103,6 +103,7 @@ export class Replication implements LinkOwner {
     private readonly services: ReplicationServices,
   ) {
     persistence.bgsaveListeners.add((ok) => this.bgsaveDone(ok));
+    persistence.replInfo = () => this.saveInfo();
     ctx.config.onChange('repl-backlog-size', (v) => this.native('resize', Number(v)));
     ctx.config.onChange('replica-read-only', () => this.pushReadOnly());
     ctx.config.onChange('min-replicas-to-write', () => this.refreshGoodReplicas());
@@ -111,10 +112,35 @@ export class Replication implements LinkOwner {
     this.timer.unref();
   }
 
-  /** After loading: replicate from the configured `replicaof` master, if any. */
+  /**
+   * After loading: replicate from the configured `replicaof` master, if any,
+   * continuing from the replication id and offset of the loaded snapshot
+   * (a restarted replica resyncs partially, as Redis's loadDataFromDisk).
+   */
   start(): void {
     const { host, port } = this.configured();
-    if (host && !this.isReplica) this.setMaster(host, port);
+    if (!host || this.isReplica) return;
+    this.setMaster(host, port);
+    const loaded = this.persistence.loadedReplInfo;
+    if (loaded && loaded.replId.length === 40 && loaded.replOffset >= 0) {
+      this.replId = loaded.replId;
+      this.masterBaseOffset = loaded.replOffset;
+      this.masterDb = loaded.replStreamDb;
+      this.cachedMaster = true;
+      this.native('setOffset', loaded.replOffset);
+      this.ctx.log.notice(`Restored replication ID ${loaded.replId} and offset ${loaded.replOffset} from the RDB file`);
+    }
+  }
+
+  /** rdbPopulateSaveInfo: the AUX fields every snapshot carries (none for a master without a backlog). */
+  private saveInfo(): { replId?: string; replOffset?: number; replStreamDb?: number } {
+    if (this.isReplica) {
+      const db = this.masterConn ? this.masterConn.db : this.masterDb;
+      return { replId: this.replId, replOffset: this.replicaOffset(), replStreamDb: db };
+    }
+    const [active, offset, , , seldb] = this.native('state') as [boolean, number, number, number, number];
+    if (!active) return {};
+    return { replId: this.replId, replOffset: offset, replStreamDb: seldb < 0 ? 0 : seldb };
   }
 
   /** The replicaof option's holder, kept equal to the master we replicate from. */

@@ -126,4 +126,28 @@ describe('Redis master, Tachyon replica', () => {
     expect(outs.tachyon).toEqual([null, 0, ['long:tachyon'], 1]);
     expect(outs.redis).toEqual([null, 0, ['long:redis'], 1]);
   }, 60_000);
+
+  it('a restarted replica continues from the replication id and offset in its snapshot (partial resync)', async () => {
+    const master = await start('redis', 'restart-master', { 'repl-diskless-sync': 'no' });
+    await populate(master.client);
+    const dir = tempDir('restart-replica');
+    const config = { replicaof: `127.0.0.1 ${master.port}` };
+    const first = await startServer('tachyon', dir, config);
+    running.push(first);
+    const load = writeLoad(master.client, 5);
+    await waitLinkUp(first);
+    await new Promise((r) => setTimeout(r, 500));
+    await first.shutdown('SAVE');
+    await new Promise((r) => setTimeout(r, 300));
+    const replica = await startServer('tachyon', dir, config);
+    running.push(replica);
+    await waitLinkUp(replica);
+    expect(replica.logs()).toMatch(/Restored replication ID [0-9a-f]{40} and offset \d+ from the RDB file/);
+    await new Promise((r) => setTimeout(r, 300));
+    await load.stop();
+    const stats = await info(master, 'stats');
+    expect(stats.sync_full).toBe('1');
+    expect(stats.sync_partial_ok).toBe('1');
+    await expectSameData(master, replica);
+  }, 60_000);
 });
