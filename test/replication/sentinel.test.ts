@@ -3,8 +3,10 @@
  * Tachyon master with two Tachyon replicas; the master is killed with
  * SIGKILL; the sentinels promote a replica (REPLICAOF NO ONE in their
  * MULTI/EXEC), re-point the other one (it continues from the promoted
- * replica by partial resync, PSYNC2), and no WAIT-acknowledged write is lost.
- * Reports the time from the kill to the first write accepted by the new master.
+ * replica by partial resync, PSYNC2), no WAIT-acknowledged write is lost,
+ * and an ioredis client configured with the sentinels keeps writing through
+ * it. Reports the time from the kill to the first write accepted by the new
+ * master, and the application's writes that failed meanwhile.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -117,6 +119,31 @@ describe.skipIf(!haveSentinel)('Sentinel failover of a Tachyon group', () => {
     }
     expect(acked.length).toBe(200);
 
+    // An application client that finds the master through the sentinels keeps writing.
+    const app = new Redis({
+      sentinels: sents.map((s) => ({ host: '127.0.0.1', port: s.port })),
+      name: 'mymaster',
+      maxRetriesPerRequest: 1,
+      sentinelRetryStrategy: () => 100,
+      retryStrategy: () => 100,
+    });
+    app.on('error', () => {});
+    let appOk = 0;
+    let appFailed = 0;
+    let appRunning = true;
+    const appLoop = (async () => {
+      for (let i = 0; appRunning; i++) {
+        try {
+          await app.set(`app:${i}`, String(i));
+          appOk++;
+        } catch {
+          appFailed++;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+    })();
+    await waitFor(async () => appOk > 20, 10000, 'the application writing');
+
     const killedAt = Date.now();
     master.proc.kill('SIGKILL');
     await master.exited;
@@ -157,6 +184,13 @@ describe.skipIf(!haveSentinel)('Sentinel failover of a Tachyon group', () => {
       'the other replica re-pointed',
     );
     await waitFor(async () => (await client(other).get('after-failover')) === '1', 10000, 'write replicated');
+    // The application reconnected to the new master through the sentinels.
+    const okAtFailover = appOk;
+    await waitFor(async () => appOk > okAtFailover + 20, 30000, 'the application writing to the new master');
+    appRunning = false;
+    await appLoop;
+    app.disconnect();
+    console.log(`sentinel failover: application writes ${appOk} acknowledged, ${appFailed} failed during the failover`);
     expect(infoFields(await client(newMaster).info('stats')).sync_full).toBe('0');
   }, 120_000);
 });
