@@ -728,13 +728,29 @@ export class Replication implements LinkOwner {
     native.setClient(conn.slot, ClientField.Master, true);
     conn.setAuthenticated(true);
     const link = this.link;
-    // Ahead of the client's own listener: while its commands run (REPLCONF
-    // GETACK) the chunk is already counted and the unread part subtracted.
+    // Our own replicas get the master's stream as we applied it (as Redis
+    // 7.0 proxies it): a snapshot we make for them and the bytes that follow
+    // never split a command or an open MULTI. Received bytes wait here until
+    // the client ran them.
+    let unproxied: Buffer[] = [];
+    let proxied = 0; // applied bytes of this link already fed to our backlog
+    const proxy = (): void => {
+      if (this.masterConn !== conn) return;
+      const applied = native.clientState(conn.slot)[ClientState.AppliedBytes];
+      const n = applied - proxied;
+      if (n <= 0) return;
+      const all = unproxied.length === 1 ? unproxied[0] : Buffer.concat(unproxied);
+      this.native('feedRaw', all.subarray(0, n));
+      unproxied = all.length > n ? [all.subarray(n)] : [];
+      proxied = applied;
+    };
+    // Ahead of the client's own listener, and proxy() after it.
     socket.prependListener('data', (chunk: Buffer) => {
       if (link) link.lastIo = Date.now();
       this.masterReceived += chunk.length;
-      this.native('feedRaw', chunk);
+      unproxied.push(chunk);
     });
+    socket.on('data', proxy);
     // A partial resync continues the stream in the database it had selected.
     if (!full) native.setClient(conn.slot, ClientField.Db, this.masterDb);
     conn.onRelease(() => {
@@ -751,8 +767,9 @@ export class Replication implements LinkOwner {
     this.ctx.log.notice('MASTER <-> REPLICA sync: Finished with success');
     if (rest.length > 0) {
       this.masterReceived += rest.length;
-      this.native('feedRaw', rest);
+      unproxied.push(rest);
       conn.onData(rest);
+      proxy();
     }
     socket.resume();
     this.sendAck();

@@ -313,7 +313,9 @@ describe('loading', () => {
     expect(err('port "7000\n')).toContain('at line 1\n>>> \'port "7000\'\nUnbalanced quotes in configuration line');
     expect(err('maxmemory 1tb')).toContain('argument must be a memory value');
     expect(err('tls-port 6380\n')).toContain(">>> 'tls-port 6380'\nTachyon does not support the option 'tls-port' yet\n");
-    expect(err('SLAVEOF 127.0.0.1 6379\n')).toContain("Tachyon does not support the option 'slaveof' yet");
+    expect(err('repl-diskless-sync yes\n')).toContain("Tachyon does not support the option 'repl-diskless-sync' yet");
+    expect(err('SLAVEOF 127.0.0.1 6379\n')).toBeNull();
+    expect(err('replicaof 127.0.0.1 x\n')).toContain('Invalid master port');
     expect(err('loadmodule /x.so\n')).toContain("Tachyon does not support the option 'loadmodule' yet");
     expect(err('rename-command FLUSHALL ""\n')).toContain("Tachyon does not support the option 'rename-command' yet");
     expect(err('mymod.opt 1\n')).toContain("Tachyon does not support the option 'mymod.opt' yet");
