@@ -99,6 +99,8 @@ export const enum ClientField {
   Id = 8,
   /** The link to our master: its writes pass replica-read-only. */
   Master = 9,
+  /** A replica fed the replication stream: the replica class of client-output-buffer-limit. */
+  Replica = 10,
 }
 
 /**

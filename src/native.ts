@@ -94,7 +94,7 @@ export interface NativeServer {
   detach(slot: number): void;
   /** [bytes written, bytes waiting for the kernel] of an attached client. */
   ioStats(slot: number): [number, number];
-  /** client-output-buffer-limit: [hard, soft, seconds] for normal clients, then for pub/sub clients. */
+  /** client-output-buffer-limit: [hard, soft, seconds] for normal clients, then pub/sub, then replica clients. */
   setOutputLimits(limits: number[]): void;
   /** Counts a command TypeScript ran, in INFO commandstats; `error` is its error reply, if any. */
   recordCall(name: string, usec: number, error: string): void;

@@ -226,8 +226,10 @@ export class TachyonServer implements ServerStatus {
     config.onChange('loglevel', () => this.log.setLevel(config.get('loglevel')));
     this.warnMaxmemory(config.get('maxmemory'));
     const pushOutputLimits = () => {
-      const { normal, pubsub } = config.getClientOutputBufferLimits();
-      native.setOutputLimits([normal, pubsub].flatMap((l) => [l.hardLimitBytes, l.softLimitBytes, l.softLimitSeconds]));
+      const { normal, pubsub, replica } = config.getClientOutputBufferLimits();
+      native.setOutputLimits(
+        [normal, pubsub, replica].flatMap((l) => [l.hardLimitBytes, l.softLimitBytes, l.softLimitSeconds]),
+      );
     };
     pushOutputLimits();
     config.onChange('client-output-buffer-limit', pushOutputLimits);

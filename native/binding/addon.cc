@@ -250,6 +250,11 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
       case ClientField::kMonitor: c->monitor = v != 0; break;
       case ClientField::kId: c->id = static_cast<uint64_t>(v); break;  // a connection adopted after a busy script
       case ClientField::kMaster: c->master = v != 0; break;  // our master's link: writes despite replica-read-only
+      case ClientField::kReplica:  // a replica whose snapshot has left: the replica output limit applies
+#ifdef TACHYON_NATIVE_IO
+        if (IoConn* io = io_ ? io_->conn(c->slot) : nullptr) io->output_class = v ? kOutputReplica : kOutputNormal;
+#endif
+        break;
     }
     return info.Env().Undefined();
   }
@@ -714,7 +719,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     CallIo(over_limit ? IoEvent::kOverLimit : IoEvent::kClosed, slot, env.Undefined());
   }
 
-  // setOutputLimits([hard, soft, seconds] for normal, then for pubsub clients)
+  // setOutputLimits([hard, soft, seconds] for normal, then pubsub, then replica clients)
   Napi::Value SetOutputLimits(const Napi::CallbackInfo& info) {
     Napi::Array a = info[0].As<Napi::Array>();
     for (int cls = 0; cls < kOutputClasses; cls++) {

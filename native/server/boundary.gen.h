@@ -60,6 +60,7 @@ enum class ClientField : int32_t {
   kMonitor = 7,  // MONITOR: the client may no longer touch the keyspace.
   kId = 8,  // The client id (a connection adopted after a busy script gets its id from TypeScript).
   kMaster = 9,  // The link to our master: its writes pass replica-read-only.
+  kReplica = 10,  // A replica fed the replication stream: the replica class of client-output-buffer-limit.
 };
 
 // Positions in the array clientState(slot) returns.

@@ -45,6 +45,8 @@ interface Replica {
   ackTime: number;
   /** The snapshot this replica waits for starts at this offset. */
   syncOffset: number;
+  /** Whether the replica class of client-output-buffer-limit applies yet (once its snapshot left). */
+  limited: boolean;
 }
 
 interface Waiter {
@@ -251,6 +253,7 @@ export class Replication implements LinkOwner {
       ackOffset: 0,
       ackTime: Date.now(),
       syncOffset: 0,
+      limited: false,
     };
   }
 
@@ -537,6 +540,16 @@ export class Replication implements LinkOwner {
       this.native('feedCommand', ['PING']);
     }
     if (this.pendingFullSync) this.startPendingSync();
+    // The replica output limit counts the stream, not the snapshot (Redis
+    // sends that from the file): it applies once the snapshot has left.
+    const limit = this.ctx.config.getClientOutputBufferLimits().replica;
+    const threshold = limit.softLimitBytes || limit.hardLimitBytes || Infinity;
+    for (const r of this.replicas.values()) {
+      if (r.state === 'online' && !r.limited && r.conn.outputPending < threshold) {
+        r.limited = true;
+        this.ctx.native.setClient(r.conn.slot, ClientField.Replica, true);
+      }
+    }
     // Replicas waiting for a snapshot get a newline now and then so they do not time out.
     for (const r of this.replicas.values()) {
       if (r.state === 'wait_bgsave' && r.conn.outputPending === 0) r.conn.send(Buffer.from('\n'));

@@ -6,6 +6,7 @@
  * resynchronisation (+CONTINUE, no second full sync), WAIT, ROLE, REPLCONF
  * and INFO replication; datasets compared key by key at the end.
  */
+import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { populate, removeTempDirs, startServer, stop, tempDir, type ServerProc } from '../persistence/helpers';
 import { expectSameData, info, waitFor, waitLinkUp, writeLoad } from './helpers';
@@ -162,4 +163,26 @@ describe('Tachyon master, Redis replica', () => {
     expect(await replica.client.call('CONFIG', 'GET', 'replicaof')).toEqual(['replicaof', '']);
     await expect(replica.client.call('CONFIG', 'SET', 'replicaof', 'a 1')).rejects.toThrow(/can't set immutable config/);
   }, 60_000);
+
+  it('client-output-buffer-limit replica: a replica that stops reading is dropped, as by Redis', async () => {
+    for (const kind of ['redis', 'tachyon'] as const) {
+      const master = await start(kind, `obuf-${kind}`, kind === 'redis' ? { 'repl-diskless-sync': 'no' } : {});
+      expect(await master.client.call('CONFIG', 'SET', 'client-output-buffer-limit', 'replica 1mb 512kb 1')).toBe('OK');
+      // A replica that completes the handshake and then never reads.
+      const sock = net.connect(master.port, '127.0.0.1');
+      await new Promise((r) => sock.once('connect', r));
+      // PSYNC after the +OK: Redis refuses it while earlier replies are pending.
+      sock.write('REPLCONF listening-port 1\r\n');
+      await new Promise((r) => sock.once('data', r));
+      sock.write('PSYNC ? -1\r\n');
+      await waitFor(async () => /state=online/.test((await info(master)).slave0 ?? ''), 20000, `${kind}: replica online`);
+      sock.pause();
+      await new Promise((r) => setTimeout(r, 1200)); // past the snapshot: the limit applies
+      const value = 'x'.repeat(100_000);
+      for (let i = 0; i < 300 && (await info(master)).connected_slaves !== '0'; i++) await master.client.set(`big:${i % 10}`, value);
+      await waitFor(async () => (await info(master)).connected_slaves === '0', 10000, `${kind}: stalled replica dropped`);
+      expect(master.logs()).toMatch(/scheduled to be closed ASAP for overcoming of output buffer limits/);
+      sock.destroy();
+    }
+  }, 90_000);
 });
