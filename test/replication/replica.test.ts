@@ -150,4 +150,20 @@ describe('Redis master, Tachyon replica', () => {
     expect(stats.sync_partial_ok).toBe('1');
     await expectSameData(master, replica);
   }, 60_000);
+
+  it('CLIENT PAUSE WRITE on a replica holds its master\'s stream until UNPAUSE, as in Redis', async () => {
+    const master = await start('redis', 'pause-master', { 'repl-diskless-sync': 'no' });
+    for (const kind of ['redis', 'tachyon'] as const) {
+      const replica = await start(kind, `pause-replica-${kind}`);
+      await replica.client.call('REPLICAOF', '127.0.0.1', String(master.port));
+      await waitLinkUp(replica);
+      expect(await replica.client.call('CLIENT', 'PAUSE', '5000', 'WRITE')).toBe('OK');
+      await master.client.set(`during-pause:${kind}`, '1');
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await replica.client.get(`during-pause:${kind}`)).toBe(null);
+      await replica.client.call('CLIENT', 'UNPAUSE');
+      await waitFor(async () => (await replica.client.get(`during-pause:${kind}`)) === '1', 3000, `${kind}: applied after UNPAUSE`);
+      await replica.client.call('REPLICAOF', 'NO', 'ONE');
+    }
+  }, 60_000);
 });
