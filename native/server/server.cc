@@ -325,6 +325,7 @@ FeedStatus Server::Process(Client& c) {
     if (!c.multi.active) c.applied_bytes = c.parsed_bytes;
     reply.set_resp(c.resp);
     limits.auth_required = settings_.requirepass && !c.authenticated;
+    limits.is_master = c.master;  // a master's stream: no proto-max-bulk-len, inline closes the link
     const char* base = c.query.data();
     const size_t request_start = c.qpos;
     RequestParser::Status st = c.parser.Parse(base, c.query.size(), &c.qpos, limits);

@@ -166,4 +166,17 @@ describe('Redis master, Tachyon replica', () => {
       await replica.client.call('REPLICAOF', 'NO', 'ONE');
     }
   }, 60_000);
+
+  it('the master\'s stream is not held to the replica\'s proto-max-bulk-len, as in Redis', async () => {
+    const master = await start('redis', 'bulk-master', { 'repl-diskless-sync': 'no' });
+    for (const kind of ['redis', 'tachyon'] as const) {
+      const replica = await start(kind, `bulk-replica-${kind}`, { 'proto-max-bulk-len': '1mb' });
+      await replica.client.call('REPLICAOF', '127.0.0.1', String(master.port));
+      await waitLinkUp(replica);
+      await master.client.set(`big:${kind}`, 'x'.repeat(2 * 1024 * 1024));
+      await waitFor(async () => (await replica.client.strlen(`big:${kind}`)) === 2 * 1024 * 1024, 10000, `${kind}: 2 MB value applied`);
+      expect((await info(replica)).master_link_status).toBe('up');
+      await replica.client.call('REPLICAOF', 'NO', 'ONE');
+    }
+  }, 60_000);
 });
