@@ -6,6 +6,10 @@
 //
 //   node bench/compare.js [--tests set,get,incr,mset] [--pipelines 1,16]
 //                         [--rounds 3] [-n 200000] [-c 50] [-r 100000]
+//                         [--server-args "--latency-tracking no ..."]
+//
+// --server-args are given to both servers (e.g. to switch the per-command
+// latency histograms and the slowlog off on both and see what they cost).
 //
 // Test names are redis-benchmark -t names, or one of CUSTOM below: a command
 // line run with redis-benchmark's custom-command mode, after a preparation
@@ -53,7 +57,10 @@ async function waitReady(port) {
   throw new Error(`server on ${port} did not start`);
 }
 
-const common = ['--save', '', '--appendonly', 'no', '--bind', '127.0.0.1', '--protected-mode', 'yes'];
+const common = [
+  '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1', '--protected-mode', 'yes',
+  ...opt('--server-args', '').split(' ').filter(Boolean),
+];
 
 /** Runs one command on a server and returns its reply text (redis-cli). */
 function cli(port, ...cmd) {
@@ -76,7 +83,20 @@ function fillStream(port, key, count) {
  * Custom-command tests: `cmd` for redis-benchmark, `prepare(port, n)` before
  * each round (n: the round's request count).
  */
+const SCRIPT = "return redis.call('incr', KEYS[1])";
+const SCRIPT_SHA = require('node:crypto').createHash('sha1').update(SCRIPT).digest('hex');
+const LIBRARY = "#!lua name=benchlib\nredis.register_function('bincr', function(keys) return redis.call('incr', keys[1]) end)";
+
 const CUSTOM = {
+  // The scripting bench's script and function (bench/scripting.js), with CPU time per request.
+  evalsha: {
+    cmd: ['EVALSHA', SCRIPT_SHA, '1', 'key:__rand_int__'],
+    prepare: (port) => cli(port, 'SCRIPT', 'LOAD', SCRIPT),
+  },
+  fcall: {
+    cmd: ['FCALL', 'bincr', '1', 'key:__rand_int__'],
+    prepare: (port) => cli(port, 'FUNCTION', 'LOAD', 'REPLACE', LIBRARY),
+  },
   // Appends to one stream, started empty each round.
   xadd: {
     cmd: ['XADD', 'bench:xadd', '*', 'field', 'value-__rand_int__'],

@@ -2,7 +2,7 @@
 # Fails when a generated file differs from what its generator writes now, so
 # nobody edits one by hand or changes a table without regenerating:
 #   native/server/boundary.gen.h, src/boundary.gen.ts      scripts/gen-boundary.js (native/boundary.json)
-#   native/server/command_table.gen.cc,
+#   native/server/command_table.gen.cc, key_specs.gen.cc,
 #   src/commands/commands.gen.json                         scripts/gen-commands.js (Redis 7.0's command specs)
 # then compares the command table with a live redis-server
 # (scripts/check-command-table.js). Cheap: a few seconds.
@@ -33,7 +33,7 @@ node scripts/gen-boundary.js "$tmp" >/dev/null
 compare scripts/gen-boundary.js native/server/boundary.gen.h src/boundary.gen.ts
 
 if node scripts/gen-commands.js "$tmp" >/dev/null 2>"$tmp/gen-commands.err"; then
-  compare scripts/gen-commands.js native/server/command_table.gen.cc src/commands/commands.gen.json
+  compare scripts/gen-commands.js native/server/command_table.gen.cc src/commands/commands.gen.json native/server/key_specs.gen.cc
 elif grep -q 'spec directory not found' "$tmp/gen-commands.err"; then
   # The specs live outside the repository (../shared/redis-7.0-commands); without them only the live check runs.
   echo "check-generated: command specs not found, command table not regenerated: $(cat "$tmp/gen-commands.err")"

@@ -4,6 +4,8 @@
 //   native/server/command_table.gen.cc   kCommandSpecs[] for the C++ dispatcher
 //   src/commands/commands.gen.json       structural metadata for COMMAND INFO /
 //                                        DOCS / LIST / GETKEYS in TypeScript
+//   native/server/key_specs.gen.cc       key specs per command for the native
+//                                        ACL key checks (server/key_specs.h)
 //
 // Spec directory: $TACHYON_COMMAND_SPECS, else ../shared/redis-7.0-commands
 // next to the repository (or next to the directory holding a worktree). Usage: node scripts/gen-commands.js [outRoot]
@@ -32,6 +34,7 @@ const SPEC_DIR = process.env.TACHYON_COMMAND_SPECS
 const OUT_ROOT = require.main === module && process.argv[2] ? path.resolve(process.argv[2]) : ROOT;
 const CC_OUT = path.join(OUT_ROOT, 'native', 'server', 'command_table.gen.cc');
 const JSON_OUT = path.join(OUT_ROOT, 'src', 'commands', 'commands.gen.json');
+const KEYS_OUT = path.join(OUT_ROOT, 'native', 'server', 'key_specs.gen.cc');
 
 // Key-spec "notes" are free text written by Redis; keep them out unless the
 // project decides otherwise (COMMAND INFO then simply omits the field).
@@ -282,6 +285,7 @@ function buildCommand(name, container, spec) {
     container,
     flagBits: flags,
     aclBits: acl,
+    getKeysFunction: spec.get_keys_function ?? null,
     meta: {
       name: full,
       arity: spec.arity,
@@ -430,19 +434,91 @@ function emitJson(commands) {
   return lines.join('\n');
 }
 
+// Key-finding functions the native side implements for the commands whose
+// key specs are not enough (VARIABLE_FLAGS, INCOMPLETE or unknown specs);
+// the others find no keys when their specs cannot be applied.
+const NATIVE_GETKEYS = {
+  setGetKeys: 'kSet',
+  bitfieldGetKeys: 'kBitfield',
+  sortGetKeys: 'kSort',
+  sortROGetKeys: 'kSortRo',
+  migrateGetKeys: 'kMigrate',
+};
+
+// One row per key spec (in command table order) and, per command, where its
+// rows start, how many there are and which key-finding function it has.
+function emitKeySpecs(commands) {
+  const flagExpr = (flags) => {
+    const names = KEY_SPEC_FLAGS.filter(([, p]) => flags.includes(p)).map(([j]) => `KEY_${j}`);
+    return names.length ? names.join(' | ') : '0';
+  };
+  const rows = [];
+  const index = [];
+  const visit = (c) => {
+    const first = rows.length;
+    for (const ks of c.meta.key_specs) {
+      const bs = ks.begin_search;
+      const fk = ks.find_keys;
+      const search =
+        bs.type === 'index'
+          ? `KeySearch::kIndex, ${bs.spec.index}, nullptr`
+          : bs.type === 'keyword'
+            ? `KeySearch::kKeyword, ${bs.spec.startfrom}, ${JSON.stringify(bs.spec.keyword)}`
+            : 'KeySearch::kUnknown, 0, nullptr';
+      const find =
+        fk.type === 'range'
+          ? `KeyFind::kRange, ${fk.spec.lastkey}, ${fk.spec.keystep}, ${fk.spec.limit}`
+          : fk.type === 'keynum'
+            ? `KeyFind::kKeynum, ${fk.spec.keynumidx}, ${fk.spec.firstkey}, ${fk.spec.keystep}`
+            : 'KeyFind::kUnknown, 0, 0, 0';
+      rows.push(`    {${flagExpr(ks.flags)}, ${search}, ${find}},  // ${c.name}`);
+    }
+    const proc = c.getKeysFunction ? (NATIVE_GETKEYS[c.getKeysFunction] ?? 'kOther') : 'kNone';
+    index.push(`    {${first}, ${rows.length - first}, GetKeys::${proc}},  // ${c.name}`);
+  };
+  for (const c of commands) {
+    visit(c);
+    c.subcommands.forEach(visit);
+  }
+  return [
+    ...HEADER_LINES.map((l) => `// ${l}`),
+    '',
+    '#include "server/key_specs.h"',
+    '',
+    'namespace tachyon {',
+    '',
+    'const KeySpecRow kKeySpecRows[] = {',
+    ...(rows.length ? rows : ['    {0, KeySearch::kUnknown, 0, nullptr, KeyFind::kUnknown, 0, 0, 0},']),
+    '};',
+    '',
+    '// By command id (the index in kCommandSpecs).',
+    'const CommandKeyInfo kCommandKeyInfo[] = {',
+    ...index,
+    '};',
+    '',
+    `const size_t kCommandKeyInfoCount = ${index.length};`,
+    '',
+    '}  // namespace tachyon',
+    '',
+  ].join('\n');
+}
+
 function main() {
   const commands = build();
   const cc = emitCc(commands);
   const json = emitJson(commands);
+  const keys = emitKeySpecs(commands);
   JSON.parse(json); // sanity check of the hand-assembled layout
   fs.mkdirSync(path.dirname(CC_OUT), { recursive: true });
   fs.mkdirSync(path.dirname(JSON_OUT), { recursive: true });
   fs.writeFileSync(CC_OUT, cc);
   fs.writeFileSync(JSON_OUT, json);
+  fs.writeFileSync(KEYS_OUT, keys);
   const nsub = commands.reduce((n, c) => n + c.subcommands.length, 0);
   console.log(
     `gen-commands: ${commands.length} commands, ${nsub} subcommands from ${SPEC_DIR}\n` +
-      `  wrote ${path.relative(OUT_ROOT, CC_OUT)}\n  wrote ${path.relative(OUT_ROOT, JSON_OUT)}`,
+      `  wrote ${path.relative(OUT_ROOT, CC_OUT)}\n  wrote ${path.relative(OUT_ROOT, JSON_OUT)}\n` +
+      `  wrote ${path.relative(OUT_ROOT, KEYS_OUT)}`,
   );
 }
 

@@ -69,10 +69,12 @@ export const enum EventKind {
   TrackedRead = 3,
   /** A command for MONITOR: argv, reported before it runs. */
   Monitor = 4,
-  /** A log line from scripting (redis.log, slow scripts): event is the level, [text]. */
+  /** A log line from the native side (redis.log, slow scripts, DEBUG LOG): event is the level, [text]. */
   Log = 5,
   /** SHUTDOWN NOSAVE arrived while a script was busy: shut down now that it returned. */
   Shutdown = 6,
+  /** An ACL check refused a command: db is the AclResult reason, event the context (toplevel, multi, lua), [object] the command's full name, key or channel. */
+  AclDenied = 7,
 }
 
 /**
@@ -97,10 +99,27 @@ export const enum ClientField {
   Monitor = 7,
   /** The client id (a connection adopted after a busy script gets its id from TypeScript). */
   Id = 8,
+  /** Connected over loopback or a unix socket (enable-debug-command local). */
+  Local = 9,
+  /** QUIT or CLIENT KILL of itself: nothing the client sent after that command runs. */
+  CloseAfterReply = 10,
+  /** The ACL user handle the client is authenticated as (setAclUser). */
+  User = 11,
   /** The link to our master: its writes pass replica-read-only. */
-  Master = 9,
+  Master = 12,
   /** A replica fed the replication stream: the replica class of client-output-buffer-limit. */
-  Replica = 10,
+  Replica = 13,
+}
+
+/**
+ * Per-client strings TypeScript sets with setClientText(slot, field, text), for SLOWLOG and crash
+ * reports.
+ */
+export const enum ClientText {
+  /** The peer address as CLIENT LIST shows it. */
+  Addr = 0,
+  /** The client name (CLIENT SETNAME, HELLO SETNAME, RESET). */
+  Name = 1,
 }
 
 /**
@@ -117,10 +136,22 @@ export const enum ClientState {
   MultiQueued = 3,
   /** Unix ms of the last input (CLIENT LIST idle=, the timeout option). */
   LastInteraction = 4,
+  /** Allocated but unused query buffer bytes (qbuf-free=). */
+  QueryFree = 5,
+  /** Argument bytes of a command the client is blocked or paused in (argv-mem=). */
+  ArgvMemory = 6,
+  /** Argument bytes plus pointers of the commands queued in MULTI (multi-mem=). */
+  MultiMemory = 7,
+  /** Capacity of the client's native reply buffer (rbs=). */
+  ReplyCapacity = 8,
+  /** Largest reply buffer use since the last peak reset (rbp=). */
+  ReplyPeak = 9,
+  /** Replies in the native buffer not handed to the socket yet (part of obl=). */
+  ReplyBytes = 10,
   /** Input bytes of the commands run so far outside a transaction (a master link's replication offset, as Redis's reploff). */
-  AppliedBytes = 5,
+  AppliedBytes = 11,
   /** Length of the array. */
-  Count = 6,
+  Count = 12,
 }
 
 /**

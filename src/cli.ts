@@ -2,11 +2,32 @@
  * `tachyon-server [/path/to/redis.conf] [--option value ...]`: the same
  * command line and messages as redis-server.
  */
+import { spawn } from 'node:child_process';
 import { Config, ConfigError } from './config/config';
 import { parseArgv } from './config/parse';
+import { LoggedError, Logger } from './log';
+import { logo } from './logo';
 import { TachyonServer } from './server';
 import { TACHYON_VERSION, VERSION } from './version';
 import { LoadError } from './persistence/persistence';
+
+/** Set in the environment of the process that runs a daemonized server. */
+const DAEMON_CHILD = 'TACHYON_DAEMON_CHILD';
+
+/**
+ * daemonize yes: Node cannot fork, so the server runs in a detached copy of
+ * this process (its own session, standard streams on /dev/null, as Redis's
+ * daemonize()) and this one exits at once.
+ */
+function daemonize(): void {
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    detached: true,
+    stdio: 'ignore',
+    env: { ...process.env, [DAEMON_CHILD]: '1' },
+  });
+  child.unref();
+  process.exit(0);
+}
 
 const USAGE = `Usage: tachyon-server [/path/to/redis.conf] [options] [-]
        tachyon-server - (read config from stdin)
@@ -15,6 +36,7 @@ const USAGE = `Usage: tachyon-server [/path/to/redis.conf] [options] [-]
 
 Examples:
        tachyon-server (run the server with default conf)
+       echo 'maxmemory 128mb' | tachyon-server -
        tachyon-server /etc/redis/6379.conf
        tachyon-server --port 7777
        tachyon-server /etc/myredis.conf --loglevel verbose -
@@ -28,17 +50,34 @@ export function main(argv: string[]): void {
     return;
   }
   if (parsed.help) {
-    process.stdout.write(USAGE);
-    return;
+    // As redis-server: usage on stderr, exit status 1.
+    process.stderr.write(USAGE);
+    process.exit(1);
   }
+  // Before the configuration is read Redis logs as a child process ("C").
+  const early = new Logger({ role: 'C' });
+  if (parsed.stdin) early.warning('Reading config from stdin');
   let config: Config;
   try {
     config = Config.fromSources({ argv: parsed });
   } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n`);
+    // A config file that cannot be opened is a log line; a bad directive is the FATAL CONFIG FILE ERROR banner on stderr.
+    const message = (e as Error).message;
+    if (message.startsWith('Fatal error')) early.warning(message);
+    else process.stderr.write(`${message}\n`);
     process.exit(1);
   }
-  const server = new TachyonServer(config);
+  if (config.get('daemonize') && config.get('supervised') === 'no' && process.env[DAEMON_CHILD] !== '1') daemonize();
+  let server: TachyonServer;
+  try {
+    server = new TachyonServer(config);
+  } catch (e) {
+    // A bad `user` line is a config error (printed like one); ACL and TLS startup
+    // errors were logged; a missing native addon (src/addon-loader.ts) says what to install.
+    if (!(e instanceof LoggedError)) process.stderr.write(`${(e as Error).message}\n`);
+    process.exit(1);
+  }
+  server.restartable = true;
   const log = server.log;
   log.notice('oO0OoO0OoO0Oo Tachyon is starting oO0OoO0OoO0Oo');
   log.notice(`Tachyon version=${TACHYON_VERSION}, redis_version=${VERSION}, bits=64, pid=${process.pid}, just started`);
@@ -59,10 +98,13 @@ export function main(argv: string[]): void {
   process.on('SIGINT', () => onSignal('SIGINT'));
   server.listen().then(
     () => {
-      log.notice(`Running mode=standalone, port=${server.port}.`);
+      // Redis's redisAsciiArt(): the logo on a terminal or when asked for.
+      const showLogo = (config.get('logfile') === '' && process.stdout.isTTY) || config.get('always-show-logo');
+      if (showLogo) log.raw(logo('standalone', server.port, process.pid));
+      else log.notice(`Running mode=standalone, port=${server.port}.`);
       log.notice('Server initialized');
       server.loadData().then(
-        () => log.notice(`Ready to accept connections ${config.get('unixsocket') ? 'tcp and unix' : 'tcp'}`),
+        () => log.notice('Ready to accept connections'),
         (e: Error) => {
           if (!(e instanceof LoadError)) log.warning(`Fatal error loading the DB: ${e.message}. Exiting.`);
           process.exit(1);

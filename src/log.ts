@@ -63,6 +63,9 @@ function truncate(msg: string): string {
   return Buffer.from(msg, 'utf8').subarray(0, LOG_MAX_LEN - 1).toString('utf8');
 }
 
+/** An error already written to the log (startup aborts): the CLI does not print it again. */
+export class LoggedError extends Error {}
+
 export class Logger {
   private levelIdx: number;
   private file: string;

@@ -1,14 +1,11 @@
 /**
  * The TypeScript side of the Node-API boundary: the NativeServer surface of
  * the addon (native/binding/addon.cc), the memory shared with it
- * (SharedState), and the loader that finds the addon: a local build first,
- * then a prebuilt binary for this platform, else an error that says how to
- * get one. The slots and enums both sides agree on are generated from
+ * (SharedState); the loader that finds the addon is src/addon-loader.ts.
+ * The slots and enums both sides agree on are generated from
  * native/boundary.json into src/boundary.gen.ts.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { ClientField, FeedStatus, IoEvent, SharedSlot } from './boundary.gen';
+import { ClientField, ClientText, FeedStatus, IoEvent, SharedSlot } from './boundary.gen';
 
 export interface NativeInfo {
   total_commands_processed: number;
@@ -21,6 +18,12 @@ export interface NativeInfo {
   expired_stale_perc: number;
   expire_cycle_cpu_milliseconds: number;
   table_bytes: number;
+  reads_processed: number;
+  writes_processed: number;
+  expired_time_cap_reached: number;
+  reply_buffer_shrinks: number;
+  reply_buffer_expands: number;
+  recent_max_input_buffer: number;
   /** Per database: [keys, expires, avg_ttl]. */
   keyspace: [number, number, number][];
 }
@@ -34,20 +37,29 @@ export interface NativeServer {
   createClient(id: number): number;
   freeClient(slot: number): void;
   feed(slot: number, data: Buffer): Buffer | undefined;
-  resume(slot: number, reply?: Buffer): Buffer | undefined;
+  /**
+   * Continues after a command TypeScript ran, with its reply; `pushes` are the
+   * pub/sub frames of that reply CLIENT REPLY OFF/SKIP does not silence.
+   */
+  resume(slot: number, reply?: Buffer, pushes?: Buffer): Buffer | undefined;
   takeCommand(slot: number): Buffer[];
   /** Removes and returns the client's input not processed yet (while TypeScript runs one of its commands). */
   takeInput(slot: number): Buffer;
   setClient(slot: number, field: ClientField, value: number | boolean): void;
+  /** The client's address or name, as SLOWLOG and crash reports show them. */
+  setClientText(slot: number, field: ClientText, text: string): void;
   getClientDb(slot: number): number;
   /**
-   * Positions named by ClientState: [db, last command's full name or 'NULL', unread query bytes,
-   * commands queued in MULTI or -1, unix ms of the last input, bytes applied outside MULTI].
+   * Positions named by ClientState: [db, last command's full name or 'NULL', query buffer bytes,
+   * commands queued in MULTI or -1, unix ms of the last input, query buffer room, argument
+   * bytes of a blocked command, multi-mem, reply buffer capacity, reply buffer peak, reply
+   * bytes not handed to the socket yet, bytes applied outside MULTI (a master link's offset)].
    */
-  clientState(slot: number): [number, string, number, number, number, number];
+  clientState(slot: number): [number, string, number, number, number, number, number, number, number, number, number, number];
   setJsCommands(names: string[]): void;
   configure(name: string, value: number | boolean | string): void;
-  cron(): void;
+  /** Periodic work; false while DEBUG PAUSE-CRON holds it. */
+  cron(): boolean;
   info(): NativeInfo;
   /** Bytes currently allocated through malloc by the whole process (glibc mallinfo2; not cheap). */
   mallocBytes(): number;
@@ -81,11 +93,20 @@ export interface NativeServer {
    * configured on (CLIENT PAUSE), and when the connection is closed or, after
    * endIo(), flushed.
    */
-  setIoHandler(fn: (event: IoEvent, slot: number, arg: Buffer | number | undefined) => void): void;
+  setIoHandler(fn: (event: IoEvent, slot: number, arg: Buffer | number | [string, boolean] | undefined) => void): void;
   /** Listening socket fds, accepted from natively while a script is busy (Node's loop is blocked then). */
   setListeners(fds: number[]): void;
-  /** Reads and writes the socket natively from now on; false if not possible (then use Node streams). */
-  attach(slot: number, fd: number): boolean;
+  /**
+   * Reads and writes the socket natively from now on; false if not possible
+   * (then use Node streams). `tls`: through the context configureTls() built.
+   */
+  attach(slot: number, fd: number, tls?: boolean): boolean;
+  /**
+   * The TLS context from the tls-* options (numbers for yes/no and enums):
+   * null when in place, the lines to log when the options are bad, a string
+   * when this build has no native TLS.
+   */
+  configureTls(options: Record<string, string | number>): string[] | string | null;
   /** Output of an attached client, written after everything written before. */
   write(slot: number, data: Buffer): void;
   /** Stops reading an attached client, flushes its output, then reports IoEvent.Closed. */
@@ -96,8 +117,31 @@ export interface NativeServer {
   ioStats(slot: number): [number, number];
   /** client-output-buffer-limit: [hard, soft, seconds] for normal clients, then pub/sub, then replica clients. */
   setOutputLimits(limits: number[]): void;
-  /** Counts a command TypeScript ran, in INFO commandstats; `error` is its error reply, if any. */
-  recordCall(name: string, usec: number, error: string): void;
+  /**
+   * A user's compiled ACL selectors (src/acl/selector.ts compile()) under its
+   * handle (ClientField.User); null takes every permission away.
+   */
+  setAclUser(handle: number, selectors: unknown[] | null): void;
+  /** ACL DRYRUN: -1 when argv names no command, else [AclResult, index of the refused argument, command id]. */
+  aclCheck(handle: number, argv: Buffer[]): [number, number, number] | -1;
+  /** Full command names by command id (the ids of ACL bitmaps). */
+  commandNames(): string[];
+  /** rename-command: '' when done, else the config error text. */
+  renameCommand(from: string, to: string): string;
+  /**
+   * Counts a command TypeScript ran for the client in `slot` (INFO
+   * commandstats, SLOWLOG, latency); `error` is its error reply, if any;
+   * `redacted` are argument indexes SLOWLOG shows as "(redacted)".
+   */
+  recordCall(slot: number, name: string, usec: number, error: string, redacted?: number[]): void;
+  /** [full command name, value at each percentile in microseconds] for every command with a latency histogram. */
+  latencyStats(percentiles: number[]): [string, number[]][];
+  /** A latency event TypeScript measured (ms), recorded when at least latency-monitor-threshold. */
+  latencySample(event: string, ms: number): void;
+  /** DEBUG RESTART: re-executes this process's binary with its command line after `delayMs`; returns only an error. */
+  reexec(delayMs: number): string;
+  /** Full names of every command and subcommand that has a handler ("get", "client|list"). */
+  runnableCommands(): string[];
   /** Persistence operations (native/binding/persistence_binding.cc); typed in src/persistence/native-ops.ts. */
   persistence(op: string, ...args: unknown[]): unknown;
   /** Replication stream, backlog and replicas (native/binding/replication_binding.cc); used by src/replication/. */
@@ -159,37 +203,8 @@ export class SharedState {
   }
 }
 
-interface Addon {
+export interface Addon {
   NativeServer: new (settings: Record<string, number | boolean | string>, state: Int32Array, arena: Buffer) => NativeServer;
 }
 
-let addon: Addon | undefined;
-
-export function loadAddon(): Addon {
-  if (addon) return addon;
-  const root = path.join(__dirname, '..');
-  const candidates = [
-    // An explicit build, e.g. the AddressSanitizer one (scripts/asan-tests.sh).
-    ...(process.env.TACHYON_ADDON ? [path.resolve(process.env.TACHYON_ADDON)] : []),
-    path.join(root, 'build', 'Release', 'tachyon.node'),
-    path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'tachyon.node'),
-  ];
-  const errors: string[] = [];
-  for (const file of candidates) {
-    if (!fs.existsSync(file)) continue;
-    try {
-      addon = require(file) as Addon;
-      return addon;
-    } catch (e) {
-      errors.push(`${file}: ${(e as Error).message}`);
-    }
-  }
-  throw new Error(
-    [
-      `tachyon-kv: no usable native addon for ${process.platform}-${process.arch} (Node ${process.version}).`,
-      ...errors,
-      'Fixes: run `npm rebuild tachyon-kv` (needs cmake and a C++17 compiler: apt-get install -y cmake g++),',
-      'or from a source checkout run `npm run build:native`.',
-    ].join('\n'),
-  );
-}
+export { loadAddon } from './addon-loader';

@@ -24,14 +24,18 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import { Acl } from './acl/acl';
 import { ClientCommands } from './commands/client';
 import { registerCommandCommands } from './commands/command';
 import { registerConfigCommands } from './commands/config';
 import { registerConnectionCommands } from './commands/connection';
+import { registerDebugCommands } from './commands/debug';
 import { Info } from './commands/info';
 import { CommandRegistry } from './commands/registry';
 import { registerServerCommands } from './commands/server';
-import { requirePassSet, type Config } from './config/config';
+import { ConfigError, requirePassSet, type Config } from './config/config';
+import { strerror } from './config/options';
+import { formatFatalConfigError } from './config/parse';
 import type { ServerContext, ServerStatus } from './context';
 import { EventDispatcher } from './events';
 import { BlockingScheduler } from './features/blocking';
@@ -43,13 +47,15 @@ import { PubSub } from './features/pubsub';
 import { Tracking } from './features/tracking';
 import { Persistence, type ShutdownFlags } from './persistence/persistence';
 import { Replication } from './replication/replication';
-import { Logger } from './log';
+import { LoggedError, Logger } from './log';
 import { IoEvent } from './boundary.gen';
 import { SharedState, loadAddon, type NativeServer } from './native';
+import { TACHYON_VERSION } from './version';
 import { isLoopback } from './network/address';
 import { ClientTable } from './network/clients';
 import { Connection, type ConnectionServices } from './network/connection';
 import { OutOfBand } from './network/out-of-band';
+import { Tls } from './tls/tls';
 
 
 /** Settings the native side reads, pushed at start and on CONFIG SET. */
@@ -73,6 +79,14 @@ const NATIVE_SETTINGS = [
   'lfu-decay-time',
   'stream-node-max-bytes',
   'stream-node-max-entries',
+  'slowlog-log-slower-than',
+  'slowlog-max-len',
+  'latency-monitor-threshold',
+  'latency-tracking',
+  'enable-debug-command',
+  'enable-module-command',
+  'appendfsync',
+  'crash-log-enabled',
   'hll-sparse-max-bytes',
   'rdbcompression',
   'rdbchecksum',
@@ -106,6 +120,10 @@ export class TachyonServer implements ServerStatus {
   readonly persistence: Persistence;
   /** Both roles of replication: replicas fed from the backlog, the link to our master. */
   readonly replication: Replication;
+  /** ACL users, AUTH, ACL LOG (enforcement is native). */
+  readonly acl: Acl;
+  /** The TLS context of tls-port connections. */
+  readonly tls: Tls;
   private readonly clientCommands: ClientCommands;
   private readonly info: Info;
 
@@ -119,6 +137,9 @@ export class TachyonServer implements ServerStatus {
 
   private readonly services: ConnectionServices;
   private listeners: net.Server[] = [];
+  private tlsListeners: net.Server[] = [];
+  /** The TLS port actually bound (0: none). */
+  tlsPort = 0;
   private cronTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -148,6 +169,7 @@ export class TachyonServer implements ServerStatus {
       port: () => this.port,
     });
     this.clientCommands = new ClientCommands(ctx, this);
+    this.acl = new Acl(ctx, { pubsub: this.pubsub, clientInfo: (conn) => this.clientCommands.infoLine(conn) });
     this.info = new Info(ctx, this, this);
     this.services = {
       ctx,
@@ -155,7 +177,13 @@ export class TachyonServer implements ServerStatus {
       blocking: this.blocking,
       pause: this.pause,
       nativeIo: process.env.TACHYON_NATIVE_IO !== '0',
+      authRequired: () => this.acl.authRequired(),
     };
+    this.tls = new Tls(ctx, this.services.nativeIo);
+    if (this.tls.enabled() && !this.tls.configure()) {
+      this.log.warning('Failed to configure TLS. Check logs for more info.');
+      throw new LoggedError('Failed to configure TLS. Check logs for more info.');
+    }
 
     const r = this.commands;
     registerConnectionCommands(r, this);
@@ -164,6 +192,7 @@ export class TachyonServer implements ServerStatus {
     registerCommandCommands(r);
     this.info.register(r);
     this.clientCommands.register(r);
+    registerDebugCommands(r, { info: this.info, clients: this.clientCommands, restart: (g, d) => this.restart(g, d) });
     this.blocking.register(r);
     this.pubsub.register(r);
     this.tracking.register(r);
@@ -171,8 +200,11 @@ export class TachyonServer implements ServerStatus {
     this.pause.register(r);
     this.persistence.register(r);
     this.replication.register(r);
+    this.acl.register(r);
     r.observe((call) => this.monitor.observeCall(call));
     native.setJsCommands(r.names());
+    this.renameCommands();
+    this.acl.loadAtStartup();
     this.wireNative(native);
     this.wireConfig(native);
   }
@@ -184,7 +216,20 @@ export class TachyonServer implements ServerStatus {
     for (const name of NATIVE_SETTINGS) settings[name] = config.get(name);
     settings.requirepass = requirePassSet(config);
     settings['notify-keyspace-events'] = config.getNotifyKeyspaceEvents();
+    settings['tachyon-version'] = TACHYON_VERSION;
+    const logfile = config.get('logfile');
+    settings.logfile = logfile ? config.resolvePath(logfile) : '';
     return new NativeServer(settings, this.shared.slots, this.shared.arena);
+  }
+
+  /** rename-command lines: the addon's table and the TypeScript handlers both know the new names. */
+  private renameCommands(): void {
+    for (const d of this.config.renameDirectives) {
+      const [from, to] = d.args;
+      const err = this.ctx.native.renameCommand(from, to);
+      if (err) throw new ConfigError(formatFatalConfigError(err, d.lineNumber, d.line));
+      this.commands.rename(from.toLowerCase(), to.toLowerCase());
+    }
   }
 
   /** The addon's callbacks: EXEC running queued TypeScript commands, and native socket I/O. */
@@ -201,6 +246,12 @@ export class TachyonServer implements ServerStatus {
       if (event === IoEvent.Batch) conn.drain(arg as Buffer | undefined);
       else if (event === IoEvent.Read) conn.onData(arg as Buffer);
       else {
+        if (Array.isArray(arg)) {
+          // A TLS connection failed: in the handshake (a bad certificate...) or later.
+          const [error, inHandshake] = arg;
+          if (inHandshake) this.log.warning(`Error accepting a client connection: ${error}`);
+          else this.log.verbose(`Reading from client: ${error}`);
+        }
         if (event === IoEvent.OverLimit) {
           this.log.warning(
             `Client ${this.clientCommands.infoLine(conn)} scheduled to be closed ASAP for overcoming of output buffer limits.`,
@@ -217,8 +268,8 @@ export class TachyonServer implements ServerStatus {
     for (const name of NATIVE_SETTINGS) {
       config.onChange(name, (v) => native.configure(name, v as number | boolean | string));
     }
-    config.onChange('requirepass', () => native.configure('requirepass', requirePassSet(config)));
     config.onChange('hz', () => this.startCron());
+    config.onChange('tls-port', (v) => this.changeTlsPort(v as number));
     config.onChange('notify-keyspace-events', () =>
       native.configure('notify-keyspace-events', config.getNotifyKeyspaceEvents()),
     );
@@ -263,15 +314,97 @@ export class TachyonServer implements ServerStatus {
       }
       this.port = chosen;
     }
+    await this.listenTls(this.config.get('tls-port') as number);
     const unixsocket = this.config.get('unixsocket');
     if (unixsocket) await this.listenUnix(unixsocket);
     this.ctx.native.setListeners(this.listeners.map(listenerFd).filter((fd) => fd >= 0));
+    this.writePidFile();
     this.startCron();
   }
 
-  private listenTcp(host: string, port: number): Promise<number> {
+  /** tls-port on every bind address (0: none). */
+  private async listenTls(port: number): Promise<void> {
+    this.tlsPort = 0;
+    if (port === 0) return;
+    let chosen = port;
+    for (const spec of this.config.get('bind').split(/\s+/).filter(Boolean)) {
+      const optional = spec.startsWith('-');
+      let host = optional ? spec.slice(1) : spec;
+      if (host === '*') host = '0.0.0.0';
+      if (host === '::*') host = '::';
+      try {
+        chosen = await this.listenTcp(host, chosen, true);
+      } catch (e) {
+        if (!optional) throw e;
+      }
+    }
+    this.tlsPort = chosen;
+  }
+
+  /** CONFIG SET tls-port: the TLS listeners move (the context is built first if it was not). */
+  private changeTlsPort(port: number): string | undefined {
+    if (port !== 0 && !this.tls.configure()) return 'Unable to update TLS configuration. Check server logs.';
+    const old = this.tlsListeners;
+    this.tlsListeners = [];
+    for (const l of old) l.close();
+    this.listenTls(port).catch((e: Error) => this.log.warning(`Unable to listen on TLS port ${port}: ${e.message}`));
+    return undefined;
+  }
+
+  /** Where the pid file goes: pidfile, or Redis's default when daemonized; '' for none. */
+  private pidFilePath(): string {
+    const pidfile = this.config.get('pidfile') || (this.config.get('daemonize') ? '/var/run/redis.pid' : '');
+    return pidfile ? this.config.resolvePath(pidfile) : '';
+  }
+
+  /** Redis's createPidFile(): best effort, a warning when it cannot be written. */
+  private writePidFile(): void {
+    const file = this.pidFilePath();
+    if (!file) return;
+    try {
+      fs.writeFileSync(file, `${process.pid}\n`);
+    } catch (e) {
+      this.log.warning(`Failed to write PID file: ${strerror(e)}`);
+    }
+    // A crash of a daemonized server removes it too.
+    if (this.config.get('daemonize')) this.ctx.native.configure('crash-pidfile', file);
+  }
+
+  private removePidFile(): void {
+    const file = this.pidFilePath();
+    if (!file) return;
+    this.log.notice('Removing the pid file.');
+    try {
+      fs.unlinkSync(file);
+    } catch {
+      /* already gone */
+    }
+  }
+
+  /** Set by tachyon-server: DEBUG RESTART may re-execute the process (never an embedding host). */
+  restartable = false;
+
+  /** DEBUG RESTART (graceful) and DEBUG CRASH-AND-RECOVER; returns why it could not. */
+  restart(graceful: boolean, delayMs: number): string {
+    if (!this.restartable) return "Can't restart: Tachyon is embedded in another process";
+    if (graceful && this.config.configFile) {
+      try {
+        this.config.rewrite();
+      } catch (e) {
+        return `Can't restart: configuration rewrite process failed: ${(e as Error).message}`;
+      }
+    }
+    if (graceful) this.removePidFile();
+    return this.ctx.native.reexec(delayMs);
+  }
+
+  private listenTcp(host: string, port: number, tls = false): Promise<number> {
     return new Promise((resolve, reject) => {
-      const srv = net.createServer({ noDelay: true, pauseOnConnect: true }, (s) => this.accept(s, 'tcp'));
+      // TLS: raw sockets for the addon to decrypt, or Node's tls.Server when it cannot.
+      const srv =
+        tls && !this.tls.nativeTls
+          ? this.tls.createServer((s) => this.accept(s, 'tcp', 'node'))
+          : net.createServer({ noDelay: true, pauseOnConnect: true }, (s) => this.accept(s, 'tcp', tls ? 'native' : 'no'));
       srv.once('error', (e: NodeJS.ErrnoException) => {
         this.log.warning(`Warning: Could not create server TCP listening socket ${host}:${port}: ${e.message}`);
         reject(e);
@@ -280,7 +413,7 @@ export class TachyonServer implements ServerStatus {
       srv.listen({ host, port, backlog, ipv6Only: host.includes(':') }, () => {
         srv.removeAllListeners('error');
         srv.on('error', (e) => this.log.warning(`Listener error: ${e.message}`));
-        this.listeners.push(srv);
+        (tls ? this.tlsListeners : this.listeners).push(srv);
         resolve((srv.address() as net.AddressInfo).port);
       });
     });
@@ -328,14 +461,16 @@ export class TachyonServer implements ServerStatus {
     new Connection(this.services, socket, kind, slot);
   }
 
-  private accept(socket: net.Socket, kind: 'tcp' | 'unix'): void {
+  /** `tls`: plain, TLS for the addon to decrypt, or a TLS socket Node already decrypts. */
+  private accept(socket: net.Socket, kind: 'tcp' | 'unix', tls: 'no' | 'native' | 'node' = 'no'): void {
     if (this.closed) {
       socket.destroy();
       return;
     }
     // Connections arrive paused so native I/O can take them over before Node reads a byte;
-    // one refused below only needs its input discarded until it closes.
+    // one refused below only needs its input discarded until it closes (a TLS one is just closed).
     const refuse = (reply: string) => {
+      if (tls !== 'no') return void socket.destroy();
       socket.resume();
       socket.end(reply);
     };
@@ -347,23 +482,13 @@ export class TachyonServer implements ServerStatus {
       refuse('-ERR max number of clients reached\r\n');
       return;
     }
-    if (
-      kind === 'tcp' &&
-      this.config.get('protected-mode') &&
-      !requirePassSet(this.config) &&
-      !isLoopback(socket.remoteAddress)
-    ) {
+    // Protected mode: without a password for the default user, only local clients get in.
+    if (kind === 'tcp' && this.config.get('protected-mode') && this.acl.defaultUserNoPass() && !isLoopback(socket.remoteAddress)) {
       this.rejectedConnections++;
-      refuse(
-        '-DENIED Running in protected mode: protected mode is enabled and no password is set, so connections are ' +
-          'accepted only from the loopback interface. To accept other hosts set a password (requirepass), or turn ' +
-          "protected mode off with 'CONFIG SET protected-mode no' from the loopback interface (and CONFIG REWRITE to " +
-          "keep it), or restart with '--protected-mode no'. Make sure the server is not reachable from the internet if you do.\r\n",
-      );
-      this.log.warning(`Possible SECURITY ATTACK detected: connection from ${socket.remoteAddress} refused in protected mode.`);
+      refuse(`-${PROTECTED_MODE_DENIED}\r\n`);
       return;
     }
-    new Connection(this.services, socket, kind);
+    new Connection(this.services, socket, kind, undefined, tls === 'native');
   }
 
   private startCron(): void {
@@ -372,7 +497,8 @@ export class TachyonServer implements ServerStatus {
     const hz = Math.min(500, Math.max(1, this.config.get('hz')));
     let ticks = 0;
     this.cronTimer = setInterval(() => {
-      this.ctx.native.cron();
+      // DEBUG PAUSE-CRON stops all periodic work.
+      if (!this.ctx.native.cron()) return;
       this.persistence.cron();
       this.ctx.events.pump(); // expired-key notifications from active expiry
       // Once a second, like Redis's clientsCron: close idle clients past `timeout`.
@@ -404,8 +530,9 @@ export class TachyonServer implements ServerStatus {
     this.replication.close();
     this.blocking.close();
     this.info.stop();
-    const listeners = this.listeners;
+    const listeners = [...this.listeners, ...this.tlsListeners];
     this.listeners = [];
+    this.tlsListeners = [];
     this.ctx.native.setListeners([]);
     for (const c of [...this.clients.values()]) c.destroy();
     await Promise.all(listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));
@@ -417,11 +544,13 @@ export class TachyonServer implements ServerStatus {
         /* already gone */
       }
     }
+    this.removePidFile();
   }
 
   /** Clears INFO statistics (CONFIG RESETSTAT). */
   resetStats(): void {
     this.ctx.native.resetStats();
+    this.clients.streamWrites = 0;
     this.connectionsReceived = 0;
     this.rejectedConnections = 0;
     this.info.resetStats();
@@ -466,6 +595,18 @@ export class TachyonServer implements ServerStatus {
     return this.closed;
   }
 }
+
+/** Redis 7.0's refusal of a remote client in protected mode. */
+const PROTECTED_MODE_DENIED =
+  'DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. ' +
+  'In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to ' +
+  "Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET " +
+  "protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however " +
+  'MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. ' +
+  "2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected " +
+  "mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it " +
+  "with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need " +
+  'to do one of the above things in order for the server to start accepting connections from the outside.';
 
 /** The fd of a listening net.Server (-1 if it has none). */
 function listenerFd(srv: net.Server): number {

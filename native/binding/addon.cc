@@ -7,8 +7,10 @@
 // written into a shared Int32Array so no result object is allocated per call.
 // Its slots, and every enum passed across, are defined once in
 // native/boundary.json (server/boundary.gen.h here, src/boundary.gen.ts there).
+#include <fcntl.h>
 #include <malloc.h>
 #include <napi.h>
+#include <unistd.h>
 #ifdef TACHYON_NATIVE_IO
 #include <sys/socket.h>
 #include <unistd.h>
@@ -18,12 +20,15 @@
 #include <string>
 #include <vector>
 
+#include "binding/security_binding.h"
 #include "core/hash.h"
 #include "binding/persistence_binding.h"
 #include "binding/replication_binding.h"
+#include "server/crash_report.h"
 #include "server/server.h"
 #ifdef TACHYON_NATIVE_IO
 #include "binding/socket_io.h"
+#include "binding/tls.h"
 #endif
 
 namespace tachyon {
@@ -77,6 +82,16 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
                            InstanceMethod<&NativeServer::Persistence>("persistence"),
                            InstanceMethod<&NativeServer::Replication>("replication"),
                            InstanceMethod<&NativeServer::SetListeners>("setListeners"),
+                           InstanceMethod<&NativeServer::SetAclUser>("setAclUser"),
+                           InstanceMethod<&NativeServer::AclCheck>("aclCheck"),
+                           InstanceMethod<&NativeServer::CommandNames>("commandNames"),
+                           InstanceMethod<&NativeServer::RenameCommand>("renameCommand"),
+                           InstanceMethod<&NativeServer::ConfigureTls>("configureTls"),
+                           InstanceMethod<&NativeServer::SetClientText>("setClientText"),
+                           InstanceMethod<&NativeServer::LatencyStats>("latencyStats"),
+                           InstanceMethod<&NativeServer::LatencySample>("latencySample"),
+                           InstanceMethod<&NativeServer::RunnableCommands>("runnableCommands"),
+                           InstanceMethod<&NativeServer::Reexec>("reexec"),
                        });
   }
 
@@ -196,9 +211,14 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     // An optional reply produced by TypeScript goes first, keeping pipeline order.
     // CLIENT REPLY: a skipped command, or replies switched off (after the command ran,
     // so CLIENT REPLY ON itself is answered).
-    if (info.Length() > 1 && info[1].IsTypedArray() && !c->drop_js_reply && c->reply_mode != ReplyMode::kOff) {
+    const bool suppressed = c->drop_js_reply || c->reply_mode == ReplyMode::kOff;
+    if (info.Length() > 1 && info[1].IsTypedArray() && !suppressed) {
       auto r = info[1].As<Napi::Uint8Array>();
       c->out.Append(r.Data(), r.ByteLength());
+    } else if (suppressed && info.Length() > 2 && info[2].IsTypedArray()) {
+      // Pub/sub frames CLIENT REPLY OFF/SKIP does not silence (Redis's CLIENT_PUSHING).
+      auto p = info[2].As<Napi::Uint8Array>();
+      c->out.Append(p.Data(), p.ByteLength());
     }
     return TakeOutput(info.Env(), c, server_->Resume(*c));
   }
@@ -249,14 +269,103 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
       case ClientField::kTracking: c->tracking = v != 0; break;
       case ClientField::kMonitor: c->monitor = v != 0; break;
       case ClientField::kId: c->id = static_cast<uint64_t>(v); break;  // a connection adopted after a busy script
-      case ClientField::kMaster: c->master = v != 0; break;  // our master's link: writes despite replica-read-only
+      case ClientField::kMaster:  // our master's link: writes despite replica-read-only, obeyed as the AOF is
+        c->master = c->obey = v != 0;
+        break;
       case ClientField::kReplica:  // a replica whose snapshot has left: the replica output limit applies
 #ifdef TACHYON_NATIVE_IO
         if (IoConn* io = io_ ? io_->conn(c->slot) : nullptr) io->output_class = v ? kOutputReplica : kOutputNormal;
 #endif
         break;
+      case ClientField::kUser:
+        if (AclUser* u = server_->acl_user(static_cast<int>(v))) c->acl_user = u;
+        break;
+      case ClientField::kLocal: c->local = v != 0; break;
+      case ClientField::kCloseAfterReply: c->close_after_reply = v != 0; break;
     }
     return info.Env().Undefined();
+  }
+
+  // setClientText(slot, field: ClientText, text)
+  Napi::Value SetClientText(const Napi::CallbackInfo& info) {
+    Client* c = ClientArg(info);
+    if (!c) return info.Env().Undefined();
+    std::string text = info[2].As<Napi::String>().Utf8Value();
+    switch (static_cast<ClientText>(info[1].As<Napi::Number>().Int32Value())) {
+      case ClientText::kAddr: c->addr = std::move(text); break;
+      case ClientText::kName: c->name = std::move(text); break;
+    }
+    return info.Env().Undefined();
+  }
+
+  // latencyStats(percentiles): [fullName, [value at each percentile in microseconds]][]
+  // for every command with a histogram (INFO latencystats).
+  Napi::Value LatencyStats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Array pcts = info[0].As<Napi::Array>();
+    Napi::Array out = Napi::Array::New(env);
+    uint32_t n = 0;
+    for (const auto& [key, cmd] : server_->commands()) {
+      if (!cmd->stats.histogram) continue;
+      Napi::Array values = Napi::Array::New(env, pcts.Length());
+      for (uint32_t i = 0; i < pcts.Length(); i++) {
+        double p = pcts.Get(i).As<Napi::Number>().DoubleValue();
+        values.Set(i, Napi::Number::New(env, static_cast<double>(cmd->stats.histogram->ValueAtPercentile(p)) / 1000.0));
+      }
+      Napi::Array row = Napi::Array::New(env, 2);
+      row.Set(0u, Napi::String::New(env, cmd->spec->name));
+      row.Set(1u, values);
+      out.Set(n++, row);
+    }
+    return out;
+  }
+
+  // latencySample(event, ms): a latency event measured by TypeScript (persistence).
+  Napi::Value LatencySample(const Napi::CallbackInfo& info) {
+    server_->latency().AddIfNeeded(info[0].As<Napi::String>().Utf8Value(),
+                                   static_cast<uint64_t>(info[1].As<Napi::Number>().Int64Value()),
+                                   server_->settings().latency_monitor_threshold);
+    return info.Env().Undefined();
+  }
+
+  // reexec(delayMs): DEBUG RESTART / CRASH-AND-RECOVER. Closes every file
+  // descriptor but the standard ones, waits, and executes this process's own
+  // binary with its original command line (/proc/self/cmdline), as Redis's
+  // restartServer; exits if that fails.
+  Napi::Value Reexec(const Napi::CallbackInfo& info) {
+    int64_t delay = info[0].As<Napi::Number>().Int64Value();
+    std::string cmdline;
+    if (FILE* f = fopen("/proc/self/cmdline", "rb")) {
+      char buf[4096];
+      size_t n;
+      while ((n = fread(buf, 1, sizeof buf, f)) > 0) cmdline.append(buf, n);
+      fclose(f);
+    }
+    std::vector<char*> argv;
+    for (size_t p = 0; p < cmdline.size(); p = cmdline.find('\0', p) + 1) {
+      argv.push_back(&cmdline[p]);
+      if (cmdline.find('\0', p) == std::string::npos) break;
+    }
+    if (argv.empty()) return Napi::String::New(info.Env(), "Can't restart: the command line is unknown");
+    argv.push_back(nullptr);
+    for (int fd = 3; fd < 65536; fd++) {
+      if (fcntl(fd, F_GETFD) != -1) close(fd);
+    }
+    if (delay > 0) usleep(static_cast<useconds_t>(delay * 1000));
+    execv("/proc/self/exe", argv.data());
+    _exit(1);
+  }
+
+  // runnableCommands(): the full names ("get", "client|list") of every command
+  // and subcommand that has a handler, native or TypeScript's (COMMAND lists only those).
+  Napi::Value RunnableCommands(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Array out = Napi::Array::New(env);
+    uint32_t n = 0;
+    for (const auto& [key, cmd] : server_->commands()) {
+      if (cmd->owner != CommandOwner::kNone) out.Set(n++, Napi::String::New(env, cmd->spec->name));
+    }
+    return out;
   }
 
   Napi::Value GetClientDb(const Napi::CallbackInfo& info) {
@@ -274,11 +383,22 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     auto set = [&](ClientState i, Napi::Value v) { a.Set(static_cast<uint32_t>(i), v); };
     set(ClientState::kDb, Napi::Number::New(env, c->db));
     set(ClientState::kLastCommand, Napi::String::New(env, c->last_cmd ? c->last_cmd->name : "NULL"));
-    set(ClientState::kQueryBytes, Napi::Number::New(env, static_cast<double>(c->query.size() - c->qpos)));
+    set(ClientState::kQueryBytes, Napi::Number::New(env, static_cast<double>(c->query.size())));
     set(ClientState::kMultiQueued,
-        Napi::Number::New(env, c->multi.active ? static_cast<double>(c->multi.queue.size()) : -1));
+        Napi::Number::New(env, c->multi.active ? static_cast<double>(c->multi.queue.size()) : c->exec_count));
     set(ClientState::kLastInteraction, Napi::Number::New(env, static_cast<double>(c->last_interaction_ms)));
     set(ClientState::kAppliedBytes, Napi::Number::New(env, static_cast<double>(c->applied_bytes)));
+    set(ClientState::kQueryFree, Napi::Number::New(env, static_cast<double>(c->query.capacity() - c->query.size())));
+    size_t argv_mem = 0;
+    if (c->block.active) {
+      for (const auto& a : c->pending) argv_mem += a.size();
+    }
+    set(ClientState::kArgvMemory, Napi::Number::New(env, static_cast<double>(argv_mem)));
+    set(ClientState::kMultiMemory,
+        Napi::Number::New(env, static_cast<double>(c->in_exec ? c->exec_multi_mem : MultiMemory(c->multi))));
+    set(ClientState::kReplyCapacity, Napi::Number::New(env, static_cast<double>(c->out.capacity())));
+    set(ClientState::kReplyPeak, Napi::Number::New(env, static_cast<double>(std::max(c->out_peak, c->out.size()))));
+    set(ClientState::kReplyBytes, Napi::Number::New(env, static_cast<double>(c->out.size())));
     return a;
   }
 
@@ -327,23 +447,53 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     else if (name == "loading") s.loading = flag();
     else if (name == "deny-write-error") s.deny_write_error = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
     else if (name == "rdbchecksum") s.rdbchecksum = flag();
-    else if (name == "skip-checksum-validation") s.skip_checksum_validation = flag();
     else if (name == "lazyfree-lazy-expire") s.lazyfree_lazy_expire = flag();
     else if (name == "lazyfree-lazy-server-del") s.lazyfree_lazy_server_del = flag();
     else if (name == "read-only-replica") s.read_only_replica = flag();  // a replica with replica-read-only yes
+    else if (name == "stale-replica") s.stale_replica = flag();  // link down and replica-serve-stale-data no
     else if (name == "no-good-replicas") s.no_good_replicas = flag();  // min-replicas-to-write not met
     else if (name == "replica-expiry") s.replica_expiry = flag();  // a replica: keys expire when the master says so
+    else if (name == "slowlog-log-slower-than") s.slowlog_log_slower_than = num();
+    else if (name == "slowlog-max-len") s.slowlog_max_len = num();  // applied at the next entry, as Redis
+    else if (name == "latency-monitor-threshold") s.latency_monitor_threshold = num();
+    else if (name == "latency-tracking") s.latency_tracking = flag();
+    else if (name == "enable-debug-command") s.enable_debug_command = ProtectedAction(v);
+    else if (name == "enable-module-command") s.enable_module_command = ProtectedAction(v);
+    else if (name == "appendfsync") s.appendfsync_always = v.IsString() && v.As<Napi::String>().Utf8Value() == "always";
+    else if (name == "logfile") SetCrashLogFile(v.IsString() ? v.As<Napi::String>().Utf8Value() : "");
+    else if (name == "crash-pidfile") SetCrashPidFile(v.IsString() ? v.As<Napi::String>().Utf8Value() : "");
+    else if (name == "crash-log-enabled") {
+      SetCrashLogEnabled(flag());
+      if (flag()) InstallCrashHandler();
+    }
+    else if (name == "tachyon-version") {
+      s.tachyon_version = v.As<Napi::String>().Utf8Value();
+      SetCrashVersion(s.tachyon_version);
+    }
   }
+
+  // enable-debug-command / enable-module-command: "no", "yes" or "local".
+  static int ProtectedAction(Napi::Value v) {
+    std::string s = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
+    return s == "yes" ? 1 : s == "local" ? 2 : 0;
+  }
+
+  // Access control (security_binding.h).
+  Napi::Value SetAclUser(const Napi::CallbackInfo& info) { return SetAclUserJs(*server_, info); }
+  Napi::Value AclCheck(const Napi::CallbackInfo& info) { return AclCheckJs(*server_, info); }
+  Napi::Value CommandNames(const Napi::CallbackInfo& info) { return CommandNamesJs(*server_, info); }
+  Napi::Value RenameCommand(const Napi::CallbackInfo& info) { return RenameCommandJs(*server_, info); }
 
   Napi::Value Configure(const Napi::CallbackInfo& info) {
     Apply(info[0].As<Napi::String>().Utf8Value(), info[1]);
     return info.Env().Undefined();
   }
 
+  // cron(): false while DEBUG PAUSE-CRON holds periodic work.
   Napi::Value Cron(const Napi::CallbackInfo& info) {
-    server_->Cron();
+    bool ran = server_->Cron();
     SetSlot(SharedSlot::kEvents, static_cast<int32_t>(server_->event_count()));
-    return info.Env().Undefined();
+    return Napi::Boolean::New(info.Env(), ran);
   }
 
   Napi::Value Info(const Napi::CallbackInfo& info) {
@@ -359,6 +509,12 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     set("net_input_bytes", st.net_input_bytes);
     set("expired_stale_perc", st.expired_stale_perc);
     set("expire_cycle_cpu_milliseconds", st.expire_cycle_cpu_milliseconds);
+    set("reads_processed", st.reads_processed);
+    set("writes_processed", st.writes_processed);
+    set("expired_time_cap_reached", st.expired_time_cap_reached);
+    set("reply_buffer_shrinks", st.reply_buffer_shrinks);
+    set("reply_buffer_expands", st.reply_buffer_expands);
+    set("recent_max_input_buffer", st.recent_max_input_buffer);
     uint64_t expired = st.expired_keys;
     Napi::Array dbs = Napi::Array::New(env);
     size_t bucket_bytes = 0;
@@ -422,11 +578,19 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     return info.Env().Undefined();
   }
 
-  // recordCall(name, usec, error): statistics for a command TypeScript ran.
+  // recordCall(slot, name, usec, error, redacted): statistics, slowlog and
+  // latency for a command TypeScript ran (its arguments are the client's pending ones).
   Napi::Value RecordCall(const Napi::CallbackInfo& info) {
-    std::string name = info[0].As<Napi::String>().Utf8Value();
-    std::string error = info[2].As<Napi::String>().Utf8Value();
-    server_->RecordJsCall(name, static_cast<uint64_t>(info[1].As<Napi::Number>().Int64Value()), error);
+    Client* c = ClientArg(info);
+    if (!c) return info.Env().Undefined();
+    std::string name = info[1].As<Napi::String>().Utf8Value();
+    std::string error = info[3].As<Napi::String>().Utf8Value();
+    std::vector<int> redacted;
+    if (info.Length() > 4 && info[4].IsArray()) {
+      Napi::Array a = info[4].As<Napi::Array>();
+      for (uint32_t i = 0; i < a.Length(); i++) redacted.push_back(a.Get(i).As<Napi::Number>().Int32Value());
+    }
+    server_->RecordJsCall(*c, name, static_cast<uint64_t>(info[2].As<Napi::Number>().Int64Value()), error, redacted);
     return info.Env().Undefined();
   }
 
@@ -525,18 +689,59 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
   }
 
 #ifdef TACHYON_NATIVE_IO
-  // attach(slot, fd): true if the connection is now read and written natively.
+  // attach(slot, fd, tls?): true if the connection is now read and written
+  // natively; with tls, through the context configureTls() built.
   Napi::Value Attach(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Client* c = ClientArg(info);
     if (!c || io_handler_.IsEmpty()) return Napi::Boolean::New(env, false);
+    bool tls = info.Length() > 2 && info[2].ToBoolean().Value();
+    if (tls && !tls_) return Napi::Boolean::New(env, false);
     if (!io_) {
       uv_loop_t* loop = nullptr;
       if (napi_get_uv_event_loop(env, &loop) != napi_ok || !loop) return Napi::Boolean::New(env, false);
       io_ = std::make_unique<SocketIo>(loop, this);
       for (int cls = 0; cls < kOutputClasses; cls++) io_->set_limit(cls, output_limits_[cls]);
     }
-    return Napi::Boolean::New(env, io_->Attach(c->slot, info[1].As<Napi::Number>().Int32Value()));
+    int fd = info[1].As<Napi::Number>().Int32Value();
+    SSL* ssl = nullptr;
+    if (tls && !(ssl = tls_->Accept(fd))) return Napi::Boolean::New(env, false);
+    return Napi::Boolean::New(env, io_->Attach(c->slot, fd, ssl));
+  }
+
+  // configureTls(options): builds the TLS context from the tls-* options (Redis's
+  // tlsConfigure); null when it is in place, else the lines to log. Connections
+  // accepted before keep the context they started with.
+  Napi::Value ConfigureTls(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = info[0].As<Napi::Object>();
+    auto str = [&](const char* k) { return o.Has(k) ? o.Get(k).ToString().Utf8Value() : std::string(); };
+    auto num = [&](const char* k, long def) { return o.Has(k) ? static_cast<long>(o.Get(k).ToNumber().Int64Value()) : def; };
+    TlsOptions t;
+    t.cert_file = str("tls-cert-file");
+    t.key_file = str("tls-key-file");
+    t.key_file_pass = str("tls-key-file-pass");
+    t.ca_cert_file = str("tls-ca-cert-file");
+    t.ca_cert_dir = str("tls-ca-cert-dir");
+    t.protocols = str("tls-protocols");
+    t.ciphers = str("tls-ciphers");
+    t.ciphersuites = str("tls-ciphersuites");
+    t.dh_params_file = str("tls-dh-params-file");
+    t.auth_clients = static_cast<TlsAuthClients>(num("tls-auth-clients", 1));
+    t.prefer_server_ciphers = num("tls-prefer-server-ciphers", 0) != 0;
+    t.session_caching = num("tls-session-caching", 1) != 0;
+    t.session_cache_size = num("tls-session-cache-size", 20480);
+    t.session_cache_timeout = num("tls-session-cache-timeout", 300);
+    t.replication_or_cluster = num("tls-replication", 0) != 0 || num("tls-cluster", 0) != 0;
+    std::vector<std::string> log;
+    std::shared_ptr<TlsContext> ctx = TlsContext::Create(t, &log);
+    if (!ctx) {
+      Napi::Array a = Napi::Array::New(env, log.size());
+      for (uint32_t i = 0; i < log.size(); i++) a.Set(i, Napi::String::New(env, log[i]));
+      return a;
+    }
+    tls_ = std::move(ctx);
+    return env.Null();
   }
 
   IoConn* IoArg(const Napi::CallbackInfo& info) {
@@ -549,6 +754,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
       ReleaseHeld(io->slot);  // replies held for the AOF go first
       auto b = info[1].As<Napi::Uint8Array>();
       io_->Write(io, reinterpret_cast<const char*>(b.Data()), b.ByteLength());
+      server_->stats().writes_processed++;
     }
     return info.Env().Undefined();
   }
@@ -588,6 +794,20 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
       io_->Stop(io);
       return OnClosed(slot, false);
     }
+    // TLS: records OpenSSL already decrypted will not wake the poll again, so take them now.
+    if (io_->TlsPending(io)) {
+      size_t start = c->query.size();
+      c->query.Advance(n);
+      while (io_->TlsPending(io)) {
+        space = server_->InputSpace(*c, kReadSize, &cap);
+        ssize_t m = io_->Read(io, space, cap);
+        if (m <= 0) break;
+        c->query.Advance(m);
+      }
+      n = static_cast<ssize_t>(c->query.size() - start);
+      space = c->query.data() + start;
+      c->query.Truncate(start);  // Consume() takes them back
+    }
     Napi::Env env(env_);
     if (js_input_) {
       // Not consumed: TypeScript holds the bytes and feeds them when the pause ends.
@@ -599,6 +819,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
       if (persistence_->HasPendingAof()) return HoldForAof(slot);
       if (!c->out.empty()) {
         io_->Write(io, c->out.data(), c->out.size());
+        server_->stats().writes_processed++;
         c->out.clear();
         c->out.Trim(kKeepOutput);
       }
@@ -675,6 +896,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
       ReleaseHeld(slot);  // earlier replies held for the AOF: the AOF is written first
       if (!c->out.empty()) {
         io_->Write(io, c->out.data(), c->out.size());
+        server_->stats().writes_processed++;
         c->out.clear();
       }
     }
@@ -716,7 +938,16 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
   void OnClosed(int slot, bool over_limit) override {
     Napi::Env env(env_);
     Napi::HandleScope scope(env);
-    CallIo(over_limit ? IoEvent::kOverLimit : IoEvent::kClosed, slot, env.Undefined());
+    // A TLS failure says why: [error, whether it happened before the handshake completed].
+    IoConn* io = io_ ? io_->conn(slot) : nullptr;
+    Napi::Value arg = env.Undefined();
+    if (io && !io->error.empty()) {
+      Napi::Array a = Napi::Array::New(env, 2);
+      a.Set(0u, Napi::String::New(env, io->error));
+      a.Set(1u, Napi::Boolean::New(env, io->handshake_failed));
+      arg = a;
+    }
+    CallIo(over_limit ? IoEvent::kOverLimit : IoEvent::kClosed, slot, arg);
   }
 
   // setOutputLimits([hard, soft, seconds] for normal, then pubsub, then replica clients)
@@ -789,6 +1020,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
   std::vector<std::pair<int, int>> adopted_;  // slot, fd
   uv_check_t* adopt_check_ = nullptr;
   std::unique_ptr<SocketIo> io_;
+  std::shared_ptr<TlsContext> tls_;
   OutputLimit output_limits_[kOutputClasses];
 #else
   // Built without uv.h: connections use Node streams (attach() says no).
@@ -799,6 +1031,8 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
   Napi::Value IoStats(const Napi::CallbackInfo& info) { return Napi::Array::New(info.Env(), 0); }
   Napi::Value SetOutputLimits(const Napi::CallbackInfo& info) { return info.Env().Undefined(); }
   Napi::Value SetListeners(const Napi::CallbackInfo& info) { return info.Env().Undefined(); }
+  // Without native I/O, TLS runs on Node's tls module (src/tls/).
+  Napi::Value ConfigureTls(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), "no native TLS"); }
 #endif
 
   // setJsExecutor(fn(slot, args: Buffer[]) => Buffer): runs TypeScript-owned
@@ -812,6 +1046,15 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
   void Run(Client& c, const std::vector<std::string_view>& argv, ByteBuffer* out) override {
     Napi::Env env = env_;
     Napi::HandleScope scope(env);
+    // recordCall() reads the command's arguments from pending (SLOWLOG).
+    std::vector<std::string> saved;
+    saved.swap(c.pending);
+    c.pending.assign(argv.begin(), argv.end());
+    struct Restore {
+      Client& c;
+      std::vector<std::string>& saved;
+      ~Restore() { c.pending.swap(saved); }
+    } restore{c, saved};
     Napi::Array args = Napi::Array::New(env, argv.size());
     for (uint32_t i = 0; i < argv.size(); i++) args.Set(i, Napi::Buffer<char>::Copy(env, argv[i].data(), argv[i].size()));
     Napi::Value r = executor_.Call({Napi::Number::New(env, c.slot), args});

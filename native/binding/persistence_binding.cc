@@ -9,10 +9,11 @@
 //   childKill()                      kill and reap the child (SHUTDOWN, FLUSHALL...)
 //   loadStart(path, offset, opts)    load an RDB in a thread -> 0 | errno
 //   loadPoll()                       -> [done, loadedBytes, totalBytes, logs: [level, text][]]
-//   loadFinish()                     install the data (if it loaded) -> result object
+//   loadFinish({merge, replace})     install the data and function libraries (if they loaded) -> result object
+//   emptyData()                      every database and the function libraries emptied (DEBUG RELOAD, LOADAOF)
 //   aofStart() / aofStop()           feed the AOF buffer from the propagation path, or stop (flush, fsync, close)
 //   aofOpen(path, truncate)          append to path from now on -> 0 | errno
-//   aofConfigure({fsync, timestamps, noFsyncOnRewrite, flushSleep})
+//   aofConfigure({fsync, timestamps, noFsyncOnRewrite})
 //   aofFlush(force) / aofSync()      flushAppendOnlyFile / flush + fdatasync -> ok
 //   aofStats()                       -> [bytes in the current file, buffer length, pending fsyncs,
 //                                        delayed fsyncs, write error text, background fsync error text]
@@ -217,7 +218,6 @@ Napi::Value PersistenceBinding::Call(const Napi::CallbackInfo& info) {
     m.aof.set_fsync(static_cast<AofFsync>(IntOpt(o, "fsync", 0)));
     m.aof.set_timestamps(BoolOpt(o, "timestamps", false));
     m.aof.set_no_fsync_on_rewrite(BoolOpt(o, "noFsyncOnRewrite", false));
-    m.aof.set_flush_sleep(IntOpt(o, "flushSleep", 0));
     return env.Undefined();
   }
   if (op == "aofFlush") return Napi::Boolean::New(env, m.aof.Flush(info[1].As<Napi::Boolean>().Value()));
@@ -344,26 +344,64 @@ Napi::Value PersistenceBinding::Call(const Napi::CallbackInfo& info) {
   if (op == "loadFinish") {
     if (!m.load) return env.Null();
     const RdbLoadResult& res = m.load->result();
-    if (res.ok) m.load->Install(m.server);
+    bool ok = res.ok;
+    std::string error = res.error;
+    bool unlogged = false;
+    // The file's function libraries are compiled here, on the main thread (the
+    // Lua engine is not the loader thread's): any that fails refuses the file.
+    // With merge (DEBUG RELOAD NOFLUSH) keys and libraries join the current ones.
+    bool merge = false, replace = false;
+    if (info.Length() > 1 && info[1].IsObject()) {
+      Napi::Object o = info[1].As<Napi::Object>();
+      merge = o.Get("merge").ToBoolean().Value();
+      replace = o.Get("replace").ToBoolean().Value();
+    }
+    std::string fn_error;
+    const bool fns_ok = !ok ? true
+                        : merge ? m.server.MergeFunctionLibraries(res.function_libraries, replace, &fn_error)
+                                : m.server.ReplaceFunctionLibraries(res.function_libraries, &fn_error);
+    if (!fns_ok) {
+      ok = false;
+      error = "Failed loading library, " + fn_error;
+      unlogged = true;
+    }
+    if (ok && merge) {
+      std::string key_error;
+      if (!m.load->Merge(m.server, replace, &key_error)) {
+        ok = false;
+        error = key_error;
+        unlogged = true;
+      }
+    } else if (ok) {
+      m.load->Install(m.server);
+    }
     Napi::Object r = Napi::Object::New(env);
-    r.Set("ok", res.ok);
+    r.Set("ok", ok);
     r.Set("version", res.version);
     r.Set("keysLoaded", static_cast<double>(res.keys_loaded));
     r.Set("keysExpired", static_cast<double>(res.keys_expired));
     r.Set("emptyKeysSkipped", static_cast<double>(res.empty_keys_skipped));
     r.Set("endOffset", static_cast<double>(res.end_offset));
     r.Set("aofBase", res.aof_base);
-    r.Set("error", res.error);
+    r.Set("error", error);
+    r.Set("unlogged", unlogged);
+    r.Set("functions", static_cast<double>(res.function_libraries.size()));
     r.Set("replId", res.repl_id);
     r.Set("replOffset", static_cast<double>(res.repl_offset));
     r.Set("replStreamDb", res.repl_stream_db);
-    Napi::Array fns = Napi::Array::New(env, res.function_libraries.size());
-    for (uint32_t i = 0; i < res.function_libraries.size(); i++) {
-      fns.Set(i, Napi::Buffer<char>::Copy(env, res.function_libraries[i].data(), res.function_libraries[i].size()));
-    }
-    r.Set("functions", fns);
     m.load.reset();
     return r;
+  }
+  if (op == "emptyData") {
+    // emptyData(-1, EMPTYDB_NO_FLAGS): every database (WATCH and tracking told) and the function libraries.
+    m.server.SignalFlush(-1);
+    for (int i = 0; i < m.server.db_count(); i++) {
+      m.server.TouchWatchedKeysInDb(i);
+      m.server.db(i).Clear();
+    }
+    std::string unused;
+    m.server.ReplaceFunctionLibraries({}, &unused);
+    return env.Undefined();
   }
   Napi::Error::New(env, "unknown persistence operation " + op).ThrowAsJavaScriptException();
   return env.Undefined();

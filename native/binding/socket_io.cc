@@ -2,6 +2,8 @@
 #ifdef TACHYON_NATIVE_IO
 #include "binding/socket_io.h"
 
+#include "binding/tls.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <unistd.h>
@@ -24,6 +26,8 @@ void OnHandleClosed(uv_handle_t* h) {
 }
 
 }  // namespace
+
+IoConn::~IoConn() { TlsFree(ssl); }
 
 SocketIo::~SocketIo() {
   for (size_t i = 0; i < conns_.size(); i++) {
@@ -64,12 +68,16 @@ void SocketIo::OnCheck(uv_check_t* handle) {
   }
 }
 
-bool SocketIo::Attach(int slot, int fd) {
-  if (slot < 0 || fd < 0) return false;
+bool SocketIo::Attach(int slot, int fd, SSL* ssl) {
+  if (slot < 0 || fd < 0) {
+    TlsFree(ssl);
+    return false;
+  }
   IoConn* c = new IoConn();
   c->owner = this;
   c->fd = fd;
   c->slot = slot;
+  c->ssl = ssl;
   if (uv_poll_init(loop_, &c->poll, fd) != 0) {
     delete c;
     return false;
@@ -91,10 +99,34 @@ void SocketIo::Detach(int slot) {
   if (!c) return;
   conns_[slot] = nullptr;
   c->detached = true;
+  // close_notify now: Node closes the fd right after this (the SSL is freed later).
+  if (c->ssl && c->error.empty()) TlsShutdown(c->ssl);
   uv_close(reinterpret_cast<uv_handle_t*>(&c->poll), OnHandleClosed);
 }
 
+bool SocketIo::TlsPending(const IoConn* c) const { return c->ssl && tachyon::TlsPending(c->ssl); }
+
 ssize_t SocketIo::Read(IoConn* c, char* buf, size_t cap) {
+  if (c->ssl) {
+    int want;
+    // (An SSL in error no longer says its handshake had finished: remember it before.)
+    bool handshaken = c->handshaken || TlsHandshakeDone(c->ssl);
+    long n = TlsRead(c->ssl, buf, cap, &want, &c->error);
+    if (n < 0) {
+      c->handshake_failed = !handshaken;
+      return -1;
+    }
+    c->handshaken = handshaken || n > 0;
+    // A handshake message the socket could not take: wait until it is writable.
+    bool wants_write = n == 0 && want == kTlsWantWrite;
+    if (wants_write != c->read_wants_write) {
+      c->read_wants_write = wants_write;
+      UpdatePoll(c);
+    }
+    // Output queued before the handshake completed may go now.
+    if (c->write_wants_read && pending_bytes(c) > 0) Flush(c);
+    return n;
+  }
   for (;;) {
     ssize_t n = read(c->fd, buf, cap);
     if (n > 0) return n;
@@ -106,7 +138,21 @@ ssize_t SocketIo::Read(IoConn* c, char* buf, size_t cap) {
 
 void SocketIo::Write(IoConn* c, const char* data, size_t n) {
   if (n == 0 || c->detached || c->over_limit) return;
-  if (pending_bytes(c) == 0) {
+  if (pending_bytes(c) == 0 && c->ssl) {
+    while (n > 0) {
+      int want;
+      long w = TlsWrite(c->ssl, data, n, &want, &c->error);
+      if (w < 0) return;  // the peer is gone: reading reports it
+      if (w == 0) {
+        c->write_wants_read = want == kTlsWantRead;
+        break;
+      }
+      c->bytes_written += w;
+      data += w;
+      n -= w;
+    }
+    if (n == 0) return;
+  } else if (pending_bytes(c) == 0) {
     while (n > 0) {
       ssize_t w = write(c->fd, data, n);
       if (w < 0) {
@@ -160,9 +206,11 @@ std::vector<int> SocketIo::PollReadable(int skip_slot, const std::vector<int>& l
   size_t nconns = fds.size();
   for (int fd : listen_fds) fds.push_back({fd, POLLIN, 0});
   std::vector<int> ready;
-  if (fds.empty() || poll(fds.data(), fds.size(), 0) <= 0) return ready;
+  if (fds.empty()) return ready;
+  if (poll(fds.data(), fds.size(), 0) < 0) return ready;
   for (size_t i = 0; i < fds.size(); i++) {
-    if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+    bool tls_ready = i < nconns && TlsPending(which[i]);
+    if (!tls_ready && !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
     if (i < nconns) ready.push_back(which[i]->slot);
     else accept_ready->push_back(fds[i].fd);
   }
@@ -181,7 +229,32 @@ void SocketIo::End(IoConn* c) {
   else UpdatePoll(c);
 }
 
+void SocketIo::FlushTls(IoConn* c) {
+  while (pending_bytes(c) > 0) {
+    int want;
+    long w = TlsWrite(c->ssl, c->pending.data() + c->pending_pos, pending_bytes(c), &want, &c->error);
+    if (w == 0) {
+      c->write_wants_read = want == kTlsWantRead;
+      return;
+    }
+    if (w < 0) break;  // the peer is gone
+    c->write_wants_read = false;
+    c->bytes_written += w;
+    c->pending_pos += w;
+    if (c->pending_pos >= kKeepPending && c->pending_pos * 2 >= c->pending.size()) {
+      c->pending.erase(0, c->pending_pos);
+      c->pending_pos = 0;
+    }
+  }
+  c->write_wants_read = false;
+  c->pending.clear();
+  c->pending_pos = 0;
+  c->soft_since_ms = 0;
+  if (c->pending.capacity() > kKeepPending) c->pending.shrink_to_fit();
+}
+
 void SocketIo::Flush(IoConn* c) {
+  if (c->ssl) return FlushTls(c);
   while (pending_bytes(c) > 0) {
     ssize_t w = write(c->fd, c->pending.data() + c->pending_pos, pending_bytes(c));
     if (w < 0) {
@@ -209,7 +282,10 @@ void SocketIo::Flush(IoConn* c) {
 // writability only while output waits.
 void SocketIo::UpdatePoll(IoConn* c) {
   if (c->detached) return;
-  int events = (c->ending ? 0 : UV_READABLE) | (pending_bytes(c) > 0 ? UV_WRITABLE : 0);
+  // TLS: a write waiting for the peer's handshake waits for input, a read needing output for room.
+  bool write_waits = pending_bytes(c) > 0 && !(c->ssl && c->write_wants_read);
+  bool read_side = !c->ending || (c->ssl && c->write_wants_read && pending_bytes(c) > 0);
+  int events = (read_side ? UV_READABLE : 0) | (write_waits || c->read_wants_write ? UV_WRITABLE : 0);
   if (events == c->events) return;
   if (events == 0) return Stop(c);
   c->events = events;
@@ -226,7 +302,13 @@ void SocketIo::OnPoll(uv_poll_t* handle, int status, int events) {
     io->handler_->OnClosed(slot, false);
     return;
   }
-  if (events & UV_WRITABLE) {
+  if ((events & UV_WRITABLE) && c->read_wants_write && !c->ending) {
+    // SSL_read was waiting for room to send a handshake message.
+    c->read_wants_write = false;
+    io->handler_->OnReadable(slot);
+    if (c->detached) return;
+  }
+  if ((events & UV_WRITABLE) || ((events & UV_READABLE) && c->ssl && c->write_wants_read)) {
     io->Flush(c);
     if (c->ending && io->pending_bytes(c) == 0) {
       io->Stop(c);

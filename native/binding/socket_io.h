@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+typedef struct ssl_st SSL;
+
 namespace tachyon {
 
 class SocketIo;
@@ -48,6 +50,7 @@ struct OutputLimit {
 enum OutputClass : uint8_t { kOutputNormal = 0, kOutputPubSub = 1, kOutputReplica = 2, kOutputClasses = 3 };
 
 struct IoConn {
+  ~IoConn();
   uv_poll_t poll;
   SocketIo* owner = nullptr;
   int fd = -1;
@@ -60,9 +63,16 @@ struct IoConn {
   bool queued = false;         // waiting in SocketIo::to_report_
   bool handle_closed = false;  // libuv released the poll handle while queued
   int events = 0;            // what the poll handle waits for
-  std::string pending;       // unwritten output, from pending_pos on
+  std::string pending;       // unwritten output, from pending_pos on (plaintext on TLS)
   size_t pending_pos = 0;
   uint64_t bytes_written = 0;
+  // TLS (tls.h): reads and writes go through SSL_read/SSL_write on the socket.
+  SSL* ssl = nullptr;
+  bool read_wants_write = false;  // SSL_read needs the socket writable (a handshake message)
+  bool write_wants_read = false;  // SSL_write waits for the peer (handshake in progress)
+  std::string error;              // why a TLS connection failed (logged by TypeScript)
+  bool handshake_failed = false;  // ... and whether that was before the handshake completed
+  bool handshaken = false;        // the handshake completed
 };
 
 class SocketIo {
@@ -70,8 +80,11 @@ class SocketIo {
   SocketIo(uv_loop_t* loop, SocketIoHandler* handler) : loop_(loop), handler_(handler) {}
   ~SocketIo();
 
-  // Starts native I/O on fd; false if that is not possible here.
-  bool Attach(int slot, int fd);
+  // Starts native I/O on fd; false if that is not possible here. With `ssl`
+  // (TlsContext::Accept) the connection speaks TLS; the IoConn owns it.
+  bool Attach(int slot, int fd, SSL* ssl = nullptr);
+  // TLS: decrypted input OpenSSL holds, which no poll event will announce.
+  bool TlsPending(const IoConn* c) const;
   IoConn* conn(int slot) const;
 
   // Result of Read(): bytes read, 0 when nothing is available now, -1 at end of
@@ -102,6 +115,8 @@ class SocketIo {
   // Reports the close of c from the loop's check phase, outside the caller's stack.
   void ReportLater(IoConn* c);
   void Flush(IoConn* c);
+  // Output of a TLS connection: SSL_write of what it can take, the rest stays in pending.
+  void FlushTls(IoConn* c);
   void UpdatePoll(IoConn* c);
 
   uv_loop_t* loop_;

@@ -117,6 +117,14 @@ class Dict {
 
   size_t size() const { return ht_[0].used + ht_[1].used; }
   size_t buckets() const { return ht_[0].Size() + ht_[1].Size(); }
+  // Per-table figures (0: the main table, 1: the rehashing target), for DEBUG HTSTATS.
+  size_t table_size(int t) const { return ht_[t].Size(); }
+  size_t table_used(int t) const { return ht_[t].used; }
+  size_t ChainLength(int t, size_t slot) const {
+    size_t n = 0;
+    for (const Node* e = ht_[t].slots[slot]; e; e = e->next) n++;
+    return n;
+  }
   bool rehashing() const { return rehash_idx_ >= 0; }
   size_t MemoryUsage() const { return buckets() * sizeof(Node*); }
 

@@ -77,6 +77,10 @@ struct Shape {
   double radius = 0;
   double width = 0;
   double height = 0;
+  // Filled by AreasByShape for WithinShape: cos of the centre's latitude
+  // (the same value for every point) and the search radius in meters.
+  double centre_cos_lat = 1;
+  double radius_meters = 0;
 };
 
 // The 9 cells to scan (the centre cell and its neighbours, some zeroed
@@ -88,8 +92,9 @@ struct SearchArea {
 };
 SearchArea AreasByShape(Shape* shape);
 
-// Whether the point with this score lies in the shape; *xy gets its
-// position and *distance its distance from the centre in meters.
+// Whether the point with this score lies in the shape (prepared by
+// AreasByShape); *xy gets its position and *distance its distance from the
+// centre in meters.
 bool WithinShape(const Shape& shape, double score, double* xy, double* distance);
 
 // The standard 11-character geohash text of a score (GEOHASH).

@@ -7,7 +7,9 @@
 //   mode 0-2  one value (type byte + body), as RESTORE decodes it. When it
 //             decodes, its DUMP payload must decode again and re-encode to the
 //             same bytes (encode o decode is stable), and the value's size must
-//             survive the round trip.
+//             survive the round trip. A stream that decodes is then used the way
+//             commands use one (walked both ways, lag computed, an entry added,
+//             trimmed, deleted, cloned), since an accepted stream must behave.
 //   mode 3    a whole RDB file into 16 databases (checksums verified or not).
 // Any crash, sanitizer report or failed invariant is a bug; RdbError is the
 // expected outcome for bad input.
@@ -26,6 +28,7 @@
 #include "server/object.h"
 #include "server/rdb_reader.h"
 #include "server/rdb_writer.h"
+#include "server/stream_value.h"
 
 namespace {
 
@@ -69,6 +72,44 @@ RdbLoadLimits LimitsFor(uint8_t selector) {
   return l;
 }
 
+// What XRANGE, XREVRANGE, XINFO, XADD, XTRIM, XDEL and the RDB writer do to a stream.
+void ExerciseStream(StreamValue* s) {
+  size_t forward = 0, backward = 0;
+  for (StreamIterator it(*s, StreamId::Min(), StreamId::Max(), false); it.Next(); forward++) {
+    stream_node::FieldCursor fields = it.Fields();
+    for (int64_t i = 0; i < it.num_fields(); i++) {
+      LpValue f, v;
+      fields.Next(&f, &v);
+    }
+  }
+  for (StreamIterator it(*s, StreamId::Min(), StreamId::Max(), true); it.Next();) backward++;
+  FUZZ_ASSERT(forward == backward);
+  FUZZ_ASSERT(forward == s->length());
+  for (const auto& [name, g] : s->groups()) {
+    int64_t lag;
+    s->GroupLag(*g, &lag);
+    for (const auto& [id, nack] : g->pel) s->EntryExists(id);
+  }
+  s->RadixTreeNodes();
+  s->MemoryUsage();
+  std::unique_ptr<Collection> clone(s->Clone());
+  FUZZ_ASSERT(clone->Length() == s->length());
+  StreamId first;
+  if (s->FirstValidId(&first)) FUZZ_ASSERT(s->DeleteEntry(first));
+  if (!s->last_id().IsMax()) {
+    const std::string_view fv[] = {"field", "value"};
+    StreamId added;
+    s->Add(nullptr, true, 1700000000000, fv, 1, StreamValue::Limits{64, 2}, &added);
+  }
+  StreamValue::Trim trim;
+  trim.strategy = StreamValue::Trim::kMaxLen;
+  trim.maxlen = s->length() / 2;
+  s->TrimEntries(trim);
+  size_t left = 0;
+  for (StreamIterator it(*s, StreamId::Min(), StreamId::Max(), false); it.Next();) left++;
+  FUZZ_ASSERT(left == s->length());
+}
+
 void FuzzValue(const unsigned char* data, size_t size, uint8_t selector) {
   const RdbLoadLimits limits = LimitsFor(selector);
   Entry* e = DecodeValue(data, size, limits);
@@ -83,6 +124,7 @@ void FuzzValue(const unsigned char* data, size_t size, uint8_t selector) {
   // Hashtable encodings come out in table order, which may differ between two
   // tables of different history; everything else must re-encode identically.
   if (e->encoding != kEncHashtable) FUZZ_ASSERT(CreateDumpPayload(again, compress) == payload);
+  if (e->type == kStream) ExerciseStream(e->as<StreamValue>());
   FreeEntry(again);
   FreeEntry(e);
 }

@@ -78,6 +78,14 @@ class Reply {
   void Simple(std::string_view s);
   // `msg` is the full error text, e.g. "ERR syntax error" or "WRONGTYPE ...".
   void Error(std::string_view msg);
+  // An error INFO errorstats has already counted (a script passing on the
+  // error of a redis.call): written without telling the sink again.
+  void ErrorUncounted(std::string_view msg) {
+    ErrorSink* sink = sink_;
+    sink_ = nullptr;
+    Error(msg);
+    sink_ = sink;
+  }
   void Int(long long v);
   void Bulk(std::string_view s);
   void BulkInt(long long v);  // an integer sent as a bulk string
@@ -94,6 +102,18 @@ class Reply {
   void DoubleText(std::string_view text);
   void Bool(bool b);
   void Verbatim(std::string_view s, std::string_view format = "txt");
+  // A big number: RESP3 "(<digits>", RESP2 a bulk string (DEBUG PROTOCOL bignum).
+  void BigNum(std::string_view digits) {
+    if (resp_ >= 3) {
+      out_->Push('(');
+      out_->Append(digits);
+      out_->Append("\r\n", 2);
+    } else {
+      Bulk(digits);
+    }
+  }
+  // An attribute map header (RESP3 only; the caller writes nothing under RESP2).
+  void Attribute(size_t n) { Header('|', n); }
   // Appends already encoded RESP bytes (e.g. a reply produced by TypeScript).
   void Raw(std::string_view bytes) { out_->Append(bytes); }
 

@@ -23,7 +23,7 @@
 #include <ctime>
 
 #include "scripting/lua_libs.h"
-#include "scripting/sha1.h"
+#include "core/sha1.h"
 
 extern "C" {
 #include <lauxlib.h>
@@ -539,10 +539,10 @@ struct LuaEngine::Api {
     }
     int argc = ArgsToArgv(L, e);
     if (argc < 0) return lua_error(L);
-    bool exists = e->host_->ScriptCommandExists(e->call_argv_);
+    int allowed = e->host_->ScriptCommandCheck(e->call_argv_);
     lua_settop(L, 0);
-    if (!exists) return RaiseError(L, "Invalid command passed to redis.acl_check_cmd()");
-    lua_pushboolean(L, 1);  // no ACL users yet: everything is permitted
+    if (allowed < 0) return RaiseError(L, "Invalid command passed to redis.acl_check_cmd()");
+    lua_pushboolean(L, allowed);
     return 1;
   }
 
@@ -1120,7 +1120,13 @@ void LuaToReply(lua_State* L, Reply& reply, int script_resp) {
       if (lua_type(L, -1) == LUA_TSTRING) {
         size_t len;
         const char* s = lua_tolstring(L, -1, &len);
-        reply.Error(NoNewlines(s, len));
+        // The error of a redis.call/pcall was counted in errorstats when it happened.
+        lua_pushstring(L, "ignore_error_stats_update");
+        lua_rawget(L, -3);
+        const bool counted = lua_toboolean(L, -1);
+        lua_pop(L, 1);
+        if (counted) reply.ErrorUncounted(NoNewlines(s, len));
+        else reply.Error(NoNewlines(s, len));
         lua_pop(L, 2);
         return;
       }
@@ -1328,7 +1334,12 @@ void LuaEngine::Run(const std::string& sha, int ref, const std::vector<std::stri
         msg.append(name);
         msg += ", on " + source + ":" + line + ".";
       }
-      reply.Error(NoNewlines(msg.data(), msg.size()));
+      // An error raised by redis.call was counted in errorstats when it happened.
+      lua_getfield(L, -1, "ignore_error_stats_update");
+      const bool counted = lua_toboolean(L, -1);
+      lua_pop(L, 1);
+      if (counted) reply.ErrorUncounted(NoNewlines(msg.data(), msg.size()));
+      else reply.Error(NoNewlines(msg.data(), msg.size()));
     }
     lua_pop(L, 1);
   } else {

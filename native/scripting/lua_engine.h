@@ -26,8 +26,9 @@ class ScriptHost {
   // "-CODE message" text).
   virtual void ScriptCommand(const std::vector<std::string_view>& argv, int resp, ByteBuffer* reply,
                              std::string* error) = 0;
-  // redis.acl_check_cmd: whether argv names a command (no ACLs yet: then it is allowed).
-  virtual bool ScriptCommandExists(const std::vector<std::string_view>& argv) = 0;
+  // redis.acl_check_cmd: -1 when argv names no command, else whether the
+  // user running the script may run it (1) or not (0).
+  virtual int ScriptCommandCheck(const std::vector<std::string_view>& argv) = 0;
   // redis.log at one of Redis's levels (0 debug ... 3 warning).
   virtual void ScriptLog(int level, std::string_view msg) = 0;
   virtual int LogVerbosity() = 0;
@@ -94,6 +95,8 @@ class LuaEngine {
 
   // The RESP version redis.call replies are converted from (redis.setresp).
   int script_resp() const { return resp_; }
+  // redis.set_repl's flags for the running script (1 AOF, 2 replicas; 3 by default).
+  int repl_flags() const { return repl_flags_; }
   size_t UsedMemory() const;
   lua_State* state() { return L_; }
 

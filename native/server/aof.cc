@@ -16,6 +16,7 @@
 #include "server/list_value.h"
 #include "server/server.h"
 #include "server/set_value.h"
+#include "server/stream_value.h"
 #include "server/zset_value.h"
 
 namespace tachyon {
@@ -204,7 +205,8 @@ bool AofLog::Flush(bool force) {
     delayed_fsync_++;  // waited two seconds: write anyway
   }
   postponed_since_s_ = 0;
-  if (flush_sleep_us_ > 0) SleepMicros(flush_sleep_us_);
+  // DEBUG AOF-FLUSH-SLEEP: tests widen the window before the write.
+  if (server_.settings().aof_flush_sleep > 0) SleepMicros(server_.settings().aof_flush_sleep);
   const ssize_t n = WriteAll(fd_, buf_.data(), buf_.size());
   if (n != static_cast<ssize_t>(buf_.size())) {
     const int err = n < 0 ? errno : ENOSPC;
@@ -326,6 +328,75 @@ void EmitBatched(CommandWriter& w, std::string_view cmd, std::string_view key, s
   });
 }
 
+// rewriteStreamObject: the entries as XADDs (an empty stream as XADD MAXLEN 0
+// of a placeholder), XSETID restoring the last id, entries-added and maximal
+// deleted id, then per group XGROUP CREATE ... ENTRIESREAD and per consumer
+// an XCLAIM ... JUSTID FORCE for each pending entry, or XGROUP CREATECONSUMER
+// for a consumer with none.
+void WriteStream(CommandWriter& w, std::string_view key, const StreamValue& s) {
+  char idbuf[StreamId::kMaxChars];
+  auto bulk_id = [&](const StreamId& id) { w.Bulk(std::string_view(idbuf, id.Format(idbuf))); };
+  if (s.length()) {
+    StreamIterator it(s, StreamId::Min(), StreamId::Max(), false);
+    char buf[kLongStrSize];
+    while (it.Next()) {
+      w.Count('*', 3 + 2 * static_cast<size_t>(it.num_fields()));
+      w.Bulk("XADD");
+      w.Bulk(key);
+      bulk_id(it.id());
+      stream_node::FieldCursor fields = it.Fields();
+      for (int64_t i = 0; i < it.num_fields(); i++) {
+        LpValue f, v;
+        fields.Next(&f, &v);
+        w.Bulk(f.View(buf));
+        w.Bulk(v.View(buf));
+      }
+    }
+  } else {
+    w.Raw("*7\r\n$4\r\nXADD\r\n");
+    w.Bulk(key);
+    w.Raw("$6\r\nMAXLEN\r\n$1\r\n0\r\n$3\r\n0-1\r\n$1\r\nx\r\n$1\r\ny\r\n");
+  }
+  w.Raw("*7\r\n$6\r\nXSETID\r\n");
+  w.Bulk(key);
+  bulk_id(s.last_id());
+  w.Bulk("ENTRIESADDED");
+  w.BulkInt(static_cast<long long>(s.entries_added()));
+  w.Bulk("MAXDELETEDID");
+  bulk_id(s.max_deleted_entry_id());
+  for (const auto& [name, g] : s.groups()) {
+    w.Raw("*7\r\n$6\r\nXGROUP\r\n$6\r\nCREATE\r\n");
+    w.Bulk(key);
+    w.Bulk(name);
+    bulk_id(g->last_id);
+    w.Bulk("ENTRIESREAD");
+    w.BulkInt(g->entries_read);
+    for (const auto& [cname, consumer] : g->consumers) {
+      if (consumer->pel.empty()) {
+        w.Raw("*5\r\n$6\r\nXGROUP\r\n$14\r\nCREATECONSUMER\r\n");
+        w.Bulk(key);
+        w.Bulk(name);
+        w.Bulk(cname);
+        continue;
+      }
+      for (const auto& [id, nack] : consumer->pel) {
+        w.Raw("*12\r\n$6\r\nXCLAIM\r\n");
+        w.Bulk(key);
+        w.Bulk(name);
+        w.Bulk(cname);
+        w.Bulk("0");
+        bulk_id(id);
+        w.Bulk("TIME");
+        w.BulkInt(nack->delivery_time);
+        w.Bulk("RETRYCOUNT");
+        w.BulkInt(static_cast<long long>(nack->delivery_count));
+        w.Bulk("JUSTID");
+        w.Bulk("FORCE");
+      }
+    }
+  }
+}
+
 }  // namespace
 
 int WriteAofBaseCommands(Server& server, int fd, bool timestamps, int64_t now_s) {
@@ -334,6 +405,11 @@ int WriteAofBaseCommands(Server& server, int fd, bool timestamps, int64_t now_s)
     char line[48];
     int n = snprintf(line, sizeof line, "#TS:%lld\r\n", static_cast<long long>(now_s));
     w.Raw(std::string_view(line, static_cast<size_t>(n)));
+  }
+  // rewriteFunctions: the libraries first, as FUNCTION LOAD of their code.
+  for (std::string_view code : server.FunctionLibraryCodes()) {
+    w.Raw("*3\r\n$8\r\nFUNCTION\r\n$4\r\nLOAD\r\n");
+    w.Bulk(code);
   }
   for (int i = 0; i < server.db_count(); i++) {
     Db& db = server.db(i);
@@ -403,6 +479,9 @@ int WriteAofBaseCommands(Server& server, int fd, bool timestamps, int64_t now_s)
           });
           break;
         }
+        case kStream:
+          WriteStream(w, key, *e->as<StreamValue>());
+          break;
         default:
           break;
       }
@@ -436,6 +515,7 @@ int AofReplay::Start(const std::string& path, uint64_t offset) {
   consumed_ = valid_up_to_ = valid_before_multi_ = offset;
   buf_.resize(1 << 20);
   client_ = server_.NewClient(0);
+  client_->obey = true;
   return 0;
 }
 

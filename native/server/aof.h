@@ -77,8 +77,6 @@ class AofLog : public PropagationSink {
   void set_timestamps(bool on) { timestamps_ = on; }
   void set_no_fsync_on_rewrite(bool on) { no_fsync_on_rewrite_ = on; }
   void set_child_active(bool on) { child_active_ = on; }
-  // flush-sleep (DEBUG AOF-FLUSH-SLEEP): microseconds to sleep before each write.
-  void set_flush_sleep(int64_t us) { flush_sleep_us_ = us; }
 
   // Starts feeding (registers with the propagator); the buffer fills until
   // Open() gives it a file. Stop() flushes, fsyncs and closes, then stops.
@@ -94,6 +92,7 @@ class AofLog : public PropagationSink {
 
   // PropagationSink.
   void Feed(int db, const std::string_view* argv, size_t argc) override;
+  PropagateTarget target() const override { return kPropagateAof; }
 
   // flushAppendOnlyFile(force). Returns false after a write error.
   bool Flush(bool force);
@@ -126,7 +125,6 @@ class AofLog : public PropagationSink {
   bool timestamps_ = false;
   bool no_fsync_on_rewrite_ = false;
   bool child_active_ = false;
-  int64_t flush_sleep_us_ = 0;
   uint64_t written_ = 0;
   uint64_t fsynced_at_ = 0;         // written_ when the last fsync was issued
   int64_t last_fsync_s_ = 0;
@@ -136,9 +134,11 @@ class AofLog : public PropagationSink {
   BackgroundFsync bg_;
 };
 
-// Writes a rewrite's base file: the RDB preamble, or the dataset as commands
-// (SELECT, SET / RPUSH / SADD / ZADD / HMSET in batches of 64 items, then
-// PEXPIREAT) preceded by a "#TS:" line when timestamps are on. 0 or errno.
+// Writes a rewrite's base file as commands, as Redis's rewriteAppendOnlyFileRio:
+// a "#TS:" line when timestamps are on, FUNCTION LOAD per function library,
+// then per database SELECT and per key SET / RPUSH / SADD / ZADD / HMSET in
+// batches of 64 items, streams as XADD / XSETID / XGROUP / XCLAIM, then
+// PEXPIREAT. 0 or errno.
 int WriteAofBaseCommands(Server& server, int fd, bool timestamps, int64_t now_s);
 
 // Replays an AOF file through a client of the dispatcher, in steps, as Redis's

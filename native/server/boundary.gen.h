@@ -44,8 +44,9 @@ enum class EventKind : uint8_t {
   kModified = 2,  // A key modified while some client tracks: [key], or event 'flush' without a key for FLUSHDB/FLUSHALL.
   kTrackedRead = 3,  // A key read by a tracking client: [key].
   kMonitor = 4,  // A command for MONITOR: argv, reported before it runs.
-  kLog = 5,  // A log line from scripting (redis.log, slow scripts): event is the level, [text].
+  kLog = 5,  // A log line from the native side (redis.log, slow scripts, DEBUG LOG): event is the level, [text].
   kShutdown = 6,  // SHUTDOWN NOSAVE arrived while a script was busy: shut down now that it returned.
+  kAclDenied = 7,  // An ACL check refused a command: db is the AclResult reason, event the context (toplevel, multi, lua), [object] the command's full name, key or channel.
 };
 
 // Per-client settings TypeScript changes with setClient(slot, field, value).
@@ -59,8 +60,18 @@ enum class ClientField : int32_t {
   kTracking = 6,  // CLIENT TRACKING on in default mode: reads are reported.
   kMonitor = 7,  // MONITOR: the client may no longer touch the keyspace.
   kId = 8,  // The client id (a connection adopted after a busy script gets its id from TypeScript).
-  kMaster = 9,  // The link to our master: its writes pass replica-read-only.
-  kReplica = 10,  // A replica fed the replication stream: the replica class of client-output-buffer-limit.
+  kLocal = 9,  // Connected over loopback or a unix socket (enable-debug-command local).
+  kCloseAfterReply = 10,  // QUIT or CLIENT KILL of itself: nothing the client sent after that command runs.
+  kUser = 11,  // The ACL user handle the client is authenticated as (setAclUser).
+  kMaster = 12,  // The link to our master: its writes pass replica-read-only.
+  kReplica = 13,  // A replica fed the replication stream: the replica class of client-output-buffer-limit.
+};
+
+// Per-client strings TypeScript sets with setClientText(slot, field, text), for SLOWLOG and crash
+// reports.
+enum class ClientText : int32_t {
+  kAddr = 0,  // The peer address as CLIENT LIST shows it.
+  kName = 1,  // The client name (CLIENT SETNAME, HELLO SETNAME, RESET).
 };
 
 // Positions in the array clientState(slot) returns.
@@ -70,8 +81,14 @@ enum class ClientState : int32_t {
   kQueryBytes = 2,  // Unread query buffer bytes (CLIENT LIST qbuf=).
   kMultiQueued = 3,  // Commands queued in MULTI, or -1 outside a transaction.
   kLastInteraction = 4,  // Unix ms of the last input (CLIENT LIST idle=, the timeout option).
-  kAppliedBytes = 5,  // Input bytes of the commands run so far outside a transaction (a master link's replication offset, as Redis's reploff).
-  kCount = 6,  // Length of the array.
+  kQueryFree = 5,  // Allocated but unused query buffer bytes (qbuf-free=).
+  kArgvMemory = 6,  // Argument bytes of a command the client is blocked or paused in (argv-mem=).
+  kMultiMemory = 7,  // Argument bytes plus pointers of the commands queued in MULTI (multi-mem=).
+  kReplyCapacity = 8,  // Capacity of the client's native reply buffer (rbs=).
+  kReplyPeak = 9,  // Largest reply buffer use since the last peak reset (rbp=).
+  kReplyBytes = 10,  // Replies in the native buffer not handed to the socket yet (part of obl=).
+  kAppliedBytes = 11,  // Input bytes of the commands run so far outside a transaction (a master link's replication offset, as Redis's reploff).
+  kCount = 12,  // Length of the array.
 };
 
 // CLIENT REPLY: replies can be switched off, or skipped for the next command only.

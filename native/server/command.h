@@ -153,6 +153,13 @@ void RegisterZSetCommands(CommandRegistry& r);
 void RegisterSortCommands(CommandRegistry& r);
 void RegisterStreamCommands(CommandRegistry& r);
 void RegisterScriptingCommands(CommandRegistry& r);
+void RegisterDebugCommands(CommandRegistry& r);
+void RegisterSlowlogCommands(CommandRegistry& r);
+void RegisterLatencyCommands(CommandRegistry& r);
+void RegisterIntrospectionCommands(CommandRegistry& r);
+
+// OBJECT REFCOUNT's answer for an entry (keys_family.cc), also shown by DEBUG OBJECT.
+long long EntryRefcount(const Server& server, const Entry* e);
 void RegisterBitmapCommands(CommandRegistry& r);
 void RegisterHyperLogLogCommands(CommandRegistry& r);
 void RegisterGeoCommands(CommandRegistry& r);

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <string>
 
-#include "core/crc64.h"
 #include "server/command.h"
 #include "server/rdb_format.h"
 #include "server/rdb_reader.h"
@@ -13,25 +12,6 @@
 
 namespace tachyon {
 namespace {
-
-constexpr size_t kDumpFooter = 10;  // RDB version (2) + CRC64 (8)
-
-// Redis's rdbIsObjectType for RDB version 10.
-bool IsObjectType(uint8_t t) { return t <= 7 || (t >= 9 && t <= 19); }
-
-// verifyDumpPayload: a footer, a version we can read, and a matching CRC.
-bool VerifyDumpPayload(std::string_view p, bool skip_checksum) {
-  if (p.size() < kDumpFooter) return false;
-  const auto* footer = reinterpret_cast<const unsigned char*>(p.data() + p.size() - kDumpFooter);
-  const int version = footer[0] | (footer[1] << 8);
-  if (version > kRdbVersion) return false;
-  if (skip_checksum) return true;
-  uint64_t crc = Crc64(0, reinterpret_cast<const unsigned char*>(p.data()), p.size() - 8);
-  for (int i = 0; i < 8; i++) {
-    if (footer[2 + i] != static_cast<unsigned char>(crc >> (8 * i))) return false;
-  }
-  return true;
-}
 
 void DumpCommand(CommandContext& c) {
   Entry* e = c.ReadKey(c.arg(1));
@@ -74,11 +54,11 @@ void RestoreCommand(CommandContext& c) {
   }
   LoadedValue value;
   try {
-    RdbInput in(reinterpret_cast<const unsigned char*>(payload.data()), payload.size() - kDumpFooter);
+    RdbInput in(reinterpret_cast<const unsigned char*>(payload.data()), payload.size() - kDumpFooterSize);
     const RdbLoadLimits limits = RdbLoadLimits::From(settings);
     RdbReader reader(in, limits);
     const uint8_t type = reader.LoadType();
-    if (!IsObjectType(type) || !reader.LoadObject(type, &value)) return c.reply.Error("ERR Bad data format");
+    if (!IsRdbObjectType(type) || !reader.LoadObject(type, &value)) return c.reply.Error("ERR Bad data format");
   } catch (const RdbError&) {
     return c.reply.Error("ERR Bad data format");
   }

@@ -521,6 +521,8 @@ void CopyCommand(CommandContext& c) {
   }
   // A deep copy with a fresh LRU stamp (Add), like Redis's dup*Object.
   Entry* copy = CopyEntryWithKey(o, newkey, KeyHash(newkey), /*take_value=*/false);
+  // Redis duplicates the value: a small integer is no longer the shared object.
+  if (copy->is_int()) copy->flags |= kUnsharedInt;
   if (del) dst->Delete(newkey);
   dst->Add(copy);
   if (expire != -1) dst->SetExpire(copy, expire);
@@ -595,10 +597,7 @@ void ObjectRefcountCommand(CommandContext& c) {
     c.reply.Null();
     return;
   }
-  const Settings& s = c.server.settings();
-  const bool sharing = s.maxmemory == 0 || !(PolicyIsLru(s) || PolicyIsLfu(s));
-  const bool shared = sharing && e->is_int() && e->int_value() >= 0 && e->int_value() < kSharedIntegers;
-  c.reply.Int(shared ? kSharedRefcount : 1);
+  c.reply.Int(EntryRefcount(c.server, e));
 }
 
 // Idle time in seconds. Assumes Entry::lru holds Server::lru_clock() as of
@@ -658,6 +657,14 @@ void ObjectHelpCommand(CommandContext& c) {
 }
 
 }  // namespace
+
+long long EntryRefcount(const Server& server, const Entry* e) {
+  const Settings& s = const_cast<Server&>(server).settings();
+  const bool sharing = s.maxmemory == 0 || !(PolicyIsLru(s) || PolicyIsLfu(s));
+  const bool shared = sharing && e->is_int() && !(e->flags & kUnsharedInt) && e->int_value() >= 0 &&
+                      e->int_value() < kSharedIntegers;
+  return shared ? kSharedRefcount : 1;
+}
 
 void RegisterKeyCommands(CommandRegistry& r) {
   r.Add("del", DelCommand);

@@ -89,6 +89,8 @@ Entry* CopyEntryWithKey(const Entry* src, std::string_view key, uint32_t hash, b
     e = NewStringEntry(key, hash, src->str(), static_cast<ObjEncoding>(src->encoding));
   }
   e->lru = src->lru;
+  // RENAME and MOVE keep the object itself, so whether it is shared too.
+  if (take_value) e->flags |= src->flags & kUnsharedInt;
   return e;
 }
 

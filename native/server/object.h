@@ -55,6 +55,9 @@ class Collection {
 
 enum EntryFlags : uint8_t {
   kHasExpire = 1 << 0,
+  // A small integer Redis would hold in its own object rather than a shared
+  // one (COPY duplicates the value): OBJECT REFCOUNT says 1, not INT_MAX.
+  kUnsharedInt = 1 << 1,
 };
 
 struct Entry {
@@ -82,7 +85,11 @@ struct Entry {
     memcpy(&v, data + keylen, sizeof v);
     return v;
   }
-  void set_int_value(int64_t v) { memcpy(data + keylen, &v, sizeof v); }
+  // A new integer value (INCR): shared again when small, as Redis's.
+  void set_int_value(int64_t v) {
+    memcpy(data + keylen, &v, sizeof v);
+    flags &= static_cast<uint8_t>(~kUnsharedInt);
+  }
   // Every other type.
   Collection* collection() const {
     Collection* p;

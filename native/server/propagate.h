@@ -16,6 +16,11 @@
 // Consumers see a flat sequence of (db, argv) and track the selected
 // database themselves (emitting SELECT when it changes). Nothing is collected
 // while there is no consumer, so the dispatcher pays one branch per command.
+//
+// Each operation has targets, as Redis's PROPAGATE_AOF / PROPAGATE_REPL: a
+// command a script ran after redis.set_repl() left out the AOF or the
+// replicas reaches only the others (or none, and is then not collected);
+// extra operations, expiries and the MULTI/EXEC around a batch go to all.
 #pragma once
 
 #include <cstddef>
@@ -25,9 +30,14 @@
 
 namespace tachyon {
 
+// Redis's PROPAGATE_* bits (and the values of the Lua REPL_* constants).
+enum PropagateTarget : uint8_t { kPropagateNone = 0, kPropagateAof = 1, kPropagateReplicas = 2, kPropagateAll = 3 };
+
 class PropagationSink {
  public:
   virtual void Feed(int db, const std::string_view* argv, size_t argc) = 0;
+  // Which of the targets this sink is (kPropagateAof for the AOF).
+  virtual PropagateTarget target() const = 0;
 
  protected:
   ~PropagationSink() = default;
@@ -38,9 +48,16 @@ class Propagator {
   void AddSink(PropagationSink* sink);
   void RemoveSink(PropagationSink* sink);
   bool active() const { return !sinks_.empty(); }
+  // The targets some sink consumes: a command bound only for others is not
+  // collected at all (Redis's shouldPropagate, e.g. REPL_REPLICA without replicas).
+  uint8_t sink_targets() const { return sink_targets_; }
 
   // ---- used by the dispatcher around each command ----
-  void EnterCall() { frames_.push_back(Frame{}); }
+  // targets: where the command itself may go (a script's redis.set_repl).
+  void EnterCall(uint8_t targets = kPropagateAll) {
+    frames_.push_back(Frame{});
+    frames_.back().targets = targets;
+  }
   // The command ran in db; `changed` is whether it moved the dirty counter.
   // argv is what the client sent. Sends the batch when the outermost call ends.
   void ExitCall(int db, bool changed, bool is_exec, const std::string_view* argv, size_t argc);
@@ -63,17 +80,20 @@ class Propagator {
   struct Op {
     int db;
     std::vector<std::string> argv;
+    uint8_t targets = kPropagateAll;
   };
   struct Frame {
+    uint8_t targets = kPropagateAll;
     bool rewritten = false;
     bool prevented = false;
     bool forced = false;
     std::vector<std::string> argv;
   };
-  void Emit(int db, const std::string_view* argv, size_t argc);
+  void Emit(int db, const std::string_view* argv, size_t argc, uint8_t targets);
   void SendPending();
 
   std::vector<PropagationSink*> sinks_;
+  uint8_t sink_targets_ = kPropagateNone;
   std::vector<Frame> frames_;
   std::vector<Op> pending_;
   std::vector<std::string_view> scratch_;

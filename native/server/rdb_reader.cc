@@ -29,6 +29,7 @@
 #include "server/hash_value.h"
 #include "server/list_value.h"
 #include "server/rdb_format.h"
+#include "server/rdb_stream.h"
 #include "server/server.h"
 #include "server/set_value.h"
 #include "server/zset_value.h"
@@ -36,8 +37,6 @@
 namespace tachyon {
 
 namespace {
-
-RdbValueLoader g_value_loaders[256];
 
 constexpr size_t kFileBuffer = 1 << 20;
 // LZF gains at most 88x (3 bytes giving 264); a longer claim is corrupt.
@@ -140,8 +139,6 @@ bool ValidHashListpack(const Listpack& lp) {
 }
 
 }  // namespace
-
-void RegisterRdbValueLoader(uint8_t rdb_type, RdbValueLoader loader) { g_value_loaders[rdb_type] = loader; }
 
 RdbLoadLimits RdbLoadLimits::From(const Settings& s) {
   RdbLoadLimits l;
@@ -341,8 +338,11 @@ bool RdbReader::LoadObject(uint8_t type, LoadedValue* out) {
     case kRdbTypeZSetListpack:
     case kRdbTypeHashListpack:
       return LoadEncodedBlob(type, out);
+    case kRdbTypeStreamListpacks:
+    case kRdbTypeStreamListpacks2:
+      return LoadStreamObject(*this, type, out);
     default:
-      if (g_value_loaders[type]) return g_value_loaders[type](*this, type, out);
+      // Modules, and types of later versions (Redis 7.2's streams, 21): unknown to 7.0 too.
       in_.Corrupt(Format("Unknown RDB encoding type %d", type));
   }
 }
@@ -753,6 +753,49 @@ void RdbLoadSnapshot(RdbInput& in, const std::vector<Db*>& dbs, const RdbLoadOpt
     result->error = "Out of memory loading the RDB file";
     log(3, result->error);
   }
+}
+
+// ---- DUMP payloads ----
+
+bool IsRdbObjectType(uint8_t t) { return t <= 7 || (t >= 9 && t <= 19); }
+
+bool VerifyDumpPayload(std::string_view p, bool skip_checksum) {
+  if (p.size() < kDumpFooterSize) return false;
+  const auto* footer = reinterpret_cast<const unsigned char*>(p.data() + p.size() - kDumpFooterSize);
+  const int version = footer[0] | (footer[1] << 8);
+  if (version > kRdbVersion) return false;
+  if (skip_checksum) return true;
+  const uint64_t crc = Crc64(0, reinterpret_cast<const unsigned char*>(p.data()), p.size() - 8);
+  for (int i = 0; i < 8; i++) {
+    if (footer[2 + i] != static_cast<unsigned char>(crc >> (8 * i))) return false;
+  }
+  return true;
+}
+
+bool ParseFunctionDumpPayload(std::string_view payload, bool skip_checksum, std::vector<std::string>* codes,
+                              std::string* error) {
+  if (!VerifyDumpPayload(payload, skip_checksum)) {
+    *error = "ERR DUMP payload version or checksum are wrong";
+    return false;
+  }
+  RdbInput in(reinterpret_cast<const unsigned char*>(payload.data()), payload.size() - kDumpFooterSize);
+  const RdbLoadLimits limits;
+  RdbReader reader(in, limits);
+  try {
+    while (in.remaining() > 0) {
+      const uint8_t type = reader.LoadType();
+      if (type != kRdbOpFunction2) {
+        *error = type == kRdbOpFunctionPreGa ? "ERR Pre-GA function format not supported"
+                                             : "ERR given type is not a function";
+        return false;
+      }
+      codes->push_back(reader.LoadString());
+    }
+  } catch (const RdbError&) {
+    *error = "ERR failed loading the given functions payload";
+    return false;
+  }
+  return true;
 }
 
 }  // namespace tachyon

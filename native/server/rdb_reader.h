@@ -7,6 +7,7 @@
 //   plain lists, sets, zsets, hashes  -> built element by element with the
 //                                        current encoding thresholds
 //   intsets                           -> kept as they are (integer width too)
+//   streams (types 15 and 19)         -> StreamValue (rdb_stream.h)
 //
 // Empty collections are reported (not stored), as Redis skips them.
 //
@@ -188,11 +189,17 @@ struct RdbLoadResult {
 // hold what was loaded so far.
 void RdbLoadSnapshot(RdbInput& in, const std::vector<Db*>& dbs, const RdbLoadOptions& opt, RdbLoadResult* result);
 
-// ---- Extension point: value types other modules own (streams) ----
-// The loader decodes a value of one of its RDB types into out (type,
-// encoding, coll); false for an empty value. It throws RdbError (through
-// RdbInput::Eof/Corrupt) on bad input.
-using RdbValueLoader = bool (*)(RdbReader& r, uint8_t rdb_type, LoadedValue* out);
-void RegisterRdbValueLoader(uint8_t rdb_type, RdbValueLoader loader);
+// ---- DUMP payloads (value + RDB version u16 LE + CRC64 LE) ----
+
+constexpr size_t kDumpFooterSize = 10;
+// rdbIsObjectType for RDB version 10: a type byte RESTORE may start with.
+bool IsRdbObjectType(uint8_t t);
+// verifyDumpPayload: a footer, a version this reader knows, and (unless
+// skip_checksum: DEBUG SET-SKIP-CHECKSUM-VALIDATION) a matching CRC.
+bool VerifyDumpPayload(std::string_view payload, bool skip_checksum);
+// FUNCTION RESTORE: the library codes of a FUNCTION DUMP payload; false with
+// Redis's error reply text in *error.
+bool ParseFunctionDumpPayload(std::string_view payload, bool skip_checksum, std::vector<std::string>* codes,
+                              std::string* error);
 
 }  // namespace tachyon

@@ -15,6 +15,7 @@
 #include "server/hash_value.h"
 #include "server/list_value.h"
 #include "server/rdb_format.h"
+#include "server/rdb_stream.h"
 #include "server/server.h"
 #include "server/set_value.h"
 #include "server/zset_value.h"
@@ -22,13 +23,6 @@
 namespace tachyon {
 
 namespace {
-
-struct ValueSaverSlot {
-  uint8_t rdb_type = 0;
-  RdbValueSaver saver = nullptr;
-};
-ValueSaverSlot g_value_savers[8];  // by ObjType
-RdbFunctionSource g_function_source = nullptr;
 
 void PutLE64(unsigned char* p, uint64_t v) {
   for (int i = 0; i < 8; i++) p[i] = static_cast<unsigned char>(v >> (8 * i));
@@ -56,12 +50,6 @@ size_t EncodeInteger(int64_t v, unsigned char* enc) {
 }
 
 }  // namespace
-
-void RegisterRdbValueSaver(ObjType type, uint8_t rdb_type, RdbValueSaver saver) {
-  g_value_savers[type & 7] = {rdb_type, saver};
-}
-
-void RegisterRdbFunctionSource(RdbFunctionSource source) { g_function_source = source; }
 
 // ---- RdbOutput ----
 
@@ -207,8 +195,9 @@ uint8_t RdbWriter::ObjectType(const Entry* e) {
     case kSet: return e->encoding == kEncIntset ? kRdbTypeSetIntset : kRdbTypeSet;
     case kZSet: return e->encoding == kEncListpack ? kRdbTypeZSetListpack : kRdbTypeZSet2;
     case kHash: return e->encoding == kEncListpack ? kRdbTypeHashListpack : kRdbTypeHash;
-    default: return g_value_savers[e->type & 7].rdb_type;
+    case kStream: return kRdbTypeStreamListpacks2;
   }
+  return kRdbTypeString;  // not reached: every type is listed
 }
 
 // Quicklist 2: node count, then per node its container and bytes. Nodes Redis
@@ -288,11 +277,9 @@ void RdbWriter::SaveObject(const Entry* e) {
       }
       return;
     }
-    default: {
-      const ValueSaverSlot& slot = g_value_savers[e->type & 7];
-      if (slot.saver) slot.saver(*this, e);
+    case kStream:
+      SaveStreamObject(*this, *e->as<StreamValue>());
       return;
-    }
   }
 }
 
@@ -333,13 +320,14 @@ void RdbWriter::SaveHeader() {
   SaveAuxField("aof-base", int64_t{opt_.aof_base ? 1 : 0});
 }
 
-void RdbWriter::SaveDatabases(const std::vector<Db*>& dbs) {
-  if (g_function_source) {
-    for (const std::string& code : g_function_source()) {
-      SaveType(kRdbOpFunction2);
-      SaveRawString(code);
-    }
+void RdbWriter::SaveFunctions(const std::vector<std::string_view>& codes) {
+  for (std::string_view code : codes) {
+    SaveType(kRdbOpFunction2);
+    SaveRawString(code);
   }
+}
+
+void RdbWriter::SaveDatabases(const std::vector<Db*>& dbs) {
   for (size_t i = 0; i < dbs.size(); i++) {
     Db* db = dbs[i];
     if (db->size() == 0) continue;
@@ -369,6 +357,20 @@ void RdbWriter::SaveTrailer() {
   out_.Write(buf, 8);
 }
 
+namespace {
+
+// The DUMP footer: RDB version (u16 LE), then the CRC64 of everything (LE).
+std::string FinishDumpPayload(RdbOutput& out) {
+  const unsigned char version[2] = {kRdbVersion & 0xff, (kRdbVersion >> 8) & 0xff};
+  out.Write(version, 2);
+  unsigned char crc[8];
+  PutLE64(crc, out.crc());
+  out.Write(crc, 8);
+  return std::move(out.buffer());
+}
+
+}  // namespace
+
 std::string CreateDumpPayload(const Entry* e, bool compress) {
   RdbOutput out;
   RdbSaveOptions opt;
@@ -376,12 +378,16 @@ std::string CreateDumpPayload(const Entry* e, bool compress) {
   RdbWriter w(out, opt);
   w.SaveType(RdbWriter::ObjectType(e));
   w.SaveObject(e);
-  const unsigned char version[2] = {kRdbVersion & 0xff, (kRdbVersion >> 8) & 0xff};
-  out.Write(version, 2);
-  unsigned char crc[8];
-  PutLE64(crc, out.crc());
-  out.Write(crc, 8);
-  return std::move(out.buffer());
+  return FinishDumpPayload(out);
+}
+
+std::string CreateFunctionDumpPayload(const std::vector<std::string_view>& codes, bool compress) {
+  RdbOutput out;
+  RdbSaveOptions opt;
+  opt.compress = compress;
+  RdbWriter w(out, opt);
+  w.SaveFunctions(codes);
+  return FinishDumpPayload(out);
 }
 
 }  // namespace tachyon

@@ -7,8 +7,9 @@
 // when that saves at least 4 bytes (rdbcompression), listpacks and intsets as
 // their blobs, quicklist nodes as container + listpack (LZF blobs for the
 // nodes Redis would hold compressed under list-compress-depth), skiplist
-// zsets from the highest score down with binary doubles. Hashtable sets and
-// hashes come out in this process's table order, as they do in Redis's.
+// zsets from the highest score down with binary doubles, streams as
+// rdb_stream.h says. Hashtable sets and hashes come out in this process's
+// table order, as they do in Redis's.
 //
 // RdbOutput collects bytes in memory and, when given a file descriptor,
 // writes them out in large chunks; the CRC64 is computed over each chunk as
@@ -119,8 +120,10 @@ class RdbWriter {
   // ---- whole files ----
   // "REDIS0010" and the AUX fields.
   void SaveHeader();
-  // Function libraries (see RegisterRdbFunctionSource), then every non-empty
-  // database with SELECTDB and RESIZEDB. `dbs[i]` is database i.
+  // Function libraries: per library the FUNCTION2 opcode and its code as a
+  // string (rdbSaveFunctions; also the body of FUNCTION DUMP).
+  void SaveFunctions(const std::vector<std::string_view>& codes);
+  // Every non-empty database with SELECTDB and RESIZEDB. `dbs[i]` is database i.
   void SaveDatabases(const std::vector<Db*>& dbs);
   // EOF and the checksum trailer.
   void SaveTrailer();
@@ -134,19 +137,7 @@ class RdbWriter {
 // The DUMP payload of a value: type, value, RDB version (u16 LE) and the
 // CRC64 of all that (LE).
 std::string CreateDumpPayload(const Entry* e, bool compress);
-
-// ---- Extension points for the value types and records other modules own ----
-//
-// Streams: a module holding stream values registers how to write them (the
-// RDB type byte, e.g. kRdbTypeStreamListpacks2, and the value body); the
-// reader side has RegisterRdbValueLoader (rdb_reader.h).
-using RdbValueSaver = void (*)(RdbWriter& w, const Entry* e);
-void RegisterRdbValueSaver(ObjType type, uint8_t rdb_type, RdbValueSaver saver);
-
-// Functions: the source of the library codes written as FUNCTION2 records
-// (opcode 245 + the code as a string) after the AUX fields. It may run in a
-// fork()ed child: it must only read plain native memory.
-using RdbFunctionSource = std::vector<std::string> (*)();
-void RegisterRdbFunctionSource(RdbFunctionSource source);
+// FUNCTION DUMP's payload: the libraries' FUNCTION2 records, then the same footer.
+std::string CreateFunctionDumpPayload(const std::vector<std::string_view>& codes, bool compress);
 
 }  // namespace tachyon

@@ -39,6 +39,7 @@ class ReplicationStream : public PropagationSink {
 
   // PropagationSink: a command in database db.
   void Feed(int db, const std::string_view* argv, size_t argc) override;
+  PropagateTarget target() const override { return kPropagateReplicas; }
   // A command in whatever database the stream has selected (PING, REPLCONF GETACK).
   void FeedCommand(const std::string_view* argv, size_t argc);
   // Raw stream bytes (a replica proxying its master's stream to its own replicas).

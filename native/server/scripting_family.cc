@@ -6,9 +6,11 @@
 // redis.call goes straight into the dispatcher's per-command path
 // (Server::CallFromScript) on a script client that shares the caller's id,
 // database and tracking state, so a script's writes raise keyspace
-// notifications, WATCH and tracking invalidations, statistics and (with the
-// propagation work) replication exactly as the same commands sent by the
-// caller would. Commands TypeScript owns (PUBLISH, ...) go through the
+// notifications, WATCH and tracking invalidations and statistics exactly as
+// the same commands sent by the caller would, and are propagated (AOF) as
+// those commands, wrapped in MULTI/EXEC when more than one, honouring
+// redis.set_repl; EVAL and FCALL themselves never are (Redis 7.0's effects
+// replication). Commands TypeScript owns (PUBLISH, ...) go through the
 // JsExecutor that EXEC uses.
 //
 // Long scripts: every 100,000 Lua instructions the hook checks the time;
@@ -24,13 +26,13 @@
 #include <vector>
 
 #include "core/clock.h"
-#include "core/crc64.h"
 #include "core/glob.h"
 #include "core/util.h"
-#include "scripting/function_dump.h"
 #include "scripting/lua_engine.h"
-#include "scripting/sha1.h"
+#include "core/sha1.h"
 #include "server/command.h"
+#include "server/rdb_reader.h"
+#include "server/rdb_writer.h"
 #include "server/server.h"
 
 namespace tachyon {
@@ -88,6 +90,7 @@ struct ScriptingState : public ScriptHost {
     eval = std::make_unique<LuaEngine>(LuaEngine::Mode::kEval);
     functions = std::make_unique<LuaEngine>(LuaEngine::Mode::kFunction);
     script_client.slot = -1;
+    script_client.acl_user = s.acl_user(0);
   }
 
   Server& server;
@@ -98,20 +101,40 @@ struct ScriptingState : public ScriptHost {
   std::unordered_map<std::string, std::pair<Library*, size_t>> function_index;
   Client script_client;
   ScriptRun run;
-  std::vector<std::string_view> argv_scratch;
 
   // ---- ScriptHost ----
 
   std::string lowered;  // scratch for command lookups (no allocation per redis.call)
 
+  // redis.call's command lookups, cached by the exact name bytes the script
+  // passed (scripts call the same few commands over and over; lowering the
+  // name and hashing it into the table cost more than the command itself).
+  // Containers (their subcommand comes from argv[1]) are not cached.
+  struct CachedCommand {
+    std::string name;
+    CommandEntry* cmd = nullptr;
+  };
+  static constexpr size_t kCommandCacheSize = 16;
+  CachedCommand command_cache[kCommandCacheSize];
+  uint32_t command_cache_version = 0;
+
   CommandEntry* Find(const std::vector<std::string_view>& argv) {
+    const std::string_view name = argv[0];
+    if (command_cache_version != server.commands_version()) {
+      for (CachedCommand& cached : command_cache) cached.cmd = nullptr;
+      command_cache_version = server.commands_version();
+    }
+    size_t h = name.size();
+    if (!name.empty()) h = h * 31 + static_cast<unsigned char>(name[0]) * 7 + static_cast<unsigned char>(name.back());
+    CachedCommand& cached = command_cache[h % kCommandCacheSize];
+    if (cached.cmd && cached.name == name) return cached.cmd;
     const auto& table = server.commands();
     auto lower = [&](std::string_view in) -> const std::string& {
       lowered.assign(in);
       for (char& ch : lowered) ch = static_cast<char>(tolower(static_cast<unsigned char>(ch)));
       return lowered;
     };
-    auto it = table.find(lower(argv[0]));
+    auto it = table.find(lower(name));
     if (it == table.end() || it->first[0] == '|') return nullptr;
     CommandEntry* cmd = it->second.get();
     if (cmd->is_container && argv.size() >= 2) {
@@ -120,6 +143,10 @@ struct ScriptingState : public ScriptHost {
       cmd = sub->second;
     }
     if (cmd->owner == CommandOwner::kNone) return nullptr;
+    if (!it->second->is_container) {
+      cached.name.assign(name);
+      cached.cmd = cmd;
+    }
     return cmd;
   }
 
@@ -137,9 +164,22 @@ struct ScriptingState : public ScriptHost {
       return;
     }
     uint32_t flags = cmd->spec->flags;
-    if (flags & CMD_NOSCRIPT) {
+    if ((flags & CMD_NOSCRIPT) && !server.settings().script_disable_deny_script) {
       error->assign("This Redis command is not allowed from script");
       return;
+    }
+    // The caller's ACLs apply to what its script runs (Redis's scriptVerifyACL).
+    if (!run.caller->acl_user->unrestricted) {
+      int pos = 0;
+      int r = server.CheckAcl(*run.caller, *run.caller->acl_user, cmd, argv, "lua", &pos);
+      if (r != kAclOk) {
+        error->assign(r == kAclDeniedCmd ? "The user executing the script can't run this command or subcommand"
+                      : r == kAclDeniedKey
+                          ? "The user executing the script can't access at least one of the keys mentioned in the "
+                            "command arguments"
+                          : "The user executing the script can't publish to the channel mentioned in the command");
+        return;
+      }
     }
     if (flags & CMD_WRITE) {
       if (run.read_only) {
@@ -158,14 +198,20 @@ struct ScriptingState : public ScriptHost {
       return;
     }
     sc.resp = resp;
-    std::vector<std::string_view> saved;
-    saved.swap(sc.argv);
-    sc.argv = argv;
-    server.CallFromScript(sc, cmd, reply);
-    sc.argv.swap(saved);
+    sc.argv.assign(argv.begin(), argv.end());  // into the kept capacity: no allocation per call
+    // The command is propagated where redis.set_repl allows (its effects, not the script, are propagated).
+    const LuaEngine& engine = run.eval ? *eval : *functions;
+    server.CallFromScript(sc, cmd, reply, static_cast<uint8_t>(engine.repl_flags() & kPropagateAll));
+    sc.argv.clear();
   }
 
-  bool ScriptCommandExists(const std::vector<std::string_view>& argv) override { return Find(argv) != nullptr; }
+  // redis.acl_check_cmd: the caller's ACLs, without an ACL LOG entry.
+  int ScriptCommandCheck(const std::vector<std::string_view>& argv) override {
+    CommandEntry* cmd = Find(argv);
+    if (!cmd) return -1;
+    int pos = 0;
+    return server.DryRunAcl(*run.caller->acl_user, cmd, argv, &pos) == kAclOk ? 1 : 0;
+  }
 
   void ScriptLog(int level, std::string_view msg) override {
     static const char* const kLevels[] = {"debug", "verbose", "notice", "warning"};
@@ -204,8 +250,15 @@ struct ScriptingState : public ScriptHost {
 
   void Execute(CommandContext& c, bool is_eval, const std::string& sha, int ref, uint32_t flags, bool ro,
                int numkeys, int first_key, std::string_view name) {
-    std::vector<std::string_view> keys(c.argv + first_key, c.argv + first_key + numkeys);
-    std::vector<std::string_view> args(c.argv + first_key + numkeys, c.argv + c.argc);
+    // Redis 7.0 propagates what a script did, never the script: the commands it
+    // ran (redis.set_repl permitting) are collected by the Propagator and sent
+    // after it, in MULTI/EXEC when there is more than one.
+    c.PreventPropagation();
+    // KEYS and ARGV views, in vectors kept between runs (scripts do not nest).
+    std::vector<std::string_view>& keys = keys_scratch;
+    std::vector<std::string_view>& args = args_scratch;
+    keys.assign(c.argv + first_key, c.argv + first_key + numkeys);
+    args.assign(c.argv + first_key + numkeys, c.argv + c.argc);
     run = ScriptRun();
     run.active = true;
     run.eval = is_eval;
@@ -228,7 +281,13 @@ struct ScriptingState : public ScriptHost {
     if (run.shutdown) server.QueueEvent(EventKind::kShutdown, 0, 0, "", "");
     run.active = false;
     run.caller = nullptr;
+    keys.clear();
+    args.clear();
   }
+
+  std::vector<std::string_view> keys_scratch;
+  std::vector<std::string_view> args_scratch;
+  std::string sha_scratch;  // EVALSHA's lowered digest
 };
 
 void Server::RequestScriptShutdown() {
@@ -345,9 +404,10 @@ void EvalGeneric(CommandContext& c, bool by_sha, bool ro) {
   if (by_sha && c.arg(1).size() != 40) return c.reply.Error(kNoScript);
   int numkeys;
   if (!ParseNumKeys(c, 2, &numkeys)) return;
-  std::string sha;
+  std::string& sha = s.sha_scratch;  // kept between calls: no allocation per EVALSHA
   if (by_sha) {
-    sha = Lower(c.arg(1));
+    sha.assign(c.arg(1));
+    for (char& ch : sha) ch = static_cast<char>(tolower(static_cast<unsigned char>(ch)));
     if (sha.size() != 40 || !s.eval->HasScript(sha)) return c.reply.Error(kNoScript);
   } else {
     sha = LoadScript(c, s, c.arg(1));
@@ -451,7 +511,7 @@ bool ParseLibraryMetadata(std::string_view code, std::string* name, size_t* star
   }
   size_t nl = code.find('\n');
   if (nl == std::string_view::npos) {
-    *error = "ERR Invalid metadata value, expected a new line";
+    *error = "ERR Invalid library metadata";
     return false;
   }
   std::string line(code.substr(2, nl - 2));
@@ -666,11 +726,9 @@ void FunctionStats(CommandContext& c) {
 
 void FunctionKill(CommandContext& c) { Kill(c, false); }
 
+// The same FUNCTION2 records an RDB file holds (rdb_writer.h), LZF under rdbcompression as there.
 void FunctionDump(CommandContext& c) {
-  ScriptingState& s = c.server.scripting();
-  std::vector<std::string> codes;
-  for (const auto& [name, lib] : s.libraries) codes.push_back(lib.code);
-  c.reply.Bulk(DumpFunctions(codes));
+  c.reply.Bulk(CreateFunctionDumpPayload(c.server.FunctionLibraryCodes(), c.server.settings().rdbcompression));
 }
 
 void FunctionRestore(CommandContext& c) {
@@ -685,7 +743,9 @@ void FunctionRestore(CommandContext& c) {
   }
   std::vector<std::string> codes;
   std::string error;
-  if (!ParseFunctionDump(c.arg(2), &codes, &error)) return c.reply.Error(error);
+  if (!ParseFunctionDumpPayload(c.arg(2), c.server.settings().skip_checksum_validation, &codes, &error)) {
+    return c.reply.Error(error);
+  }
   // Load into a scratch registry first so a failure leaves the current libraries untouched.
   ScriptingState scratch(c.server);
   for (const std::string& code : codes) {
@@ -776,6 +836,63 @@ void FcallCommand(CommandContext& c) { FcallGeneric(c, false); }
 void FcallRoCommand(CommandContext& c) { FcallGeneric(c, true); }
 
 }  // namespace
+
+std::vector<std::string_view> Server::FunctionLibraryCodes() {
+  std::vector<std::string_view> codes;
+  if (!scripting_) return codes;
+  for (const auto& [name, lib] : scripting_->libraries) codes.emplace_back(lib.code);
+  return codes;
+}
+
+bool Server::ReplaceFunctionLibraries(const std::vector<std::string>& codes, std::string* error) {
+  if (codes.empty() && (!scripting_ || scripting_->libraries.empty())) return true;
+  // Compiled aside first, so a library that fails leaves the current ones in place.
+  ScriptingState scratch(*this);
+  for (const std::string& code : codes) {
+    std::string name;
+    std::string e = CreateLibrary(scratch, code, false, &name);
+    if (!e.empty()) {
+      *error = e.compare(0, 4, "ERR ") == 0 ? e.substr(4) : e;
+      return false;
+    }
+  }
+  ScriptingState& s = scripting();
+  while (!s.libraries.empty()) RemoveLibrary(s, s.libraries.begin()->first);
+  for (const auto& [name, lib] : scratch.libraries) {
+    std::string loaded;
+    std::string e = CreateLibrary(s, lib.code, true, &loaded);
+    if (!e.empty()) {
+      *error = e;
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Server::MergeFunctionLibraries(const std::vector<std::string>& codes, bool replace, std::string* error) {
+  if (codes.empty()) return true;
+  ScriptingState& s = scripting();
+  // Compiled aside first (and checked against the current names), so a failure changes nothing.
+  ScriptingState scratch(*this);
+  for (const std::string& code : codes) {
+    std::string name;
+    std::string e = CreateLibrary(scratch, code, false, &name);
+    if (e.empty() && !replace && s.libraries.count(name)) e = "Library '" + name + "' already exists";
+    if (!e.empty()) {
+      *error = e.compare(0, 4, "ERR ") == 0 ? e.substr(4) : e;
+      return false;
+    }
+  }
+  for (const auto& [name, lib] : scratch.libraries) {
+    std::string loaded;
+    std::string e = CreateLibrary(s, lib.code, true, &loaded);
+    if (!e.empty()) {
+      *error = e;
+      return false;
+    }
+  }
+  return true;
+}
 
 void RegisterScriptingCommands(CommandRegistry& r) {
   r.Add("eval", EvalCommand);

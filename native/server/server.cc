@@ -9,8 +9,9 @@
 #include <cstring>
 
 #include "core/util.h"
-#include "server/command_spec.h"
 #include "server/blocking_family.h"
+#include "server/command_spec.h"
+#include "server/crash_report.h"
 
 namespace tachyon {
 
@@ -39,9 +40,11 @@ Server::Server(const Settings& settings) : settings_(settings) {
   UpdateAccessClock();
   for (int i = 0; i < settings_.databases; i++) dbs_.push_back(std::make_unique<Db>(i, &clock_, this));
   BuildCommandTable();
+  BuildAclInfo();
+  SetCrashServer(this);
 }
 
-Server::~Server() = default;
+Server::~Server() { ClearCrashServer(this); }
 
 void Server::BuildCommandTable() {
   for (size_t i = 0; i < kCommandSpecCount; i++) {
@@ -73,6 +76,10 @@ void Server::BuildCommandTable() {
   RegisterBlockingCommands(registry);
   RegisterStreamCommands(registry);
   RegisterScriptingCommands(registry);
+  RegisterDebugCommands(registry);
+  RegisterSlowlogCommands(registry);
+  RegisterLatencyCommands(registry);
+  RegisterIntrospectionCommands(registry);
   RegisterBitmapCommands(registry);
   RegisterHyperLogLogCommands(registry);
   RegisterGeoCommands(registry);
@@ -125,6 +132,7 @@ Client* Server::NewClient(uint64_t id) {
   c->id = id;
   c->slot = slot;
   c->authenticated = !settings_.requirepass;
+  c->acl_user = acl_user(kDefaultAclUser);
   c->last_interaction_ms = NowUs() / 1000;
   return c;
 }
@@ -150,14 +158,16 @@ void Server::OnErrorReply(std::string_view msg) {
 
 void Server::ResetStats() {
   uint64_t dirty = stats_.dirty;
+  size_t recent_input = stats_.recent_max_input_buffer;
   stats_ = ServerStats();
   stats_.dirty = dirty;
-  for (auto& [name, cmd] : commands_) cmd->stats = CommandStats();
+  stats_.recent_max_input_buffer = recent_input;  // a gauge, not a counter
+  for (auto& [name, cmd] : commands_) cmd->stats = CommandStats();  // histograms too, as Redis
   for (auto& db : dbs_) db->expired_keys = 0;
 }
 
-// Finds the command for argv; on failure fills *error with Redis's rejection text.
-CommandEntry* Server::Lookup(const std::vector<std::string_view>& argv, Client& c, std::string* error) {
+CommandEntry* Server::Lookup(const std::vector<std::string_view>& argv, Client& c, std::string* error,
+                             CommandEntry** rejected) {
   ToLower(argv[0], &c.lowered);
   auto it = commands_.find(c.lowered);
   CommandEntry* cmd = (it == commands_.end() || it->first[0] == '|') ? nullptr : it->second.get();
@@ -180,6 +190,7 @@ CommandEntry* Server::Lookup(const std::vector<std::string_view>& argv, Client& 
     error->assign("ERR wrong number of arguments for '");
     error->append(cmd->spec->name);
     error->append("' command");
+    if (rejected) *rejected = cmd;
     return nullptr;
   }
   if (!cmd || cmd->owner == CommandOwner::kNone) {
@@ -202,9 +213,37 @@ CommandEntry* Server::Lookup(const std::vector<std::string_view>& argv, Client& 
     error->assign("ERR wrong number of arguments for '");
     error->append(cmd->spec->name);
     error->append("' command");
+    if (rejected) *rejected = cmd;
     return nullptr;
   }
   return cmd;
+}
+
+void Server::RejectCommand(Client& c, CommandEntry* cmd, std::string_view error, Reply& reply) {
+  if (cmd) cmd->stats.rejected_calls++;
+  if (c.multi.active) c.multi.abort = true;
+  if (cmd && !strcmp(cmd->spec->name, "exec")) {
+    // execCommandAbort: the error loses its generic "ERR " prefix.
+    DiscardTransaction(c);
+    if (error.substr(0, 4) == "ERR ") error.remove_prefix(4);
+    std::string msg = "EXECABORT Transaction discarded because of: ";
+    msg.append(error);
+    reply.Error(msg);
+    // MONITOR still sees the EXEC.
+    if (settings_.monitors > 0) {
+      ServerEvent ev{EventKind::kMonitor, c.db, c.id, {}, {}};
+      for (auto a : c.argv) ev.strings.emplace_back(a);
+      events_.push_back(std::move(ev));
+    }
+    return;
+  }
+  reply.Error(error);
+}
+
+bool Server::ProtectedAllowed(const Client& c, const CommandEntry* cmd) const {
+  const bool debug = !strcmp(cmd->spec->name, "debug");
+  const int setting = debug ? settings_.enable_debug_command : settings_.enable_module_command;
+  return setting == 1 || (setting == 2 && c.local);
 }
 
 void Server::QueueEvent(EventKind kind, int db, uint64_t client_id, std::string_view event,
@@ -244,6 +283,24 @@ void Server::TrackReads(Client& c, const CommandEntry* cmd) {
   }
 }
 
+void Server::AfterTimedCall(Client& c, CommandEntry* cmd, uint64_t micros, const std::vector<std::string_view>& argv,
+                            const std::vector<int>* redacted) {
+  if (settings_.latency_monitor_threshold > 0) {
+    latency_.AddIfNeeded((cmd->spec->flags & CMD_FAST) ? "fast-command" : "command", micros / 1000,
+                         settings_.latency_monitor_threshold);
+  }
+  const int64_t slow = settings_.slowlog_log_slower_than;
+  if (slow >= 0 && (micros >= static_cast<uint64_t>(slow) || slowlog_.over(settings_.slowlog_max_len)) &&
+      !(cmd->spec->flags & CMD_SKIP_SLOWLOG)) {
+    slowlog_.Push(argv, micros, settings_.slowlog_log_slower_than, settings_.slowlog_max_len, c.addr, c.name,
+                  redacted);
+  }
+  if (settings_.latency_tracking) {
+    if (!cmd->stats.histogram) cmd->stats.histogram = std::make_unique<LatencyHistogram>();
+    cmd->stats.histogram->Record(static_cast<int64_t>(micros) * 1000);
+  }
+}
+
 void Server::Call(Client& c, CommandEntry* cmd, Reply& reply) {
   // Refresh the shared wall clock every 32 commands of a long batch.
   if ((++calls_since_clock_ & 31) == 0) now_us_ = NowUs();
@@ -251,19 +308,22 @@ void Server::Call(Client& c, CommandEntry* cmd, Reply& reply) {
   uint64_t errors_before = stats_.total_error_replies;
   CommandContext ctx{*this, c, dbs_[c.db].get(), c.argv.data(), static_cast<int>(c.argv.size()), reply,
                      now_us_ / 1000, cmd->spec};
-  c.last_cmd = cmd->spec;
+  // Inside EXEC the client's last command stays EXEC (CLIENT LIST cmd=).
+  if (!c.in_exec) c.last_cmd = cmd->spec;
   if (settings_.monitors > 0) ObserveCall(c, cmd);
   uint64_t outer_client = current_client_id_;
   const bool outer_master = current_is_master_;
+  Client* outer = current_client_;
   current_client_id_ = c.id;
   current_is_master_ = c.master;
+  current_client_ = &c;
   // The propagation path, as Redis's call() -> propagate(): a command that
   // changed the dataset (stats_.dirty moved) is handed, here and nowhere else,
   // to the Propagator (propagate.h), which queues it for the AOF feature
   // (src/persistence/) and later the replication feature.
   const bool propagate = propagator_.active();
   const uint64_t dirty_before = stats_.dirty;
-  if (propagate) propagator_.EnterCall();
+  if (propagate) propagator_.EnterCall(call_targets_);
   cmd->handler(ctx);
   if (propagate) {
     propagator_.ExitCall(c.db, stats_.dirty != dirty_before && !c.block.active, cmd->spec == exec_spec_,
@@ -271,10 +331,13 @@ void Server::Call(Client& c, CommandEntry* cmd, Reply& reply) {
   }
   current_client_id_ = outer_client;
   current_is_master_ = outer_master;
+  current_client_ = outer;
   if (c.tracking) TrackReads(c, cmd);
-  cmd->stats.cycles += CycleCount() - start;
+  const uint64_t cycles = CycleCount() - start;
+  cmd->stats.cycles += cycles;
   // A command that blocked is counted once, when it is finally served or ends.
   if (c.block.active) return;
+  AfterTimedCall(c, cmd, calibration_.ToMicros(cycles), c.argv);
   cmd->stats.calls++;
   if (stats_.total_error_replies != errors_before) cmd->stats.failed_calls++;
   stats_.total_commands_processed++;
@@ -300,6 +363,8 @@ char* Server::InputSpace(Client& c, size_t want, size_t* cap) {
 FeedStatus Server::Consume(Client& c, size_t n) {
   c.query.Advance(n);
   stats_.net_input_bytes += n;
+  stats_.reads_processed++;
+  if (c.query.capacity() > c.query_peak) c.query_peak = c.query.capacity();
   FeedStatus st = c.paused ? FeedStatus::kOk : Process(c);
   c.last_interaction_ms = now_us_ / 1000;
   return st;
@@ -315,6 +380,7 @@ FeedStatus Server::Resume(Client& c) {
 // command owned by TypeScript comes up, or the protocol is violated.
 FeedStatus Server::Process(Client& c) {
   now_us_ = NowUs();
+  const size_t out_capacity = c.out.capacity();
   Reply reply(&c.out, this);
   ParserLimits limits;
   limits.proto_max_bulk_len = settings_.proto_max_bulk_len;
@@ -323,6 +389,11 @@ FeedStatus Server::Process(Client& c) {
   for (;;) {
     // The previous request has run: its bytes count as applied unless a transaction is open.
     if (!c.multi.active) c.applied_bytes = c.parsed_bytes;
+    // After QUIT (or CLIENT KILL of itself) nothing more runs: the rest is dropped.
+    if (c.close_after_reply) {
+      c.qpos = c.query.size();
+      break;
+    }
     reply.set_resp(c.resp);
     limits.auth_required = settings_.requirepass && !c.authenticated;
     limits.is_master = c.master;  // a master's stream: no proto-max-bulk-len, inline closes the link
@@ -365,75 +436,95 @@ FeedStatus Server::Process(Client& c) {
     c.argv.clear();
     for (const ArgRef& r : refs) c.argv.emplace_back(argbase + r.offset, r.len);
 
-    CommandEntry* cmd = Lookup(c.argv, c, &error);
+    CommandEntry* rejected = nullptr;
+    CommandEntry* cmd = Lookup(c.argv, c, &error, &rejected);
     if (!cmd) {
-      reply.Error(error);
-      if (c.multi.active) c.multi.abort = true;
+      RejectCommand(c, rejected, error, reply);
+      continue;
+    }
+    if ((cmd->spec->flags & CMD_PROTECTED) && !ProtectedAllowed(c, cmd)) {
+      const bool debug = !strcmp(cmd->spec->name, "debug");
+      error.assign(debug ? "ERR DEBUG" : "ERR MODULE");
+      error.append(" command not allowed. If the ");
+      error.append(debug ? "enable-debug-command" : "enable-module-command");
+      error.append(" option is set to \"local\", you can run it from a local connection, otherwise you need to set "
+                   "this option in the configuration file, and then restart the server.");
+      RejectCommand(c, cmd, error, reply);
       continue;
     }
     if (settings_.requirepass && !c.authenticated && !(cmd->spec->flags & CMD_NO_AUTH)) {
-      cmd->stats.rejected_calls++;
-      reply.Error("NOAUTH Authentication required.");
-      if (c.multi.active) c.multi.abort = true;
+      RejectCommand(c, cmd, "NOAUTH Authentication required.", reply);
       continue;
+    }
+    // ACLs (Redis's ACLCheckAllPerm); a command MULTI refuses anyway is refused for that first.
+    // Our master's link and the AOF have no user in Redis: nothing is checked.
+    if (!c.obey && !c.acl_user->unrestricted &&
+        !(c.multi.active && (cmd->spec->flags & CMD_NO_MULTI) && !IsTransactionControl(cmd))) {
+      int pos = 0;
+      int r = CheckAcl(c, *c.acl_user, cmd, c.argv, c.multi.active ? "multi" : "toplevel", &pos);
+      if (r != kAclOk) {
+        c.last_cmd = cmd->spec;  // as Redis, CLIENT LIST (and the ACL LOG entry) shows the refused command
+        if (r == kAclDeniedCmd) {
+          error.assign("NOPERM this user has no permissions to run the '");
+          error.append(cmd->spec->name);
+          error.append("' command");
+        } else if (r == kAclDeniedKey) {
+          error.assign("NOPERM this user has no permissions to access one of the keys used as arguments");
+        } else {
+          error.assign("NOPERM this user has no permissions to access one of the channels used as arguments");
+        }
+        RejectCommand(c, cmd, error, reply);
+        continue;
+      }
     }
     if (!settings_.deny_write_error.empty()) {
       // MISCONF: no writes (or PING) while persistence is failing.
       const bool is_exec = cmd->spec == exec_spec_;
       if ((cmd->spec->flags & CMD_WRITE) || (is_exec && (c.multi.flags & CMD_WRITE)) ||
           !strcmp(cmd->spec->name, "ping")) {
-        cmd->stats.rejected_calls++;
-        reply.Error(settings_.deny_write_error);
-        if (c.multi.active) c.multi.abort = true;
+        RejectCommand(c, cmd, settings_.deny_write_error, reply);
         continue;
       }
     }
     if (settings_.no_good_replicas &&
         ((cmd->spec->flags & CMD_WRITE) || (cmd->spec == exec_spec_ && (c.multi.flags & CMD_WRITE)))) {
-      cmd->stats.rejected_calls++;
-      reply.Error("NOREPLICAS Not enough good replicas to write.");
-      if (c.multi.active) c.multi.abort = true;
+      RejectCommand(c, cmd, "NOREPLICAS Not enough good replicas to write.", reply);
       continue;
     }
     if (settings_.read_only_replica && !c.master &&
         ((cmd->spec->flags & CMD_WRITE) || (cmd->spec == exec_spec_ && (c.multi.flags & CMD_WRITE)))) {
-      cmd->stats.rejected_calls++;
-      reply.Error("READONLY You can't write against a read only replica.");
-      if (c.multi.active) c.multi.abort = true;
+      RejectCommand(c, cmd, "READONLY You can't write against a read only replica.", reply);
       continue;
     }
     if (c.subscribed && c.resp == 2 && !AllowedWhileSubscribed(cmd)) {
-      cmd->stats.rejected_calls++;
       error.assign("ERR Can't execute '");
       error.append(cmd->spec->name);
       error.append("': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
-      reply.Error(error);
+      RejectCommand(c, cmd, error, reply);
+      continue;
+    }
+    // replica-serve-stale-data no while the link to our master is down.
+    if (settings_.stale_replica && !(cmd->spec->flags & CMD_STALE)) {
+      RejectCommand(c, cmd, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.", reply);
       continue;
     }
     if (settings_.loading &&
         (!(cmd->spec->flags & CMD_LOADING) || (cmd->spec == exec_spec_ && (c.multi.inv_flags & CMD_LOADING)))) {
-      cmd->stats.rejected_calls++;
-      reply.Error("LOADING Redis is loading the dataset in memory");
-      if (c.multi.active) c.multi.abort = true;
+      RejectCommand(c, cmd, "LOADING Redis is loading the dataset in memory", reply);
       continue;
     }
     if (c.monitor && (cmd->spec->flags & (CMD_WRITE | CMD_READONLY | CMD_MAY_REPLICATE))) {
-      cmd->stats.rejected_calls++;
-      reply.Error("ERR Replica can't interact with the keyspace");
+      RejectCommand(c, cmd, "ERR Replica can't interact with the keyspace", reply);
       continue;
     }
     if (!busy_error_.empty() && !(cmd->spec->flags & CMD_ALLOW_BUSY)) {
       // A script is past busy-reply-threshold: only SCRIPT KILL and friends run (scripting_family.cc).
-      cmd->stats.rejected_calls++;
-      reply.Error(busy_error_);
-      if (c.multi.active) c.multi.abort = true;
+      RejectCommand(c, cmd, busy_error_, reply);
       continue;
     }
     if (c.multi.active && !IsTransactionControl(cmd)) {
       if (cmd->spec->flags & CMD_NO_MULTI) {
-        cmd->stats.rejected_calls++;
-        reply.Error("ERR Command not allowed inside a transaction");
-        c.multi.abort = true;
+        RejectCommand(c, cmd, "ERR Command not allowed inside a transaction", reply);
         continue;
       }
       c.multi.queue.emplace_back(c.argv.begin(), c.argv.end());
@@ -463,12 +554,16 @@ FeedStatus Server::Process(Client& c) {
       break;
     }
   }
-  // Keep only the unconsumed tail; a drained buffer is reused from the start.
-  if (c.qpos == c.query.size()) {
+  if (c.out.size() > c.out_peak) c.out_peak = c.out.size();
+  if (c.out.capacity() > out_capacity && out_capacity != 0) stats_.reply_buffer_expands++;
+  // Keep only the unconsumed tail; a drained buffer is reused from the start
+  // (not while TypeScript runs a command: CLIENT LIST qbuf= counts the whole read, as Redis).
+  const bool js_running = status == FeedStatus::kJsCommand;
+  if (c.qpos == c.query.size() && !js_running) {
     c.query.clear();
     c.qpos = 0;
     if (c.query.size() == 0) c.query.Trim(64 * 1024);
-  } else if (c.qpos > 0 && status == FeedStatus::kOk && !c.paused) {
+  } else if (c.qpos > 0 && (status == FeedStatus::kOk || status == FeedStatus::kBlocked)) {
     // Move the partial request to the front so the buffer does not grow without bound.
     size_t rest = c.query.size() - c.qpos;
     memmove(c.query.data(), c.query.data() + c.qpos, rest);
@@ -478,7 +573,8 @@ FeedStatus Server::Process(Client& c) {
   return status;
 }
 
-void Server::RecordJsCall(const std::string& name, uint64_t usec, std::string_view error) {
+void Server::RecordJsCall(Client& c, const std::string& name, uint64_t usec, std::string_view error,
+                          const std::vector<int>& redacted) {
   auto it = commands_.find(name.find('|') != std::string::npos ? "|" + name : name);
   if (it == commands_.end()) return;
   CommandStats& s = it->second->stats;
@@ -489,6 +585,8 @@ void Server::RecordJsCall(const std::string& name, uint64_t usec, std::string_vi
     s.failed_calls++;
     OnErrorReply(error);
   }
+  std::vector<std::string_view> argv(c.pending.begin(), c.pending.end());
+  AfterTimedCall(c, it->second.get(), usec, argv, &redacted);
 }
 
 bool Server::AllowedWhileSubscribed(const CommandEntry* cmd) const {
@@ -511,6 +609,20 @@ void Server::ExecuteQueued(Client& c, const std::vector<std::string_view>& argv,
   std::string error;
   CommandEntry* cmd = Lookup(argv, c, &error);
   if (!cmd) return reply.Error(error);
+  // ACLs are checked again: they may have changed since the command was queued.
+  if (!c.obey && !c.acl_user->unrestricted) {
+    int pos = 0;
+    int r = CheckAcl(c, *c.acl_user, cmd, argv, "multi", &pos);
+    if (r != kAclOk) {
+      error.assign(
+          "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. "
+          "This command is no longer allowed for the following reason: ");
+      error.append(r == kAclDeniedCmd   ? "no permission to execute the command or subcommand"
+                   : r == kAclDeniedKey ? "no permission to touch the specified keys"
+                                        : "no permission to access one of the channels used as arguments");
+      return reply.Error(error);
+    }
+  }
   if (cmd->owner == CommandOwner::kJs) {
     if (js_executor_) js_executor_->Run(c, argv, reply.buffer());
     else reply.Error("ERR command not available inside a transaction");
@@ -547,7 +659,9 @@ bool Server::ExecuteReplayed(Client& c, const std::vector<std::string_view>& arg
   return true;
 }
 
-void Server::Cron() {
+bool Server::Cron() {
+  // DEBUG PAUSE-CRON: no periodic work at all.
+  if (settings_.pause_cron) return false;
   int64_t start = NowUs();
   now_us_ = start;
   calibration_.Calibrate(CycleCount(), start);
@@ -559,15 +673,21 @@ void Server::Cron() {
   int64_t now_ms = start / 1000;
   int n = db_count();
   // A replica expires nothing itself: the master sends the DELs.
-  for (int i = 0; i < n && !settings_.replica_expiry && NowUs() < deadline; i++) {
+  const bool active_expire = settings_.active_expire_enabled && !settings_.replica_expiry;
+  bool timed_out = false;
+  for (int i = 0; i < n && active_expire && !(timed_out = NowUs() >= deadline); i++) {
     Db& db = *dbs_[(expire_db_cursor_ + i) % n];
     size_t stale = 0;
     size_t expired = db.ActiveExpire(now_ms, deadline, settings_.active_expire_effort, &stale);
     stats_.expired_keys += expired;
     stats_.expired_stale_perc = stale;
   }
+  if (timed_out || (active_expire && NowUs() >= deadline)) stats_.expired_time_cap_reached++;
   expire_db_cursor_ = (expire_db_cursor_ + 1) % std::max(1, n);
-  stats_.expire_cycle_cpu_milliseconds += static_cast<uint64_t>(NowUs() - start) / 1000;
+  ClientsCron(start / 1000);
+  const uint64_t expire_us = static_cast<uint64_t>(NowUs() - start);
+  stats_.expire_cycle_cpu_milliseconds += expire_us / 1000;
+  latency_.AddIfNeeded("expire-cycle", expire_us / 1000, settings_.latency_monitor_threshold);
   // Tables shrink when mostly empty, and rehash in 1 ms slices when activerehashing is on.
   for (int i = 0; i < n; i++) {
     dbs_[i]->keys().ShrinkIfNeeded();
@@ -584,6 +704,36 @@ void Server::Cron() {
       }
     }
   }
+  return true;
+}
+
+// Redis's clientsCron reply-buffer part: the peak (CLIENT LIST rbp=) restarts
+// every reply-buffer peak reset time, and an idle client's buffer shrinks
+// back towards its recent peak (DEBUG REPLYBUFFER RESIZING switches it off).
+void Server::ClientsCron(int64_t now_ms) {
+  const int64_t reset = settings_.reply_buffer_peak_reset_ms;
+  // INFO client_recent_max_input_buffer: the biggest query buffer over about 8 seconds.
+  const int64_t second = now_ms / 1000;
+  size_t& slot = recent_input_[second % 8];
+  if (recent_input_second_ != second) {
+    recent_input_second_ = second;
+    slot = 0;
+  }
+  for (auto& c : clients_) {
+    if (!c) continue;
+    slot = std::max({slot, c->query.capacity(), c->query_peak});
+    c->query_peak = 0;
+    if (settings_.reply_buffer_resizing && c->out.empty() && c->out.capacity() > 2 * std::max<size_t>(c->out_peak, 16384)) {
+      c->out.Trim(std::max<size_t>(c->out_peak, 16384));
+      stats_.reply_buffer_shrinks++;
+    }
+    if (reset >= 0 && now_ms - c->out_peak_reset_ms >= reset) {
+      c->out_peak = c->out.size();
+      c->out_peak_reset_ms = now_ms;
+    }
+  }
+  stats_.recent_max_input_buffer = 0;
+  for (size_t v : recent_input_) stats_.recent_max_input_buffer = std::max(stats_.recent_max_input_buffer, v);
 }
 
 // ---- Access clock: LRU seconds or LFU counters (Redis's evict.c rules) ----

@@ -21,10 +21,13 @@
 #include "core/clock.h"
 #include "protocol/reply.h"
 #include "protocol/request_parser.h"
+#include "server/acl.h"
 #include "server/boundary.gen.h"
 #include "server/command.h"
 #include "server/db.h"
 #include "server/propagate.h"
+#include "server/latency.h"
+#include "server/slowlog.h"
 
 namespace tachyon {
 
@@ -34,6 +37,8 @@ struct CommandStats {
   uint64_t cycles = 0;  // time spent, in CycleCount() units (see core/clock.h)
   uint64_t rejected_calls = 0;
   uint64_t failed_calls = 0;
+  // LATENCY HISTOGRAM / INFO latencystats: created at the first timed call.
+  std::unique_ptr<LatencyHistogram> histogram;
 };
 
 enum class CommandOwner : uint8_t { kNone, kNative, kJs };
@@ -90,11 +95,27 @@ struct Settings {
   int64_t busy_reply_threshold = 5000;  // ms (alias lua-time-limit); 0: scripts are never interrupted
   int64_t stream_node_max_bytes = 4096;
   int64_t stream_node_max_entries = 100;
+  // Introspection (slowlog.h, latency.h) and DEBUG (debug_family.cc).
+  int64_t slowlog_log_slower_than = 10000;  // microseconds; negative: off
+  int64_t slowlog_max_len = 128;
+  int64_t latency_monitor_threshold = 0;    // milliseconds; 0: off
+  bool latency_tracking = true;             // per-command histograms
+  int enable_debug_command = 0;             // enable-debug-command: 0 no, 1 yes, 2 local
+  int enable_module_command = 0;            // enable-module-command, likewise
+  bool active_expire_enabled = true;        // DEBUG SET-ACTIVE-EXPIRE
+  bool pause_cron = false;                  // DEBUG PAUSE-CRON
+  bool skip_checksum_validation = false;    // DEBUG SET-SKIP-CHECKSUM-VALIDATION (RDB, RESTORE)
+  int64_t aof_flush_sleep = 0;              // DEBUG AOF-FLUSH-SLEEP, microseconds
+  bool script_disable_deny_script = false;  // DEBUG SET-DISABLE-DENY-SCRIPTS
+  int64_t reply_buffer_peak_reset_ms = 5000;  // DEBUG REPLYBUFFER PEAK-RESET-TIME (-1: never)
+  bool reply_buffer_resizing = true;          // DEBUG REPLYBUFFER RESIZING
+  bool appendfsync_always = false;          // LATENCY DOCTOR's fsync advice
+  double fork_rate_gb_per_sec = 0;          // LATENCY DOCTOR's fork advice (set by persistence)
+  std::string tachyon_version = "unknown";  // LOLWUT's version line
   int64_t hll_sparse_max_bytes = 3000;
   // Persistence (rdb_*.cc, dump_family.cc).
   bool rdbcompression = true;
   bool rdbchecksum = true;
-  bool skip_checksum_validation = false;  // DEBUG SET-SKIP-CHECKSUM-VALIDATION
   bool lazyfree_lazy_expire = false;      // expired keys propagate as UNLINK, else DEL
   bool lazyfree_lazy_server_del = false;
   bool loading = false;  // a dataset is being loaded: commands without the loading flag get -LOADING
@@ -104,6 +125,7 @@ struct Settings {
   bool read_only_replica = false;  // a replica with replica-read-only: writes only from the master link
   bool no_good_replicas = false;   // min-replicas-to-write not met: writes get -NOREPLICAS
   bool replica_expiry = false;     // we are a replica: keys expire only when the master says so
+  bool stale_replica = false;      // a replica, link down, replica-serve-stale-data no: -MASTERDOWN
 };
 
 struct ServerStats {
@@ -117,6 +139,12 @@ struct ServerStats {
   uint64_t dirty = 0;                // changes since the last save
   uint64_t net_input_bytes = 0;
   uint64_t unexpected_error_replies = 0;
+  uint64_t reads_processed = 0;         // socket reads handed to the dispatcher
+  uint64_t writes_processed = 0;        // socket writes of native I/O
+  uint64_t expired_time_cap_reached = 0;  // active expiry cycles that ran out of time
+  uint64_t reply_buffer_shrinks = 0;
+  uint64_t reply_buffer_expands = 0;
+  size_t recent_max_input_buffer = 0;   // biggest query buffer seen in the last seconds
   std::unordered_map<std::string, uint64_t> errors;  // errorstats by prefix
 };
 
@@ -185,6 +213,18 @@ struct Client {
   bool master = false;               // the link to our master (replication): passes replica-read-only
   uint64_t parsed_bytes = 0;         // input bytes of the requests parsed so far
   uint64_t applied_bytes = 0;        // parsed_bytes as of the last command run outside MULTI (Redis's reploff)
+  bool obey = false;                 // replays the AOF or is our master's link: checks meant for users are
+                                     // skipped where Redis skips them (mustObeyClient)
+  bool local = false;                // loopback or unix socket (enable-debug-command local)
+  AclUser* acl_user = nullptr;       // the user it is authenticated as (never null once created)
+  bool close_after_reply = false;    // QUIT, CLIENT KILL of itself: nothing after it runs
+  int exec_count = -1;               // during EXEC: commands it runs (CLIENT LIST multi=)
+  size_t exec_multi_mem = 0;         // during EXEC: their multi-mem
+  size_t out_peak = 0;               // largest reply buffer use since the last reset (rbp=)
+  size_t query_peak = 0;             // largest query buffer since the last cron (INFO client_recent_max_input_buffer)
+  int64_t out_peak_reset_ms = 0;
+  std::string addr = "?:0";          // peer address as CLIENT LIST shows it (SLOWLOG, crash report)
+  std::string name;                  // CLIENT SETNAME (SLOWLOG, crash report)
 };
 
 // What persistence does inside commands (set by the persistence binding).
@@ -196,6 +236,16 @@ class PersistenceHooks {
  protected:
   ~PersistenceHooks() = default;
 };
+
+// CLIENT LIST multi-mem=: Redis counts each queued command's argument bytes
+// plus one pointer per argument.
+inline size_t MultiMemory(const MultiState& m) {
+  size_t n = 0;
+  for (const auto& args : m.queue) {
+    for (const auto& a : args) n += a.size() + sizeof(void*);
+  }
+  return n;
+}
 
 struct ScriptingState;  // scripting_family.cc
 
@@ -237,13 +287,30 @@ class Server : public ErrorSink, public KeyspaceObserver {
   FeedStatus Consume(Client& c, size_t n);
   FeedStatus Resume(Client& c);
 
-  // Periodic work, called hz times a second: active expiry and rehashing on a time budget.
-  void Cron();
+  // Periodic work, called hz times a second: active expiry and rehashing on a
+  // time budget. False while DEBUG PAUSE-CRON holds all periodic work.
+  bool Cron();
 
-  CommandEntry* Lookup(const std::vector<std::string_view>& argv, Client& c, std::string* error);
+  // Finds the command for argv; on failure fills *error with Redis's
+  // rejection text, and *rejected with the command when it was found but
+  // called with the wrong number of arguments.
+  CommandEntry* Lookup(const std::vector<std::string_view>& argv, Client& c, std::string* error,
+                       CommandEntry** rejected = nullptr);
+  // Slots ever used (client(slot) may be nullptr below this).
+  int client_slots() const { return static_cast<int>(clients_.size()); }
   const std::unordered_map<std::string, std::unique_ptr<CommandEntry>>& commands() const { return commands_; }
+  // Moves when rename-command changes the table (caches of name lookups check it).
+  uint32_t commands_version() const { return commands_version_; }
   void ResetStats();
-  void RecordJsCall(const std::string& name, uint64_t usec, std::string_view error);
+  // Statistics, slowlog and latency of a command TypeScript ran for c
+  // (c.pending holds its arguments); `redacted` lists arguments SLOWLOG
+  // must not show (AUTH passwords).
+  void RecordJsCall(Client& c, const std::string& name, uint64_t usec, std::string_view error,
+                    const std::vector<int>& redacted);
+  Slowlog& slowlog() { return slowlog_; }
+  LatencyMonitor& latency() { return latency_; }
+  // The client whose command is running (nullptr: cron), for DEBUG and the crash report.
+  Client* current_client() const { return current_client_; }
   void OnErrorReply(std::string_view msg) override;
 
   uint32_t lru_clock() const { return clock_.lru_clock; }
@@ -324,8 +391,27 @@ class Server : public ErrorSink, public KeyspaceObserver {
 
   // Scripting (scripting_family.cc): the Lua engines, script cache and function libraries.
   ScriptingState& scripting();
-  // redis.call: the normal per-command path (statistics, MONITOR, tracking, notifications).
-  void CallFromScript(Client& c, CommandEntry* cmd, Reply& reply) { Call(c, cmd, reply); }
+  // redis.call: the normal per-command path (statistics, MONITOR, tracking,
+  // notifications); the command itself is propagated only to `targets`
+  // (PropagateTarget bits: the script's redis.set_repl).
+  void CallFromScript(Client& c, CommandEntry* cmd, Reply& reply, uint8_t targets) {
+    const uint8_t outer = call_targets_;
+    call_targets_ = targets;
+    Call(c, cmd, reply);
+    call_targets_ = outer;
+  }
+  // Function libraries (scripting_family.cc): their codes in name order, as
+  // RDB files, AOF bases and FUNCTION DUMP hold them (nothing is created when
+  // scripting was never used: a fork()ed child may call this).
+  std::vector<std::string_view> FunctionLibraryCodes();
+  // A loaded RDB's libraries replace the current ones (Redis loads them into
+  // an empty function set: at startup, DEBUG RELOAD). All or nothing: false,
+  // with the error, when one does not load.
+  bool ReplaceFunctionLibraries(const std::vector<std::string>& codes, std::string* error);
+  // DEBUG RELOAD NOFLUSH: a file's libraries added to the current ones; one
+  // already there is an error (Redis's "Library 'x' already exists"), or is
+  // replaced with `replace` (MERGE). All or nothing.
+  bool MergeFunctionLibraries(const std::vector<std::string>& codes, bool replace, std::string* error);
   JsExecutor* js_executor() const { return js_executor_; }
   // While set, commands without the allow-busy flag are answered with this error.
   void SetBusyError(std::string_view e) { busy_error_.assign(e); }
@@ -336,14 +422,43 @@ class Server : public ErrorSink, public KeyspaceObserver {
   void RequestScriptShutdown();
   BusyPump* busy_pump() const { return busy_pump_; }
 
+  // ACL users by handle (TypeScript's src/acl/ pushes each user's compiled
+  // permissions; handle 1 is the default user new clients start as).
+  AclUser* acl_user(int handle);
+  static constexpr int kDefaultAclUser = 1;
+  // The ACL check of a command about to run for c (argv is the command's),
+  // as Redis's ACLCheckAllPerm; on denial queues the ACL LOG event for
+  // `context` and returns the AclResult with *errpos set.
+  int CheckAcl(Client& c, const AclUser& user, const CommandEntry* cmd, const std::vector<std::string_view>& argv,
+               const char* context, int* errpos);
+  // The same without logging (ACL DRYRUN, redis.acl_check_cmd).
+  int DryRunAcl(const AclUser& user, const CommandEntry* cmd, const std::vector<std::string_view>& argv, int* errpos);
+  // Finds a command by argv like Redis's lookupCommand (no arity check, unimplemented commands included).
+  CommandEntry* FindCommand(const std::vector<std::string_view>& argv);
+  uint32_t command_id(const CommandEntry* cmd) const;
+  // rename-command: the command is known by `to` from now on ("" removes it).
+  bool RenameCommand(const std::string& from, const std::string& to, std::string* error);
+
  private:
   bool IsTransactionControl(const CommandEntry* cmd) const;
+  // Redis's rejectCommand: counts the rejection, flags a transaction being
+  // queued, and turns a rejected EXEC into EXECABORT (ending the transaction).
+  void RejectCommand(Client& c, CommandEntry* cmd, std::string_view error, Reply& reply);
+  // enable-debug-command / enable-module-command: may c run this protected command?
+  bool ProtectedAllowed(const Client& c, const CommandEntry* cmd) const;
   bool AllowedWhileSubscribed(const CommandEntry* cmd) const;
   void ObserveCall(Client& c, const CommandEntry* cmd);
+  // After a command ran for `micros`: slowlog, latency events, histogram (Redis's call()).
+  void AfterTimedCall(Client& c, CommandEntry* cmd, uint64_t micros, const std::vector<std::string_view>& argv,
+                      const std::vector<int>* redacted = nullptr);
   void TrackReads(Client& c, const CommandEntry* cmd);
   FeedStatus Process(Client& c);
   void Call(Client& c, CommandEntry* cmd, Reply& reply);
   void BuildCommandTable();
+  void BuildAclInfo();  // server_acl.cc
+  void ClientsCron(int64_t now_ms);
+  size_t recent_input_[8] = {0};
+  int64_t recent_input_second_ = 0;
 
   Settings settings_;
   ServerStats stats_;
@@ -351,12 +466,16 @@ class Server : public ErrorSink, public KeyspaceObserver {
   std::vector<std::unique_ptr<Client>> clients_;
   std::vector<int> free_slots_;
   std::unordered_map<std::string, std::unique_ptr<CommandEntry>> commands_;
+  uint32_t commands_version_ = 0;
   int expire_db_cursor_ = 0;
   int rehash_db_cursor_ = 0;
   AccessClock clock_;
   int64_t now_us_ = 0;
   uint64_t current_client_id_ = 0;  // the client whose command is running (0: cron)
   bool current_is_master_ = false;  // that client is our master's link (replication)
+  Client* current_client_ = nullptr;
+  Slowlog slowlog_;
+  LatencyMonitor latency_;
   std::unordered_map<std::string, std::vector<Client*>> watched_keys_;
   std::unordered_map<std::string, int> blocking_keys_;  // WatchKey(db, key) → clients waiting
   std::vector<std::pair<int, std::string>> ready_keys_;
@@ -364,6 +483,7 @@ class Server : public ErrorSink, public KeyspaceObserver {
   std::unordered_map<std::string, bool> ready_set_;
   JsExecutor* js_executor_ = nullptr;
   Propagator propagator_;
+  uint8_t call_targets_ = kPropagateAll;  // where the command Call() runs may be propagated
   PersistenceHooks* persistence_hooks_ = nullptr;
   bool fork_child_active_ = false;
   const CommandSpec* exec_spec_ = nullptr;  // EXEC is never propagated itself
@@ -372,6 +492,9 @@ class Server : public ErrorSink, public KeyspaceObserver {
   BusyPump* busy_pump_ = nullptr;
   uint32_t calls_since_clock_ = 0;
   CycleCalibration calibration_;
+  std::vector<std::unique_ptr<AclUser>> acl_users_;
+  std::vector<AclCommandInfo> acl_info_;  // by command id
+  std::vector<KeyRef> acl_keys_;          // scratch for the key checks
 };
 
 }  // namespace tachyon

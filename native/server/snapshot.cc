@@ -8,9 +8,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <string>
+#include <vector>
 
 #include "server/server.h"
 
@@ -64,6 +67,7 @@ bool WriteRdbTo(Server& server, int fd, const FileSaveOptions& opt, int* err) {
   RdbOutput out(fd, opt.fsync_every);
   RdbWriter w(out, opt.rdb);
   w.SaveHeader();
+  w.SaveFunctions(server.FunctionLibraryCodes());
   w.SaveDatabases(Databases(server));
   w.SaveTrailer();
   out.Flush();
@@ -253,6 +257,33 @@ void RdbLoadJob::Install(Server& server) {
   for (int i = 0; i < server.db_count() && i < static_cast<int>(dbs_.size()); i++) {
     server.db(i).SwapContents(*dbs_[i]);
   }
+}
+
+bool RdbLoadJob::Merge(Server& server, bool replace, std::string* error) {
+  if (thread_.joinable()) thread_.join();
+  const int n = std::min(server.db_count(), static_cast<int>(dbs_.size()));
+  std::vector<std::vector<std::string>> keys(static_cast<size_t>(n));
+  for (int i = 0; i < n; i++) {
+    dbs_[i]->keys().ForEachReadOnly([&](const Entry* e) { keys[i].emplace_back(e->key()); });
+    if (replace) continue;
+    for (const std::string& k : keys[i]) {
+      if (server.db(i).FindRaw(k)) {
+        *error = "RDB has duplicated key '" + k + "' in DB " + std::to_string(i);
+        return false;
+      }
+    }
+  }
+  for (int i = 0; i < n; i++) {
+    Db& to = server.db(i);
+    for (const std::string& k : keys[i]) {
+      int64_t expire_ms;
+      Entry* e = dbs_[i]->Detach(k, &expire_ms);
+      to.Delete(k);
+      to.AddLoaded(e);
+      if (expire_ms != -1) to.SetExpire(e, expire_ms);
+    }
+  }
+  return true;
 }
 
 }  // namespace tachyon

@@ -120,6 +120,10 @@ class RdbLoadJob {
   const RdbLoadResult& result() const { return result_; }
   // Moves the loaded data into the server's databases (which lose theirs).
   void Install(Server& server);
+  // DEBUG RELOAD NOFLUSH: adds the loaded keys to the server's databases. A
+  // key already there refuses the whole load (false, *error names it; Redis
+  // panics there) unless `replace` (MERGE), which replaces it.
+  bool Merge(Server& server, bool replace, std::string* error);
 
  private:
   RdbLoadOptions opt_;

@@ -16,6 +16,14 @@
 // has entries past its id, XREADGROUP when it has entries past the group's
 // last-delivered id, failing it when the group (NOGROUP) or the stream key
 // (UNBLOCKED) is gone. Anything else leaves it blocked, with its deadline.
+//
+// Propagation (AOF, replicas) is Redis 7.0's: XADD with the id it generated
+// and an approximate trim as the exact one it amounted to; XREADGROUP,
+// XCLAIM and XAUTOCLAIM never as themselves but as one XCLAIM ... FORCE
+// JUSTID per PEL entry they created, moved or dropped (streamPropagateXCLAIM),
+// XGROUP SETID when only the group's last id moved, XGROUP CREATECONSUMER for
+// a consumer XREADGROUP NOACK created. Commands from the AOF are obeyed: an
+// exact trim with LIMIT, which only rewriting produces, is accepted there.
 #include <algorithm>
 #include <climits>
 #include <cstdint>
@@ -49,6 +57,27 @@ StreamValue::Limits StreamLimits(CommandContext& c) {
 std::string_view CStr(std::string_view s) { return s.substr(0, std::min(s.find('\0'), s.size())); }
 
 bool IsRetry(const CommandContext& c) { return c.client.block.retrying; }
+
+// ---------------------------------------------------------------------------
+// Propagation
+
+// streamPropagateXCLAIM: the PEL entry id of group as it now is (or was,
+// for one about to be dropped), as the XCLAIM that recreates it on a
+// replica or when the AOF loads.
+void PropagateClaim(CommandContext& c, std::string_view key, std::string_view group_name, const StreamGroup& g,
+                    const StreamId& id, const StreamNack& nack) {
+  if (!c.propagating()) return;
+  c.AlsoPropagate({"XCLAIM", std::string(key), std::string(group_name), nack.consumer ? nack.consumer->name : "", "0",
+                   id.ToString(), "TIME", std::to_string(nack.delivery_time), "RETRYCOUNT",
+                   std::to_string(nack.delivery_count), "FORCE", "JUSTID", "LASTID", g.last_id.ToString()});
+}
+
+// streamPropagateGroupID: the group's last id and entries-read.
+void PropagateGroupId(CommandContext& c, std::string_view key, std::string_view group_name, const StreamGroup& g) {
+  if (!c.propagating()) return;
+  c.AlsoPropagate({"XGROUP", "SETID", std::string(key), std::string(group_name), g.last_id.ToString(),
+                   "ENTRIESREAD", std::to_string(g.entries_read)});
+}
 
 // ---------------------------------------------------------------------------
 // Argument parsing
@@ -129,6 +158,7 @@ struct Delivery {
   StreamGroup* group = nullptr;
   StreamConsumer* consumer = nullptr;
   bool noack = false;
+  std::string_view key, group_name;  // as sent, for propagation
 };
 
 // streamReplyWithRange: entries start..end (count 0: all) as an array, or
@@ -142,7 +172,10 @@ size_t ReplyRange(CommandContext& c, StreamValue* s, const StreamId& start, cons
   while (it.Next()) {
     if (d) {
       s->AdvanceGroup(d->group, it.id());
-      if (!d->noack) d->group->Deliver(it.id(), d->consumer, c.now_ms);
+      if (!d->noack) {
+        const StreamNack* nack = d->group->Deliver(it.id(), d->consumer, c.now_ms);
+        PropagateClaim(c, d->key, d->group_name, *d->group, it.id(), *nack);
+      }
       c.Dirty();
     }
     ReplyEntry(c, it);
@@ -150,6 +183,8 @@ size_t ReplyRange(CommandContext& c, StreamValue* s, const StreamId& start, cons
     if (count && count == n) break;
   }
   if (!raw) c.reply.EndDeferredArray(handle, n);
+  // Without PEL entries only the group's position tells what happened.
+  if (d && d->noack && n) PropagateGroupId(c, d->key, d->group_name, *d->group);
   return n;
 }
 
@@ -209,6 +244,7 @@ StreamValue* CreateStream(CommandContext& c, std::string_view key) {
 
 struct AddTrimArgs {
   StreamValue::Trim trim;
+  int threshold_arg = -1;  // the MAXLEN/MINID threshold's index
   bool no_mkstream = false;
   bool id_given = false;
   bool seq_given = true;
@@ -239,6 +275,7 @@ int ParseAddTrimArgs(CommandContext& c, bool xadd, AddTrimArgs* a) {
       } else if (more >= 2 && next == "=") {
         i++;
       }
+      a->threshold_arg = i + 1;
       if (maxlen) {
         long long v;
         if (!ParseLongLong(c, i + 1, &v)) return -1;
@@ -285,7 +322,10 @@ int ParseAddTrimArgs(CommandContext& c, bool xadd, AddTrimArgs* a) {
     c.reply.Error("ERR syntax error, XTRIM must be called with a trimming strategy");
     return -1;
   }
-  if (limit_given) {
+  if (c.client.obey) {
+    // The AOF (later a master) sends trims rewritten as exact ones, LIMIT kept: no limit applies.
+    t.limit = 0;
+  } else if (limit_given) {
     if (!t.approx) {
       c.reply.Error("ERR syntax error, LIMIT cannot be used without the special ~ option");
       return -1;
@@ -300,6 +340,32 @@ int ParseAddTrimArgs(CommandContext& c, bool xadd, AddTrimArgs* a) {
     t.limit = 0;
   }
   return i;
+}
+
+// The argument vector with an approximate trim written as the exact one it
+// amounted to (streamRewriteApproxSpecifier + streamRewriteTrimArgument): "~"
+// becomes "=" and the threshold the stream's length, or its first id
+// (deleted entries included; the maximal id when it has none).
+void RewriteApproxTrim(const StreamValue& s, const AddTrimArgs& a, std::vector<std::string>* argv) {
+  (*argv)[a.threshold_arg - 1] = "=";
+  if (a.trim.strategy == StreamValue::Trim::kMaxLen) {
+    (*argv)[a.threshold_arg] = std::to_string(s.length());
+  } else {
+    StreamId first = StreamId::Max();
+    if (!s.nodes().empty()) {
+      const auto& [master_id, lp] = *s.nodes().begin();
+      const stream_node::Master m = stream_node::ReadMaster(lp);
+      if (m.first_entry != Listpack::npos) first = stream_node::ReadEntry(lp, m, master_id, m.first_entry).id;
+    }
+    (*argv)[a.threshold_arg] = first.ToString();
+  }
+}
+
+std::vector<std::string> ArgvCopy(const CommandContext& c) {
+  std::vector<std::string> argv;
+  argv.reserve(static_cast<size_t>(c.argc));
+  for (int i = 0; i < c.argc; i++) argv.emplace_back(c.arg(i));
+  return argv;
 }
 
 // XADD key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value [field value ...]
@@ -354,6 +420,13 @@ void XaddCommand(CommandContext& c) {
   if (a.trim.strategy != StreamValue::Trim::kNone && s->TrimEntries(a.trim)) {
     c.Notify(kNotifyStream, "xtrim", key);
   }
+  // Propagated with the id it got and the trim it did.
+  if (c.propagating() && (!a.id_given || !a.seq_given || a.trim.approx)) {
+    std::vector<std::string> argv = ArgvCopy(c);
+    if (!a.id_given || !a.seq_given) argv[idpos] = id.ToString();
+    if (a.trim.approx) RewriteApproxTrim(*s, a, &argv);
+    c.PropagateAs(std::move(argv));
+  }
 }
 
 // XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count]
@@ -367,11 +440,17 @@ void XtrimCommand(CommandContext& c) {
     c.reply.Int(0);
     return;
   }
-  const int64_t deleted = AsStream(e)->TrimEntries(a.trim);
+  StreamValue* s = AsStream(e);
+  const int64_t deleted = s->TrimEntries(a.trim);
   if (deleted) {
     c.Notify(kNotifyStream, "xtrim", key);
     c.KeyModified(key);
     c.Dirty(static_cast<uint64_t>(deleted));
+    if (a.trim.approx && c.propagating()) {
+      std::vector<std::string> argv = ArgvCopy(c);
+      RewriteApproxTrim(*s, a, &argv);
+      c.PropagateAs(std::move(argv));
+    }
   }
   c.reply.Int(deleted);
 }
@@ -527,9 +606,11 @@ bool ParseReadArgs(CommandContext& c, ReadArgs* a) {
   return true;
 }
 
-// The consumer XREADGROUP reads as: found (seen now) or created.
+// The consumer XREADGROUP reads as: found (seen now) or created. A creation
+// is propagated only when asked (XREADGROUP NOACK: no XCLAIM will create it).
 StreamConsumer* LookupOrCreateConsumer(CommandContext& c, StreamGroup* g, std::string_view name,
-                                       std::string_view key) {
+                                       std::string_view key, std::string_view group_name = {},
+                                       bool propagate_creation = false) {
   StreamConsumer* consumer = g->FindConsumer(name);
   if (consumer) {
     consumer->seen_time = c.now_ms;
@@ -538,6 +619,9 @@ StreamConsumer* LookupOrCreateConsumer(CommandContext& c, StreamGroup* g, std::s
   consumer = g->CreateConsumer(name, c.now_ms);
   c.Dirty();
   c.Notify(kNotifyStream, "xgroup-createconsumer", key);
+  if (propagate_creation && c.propagating()) {
+    c.AlsoPropagate({"XGROUP", "CREATECONSUMER", std::string(key), std::string(group_name), std::string(name)});
+  }
   return consumer;
 }
 
@@ -581,8 +665,10 @@ void ServeBlockedRead(CommandContext& c, const ReadArgs& a) {
   Delivery d;
   if (g) {
     d.group = g;
-    d.consumer = LookupOrCreateConsumer(c, g, a.consumer, key);
+    d.key = key;
+    d.group_name = a.group;
     d.noack = a.noack;
+    d.consumer = LookupOrCreateConsumer(c, g, a.consumer, key, a.group, a.noack);
   }
   if (c.reply.resp() == 2) {
     c.reply.Array(1);
@@ -600,6 +686,8 @@ void ServeBlockedRead(CommandContext& c, const ReadArgs& a) {
 void ReadGeneric(CommandContext& c) {
   ReadArgs a;
   if (!ParseReadArgs(c, &a)) return;
+  // XREADGROUP is propagated as what it did to the group (see the file comment).
+  if (a.group_mode) c.PreventPropagation();
   if (IsRetry(c)) return ServeBlockedRead(c, a);
 
   const int n = a.nstreams;
@@ -675,13 +763,15 @@ void ReadGeneric(CommandContext& c) {
       }
       d.group = g;
       d.noack = a.noack;
+      d.key = key;
+      d.group_name = a.group;
     } else if (s->length()) {
       StreamId maxid;
       if (s->LastValidId(&maxid) && maxid > gt) serve = true;
     }
     if (!serve) continue;
     // Redis 7.0 looks the consumer up (creating it) only for a stream it serves.
-    if (a.group_mode) d.consumer = LookupOrCreateConsumer(c, d.group, a.consumer, key);
+    if (a.group_mode) d.consumer = LookupOrCreateConsumer(c, d.group, a.consumer, key, a.group, a.noack);
     if (++served == 1) handle = c.reply.BeginDeferredArray();
     StreamId start = gt;
     start.Incr();
@@ -1038,9 +1128,12 @@ void XclaimCommand(CommandContext& c) {
       return;
     }
   }
+  // Propagated as XCLAIMs of what it claimed or dropped, else as the group's new last id.
+  c.PreventPropagation();
+  bool propagate_last_id = false;
   if (last_id > g->last_id) {
     g->last_id = last_id;
-    c.Dirty();
+    propagate_last_id = true;
   }
   // A delivery time in the future or before the epoch becomes now.
   if (deliverytime == -1 || deliverytime < 0 || deliverytime > now) deliverytime = now;
@@ -1054,6 +1147,8 @@ void XclaimCommand(CommandContext& c) {
     // An entry deleted from the stream leaves the PEL instead of being claimed.
     if (!s->EntryExists(id)) {
       if (nack) {
+        PropagateClaim(c, c.arg(1), c.arg(2), *g, id, *nack);
+        propagate_last_id = false;
         g->Acknowledge(id);
         c.Dirty();
       }
@@ -1072,12 +1167,18 @@ void XclaimCommand(CommandContext& c) {
       nack->delivery_count++;
     }
     g->Transfer(id, nack, consumer);
+    PropagateClaim(c, c.arg(1), c.arg(2), *g, id, *nack);
+    propagate_last_id = false;
     if (justid) {
       ReplyId(c, id);
     } else {
       ReplyRange(c, s, id, id, 1, false, nullptr, true);
     }
     n++;
+    c.Dirty();
+  }
+  if (propagate_last_id) {
+    PropagateGroupId(c, c.arg(1), c.arg(2), *g);
     c.Dirty();
   }
   c.reply.EndDeferredArray(handle, n);
@@ -1120,6 +1221,7 @@ void XautoclaimCommand(CommandContext& c) {
   if (!LookupGroup(c, &s, &g)) return;
   if (!g) return NoSuchKeyOrGroup(c);
 
+  c.PreventPropagation();  // propagated as XCLAIMs of what it claimed or dropped
   long attempts = count * kAttemptsFactor;
   const int64_t now = c.now_ms;
   StreamConsumer* consumer = nullptr;
@@ -1134,6 +1236,7 @@ void XautoclaimCommand(CommandContext& c) {
     StreamNack* nack = &it->second;
     if (!s->EntryExists(id)) {
       ++it;
+      PropagateClaim(c, c.arg(1), c.arg(2), *g, id, *nack);
       g->Acknowledge(id);
       c.Dirty();
       deleted.push_back(id);
@@ -1146,6 +1249,7 @@ void XautoclaimCommand(CommandContext& c) {
     nack->delivery_time = now;
     if (!justid) nack->delivery_count++;
     g->Transfer(id, nack, consumer);
+    PropagateClaim(c, c.arg(1), c.arg(2), *g, id, *nack);
     if (justid) {
       ReplyId(c, id);
     } else {

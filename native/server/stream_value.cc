@@ -305,19 +305,20 @@ bool StreamValue::GroupLag(const StreamGroup& g, int64_t* lag) const {
     return true;
   }
   if (g.entries_read != StreamGroup::kInvalidEntriesRead && !RangeHasTombstones(&g.last_id, nullptr)) {
-    *lag = static_cast<int64_t>(entries_added_) - g.entries_read;
+    // Unsigned arithmetic: counters loaded from a file may be anything (Redis's subtraction wraps too).
+    *lag = static_cast<int64_t>(entries_added_ - static_cast<uint64_t>(g.entries_read));
     return true;
   }
   const int64_t read = EstimateDistanceFromFirstEverEntry(g.last_id);
   if (read == StreamGroup::kInvalidEntriesRead) return false;
-  *lag = static_cast<int64_t>(entries_added_) - read;
+  *lag = static_cast<int64_t>(entries_added_ - static_cast<uint64_t>(read));
   return true;
 }
 
 void StreamValue::AdvanceGroup(StreamGroup* g, const StreamId& id) const {
   if (id <= g->last_id) return;
   if (g->entries_read != StreamGroup::kInvalidEntriesRead && !RangeHasTombstones(&id, nullptr)) {
-    g->entries_read++;
+    g->entries_read = static_cast<int64_t>(static_cast<uint64_t>(g->entries_read) + 1);
   } else if (entries_added_) {
     g->entries_read = EstimateDistanceFromFirstEverEntry(id);
   }

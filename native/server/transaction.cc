@@ -113,6 +113,9 @@ void ExecCommand(CommandContext& c) {
     c.server.DiscardTransaction(cl);
     return c.reply.NullArray();
   }
+  // CLIENT LIST shows the transaction as still open while EXEC runs it, as Redis.
+  cl.exec_count = static_cast<int>(cl.multi.queue.size());
+  cl.exec_multi_mem = MultiMemory(cl.multi);
   std::vector<std::vector<std::string>> queue;
   queue.swap(cl.multi.queue);
   cl.multi.active = false;
@@ -126,6 +129,8 @@ void ExecCommand(CommandContext& c) {
     c.server.ExecuteQueued(cl, argv, c.reply);
   }
   cl.in_exec = false;
+  cl.exec_count = -1;
+  cl.exec_multi_mem = 0;
   c.Dirty(0);
 }
 

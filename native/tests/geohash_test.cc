@@ -146,6 +146,51 @@ TEST(SearchAreasCoverTheShape) {
   }
 }
 
+// The latitude pre-check and the centre's cached cosine change no decision
+// and no distance: WithinShape agrees with the plain haversine, including
+// for points exactly on the circle (radius = their distance) and just past it.
+TEST(CircleTestMatchesThePlainHaversine) {
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<double> lon(-180, 180), lat(-85, 85), unit(0, 1);
+  int inside = 0, edge = 0;
+  for (int round = 0; round < 2000; round++) {
+    geo::Shape shape;
+    shape.type = geo::Shape::kCircle;
+    shape.xy[0] = lon(rng);
+    shape.xy[1] = lat(rng);
+    shape.conversion = round % 3 ? 1000 : 1;
+    // Points near the centre (most) and anywhere on earth.
+    const double spread = round % 4 ? 0.5 : 180;
+    double plon = shape.xy[0] + (unit(rng) - 0.5) * 2 * spread;
+    double plat = shape.xy[1] + (unit(rng) - 0.5) * spread;
+    plon = std::max(-180.0, std::min(180.0, plon));
+    plat = std::max(-85.0, std::min(85.0, plat));
+    const double score = static_cast<double>(Score(plon, plat));
+    double pxy[2];
+    CHECK(geo::DecodeScore(score, pxy));
+    const double exact = geo::Distance(shape.xy[0], shape.xy[1], pxy[0], pxy[1]);
+    const double radii[] = {exact / shape.conversion, std::nextafter(exact, 0.0) / shape.conversion,
+                            std::nextafter(exact, 1e300) / shape.conversion, unit(rng) * 2 * exact / shape.conversion,
+                            0.0};
+    for (double radius : radii) {
+      shape.radius = radius;
+      geo::AreasByShape(&shape);
+      double xy[2], dist = -1;
+      const bool in = geo::WithinShape(shape, score, xy, &dist);
+      const bool want = !(exact > shape.radius * shape.conversion);
+      CHECK(in == want);
+      if (in) {
+        CHECK(dist == exact);
+        CHECK(xy[0] == pxy[0] && xy[1] == pxy[1]);
+        inside++;
+        if (radius == exact / shape.conversion) edge++;
+      }
+    }
+  }
+  CHECK(inside > 1000);
+  CHECK(edge > 100);
+}
+
 TEST(PartialQuickSortSortsTheRange) {
   std::mt19937 rng(4);
   for (int round = 0; round < 3000; round++) {

@@ -4,18 +4,22 @@
  * (features/pause.ts), TRACKING, CACHING, GETREDIR and TRACKINGINFO
  * (features/tracking.ts), UNBLOCK (features/blocking.ts).
  *
- * CLIENT INFO / LIST print Redis 7.0's fields in Redis 7.0's order. Values we
- * do not track are fixed, plausible numbers for an idle client:
- *   qbuf-free=0          the native query buffer's spare capacity is not exposed
- *   rbs=16384 rbp=16384  Redis's initial reply buffer; replies are not buffered
- *                        per client here, they go straight to the socket
- *   multi-mem=0          queued commands' memory is not measured
- *   tot-mem              rbs + qbuf + argv-mem + omem + CLIENT_OVERHEAD
- * Real: id, addr, laddr, fd, name, age, idle, flags (N O P x b t R B U e), db, sub,
- * psub, ssub, multi, qbuf
- * (unread query bytes), argv-mem (the running command's argument bytes),
- * oll/omem (bytes queued on the socket), events, cmd, resp.
+ * CLIENT INFO / LIST print Redis 7.0's fields in Redis 7.0's order, with
+ * Tachyon's own figures where Redis reports its buffers:
+ *   qbuf / qbuf-free     the native query buffer: bytes held (the whole read
+ *                        while one of its commands runs, as Redis) and room left
+ *   argv-mem             argument bytes of the running command (EXEC's own
+ *                        while EXEC runs, as Redis) or of a blocked one
+ *   multi-mem            queued commands' argument bytes plus a pointer each
+ *   rbs / rbp            the native reply buffer's capacity and peak use
+ *   obl / oll / omem     replies not written yet: held for the batch's one
+ *                        write / chunks and bytes waiting for the kernel
+ *   tot-mem              the buffers above plus CLIENT_OVERHEAD, an estimate
+ *                        of the connection's fixed cost
+ * The rest (id, addr, laddr, fd, name, age, idle, flags, db, sub, psub, ssub,
+ * multi, events, cmd, user, redir, resp) are exact.
  */
+import type { Acl } from '../acl/acl';
 import { ClientField, ReplyMode } from '../boundary.gen';
 import type { ServerContext } from '../context';
 import type { BlockingScheduler } from '../features/blocking';
@@ -38,9 +42,9 @@ export interface ClientFeatures {
   readonly tracking: Tracking;
   readonly blocking: BlockingScheduler;
   readonly replication: Replication;
+  readonly acl: Acl;
 }
 
-const REPLY_BUFFER_SIZE = 16384;
 /** Rough per-client footprint of the Connection object, its socket and the native client. */
 const CLIENT_OVERHEAD = 2048;
 
@@ -95,6 +99,10 @@ export class ClientCommands {
     return this.features.pubsub.isPubSubClient(conn) ? 'pubsub' : 'normal';
   }
 
+  userExists(name: string): boolean {
+    return this.features.acl.getUser(name) !== undefined;
+  }
+
   /** Connections not on their way out, in the order they were accepted. */
   live(): Connection[] {
     return [...this.ctx.clients.values()].filter((c) => !c.closing);
@@ -109,7 +117,7 @@ export class ClientCommands {
 function clientInfoLine(ctx: ServerContext, f: ClientFeatures, conn: Connection, current?: CommandCall): string {
   const now = Date.now();
   const isCurrent = current !== undefined && current.conn === conn;
-  const [db, cmd, qbuf, multi] = ctx.native.clientState(conn.slot);
+  const [db, cmd, qbuf, multi, , qbufFree, blockedArgv, multiMem, rbs, rbp, replyBytes] = ctx.native.clientState(conn.slot);
   const subs = f.pubsub.subscriptionCounts(conn);
   // Redis's order: O/S M P x b t R B d c u A U r e; N when none applies.
   let flags = '';
@@ -124,10 +132,11 @@ function clientInfoLine(ctx: ServerContext, f: ClientFeatures, conn: Connection,
   if (conn.kind === 'unix') flags += 'U';
   if (conn.noEvict) flags += 'e';
   if (flags === '') flags = 'N';
-  const argvMem = isCurrent ? current.args.reduce((n, a) => n + a.length, 0) : 0;
+  // Inside EXEC the client's arguments are EXEC's own ("exec": 4 bytes), as Redis reports them.
+  const argvMem = isCurrent ? (current.inExec ? 4 : current.args.reduce((n, a) => n + a.length, 0)) : blockedArgv;
   const omem = conn.outputPending;
-  const qbufFree = 0;
-  const totMem = REPLY_BUFFER_SIZE + qbuf + qbufFree + argvMem + omem + CLIENT_OVERHEAD;
+  const obl = (isCurrent ? conn.heldOutputBytes : 0) + replyBytes;
+  const totMem = rbs + qbuf + qbufFree + argvMem + multiMem + omem + CLIENT_OVERHEAD;
   return [
     `id=${conn.id}`,
     `addr=${conn.address}`,
@@ -145,16 +154,16 @@ function clientInfoLine(ctx: ServerContext, f: ClientFeatures, conn: Connection,
     `qbuf=${qbuf}`,
     `qbuf-free=${qbufFree}`,
     `argv-mem=${argvMem}`,
-    'multi-mem=0',
-    `rbs=${REPLY_BUFFER_SIZE}`,
-    `rbp=${REPLY_BUFFER_SIZE}`,
-    'obl=0',
+    `multi-mem=${multiMem}`,
+    `rbs=${rbs}`,
+    `rbp=${rbp}`,
+    `obl=${obl}`,
     `oll=${omem > 0 ? 1 : 0}`,
     `omem=${omem}`,
     `tot-mem=${totMem}`,
     `events=${omem > 0 ? 'rw' : 'r'}`,
     `cmd=${cmd}`,
-    'user=default',
+    `user=${conn.user}`,
     `redir=${f.tracking.redirect(conn)}`,
     `resp=${conn.resp}`,
   ].join(' ');
@@ -210,6 +219,7 @@ function clientKill(cc: ClientCommands, call: CommandCall): void {
   let laddr: string | undefined;
   let type: ClientType | undefined;
   let id: number | undefined;
+  let user: string | undefined;
   let skipMe = true;
   const oldForm = args.length === 3;
   if (oldForm) {
@@ -233,8 +243,8 @@ function clientKill(cc: ClientCommands, call: CommandCall): void {
       } else if (opt === 'laddr' && hasValue) {
         laddr = value;
       } else if (opt === 'user' && hasValue) {
-        // Only the default user exists until ACLs do; every client is logged in as it.
-        if (value !== 'default') return void w.error(`ERR No such user '${value}'`);
+        if (!cc.userExists(value)) return void w.error(`ERR No such user '${value}'`);
+        user = value;
       } else if (opt === 'skipme' && hasValue) {
         const v = value.toLowerCase();
         if (v === 'yes') skipMe = true;
@@ -253,6 +263,7 @@ function clientKill(cc: ClientCommands, call: CommandCall): void {
     if (laddr !== undefined && c.localAddress !== laddr) continue;
     if (type !== undefined && cc.type(c) !== type) continue;
     if (id !== undefined && c.id !== id) continue;
+    if (user !== undefined && c.user !== user) continue;
     if (c === conn && skipMe) continue;
     if (c === conn) killSelf = true;
     else c.destroy();

@@ -2,12 +2,11 @@
  * COMMAND and its subcommands: COUNT, INFO, DOCS, LIST, GETKEYS,
  * GETKEYSANDFLAGS, HELP.
  *
- * The table is the full Redis 7.0 command table from commands.gen.json, not
- * only what Tachyon implements: cluster-aware clients (ioredis, redis-py,
- * go-redis...) read COMMAND to learn key positions and flags, and a drop-in
- * server has to describe the commands those clients may route. A command
- * Tachyon does not implement yet is still described here, and answers
- * "unknown command" when it is called.
+ * The descriptions come from Redis 7.0's command table (commands.gen.json),
+ * restricted to the commands and subcommands this server runs (native or
+ * TypeScript handlers, RunnableTable): clients that read COMMAND to learn
+ * what they may call (and where the keys are) see exactly what works, and
+ * the list grows as command families land.
  *
  * Reply shapes follow Redis 7.0.15; COMMAND DOCS leaves out the prose fields
  * (summary, complexity, history and argument summaries), which the generated
@@ -17,9 +16,7 @@ import type { RespWriter } from '../protocol/resp-writer';
 import { globMatch } from '../util/glob';
 import { dispatchSubcommand, replyHelp, type CommandCall, type CommandRegistry, type Handler } from './registry';
 import {
-  allCommands,
-  lookupByArgv,
-  lookupByFullName,
+  RunnableTable,
   type ArgSpec,
   type CommandEntry,
   type CommandMeta,
@@ -329,7 +326,7 @@ function findKeys(meta: CommandMeta, argv: Buffer[]): KeyRef[] {
 function getKeys(call: CommandCall, withFlags: boolean): void {
   const { args, w } = call;
   const argv = args.slice(2);
-  const entry = lookupByArgv(argv);
+  const entry = tableOf(call).byArgv(argv);
   if (!entry) return void w.error('ERR Invalid command specified');
   const meta = entry.meta;
   if (!hasKeys(meta)) return void w.error('ERR The command has no key arguments');
@@ -349,6 +346,17 @@ function getKeys(call: CommandCall, withFlags: boolean): void {
       w.bulk(argv[k.pos]);
     }
   }
+}
+
+/** The runnable view of each server's table, built at its first COMMAND. */
+const views = new WeakMap<object, RunnableTable>();
+function tableOf(call: CommandCall): RunnableTable {
+  let v = views.get(call.ctx.native);
+  if (!v) {
+    v = new RunnableTable(new Set(call.ctx.native.runnableCommands()));
+    views.set(call.ctx.native, v);
+  }
+  return v;
 }
 
 // ---------------------------------------------------------------------------
@@ -379,7 +387,7 @@ function listCommands(call: CommandCall): void {
     }
   }
   const names: string[] = [];
-  for (const entry of allCommands()) {
+  for (const entry of tableOf(call).all) {
     if (!filter || filter(entry.meta)) names.push(entry.meta.name);
     if (entry.subs) {
       for (const sub of entry.subs.values()) if (!filter || filter(sub.meta)) names.push(sub.meta.name);
@@ -394,13 +402,13 @@ function listCommands(call: CommandCall): void {
 
 function commandAll(call: CommandCall): void {
   const { w } = call;
-  const all = allCommands();
+  const all = tableOf(call).all;
   w.array(all.length);
   for (const entry of all) writeCommandInfo(w, entry);
 }
 
 function commandCount(call: CommandCall): void {
-  call.w.int(allCommands().length);
+  call.w.int(tableOf(call).all.length);
 }
 
 function commandInfo(call: CommandCall): void {
@@ -408,7 +416,7 @@ function commandInfo(call: CommandCall): void {
   if (args.length === 2) return commandAll(call);
   w.array(args.length - 2);
   for (let i = 2; i < args.length; i++) {
-    const entry = lookupByFullName(args[i].toString('latin1'));
+    const entry = tableOf(call).byFullName(args[i].toString('latin1'));
     if (entry) writeCommandInfo(w, entry);
     else w.null();
   }
@@ -417,10 +425,10 @@ function commandInfo(call: CommandCall): void {
 function commandDocs(call: CommandCall): void {
   const { args, w } = call;
   const entries: CommandEntry[] = [];
-  if (args.length === 2) entries.push(...allCommands());
+  if (args.length === 2) entries.push(...tableOf(call).all);
   else {
     for (let i = 2; i < args.length; i++) {
-      const entry = lookupByFullName(args[i].toString('latin1'));
+      const entry = tableOf(call).byFullName(args[i].toString('latin1'));
       if (entry) entries.push(entry); // unknown names are skipped
     }
   }

@@ -5,26 +5,20 @@ import { ClientField, ReplyMode } from '../boundary.gen';
 import type { Monitor } from '../features/monitor';
 import type { PubSub } from '../features/pubsub';
 import type { Tracking } from '../features/tracking';
-import { requirePassSet } from '../config/config';
+import type { Acl } from '../acl/acl';
 import { string2ll } from '../util/integers';
 import { VERSION } from '../version';
 import type { CommandCall, CommandRegistry } from './registry';
 
-/** The features whose per-client state RESET clears. */
+/** The features whose per-client state RESET clears, and the ACL users AUTH and HELLO log in as. */
 export interface ResetFeatures {
   readonly pubsub: PubSub;
   readonly tracking: Tracking;
   readonly monitor: Monitor;
+  readonly acl: Acl;
 }
 
 const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
-
-/** Checks credentials for the single default user (ACL users come later). */
-function checkPassword(call: CommandCall, user: string, pass: Buffer): boolean {
-  const required = call.ctx.config.get('requirepass');
-  if (user !== 'default') return false;
-  return required === '' || Buffer.from(required).equals(pass);
-}
 
 /** Client names may not contain spaces, newlines or other special characters. */
 export function validClientName(name: Buffer): boolean {
@@ -33,18 +27,16 @@ export function validClientName(name: Buffer): boolean {
 }
 export const BAD_CLIENT_NAME = 'ERR Client names cannot contain spaces, newlines or special characters.';
 
-function auth(call: CommandCall): void {
+function auth(call: CommandCall, acl: Acl): void {
   const { args, w, conn } = call;
   if (args.length > 3) return void w.error('ERR syntax error');
-  const required = call.ctx.config.get('requirepass');
-  if (args.length === 2 && required === '') {
+  if (args.length === 2 && acl.defaultUserNoPass()) {
     return void w.error(
       'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
     );
   }
-  const user = args.length === 3 ? args[1].toString() : 'default';
-  if (checkPassword(call, user, args[args.length - 1])) {
-    conn.setAuthenticated(true);
+  const user = args.length === 3 ? args[1] : Buffer.from('default');
+  if (acl.authenticate(call, user, args[args.length - 1])) {
     w.ok();
   } else {
     call.ctx.log.verbose(`Authentication failed for client id=${conn.id}`);
@@ -52,7 +44,7 @@ function auth(call: CommandCall): void {
   }
 }
 
-function hello(call: CommandCall): void {
+function hello(call: CommandCall, acl: Acl): void {
   const { args, w, conn } = call;
   let proto = conn.resp;
   let i = 1;
@@ -64,13 +56,13 @@ function hello(call: CommandCall): void {
     i = 2;
   }
   let name: Buffer | undefined;
-  let authUser: string | undefined;
+  let authUser: Buffer | undefined;
   let authPass: Buffer | undefined;
   for (; i < args.length; i++) {
     const opt = args[i].toString().toLowerCase();
     const left = args.length - i - 1;
     if (opt === 'auth' && left >= 2) {
-      authUser = args[i + 1].toString();
+      authUser = args[i + 1];
       authPass = args[i + 2];
       i += 2;
     } else if (opt === 'setname' && left >= 1) {
@@ -82,8 +74,7 @@ function hello(call: CommandCall): void {
     }
   }
   if (authUser !== undefined && authPass !== undefined) {
-    if (!checkPassword(call, authUser, authPass)) return void w.error(WRONGPASS);
-    conn.setAuthenticated(true);
+    if (!acl.authenticate(call, authUser, authPass)) return void w.error(WRONGPASS);
   }
   if (!conn.authenticated) {
     return void w.error(
@@ -121,13 +112,13 @@ function reset(call: CommandCall, features: ResetFeatures): void {
   features.tracking.disable(conn);
   features.monitor.stop(conn);
   conn.name = '';
-  conn.setAuthenticated(!requirePassSet(ctx.config));
+  features.acl.setDefaultAuth(conn);
   call.w.simple('RESET');
 }
 
 export function registerConnectionCommands(r: CommandRegistry, features: ResetFeatures): void {
-  r.register('auth', auth);
-  r.register('hello', hello);
+  r.register('auth', (call) => auth(call, features.acl));
+  r.register('hello', (call) => hello(call, features.acl));
   r.register('quit', quit);
   r.register('reset', (call) => reset(call, features));
 }

@@ -26,6 +26,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Config } from '../config/config';
+import { formatPercentile } from '../config/options';
 import type { ServerContext, ServerStatus } from '../context';
 import type { BlockingScheduler } from '../features/blocking';
 import type { Pause } from '../features/pause';
@@ -106,6 +107,28 @@ class InfoState {
     this.timer.unref();
   }
 
+  /** Largest output waiting for a client socket, per second, over the last 8 seconds. */
+  private recentOutput = new Array<number>(8).fill(0);
+  private recentSecond = 0;
+
+  /** client_recent_max_output_buffer: as Redis's clientsCronTrackExpansiveClients. */
+  recentMaxOutput(): number {
+    return Math.max(...this.recentOutput);
+  }
+
+  private trackOutput(now: number): void {
+    const second = Math.floor(now / 1000);
+    if (second !== this.recentSecond) {
+      this.recentSecond = second;
+      this.recentOutput[second % 8] = 0;
+    }
+    let max = this.recentOutput[second % 8];
+    for (const c of this.ctx.clients.values()) {
+      if (!c.closing) max = Math.max(max, c.outputPending);
+    }
+    this.recentOutput[second % 8] = max;
+  }
+
   /**
    * Adds the bytes written since the last call on every client socket. A
    * connection is followed until it is seen closed, so only connections that
@@ -136,6 +159,7 @@ class InfoState {
     this.ops.sample(now, info.total_commands_processed);
     this.netInput.sample(now, info.net_input_bytes);
     this.netOutput.sample(now, this.countOutput());
+    this.trackOutput(now);
     // The memory figures walk malloc's bins and /proc: once a second is enough for the peak.
     if (++this.ticks % 10 === 0) this.updatePeak(usedMemory(this.ctx.native, info).used);
   }
@@ -290,13 +314,13 @@ function serverSection({ ctx, status, now }: Snapshot): Lines {
   ];
 }
 
-function clientsSection({ ctx, features }: Snapshot): Lines {
+function clientsSection({ ctx, features, state, info }: Snapshot): Lines {
   return [
     ['connected_clients', ctx.clients.size],
     ['cluster_connections', 0],
     ['maxclients', configValue(ctx.config, 'maxclients', 10000)],
-    ['client_recent_max_input_buffer', 0],
-    ['client_recent_max_output_buffer', 0],
+    ['client_recent_max_input_buffer', info.recent_max_input_buffer],
+    ['client_recent_max_output_buffer', state.recentMaxOutput()],
     ['blocked_clients', features.blocking.blockedCount + features.pause.pausedCount],
     ['tracking_clients', features.tracking.stats().clients],
     ['clients_in_timeout_table', features.blocking.timeoutTableCount],
@@ -375,7 +399,7 @@ function persistenceSection({ features }: Snapshot): Lines {
   return features.persistence.infoLines();
 }
 
-function statsSection({ status, features, state, info }: Snapshot): Lines {
+function statsSection({ ctx, status, features, state, info }: Snapshot): Lines {
   const outBytes = state.countOutput();
   const pubsub = features.pubsub.stats();
   const tracking = features.tracking.stats();
@@ -397,7 +421,7 @@ function statsSection({ status, features, state, info }: Snapshot): Lines {
     ['sync_partial_err', features.replication.syncPartialErr],
     ['expired_keys', info.expired_keys],
     ['expired_stale_perc', f2(info.expired_stale_perc)],
-    ['expired_time_cap_reached_count', 0],
+    ['expired_time_cap_reached_count', info.expired_time_cap_reached],
     ['expire_cycle_cpu_milliseconds', info.expire_cycle_cpu_milliseconds],
     ['evicted_keys', 0],
     ['evicted_clients', 0],
@@ -424,12 +448,12 @@ function statsSection({ status, features, state, info }: Snapshot): Lines {
     ['unexpected_error_replies', 0],
     ['total_error_replies', info.total_error_replies],
     ['dump_payload_sanitizations', 0],
-    ['total_reads_processed', 0],
-    ['total_writes_processed', 0],
+    ['total_reads_processed', info.reads_processed],
+    ['total_writes_processed', info.writes_processed + ctx.clients.streamWrites],
     ['io_threaded_reads_processed', 0],
     ['io_threaded_writes_processed', 0],
-    ['reply_buffer_shrinks', 0],
-    ['reply_buffer_expands', 0],
+    ['reply_buffer_shrinks', info.reply_buffer_shrinks],
+    ['reply_buffer_expands', info.reply_buffer_expands],
   ];
 }
 
@@ -456,6 +480,19 @@ function commandstatsSection({ ctx }: Snapshot): Lines {
     `cmdstat_${safe(name)}`,
     `calls=${calls},usec=${usec},usec_per_call=${f2(calls ? usec / calls : 0)},` +
       `rejected_calls=${rejected},failed_calls=${failed}`,
+  ]);
+}
+
+/** latency_percentiles_usec_<command>:p50=...,p99=... for every command with a histogram. */
+function latencystatsSection({ ctx }: Snapshot): Lines {
+  const pcts = String(ctx.config.get('latency-tracking-info-percentiles'))
+    .split(' ')
+    .filter((p) => p !== '')
+    .map(Number);
+  const rows = ctx.native.latencyStats(pcts).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return rows.map(([name, values]) => [
+    `latency_percentiles_usec_${safe(name)}`,
+    values.map((v, i) => `p${formatPercentile(pcts[i])}=${v.toFixed(3)}`).join(','),
   ]);
 }
 
@@ -491,8 +528,7 @@ const SECTIONS: Section[] = [
   { name: 'modules', title: 'Modules', inDefault: true, lines: () => [] },
   { name: 'commandstats', title: 'Commandstats', inDefault: false, lines: commandstatsSection },
   { name: 'errorstats', title: 'Errorstats', inDefault: true, lines: errorstatsSection },
-  // Per-command latency percentiles need histograms Tachyon does not keep yet: the section is empty.
-  { name: 'latencystats', title: 'Latencystats', inDefault: false, lines: () => [] },
+  { name: 'latencystats', title: 'Latencystats', inDefault: false, lines: latencystatsSection },
   { name: 'cluster', title: 'Cluster', inDefault: true, lines: () => [['cluster_enabled', 0]] },
   { name: 'keyspace', title: 'Keyspace', inDefault: true, lines: keyspaceSection },
 ];
@@ -519,6 +555,11 @@ export class Info {
   /** Clears INFO's own counters (instantaneous rates, output bytes): CONFIG RESETSTAT. */
   resetStats(): void {
     this.state.resetStats();
+  }
+
+  /** DEBUG CHANGE-REPL-ID: a new replication id (and no previous one). */
+  changeReplId(): void {
+    this.features.replication.changeReplId();
   }
 
   /** Stops the sampler (server close). */

@@ -7,6 +7,7 @@
 import type { ServerContext } from '../context';
 import type { Connection } from '../network/connection';
 import { RespWriter } from '../protocol/resp-writer';
+import { redactedIndexes } from './redact';
 
 export interface CommandCall {
   ctx: ServerContext;
@@ -18,6 +19,8 @@ export interface CommandCall {
   w: RespWriter;
   /** EXEC is running this command from a transaction (Redis's CLIENT_DENY_BLOCKING). */
   inExec: boolean;
+  /** Arguments SLOWLOG must show as "(redacted)" (passwords); set by the handler. */
+  redacted?: number[];
 }
 
 export type Handler = (call: CommandCall) => void;
@@ -77,6 +80,14 @@ export class CommandRegistry {
     this.handlers.set(name, handler);
   }
 
+  /** Names given by rename-command -> the commands' own names. */
+  private readonly renamed = new Map<string, string>();
+
+  /** rename-command: the command `from` is sent as `to` from now on (the dispatcher knows it too). */
+  rename(from: string, to: string): void {
+    if (to !== '') this.renamed.set(to, from);
+  }
+
   names(): string[] {
     return [...this.handlers.keys()];
   }
@@ -100,10 +111,20 @@ export class CommandRegistry {
     }
   }
 
+  /** The pub/sub frames of the last reply run() returned (see RespWriter.pushing), then cleared. */
+  takePushes(): Buffer | undefined {
+    const p = this.pushes;
+    this.pushes = undefined;
+    return p;
+  }
+
+  private pushes: Buffer | undefined;
+
   /** Runs a handed-over command and returns its encoded reply. */
   run(conn: Connection, args: Buffer[]): Buffer {
     const { ctx } = this;
     let name = args[0].toString('latin1').toLowerCase();
+    if (this.renamed.size > 0) name = this.renamed.get(name) ?? name;
     if (args.length > 1) {
       // A subcommand's own handler wins, so statistics land under "client|list".
       const full = `${name}|${args[1].toString('latin1').toLowerCase()}`;
@@ -112,6 +133,7 @@ export class CommandRegistry {
     const handler = this.handlers.get(name);
     const w = new RespWriter(conn.resp);
     const start = process.hrtime.bigint();
+    let redacted: number[] | undefined;
     if (!handler) {
       // The native table said TypeScript owns it: a missing handler is a bug, not a user error.
       w.error(`ERR command '${name}' is not available`);
@@ -123,11 +145,15 @@ export class CommandRegistry {
         ctx.log.warning(`Error in command '${name}': ${(e as Error).stack ?? e}`);
         w.error(`ERR ${(e as Error).message}`);
       }
+      redacted = call.redacted ?? redactedIndexes(name, args);
       this.observer?.(call); // MONITOR sees TypeScript-owned commands too
     }
     const usec = Number((process.hrtime.bigint() - start) / 1000n);
     const out = w.toBuffer();
-    ctx.native.recordCall(name, usec, out.length > 0 && out[0] === 0x2d ? firstLine(out) : '');
+    this.pushes = w.pushes ? Buffer.concat(w.pushes) : undefined;
+    if (!conn.closing || ctx.clients.get(conn.id) === conn) {
+      ctx.native.recordCall(conn.slot, name, usec, out.length > 0 && out[0] === 0x2d ? firstLine(out) : '', redacted);
+    }
     return out;
   }
 }

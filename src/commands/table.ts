@@ -98,3 +98,44 @@ export function lookupByArgv(argv: Buffer[]): CommandEntry | undefined {
   if (!base || !base.subs || argv.length < 2) return base;
   return base.subs.get(argv[1].toString('latin1').toLowerCase());
 }
+
+/**
+ * The table as COMMAND shows it: only the commands and subcommands the
+ * server runs (`runnable`: full names with a handler), so clients never
+ * learn of a command that would answer "unknown command". A container is
+ * listed when one of its subcommands runs. It grows as command families land.
+ */
+export class RunnableTable {
+  private readonly table = new Map<string, CommandEntry>();
+  readonly all: readonly CommandEntry[];
+
+  constructor(runnable: ReadonlySet<string>) {
+    for (const [name, entry] of TABLE) {
+      let subs: Map<string, CommandEntry> | undefined;
+      if (entry.subs) {
+        subs = new Map([...entry.subs].filter(([, sub]) => runnable.has(sub.meta.name)));
+        if (subs.size === 0) continue;
+      } else if (!runnable.has(name)) {
+        continue;
+      }
+      this.table.set(name, { meta: entry.meta, subs });
+    }
+    this.all = [...this.table.values()];
+  }
+
+  /** "name" or "container|sub", as lookupByFullName. */
+  byFullName(fullname: string): CommandEntry | undefined {
+    const parts = fullname.toLowerCase().split('|');
+    if (parts.length > 2) return undefined;
+    const base = this.table.get(parts[0]);
+    if (!base || parts.length === 1) return base;
+    return base.subs?.get(parts[1]);
+  }
+
+  /** The command an argument vector runs, as lookupByArgv. */
+  byArgv(argv: Buffer[]): CommandEntry | undefined {
+    const base = this.table.get(argv[0].toString('latin1').toLowerCase());
+    if (!base || !base.subs || argv.length < 2) return base;
+    return base.subs.get(argv[1].toString('latin1').toLowerCase());
+  }
+}

@@ -121,6 +121,10 @@ export interface ConfigValues {
   'slowlog-log-slower-than': number;
   'slowlog-max-len': number;
   'latency-monitor-threshold': number;
+  'latency-tracking': boolean;
+  'latency-tracking-info-percentiles': string;
+  'shutdown-on-sigint': string;
+  'shutdown-on-sigterm': string;
   'io-threads': number;
   'enable-debug-command': ProtectedAction;
   'enable-protected-configs': ProtectedAction;
@@ -261,9 +265,23 @@ const ALL_ENTRIES: readonly SpecEntry[] = OPTIONS.flatMap((spec) => [
   ...spec.aliases.map((a) => ({ name: a, spec })),
 ]);
 
+/** A directive line that is not an option (`user`, `rename-command`), kept for the feature that applies it. */
+export interface ConfigDirective {
+  /** The arguments after the directive's name. */
+  args: string[];
+  lineNumber: number | null;
+  line: string | null;
+}
+
 export class Config {
   /** Absolute path of the config file CONFIG REWRITE writes, or null. */
   configFile: string | null = null;
+  /** `user` lines (Redis's UsersToLoad), loaded by the ACL feature at startup. */
+  readonly userDirectives: ConfigDirective[] = [];
+  /** `rename-command` lines, applied by the server at startup. */
+  readonly renameDirectives: ConfigDirective[] = [];
+  /** CONFIG REWRITE of directives that are not options (the ACL feature writes `user` lines). */
+  readonly directiveRewriters = new Map<string, (state: RewriteState) => void>();
 
   private values = new Map<string, unknown>();
   private defaults = new Map<string, unknown>();
@@ -368,6 +386,14 @@ export class Config {
         continue;
       }
       if (REDIS_DEPRECATED_CONFIGS.includes(name) && args.length === 2) continue; // ignored, as in Redis
+      if (name === 'user' && args.length >= 2) {
+        this.userDirectives.push({ args: args.slice(1), lineNumber: entry.lineNumber, line: entry.line });
+        continue;
+      }
+      if (name === 'rename-command' && args.length === 3) {
+        this.renameDirectives.push({ args: args.slice(1), lineNumber: entry.lineNumber, line: entry.line });
+        continue;
+      }
       if (name === 'include') {
         if (args.length !== 2) fail('Bad directive or wrong number of arguments');
         this.load(readConfigSource(this.resolvePath(args[1])));
@@ -807,16 +833,21 @@ export class Config {
    * a config file, or an Error whose message is the strerror() text when
    * reading or writing fails.
    */
-  rewrite(): void {
+  rewrite(forceAll = false): void {
     if (this.configFile === null) throw new Error('ERR The server is running without a config file');
-    const content = this.rewriteContent(this.configFile);
+    const content = this.rewriteContent(this.configFile, forceAll);
     overwriteFileAtomically(this.configFile, content);
   }
 
-  /** The bytes CONFIG REWRITE would write to `file`. */
-  rewriteContent(file: string): Buffer {
+  /**
+   * The bytes CONFIG REWRITE would write to `file`; with `forceAll`
+   * (DEBUG CONFIG-REWRITE-FORCE-ALL) options at their defaults too.
+   */
+  rewriteContent(file: string, forceAll = false): Buffer {
     const state = readOldConfig(file);
+    state.forceWrite = forceAll;
     for (const spec of ALL_OPTIONS) this.rewriteOption(spec, state);
+    for (const rewrite of this.directiveRewriters.values()) rewrite(state);
     state.removeOrphaned();
     return state.content();
   }
@@ -906,11 +937,13 @@ class RewriteStateImpl implements RewriteState {
   optionToLine = new Map<string, number[]>();
   processed = new Set<string>();
   needsSignature = true;
+  /** Write every option, at its default or not. */
+  forceWrite = false;
 
   rewriteLine(option: string, line: string, force: boolean): void {
     this.markProcessed(option);
     const l = this.optionToLine.get(option);
-    if ((!l || l.length === 0) && !force) return;
+    if ((!l || l.length === 0) && !force && !this.forceWrite) return;
     if (l && l.length > 0) {
       const idx = l.shift() as number;
       if (l.length === 0) this.optionToLine.delete(option);

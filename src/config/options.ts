@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NotifyClass } from '../boundary.gen';
-import { INT64_MAX, INT64_MIN } from '../util/integers';
+import { INT64_MAX, INT64_MIN, string2ll } from '../util/integers';
 import { repr } from './parse';
 
 // ---------------------------------------------------------------------------
@@ -665,6 +665,278 @@ function pathIsBaseName(p: string): boolean {
 
 const PROTECTED_ACTION: readonly (readonly [string, number])[] = [['no', 0], ['yes', 1], ['local', 2]];
 
+// ----- options of introspection, shutdown and the features Tachyon lacks ----
+
+/** "%f" with the trailing zeros (and dot) removed: Redis's trimDoubleString. */
+export function formatPercentile(p: number): string {
+  const s = p.toFixed(6);
+  return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
+}
+
+/**
+ * Redis's string2d: strtod() must consume the whole string (decimal, hex
+ * with an optional binary exponent, inf), with no leading blank, not NaN.
+ */
+function string2d(s: string): number | null {
+  if (s === '' || /^\s/.test(s)) return null;
+  if (/^[+-]?(inf|infinity)$/i.test(s)) return s.startsWith('-') ? -Infinity : Infinity;
+  const hex = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?$/.exec(s);
+  if (hex) {
+    const [, sign, int, frac = '', exp = '0'] = hex;
+    if (int === '' && frac === '') return null;
+    let v = int === '' ? 0 : parseInt(int, 16);
+    for (let i = 0; i < frac.length; i++) v += parseInt(frac[i], 16) / 16 ** (i + 1);
+    v *= 2 ** Number(exp);
+    return sign === '-' ? -v : v;
+  }
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) return null;
+  return Number(s);
+}
+
+const latencyPercentilesSpec: SpecialSpec = {
+  name: 'latency-tracking-info-percentiles',
+  aliases: [],
+  type: 'special',
+  default: '50 99 99.9',
+  mutable: true,
+  multiArg: true,
+  set(args) {
+    // One empty argument: no percentiles at all.
+    if (args.length === 1 && args[0] === '') return { value: [] as number[] };
+    const out: number[] = [];
+    for (const a of args) {
+      const p = string2d(a);
+      if (p === null) return { error: 'Invalid latency-tracking-info-percentiles parameters' };
+      if (p > 100 || p < 0) return { error: 'latency-tracking-info-percentiles parameters should sit between [0.0,100.0]' };
+      out.push(p);
+    }
+    return { value: out };
+  },
+  format: (v) => (v as number[]).map(formatPercentile).join(' '),
+  rewrite(name, v, state) {
+    const list = v as number[];
+    state.rewriteLine(name, `${name} ${list.length ? list.map(formatPercentile).join(' ') : '""'}`, true);
+  },
+};
+
+const OOM_DEFAULTS = [0n, 200n, 800n];
+
+const oomValuesSpec: SpecialSpec = {
+  name: 'oom-score-adj-values',
+  aliases: [],
+  type: 'special',
+  default: '0 200 800',
+  mutable: true,
+  multiArg: true,
+  set(args) {
+    if (args.length !== 3) return { error: 'wrong number of arguments' };
+    const out: bigint[] = [];
+    for (const a of args) {
+      const r = cStrtoll(a, 10);
+      if (r.end !== a.length || r.value < -2000n || r.value > 2000n) {
+        return { error: 'Invalid oom-score-adj-values, elements must be between -2000 and 2000.' };
+      }
+      out.push(r.value);
+    }
+    return { value: out };
+  },
+  format: (v) => (v as bigint[]).join(' '),
+  rewrite(name, v, state) {
+    const list = v as bigint[];
+    const force = list.some((x, i) => x !== OOM_DEFAULTS[i]);
+    state.rewriteLine(name, `${name} ${list.join(' ')}`, force);
+  },
+};
+
+/** SHUTDOWN flags for a signal (shutdown-on-sigint / sigterm), as bits. */
+export const SHUTDOWN_FLAGS = { save: 1, nosave: 2, now: 4, force: 8 } as const;
+const SHUTDOWN_FLAG_NAMES: readonly (readonly [string, number])[] = [
+  ['default', 0],
+  ['save', SHUTDOWN_FLAGS.save],
+  ['nosave', SHUTDOWN_FLAGS.nosave],
+  ['now', SHUTDOWN_FLAGS.now],
+  ['force', SHUTDOWN_FLAGS.force],
+];
+
+function shutdownOnSignalSpec(name: string): SpecialSpec {
+  return {
+    name,
+    aliases: [],
+    type: 'special',
+    default: 'default',
+    mutable: true,
+    multiArg: true,
+    set(args) {
+      let flags = 0;
+      const oneOf = `argument(s) must be one of the following: ${SHUTDOWN_FLAG_NAMES.map(([n]) => n).join(', ')}`;
+      if (args.length === 0 || (args.length === 1 && args[0] === '')) return { error: oneOf };
+      for (const a of args) {
+        const hit = SHUTDOWN_FLAG_NAMES.find(([n]) => n === a.toLowerCase());
+        if (!hit) return { error: oneOf };
+        flags |= hit[1];
+      }
+      if (flags & SHUTDOWN_FLAGS.nosave && flags & SHUTDOWN_FLAGS.save) {
+        return { error: "shutdown options SAVE and NOSAVE can't be used simultaneously" };
+      }
+      return { value: flags };
+    },
+    format(v) {
+      const flags = v as number;
+      if (flags === 0) return 'default';
+      return SHUTDOWN_FLAG_NAMES.filter(([, bit]) => bit !== 0 && flags & bit)
+        .map(([n]) => n)
+        .join(' ');
+    },
+    rewrite(n, v, state) {
+      state.rewriteLine(n, `${n} ${this.format(v)}`, (v as number) !== 0);
+    },
+  };
+}
+
+/** maxmemory-clients: bytes, or a percentage of maxmemory ("10%"); client eviction does not exist yet. */
+const maxmemoryClientsSpec: SpecialSpec = {
+  name: 'maxmemory-clients',
+  aliases: [],
+  type: 'special',
+  default: '0',
+  mutable: true,
+  set(args) {
+    if (args.length !== 1) return { error: 'wrong number of arguments' };
+    const a = args[0];
+    // numericParseString: a memory value first (stored signed, so 2^63 and up
+    // read as percentages), then "<n>%" (stored negated).
+    let value: bigint | null = null;
+    const m = memtoull(a);
+    if (m !== null) {
+      value = BigInt.asIntN(64, m);
+    } else if (a.length > 1 && a.endsWith('%')) {
+      const p = string2ll(a.slice(0, -1));
+      if (p !== null && p >= 0n) value = -p;
+    }
+    if (value === null) return { error: 'argument must be a memory or percent value' };
+    if (value < -100n) return { error: 'percentage argument must be less or equal to 100' };
+    if (value !== 0n) return { error: 'Tachyon does not support client eviction (maxmemory-clients) yet' };
+    return { value };
+  },
+  format: (v) => ((v as bigint) < 0n ? `${-(v as bigint)}%` : String(v)),
+  rewrite(name, v, state) {
+    state.rewriteLine(name, `${name} ${v}`, (v as bigint) !== 0n);
+  },
+};
+
+const unsupported = (what: string) => (v: unknown) =>
+  v ? `Tachyon does not support ${what} yet` : null;
+const unsupportedUnlessEmpty = (what: string) => (v: unknown) =>
+  v !== null && v !== '' ? `Tachyon does not support ${what} yet` : null;
+const unsupportedUnlessZero = (what: string) => (v: unknown) =>
+  v !== 0n ? `Tachyon does not support ${what} yet` : null;
+
+/**
+ * The rest of Redis 7.0's options: CONFIG GET answers every one with its
+ * value, and the config file and CONFIG SET accept them as Redis does. For
+ * a feature Tachyon does not have (cluster, TLS, replicas, CPU affinity,
+ * syslog, client eviction, active defragmentation) the values that describe
+ * a server without it are accepted and any other is refused with an error
+ * saying so, never silently ignored.
+ */
+const MORE_OPTIONS: readonly OptionSpec[] = [
+  bool('latency-tracking', true, true),
+  latencyPercentilesSpec,
+  enm('propagation-error-behavior', [['ignore', 0], ['panic', 1], ['panic-on-replicas', 2]], 'ignore', true),
+  shutdownOnSignalSpec('shutdown-on-sigint'),
+  shutdownOnSignalSpec('shutdown-on-sigterm'),
+  int('shutdown-timeout', 0n, INT_MAX, 10n, true),
+  bool('disable-thp', true, false),
+  bool('jemalloc-bg-thread', true, true),
+  str('ignore-warnings', '', true, false),
+  oomValuesSpec,
+  bool('io-threads-do-reads', false, false),
+  int('maxmemory-eviction-tenacity', 0n, 100n, 10n, true),
+  maxmemoryClientsSpec,
+  bool('activedefrag', false, true, {
+    restrict: (v) =>
+      v
+        ? 'Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified Jemalloc like the one shipped by default with the Redis source distribution'
+        : null,
+  }),
+  mem('active-defrag-ignore-bytes', 1n, LLONG_MAX, 100n * 1024n * 1024n, true, true),
+  int('active-defrag-threshold-lower', 0n, 1000n, 10n, true),
+  int('active-defrag-threshold-upper', 0n, 1000n, 100n, true),
+  int('active-defrag-cycle-min', 1n, 99n, 1n, true),
+  int('active-defrag-cycle-max', 1n, 99n, 25n, true),
+  int('active-defrag-max-scan-fields', 1n, LONG_MAX, 1000n, true, true),
+  bool('syslog-enabled', false, false, { restrict: unsupported('logging to syslog') }),
+  str('syslog-ident', 'redis', false, false),
+  enm(
+    'syslog-facility',
+    [['user', 8], ['local0', 128], ['local1', 136], ['local2', 144], ['local3', 152], ['local4', 160], ['local5', 168], ['local6', 176], ['local7', 184]],
+    'local0',
+    false,
+  ),
+  str('server_cpulist', '', false, true, { restrict: unsupportedUnlessEmpty('CPU affinity (server_cpulist)') }),
+  str('bio_cpulist', '', false, true, { restrict: unsupportedUnlessEmpty('CPU affinity (bio_cpulist)') }),
+  str('aof_rewrite_cpulist', '', false, true, { restrict: unsupportedUnlessEmpty('CPU affinity (aof_rewrite_cpulist)') }),
+  str('bgsave_cpulist', '', false, true, { restrict: unsupportedUnlessEmpty('CPU affinity (bgsave_cpulist)') }),
+  int('socket-mark-id', 0n, UINT_MAX, 0n, false, true, { restrict: unsupportedUnlessZero('socket marks (socket-mark-id)') }),
+  str('bind-source-addr', '', true, true),
+  // Cluster
+  bool('cluster-enabled', false, false, { restrict: unsupported('cluster mode') }),
+  str('cluster-config-file', 'nodes.conf', false, false),
+  int('cluster-node-timeout', 0n, LLONG_MAX, 15000n, true),
+  int('cluster-port', 0n, 65535n, 0n, false),
+  str('cluster-announce-ip', '', true, true),
+  str('cluster-announce-hostname', '', true, true, {
+    validate: (v) =>
+      v.length >= 256
+        ? 'Hostnames must be less than 256 characters'
+        : /^[a-zA-Z0-9.-]*$/.test(v)
+          ? null
+          : 'Hostnames may only contain alphanumeric characters, hyphens or dots',
+  }),
+  int('cluster-announce-port', 0n, 65535n, 0n, true),
+  int('cluster-announce-bus-port', 0n, 65535n, 0n, true),
+  int('cluster-announce-tls-port', 0n, 65535n, 0n, true),
+  enm('cluster-preferred-endpoint-type', [['ip', 0], ['hostname', 1], ['unknown-endpoint', 2]], 'ip', true),
+  bool('cluster-require-full-coverage', true, true),
+  bool('cluster-replica-no-failover', false, true, { aliases: ['cluster-slave-no-failover'] }),
+  bool('cluster-allow-reads-when-down', false, true),
+  bool('cluster-allow-pubsubshard-when-down', true, true),
+  bool('cluster-allow-replica-migration', true, true),
+  int('cluster-migration-barrier', 0n, INT_MAX, 1n, true),
+  int('cluster-replica-validity-factor', 0n, INT_MAX, 10n, true, false, { aliases: ['cluster-slave-validity-factor'] }),
+  mem('cluster-link-sendbuf-limit', 0n, ULLONG_MAX, 0n, true, true),
+  // TLS
+  // Replication: the options src/replication/ implements are in OPTIONS below
+  // (replicaof, masterauth, masteruser, repl-timeout, repl-ping-replica-period,
+  // min-replicas-*). The master always syncs through an RDB on disk (the
+  // diskless-sync options are accepted and change nothing, as on a Redis
+  // replica that does not announce capa eof); the replica always loads from
+  // disk and announces its own address.
+  bool('repl-diskless-sync', true, true),
+  int('repl-diskless-sync-delay', 0n, INT_MAX, 5n, true),
+  int('repl-diskless-sync-max-replicas', 0n, INT_MAX, 0n, true),
+  enm('repl-diskless-load', [['disabled', 0], ['on-empty-db', 1], ['swapdb', 2]], 'disabled', true, {
+    denyLoading: true,
+    restrict: (v) => (v !== 0 ? 'Tachyon does not support diskless loading on replicas (repl-diskless-load) yet' : null),
+  }),
+  int('repl-backlog-ttl', 0n, LONG_MAX, 3600n, true),
+  bool('repl-disable-tcp-nodelay', false, true),
+  bool('replica-serve-stale-data', true, true, { aliases: ['slave-serve-stale-data'] }),
+  bool('replica-lazy-flush', false, true, { aliases: ['slave-lazy-flush'] }),
+  bool('replica-ignore-maxmemory', true, true, { aliases: ['slave-ignore-maxmemory'] }),
+  str('replica-announce-ip', '', true, true, {
+    aliases: ['slave-announce-ip'],
+    restrict: unsupportedUnlessEmpty('replica-announce-ip'),
+  }),
+  int('replica-announce-port', 0n, 65535n, 0n, true, false, {
+    aliases: ['slave-announce-port'],
+    restrict: unsupportedUnlessZero('replica-announce-port'),
+  }),
+  int('replica-priority', 0n, INT_MAX, 100n, true, false, { aliases: ['slave-priority'] }),
+  bool('replica-announced', true, true),
+  bool('replica-ignore-disk-write-errors', false, true),
+];
+
 export const MAXMEMORY_POLICIES = [
   'volatile-lru',
   'volatile-lfu',
@@ -698,12 +970,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     protected: true,
     validate: (v) => (pathIsBaseName(v) ? null : "dbfilename can't be a path, just a filename"),
   }),
-  bool('daemonize', false, false, {
-    restrict: (v) =>
-      v
-        ? 'Tachyon does not daemonize: run it in the foreground under a process supervisor (systemd, Docker, pm2...) and keep daemonize no'
-        : null,
-  }),
+  bool('daemonize', false, false),
   str('pidfile', '', false, true),
   mem('proto-max-bulk-len', 1024n * 1024n, LONG_MAX, 512n * 1024n * 1024n, true),
   mem('client-query-buffer-limit', 1024n * 1024n, LONG_MAX, 1024n * 1024n * 1024n, true, true),
@@ -757,7 +1024,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   int('repl-ping-replica-period', 1n, INT_MAX, 10n, true, false, { aliases: ['repl-ping-slave-period'] }),
   int('repl-timeout', 1n, INT_MAX, 60n, true),
   str('masterauth', '', true, true, { sensitive: true }),
-  str('masteruser', '', true, true),
+  str('masteruser', '', true, true, { sensitive: true }),
   replicaofSpec,
   int('min-replicas-to-write', 0n, INT_MAX, 0n, true, false, { aliases: ['min-slaves-to-write'] }),
   int('min-replicas-max-lag', 0n, INT_MAX, 10n, true, false, { aliases: ['min-slaves-max-lag'] }),
@@ -776,6 +1043,23 @@ export const OPTIONS: readonly OptionSpec[] = [
   bool('rdbcompression', true, true),
   bool('rdbchecksum', true, false),
   bool('stop-writes-on-bgsave-error', true, true),
+  // Access control (src/acl/) and TLS (src/tls/).
+  str('aclfile', '', false, false),
+  int('acllog-max-len', 0n, LONG_MAX, 128n, true, true),
+  enm('acl-pubsub-default', [['allchannels', 2], ['resetchannels', 0]], 'resetchannels', true),
+  int('tls-port', 0n, 65535n, 0n, true),
+  ...['cert-file', 'key-file', 'client-cert-file', 'client-key-file', 'dh-params-file', 'ca-cert-file', 'ca-cert-dir',
+    'protocols', 'ciphers', 'ciphersuites'].map((n) => str(`tls-${n}`, '', true, true)),
+  str('tls-key-file-pass', '', true, true, { sensitive: true }),
+  str('tls-client-key-file-pass', '', true, true, { sensitive: true }),
+  enm('tls-auth-clients', [['no', 0], ['yes', 1], ['optional', 2]], 'yes', true),
+  bool('tls-prefer-server-ciphers', false, true),
+  bool('tls-session-caching', true, true),
+  int('tls-session-cache-size', 0n, INT_MAX, 20480n, true),
+  int('tls-session-cache-timeout', 0n, INT_MAX, 300n, true),
+  bool('tls-replication', false, true, { restrict: unsupported('TLS (tls-replication)') }),
+  bool('tls-cluster', false, true, { restrict: unsupported('TLS (tls-cluster)') }),
+  ...MORE_OPTIONS,
   // Persistence (src/persistence/).
   enm('sanitize-dump-payload', [['no', 0], ['yes', 1], ['clients', 2]], 'no', true),
   bool('rdb-del-sync-files', false, true),

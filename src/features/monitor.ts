@@ -29,6 +29,7 @@
 import type { ServerContext } from '../context';
 import { ClientField, EventKind } from '../boundary.gen';
 import type { Connection } from '../network/connection';
+import { redactedIndexes } from '../commands/redact';
 import type { OutOfBand } from '../network/out-of-band';
 import type { CommandCall, CommandRegistry } from '../commands/registry';
 import { lookupByFullName } from '../commands/table';
@@ -240,21 +241,7 @@ const REDACTED = Buffer.from('(redacted)');
 
 /** AUTH's arguments and HELLO's AUTH credentials never reach MONITOR (Redis's redactClientCommandArgument). */
 function redact(name: string, args: Buffer[]): Buffer[] {
-  if (name === 'auth') return args.map((a, i) => (i === 0 ? a : REDACTED));
-  if (name !== 'hello') return args;
-  const out = [...args];
-  for (let j = 2; j < out.length; j++) {
-    const more = out.length - 1 - j;
-    const opt = out[j].toString('latin1').toLowerCase();
-    if (opt === 'auth' && more >= 2) {
-      out[j + 1] = REDACTED;
-      out[j + 2] = REDACTED;
-      j += 2;
-    } else if (opt === 'setname' && more >= 1) {
-      j++;
-    } else {
-      break;
-    }
-  }
-  return out;
+  if (name !== 'auth' && name !== 'hello') return args;
+  const hidden = new Set(redactedIndexes(name, args));
+  return args.map((a, i) => (hidden.has(i) ? REDACTED : a));
 }

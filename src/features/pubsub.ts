@@ -65,7 +65,7 @@ function remove(map: Map<string, Channel>, id: string, conn: Connection): void {
 
 /** [kind, channel or null, count] as a push (RESP3) or an array (RESP2). */
 function confirm(call: CommandCall, kind: string, channel: Buffer | null, count: number): void {
-  call.w.push(3).bulk(kind).bulk(channel).int(count);
+  call.w.pushing(new RespWriter(call.w.resp).push(3).bulk(kind).bulk(channel).int(count).toBuffer());
 }
 
 // ---------------------------------------------------------------------------
@@ -95,7 +95,7 @@ const SMESSAGE = Buffer.from('smessage');
 
 function deliver(conn: Connection, msg: Encoded, self: CommandCall | undefined): void {
   // The publisher's own copy joins its reply stream, ahead of the PUBLISH reply.
-  if (self && self.conn === conn) self.w.raw(msg.for(self.w.resp));
+  if (self && self.conn === conn) self.w.pushing(msg.for(self.w.resp));
   else conn.send(msg.for(conn.resp));
 }
 
@@ -173,6 +173,12 @@ export class PubSub {
   subscriptionCounts(conn: Connection): { sub: number; psub: number; ssub: number } {
     const cs = this.clients.get(conn);
     return { sub: cs?.channels.size ?? 0, psub: cs?.patterns.size ?? 0, ssub: cs?.shard.size ?? 0 };
+  }
+
+  /** The client's channels, patterns and shard channels, as latin1 strings (ACL channel checks). */
+  subscriptionsOf(conn: Connection): { channels: string[]; patterns: string[]; shard: string[] } {
+    const cs = this.clients.get(conn);
+    return { channels: [...(cs?.channels ?? [])], patterns: [...(cs?.patterns ?? [])], shard: [...(cs?.shard ?? [])] };
   }
 
   /** Redis's CLIENT_PUBSUB: CLIENT LIST flag 'P' and client type "pubsub". */

@@ -9,6 +9,8 @@ export class ClientTable {
   private readonly byId = new Map<number, Connection>();
   private readonly bySlot = new Map<number, Connection>();
   private lastId = 0;
+  /** Socket writes made by TypeScript for connections on Node streams (INFO total_writes_processed). */
+  streamWrites = 0;
 
   /** An id for a new connection. */
   newId(): number {

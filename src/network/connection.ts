@@ -17,13 +17,12 @@
  */
 import type { Socket } from 'node:net';
 import type { CommandRegistry } from '../commands/registry';
-import { requirePassSet } from '../config/config';
 import type { ServerContext } from '../context';
 import type { BlockingScheduler } from '../features/blocking';
 import type { Pause } from '../features/pause';
-import { ClientField, ClientState, FeedStatus, ReplyMode } from '../boundary.gen';
+import { ClientField, ClientState, ClientText, FeedStatus, ReplyMode } from '../boundary.gen';
 import { RespWriter } from '../protocol/resp-writer';
-import { formatAddress, socketFd } from './address';
+import { formatAddress, isLoopback, socketFd } from './address';
 
 /** What every connection works with; server.ts builds one for all of them. */
 export interface ConnectionServices {
@@ -34,6 +33,8 @@ export interface ConnectionServices {
   readonly pause: Pause;
   /** Whether connections are read and written by the addon (TACHYON_NATIVE_IO=0 keeps Node streams). */
   readonly nativeIo: boolean;
+  /** Whether a new connection must authenticate (the default user has a password or is off). */
+  authRequired(): boolean;
 }
 
 export type ReleaseHook = (conn: Connection) => void;
@@ -42,9 +43,11 @@ export class Connection {
   readonly id: number;
   readonly slot: number;
   readonly createdAt = Date.now();
-  name = '';
+  private clientName = '';
   resp = 2;
   authenticated: boolean;
+  /** The ACL user it is authenticated as (src/acl/). */
+  user = 'default';
   libName = '';
   libVer = '';
   noEvict = false;
@@ -55,21 +58,26 @@ export class Connection {
   private pendingOut: Buffer[] = [];
   /** Whether the native side reads and writes this socket. */
   readonly attached: boolean;
+  readonly socket: Socket;
   private readonly ctx: ServerContext;
   private readonly releaseHooks = new Set<ReleaseHook>();
 
   /**
    * `socket` comes paused (pauseOnConnect): nothing has been read from it yet.
    * `adoptedSlot`: the native side accepted it during a busy script and already serves it.
+   * `tls`: it came in on tls-port, for the addon to decrypt (a socket Node's tls
+   * module decrypts arrives as a TLSSocket, with tls false).
    */
   constructor(
     private readonly services: ConnectionServices,
-    readonly socket: Socket,
+    socket: Socket,
     readonly kind: 'tcp' | 'unix',
     adoptedSlot?: number,
+    readonly tls = false,
   ) {
     const { ctx } = services;
     this.ctx = ctx;
+    this.socket = socket; // before this.address is read below
     this.id = ctx.clients.newId();
     if (adoptedSlot === undefined) {
       this.slot = ctx.native.createClient(this.id);
@@ -77,17 +85,33 @@ export class Connection {
       this.slot = adoptedSlot;
       ctx.native.setClient(this.slot, ClientField.Id, this.id);
     }
-    this.authenticated = !requirePassSet(ctx.config);
+    this.authenticated = !services.authRequired();
+    this.socket = socket;
+    // What SLOWLOG, CLIENT LIST and enable-debug-command local need to know natively.
+    if (kind === 'unix' || isLoopback(socket.remoteAddress)) ctx.native.setClient(this.slot, ClientField.Local, 1);
     ctx.clients.add(this);
+    ctx.native.setClientText(this.slot, ClientText.Addr, this.address);
     socket.setNoDelay(true);
-    socket.on('error', () => this.destroy());
-    socket.on('close', () => this.destroy());
     const fd = socketFd(socket);
-    this.attached = services.nativeIo && fd >= 0 && ctx.native.attach(this.slot, fd);
+    this.attached = services.nativeIo && fd >= 0 && ctx.native.attach(this.slot, fd, tls);
+    // Ciphertext must never reach the parser: a TLS socket the addon could not take goes.
+    if (tls && !this.attached) socket.destroy();
+    this.socket.on('error', () => this.destroy());
+    this.socket.on('close', () => this.destroy());
     if (!this.attached) {
-      socket.on('data', (chunk: Buffer) => this.onData(chunk));
-      socket.resume();
+      this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+      this.socket.resume();
     }
+  }
+
+  /** CLIENT SETNAME / HELLO SETNAME; '' when unnamed. */
+  get name(): string {
+    return this.clientName;
+  }
+
+  set name(v: string) {
+    this.clientName = v;
+    if (!this.released) this.ctx.native.setClientText(this.slot, ClientText.Name, v);
   }
 
   get db(): number {
@@ -107,6 +131,13 @@ export class Connection {
 
   /** The native count, kept when the slot is given up (INFO samples closed clients once more). */
   private writtenAtClose: number | undefined;
+
+  /** Replies of the current batch held until the batch's one socket write (part of CLIENT LIST obl=). */
+  get heldOutputBytes(): number {
+    let n = 0;
+    for (const b of this.pendingOut) n += b.length;
+    return n;
+  }
 
   /** Output not yet taken by the kernel (CLIENT LIST omem=). */
   get outputPending(): number {
@@ -159,6 +190,7 @@ export class Connection {
         const args = native.takeCommand(this.slot);
         const pausedBefore = pause.active;
         const reply = commands.run(this, args);
+        const pushes = commands.takePushes();
         if (this.closing) break;
         if (this.suspended) {
           // The command answers later (WAIT): earlier replies go now, input waits natively.
@@ -167,7 +199,7 @@ export class Connection {
         }
         // This command started a CLIENT PAUSE: what the client pipelined after it waits too.
         if (!pausedBefore && pause.active) held = native.takeInput(this.slot);
-        ret = native.resume(this.slot, reply);
+        ret = native.resume(this.slot, reply, pushes);
         continue;
       }
       // Events first: a client subscribed to its own keyspace notifications gets
@@ -235,13 +267,21 @@ export class Connection {
   }
 
   private transmit(data: Buffer): void {
-    if (this.attached) this.ctx.native.write(this.slot, data);
-    else this.socket.write(data);
+    if (this.attached) {
+      this.ctx.native.write(this.slot, data);
+    } else {
+      this.socket.write(data);
+      this.ctx.clients.streamWrites++;
+    }
   }
 
-  /** Closes the connection after the replies produced so far are written (QUIT, CLIENT KILL of self). */
+  /**
+   * Closes the connection after the replies produced so far are written (QUIT,
+   * CLIENT KILL of self); nothing the client sent after this command runs.
+   */
   requestClose(): void {
     this.closeAfterWrite = true;
+    this.ctx.native.setClient(this.slot, ClientField.CloseAfterReply, true);
   }
 
   private closeAfterFlush(): void {

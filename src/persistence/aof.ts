@@ -24,6 +24,7 @@ import type { RespWriter } from '../protocol/resp-writer';
 import type { ChildOutcome } from './native-ops';
 import { AofManifest } from './manifest';
 import { errnoText, LoadError } from './errors';
+import type { Steps } from './steps';
 import type { Persistence, ShutdownFlags } from './persistence';
 
 const FSYNC_POLICIES: Record<string, number> = { everysec: 0, always: 1, no: 2 };
@@ -163,7 +164,7 @@ export class Aof {
    * loadAppendOnlyFiles: base then incrs. Returns false when there was
    * nothing to load; throws LoadError when loading must stop the server.
    */
-  async loadAtStartup(): Promise<boolean> {
+  *loadSteps(): Steps<boolean> {
     if (this.manifestError) {
       this.log.warning(this.manifestError);
       throw new LoadError(this.manifestError);
@@ -200,7 +201,7 @@ export class Aof {
         const f = files[i];
         const last = i === files.length - 1;
         const start = process.hrtime.bigint();
-        const result = await this.loadSingleFile(f.name, last, loadedBefore);
+        const result = yield* this.loadSingleFileSteps(f.name, last, loadedBefore);
         loadedBefore += fs.statSync(this.filePath(f.name)).size;
         if (result === 'ok' || result === 'truncated' || result === 'empty') {
           if (result !== 'empty' || f.type === 'i') {
@@ -242,11 +243,7 @@ export class Aof {
   }
 
   /** loadSingleAppendOnlyFile: an RDB part (base or preamble) then commands. */
-  private async loadSingleFile(
-    name: string,
-    last: boolean,
-    loadedBefore: number,
-  ): Promise<'ok' | 'truncated' | 'empty' | 'failed'> {
+  private *loadSingleFileSteps(name: string, last: boolean, loadedBefore: number): Steps<'ok' | 'truncated' | 'empty' | 'failed'> {
     const file = this.filePath(name);
     let fd: number;
     try {
@@ -264,7 +261,7 @@ export class Aof {
     if (n === 5 && sig.toString('latin1') === 'REDIS') {
       const oldStyle = name === this.appendfilename;
       this.log.notice(oldStyle ? 'Reading RDB preamble from AOF file...' : 'Reading RDB base file on AOF loading...');
-      const result = await this.p.loadRdb(file, 0, { aofPreamble: true, nested: true });
+      const result = yield* this.p.loadRdbSteps(file, 0, { aofPreamble: true, nested: true });
       if (!result.ok) {
         this.log.warning(
           oldStyle
@@ -293,7 +290,7 @@ export class Aof {
         ];
         this.p.loadingLoadedBytes = loadedBefore + at;
         if (status === 0) {
-          await new Promise((r) => setImmediate(r));
+          yield 'turn';
           continue;
         }
         if (status === 1) return 'ok';

@@ -48,7 +48,10 @@ export interface LoadResult {
   endOffset: number;
   aofBase: boolean;
   error: string;
-  functions: Buffer[];
+  /** The error was found when installing (a function library that does not load): not logged yet. */
+  unlogged: boolean;
+  /** Function libraries the file held (now loaded). */
+  functions: number;
   /** AUX repl-id ('' when absent), repl-offset, repl-stream-db. */
   replId: string;
   replOffset: number;
@@ -98,8 +101,17 @@ export class NativePersistence {
     return { done: r[0], loadedBytes: r[1], totalBytes: r[2], logs: r[3] };
   }
 
-  /** Installs the loaded data when it loaded completely. */
-  loadFinish(): LoadResult {
-    return this.native.persistence('loadFinish') as LoadResult;
+  /**
+   * Installs the loaded data when it loaded completely: in place of the
+   * current dataset and function libraries, or with `merge` added to them
+   * (a key or library already there refuses the load, or with `replace` is replaced).
+   */
+  loadFinish(opts: { merge: boolean; replace: boolean } = { merge: false, replace: false }): LoadResult {
+    return this.native.persistence('loadFinish', opts) as LoadResult;
+  }
+
+  /** emptyData: every database and the function libraries emptied, no events (DEBUG RELOAD, LOADAOF). */
+  emptyData(): void {
+    this.native.persistence('emptyData');
   }
 }

@@ -14,6 +14,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { persistenceHooks } from '../commands/debug';
 import type { CommandRegistry } from '../commands/registry';
 import type { ServerContext } from '../context';
 import type { LogLevel } from '../log';
@@ -21,6 +22,7 @@ import { NativePersistence, type ChildOutcome, type LoadResult, type SaveOptions
 import { Aof } from './aof';
 import { registerPersistenceCommands } from './commands';
 import { errnoText, LoadError } from './errors';
+import { runAsync, runSync, type Steps } from './steps';
 
 export { LoadError };
 
@@ -106,9 +108,19 @@ export class Persistence {
     for (const name of ['dir', 'dbfilename', 'save', 'rdb-save-incremental-fsync']) config.onChange(name, pushTarget);
   }
 
-  /** SAVE, BGSAVE, BGREWRITEAOF. */
+  /** SAVE, BGSAVE, BGREWRITEAOF; the bodies of DEBUG RELOAD and DEBUG LOADAOF. */
   register(r: CommandRegistry): void {
     registerPersistenceCommands(r, this);
+    persistenceHooks.reload = (call, opts) => {
+      const error = this.debugReload(opts);
+      if (error) call.w.error(error);
+      else call.w.ok();
+    };
+    persistenceHooks.loadaof = (call) => {
+      const error = this.debugLoadAof();
+      if (error) call.w.error(error);
+      else call.w.ok();
+    };
   }
 
   get config() {
@@ -158,14 +170,14 @@ export class Persistence {
     const start = process.hrtime.bigint();
     const seconds = () => (Number(process.hrtime.bigint() - start) / 1e9).toFixed(3);
     if (this.config.get('appendonly')) {
-      const loaded = await this.aof.loadAtStartup();
+      const loaded = await runAsync(this.aof.loadSteps());
       if (loaded) this.log.notice(`DB loaded from append only file: ${seconds()} seconds`);
       this.aof.openAtStartup();
       return;
     }
     const file = path.join(this.dir, this.rdbFilename);
     if (fs.existsSync(file)) {
-      const result = await this.loadRdb(file, 0, {});
+      const result = await runAsync(this.loadRdbSteps(file, 0, {}));
       if (!result.ok) throw new LoadError(result.error);
       if (result.replId) {
         this.loadedReplInfo = { replId: result.replId, replOffset: result.replOffset, replStreamDb: result.replStreamDb };
@@ -179,8 +191,14 @@ export class Persistence {
    * Loads an RDB file (or the RDB part of an AOF) in the native loader
    * thread, answering -LOADING meanwhile and logging as Redis does. Failures
    * are logged (with Redis's closing line) and returned, not thrown.
+   * `merge`: into the current dataset (DEBUG RELOAD NOFLUSH), replacing
+   * duplicates only with `replace` (MERGE).
    */
-  async loadRdb(file: string, offset: number, opts: { aofPreamble?: boolean; nested?: boolean }): Promise<LoadResult> {
+  *loadRdbSteps(
+    file: string,
+    offset: number,
+    opts: { aofPreamble?: boolean; nested?: boolean; merge?: boolean; replace?: boolean },
+  ): Steps<LoadResult> {
     const err = this.ops.loadStart(file, offset, {
       aofPreamble: opts.aofPreamble,
       keyLoadDelay: this.config.get('key-load-delay') as number,
@@ -199,15 +217,16 @@ export class Persistence {
         for (const [level, text] of p.logs) this.log.log(LOG_LEVELS[level] ?? 'notice', text);
         this.loadingLoadedBytes = loadedBefore + p.loadedBytes;
         if (p.done) break;
-        await new Promise((r) => setTimeout(r, 5));
+        yield 'poll';
       }
     } finally {
       if (!opts.nested) this.stopLoading();
     }
-    const result = this.ops.loadFinish();
+    const result = this.ops.loadFinish({ merge: !!opts.merge, replace: !!opts.replace });
+    if (result.unlogged) this.log.warning(result.error);
     if (!result.ok) {
       // Redis's fatal lines: a bad signature or version is EINVAL, corruption terminates.
-      if (opts.nested) return result;
+      if (opts.nested || opts.merge || result.unlogged) return result;
       if (/^(Wrong signature|Can't handle RDB format version)/.test(result.error)) {
         this.log.warning('Fatal error loading the DB: Invalid argument. Exiting.');
       } else {
@@ -217,12 +236,39 @@ export class Persistence {
     }
     this.lastLoadKeysLoaded = result.keysLoaded;
     this.lastLoadKeysExpired = result.keysExpired;
-    if (result.functions.length > 0) {
-      this.log.warning(
-        `The RDB file holds ${result.functions.length} function libraries: Tachyon has no functions yet, they were not loaded.`,
-      );
-    }
     return result;
+  }
+
+  /**
+   * DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE], as Redis 7.0's: save (unless
+   * NOSAVE), empty the dataset and the function libraries (unless NOFLUSH),
+   * load the RDB file back, all inside the command. The reply text, or null for +OK.
+   */
+  debugReload(opts: { merge: boolean; flush: boolean; save: boolean }): string | null {
+    if (opts.save && !this.saveSync()) return 'ERR';
+    if (opts.flush) this.ops.emptyData();
+    const file = path.join(this.dir, this.rdbFilename);
+    const result = runSync(this.loadRdbSteps(file, 0, { merge: !opts.flush, replace: opts.merge }));
+    if (!result.ok) return 'ERR Error trying to load the RDB dump';
+    this.log.warning('DB reloaded by DEBUG RELOAD');
+    return null;
+  }
+
+  /** DEBUG LOADAOF: flush the AOF, empty everything and load the AOF back, inside the command. */
+  debugLoadAof(): string | null {
+    if (this.config.get('appendonly')) this.ops.native.persistence('aofFlush', true);
+    this.ops.emptyData();
+    let ok: boolean;
+    try {
+      ok = runSync(this.aof.loadSteps());
+    } catch (e) {
+      if (!(e instanceof LoadError)) throw e;
+      ok = false;
+    }
+    this.ops.dirty = 0;  // nothing loaded is propagated again
+    if (!ok) return 'ERR';  // Redis 7.0 answers shared.err here
+    this.log.warning('Append Only File loaded by DEBUG LOADAOF');
+    return null;
   }
 
   startLoading(totalBytes: number): void {

@@ -92,6 +92,19 @@ export class RespWriter {
     return this.text(`=${Buffer.byteLength(body)}\r\n${body}\r\n`);
   }
 
+  /**
+   * A complete pub/sub frame (a subscription confirmation, a message to the
+   * caller itself): part of the reply, and also kept in `pushes`, since
+   * CLIENT REPLY OFF/SKIP does not silence these (Redis's CLIENT_PUSHING).
+   */
+  pushing(frame: Buffer): this {
+    (this.pushes ??= []).push(frame);
+    return this.raw(frame);
+  }
+
+  /** The frames written with pushing(), in order. */
+  pushes: Buffer[] | undefined;
+
   /** Already encoded RESP bytes. */
   raw(b: Buffer): this {
     this.flushText();

@@ -25,6 +25,7 @@ import { ClientField, ClientState, ReplyMode } from '../boundary.gen';
 import type { Connection } from '../network/connection';
 import type { ReplicaOf } from '../config/options';
 import type { Persistence } from '../persistence/persistence';
+import { runAsync } from '../persistence/steps';
 import { RespWriter } from '../protocol/resp-writer';
 import { string2ll } from '../util/integers';
 import { MasterLink, type LinkOwner } from './master-link';
@@ -108,6 +109,7 @@ export class Replication implements LinkOwner {
     persistence.replInfo = () => this.saveInfo();
     ctx.config.onChange('repl-backlog-size', (v) => this.native('resize', Number(v)));
     ctx.config.onChange('replica-read-only', () => this.pushReadOnly());
+    ctx.config.onChange('replica-serve-stale-data', () => this.pushStale());
     ctx.config.onChange('min-replicas-to-write', () => this.refreshGoodReplicas());
     ctx.config.onChange('min-replicas-max-lag', () => this.refreshGoodReplicas());
     this.timer = setInterval(() => this.cron(), 1000);
@@ -616,6 +618,13 @@ export class Replication implements LinkOwner {
     void this.connectToMaster();
   }
 
+  /** DEBUG CHANGE-REPL-ID: changeReplicationId() and clearReplicationId2(), as Redis. */
+  changeReplId(): void {
+    this.replId = crypto.randomBytes(20).toString('hex');
+    this.replId2 = NULL_ID;
+    this.secondReplOffset = -1;
+  }
+
   /** replicationUnsetMaster: we are a master again, with a new replication id. */
   private unsetMaster(): void {
     const offset = this.offset;
@@ -653,6 +662,13 @@ export class Replication implements LinkOwner {
     this.refreshGoodReplicas();
     this.ctx.native.configure('replica-expiry', this.isReplica);
     this.ctx.native.configure('read-only-replica', this.isReplica && Boolean(this.ctx.config.get('replica-read-only')));
+    this.pushStale();
+  }
+
+  /** replica-serve-stale-data no: commands without the stale flag get -MASTERDOWN while the link is down. */
+  private pushStale(): void {
+    const refuse = this.isReplica && this.masterConn === undefined && !this.ctx.config.get('replica-serve-stale-data');
+    this.ctx.native.configure('stale-replica', refuse);
   }
 
   private async connectToMaster(): Promise<void> {
@@ -702,7 +718,7 @@ export class Replication implements LinkOwner {
       fs.rmSync(file, { force: true });
       return false;
     }
-    const result = await this.persistence.loadRdb(target, 0, {});
+    const result = await runAsync(this.persistence.loadRdbSteps(target, 0, {}));
     if (!result.ok) return false;
     // The loaded data is the master's at `offset`, under its id.
     this.replId = replid;
@@ -733,6 +749,7 @@ export class Replication implements LinkOwner {
     this.masterConn = conn;
     this.masterReceived = 0;
     this.linkDownSince = 0;
+    this.pushStale();
     const { native } = this.ctx;
     // Our own replicas are fed from a backlog numbered like the master's stream.
     this.startBacklog();
@@ -774,6 +791,7 @@ export class Replication implements LinkOwner {
       this.masterConn = undefined;
       this.linkDownSince = Date.now();
       this.link = undefined;
+      this.pushStale();
       this.ctx.log.notice('Connection with master lost.');
       this.ctx.log.notice('Caching the disconnected master state.');
     });
@@ -839,9 +857,9 @@ export class Replication implements LinkOwner {
         lines.push(['master_link_down_since_seconds', this.linkDownSince ? Math.floor((Date.now() - this.linkDownSince) / 1000) : -1]);
       }
       lines.push(
-        ['slave_priority', 100],
+        ['slave_priority', Number(this.ctx.config.get('replica-priority'))],
         ['slave_read_only', this.ctx.config.get('replica-read-only') ? 1 : 0],
-        ['replica_announced', 1],
+        ['replica_announced', this.ctx.config.get('replica-announced') ? 1 : 0],
       );
     }
     lines.push(['connected_slaves', this.replicas.size]);

@@ -16,7 +16,7 @@ import {
   type Normalizer,
   type Reply,
 } from '../helpers/differential';
-import { RespClient, replyText, sleep } from '../helpers/resp';
+import { RespClient, formatReply, replyText, sleep } from '../helpers/resp';
 
 // ---------------------------------------------------------------------------
 // Normalisers
@@ -309,20 +309,78 @@ const INFO_COMMANDS = [
   'client|list', 'CONFIG|get', 'object', 'zunionstore', 'bitfield', 'spublish', 'lmove', 'ping',
 ];
 
+/**
+ * COMMAND describes only what the server runs (RunnableTable): Redis's
+ * descriptions are compared for those names, and everything Redis lists
+ * beyond them must be a command Tachyon answers with "unknown command"
+ * (checked by the Tachyon-only tests below).
+ */
+function onlyRunnable(runnable: () => Set<string>): Normalizer {
+  const keep = (name: string) => runnable().has(name.toLowerCase());
+  const filterInfo = (r: Reply): Reply => {
+    if (r.type !== 'array' || !r.value || r.value.length !== 10) return r;
+    const v = [...r.value];
+    const subs = v[9];
+    if (subs.type === 'array' && subs.value) v[9] = { type: 'array', value: subs.value.filter((x) => keep(entryName(x))) };
+    return { type: 'array', value: v };
+  };
+  const filterDocs = (r: Reply): Reply => {
+    const p = pairsOf(r);
+    if (!p) return r;
+    return rebuild(
+      r,
+      p
+        .filter(([k]) => keep(bulkText(k) ?? ''))
+        .map(([k, v]): [Reply, Reply] => {
+          const fields = pairsOf(v);
+          if (!fields) return [k, v];
+          return [k, rebuild(v, fields.map(([fk, fv]): [Reply, Reply] => [fk, bulkText(fk) === 'subcommands' ? filterDocs(fv) : fv]))];
+        }),
+    );
+  };
+  return (r) => {
+    if (r.type === 'array' && r.value && r.value.every((e) => e.type === 'array')) {
+      // COMMAND / COMMAND INFO: entries, a container kept when one of its subcommands runs.
+      return {
+        type: 'array',
+        value: r.value
+          .map(filterInfo)
+          .filter((e) => keep(entryName(e)) || (e.type === 'array' && e.value?.[9]?.type === 'array' && (e.value[9].value?.length ?? 0) > 0)),
+      };
+    }
+    if (r.type === 'array' && r.value && r.value.every((e) => e.type === 'bulk')) {
+      return { type: 'array', value: r.value.filter((e) => keep(bulkText(e) ?? '')) }; // COMMAND LIST
+    }
+    if (r.type === 'map' || (r.type === 'array' && r.value && r.value.length % 2 === 0)) return filterDocs(r);
+    return r;
+  };
+}
+
 describe.each(PROTOCOLS)('COMMAND (RESP%i)', (protocol) => {
   const d = useDifferential({ protocol });
+  let names = new Set<string>();
+  const runnable = () => names;
+  beforeAll(async () => {
+    const c = await RespClient.connect(d.target.port, { host: d.target.host });
+    const r = await c.call('COMMAND', 'LIST');
+    names = new Set(r.type === 'array' && r.value ? r.value.map((x) => bulkText(x) ?? '') : []);
+    // A container runs when one of its subcommands does.
+    for (const n of [...names]) if (n.includes('|')) names.add(n.slice(0, n.indexOf('|')));
+    await c.close();
+  });
+  const only = onlyRunnable(runnable);
+  const runs = (name: string) => names.has(name.toLowerCase().split('|')[0]);
 
   test('COUNT, INFO, LIST', () =>
     d.check(
-      { cmd: ['COMMAND', 'COUNT'], norm: [] },
       ['COMMAND', 'COUNT', 'x'],
-      norm(['COMMAND', 'INFO', ...INFO_COMMANDS], infoSubsSorted),
+      norm(['COMMAND', 'INFO', ...INFO_COMMANDS.filter(runs)], only, infoSubsSorted),
       ['COMMAND', 'INFO', 'nosuch', 'get|x', 'client|nosuch', 'client|list|x', '|', ''],
-      norm(['COMMAND', 'LIST'], sortedNames),
-      norm(['COMMAND', 'LIST', 'FILTERBY', 'PATTERN', 'cl*t*'], sortedNames),
-      norm(['COMMAND', 'LIST', 'FILTERBY', 'pattern', 'CONFIG*'], sortedNames),
-      norm(['COMMAND', 'LIST', 'FILTERBY', 'ACLCAT', 'string'], sortedNames),
-      norm(['COMMAND', 'LIST', 'FILTERBY', 'aclcat', 'KEYSPACE'], sortedNames),
+      norm(['COMMAND', 'LIST'], only, sortedNames),
+      norm(['COMMAND', 'LIST', 'FILTERBY', 'PATTERN', 'cl*t*'], only, sortedNames),
+      norm(['COMMAND', 'LIST', 'FILTERBY', 'pattern', 'CONFIG*'], only, sortedNames),
+      norm(['COMMAND', 'LIST', 'FILTERBY', 'ACLCAT', 'string'], only, sortedNames),
+      norm(['COMMAND', 'LIST', 'FILTERBY', 'aclcat', 'KEYSPACE'], only, sortedNames),
       ['COMMAND', 'LIST', 'FILTERBY', 'ACLCAT', 'nosuch'],
       ['COMMAND', 'LIST', 'FILTERBY', 'MODULE', 'x'],
       exp(['COMMAND', 'LIST', 'FILTERBY', 'PATTERN'], '-ERR syntax error'),
@@ -334,78 +392,86 @@ describe.each(PROTOCOLS)('COMMAND (RESP%i)', (protocol) => {
     ));
 
   test('the whole table: COMMAND and COMMAND INFO', () =>
-    d.check(norm(['COMMAND'], sortedInfo), norm(['COMMAND', 'INFO'], sortedInfo)));
+    d.check(norm(['COMMAND'], only, sortedInfo), norm(['COMMAND', 'INFO'], only, sortedInfo)));
 
   test('DOCS (prose left out)', () =>
     d.check(
-      norm(['COMMAND', 'DOCS', 'get', 'client|kill', 'dbsize', 'nosuch', 'client', 'georadius', 'set'], docs),
+      norm(['COMMAND', 'DOCS', ...['get', 'client|kill', 'dbsize', 'nosuch', 'client', 'georadius', 'set'].filter((n) => n === 'nosuch' || runs(n))], only, docs),
       norm(['COMMAND', 'DOCS', 'nosuch'], docs),
-      norm(['COMMAND', 'DOCS'], docs),
+      norm(['COMMAND', 'DOCS'], only, docs),
     ));
 
   test('GETKEYS', () =>
     d.check(
-      ['COMMAND', 'GETKEYS', 'get', 'k'],
-      ['COMMAND', 'GETKEYS', 'spublish', 'ch', 'msg'],
-      ['COMMAND', 'GETKEYS', 'sort', 'k', 'by', 'x', 'get', 'y', 'store', 'dst', 'limit', '0', '1'],
-      ['COMMAND', 'GETKEYS', 'migrate', 'h', '1', '', '0', '5', 'auth', 'p', 'keys', 'a', 'b'],
-      ['COMMAND', 'GETKEYS', 'migrate', 'h', '1', 'k', '0', '5'],
-      ['COMMAND', 'GETKEYS', 'migrate', 'h', '1', 'k', '0', '5', 'keys', 'a'],
-      ['COMMAND', 'GETKEYS', 'migrate', 'h', '1', '', '0', '5', 'auth2', 'u', 'p', 'keys', 'a'],
-      ['COMMAND', 'GETKEYS', 'get'],
-      exp(['COMMAND', 'GETKEYS', 'get', 'a', 'b'], '-ERR Invalid number of arguments specified for command'),
-      exp(['COMMAND', 'GETKEYS', 'nosuch', 'a'], '-ERR Invalid command specified'),
-      exp(['COMMAND', 'GETKEYS', 'client', 'list'], '-ERR The command has no key arguments'),
-      ['COMMAND', 'GETKEYS', 'client', 'nosuch'],
-      ['COMMAND', 'GETKEYS', 'CONFIG', 'GET', 'x'],
-      ['COMMAND', 'GETKEYS', 'eval', '', '2', 'a', 'b', 'c'],
-      ['COMMAND', 'GETKEYS', 'eval', '', '5', 'a'],
-      ['COMMAND', 'GETKEYS', 'eval', '', '-1', 'a'],
-      ['COMMAND', 'GETKEYS', 'eval', '', 'x', 'a'],
-      ['COMMAND', 'GETKEYS', 'eval', '', '0'],
-      ['COMMAND', 'GETKEYS', 'fcall', 'f', '0'],
-      ['COMMAND', 'GETKEYS', 'xread', 'streams', 'a', 'b', '0', '0'],
-      ['COMMAND', 'GETKEYS', 'xread', 'COUNT', '1', 'STREAMS', 'a', 'b', 'c', '0', '0'],
-      ['COMMAND', 'GETKEYS', 'xreadgroup', 'GROUP', 'g', 'c', 'STREAMS', 'a', '>'],
-      ['COMMAND', 'GETKEYS', 'zunionstore', 'd', '2', 'a', 'b'],
-      exp(['COMMAND', 'GETKEYS', 'zunionstore', 'd', '3', 'a', 'b'], '-ERR Invalid arguments specified for command'),
-      ['COMMAND', 'GETKEYS', 'zunionstore', 'd', '0', 'a'],
-      ['COMMAND', 'GETKEYS', 'georadius', 'k', '0', '0', '1', 'm', 'store', 's'],
-      ['COMMAND', 'GETKEYS', 'georadius', 'k', '0', '0', '1', 'm', 'STORE', 's', 'STOREDIST', 't'],
-      ['COMMAND', 'GETKEYS', 'georadius', 'k', '0', '0', '1', 'm', 'store'],
-      ['COMMAND', 'GETKEYS', 'mset', 'a', '1', 'b', '2'],
-      ['COMMAND', 'GETKEYS', 'mset', 'a', '1', 'b'],
-      ['COMMAND', 'GETKEYS', 'blmpop', '0', '2', 'a', 'b', 'left'],
-      ['COMMAND', 'GETKEYS', 'lmpop', '1', 'a', 'left'],
-      ['COMMAND', 'GETKEYS', 'zinter', '2', 'a', 'b'],
-      ['COMMAND', 'GETKEYS', 'object', 'encoding', 'k'],
-      ['COMMAND', 'GETKEYS', 'ping'],
-      ['COMMAND', 'GETKEYS', 'del', 'a', 'b', 'c'],
-      ['COMMAND', 'GETKEYS', 'rename', 'a', 'b'],
-      ['COMMAND', 'GETKEYS', 'memory', 'usage', 'k'],
-      ['COMMAND', 'GETKEYS', 'xadd', 's', '*', 'f', 'v'],
-      ['COMMAND', 'GETKEYS', 'sintercard', '2', 'a', 'b', 'LIMIT', '1'],
-      ['COMMAND', 'GETKEYS', 'lcs', 'a', 'b'],
+      ...(
+        [
+          ['COMMAND', 'GETKEYS', 'get', 'k'],
+          ['COMMAND', 'GETKEYS', 'spublish', 'ch', 'msg'],
+          ['COMMAND', 'GETKEYS', 'sort', 'k', 'by', 'x', 'get', 'y', 'store', 'dst', 'limit', '0', '1'],
+          ['COMMAND', 'GETKEYS', 'migrate', 'h', '1', '', '0', '5', 'auth', 'p', 'keys', 'a', 'b'],
+          ['COMMAND', 'GETKEYS', 'migrate', 'h', '1', 'k', '0', '5'],
+          ['COMMAND', 'GETKEYS', 'migrate', 'h', '1', 'k', '0', '5', 'keys', 'a'],
+          ['COMMAND', 'GETKEYS', 'migrate', 'h', '1', '', '0', '5', 'auth2', 'u', 'p', 'keys', 'a'],
+          ['COMMAND', 'GETKEYS', 'get'],
+          ['COMMAND', 'GETKEYS', 'get', 'a', 'b'],
+          ['COMMAND', 'GETKEYS', 'nosuch', 'a'],
+          ['COMMAND', 'GETKEYS', 'client', 'list'],
+          ['COMMAND', 'GETKEYS', 'client', 'nosuch'],
+          ['COMMAND', 'GETKEYS', 'CONFIG', 'GET', 'x'],
+          ['COMMAND', 'GETKEYS', 'eval', '', '2', 'a', 'b', 'c'],
+          ['COMMAND', 'GETKEYS', 'eval', '', '5', 'a'],
+          ['COMMAND', 'GETKEYS', 'eval', '', '-1', 'a'],
+          ['COMMAND', 'GETKEYS', 'eval', '', 'x', 'a'],
+          ['COMMAND', 'GETKEYS', 'eval', '', '0'],
+          ['COMMAND', 'GETKEYS', 'fcall', 'f', '0'],
+          ['COMMAND', 'GETKEYS', 'xread', 'streams', 'a', 'b', '0', '0'],
+          ['COMMAND', 'GETKEYS', 'xread', 'COUNT', '1', 'STREAMS', 'a', 'b', 'c', '0', '0'],
+          ['COMMAND', 'GETKEYS', 'xreadgroup', 'GROUP', 'g', 'c', 'STREAMS', 'a', '>'],
+          ['COMMAND', 'GETKEYS', 'zunionstore', 'd', '2', 'a', 'b'],
+          ['COMMAND', 'GETKEYS', 'zunionstore', 'd', '3', 'a', 'b'],
+          ['COMMAND', 'GETKEYS', 'zunionstore', 'd', '0', 'a'],
+          ['COMMAND', 'GETKEYS', 'georadius', 'k', '0', '0', '1', 'm', 'store', 's'],
+          ['COMMAND', 'GETKEYS', 'georadius', 'k', '0', '0', '1', 'm', 'STORE', 's', 'STOREDIST', 't'],
+          ['COMMAND', 'GETKEYS', 'georadius', 'k', '0', '0', '1', 'm', 'store'],
+          ['COMMAND', 'GETKEYS', 'mset', 'a', '1', 'b', '2'],
+          ['COMMAND', 'GETKEYS', 'mset', 'a', '1', 'b'],
+          ['COMMAND', 'GETKEYS', 'blmpop', '0', '2', 'a', 'b', 'left'],
+          ['COMMAND', 'GETKEYS', 'lmpop', '1', 'a', 'left'],
+          ['COMMAND', 'GETKEYS', 'zinter', '2', 'a', 'b'],
+          ['COMMAND', 'GETKEYS', 'object', 'encoding', 'k'],
+          ['COMMAND', 'GETKEYS', 'ping'],
+          ['COMMAND', 'GETKEYS', 'del', 'a', 'b', 'c'],
+          ['COMMAND', 'GETKEYS', 'rename', 'a', 'b'],
+          ['COMMAND', 'GETKEYS', 'memory', 'usage', 'k'],
+          ['COMMAND', 'GETKEYS', 'xadd', 's', '*', 'f', 'v'],
+          ['COMMAND', 'GETKEYS', 'sintercard', '2', 'a', 'b', 'LIMIT', '1'],
+          ['COMMAND', 'GETKEYS', 'lcs', 'a', 'b'],
+        ] as string[][]
+      ).filter((c) => c[2] === 'nosuch' || runs(c[3] ? `${c[2]}|${c[3]}` : c[2]) || runs(c[2])),
     ));
 
   test('GETKEYSANDFLAGS', () =>
     d.check(
-      ['COMMAND', 'GETKEYSANDFLAGS', 'lmove', 'a', 'b', 'left', 'right'],
-      ['COMMAND', 'GETKEYSANDFLAGS', 'sort', 'k', 'store', 'd1', 'store', 'd2'],
-      ['COMMAND', 'GETKEYSANDFLAGS', 'sort_ro', 'k'],
-      ['COMMAND', 'GETKEYSANDFLAGS', 'migrate', 'h', '1', 'k', '0', '5'],
-      ['COMMAND', 'GETKEYSANDFLAGS', 'set', 'k', 'v'],
-      ['COMMAND', 'GETKEYSANDFLAGS', 'set', 'k', 'v', 'GET'],
-      ['COMMAND', 'GETKEYSANDFLAGS', 'set', 'k', 'v', 'EX', '10', 'get'],
-      ['COMMAND', 'GETKEYSANDFLAGS', 'bitfield', 'k', 'get', 'u8', '0'],
-      ['COMMAND', 'GETKEYSANDFLAGS', 'bitfield', 'k', 'set', 'u8', '0', '1'],
-      ['COMMAND', 'GETKEYSANDFLAGS', 'bitfield', 'k', 'overflow', 'sat'],
-      ['COMMAND', 'GETKEYSANDFLAGS', 'bitfield', 'k'],
-      ['COMMAND', 'GETKEYSANDFLAGS', 'bitfield', 'k', 'bogus'],
-      ['COMMAND', 'GETKEYSANDFLAGS', 'bitfield_ro', 'k', 'get', 'u8', '0'],
-      ['COMMAND', 'GETKEYSANDFLAGS', 'georadius', 'k', '0', '0', '1', 'm', 'store', 's'],
-      ['COMMAND', 'GETKEYSANDFLAGS', 'get'],
-      ['COMMAND', 'GETKEYSANDFLAGS', 'nosuch'],
+      ...(
+        [
+          ['COMMAND', 'GETKEYSANDFLAGS', 'lmove', 'a', 'b', 'left', 'right'],
+          ['COMMAND', 'GETKEYSANDFLAGS', 'sort', 'k', 'store', 'd1', 'store', 'd2'],
+          ['COMMAND', 'GETKEYSANDFLAGS', 'sort_ro', 'k'],
+          ['COMMAND', 'GETKEYSANDFLAGS', 'migrate', 'h', '1', 'k', '0', '5'],
+          ['COMMAND', 'GETKEYSANDFLAGS', 'set', 'k', 'v'],
+          ['COMMAND', 'GETKEYSANDFLAGS', 'set', 'k', 'v', 'GET'],
+          ['COMMAND', 'GETKEYSANDFLAGS', 'set', 'k', 'v', 'EX', '10', 'get'],
+          ['COMMAND', 'GETKEYSANDFLAGS', 'bitfield', 'k', 'get', 'u8', '0'],
+          ['COMMAND', 'GETKEYSANDFLAGS', 'bitfield', 'k', 'set', 'u8', '0', '1'],
+          ['COMMAND', 'GETKEYSANDFLAGS', 'bitfield', 'k', 'overflow', 'sat'],
+          ['COMMAND', 'GETKEYSANDFLAGS', 'bitfield', 'k'],
+          ['COMMAND', 'GETKEYSANDFLAGS', 'bitfield', 'k', 'bogus'],
+          ['COMMAND', 'GETKEYSANDFLAGS', 'bitfield_ro', 'k', 'get', 'u8', '0'],
+          ['COMMAND', 'GETKEYSANDFLAGS', 'georadius', 'k', '0', '0', '1', 'm', 'store', 's'],
+          ['COMMAND', 'GETKEYSANDFLAGS', 'get'],
+          ['COMMAND', 'GETKEYSANDFLAGS', 'nosuch'],
+        ] as string[][]
+      ).filter((c) => c[2] === 'nosuch' || runs(c[2])),
     ));
 
   test('HELP', () => d.check(['COMMAND', 'HELP'], ['CLIENT', 'HELP']));
@@ -573,12 +639,32 @@ describe('introspection values (Tachyon)', () => {
     }
   });
 
-  test('COMMAND COUNT matches the generated table', async () => {
+  test('COMMAND lists exactly the commands that run', async () => {
     const c = await connect();
-    const table = require('../../src/commands/commands.gen.json') as { commands: Record<string, unknown> };
-    expect(await c.call('COMMAND', 'COUNT')).toEqual({
-      type: 'integer',
-      value: BigInt(Object.keys(table.commands).length),
-    });
+    const list = await c.call('COMMAND', 'LIST');
+    const listed = new Set(list.type === 'array' && list.value ? list.value.map((x) => text(x)) : []);
+    const count = await c.call('COMMAND', 'COUNT');
+    const all = await c.call('COMMAND');
+    expect(count).toEqual({ type: 'integer', value: BigInt(all.type === 'array' && all.value ? all.value.length : -1) });
+    const table = require('../../src/commands/commands.gen.json') as {
+      commands: Record<string, { arity: number; subcommands?: Record<string, { arity: number }> }>;
+    };
+    // Commands whose bare call would end the test's connection or change its mode.
+    const skip = new Set(['shutdown', 'monitor', 'quit', 'reset', 'multi', 'debug', 'sync', 'psync', 'failover', 'replicaof', 'slaveof']);
+    for (const [name, meta] of Object.entries(table.commands)) {
+      const subs = Object.keys(meta.subcommands ?? {});
+      for (const full of subs.length ? subs : [name]) {
+        if (skip.has(name)) continue;
+        const argv = full.split('|');
+        const r = await c.call(...argv);
+        const unknown = r.type === 'error' && /^ERR unknown (sub)?command/.test(text(r) || String(r.value));
+        expect(unknown, `${full}: listed ${listed.has(full)}, reply ${formatReply(r)}`).toBe(!listed.has(full));
+      }
+    }
+    // Not yet implemented: unknown, and absent from COMMAND INFO and DOCS.
+    if (!listed.has('migrate')) {
+      expect(await c.call('COMMAND', 'INFO', 'migrate')).toEqual({ type: 'array', value: [{ type: 'bulk', value: null }] });
+      expect(text(await c.call('COMMAND', 'GETKEYS', 'migrate', 'h', '1', 'k', '0', '5'))).toBe('');
+    }
   });
 });

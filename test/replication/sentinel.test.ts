@@ -20,7 +20,10 @@ import { infoFields, waitFor, waitLinkUp } from './helpers';
 const haveSentinel = fs.existsSync('/usr/bin/redis-sentinel');
 const running: ServerProc[] = [];
 const sentinels: { proc: ChildProcess; client: Redis; port: number; log: () => string }[] = [];
+/** Ends the application's write loop, if a failure left it running (the test stays bounded in time). */
+let stopApp: (() => Promise<void>) | undefined;
 afterAll(async () => {
+  await stopApp?.();
   for (const c of clients.values()) c.disconnect();
   for (const s of sentinels) {
     s.client.disconnect();
@@ -142,6 +145,11 @@ describe.skipIf(!haveSentinel)('Sentinel failover of a Tachyon group', () => {
         }
       }
     })();
+    stopApp = async () => {
+      appRunning = false;
+      app.disconnect();
+      await appLoop;
+    };
     await waitFor(async () => appOk > 20, 10000, 'the application writing');
 
     const killedAt = Date.now();
@@ -190,6 +198,7 @@ describe.skipIf(!haveSentinel)('Sentinel failover of a Tachyon group', () => {
     appRunning = false;
     await appLoop;
     app.disconnect();
+    stopApp = undefined;
     console.log(`sentinel failover: application writes ${appOk} acknowledged, ${appFailed} failed during the failover`);
     expect(infoFields(await client(newMaster).info('stats')).sync_full).toBe('0');
   }, 120_000);

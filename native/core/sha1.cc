@@ -1,6 +1,7 @@
-// SHA-1 (FIPS 180-4): a straightforward block-at-a-time implementation; the
-// inputs are script bodies, hashed once when a script enters the cache.
-#include "scripting/sha1.h"
+// SHA-1 (FIPS 180-4): a straightforward block-at-a-time implementation. Its
+// inputs are small (script bodies, DEBUG DIGEST's elements and 20-byte
+// digests), so there is no streaming interface.
+#include "core/sha1.h"
 
 #include <cstdint>
 #include <cstring>
@@ -49,10 +50,9 @@ void Block(uint32_t h[5], const unsigned char* p) {
 
 }  // namespace
 
-std::string Sha1Hex(std::string_view data) {
+void Sha1(const void* data, size_t n, uint8_t out[20]) {
   uint32_t h[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
-  const unsigned char* p = reinterpret_cast<const unsigned char*>(data.data());
-  size_t n = data.size();
+  const unsigned char* p = static_cast<const unsigned char*>(data);
   size_t full = n / 64;
   for (size_t i = 0; i < full; i++) Block(h, p + 64 * i);
   // The tail: the remaining bytes, 0x80, zeros, and the bit length big-endian.
@@ -65,12 +65,25 @@ std::string Sha1Hex(std::string_view data) {
   for (int i = 0; i < 8; i++) tail[tail_len - 1 - i] = static_cast<unsigned char>(bits >> (8 * i));
   Block(h, tail);
   if (tail_len == 128) Block(h, tail + 64);
+  for (int i = 0; i < 5; i++) {
+    for (int j = 0; j < 4; j++) out[i * 4 + j] = static_cast<uint8_t>(h[i] >> (24 - 8 * j));
+  }
+}
+
+std::string HexDigest(const uint8_t digest[20]) {
   static const char kHex[] = "0123456789abcdef";
   std::string out(40, '0');
-  for (int i = 0; i < 5; i++) {
-    for (int j = 0; j < 8; j++) out[i * 8 + j] = kHex[(h[i] >> (28 - 4 * j)) & 15];
+  for (int i = 0; i < 20; i++) {
+    out[2 * i] = kHex[digest[i] >> 4];
+    out[2 * i + 1] = kHex[digest[i] & 15];
   }
   return out;
+}
+
+std::string Sha1Hex(std::string_view data) {
+  uint8_t d[20];
+  Sha1(data.data(), data.size(), d);
+  return HexDigest(d);
 }
 
 }  // namespace tachyon
