@@ -5,6 +5,9 @@
 //   node bench/memory.js [--keys 1000000] [--size 100]      strings via redis-benchmark
 //   node bench/memory.js --type hash [--keys 1000000]        hashes of 10 fields
 //   node bench/memory.js --type zset [--keys 1000000]        sorted sets of 10 members
+//   node bench/memory.js --type list [--keys 1000000]        lists of 10 elements
+//   node bench/memory.js --type set [--keys 1000000]         sets of 10 members (hashtable in 7.0)
+//   node bench/memory.js --type intset [--keys 1000000]      sets of 10 integers
 //   node bench/memory.js --type stream [--keys 1000000]      one stream of that many entries
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
@@ -46,8 +49,13 @@ function loadCollections(port) {
             chunk += cmd('XADD', 'stream', `${i + 1}-0`, 'field', `value:${i}`);
             continue;
           }
-          const args = type === 'hash' ? ['HSET', `hash:${i}`] : ['ZADD', `zset:${i}`];
-          for (let f = 0; f < 10; f++) args.push(...(type === 'hash' ? [`field:${f}`, `value:${i}:${f}`] : [f * 1.5, `member:${i}:${f}`]));
+          const args = [{ hash: 'HSET', zset: 'ZADD', list: 'RPUSH', set: 'SADD', intset: 'SADD' }[type], `${type}:${i}`];
+          for (let f = 0; f < 10; f++) {
+            if (type === 'hash') args.push(`field:${f}`, `value:${i}:${f}`);
+            else if (type === 'zset') args.push(f * 1.5, `member:${i}:${f}`);
+            else if (type === 'intset') args.push(i * 10 + f);
+            else args.push(`member:${i}:${f}`);
+          }
           chunk += cmd(...args);
         }
         if (!sock.write(chunk)) return sock.once('drain', writeMore);
@@ -124,7 +132,7 @@ async function measure(kind) {
       ? `${keys} random keys (${redis.dbsize} / ${tachyon.dbsize} written), ${size}-byte values\n`
       : type === 'stream'
         ? `one stream of ${keys} entries (${redis.dbsize} / ${tachyon.dbsize} entries)\n`
-        : `${keys} ${type === 'hash' ? 'hashes of 10 fields' : 'sorted sets of 10 members'} (${redis.dbsize} / ${tachyon.dbsize} keys)\n`,
+        : `${keys} ${{ hash: 'hashes of 10 fields', zset: 'sorted sets of 10 members', list: 'lists of 10 elements', set: 'sets of 10 members', intset: 'sets of 10 integers' }[type]} (${redis.dbsize} / ${tachyon.dbsize} keys)\n`,
   );
   console.log('| | Redis | Tachyon | ratio |');
   console.log('|---|---:|---:|---:|');

@@ -55,6 +55,10 @@ export const enum IoEvent {
   OverLimit = 4,
   /** A connection accepted natively while a script was busy; arg is its fd (TachyonServer.adopt). */
   Adopt = 5,
+  /** Events were queued outside any client's batch (keys evicted from the eviction timer): pump them. */
+  Events = 6,
+  /** maxmemory-clients: the clients' memory passed the limit and this one, among the biggest, was chosen: close it. */
+  Evicted = 7,
 }
 
 /**
@@ -105,10 +109,12 @@ export const enum ClientField {
   CloseAfterReply = 10,
   /** The ACL user handle the client is authenticated as (setAclUser). */
   User = 11,
+  /** CLIENT NO-EVICT: maxmemory-clients never closes this client. */
+  NoEvict = 12,
   /** The link to our master: its writes pass replica-read-only. */
-  Master = 12,
+  Master = 13,
   /** A replica fed the replication stream: the replica class of client-output-buffer-limit. */
-  Replica = 13,
+  Replica = 14,
 }
 
 /**

@@ -35,5 +35,7 @@ export interface ServerStatus {
   readonly lastSave: number;
   readonly connectionsReceived: number;
   readonly rejectedConnections: number;
+  /** Clients closed by maxmemory-clients (INFO evicted_clients). */
+  readonly evictedClients: number;
   readonly isClosed: boolean;
 }

@@ -18,6 +18,12 @@ export interface NativeInfo {
   expired_stale_perc: number;
   expire_cycle_cpu_milliseconds: number;
   table_bytes: number;
+  /** Counted bytes (native/core/zmalloc.h): INFO used_memory. */
+  used_memory: number;
+  /** Keys evicted under maxmemory, and the time (ms) spent over it (INFO stats). */
+  evicted_keys: number;
+  total_eviction_exceeded_time: number;
+  current_eviction_exceeded_time: number;
   reads_processed: number;
   writes_processed: number;
   expired_time_cap_reached: number;
@@ -26,6 +32,44 @@ export interface NativeInfo {
   recent_max_input_buffer: number;
   /** Per database: [keys, expires, avg_ttl]. */
   keyspace: [number, number, number][];
+}
+
+/** INFO memory's figures, computed natively (native/server/memory_stats.h). */
+export interface NativeMemoryInfo {
+  used_memory: number;
+  used_memory_rss: number;
+  used_memory_peak: number;
+  used_memory_peak_perc: number;
+  used_memory_overhead: number;
+  used_memory_startup: number;
+  used_memory_dataset: number;
+  used_memory_dataset_perc: number;
+  allocator_allocated: number;
+  allocator_active: number;
+  allocator_resident: number;
+  used_memory_vm_eval: number;
+  used_memory_scripts_eval: number;
+  number_of_cached_scripts: number;
+  number_of_functions: number;
+  number_of_libraries: number;
+  used_memory_vm_functions: number;
+  used_memory_functions: number;
+  allocator_frag_ratio: number;
+  allocator_frag_bytes: number;
+  allocator_rss_ratio: number;
+  allocator_rss_bytes: number;
+  rss_overhead_ratio: number;
+  rss_overhead_bytes: number;
+  mem_fragmentation_ratio: number;
+  mem_fragmentation_bytes: number;
+  mem_not_counted_for_evict: number;
+  mem_replication_backlog: number;
+  mem_clients_slaves: number;
+  mem_clients_normal: number;
+  mem_aof_buffer: number;
+  mem_allocator: string;
+  lazyfree_pending_objects: number;
+  lazyfreed_objects: number;
 }
 
 /**
@@ -63,6 +107,8 @@ export interface NativeServer {
   info(): NativeInfo;
   /** Bytes currently allocated through malloc by the whole process (glibc mallinfo2; not cheap). */
   mallocBytes(): number;
+  /** INFO memory's figures (counted allocations, the cron's allocator and RSS sample). */
+  memoryInfo(): NativeMemoryInfo;
   commandStats(): [string, number, number, number, number][];
   errorStats(): [string, number][];
   resetStats(): void;

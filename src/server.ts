@@ -67,6 +67,14 @@ const NATIVE_SETTINGS = [
   'activerehashing',
   'maxmemory',
   'maxmemory-policy',
+  'maxmemory-samples',
+  'maxmemory-eviction-tenacity',
+  'maxmemory-clients',
+  'lazyfree-lazy-eviction',
+  'lazyfree-lazy-expire',
+  'lazyfree-lazy-server-del',
+  'lazyfree-lazy-user-del',
+  'lazyfree-lazy-user-flush',
   'hash-max-listpack-entries',
   'hash-max-listpack-value',
   'set-max-intset-entries',
@@ -132,6 +140,7 @@ export class TachyonServer implements ServerStatus {
   readonly startedAt = Date.now();
   connectionsReceived = 0;
   rejectedConnections = 0;
+  evictedClients = 0;
   /** The TCP port actually bound (differs from the config when it is 0). */
   port = 0;
 
@@ -213,7 +222,7 @@ export class TachyonServer implements ServerStatus {
     const { config } = this;
     const { NativeServer } = loadAddon();
     const settings: Record<string, number | boolean | string> = { databases: config.get('databases') };
-    for (const name of NATIVE_SETTINGS) settings[name] = config.get(name);
+    for (const name of NATIVE_SETTINGS) settings[name] = nativeValue(name, config.get(name));
     settings.requirepass = requirePassSet(config);
     settings['notify-keyspace-events'] = config.getNotifyKeyspaceEvents();
     settings['tachyon-version'] = TACHYON_VERSION;
@@ -241,6 +250,14 @@ export class TachyonServer implements ServerStatus {
     });
     native.setIoHandler((event, slot, arg) => {
       if (event === IoEvent.Adopt) return this.adopt(slot, arg as number);
+      if (event === IoEvent.Events) return this.ctx.events.pump();
+      if (event === IoEvent.Evicted) {
+        const conn = this.clients.atSlot(slot);
+        if (!conn) return;
+        this.log.notice(`Evicting client: ${this.clientCommands.infoLine(conn)}`);
+        this.evictedClients++;
+        return conn.destroy();
+      }
       const conn = this.clients.atSlot(slot);
       if (!conn) return;
       if (event === IoEvent.Batch) conn.drain(arg as Buffer | undefined);
@@ -266,7 +283,7 @@ export class TachyonServer implements ServerStatus {
   private wireConfig(native: NativeServer): void {
     const { config } = this;
     for (const name of NATIVE_SETTINGS) {
-      config.onChange(name, (v) => native.configure(name, v as number | boolean | string));
+      config.onChange(name, (v) => native.configure(name, nativeValue(name, v)));
     }
     config.onChange('hz', () => this.startCron());
     config.onChange('tls-port', (v) => this.changeTlsPort(v as number));
@@ -275,7 +292,12 @@ export class TachyonServer implements ServerStatus {
     );
     config.onChange('maxmemory', (v) => this.warnMaxmemory(Number(v)));
     config.onChange('loglevel', () => this.log.setLevel(config.get('loglevel')));
-    this.warnMaxmemory(config.get('maxmemory'));
+    const maxmemory = Number(config.get('maxmemory'));
+    if (maxmemory > 0 && maxmemory < 1024 * 1024) {
+      this.log.warning(
+        `WARNING: You specified a maxmemory value that is less than 1MB (current value is ${maxmemory} bytes). Are you sure this is what you really want?`,
+      );
+    }
     const pushOutputLimits = () => {
       const { normal, pubsub, replica } = config.getClientOutputBufferLimits();
       native.setOutputLimits(
@@ -286,11 +308,12 @@ export class TachyonServer implements ServerStatus {
     config.onChange('client-output-buffer-limit', pushOutputLimits);
   }
 
-  /** Eviction is not implemented yet: say so instead of silently ignoring the limit. */
+  /** CONFIG SET maxmemory below the memory in use: Redis's warning (the eviction starts natively). */
   private warnMaxmemory(bytes: number): void {
-    if (bytes > 0) {
+    const used = this.ctx.native.info().used_memory;
+    if (bytes > 0 && bytes < used) {
       this.log.warning(
-        `WARNING: maxmemory is set to ${bytes} bytes, but Tachyon does not evict keys or refuse writes at the limit yet.`,
+        `WARNING: the new maxmemory value set via CONFIG SET (${bytes}) is smaller than the current memory usage (${used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.`,
       );
     }
   }
@@ -553,6 +576,7 @@ export class TachyonServer implements ServerStatus {
     this.clients.streamWrites = 0;
     this.connectionsReceived = 0;
     this.rejectedConnections = 0;
+    this.evictedClients = 0;
     this.info.resetStats();
   }
 
@@ -594,6 +618,15 @@ export class TachyonServer implements ServerStatus {
   get isClosed(): boolean {
     return this.closed;
   }
+}
+
+/** A config value as the addon takes it: maxmemory-clients "10%" as -10, as Redis keeps it. */
+function nativeValue(name: string, v: unknown): number | boolean | string {
+  if (name === 'maxmemory-clients') {
+    const s = String(v);
+    return s.endsWith('%') ? -Number(s.slice(0, -1)) : Number(s);
+  }
+  return typeof v === 'bigint' ? Number(v) : (v as number | boolean | string);
 }
 
 /** Redis 7.0's refusal of a remote client in protected mode. */

@@ -35,10 +35,14 @@ namespace tachyon {
 namespace {
 
 // Reply buffer capacity a client keeps between batches.
-constexpr size_t kKeepOutput = 256 * 1024;
+constexpr size_t kKeepOutput = 16 * 1024;
 
 #ifdef TACHYON_NATIVE_IO
-class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor, public SocketIoHandler, public BusyPump {
+class NativeServer : public Napi::ObjectWrap<NativeServer>,
+                     public JsExecutor,
+                     public SocketIoHandler,
+                     public BusyPump,
+                     public ClientIo {
 #else
 class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
 #endif
@@ -60,6 +64,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
                            InstanceMethod<&NativeServer::Cron>("cron"),
                            InstanceMethod<&NativeServer::Info>("info"),
                            InstanceMethod<&NativeServer::MallocBytes>("mallocBytes"),
+                           InstanceMethod<&NativeServer::MemoryInfo>("memoryInfo"),
                            InstanceMethod<&NativeServer::CommandStatsJs>("commandStats"),
                            InstanceMethod<&NativeServer::ErrorStats>("errorStats"),
                            InstanceMethod<&NativeServer::ResetStats>("resetStats"),
@@ -125,6 +130,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     });
 #ifdef TACHYON_NATIVE_IO
     server_->SetBusyPump(this);
+    server_->SetClientIo(this);
 #endif
     Napi::Object props = o;
     Napi::Array names = props.GetPropertyNames();
@@ -140,6 +146,10 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
       if (!check) continue;
       uv_check_stop(check);
       uv_close(reinterpret_cast<uv_handle_t*>(check), [](uv_handle_t* h) { delete reinterpret_cast<uv_check_t*>(h); });
+    }
+    if (evict_timer_) {
+      uv_timer_stop(evict_timer_);
+      uv_close(reinterpret_cast<uv_handle_t*>(evict_timer_), [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
     }
   }
 #endif
@@ -276,7 +286,9 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
 #ifdef TACHYON_NATIVE_IO
         if (IoConn* io = io_ ? io_->conn(c->slot) : nullptr) io->output_class = v ? kOutputReplica : kOutputNormal;
 #endif
+        server_->SetReplicaClient(*c, v != 0);
         break;
+      case ClientField::kNoEvict: c->no_evict = v != 0; break;
       case ClientField::kUser:
         if (AclUser* u = server_->acl_user(static_cast<int>(v))) c->acl_user = u;
         break;
@@ -420,11 +432,28 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     else if (name == "client-query-buffer-limit") s.client_query_buffer_limit = num();
     else if (name == "active-expire-effort") s.active_expire_effort = static_cast<int>(num());
     else if (name == "activerehashing") s.activerehashing = flag();
-    else if (name == "maxmemory") s.maxmemory = num();
+    else if (name == "maxmemory") {
+      s.maxmemory = num();
+      // Lowering it below the memory in use evicts at once, from the event loop.
+      if (s.maxmemory > 0) server_->StartEviction();
+    }
     else if (name == "maxmemory-policy") {
       s.maxmemory_policy = v.As<Napi::String>().Utf8Value();
+      s.policy = ParseMaxmemoryPolicy(s.maxmemory_policy);
       s.lfu_policy = s.maxmemory_policy == "allkeys-lfu" || s.maxmemory_policy == "volatile-lfu";
       server_->UpdateAccessClock();
+    }
+    else if (name == "maxmemory-samples") s.maxmemory_samples = static_cast<int>(num());
+    else if (name == "maxmemory-eviction-tenacity") s.maxmemory_eviction_tenacity = static_cast<int>(num());
+    else if (name == "maxmemory-clients") s.maxmemory_clients = num();
+    else if (name.compare(0, 14, "lazyfree-lazy-") == 0) {
+      bool on = flag();
+      if (name == "lazyfree-lazy-eviction") s.lazyfree_lazy_eviction = on;
+      else if (name == "lazyfree-lazy-expire") s.lazyfree_lazy_expire = on;
+      else if (name == "lazyfree-lazy-server-del") s.lazyfree_lazy_server_del = on;
+      else if (name == "lazyfree-lazy-user-del") s.lazyfree_lazy_user_del = on;
+      else if (name == "lazyfree-lazy-user-flush") s.lazyfree_lazy_user_flush = on;
+      server_->ApplyLazyfreeSettings();
     }
     else if (name == "hash-max-listpack-entries") s.hash_max_listpack_entries = static_cast<int>(num());
     else if (name == "hash-max-listpack-value") s.hash_max_listpack_value = static_cast<int>(num());
@@ -442,15 +471,17 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     else if (name == "notify-keyspace-events") s.notify_flags = static_cast<uint32_t>(num());
     else if (name == "tracking") s.tracking = flag();  // any client tracking
     else if (name == "monitors") s.monitors = static_cast<int>(num());
-    else if (name == "js-input") js_input_ = flag();  // CLIENT PAUSE: TypeScript holds all input
+    else if (name == "js-input") {
+      js_input_ = flag();  // CLIENT PAUSE: TypeScript holds all input
+      s.clients_paused = js_input_;
+    }
     else if (name == "rdbcompression") s.rdbcompression = flag();
     else if (name == "loading") s.loading = flag();
     else if (name == "deny-write-error") s.deny_write_error = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
     else if (name == "rdbchecksum") s.rdbchecksum = flag();
-    else if (name == "lazyfree-lazy-expire") s.lazyfree_lazy_expire = flag();
-    else if (name == "lazyfree-lazy-server-del") s.lazyfree_lazy_server_del = flag();
     else if (name == "read-only-replica") s.read_only_replica = flag();  // a replica with replica-read-only yes
     else if (name == "stale-replica") s.stale_replica = flag();  // link down and replica-serve-stale-data no
+    else if (name == "replica-ignore-maxmemory") s.replica_ignore_maxmemory = flag();  // a replica leaves eviction to its master
     else if (name == "no-good-replicas") s.no_good_replicas = flag();  // min-replicas-to-write not met
     else if (name == "replica-expiry") s.replica_expiry = flag();  // a replica: keys expire when the master says so
     else if (name == "slowlog-log-slower-than") s.slowlog_log_slower_than = num();
@@ -486,12 +517,14 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
 
   Napi::Value Configure(const Napi::CallbackInfo& info) {
     Apply(info[0].As<Napi::String>().Utf8Value(), info[1]);
+    ScheduleEviction();
     return info.Env().Undefined();
   }
 
   // cron(): false while DEBUG PAUSE-CRON holds periodic work.
   Napi::Value Cron(const Napi::CallbackInfo& info) {
     bool ran = server_->Cron();
+    ScheduleEviction();
     SetSlot(SharedSlot::kEvents, static_cast<int32_t>(server_->event_count()));
     return Napi::Boolean::New(info.Env(), ran);
   }
@@ -529,7 +562,11 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
       dbs.Set(i, row);
     }
     set("expired_keys", expired);
+    set("evicted_keys", st.evicted_keys);
+    set("total_eviction_exceeded_time", server_->evictor().total_exceeded_ms());
+    set("current_eviction_exceeded_time", server_->evictor().current_exceeded_ms());
     set("table_bytes", bucket_bytes);
+    set("used_memory", ZUsedMemory());
 
     o.Set("keyspace", dbs);
     return o;
@@ -540,6 +577,51 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
   Napi::Value MallocBytes(const Napi::CallbackInfo& info) {
     struct mallinfo2 mi = mallinfo2();
     return Napi::Number::New(info.Env(), static_cast<double>(mi.uordblks + mi.hblkhd));
+  }
+
+  // memoryInfo(): the figures of INFO memory, as Redis computes them (memory_stats.h).
+  Napi::Value MemoryInfo(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = Napi::Object::New(env);
+    auto set = [&](const char* k, double v) { o.Set(k, Napi::Number::New(env, v)); };
+    MemoryOverhead mh = GetMemoryOverhead(*server_);
+    const MallocStats& ms = server_->malloc_stats();
+    ScriptingMemory sm = GetScriptingMemory(*server_);
+    set("used_memory", mh.total_allocated);
+    set("used_memory_rss", ms.process_rss);
+    set("used_memory_peak", mh.peak_allocated);
+    set("used_memory_peak_perc", mh.peak_perc);
+    set("used_memory_overhead", mh.overhead_total);
+    set("used_memory_startup", mh.startup_allocated);
+    set("used_memory_dataset", mh.dataset);
+    set("used_memory_dataset_perc", mh.dataset_perc);
+    set("allocator_allocated", ms.allocator_allocated);
+    set("allocator_active", ms.allocator_active);
+    set("allocator_resident", ms.allocator_resident);
+    set("used_memory_vm_eval", sm.vm_eval);
+    set("used_memory_scripts_eval", mh.lua_caches);
+    set("number_of_cached_scripts", sm.cached_scripts);
+    set("number_of_functions", sm.functions_count);
+    set("number_of_libraries", sm.libraries);
+    set("used_memory_vm_functions", sm.vm_functions);
+    set("used_memory_functions", mh.functions_caches);
+    set("allocator_frag_ratio", mh.allocator_frag);
+    set("allocator_frag_bytes", static_cast<double>(mh.allocator_frag_bytes));
+    set("allocator_rss_ratio", mh.allocator_rss);
+    set("allocator_rss_bytes", static_cast<double>(mh.allocator_rss_bytes));
+    set("rss_overhead_ratio", mh.rss_extra);
+    set("rss_overhead_bytes", static_cast<double>(mh.rss_extra_bytes));
+    set("mem_fragmentation_ratio", mh.total_frag);
+    set("mem_fragmentation_bytes", static_cast<double>(mh.total_frag_bytes));
+    set("mem_not_counted_for_evict", static_cast<double>(server_->ReplicaOutputMemory()));  // AOF buffer not yet
+    set("mem_replication_backlog", mh.repl_backlog);
+    set("mem_clients_slaves", mh.clients_slaves);
+    set("mem_clients_normal", mh.clients_normal);
+    set("mem_aof_buffer", mh.aof_buffer);
+    o.Set("mem_allocator", Napi::String::New(env, ZAllocatorName()));
+    set("lazyfree_pending_objects", server_->lazyfree().pending());
+    set("lazyfreed_objects", server_->lazyfree().freed());
+    return o;
   }
 
   Napi::Value CommandStatsJs(const Napi::CallbackInfo& info) {
@@ -815,6 +897,8 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
       return CallIo(IoEvent::kRead, slot, Napi::Buffer<char>::Copy(env, space, n));
     }
     FeedStatus st = server_->Consume(*c, n);
+    ScheduleEviction();
+    if (server_->settings().maxmemory_clients != 0 && EvictClients(c)) return;
     if (st == FeedStatus::kOk && server_->ready_key_count() == 0 && server_->event_count() == 0) {
       if (persistence_->HasPendingAof()) return HoldForAof(slot);
       if (!c->out.empty()) {
@@ -828,6 +912,71 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     Napi::HandleScope scope(env);
     Napi::Value ret = TakeOutput(env, c, st);
     CallIo(IoEvent::kBatch, slot, ret);
+  }
+
+  // ---- ClientIo (server.h) ----
+
+  size_t OutputMemory(const Client& c) override {
+    IoConn* io = io_ ? io_->conn(c.slot) : nullptr;
+    return io ? io->pending.memory() : 0;
+  }
+
+  void FlushOutput(Client& c) override {
+    IoConn* io = io_ ? io_->conn(c.slot) : nullptr;
+    if (!io || c.out.empty()) return;
+    io_->Write(io, c.out.data(), c.out.size());
+    c.out.clear();
+    if (io->over_limit) c.close_asap = true;
+  }
+
+  // maxmemory-clients: measures c, then closes the biggest clients while all
+  // of them use more than the limit (Redis's evictClients). Returns true if
+  // c itself was closed: its batch is dropped.
+  bool EvictClients(Client* c) {
+    server_->UpdateClientMemory(*c);
+    std::vector<int> slots;
+    bool self = false;
+    for (Client* v : server_->ClientsToEvict()) {
+      if (IoConn* io = io_->conn(v->slot)) io_->Stop(io);
+      if (v == c) {
+        self = true;
+        c->out.clear();
+      }
+      slots.push_back(v->slot);
+    }
+    // TypeScript frees each client it closes: no Client* is used past here.
+    Napi::Env env(env_);
+    for (int slot : slots) {
+      Napi::HandleScope scope(env);
+      CallIo(IoEvent::kEvicted, slot, env.Undefined());
+    }
+    return self;
+  }
+
+  // An eviction that ran out of its time slice goes on from the event loop,
+  // one slice per loop iteration (Redis's evictionTimeProc), until memory is
+  // under maxmemory or nothing is left to evict.
+  void ScheduleEviction() {
+    if (!server_->eviction_running() || evict_timer_active_) return;
+    uv_loop_t* loop = nullptr;
+    if (napi_get_uv_event_loop(env_, &loop) != napi_ok || !loop) return;
+    if (!evict_timer_) {
+      evict_timer_ = new uv_timer_t();
+      uv_timer_init(loop, evict_timer_);
+      evict_timer_->data = this;
+    }
+    evict_timer_active_ = true;
+    uv_timer_start(evict_timer_, [](uv_timer_t* h) {
+      auto* self = static_cast<NativeServer*>(h->data);
+      self->evict_timer_active_ = false;
+      bool more = self->server_->ContinueEvictions();
+      if (self->server_->event_count() > 0) {
+        Napi::Env env(self->env_);
+        Napi::HandleScope scope(env);
+        self->CallIo(IoEvent::kEvents, -1, env.Undefined());
+      }
+      if (more) self->ScheduleEviction();
+    }, 0, 0);
   }
 
   // A script runs past busy-reply-threshold and Node's loop is blocked: like
@@ -1019,6 +1168,8 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
   std::vector<int> listen_fds_;
   std::vector<std::pair<int, int>> adopted_;  // slot, fd
   uv_check_t* adopt_check_ = nullptr;
+  uv_timer_t* evict_timer_ = nullptr;
+  bool evict_timer_active_ = false;
   std::unique_ptr<SocketIo> io_;
   std::shared_ptr<TlsContext> tls_;
   OutputLimit output_limits_[kOutputClasses];
@@ -1031,6 +1182,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
   Napi::Value IoStats(const Napi::CallbackInfo& info) { return Napi::Array::New(info.Env(), 0); }
   Napi::Value SetOutputLimits(const Napi::CallbackInfo& info) { return info.Env().Undefined(); }
   Napi::Value SetListeners(const Napi::CallbackInfo& info) { return info.Env().Undefined(); }
+  void ScheduleEviction() {}  // the cron continues an unfinished eviction
   // Without native I/O, TLS runs on Node's tls module (src/tls/).
   Napi::Value ConfigureTls(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), "no native TLS"); }
 #endif

@@ -5,7 +5,9 @@
 #include "binding/tls.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <vector>
@@ -14,8 +16,8 @@ namespace tachyon {
 
 namespace {
 
-// Output kept past a flush is released beyond this, so an idle client does not pin a big buffer.
-constexpr size_t kKeepPending = 64 * 1024;
+// Blocks handed to one writev(2).
+constexpr int kMaxIov = 64;
 
 // The fd itself belongs to Node's socket, which closes it after Detach(). A
 // connection still queued for a report is freed by the report instead.
@@ -166,7 +168,7 @@ void SocketIo::Write(IoConn* c, const char* data, size_t n) {
     }
     if (n == 0) return;
   }
-  c->pending.append(data, n);
+  c->pending.Append(data, n);
   if (OverLimit(c)) {
     // Like Redis's freeClientAsync: nothing more is sent; the close is reported from the loop
     // (the output stays until then, so the log line shows its size).
@@ -230,9 +232,11 @@ void SocketIo::End(IoConn* c) {
 }
 
 void SocketIo::FlushTls(IoConn* c) {
+  struct iovec iov[1];
   while (pending_bytes(c) > 0) {
+    c->pending.Gather(iov, 1);  // the front block (SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER)
     int want;
-    long w = TlsWrite(c->ssl, c->pending.data() + c->pending_pos, pending_bytes(c), &want, &c->error);
+    long w = TlsWrite(c->ssl, static_cast<const char*>(iov[0].iov_base), iov[0].iov_len, &want, &c->error);
     if (w == 0) {
       c->write_wants_read = want == kTlsWantRead;
       return;
@@ -240,42 +244,29 @@ void SocketIo::FlushTls(IoConn* c) {
     if (w < 0) break;  // the peer is gone
     c->write_wants_read = false;
     c->bytes_written += w;
-    c->pending_pos += w;
-    if (c->pending_pos >= kKeepPending && c->pending_pos * 2 >= c->pending.size()) {
-      c->pending.erase(0, c->pending_pos);
-      c->pending_pos = 0;
-    }
+    c->pending.Consume(static_cast<size_t>(w));
   }
   c->write_wants_read = false;
-  c->pending.clear();
-  c->pending_pos = 0;
+  c->pending.Clear();
   c->soft_since_ms = 0;
-  if (c->pending.capacity() > kKeepPending) c->pending.shrink_to_fit();
 }
 
 void SocketIo::Flush(IoConn* c) {
   if (c->ssl) return FlushTls(c);
+  struct iovec iov[kMaxIov];
   while (pending_bytes(c) > 0) {
-    ssize_t w = write(c->fd, c->pending.data() + c->pending_pos, pending_bytes(c));
+    int n = c->pending.Gather(iov, kMaxIov);
+    ssize_t w = writev(c->fd, iov, n);
     if (w < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-      c->pending.clear();  // the peer is gone
-      c->pending_pos = 0;
-      break;
+      break;  // the peer is gone
     }
     c->bytes_written += w;
-    c->pending_pos += w;
-    // A reader that keeps up only partly: drop the written prefix now and then.
-    if (c->pending_pos >= kKeepPending && c->pending_pos * 2 >= c->pending.size()) {
-      c->pending.erase(0, c->pending_pos);
-      c->pending_pos = 0;
-    }
+    c->pending.Consume(static_cast<size_t>(w));
   }
-  c->pending.clear();
-  c->pending_pos = 0;
+  c->pending.Clear();
   c->soft_since_ms = 0;
-  if (c->pending.capacity() > kKeepPending) c->pending.shrink_to_fit();
 }
 
 // Reads while the connection is open (not once it is ending); polls for

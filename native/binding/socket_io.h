@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "binding/output_queue.h"
+#include "core/zmalloc.h"
 typedef struct ssl_st SSL;
 
 namespace tachyon {
@@ -49,7 +51,7 @@ struct OutputLimit {
 // Client classes for output limits (Redis's normal, pubsub and replica).
 enum OutputClass : uint8_t { kOutputNormal = 0, kOutputPubSub = 1, kOutputReplica = 2, kOutputClasses = 3 };
 
-struct IoConn {
+struct IoConn : public ZCounted {
   ~IoConn();
   uv_poll_t poll;
   SocketIo* owner = nullptr;
@@ -63,8 +65,7 @@ struct IoConn {
   bool queued = false;         // waiting in SocketIo::to_report_
   bool handle_closed = false;  // libuv released the poll handle while queued
   int events = 0;            // what the poll handle waits for
-  std::string pending;       // unwritten output, from pending_pos on (plaintext on TLS)
-  size_t pending_pos = 0;
+  OutputQueue pending;       // output the kernel has not taken yet (counted in used_memory)
   uint64_t bytes_written = 0;
   // TLS (tls.h): reads and writes go through SSL_read/SSL_write on the socket.
   SSL* ssl = nullptr;
@@ -98,7 +99,7 @@ class SocketIo {
   void End(IoConn* c);
   // Stops all I/O at once, before Node closes the socket.
   void Detach(int slot);
-  size_t pending_bytes(const IoConn* c) const { return c->pending.size() - c->pending_pos; }
+  size_t pending_bytes(const IoConn* c) const { return c->pending.size(); }
   // While a script blocks the loop (busy-reply-threshold passed): one poll(2)
   // without waiting over every open connection but skip_slot; returns the
   // slots with input (or a hang-up) to read, and flushes output that waits.

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include "core/zmalloc.h"
 
 namespace tachyon {
 
@@ -16,13 +17,13 @@ namespace tachyon {
 }
 
 inline unsigned char* CheckedAlloc(const char* what, size_t n) {
-  auto* p = static_cast<unsigned char*>(std::malloc(n));
+  auto* p = static_cast<unsigned char*>(ZMalloc(n));
   if (!p) OutOfMemory(what, n);
   return p;
 }
 
 inline unsigned char* CheckedRealloc(const char* what, void* old, size_t n) {
-  auto* p = static_cast<unsigned char*>(std::realloc(old, n));
+  auto* p = static_cast<unsigned char*>(ZRealloc(old, n));
   if (!p) OutOfMemory(what, n);
   return p;
 }

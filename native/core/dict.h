@@ -51,6 +51,7 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include "core/zmalloc.h"
 
 namespace tachyon {
 
@@ -94,7 +95,7 @@ inline uint64_t DefaultRng() {
 }  // namespace dict_internal
 
 template <typename Node, typename Traits>
-class Dict {
+class Dict : public ZCounted {
  public:
   static constexpr size_t kInitialSize = 4;
   static constexpr size_t kMinFillPercent = 10;  // shrink below this fill
@@ -127,6 +128,8 @@ class Dict {
   }
   bool rehashing() const { return rehash_idx_ >= 0; }
   size_t MemoryUsage() const { return buckets() * sizeof(Node*); }
+  // What the bucket arrays cost the allocator (see core/zmalloc.h).
+  size_t AllocatedBytes() const { return ZMallocSize(ht_[0].slots) + ZMallocSize(ht_[1].slots); }
 
   void PauseRehash() { ++pause_; }
   void ResumeRehash() { --pause_; }
@@ -204,7 +207,7 @@ class Dict {
     }
     rehash_idx_ = static_cast<int64_t>(idx);
     if (from.used != 0) return true;
-    std::free(from.slots);
+    ZFree(from.slots);
     from = to;
     to = Table();
     rehash_idx_ = -1;
@@ -370,6 +373,19 @@ class Dict {
     return nullptr;
   }
 
+  // fn(const Node*) for the first `limit` elements in table order, without
+  // touching the tables (MEMORY USAGE's samples). Returns the number visited.
+  template <class F>
+  size_t Walk(size_t limit, F&& fn) const {
+    size_t n = 0;
+    for (const Table& ht : ht_) {
+      for (size_t i = 0; i < ht.Size() && n < limit; ++i) {
+        for (const Node* e = ht.slots[i]; e && n < limit; e = e->next, ++n) fn(e);
+      }
+    }
+    return n;
+  }
+
   // free_node(Node*) for every element, then back to the empty state.
   template <class F>
   void Clear(F&& free_node) {
@@ -452,7 +468,7 @@ class Dict {
   bool Resize(size_t n) {
     const size_t new_size = NextPower(n);
     if (new_size == ht_[0].Size()) return true;
-    Node** slots = static_cast<Node**>(std::calloc(new_size, sizeof(Node*)));
+    Node** slots = static_cast<Node**>(ZCalloc(new_size * sizeof(Node*)));
     if (slots == nullptr) return false;
     Table t;
     t.slots = slots;
@@ -460,7 +476,7 @@ class Dict {
     if (ht_[0].slots == nullptr) {
       ht_[0] = t;
     } else if (ht_[0].used == 0) {  // nothing to migrate
-      std::free(ht_[0].slots);
+      ZFree(ht_[0].slots);
       ht_[0] = t;
     } else {
       ht_[1] = t;
@@ -493,8 +509,8 @@ class Dict {
   }
 
   void FreeTables() {
-    std::free(ht_[0].slots);
-    std::free(ht_[1].slots);
+    ZFree(ht_[0].slots);
+    ZFree(ht_[1].slots);
     ht_[0] = Table();
     ht_[1] = Table();
     rehash_idx_ = -1;

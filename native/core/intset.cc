@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/bytes.h"
+#include "core/zmalloc.h"
 
 namespace tachyon {
 
@@ -38,7 +39,7 @@ unsigned char* NewEmpty() {
 }  // namespace
 
 IntSet::IntSet() : is_(NewEmpty()) {}
-IntSet::~IntSet() { std::free(is_); }
+IntSet::~IntSet() { ZFree(is_); }
 
 IntSet::IntSet(const IntSet& other) : is_(CheckedAlloc(kWhat, other.bytes())) {
   std::memcpy(is_, other.is_, other.bytes());
@@ -48,7 +49,7 @@ IntSet& IntSet::operator=(const IntSet& other) {
   if (this != &other) {
     unsigned char* copy = CheckedAlloc(kWhat, other.bytes());
     std::memcpy(copy, other.is_, other.bytes());
-    std::free(is_);
+    ZFree(is_);
     is_ = copy;
   }
   return *this;
@@ -58,7 +59,7 @@ IntSet::IntSet(IntSet&& other) noexcept : is_(other.is_) { other.is_ = NewEmpty(
 
 IntSet& IntSet::operator=(IntSet&& other) noexcept {
   if (this != &other) {
-    std::free(is_);
+    ZFree(is_);
     is_ = other.is_;
     other.is_ = NewEmpty();
   }

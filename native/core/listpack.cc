@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/bytes.h"
+#include "core/zmalloc.h"
 
 namespace tachyon {
 
@@ -250,7 +251,7 @@ Listpack::Listpack() : lp_(CheckedAlloc(kWhat, kHeaderSize + 1)) {
   lp_[kHeaderSize] = kEof;
 }
 
-Listpack::~Listpack() { std::free(lp_); }
+Listpack::~Listpack() { ZFree(lp_); }
 
 Listpack::Listpack(const Listpack& other) : lp_(CheckedAlloc(kWhat, other.bytes())) {
   std::memcpy(lp_, other.lp_, other.bytes());
@@ -260,7 +261,7 @@ Listpack& Listpack::operator=(const Listpack& other) {
   if (this != &other) {
     unsigned char* copy = CheckedAlloc(kWhat, other.bytes());
     std::memcpy(copy, other.lp_, other.bytes());
-    std::free(lp_);
+    ZFree(lp_);
     lp_ = copy;
   }
   return *this;
@@ -449,7 +450,8 @@ unsigned char* Listpack::Splice(size_t off, size_t old_len, size_t new_len, int 
   }
   const size_t tail = total - off - old_len;  // bytes after the replaced span
   if (new_len > old_len) {
-    lp_ = CheckedRealloc(kWhat, lp_, new_total);
+    // Growth reallocates only past the block's usable size, as Redis's lpInsert.
+    if (new_total > ZMallocSize(lp_)) lp_ = CheckedRealloc(kWhat, lp_, new_total);
     std::memmove(lp_ + off + new_len, lp_ + off + old_len, tail);
   } else if (new_len < old_len) {
     std::memmove(lp_ + off + new_len, lp_ + off + old_len, tail);

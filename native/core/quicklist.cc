@@ -296,7 +296,7 @@ bool Quicklist::PopHead(std::string* out) {
   if (count_ == 0) return false;
   QuicklistNode* node = head_;
   const size_t pos = node->is_plain ? 0 : node->lp.First();
-  if (out) *out = node->is_plain ? node->plain : node->lp.Get(pos).ToString();
+  if (out) *out = node->is_plain ? std::string(node->plain.data(), node->plain.size()) : node->lp.Get(pos).ToString();
   DelIndex(node, pos);
   return true;
 }
@@ -305,7 +305,7 @@ bool Quicklist::PopTail(std::string* out) {
   if (count_ == 0) return false;
   QuicklistNode* node = tail_;
   const size_t pos = node->is_plain ? 0 : node->lp.Last();
-  if (out) *out = node->is_plain ? node->plain : node->lp.Get(pos).ToString();
+  if (out) *out = node->is_plain ? std::string(node->plain.data(), node->plain.size()) : node->lp.Get(pos).ToString();
   DelIndex(node, pos);
   return true;
 }
@@ -538,7 +538,7 @@ void Quicklist::AppendListpackNode(Listpack&& lp) {
 void Quicklist::AppendPlainNode(std::string&& value) {
   auto* node = new QuicklistNode;
   node->is_plain = true;
-  node->plain = std::move(value);
+  node->plain.assign(value.data(), value.size());
   node->count = 1;
   InsertNode(tail_, node, true);
   count_ += 1;

@@ -43,14 +43,15 @@
 #include <string_view>
 
 #include "core/listpack.h"
+#include "core/zmalloc.h"
 
 namespace tachyon {
 
-struct QuicklistNode {
+struct QuicklistNode : public ZCounted {
   QuicklistNode* prev = nullptr;
   QuicklistNode* next = nullptr;
   Listpack lp;        // the elements of a packed node
-  std::string plain;  // the single element of a plain node
+  ZString plain;      // the single element of a plain node
   uint32_t count = 0;
   bool is_plain = false;
 

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "core/bytes.h"
+#include "core/zmalloc.h"
 
 namespace tachyon {
 
@@ -154,7 +155,7 @@ bool ZslLexRangeNonEmpty(const ZLexRangeSpec& r) {
 ZSkipNode* ZSkipList::NewNode(int height, double score, std::string_view member) {
   const size_t n = sizeof(ZSkipNode) + static_cast<size_t>(height) * sizeof(ZSkipNode::Level) +
                    member.size();
-  auto* node = static_cast<ZSkipNode*>(std::malloc(n));
+  auto* node = static_cast<ZSkipNode*>(ZMalloc(n));
   if (!node) {
     std::fprintf(stderr, "skiplist: out of memory allocating %zu bytes\n", n);
     std::abort();
@@ -172,7 +173,7 @@ ZSkipNode* ZSkipList::NewNode(int height, double score, std::string_view member)
   return node;
 }
 
-void ZSkipList::FreeNode(ZSkipNode* node) { std::free(node); }
+void ZSkipList::FreeNode(ZSkipNode* node) { ZFree(node); }
 
 void ZSkipList::SeedRandom(uint64_t seed) { g_rng_state = seed ? seed : 0x9E3779B97F4A7C15ULL; }
 

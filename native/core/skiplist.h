@@ -114,6 +114,7 @@ class ZSkipList {
   unsigned long length() const { return length_; }
   int level() const { return level_; }
   ZSkipNode* first() const { return header_->levels()[0].forward; }
+  const ZSkipNode* header() const { return header_; }
   ZSkipNode* last() const { return tail_; }
 
   // Inserts a new member (which must not be present). Returns its node.

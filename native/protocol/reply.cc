@@ -10,7 +10,7 @@ namespace tachyon {
 void ByteBuffer::Grow(size_t need) {
   size_t cap = cap_ ? cap_ : 256;
   while (cap < need) cap *= 2;
-  char* p = static_cast<char*>(realloc(data_, cap));
+  char* p = static_cast<char*>(ZRealloc(data_, cap));
   if (!p) throw std::bad_alloc();
   data_ = p;
   cap_ = cap;
@@ -18,7 +18,7 @@ void ByteBuffer::Grow(size_t need) {
 
 void ByteBuffer::Trim(size_t keep) {
   if (cap_ > keep && size_ <= keep) {
-    char* p = static_cast<char*>(realloc(data_, keep));
+    char* p = static_cast<char*>(ZRealloc(data_, keep));
     if (p || keep == 0) {
       data_ = p;
       cap_ = keep;

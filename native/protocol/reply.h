@@ -11,13 +11,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
+#include "core/zmalloc.h"
 
 namespace tachyon {
 
 class ByteBuffer {
  public:
   ByteBuffer() = default;
-  ~ByteBuffer() { free(data_); }
+  ~ByteBuffer() { ZFree(data_); }
   ByteBuffer(const ByteBuffer&) = delete;
   ByteBuffer& operator=(const ByteBuffer&) = delete;
 
@@ -29,6 +30,20 @@ class ByteBuffer {
   void clear() { size_ = 0; }
   // Drops capacity beyond `keep` bytes so an idle client does not pin a big buffer.
   void Trim(size_t keep);
+  // Hands the block (ZMalloc'd) over, leaving the buffer empty and unallocated.
+  char* Release(size_t* cap) {
+    char* p = data_;
+    *cap = cap_;
+    data_ = nullptr;
+    size_ = cap_ = 0;
+    return p;
+  }
+  // Takes a block of `cap` bytes from Release() (the buffer must be unallocated).
+  void Adopt(char* p, size_t cap) {
+    data_ = p;
+    cap_ = cap;
+    size_ = 0;
+  }
 
   void Reserve(size_t extra) {
     if (size_ + extra > cap_) Grow(size_ + extra);

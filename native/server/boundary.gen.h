@@ -36,6 +36,8 @@ enum class IoEvent : int32_t {
   kClosed = 3,  // The peer closed, the socket failed, or the output after endIo() is flushed.
   kOverLimit = 4,  // The unwritten output passed client-output-buffer-limit; nothing more was sent: close.
   kAdopt = 5,  // A connection accepted natively while a script was busy; arg is its fd (TachyonServer.adopt).
+  kEvents = 6,  // Events were queued outside any client's batch (keys evicted from the eviction timer): pump them.
+  kEvicted = 7,  // maxmemory-clients: the clients' memory passed the limit and this one, among the biggest, was chosen: close it.
 };
 
 // Kinds of the events the native side queues for TypeScript (takeEvents()).
@@ -63,8 +65,9 @@ enum class ClientField : int32_t {
   kLocal = 9,  // Connected over loopback or a unix socket (enable-debug-command local).
   kCloseAfterReply = 10,  // QUIT or CLIENT KILL of itself: nothing the client sent after that command runs.
   kUser = 11,  // The ACL user handle the client is authenticated as (setAclUser).
-  kMaster = 12,  // The link to our master: its writes pass replica-read-only.
-  kReplica = 13,  // A replica fed the replication stream: the replica class of client-output-buffer-limit.
+  kNoEvict = 12,  // CLIENT NO-EVICT: maxmemory-clients never closes this client.
+  kMaster = 13,  // The link to our master: its writes pass replica-read-only.
+  kReplica = 14,  // A replica fed the replication stream: the replica class of client-output-buffer-limit.
 };
 
 // Per-client strings TypeScript sets with setClientText(slot, field, text), for SLOWLOG and crash

@@ -98,8 +98,9 @@ struct CommandContext {
   bool DeleteIfEmpty(std::string_view key, const Collection* value);
   // Deletes key as the effect of a command (DEL, GETDEL, an empty STORE
   // destination, an expiry time in the past): KeyModified and "del" when it
-  // existed, which it returns. The caller counts Dirty.
-  bool DeleteKey(std::string_view key);
+  // existed, which it returns. The caller counts Dirty. `why` decides with
+  // the lazyfree options whether a big value is freed in the background.
+  bool DeleteKey(std::string_view key, FreeReason why = FreeReason::kServer);
   // Redis's setKey, for a value a command built (STORE destinations): a write
   // lookup of the key first (lazy expiry), then add it (with "new") or
   // overwrite it, dropping any TTL. Takes ownership of e.
@@ -153,6 +154,7 @@ void RegisterZSetCommands(CommandRegistry& r);
 void RegisterSortCommands(CommandRegistry& r);
 void RegisterStreamCommands(CommandRegistry& r);
 void RegisterScriptingCommands(CommandRegistry& r);
+void RegisterMemoryCommands(CommandRegistry& r);
 void RegisterDebugCommands(CommandRegistry& r);
 void RegisterSlowlogCommands(CommandRegistry& r);
 void RegisterLatencyCommands(CommandRegistry& r);

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/hash.h"
+#include "core/zmalloc.h"
 
 namespace tachyon {
 
@@ -45,8 +46,13 @@ Entry* Db::Lookup(std::string_view key, int64_t now_ms) {
 void Db::DeleteExpired(Entry* e, std::string_view key) {
   (void)e;
   if (observer_) observer_->OnKeyExpired(id_, key);
-  Delete(key);
+  Delete(key, FreeReason::kExpire);
   expired_keys++;
+}
+
+void Db::Release(Entry* e, FreeReason why) {
+  if (lazyfree_) lazyfree_->FreeEntry(e, why);
+  else FreeEntry(e);
 }
 
 void Db::Add(Entry* e) {
@@ -72,10 +78,10 @@ Entry* Db::Replace(Entry* e, bool keep_ttl) {
       x->entry = e;
       e->flags |= kHasExpire;
     } else {
-      free(expires_.Remove(old->key(), old->hash));
+      ZFree(expires_.Remove(old->key(), old->hash));
     }
   }
-  FreeEntry(old);
+  Release(old, FreeReason::kServer);
   return e;
 }
 
@@ -89,19 +95,19 @@ Entry* Db::ResizeString(Entry* e, size_t capacity) {
   std::string_view key = e->key();
   Entry** link = keys_.FindLink(key, e->hash);
   ExpireNode* x = e->has_expire() ? expires_.Find(key, e->hash) : nullptr;
-  Entry* n = static_cast<Entry*>(realloc(e, kEntryHeader + e->keylen + capacity));
+  Entry* n = static_cast<Entry*>(ZRealloc(e, kEntryHeader + e->keylen + capacity));
   if (!n) throw std::bad_alloc();
   *link = n;
   if (x) x->entry = n;
   return n;
 }
 
-bool Db::Delete(std::string_view key) {
+bool Db::Delete(std::string_view key, FreeReason why) {
   uint32_t h = KeyHash(key);
   Entry* e = keys_.Remove(key, h);
   if (!e) return false;
-  if (e->has_expire()) free(expires_.Remove(key, h));
-  FreeEntry(e);
+  if (e->has_expire()) ZFree(expires_.Remove(key, h));
+  Release(e, why);
   return true;
 }
 
@@ -113,7 +119,7 @@ Entry* Db::Detach(std::string_view key, int64_t* expire_ms) {
   if (e->has_expire()) {
     ExpireNode* x = expires_.Remove(key, h);
     *expire_ms = x->when_ms;
-    free(x);
+    ZFree(x);
     e->flags &= ~kHasExpire;
   }
   return e;
@@ -130,7 +136,7 @@ void Db::SetExpire(Entry* e, int64_t when_ms) {
     expires_.Find(e->key(), e->hash)->when_ms = when_ms;
     return;
   }
-  ExpireNode* x = static_cast<ExpireNode*>(malloc(sizeof(ExpireNode)));
+  ExpireNode* x = static_cast<ExpireNode*>(ZMalloc(sizeof(ExpireNode)));
   if (!x) throw std::bad_alloc();
   x->next = nullptr;
   x->entry = e;
@@ -141,14 +147,18 @@ void Db::SetExpire(Entry* e, int64_t when_ms) {
 
 bool Db::RemoveExpire(Entry* e) {
   if (!e->has_expire()) return false;
-  free(expires_.Remove(e->key(), e->hash));
+  ZFree(expires_.Remove(e->key(), e->hash));
   e->flags &= ~kHasExpire;
   return true;
 }
 
-size_t Db::Clear() {
+size_t Db::Clear(bool async) {
   size_t n = keys_.size();
-  expires_.Clear([](ExpireNode* x) { free(x); });
+  if (async && lazyfree_) {
+    lazyfree_->FreeTables(new KeyTable(std::move(keys_)), new ExpireTable(std::move(expires_)));
+    return n;
+  }
+  expires_.Clear([](ExpireNode* x) { ZFree(x); });
   keys_.Clear([](Entry* e) { FreeEntry(e); });
   return n;
 }
@@ -184,7 +194,7 @@ size_t Db::ActiveExpire(int64_t now_ms, int64_t deadline_us, int effort, size_t*
           k = big;
         }
         if (observer_) observer_->OnKeyExpired(id_, k);
-        if (Delete(k)) {
+        if (Delete(k, FreeReason::kExpire)) {
           expired_keys++;
           total++;
         }

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/dict.h"
+#include "server/lazyfree.h"
 #include "server/object.h"
 
 namespace tachyon {
@@ -73,6 +74,8 @@ class Db {
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
 
+  // Where deleted values are freed (lazily, by the options; synchronously when unset).
+  void set_lazyfree(LazyFree* lf) { lazyfree_ = lf; }
   int id() const { return id_; }
   void set_id(int id) { id_ = id; }
   size_t size() const { return keys_.size(); }
@@ -101,7 +104,9 @@ class Db {
   // key, value and TTL) and fixes the table links. Returns the new address.
   Entry* ResizeString(Entry* e, size_t capacity);
   // Deletes key; returns true if it existed (live or not yet lazily expired).
-  bool Delete(std::string_view key);
+  // `why` decides, with the lazyfree-lazy-* options, whether a big value is
+  // freed by the lazy free thread (lazyfree.h).
+  bool Delete(std::string_view key, FreeReason why = FreeReason::kServer);
   // Unlinks key without freeing it (for RENAME/MOVE); the TTL is returned in *expire_ms (-1 if none).
   Entry* Detach(std::string_view key, int64_t* expire_ms);
 
@@ -116,14 +121,16 @@ class Db {
   void SetExpire(Entry* e, int64_t when_ms);
   bool RemoveExpire(Entry* e);
 
-  // Removes every key; returns how many were removed.
-  size_t Clear();
   // Exchanges keys and TTLs with other (installing a database loaded aside).
   void SwapContents(Db& other) {
     std::swap(keys_, other.keys_);
     std::swap(expires_, other.expires_);
     std::swap(avg_ttl, other.avg_ttl);
   }
+
+  // Removes every key; returns how many were removed. With async the tables
+  // go to the lazy free thread whole (FLUSHALL/FLUSHDB ASYNC).
+  size_t Clear(bool async = false);
 
   // Active expiry: samples keys with a TTL and deletes the expired ones, until
   // the deadline passes or the sample shows few expired keys. Returns keys expired.
@@ -134,7 +141,9 @@ class Db {
 
  private:
   void DeleteExpired(Entry* e, std::string_view key);
+  void Release(Entry* e, FreeReason why);
   int id_;
+  LazyFree* lazyfree_ = nullptr;
   const AccessClock* clock_;  // the server's access clock, stamped on new entries
   KeyspaceObserver* observer_;
   KeyTable keys_;

@@ -25,6 +25,7 @@
 #include "core/quicklist.h"
 #include "core/sha1.h"
 #include "core/util.h"
+#include "core/zmalloc.h"
 #include "server/command.h"
 #include "server/crash_report.h"
 #include "server/digest.h"
@@ -385,9 +386,9 @@ void Sdslen(CommandContext& c) {
   snprintf(buf, sizeof buf,
            "key_sds_len:%lld, key_sds_avail:%lld, key_zmalloc: %lld, val_sds_len:%lld, val_sds_avail:%lld, "
            "val_zmalloc: %lld",
-           static_cast<long long>(e->keylen), 0LL, static_cast<long long>(EntryMemory(e)),
+           static_cast<long long>(e->keylen), 0LL, static_cast<long long>(ZMallocSize(e) + sizeof(void*)),
            static_cast<long long>(e->vlen), static_cast<long long>(InlineCapacity(e) - e->vlen),
-           static_cast<long long>(EntryMemory(e)));
+           static_cast<long long>(ZMallocSize(e) + sizeof(void*)));
   c.reply.Simple(buf);
 }
 

@@ -65,6 +65,7 @@ void Commit(CommandContext& c, std::string_view key, HashTarget* t) {
   if (t->created) {
     const ObjEncoding enc = t->hash->encoding();
     t->entry = NewCollectionEntry(key, KeyHash(key), kHash, enc, std::move(t->created));
+    t->hash = t->entry->as<HashValue>();  // the value moved into the entry
     c.db->Add(t->entry);  // "new": Redis adds the key (dbAdd) before the write; no event falls in between
   } else {
     t->entry->encoding = t->hash->encoding();

@@ -13,6 +13,7 @@
 #include "core/glob.h"
 #include "core/hash.h"
 #include "server/command.h"
+#include "core/zmalloc.h"
 
 namespace tachyon {
 
@@ -30,12 +31,17 @@ HashValue* HashValue::FromListpack(Listpack lp) {
 }
 
 HashValue::~HashValue() {
-  if (dict_) dict_->Clear([](HashNode* n) { free(n); });
+  if (dict_) dict_->Clear([](HashNode* n) { ZFree(n); });
 }
 
-size_t HashValue::MemoryUsage() const {
-  size_t n = sizeof(*this) + lp_.bytes();
-  if (dict_) n += sizeof(HashDict) + dict_->MemoryUsage() + node_bytes_;
+size_t HashValue::MemoryUsage(size_t samples) const {
+  size_t n = ZMallocSize(lp_.data());
+  if (dict_) {
+    n += ZMallocSize(dict_.get()) + dict_->AllocatedBytes();
+    size_t bytes = 0;
+    size_t seen = dict_->Walk(samples, [&](const HashNode* node) { bytes += ZMallocSize(node); });
+    if (seen) n += static_cast<size_t>(static_cast<double>(bytes) / seen * dict_->size());
+  }
   return n;
 }
 
@@ -52,7 +58,7 @@ Collection* HashValue::Clone() const {
 }
 
 HashNode* HashValue::NewNode(std::string_view field, std::string_view value, uint32_t hash) {
-  auto* n = static_cast<HashNode*>(malloc(sizeof(HashNode) + field.size() + value.size()));
+  auto* n = static_cast<HashNode*>(ZMalloc(sizeof(HashNode) + field.size() + value.size()));
   if (!n) throw std::bad_alloc();
   n->next = nullptr;
   n->hash = hash;
@@ -60,13 +66,11 @@ HashNode* HashValue::NewNode(std::string_view field, std::string_view value, uin
   n->vlen = static_cast<uint32_t>(value.size());
   if (!field.empty()) memcpy(n->data, field.data(), field.size());
   if (!value.empty()) memcpy(n->data + field.size(), value.data(), value.size());
-  node_bytes_ += malloc_usable_size(n);
   return n;
 }
 
 void HashValue::FreeNode(HashNode* n) {
-  node_bytes_ -= malloc_usable_size(n);
-  free(n);
+  ZFree(n);
 }
 
 // Caller guarantees the field is absent.
@@ -141,7 +145,7 @@ bool HashValue::Set(std::string_view field, std::string_view value, const Limits
   }
   HashNode* n = *link;
   const size_t need = sizeof(HashNode) + n->flen + value.size();
-  const size_t usable = malloc_usable_size(n);
+  const size_t usable = ZMallocSize(n);
   // Rewrite in place when the block fits without wasting much; else reallocate.
   if (usable >= need && usable - need <= 16 + need / 4) {
     if (!value.empty()) memmove(n->data + n->flen, value.data(), value.size());

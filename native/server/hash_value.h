@@ -84,8 +84,11 @@ class HashValue final : public Collection {
   HashValue& operator=(const HashValue&) = delete;
 
   // Collection
-  size_t MemoryUsage() const override;
+  size_t MemoryUsage(size_t samples) const override;
+  size_t ObjectSize() const override { return sizeof(*this); }
+  bool Relocatable() const override { return true; }  // no member points into the object
   size_t Length() const override { return dict_ ? dict_->size() : lp_count_; }
+  size_t FreeEffort() const override { return dict_ ? dict_->size() : 1; }
   Collection* Clone() const override;
 
   ObjEncoding encoding() const { return dict_ ? kEncHashtable : kEncListpack; }
@@ -159,7 +162,6 @@ class HashValue final : public Collection {
   Listpack lp_;                     // listpack encoding (left empty once converted)
   size_t lp_count_ = 0;             // fields in lp_
   std::unique_ptr<HashDict> dict_;  // hashtable encoding when set
-  size_t node_bytes_ = 0;           // malloc_usable_size of all nodes
 };
 
 // Random 64-bit numbers for the collection families.

@@ -124,16 +124,16 @@ void ReplyHelp(CommandContext& c, const char* const* lines, size_t n) {
 // ---------------------------------------------------------------------------
 // DEL / UNLINK / EXISTS / TYPE / TOUCH
 
-// DEL and UNLINK. Tachyon frees values synchronously for both: the Db has no
-// background free yet, so `lazy` only records which command ran.
+// DEL and UNLINK: UNLINK frees big values in the lazy free thread, DEL too
+// with lazyfree-lazy-user-del (server/lazyfree.h).
 void DelGeneric(CommandContext& c, bool lazy) {
-  (void)lazy;
+  const FreeReason why = lazy ? FreeReason::kUnlink : FreeReason::kUserDel;
   long long deleted = 0;
   for (int j = 1; j < c.argc; j++) {
     std::string_view key = c.arg(j);
     // Like Redis: expire first (an expired key is not counted as deleted).
     if (c.db->Lookup(key, c.now_ms) == nullptr) continue;
-    if (c.DeleteKey(key)) {
+    if (c.DeleteKey(key, why)) {
       c.Dirty();
       deleted++;
     }

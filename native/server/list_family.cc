@@ -394,10 +394,9 @@ std::unique_ptr<ListValue> NewListValue(CommandContext& c) {
 }
 
 ListValue* CreateListKey(CommandContext& c, std::string_view key) {
-  std::unique_ptr<ListValue> list = NewListValue(c);
-  ListValue* raw = list.get();
-  c.db->Add(NewCollectionEntry(key, KeyHash(key), kList, kEncQuicklist, std::move(list)));
-  return raw;
+  Entry* e = NewCollectionEntry(key, KeyHash(key), kList, kEncQuicklist, NewListValue(c));
+  c.db->Add(e);
+  return e->as<ListValue>();
 }
 
 void ReplyListElement(Reply& r, const LpValue& v) {

@@ -48,8 +48,11 @@ class ListValue final : public Collection {
   ListValue& operator=(const ListValue&) = delete;
 
   // Collection
-  size_t MemoryUsage() const override;
+  size_t MemoryUsage(size_t samples) const override;
+  size_t ObjectSize() const override { return sizeof(*this); }
+  bool Relocatable() const override { return true; }  // no member points into the object
   size_t Length() const override { return ql_.size(); }
+  size_t FreeEffort() const override { return ql_.node_count(); }
   Collection* Clone() const override;
 
   size_t size() const { return ql_.size(); }

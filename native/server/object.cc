@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <new>
+#include "core/zmalloc.h"
 
 namespace tachyon {
 
@@ -36,7 +37,7 @@ const char* EncodingName(ObjEncoding e) {
 }
 
 static Entry* AllocEntry(std::string_view key, uint32_t hash, size_t value_bytes) {
-  Entry* e = static_cast<Entry*>(malloc(kEntryHeader + key.size() + value_bytes));
+  Entry* e = static_cast<Entry*>(ZMalloc(kEntryHeader + key.size() + value_bytes));
   if (!e) throw std::bad_alloc();
   e->next = nullptr;
   e->hash = hash;
@@ -68,8 +69,30 @@ Entry* NewIntEntry(std::string_view key, uint32_t hash, int64_t value) {
   return e;
 }
 
+namespace {
+
+// An entry holding the bytes of a relocatable object (moved, not copied:
+// the source block is released without running its destructor).
+Entry* EmbedCollection(std::string_view key, uint32_t hash, ObjType type, ObjEncoding enc, const Collection* obj,
+                       size_t size) {
+  const size_t off = EmbeddedOffset(key.size());
+  Entry* e = AllocEntry(key, hash, off + size);
+  e->type = type;
+  e->encoding = enc;
+  e->flags |= kEmbedded;
+  memcpy(e->data + off, static_cast<const void*>(obj), size);
+  return e;
+}
+
+}  // namespace
+
 Entry* NewCollectionEntry(std::string_view key, uint32_t hash, ObjType type, ObjEncoding enc,
                           std::unique_ptr<Collection> value) {
+  if (value->Relocatable()) {
+    Entry* e = EmbedCollection(key, hash, type, enc, value.get(), value->ObjectSize());
+    ZFree(value.release());
+    return e;
+  }
   Entry* e = AllocEntry(key, hash, sizeof(Collection*));
   e->type = type;
   e->encoding = enc;
@@ -79,7 +102,11 @@ Entry* NewCollectionEntry(std::string_view key, uint32_t hash, ObjType type, Obj
 
 Entry* CopyEntryWithKey(const Entry* src, std::string_view key, uint32_t hash, bool take_value) {
   Entry* e;
-  if (src->type != kString) {
+  if (src->type != kString && take_value && (src->flags & kEmbedded)) {
+    const Collection* obj = src->collection();
+    e = EmbedCollection(key, hash, static_cast<ObjType>(src->type), static_cast<ObjEncoding>(src->encoding), obj,
+                        obj->ObjectSize());
+  } else if (src->type != kString) {
     std::unique_ptr<Collection> v(take_value ? src->collection() : src->collection()->Clone());
     e = NewCollectionEntry(key, hash, static_cast<ObjType>(src->type), static_cast<ObjEncoding>(src->encoding),
                            std::move(v));
@@ -94,20 +121,26 @@ Entry* CopyEntryWithKey(const Entry* src, std::string_view key, uint32_t hash, b
   return e;
 }
 
-void FreeEntryShell(Entry* e) { free(e); }
+void FreeEntryShell(Entry* e) { ZFree(e); }
 
 void FreeEntry(Entry* e) {
-  if (e->type != kString) delete e->collection();
-  free(e);
+  if (e->type != kString) {
+    if (e->flags & kEmbedded) e->collection()->~Collection();
+    else delete e->collection();
+  }
+  ZFree(e);
 }
 
 size_t InlineCapacity(const Entry* e) {
-  return malloc_usable_size(const_cast<Entry*>(e)) - kEntryHeader - e->keylen;
+  return ZMallocSize(e) - kEntryHeader - e->keylen;
 }
 
-size_t EntryMemory(const Entry* e) {
-  size_t n = malloc_usable_size(const_cast<Entry*>(e)) + sizeof(void*);
-  if (e->type != kString) n += e->collection()->MemoryUsage();
+size_t EntryMemoryUsage(const Entry* e, size_t samples) {
+  size_t n = ZMallocSize(e);
+  if (e->type != kString) {
+    if (!(e->flags & kEmbedded)) n += ZMallocSize(e->collection());
+    n += e->collection()->MemoryUsage(samples);
+  }
   return n;
 }
 

@@ -6,9 +6,13 @@
 // where value is
 //   - the string bytes inline (type STRING, storage kInline), or
 //   - an 8-byte signed integer (type STRING, encoding INT), or
-//   - an 8-byte pointer to a Collection (every other type).
+//   - the Collection object itself, 8-byte aligned (lists, hashes, sets and
+//     sorted sets: kEmbedded), or
+//   - an 8-byte pointer to a Collection (streams).
 // A 16-byte key with a 100-byte value therefore costs one 144-byte block plus a
-// bucket slot, against Redis's dictEntry + key sds + robj + value sds.
+// bucket slot, against Redis's dictEntry + key sds + robj + value sds; a small
+// hash costs the entry block and its listpack, against Redis's dictEntry + key
+// sds + robj + listpack.
 //
 // `encoding` is the encoding Redis would report in OBJECT ENCODING, which is
 // what users observe; physical storage follows from type and encoding.
@@ -19,6 +23,7 @@
 #include <cstring>
 #include <memory>
 #include <string_view>
+#include "core/zmalloc.h"
 
 namespace tachyon {
 
@@ -43,14 +48,25 @@ const char* TypeName(ObjType t);
 const char* EncodingName(ObjEncoding e);
 
 // Base of every non-string value. Families derive from it (ListValue, HashValue, ...).
-class Collection {
+class Collection : public ZCounted {
  public:
   virtual ~Collection() = default;
-  virtual size_t MemoryUsage() const = 0;
-  // Number of elements (for lazyfree decisions and DEBUG).
+  // Bytes the value's blocks cost the allocator (the object itself aside),
+  // by Redis's objectComputeSize rules (MEMORY USAGE): fixed parts exactly,
+  // and for elements held in separate blocks the average of the first
+  // `samples` times their count.
+  virtual size_t MemoryUsage(size_t samples) const = 0;
+  // Number of elements (for DEBUG and the like).
   virtual size_t Length() const = 0;
+  // How many blocks freeing the value releases (Redis's lazyfreeGetFreeEffort):
+  // above LazyFree::kThreshold a lazy deletion frees it in the background.
+  virtual size_t FreeEffort() const { return 1; }
   // Deep copy (COPY command).
   virtual Collection* Clone() const = 0;
+  // A value whose members never point into the object itself may be moved by
+  // copying its bytes: it then lives inside its entry's block (kEmbedded).
+  virtual bool Relocatable() const { return false; }
+  virtual size_t ObjectSize() const = 0;
 };
 
 enum EntryFlags : uint8_t {
@@ -58,7 +74,11 @@ enum EntryFlags : uint8_t {
   // A small integer Redis would hold in its own object rather than a shared
   // one (COPY duplicates the value): OBJECT REFCOUNT says 1, not INT_MAX.
   kUnsharedInt = 1 << 1,
+  kEmbedded = 1 << 2,  // the Collection object is inside the entry's block
 };
+
+// Where an embedded Collection starts in Entry::data (8-byte aligned in the block).
+constexpr size_t EmbeddedOffset(size_t keylen) { return ((28 + keylen + 7) & ~size_t{7}) - 28; }
 
 struct Entry {
   Entry* next;       // bucket chain (owned by Dict)
@@ -92,6 +112,7 @@ struct Entry {
   }
   // Every other type.
   Collection* collection() const {
+    if (flags & kEmbedded) return reinterpret_cast<Collection*>(const_cast<char*>(data) + EmbeddedOffset(keylen));
     Collection* p;
     memcpy(&p, data + keylen, sizeof p);
     return p;
@@ -102,13 +123,16 @@ struct Entry {
 };
 
 constexpr size_t kEntryHeader = offsetof(Entry, data);
+static_assert(kEntryHeader == 28, "EmbeddedOffset assumes a 28-byte header");
 
 // Allocation helpers. Entries are malloc'd blocks; use these, never new/delete.
 Entry* NewStringEntry(std::string_view key, uint32_t hash, std::string_view value, ObjEncoding enc,
                       size_t capacity_hint = 0);
 Entry* NewIntEntry(std::string_view key, uint32_t hash, int64_t value);
 // The entry takes ownership of value: a new value is held by a unique_ptr
-// until this call, so a command that fails before adding it frees it.
+// until this call, so a command that fails before adding it frees it. A
+// relocatable value moves into the entry's block: pointers to the object
+// given are invalid afterwards (use the entry's collection()).
 Entry* NewCollectionEntry(std::string_view key, uint32_t hash, ObjType type, ObjEncoding enc,
                           std::unique_ptr<Collection> value);
 // A new entry with another key holding e's value. With take_value the value
@@ -120,7 +144,8 @@ void FreeEntryShell(Entry* e);
 void FreeEntry(Entry* e);
 // Usable bytes for the inline string value of e (>= vlen), from malloc_usable_size.
 size_t InlineCapacity(const Entry* e);
-// Bytes used by the entry, its value and its bucket slot (approximation for INFO/MEMORY USAGE).
-size_t EntryMemory(const Entry* e);
+// MEMORY USAGE of a key: its entry block (key, header and inline value) and its value
+// (nested elements sampled up to `samples` times, see Collection::MemoryUsage).
+size_t EntryMemoryUsage(const Entry* e, size_t samples);
 
 }  // namespace tachyon

@@ -59,6 +59,7 @@ struct ScriptRun {
   bool eval = true;
   bool read_only = false;
   bool write_dirty = false;  // a write ran: SCRIPT KILL answers UNKILLABLE
+  bool allow_oom = false;    // the allow-oom flag: denyoom writes run over maxmemory
   bool killed = false;
   bool timed_out = false;    // past busy-reply-threshold
   bool shutdown = false;     // SHUTDOWN NOSAVE arrived while busy
@@ -96,6 +97,7 @@ struct ScriptingState : public ScriptHost {
   Server& server;
   std::unique_ptr<LuaEngine> eval;
   std::unordered_map<std::string, uint32_t> script_flags;  // sha -> shebang flags
+  size_t script_body_bytes = 0;  // bodies of the cached scripts (INFO used_memory_scripts_eval)
   std::unique_ptr<LuaEngine> functions;
   std::map<std::string, Library> libraries;
   std::unordered_map<std::string, std::pair<Library*, size_t>> function_index;
@@ -181,13 +183,18 @@ struct ScriptingState : public ScriptHost {
         return;
       }
     }
-    if (flags & CMD_WRITE) {
-      if (run.read_only) {
-        error->assign("Write commands are not allowed from read-only scripts.");
-        return;
-      }
-      run.write_dirty = true;
+    if ((flags & CMD_WRITE) && run.read_only) {
+      error->assign("Write commands are not allowed from read-only scripts.");
+      return;
     }
+    // Over maxmemory when the script started: its first write may not be a
+    // denyoom one (later ones may: a script is not stopped halfway).
+    if (!run.allow_oom && server.settings().maxmemory > 0 && !run.write_dirty && server.pre_command_oom() &&
+        (flags & CMD_DENYOOM)) {
+      error->assign("-OOM command not allowed when used memory > 'maxmemory'.");
+      return;
+    }
+    if (flags & CMD_WRITE) run.write_dirty = true;
     Client& sc = script_client;
     Reply reply(out, &server);
     reply.set_resp(resp);
@@ -245,6 +252,11 @@ struct ScriptingState : public ScriptHost {
       c.reply.Error("ERR Can not execute a script with write flag using *_ro command.");
       return false;
     }
+    if (!(flags & kScriptEvalCompat) && server.pre_command_oom() && server.settings().maxmemory > 0 &&
+        !(flags & (kScriptAllowOom | kScriptNoWrites))) {
+      c.reply.Error("OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'");
+      return false;
+    }
     return true;
   }
 
@@ -263,6 +275,7 @@ struct ScriptingState : public ScriptHost {
     run.active = true;
     run.eval = is_eval;
     run.read_only = ro || (!(flags & kScriptEvalCompat) && (flags & kScriptNoWrites));
+    run.allow_oom = !(flags & kScriptEvalCompat) && (flags & kScriptAllowOom);
     run.caller = &c.client;
     run.start_us = NowUs();
     run.name.assign(name);
@@ -395,6 +408,7 @@ std::string LoadScript(CommandContext& c, ScriptingState& s, std::string_view bo
     return "";
   }
   s.script_flags[sha] = flags;
+  s.script_body_bytes += body.size();
   return sha;
 }
 
@@ -471,6 +485,7 @@ void ScriptFlush(CommandContext& c) {
   ScriptingState& s = c.server.scripting();
   s.eval = std::make_unique<LuaEngine>(LuaEngine::Mode::kEval);
   s.script_flags.clear();
+  s.script_body_bytes = 0;
   c.reply.Ok();
 }
 
@@ -893,6 +908,65 @@ bool Server::MergeFunctionLibraries(const std::vector<std::string>& codes, bool 
   }
   return true;
 }
+
+uint32_t ScriptCommandFlags(Server& server, const CommandEntry* cmd, const std::vector<std::string_view>& argv) {
+  uint32_t flags = cmd->spec->flags;
+  const char* n = cmd->spec->name;
+  if ((n[0] != 'e' && n[0] != 'f') || argv.size() < 2) return flags;
+  const bool fcall = !strcmp(n, "fcall") || !strcmp(n, "fcall_ro");
+  const bool evalsha = !strcmp(n, "evalsha") || !strcmp(n, "evalsha_ro");
+  const bool eval = !strcmp(n, "eval") || !strcmp(n, "eval_ro");
+  if (!fcall && !evalsha && !eval) return flags;
+  ScriptingState& s = server.scripting();
+  uint32_t script_flags = 0;
+  if (fcall) {
+    auto it = s.function_index.find(std::string(argv[1]));
+    if (it == s.function_index.end()) return flags;
+    script_flags = it->second.first->functions[it->second.second].flags;
+  } else {
+    if (evalsha && argv[1].size() != 40) return flags;
+    auto it = s.script_flags.find(evalsha ? Lower(argv[1]) : Sha1Hex(argv[1]));
+    if (it != s.script_flags.end()) {
+      script_flags = it->second;
+    } else {
+      // A script not cached yet: its shebang says.
+      size_t start;
+      std::string error;
+      if (evalsha || !ParseShebang(argv[1], &script_flags, &start, &error)) return flags;
+    }
+  }
+  if (script_flags & kScriptEvalCompat) return flags;
+  // Declared flags replace the command's (no-writes implies allow-oom).
+  flags &= ~(CMD_STALE | CMD_DENYOOM | CMD_WRITE);
+  if (!(script_flags & (kScriptAllowOom | kScriptNoWrites))) flags |= CMD_DENYOOM;
+  if (!(script_flags & kScriptNoWrites)) flags |= CMD_WRITE;
+  if (script_flags & kScriptAllowStale) flags |= CMD_STALE;
+  return flags;
+}
+
+// What Redis 7.0 reports for its script cache (evalScriptsMemory: entry,
+// luaScript, digest and body per script, plus the table's buckets) and its
+// function registry (functionsMemoryOverhead: the engine, then per library
+// and per function), computed over Tachyon's own bookkeeping.
+ScriptingMemory GetScriptingMemory(Server& server) {
+  ScriptingState& s = server.scripting();
+  ScriptingMemory m;
+  m.vm_eval = s.eval->UsedMemory();
+  m.vm_functions = s.functions->UsedMemory();
+  m.cached_scripts = s.script_flags.size();
+  size_t buckets = 0;
+  if (m.cached_scripts) {
+    buckets = 4;
+    while (buckets < m.cached_scripts) buckets *= 2;
+  }
+  m.scripts_eval = m.cached_scripts * (24 + 16 + 48 + 16) + s.script_body_bytes + buckets * sizeof(void*);
+  m.libraries = s.libraries.size();
+  m.functions_count = s.function_index.size();
+  m.functions = 200 + m.libraries * 64 + m.functions_count * 72;
+  for (const auto& [name, lib] : s.libraries) m.functions += name.size() + lib.code.size();
+  return m;
+}
+
 
 void RegisterScriptingCommands(CommandRegistry& r) {
   r.Add("eval", EvalCommand);

@@ -20,6 +20,9 @@ extern const size_t kCommandSpecCount;
 
 namespace {
 
+// Replies a pipeline may pile up in Client::out before they go to the connection.
+constexpr size_t kOutputFlushBytes = 64 * 1024;
+
 void ToLower(std::string_view in, std::string* out) {
   out->resize(in.size());
   for (size_t i = 0; i < in.size(); i++) {
@@ -38,13 +41,40 @@ void AppendPrintf(std::string* s, const char* fmt, int width, const char* p) {
 
 Server::Server(const Settings& settings) : settings_(settings) {
   UpdateAccessClock();
-  for (int i = 0; i < settings_.databases; i++) dbs_.push_back(std::make_unique<Db>(i, &clock_, this));
+  for (int i = 0; i < settings_.databases; i++) {
+    dbs_.push_back(std::make_unique<Db>(i, &clock_, this));
+    dbs_.back()->set_lazyfree(&lazyfree_);
+  }
+  settings_.policy = ParseMaxmemoryPolicy(settings_.maxmemory_policy);
+  ApplyLazyfreeSettings();
   BuildCommandTable();
   BuildAclInfo();
+  startup_memory_ = peak_memory_ = ZUsedMemory();
+  UpdateMallocStats(/*allocator=*/true);
   SetCrashServer(this);
 }
 
-Server::~Server() { ClearCrashServer(this); }
+void Server::UpdateMallocStats(bool allocator) {
+  malloc_stats_.zmalloc_used = ZUsedMemory();
+  malloc_stats_.process_rss = ZProcessRss();
+  if (!allocator) return;
+  // glibc's figures walk every free block of every arena (milliseconds on a
+  // churned heap): read them when asked for (INFO, MEMORY STATS), never on
+  // the cron, and at most once a second, as Redis refreshes its own.
+  const int64_t now = NowUs();
+  if (allocator_read_us_ != 0 && now - allocator_read_us_ < 1000000) return;
+  allocator_read_us_ = now;
+  AllocatorInfo ai;
+  ZAllocatorInfo(&ai);
+  malloc_stats_.allocator_allocated = ai.allocated;
+  malloc_stats_.allocator_active = ai.active;
+  malloc_stats_.allocator_resident = ai.resident;
+}
+
+Server::~Server() {
+  ClearCrashServer(this);
+  for (auto& [p, cap] : query_pool_) ZFree(p);
+}
 
 void Server::BuildCommandTable() {
   for (size_t i = 0; i < kCommandSpecCount; i++) {
@@ -76,6 +106,7 @@ void Server::BuildCommandTable() {
   RegisterBlockingCommands(registry);
   RegisterStreamCommands(registry);
   RegisterScriptingCommands(registry);
+  RegisterMemoryCommands(registry);
   RegisterDebugCommands(registry);
   RegisterSlowlogCommands(registry);
   RegisterLatencyCommands(registry);
@@ -140,8 +171,20 @@ Client* Server::NewClient(uint64_t id) {
 void Server::FreeClient(int slot) {
   if (!client(slot)) return;
   UnwatchAll(*clients_[slot]);
+  SetReplicaClient(*clients_[slot], false);
+  clients_memory_ -= clients_[slot]->tracked_memory;
   clients_[slot].reset();
+  clients_freed_++;
   free_slots_.push_back(slot);
+}
+
+size_t Server::ReplicaOutputMemory() const {
+  if (replica_clients_ == 0 || !client_io_) return 0;
+  size_t total = 0;
+  for (const auto& c : clients_) {
+    if (c && c->replica) total += client_io_->OutputMemory(*c);
+  }
+  return total;
 }
 
 void Server::OnErrorReply(std::string_view msg) {
@@ -161,6 +204,8 @@ void Server::ResetStats() {
   size_t recent_input = stats_.recent_max_input_buffer;
   stats_ = ServerStats();
   stats_.dirty = dirty;
+  evictor_.ResetStats();
+  lazyfree_.ResetStats();
   stats_.recent_max_input_buffer = recent_input;  // a gauge, not a counter
   for (auto& [name, cmd] : commands_) cmd->stats = CommandStats();  // histograms too, as Redis
   for (auto& db : dbs_) db->expired_keys = 0;
@@ -355,6 +400,10 @@ char* Server::InputSpace(Client& c, size_t want, size_t* cap) {
     c.query.clear();
     c.qpos = 0;
   }
+  if (c.query.capacity() == 0 && !query_pool_.empty()) {
+    c.query.Adopt(query_pool_.back().first, query_pool_.back().second);
+    query_pool_.pop_back();
+  }
   c.query.Reserve(want);
   *cap = c.query.capacity() - c.query.size();
   return c.query.Tail();
@@ -394,6 +443,10 @@ FeedStatus Server::Process(Client& c) {
       c.qpos = c.query.size();
       break;
     }
+    // Replies are handed to the connection as they pile up, which checks
+    // client-output-buffer-limit; a client over it runs nothing more.
+    if (client_io_ && c.out.size() >= kOutputFlushBytes) client_io_->FlushOutput(c);
+    if (c.close_asap) break;
     reply.set_resp(c.resp);
     limits.auth_required = settings_.requirepass && !c.authenticated;
     limits.is_master = c.master;  // a master's stream: no proto-max-bulk-len, inline closes the link
@@ -477,6 +530,7 @@ FeedStatus Server::Process(Client& c) {
         continue;
       }
     }
+    if (settings_.maxmemory > 0 && busy_error_.empty() && !CheckMaxmemory(c, cmd, reply)) continue;
     if (!settings_.deny_write_error.empty()) {
       // MISCONF: no writes (or PING) while persistence is failing.
       const bool is_exec = cmd->spec == exec_spec_;
@@ -528,8 +582,9 @@ FeedStatus Server::Process(Client& c) {
         continue;
       }
       c.multi.queue.emplace_back(c.argv.begin(), c.argv.end());
-      c.multi.flags |= cmd->spec->flags;
-      c.multi.inv_flags |= ~cmd->spec->flags;
+      const uint32_t queued_flags = ScriptCommandFlags(*this, cmd, c.argv);
+      c.multi.flags |= queued_flags;
+      c.multi.inv_flags |= ~queued_flags;
       reply.Simple("QUEUED");
       continue;
     }
@@ -562,7 +617,7 @@ FeedStatus Server::Process(Client& c) {
   if (c.qpos == c.query.size() && !js_running) {
     c.query.clear();
     c.qpos = 0;
-    if (c.query.size() == 0) c.query.Trim(64 * 1024);
+    ReleaseQueryBuffer(c);
   } else if (c.qpos > 0 && (status == FeedStatus::kOk || status == FeedStatus::kBlocked)) {
     // Move the partial request to the front so the buffer does not grow without bound.
     size_t rest = c.query.size() - c.qpos;
@@ -571,6 +626,63 @@ FeedStatus Server::Process(Client& c) {
     c.qpos = 0;
   }
   return status;
+}
+
+void Server::UpdateClientMemory(Client& c) {
+  size_t now = ClientMemoryUsage(*this, c);
+  clients_memory_ += now - c.tracked_memory;
+  c.tracked_memory = now;
+}
+
+// getClientEvictionLimit and evictClients: a percentage is of maxmemory, and
+// no limit is below 128 KB (a bad setting must not lock every client out).
+std::vector<Client*> Server::ClientsToEvict() {
+  std::vector<Client*> out;
+  int64_t setting = settings_.maxmemory_clients;
+  size_t limit;
+  if (setting < 0 && settings_.maxmemory > 0) {
+    limit = static_cast<size_t>(static_cast<double>(settings_.maxmemory) * static_cast<double>(-setting) / 100);
+  } else if (setting > 0) {
+    limit = static_cast<size_t>(setting);
+  } else {
+    return out;
+  }
+  if (limit < 128 * 1024) limit = 128 * 1024;
+  if (clients_memory_ < limit) return out;
+  // Over the limit: measure everyone again (output may have drained since).
+  // Replicas and our master's link are never evicted and do not count (clientEvictionAllowed).
+  std::vector<Client*> candidates;
+  size_t replication_memory = 0;
+  for (const auto& c : clients_) {
+    if (!c) continue;
+    UpdateClientMemory(*c);
+    if (c->master || c->replica) {
+      replication_memory += c->tracked_memory;
+      continue;
+    }
+    if (!c->no_evict && !c->evicted && !c->monitor) candidates.push_back(c.get());
+  }
+  if (clients_memory_ - std::min(clients_memory_, replication_memory) < limit) return out;
+  std::sort(candidates.begin(), candidates.end(),
+            [](const Client* a, const Client* b) { return a->tracked_memory > b->tracked_memory; });
+  size_t total = clients_memory_ - std::min(clients_memory_, replication_memory);
+  for (Client* c : candidates) {
+    if (total < limit) break;
+    c->evicted = true;
+    total -= c->tracked_memory;
+    out.push_back(c);
+  }
+  return out;
+}
+
+void Server::ReleaseQueryBuffer(Client& c) {
+  constexpr size_t kPoolMax = 32;
+  constexpr size_t kPooledMax = 64 * 1024;  // bigger ones are freed
+  if (c.query.capacity() == 0) return;
+  size_t cap;
+  char* p = c.query.Release(&cap);
+  if (cap <= kPooledMax && query_pool_.size() < kPoolMax) query_pool_.emplace_back(p, cap);
+  else ZFree(p);
 }
 
 void Server::RecordJsCall(Client& c, const std::string& name, uint64_t usec, std::string_view error,
@@ -587,6 +699,40 @@ void Server::RecordJsCall(Client& c, const std::string& name, uint64_t usec, std
   }
   std::vector<std::string_view> argv(c.pending.begin(), c.pending.end());
   AfterTimedCall(c, it->second.get(), usec, argv, &redacted);
+}
+
+namespace {
+constexpr std::string_view kOomError = "OOM command not allowed when used memory > 'maxmemory'.";
+}  // namespace
+
+bool Server::CheckMaxmemory(Client& c, CommandEntry* cmd, Reply& reply) {
+  // Inside MULTI a no-multi command is refused for that first, as in Redis.
+  if (c.multi.active && (cmd->spec->flags & CMD_NO_MULTI)) return true;
+  bool oom = PerformEvictions() == EvictResult::kFail;
+  pre_command_oom_ = oom;
+  if (!oom) return true;
+  const char* name = cmd->spec->name;
+  bool is_exec = !strcmp(name, "exec");
+  bool reject = (ScriptCommandFlags(*this, cmd, c.argv) & CMD_DENYOOM) || (is_exec && (c.multi.flags & CMD_DENYOOM));
+  // Queuing in MULTI may take any amount of memory: only EXEC, DISCARD, QUIT and RESET pass.
+  if (c.multi.active && !is_exec && strcmp(name, "discard") && strcmp(name, "quit") && strcmp(name, "reset")) {
+    reject = true;
+  }
+  if (!reject) return true;
+  RejectCommand(c, cmd, kOomError, reply);
+  return false;
+}
+
+void Server::EvictKey(int db, std::string_view key) {
+  PropagateDeletion(db, key, settings_.lazyfree_lazy_eviction);
+  dbs_[db]->Delete(key, FreeReason::kEvict);
+  stats_.evicted_keys++;
+  // No client modified it: tracking invalidates it for every client, the running one included.
+  uint64_t outer = current_client_id_;
+  current_client_id_ = 0;
+  SignalModifiedKey(db, key);
+  current_client_id_ = outer;
+  Notify(kNotifyEvicted, "evicted", db, key);
 }
 
 bool Server::AllowedWhileSubscribed(const CommandEntry* cmd) const {
@@ -666,6 +812,24 @@ bool Server::Cron() {
   now_us_ = start;
   calibration_.Calibrate(CycleCount(), start);
   UpdateAccessClock();
+  UpdatePeakMemory();
+  UpdateMallocStats(/*allocator=*/false);
+  // glibc keeps what was freed; after a big drop (clients gone, keys deleted)
+  // give the free pages back to the kernel, from the lazy free thread.
+  size_t used = ZUsedMemory();
+  if (used > trim_mark_) {
+    trim_mark_ = used;
+  } else if (trim_mark_ - used > std::max<size_t>(32u << 20, used / 2)) {
+    lazyfree_.Trim();
+    trim_mark_ = used;
+    clients_freed_ = 0;
+  }
+  // Connections leave memory of their own in the allocator (Node's socket
+  // handles are malloc'd too): after many closed, the same.
+  if (clients_freed_ >= 1000) {
+    lazyfree_.Trim();
+    clients_freed_ = 0;
+  }
   // Active expiry: at most 25% of a cron period (scaled by effort), spread over the databases.
   int64_t period_us = 1000000 / std::max(1, settings_.hz);
   int64_t budget = period_us * (25 + 2 * (settings_.active_expire_effort - 1)) / 100;
@@ -688,6 +852,8 @@ bool Server::Cron() {
   const uint64_t expire_us = static_cast<uint64_t>(NowUs() - start);
   stats_.expire_cycle_cpu_milliseconds += expire_us / 1000;
   latency_.AddIfNeeded("expire-cycle", expire_us / 1000, settings_.latency_monitor_threshold);
+  // Eviction left unfinished by a command goes on here too (the addon's timer is faster).
+  if (evictor_.running()) evictor_.Continue();
   // Tables shrink when mostly empty, and rehash in 1 ms slices when activerehashing is on.
   for (int i = 0; i < n; i++) {
     dbs_[i]->keys().ShrinkIfNeeded();
@@ -880,8 +1046,8 @@ Entry* CommandContext::StoreKey(Entry* e) {
   return db->Set(e, /*keep_ttl=*/false);
 }
 
-bool CommandContext::DeleteKey(std::string_view key) {
-  if (!db->Delete(key)) return false;
+bool CommandContext::DeleteKey(std::string_view key, FreeReason why) {
+  if (!db->Delete(key, why)) return false;
   KeyModified(key);
   Notify(kNotifyGeneric, "del", key);
   return true;

@@ -19,12 +19,16 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/zmalloc.h"
 #include "protocol/reply.h"
 #include "protocol/request_parser.h"
 #include "server/acl.h"
 #include "server/boundary.gen.h"
 #include "server/command.h"
 #include "server/db.h"
+#include "server/evict.h"
+#include "server/lazyfree.h"
+#include "server/memory_stats.h"
 #include "server/propagate.h"
 #include "server/latency.h"
 #include "server/slowlog.h"
@@ -78,7 +82,18 @@ struct Settings {
   int active_expire_effort = 1;
   bool activerehashing = true;
   std::string maxmemory_policy = "noeviction";
+  MaxmemoryPolicy policy = MaxmemoryPolicy::kNoEviction;  // maxmemory_policy, parsed
   bool lfu_policy = false;  // maxmemory_policy is allkeys-lfu or volatile-lfu
+  int maxmemory_samples = 5;
+  int maxmemory_eviction_tenacity = 10;
+  int64_t maxmemory_clients = 0;  // bytes, or -percent of maxmemory; 0: no client eviction
+  bool clients_paused = false;  // CLIENT PAUSE: no evictions while the dataset must stay still
+  // lazyfree-lazy-*: mirrored into LazyFree::settings() by ApplyLazyfreeSettings().
+  bool lazyfree_lazy_eviction = false;
+  bool lazyfree_lazy_expire = false;
+  bool lazyfree_lazy_server_del = false;
+  bool lazyfree_lazy_user_del = false;
+  bool lazyfree_lazy_user_flush = false;
   uint32_t notify_flags = 0;  // notify-keyspace-events as NotifyClass bits
   bool tracking = false;      // some client has CLIENT TRACKING on
   int monitors = 0;           // clients in MONITOR mode
@@ -116,8 +131,6 @@ struct Settings {
   // Persistence (rdb_*.cc, dump_family.cc).
   bool rdbcompression = true;
   bool rdbchecksum = true;
-  bool lazyfree_lazy_expire = false;      // expired keys propagate as UNLINK, else DEL
-  bool lazyfree_lazy_server_del = false;
   bool loading = false;  // a dataset is being loaded: commands without the loading flag get -LOADING
   // Set while writes must be refused after a persistence failure (Redis's
   // MISCONF errors); write commands, EXEC of writes and PING get this error.
@@ -125,6 +138,7 @@ struct Settings {
   bool read_only_replica = false;  // a replica with replica-read-only: writes only from the master link
   bool no_good_replicas = false;   // min-replicas-to-write not met: writes get -NOREPLICAS
   bool replica_expiry = false;     // we are a replica: keys expire only when the master says so
+  bool replica_ignore_maxmemory = false;  // a replica with replica-ignore-maxmemory yes: no eviction
   bool stale_replica = false;      // a replica, link down, replica-serve-stale-data no: -MASTERDOWN
 };
 
@@ -133,6 +147,7 @@ struct ServerStats {
   uint64_t keyspace_hits = 0;
   uint64_t keyspace_misses = 0;
   uint64_t expired_keys = 0;
+  uint64_t evicted_keys = 0;
   uint64_t expired_stale_perc = 0;
   uint64_t expire_cycle_cpu_milliseconds = 0;
   uint64_t total_error_replies = 0;
@@ -170,7 +185,7 @@ struct MultiState {
   bool active = false;      // between MULTI and EXEC/DISCARD
   bool abort = false;       // a command was rejected while queuing: EXEC answers EXECABORT
   bool cas_dirty = false;   // a watched key changed: EXEC answers a null array
-  uint32_t flags = 0;       // CMD_* flags of the queued commands, or-ed (EXEC checks writes)
+  uint32_t flags = 0;       // CMD_* flags of the queued commands, or-ed (EXEC checks writes; denyoom if one is)
   uint32_t inv_flags = 0;   // ~flags of the queued commands, or-ed (EXEC checks CMD_LOADING)
   std::vector<std::vector<std::string>> queue;
 };
@@ -185,7 +200,7 @@ class JsExecutor {
   ~JsExecutor() = default;
 };
 
-struct Client {
+struct Client : public ZCounted {
   uint64_t id = 0;
   int slot = -1;
   int db = 0;
@@ -211,10 +226,15 @@ struct Client {
   bool tracking = false;             // CLIENT TRACKING on (default mode: reads are reported)
   bool monitor = false;              // MONITOR: like a replica, may not touch the keyspace
   bool master = false;               // the link to our master (replication): passes replica-read-only
+  bool replica = false;              // fed the replication stream: its output is not counted for eviction
   uint64_t parsed_bytes = 0;         // input bytes of the requests parsed so far
   uint64_t applied_bytes = 0;        // parsed_bytes as of the last command run outside MULTI (Redis's reploff)
   bool obey = false;                 // replays the AOF or is our master's link: checks meant for users are
                                      // skipped where Redis skips them (mustObeyClient)
+  bool close_asap = false;           // output over its limit: run nothing more, TypeScript closes it
+  bool no_evict = false;             // CLIENT NO-EVICT
+  bool evicted = false;              // chosen by maxmemory-clients, being closed
+  size_t tracked_memory = 0;         // ClientMemoryUsage when last measured (in Server's total)
   bool local = false;                // loopback or unix socket (enable-debug-command local)
   AclUser* acl_user = nullptr;       // the user it is authenticated as (never null once created)
   bool close_after_reply = false;    // QUIT, CLIENT KILL of itself: nothing after it runs
@@ -249,6 +269,21 @@ inline size_t MultiMemory(const MultiState& m) {
 
 struct ScriptingState;  // scripting_family.cc
 
+// The connection side of native clients (native/binding/socket_io.h): the
+// output it holds, and a way to hand it replies while a pipeline runs, so a
+// client's output is bounded as its replies are produced.
+class ClientIo {
+ public:
+  // Allocator bytes holding output the kernel has not taken yet.
+  virtual size_t OutputMemory(const Client& c) = 0;
+  // Moves c.out to the connection (writing what the kernel takes now); sets
+  // c.close_asap when the output passed client-output-buffer-limit.
+  virtual void FlushOutput(Client& c) = 0;
+
+ protected:
+  ~ClientIo() = default;
+};
+
 // Serves other clients while a script runs past busy-reply-threshold (Redis's
 // processEventsWhileBlocked): implemented by the socket layer.
 class BusyPump {
@@ -265,6 +300,7 @@ class Server : public ErrorSink, public KeyspaceObserver {
   ~Server();
 
   Settings& settings() { return settings_; }
+  const Settings& settings() const { return settings_; }
   ServerStats& stats() { return stats_; }
   Db& db(int i) { return *dbs_[i]; }
   int db_count() const { return static_cast<int>(dbs_.size()); }
@@ -277,6 +313,34 @@ class Server : public ErrorSink, public KeyspaceObserver {
   Client* NewClient(uint64_t id);
   void FreeClient(int slot);
   Client* client(int slot) { return slot >= 0 && slot < (int)clients_.size() ? clients_[slot].get() : nullptr; }
+  const std::vector<std::unique_ptr<Client>>& clients() const { return clients_; }
+  void SetClientIo(ClientIo* io) { client_io_ = io; }
+  // maxmemory-clients (client eviction as Redis 7.0): re-measures c after it
+  // ran or its output drained, and returns the clients to close (biggest
+  // first) while all clients together use more than the limit.
+  void UpdateClientMemory(Client& c);
+  std::vector<Client*> ClientsToEvict();
+  size_t clients_memory() const { return clients_memory_; }
+  ClientIo* client_io() const { return client_io_; }
+  // Replica clients (replication) and the output they hold: Redis's
+  // freeMemoryGetNotCountedMemory leaves it out of the eviction check.
+  void SetReplicaClient(Client& c, bool on) {
+    if (c.replica != on) replica_clients_ += on ? 1 : -1;
+    c.replica = on;
+  }
+  size_t ReplicaOutputMemory() const;
+
+  // Memory accounting (memory_stats.h): counted bytes at startup and at their
+  // peak, and the cron's sample of the process and allocator figures.
+  size_t startup_memory() const { return startup_memory_; }
+  size_t peak_memory() const { return peak_memory_; }
+  void UpdatePeakMemory() {
+    size_t used = ZUsedMemory();
+    if (used > peak_memory_) peak_memory_ = used;
+  }
+  const MallocStats& malloc_stats() const { return malloc_stats_; }
+  // The cron refreshes zmalloc_used and the RSS; allocator=true also the allocator's figures.
+  void UpdateMallocStats(bool allocator);
 
   // Appends data to the client's input and processes it (see the file comment).
   FeedStatus Feed(Client& c, const char* data, size_t len);
@@ -377,7 +441,7 @@ class Server : public ErrorSink, public KeyspaceObserver {
   void OnKeyExpired(int db, std::string_view key) override {
     Notify(kNotifyExpired, "expired", db, key);
     SignalModifiedKey(db, key);
-    if (propagator_.active()) propagator_.KeyExpired(db, key, settings_.lazyfree_lazy_expire);
+    PropagateDeletion(db, key, settings_.lazyfree_lazy_expire);
   }
   // The change stream consumed by the AOF (and later replicas).
   Propagator& propagator() { return propagator_; }
@@ -385,9 +449,42 @@ class Server : public ErrorSink, public KeyspaceObserver {
   void NotifyFlushAll() {
     if (persistence_hooks_) persistence_hooks_->OnFlushAll();
   }
+  // The deletions the server makes on its own -- a key expired (lazily or
+  // by the cron) or evicted -- go to the AOF and the replicas from here and
+  // only here, as Redis's propagateExpire: DEL, or UNLINK when freed lazily.
+  void PropagateDeletion(int db, std::string_view key, bool lazy) {
+    if (propagator_.active()) propagator_.KeyExpired(db, key, lazy);
+  }
+  // Evicts key from db (maxmemory): the deletion, then what any deletion
+  // raises -- WATCH, tracking invalidation -- and the `evicted` event.
+  void EvictKey(int db, std::string_view key);
+
+  // maxmemory (evict.h): evicts when over the limit; kFail means denyoom commands get -OOM.
+  EvictResult PerformEvictions() { return evictor_.Perform(); }
+  // The eviction continues between event loop iterations (Redis's evictionTimeProc).
+  bool eviction_running() const { return evictor_.running(); }
+  bool ContinueEvictions() { return evictor_.Continue(); }
+  void StartEviction() { evictor_.Start(); }
+  const Evictor& evictor() const { return evictor_; }
+  // Lazy freeing (lazyfree.h).
+  LazyFree& lazyfree() { return lazyfree_; }
+  void ApplyLazyfreeSettings() {
+    LazyfreeSettings& l = lazyfree_.settings();
+    l.lazy_eviction = settings_.lazyfree_lazy_eviction;
+    l.lazy_expire = settings_.lazyfree_lazy_expire;
+    l.lazy_server_del = settings_.lazyfree_lazy_server_del;
+    l.lazy_user_del = settings_.lazyfree_lazy_user_del;
+    l.lazy_user_flush = settings_.lazyfree_lazy_user_flush;
+  }
+  size_t lazyfree_pending() const { return lazyfree_.pending(); }
+  void WaitLazyfree(uint64_t us) { lazyfree_.Wait(us); }
   uint64_t CyclesToMicros(uint64_t cycles) const { return calibration_.ToMicros(cycles); }
   // The wall clock shared by the commands of one batch (see core/clock.h).
   int64_t now_us() const { return now_us_; }
+
+  // Whether memory was over maxmemory with nothing to evict when the running
+  // top-level command started (scripts refuse their first denyoom write then).
+  bool pre_command_oom() const { return pre_command_oom_; }
 
   // Scripting (scripting_family.cc): the Lua engines, script cache and function libraries.
   ScriptingState& scripting();
@@ -441,6 +538,8 @@ class Server : public ErrorSink, public KeyspaceObserver {
 
  private:
   bool IsTransactionControl(const CommandEntry* cmd) const;
+  // Redis's processCommand maxmemory step: false (with -OOM replied) when the command must not run.
+  bool CheckMaxmemory(Client& c, CommandEntry* cmd, Reply& reply);
   // Redis's rejectCommand: counts the rejection, flags a transaction being
   // queued, and turns a rejected EXEC into EXECABORT (ending the transaction).
   void RejectCommand(Client& c, CommandEntry* cmd, std::string_view error, Reply& reply);
@@ -453,6 +552,7 @@ class Server : public ErrorSink, public KeyspaceObserver {
                       const std::vector<int>* redacted = nullptr);
   void TrackReads(Client& c, const CommandEntry* cmd);
   FeedStatus Process(Client& c);
+  void ReleaseQueryBuffer(Client& c);
   void Call(Client& c, CommandEntry* cmd, Reply& reply);
   void BuildCommandTable();
   void BuildAclInfo();  // server_acl.cc
@@ -462,6 +562,7 @@ class Server : public ErrorSink, public KeyspaceObserver {
 
   Settings settings_;
   ServerStats stats_;
+  LazyFree lazyfree_;  // before dbs_: outlives them
   std::vector<std::unique_ptr<Db>> dbs_;
   std::vector<std::unique_ptr<Client>> clients_;
   std::vector<int> free_slots_;
@@ -490,11 +591,32 @@ class Server : public ErrorSink, public KeyspaceObserver {
   std::shared_ptr<ScriptingState> scripting_;
   std::string busy_error_;
   BusyPump* busy_pump_ = nullptr;
+  ClientIo* client_io_ = nullptr;
+  int replica_clients_ = 0;
+  Evictor evictor_{*this};
+  bool pre_command_oom_ = false;  // OOM seen before the running command (scripts check it)
+  size_t startup_memory_ = 0;
+  size_t peak_memory_ = 0;
+  MallocStats malloc_stats_;
+  int64_t allocator_read_us_ = 0;  // when the allocator's own figures were last read
   uint32_t calls_since_clock_ = 0;
   CycleCalibration calibration_;
+  // Query buffers of clients whose input was all consumed, for the next read
+  // of any client: an idle connection holds none (Redis 7.0 frees idle ones in
+  // its cron; a pool also spares the allocation per read).
+  std::vector<std::pair<char*, size_t>> query_pool_;
+  size_t trim_mark_ = 0;      // counted memory since the last background malloc_trim
+  size_t clients_freed_ = 0;  // clients freed since then
+  size_t clients_memory_ = 0;  // sum of Client::tracked_memory
   std::vector<std::unique_ptr<AclUser>> acl_users_;
   std::vector<AclCommandInfo> acl_info_;  // by command id
   std::vector<KeyRef> acl_keys_;          // scratch for the key checks
 };
+
+// Flags a command runs with: a script's own (shebang or function flags:
+// denyoom unless allow-oom or no-writes) for EVAL/EVALSHA/FCALL and their
+// _RO forms, the command's otherwise (Redis's getCommandFlags). In
+// scripting_family.cc.
+uint32_t ScriptCommandFlags(Server& s, const CommandEntry* cmd, const std::vector<std::string_view>& argv);
 
 }  // namespace tachyon

@@ -79,31 +79,38 @@ void SwapdbCommand(CommandContext& c) {
   c.reply.Ok();
 }
 
-// FLUSHDB/FLUSHALL [ASYNC|SYNC]. Tachyon frees synchronously either way.
-bool ParseFlushMode(CommandContext& c) {
+// FLUSHDB/FLUSHALL [ASYNC|SYNC]: ASYNC hands the tables to the lazy free
+// thread; without a mode lazyfree-lazy-user-flush decides.
+bool ParseFlushMode(CommandContext& c, bool* async) {
+  *async = c.server.settings().lazyfree_lazy_user_flush;
   if (c.argc == 1) return true;
-  if (c.argc == 2 && (c.Is(1, "sync") || c.Is(1, "async"))) return true;
+  if (c.argc == 2 && (c.Is(1, "sync") || c.Is(1, "async"))) {
+    *async = c.Is(1, "async");
+    return true;
+  }
   c.SyntaxError();
   return false;
 }
 
 void FlushdbCommand(CommandContext& c) {
-  if (!ParseFlushMode(c)) return;
+  bool async;
+  if (!ParseFlushMode(c, &async)) return;
   // Propagation (replication, AOF) must send it even when the db was empty.
   c.server.TouchWatchedKeysInDb(c.db->id());
   c.server.SignalFlush(c.db->id());
-  c.Dirty(c.db->Clear());
+  c.Dirty(c.db->Clear(async));
   c.ForcePropagation();
   c.reply.Ok();
 }
 
 void FlushallCommand(CommandContext& c) {
-  if (!ParseFlushMode(c)) return;
+  bool async;
+  if (!ParseFlushMode(c, &async)) return;
   size_t removed = 0;
   c.server.SignalFlush(-1);
   for (int i = 0; i < c.server.db_count(); i++) {
     c.server.TouchWatchedKeysInDb(i);
-    removed += c.server.db(i).Clear();
+    removed += c.server.db(i).Clear(async);
   }
   c.Dirty(removed);
   // Persistence stops a saving child and, with save points, writes the (empty) RDB file now.

@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "core/hash.h"
+#include "core/zmalloc.h"
 
 namespace tachyon {
 
@@ -28,12 +29,17 @@ SetValue* SetValue::FromIntset(IntSet is) {
 }
 
 SetValue::~SetValue() {
-  if (dict_) dict_->Clear([](SetNode* n) { free(n); });
+  if (dict_) dict_->Clear([](SetNode* n) { ZFree(n); });
 }
 
-size_t SetValue::MemoryUsage() const {
-  size_t n = sizeof(*this) + is_.bytes();
-  if (dict_) n += sizeof(SetDict) + dict_->MemoryUsage() + node_bytes_;
+size_t SetValue::MemoryUsage(size_t samples) const {
+  size_t n = ZMallocSize(is_.data());
+  if (dict_) {
+    n += ZMallocSize(dict_.get()) + dict_->AllocatedBytes();
+    size_t bytes = 0;
+    size_t seen = dict_->Walk(samples, [&](const SetNode* node) { bytes += ZMallocSize(node); });
+    if (seen) n += static_cast<size_t>(static_cast<double>(bytes) / seen * dict_->size());
+  }
   return n;
 }
 
@@ -49,19 +55,17 @@ Collection* SetValue::Clone() const {
 }
 
 SetNode* SetValue::NewNode(std::string_view member, uint32_t hash) {
-  auto* n = static_cast<SetNode*>(malloc(sizeof(SetNode) + member.size()));
+  auto* n = static_cast<SetNode*>(ZMalloc(sizeof(SetNode) + member.size()));
   if (!n) throw std::bad_alloc();
   n->next = nullptr;
   n->hash = hash;
   n->len = static_cast<uint32_t>(member.size());
   if (!member.empty()) memcpy(n->data, member.data(), member.size());
-  node_bytes_ += malloc_usable_size(n);
   return n;
 }
 
 void SetValue::FreeNode(SetNode* n) {
-  node_bytes_ -= malloc_usable_size(n);
-  free(n);
+  ZFree(n);
 }
 
 void SetValue::DictInsert(std::string_view member) {
@@ -185,7 +189,6 @@ void SetValue::RebuildFrom(const std::vector<std::string>& members, size_t max_i
   for (const std::string& m : members) fresh.Add(m, max_intset_entries);
   std::swap(is_, fresh.is_);
   std::swap(dict_, fresh.dict_);
-  std::swap(node_bytes_, fresh.node_bytes_);
 }
 
 }  // namespace tachyon

@@ -62,8 +62,11 @@ class SetValue final : public Collection {
   SetValue& operator=(const SetValue&) = delete;
 
   // Collection
-  size_t MemoryUsage() const override;
+  size_t MemoryUsage(size_t samples) const override;
+  size_t ObjectSize() const override { return sizeof(*this); }
+  bool Relocatable() const override { return true; }  // no member points into the object
   size_t Length() const override { return dict_ ? dict_->size() : is_.size(); }
+  size_t FreeEffort() const override { return dict_ ? dict_->size() : 1; }
   Collection* Clone() const override;
 
   ObjEncoding encoding() const { return dict_ ? kEncHashtable : kEncIntset; }
@@ -126,7 +129,6 @@ class SetValue final : public Collection {
 
   IntSet is_;                      // intset encoding (left empty once converted)
   std::unique_ptr<SetDict> dict_;  // hashtable encoding when set
-  size_t node_bytes_ = 0;          // malloc_usable_size of all nodes
 };
 
 uint64_t CollectionRandom();  // hash_value.cc

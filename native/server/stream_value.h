@@ -53,19 +53,19 @@ struct StreamNack {
   StreamConsumer* consumer = nullptr;
 };
 
-struct StreamConsumer {
+struct StreamConsumer : public ZCounted {
   std::string name;
   int64_t seen_time = 0;                   // unix ms of the last interaction
-  std::map<StreamId, StreamNack*> pel;     // this consumer's share of the group PEL
+  ZMap<StreamId, StreamNack*> pel;     // this consumer's share of the group PEL
 };
 
-struct StreamGroup {
+struct StreamGroup : public ZCounted {
   static constexpr int64_t kInvalidEntriesRead = -1;
 
   StreamId last_id;                        // last delivered id
   int64_t entries_read = kInvalidEntriesRead;
-  std::map<StreamId, StreamNack> pel;      // owns the NACKs (map nodes never move)
-  std::map<std::string, std::unique_ptr<StreamConsumer>> consumers;
+  ZMap<StreamId, StreamNack> pel;      // owns the NACKs (map nodes never move)
+  ZMap<std::string, std::unique_ptr<StreamConsumer>> consumers;
 
   StreamConsumer* FindConsumer(std::string_view name);
   // nullptr if a consumer of that name exists.
@@ -87,8 +87,8 @@ struct StreamGroup {
 
 class StreamValue final : public Collection {
  public:
-  using NodeMap = std::map<StreamId, Listpack>;
-  using GroupMap = std::map<std::string, std::unique_ptr<StreamGroup>>;
+  using NodeMap = ZMap<StreamId, Listpack>;
+  using GroupMap = ZMap<std::string, std::unique_ptr<StreamGroup>>;
 
   struct Limits {
     size_t node_max_bytes;     // stream-node-max-bytes (0: no limit but 1 GB)
@@ -162,8 +162,15 @@ class StreamValue final : public Collection {
   void SetMetadata(uint64_t length, const StreamId& last_id, const StreamId& first_id,
                    const StreamId& max_deleted_entry_id, uint64_t entries_added);
 
-  size_t MemoryUsage() const override;
+  size_t MemoryUsage(size_t samples) const override;
+  size_t ObjectSize() const override { return sizeof(*this); }
   size_t Length() const override { return length_; }
+  // Every node is a block; so is every group and, estimated from the first, each PEL entry.
+  size_t FreeEffort() const override {
+    size_t effort = nodes_.size();
+    if (!groups_.empty()) effort += groups_.size() * (1 + groups_.begin()->second->pel.size());
+    return effort;
+  }
   Collection* Clone() const override;
 
  private:

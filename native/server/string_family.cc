@@ -17,6 +17,7 @@
 #include "core/util.h"
 #include "server/command.h"
 #include "server/server.h"
+#include "core/zmalloc.h"
 #include "server/string_value.h"
 
 namespace tachyon {
@@ -628,7 +629,7 @@ void LcsCommand(CommandContext& c) {
       c.reply.Error("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
       return;
     }
-    table = static_cast<uint32_t*>(malloc(static_cast<size_t>(bytes)));
+    table = static_cast<uint32_t*>(ZTryMalloc(static_cast<size_t>(bytes)));
   }
   if (!table) {
     c.reply.Error("ERR Insufficient memory, failed allocating transient memory for LCS");
@@ -715,7 +716,7 @@ void LcsCommand(CommandContext& c) {
       arange_start = alen;
     }
   }
-  free(table);
+  ZFree(table);
 
   if (getidx) {
     c.reply.Bulk("len");

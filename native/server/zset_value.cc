@@ -7,6 +7,7 @@
 #include <new>
 
 #include "core/hash.h"
+#include "core/zmalloc.h"
 
 namespace tachyon {
 
@@ -24,7 +25,7 @@ double ParseStoredScore(const LpValue& v) {
 }
 
 ZDictNode* NewDictNode(ZSkipNode* node, uint32_t hash) {
-  auto* d = static_cast<ZDictNode*>(malloc(sizeof(ZDictNode)));
+  auto* d = static_cast<ZDictNode*>(ZMalloc(sizeof(ZDictNode)));
   if (!d) throw std::bad_alloc();
   d->next = nullptr;
   d->node = node;
@@ -39,7 +40,7 @@ uint64_t ZSetValue::MemberHash(std::string_view member) {
 }
 
 ZSetValue::~ZSetValue() {
-  if (sk_) sk_->dict.Clear([](ZDictNode* n) { free(n); });
+  if (sk_) sk_->dict.Clear([](ZDictNode* n) { ZFree(n); });
 }
 
 std::unique_ptr<ZSetValue> ZSetValue::Create(size_t size_hint, size_t value_len_hint, const Limits& limits) {
@@ -67,15 +68,16 @@ std::unique_ptr<ZSetValue> ZSetValue::FromListpack(Listpack lp) {
   return z;
 }
 
-size_t ZSetValue::NodeBytes(const ZSkipNode* n) const {
-  return sizeof(ZSkipNode) + n->height * sizeof(ZSkipNode::Level) + n->member_len + sizeof(ZDictNode);
-}
-
-size_t ZSetValue::MemoryUsage() const {
-  size_t n = sizeof(*this) + lp_.bytes();
+size_t ZSetValue::MemoryUsage(size_t samples) const {
+  size_t n = ZMallocSize(lp_.data());
   if (sk_) {
-    n += sizeof(Skip) + sizeof(ZSkipNode) + ZSkipList::kMaxLevel * sizeof(ZSkipNode::Level) +
-         sk_->dict.MemoryUsage() + sk_bytes_;
+    n += ZMallocSize(sk_.get()) + ZMallocSize(sk_->zsl.header()) + sk_->dict.AllocatedBytes();
+    // An element is a skiplist node (member and score) plus its dict node.
+    size_t bytes = 0, seen = 0;
+    for (const ZSkipNode* x = sk_->zsl.first(); x && seen < samples; x = x->next(), seen++) {
+      bytes += ZMallocSize(x) + ZMallocSizeOf(sizeof(ZDictNode));
+    }
+    if (seen) n += static_cast<size_t>(static_cast<double>(bytes) / seen * sk_->zsl.length());
   }
   return n;
 }
@@ -158,7 +160,6 @@ void ZSetValue::LpInsert(std::string_view member, double score) {
 void ZSetValue::SkInsert(double score, std::string_view member, uint64_t hash) {
   ZSkipNode* n = sk_->zsl.Insert(score, member);
   sk_->dict.Insert(NewDictNode(n, static_cast<uint32_t>(hash)), hash);
-  sk_bytes_ += NodeBytes(n);
 }
 
 void ZSetValue::AppendSorted(std::string_view member, double score) {
@@ -177,8 +178,7 @@ void ZSetValue::InsertNewSkiplist(double score, std::string_view member) {
 void ZSetValue::SkRemoveDictEntry(std::string_view member) {
   ZDictNode* d = sk_->dict.Remove(member, MemberHash(member));
   if (d) {
-    sk_bytes_ -= NodeBytes(d->node);
-    free(d);
+    ZFree(d);
   }
 }
 
@@ -289,8 +289,7 @@ bool ZSetValue::Delete(std::string_view member) {
   ZDictNode* d = sk_->dict.Remove(member, MemberHash(member));
   if (!d) return false;
   ZSkipNode* n = d->node;
-  sk_bytes_ -= NodeBytes(n);
-  free(d);
+  ZFree(d);
   // The member argument may point into the node itself: Delete compares
   // before it frees.
   sk_->zsl.Delete(n->score, member);
@@ -401,9 +400,8 @@ void ZSetValue::ConvertToListpack() {
   lp_.Clear();
   lp_count_ = 0;
   for (ZSkipNode* n = sk_->zsl.first(); n; n = n->next()) LpAppendPair(n->member(), n->score);
-  sk_->dict.Clear([](ZDictNode* d) { free(d); });
+  sk_->dict.Clear([](ZDictNode* d) { ZFree(d); });
   sk_.reset();
-  sk_bytes_ = 0;
 }
 
 void ZSetValue::ConvertToListpackIfNeeded(size_t maxelelen, size_t totelelen, const Limits& limits) {

@@ -125,8 +125,11 @@ class ZSetValue final : public Collection {
   static std::unique_ptr<ZSetValue> FromListpack(Listpack lp);
 
   // Collection
-  size_t MemoryUsage() const override;
+  size_t MemoryUsage(size_t samples) const override;
+  size_t ObjectSize() const override { return sizeof(*this); }
+  bool Relocatable() const override { return true; }  // no member points into the object
   size_t Length() const override { return sk_ ? sk_->zsl.length() : lp_count_; }
+  size_t FreeEffort() const override { return sk_ ? sk_->zsl.length() : 1; }
   Collection* Clone() const override;
 
   ObjEncoding encoding() const { return sk_ ? kEncSkiplist : kEncListpack; }
@@ -221,7 +224,7 @@ class ZSetValue final : public Collection {
   ZSetDict* dict() { return sk_ ? &sk_->dict : nullptr; }
 
  private:
-  struct Skip {
+  struct Skip : public ZCounted {
     ZSkipList zsl;
     ZSetDict dict;
   };
@@ -240,12 +243,10 @@ class ZSetValue final : public Collection {
   // Skiplist helpers.
   void SkInsert(double score, std::string_view member, uint64_t hash);
   void SkRemoveDictEntry(std::string_view member);
-  size_t NodeBytes(const ZSkipNode* n) const;
 
   Listpack lp_;                // listpack encoding (left empty once converted)
   size_t lp_count_ = 0;        // pairs in lp_
   std::unique_ptr<Skip> sk_;   // skiplist encoding when set
-  size_t sk_bytes_ = 0;        // approximate bytes of skiplist + dict nodes
 };
 
 uint64_t CollectionRandom();  // hash_value.cc

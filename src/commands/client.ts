@@ -285,6 +285,7 @@ function clientNoEvict(call: CommandCall): void {
   if (v === 'on') call.conn.noEvict = true;
   else if (v === 'off') call.conn.noEvict = false;
   else return void call.w.error('ERR syntax error');
+  call.ctx.native.setClient(call.conn.slot, ClientField.NoEvict, call.conn.noEvict);
   call.w.ok();
 }
 

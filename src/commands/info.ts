@@ -6,16 +6,7 @@
  * and fixed otherwise (replication: a feature that does not exist yet reports
  * what an idle Redis without it reports).
  *
- * Memory. Redis's used_memory is what its allocator handed out. Tachyon has
- * two heaps, so:
- *   used_memory          = V8 heapUsed + every byte malloc has handed out
- *                          (keyspace entries and values, hash tables, Buffers;
- *                          native mallocBytes(), from glibc's mallinfo2)
- *   used_memory_startup  = used_memory when the server was first sampled
- *   used_memory_overhead = used_memory_startup + table_bytes
- *   used_memory_dataset  = used_memory - used_memory_overhead
- *   allocator_active     = V8 heapTotal + external + table_bytes
- *   allocator_resident   = used_memory_rss = process RSS
+ * Memory: src/commands/info-memory.ts (native counted allocations).
  *
  * Instantaneous metrics follow Redis's trackInstantaneousMetric: a timer
  * samples the counters every 100 ms and the reported rate is the mean of the
@@ -34,11 +25,14 @@ import type { Persistence } from '../persistence/persistence';
 import type { PubSub } from '../features/pubsub';
 import type { Tracking } from '../features/tracking';
 import type { Replication } from '../replication/replication';
-import type { NativeInfo, NativeServer } from '../native';
+import type { NativeInfo } from '../native';
 import type { Connection } from '../network/connection';
 import { wallClockMicros } from '../util/clock';
 import { TACHYON_VERSION, VERSION } from '../version';
+import { bytesToHuman, memoryInfoLines } from './info-memory';
 import type { CommandRegistry } from './registry';
+
+export { bytesToHuman };
 
 /** The features whose counters INFO shows. */
 export interface InfoFeatures {
@@ -90,8 +84,6 @@ class InfoState {
   readonly ops = new InstantaneousMetric();
   readonly netInput = new InstantaneousMetric();
   readonly netOutput = new InstantaneousMetric();
-  readonly startupMemory: number;
-  peakMemory = 0;
   /** Bytes written to client sockets, summed over connections (see countOutput). */
   netOutputBytes = 0;
   private written = new Map<Connection, number>();
@@ -101,8 +93,6 @@ class InfoState {
     private readonly ctx: ServerContext,
     private readonly status: ServerStatus,
   ) {
-    this.startupMemory = usedMemory(ctx.native, ctx.native.info()).used;
-    this.peakMemory = this.startupMemory;
     this.timer = setInterval(() => this.tick(), SAMPLE_PERIOD_MS);
     this.timer.unref();
   }
@@ -145,10 +135,6 @@ class InfoState {
     return this.netOutputBytes;
   }
 
-  updatePeak(used: number): void {
-    if (used > this.peakMemory) this.peakMemory = used;
-  }
-
   private tick(): void {
     if (this.status.isClosed) {
       this.stop();
@@ -160,11 +146,7 @@ class InfoState {
     this.netInput.sample(now, info.net_input_bytes);
     this.netOutput.sample(now, this.countOutput());
     this.trackOutput(now);
-    // The memory figures walk malloc's bins and /proc: once a second is enough for the peak.
-    if (++this.ticks % 10 === 0) this.updatePeak(usedMemory(this.ctx.native, info).used);
   }
-
-  private ticks = 0;
 
   resetStats(): void {
     this.ops.reset();
@@ -182,17 +164,6 @@ class InfoState {
 // ---------------------------------------------------------------------------
 // Formatting helpers
 
-/** Redis's bytesToHuman. */
-export function bytesToHuman(n: number): string {
-  const units = ['K', 'M', 'G', 'T', 'P'];
-  if (n < 1024) return `${n}B`;
-  let d = n / 1024;
-  for (const u of units) {
-    if (d < 1024) return `${d.toFixed(2)}${u}`;
-    d /= 1024;
-  }
-  return `${n}B`;
-}
 
 const f2 = (x: number): string => (Number.isFinite(x) ? x : 0).toFixed(2);
 const cpu = (micros: number): string => (micros / 1e6).toFixed(6);
@@ -209,21 +180,6 @@ function configValue<T>(config: Config, name: string, fallback: T): T {
   }
 }
 
-interface MemoryFigures {
-  used: number;
-  active: number;
-  tables: number;
-}
-
-function usedMemory(native: NativeServer, info: NativeInfo): MemoryFigures {
-  const m = process.memoryUsage();
-  const malloced = native.mallocBytes();
-  return {
-    used: m.heapUsed + malloced,
-    active: m.heapTotal + malloced,
-    tables: info.table_bytes,
-  };
-}
 
 /** CPU time of the main thread (Linux), else of the whole process. */
 function mainThreadCpu(fallback: NodeJS.CpuUsage): { user: number; system: number } {
@@ -278,7 +234,6 @@ interface Snapshot {
   features: InfoFeatures;
   state: InfoState;
   info: NativeInfo;
-  mem: MemoryFigures;
   now: number;
 }
 
@@ -327,72 +282,10 @@ function clientsSection({ ctx, features, state, info }: Snapshot): Lines {
   ];
 }
 
-function memorySection({ ctx, state, mem }: Snapshot): Lines {
-  const rss = process.memoryUsage.rss();
-  const used = mem.used;
-  state.updatePeak(used);
-  const peak = state.peakMemory;
-  const startup = Math.min(state.startupMemory, used);
-  const overhead = Math.min(used, startup + mem.tables);
-  const dataset = used - overhead;
-  const netUsage = used - startup > 0 ? used - startup : 1;
-  const active = Math.max(mem.active, used);
+function memorySection({ ctx }: Snapshot): Lines {
   const maxmemory = Number(configValue(ctx.config, 'maxmemory', 0));
-  const totalSystem = os.totalmem();
-  return [
-    ['used_memory', used],
-    ['used_memory_human', bytesToHuman(used)],
-    ['used_memory_rss', rss],
-    ['used_memory_rss_human', bytesToHuman(rss)],
-    ['used_memory_peak', peak],
-    ['used_memory_peak_human', bytesToHuman(peak)],
-    ['used_memory_peak_perc', `${f2((used * 100) / peak)}%`],
-    ['used_memory_overhead', overhead],
-    ['used_memory_startup', startup],
-    ['used_memory_dataset', dataset],
-    ['used_memory_dataset_perc', `${f2((dataset * 100) / netUsage)}%`],
-    ['allocator_allocated', used],
-    ['allocator_active', active],
-    ['allocator_resident', rss],
-    ['total_system_memory', totalSystem],
-    ['total_system_memory_human', bytesToHuman(totalSystem)],
-    // No scripting engine yet: nothing is allocated for it.
-    ['used_memory_lua', 0],
-    ['used_memory_vm_eval', 0],
-    ['used_memory_lua_human', bytesToHuman(0)],
-    ['used_memory_scripts_eval', 0],
-    ['number_of_cached_scripts', 0],
-    ['number_of_functions', 0],
-    ['number_of_libraries', 0],
-    ['used_memory_vm_functions', 0],
-    ['used_memory_vm_total', 0],
-    ['used_memory_vm_total_human', bytesToHuman(0)],
-    ['used_memory_functions', 0],
-    ['used_memory_scripts', 0],
-    ['used_memory_scripts_human', bytesToHuman(0)],
-    ['maxmemory', maxmemory],
-    ['maxmemory_human', bytesToHuman(maxmemory)],
-    ['maxmemory_policy', String(configValue(ctx.config, 'maxmemory-policy', 'noeviction'))],
-    ['allocator_frag_ratio', f2(active / used)],
-    ['allocator_frag_bytes', active - used],
-    ['allocator_rss_ratio', f2(rss / active)],
-    ['allocator_rss_bytes', rss - active],
-    ['rss_overhead_ratio', '1.00'],
-    ['rss_overhead_bytes', 0],
-    ['mem_fragmentation_ratio', f2(rss / used)],
-    ['mem_fragmentation_bytes', rss - used],
-    ['mem_not_counted_for_evict', 0],
-    ['mem_replication_backlog', 0],
-    ['mem_total_replication_buffers', 0],
-    ['mem_clients_slaves', 0],
-    ['mem_clients_normal', 0],
-    ['mem_cluster_links', 0],
-    ['mem_aof_buffer', 0],
-    ['mem_allocator', 'libc'],
-    ['active_defrag_running', 0],
-    ['lazyfree_pending_objects', 0],
-    ['lazyfreed_objects', 0],
-  ];
+  const policy = String(configValue(ctx.config, 'maxmemory-policy', 'noeviction'));
+  return memoryInfoLines(ctx.native.memoryInfo(), maxmemory, policy);
 }
 
 function persistenceSection({ features }: Snapshot): Lines {
@@ -423,10 +316,10 @@ function statsSection({ ctx, status, features, state, info }: Snapshot): Lines {
     ['expired_stale_perc', f2(info.expired_stale_perc)],
     ['expired_time_cap_reached_count', info.expired_time_cap_reached],
     ['expire_cycle_cpu_milliseconds', info.expire_cycle_cpu_milliseconds],
-    ['evicted_keys', 0],
-    ['evicted_clients', 0],
-    ['total_eviction_exceeded_time', 0],
-    ['current_eviction_exceeded_time', 0],
+    ['evicted_keys', info.evicted_keys],
+    ['evicted_clients', status.evictedClients],
+    ['total_eviction_exceeded_time', info.total_eviction_exceeded_time],
+    ['current_eviction_exceeded_time', info.current_eviction_exceeded_time],
     ['keyspace_hits', info.keyspace_hits],
     ['keyspace_misses', info.keyspace_misses],
     ['pubsub_channels', pubsub.channels],
@@ -583,7 +476,7 @@ export class Info {
     }
     const { ctx, status, features, state } = this;
     const info = ctx.native.info();
-    const snap: Snapshot = { ctx, status, features, state, info, mem: usedMemory(ctx.native, info), now: Date.now() };
+    const snap: Snapshot = { ctx, status, features, state, info, now: Date.now() };
     const out: string[] = [];
     for (const s of SECTIONS) {
       if (!all && !wanted.has(s.name)) continue;

@@ -565,7 +565,6 @@ const obufSpec: SpecialSpec = {
   },
 };
 
-
 // ----- proc-title-template -------------------------------------------------
 
 /**
@@ -793,7 +792,7 @@ function shutdownOnSignalSpec(name: string): SpecialSpec {
   };
 }
 
-/** maxmemory-clients: bytes, or a percentage of maxmemory ("10%"); client eviction does not exist yet. */
+/** maxmemory-clients: bytes, or a percentage of maxmemory ("10%", kept as -10 as Redis keeps it); 0 turns client eviction off. */
 const maxmemoryClientsSpec: SpecialSpec = {
   name: 'maxmemory-clients',
   aliases: [],
@@ -815,12 +814,12 @@ const maxmemoryClientsSpec: SpecialSpec = {
     }
     if (value === null) return { error: 'argument must be a memory or percent value' };
     if (value < -100n) return { error: 'percentage argument must be less or equal to 100' };
-    if (value !== 0n) return { error: 'Tachyon does not support client eviction (maxmemory-clients) yet' };
     return { value };
   },
   format: (v) => ((v as bigint) < 0n ? `${-(v as bigint)}%` : String(v)),
   rewrite(name, v, state) {
-    state.rewriteLine(name, `${name} ${v}`, (v as bigint) !== 0n);
+    const n = v as bigint;
+    state.rewriteLine(name, `${name} ${n < 0n ? `${-n}%` : formatMemory(n)}`, n !== 0n);
   },
 };
 
@@ -835,7 +834,7 @@ const unsupportedUnlessZero = (what: string) => (v: unknown) =>
  * The rest of Redis 7.0's options: CONFIG GET answers every one with its
  * value, and the config file and CONFIG SET accept them as Redis does. For
  * a feature Tachyon does not have (cluster, TLS, replicas, CPU affinity,
- * syslog, client eviction, active defragmentation) the values that describe
+ * syslog, active defragmentation) the values that describe
  * a server without it are accepted and any other is refused with an error
  * saying so, never silently ignored.
  */
@@ -851,8 +850,6 @@ const MORE_OPTIONS: readonly OptionSpec[] = [
   str('ignore-warnings', '', true, false),
   oomValuesSpec,
   bool('io-threads-do-reads', false, false),
-  int('maxmemory-eviction-tenacity', 0n, 100n, 10n, true),
-  maxmemoryClientsSpec,
   bool('activedefrag', false, true, {
     restrict: (v) =>
       v
@@ -977,6 +974,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   mem('maxmemory', 0n, ULLONG_MAX, 0n, true, true),
   enm('maxmemory-policy', MAXMEMORY_POLICIES.map((n, i) => [n, i] as const), 'noeviction', true),
   int('maxmemory-samples', 1n, INT_MAX, 5n, true),
+  int('maxmemory-eviction-tenacity', 0n, 100n, 10n, true),
+  maxmemoryClientsSpec,
   bool('lazyfree-lazy-eviction', false, true),
   bool('lazyfree-lazy-expire', false, true),
   bool('lazyfree-lazy-server-del', false, true),

@@ -109,6 +109,7 @@ export class Replication implements LinkOwner {
     persistence.replInfo = () => this.saveInfo();
     ctx.config.onChange('repl-backlog-size', (v) => this.native('resize', Number(v)));
     ctx.config.onChange('replica-read-only', () => this.pushReadOnly());
+    ctx.config.onChange('replica-ignore-maxmemory', () => this.pushReadOnly());
     ctx.config.onChange('replica-serve-stale-data', () => this.pushStale());
     ctx.config.onChange('min-replicas-to-write', () => this.refreshGoodReplicas());
     ctx.config.onChange('min-replicas-max-lag', () => this.refreshGoodReplicas());
@@ -662,6 +663,7 @@ export class Replication implements LinkOwner {
     this.refreshGoodReplicas();
     this.ctx.native.configure('replica-expiry', this.isReplica);
     this.ctx.native.configure('read-only-replica', this.isReplica && Boolean(this.ctx.config.get('replica-read-only')));
+    this.ctx.native.configure('replica-ignore-maxmemory', this.isReplica && Boolean(this.ctx.config.get('replica-ignore-maxmemory')));
     this.pushStale();
   }
 
