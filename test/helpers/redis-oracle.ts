@@ -96,6 +96,22 @@ function isExecutable(p: string): boolean {
 }
 
 /** Whether a redis-server can be found (suites that only add checks against Redis skip without it). */
+/**
+ * The environment for reference processes (redis-server, redis-cli): without
+ * the sanitizer runtime scripts/asan-tests.sh preloads for Node, which would
+ * otherwise load into Redis too and take over its crash handling.
+ */
+export function referenceEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.LD_PRELOAD;
+  delete env.ASAN_OPTIONS;
+  delete env.UBSAN_OPTIONS;
+  return env;
+}
+
+/** True when the tests run against the sanitizer build (scripts/asan-tests.sh). */
+export const UNDER_SANITIZER = /libasan/.test(process.env.LD_PRELOAD ?? '');
+
 export function haveRedisServer(): boolean {
   try {
     findRedisServer();
@@ -205,7 +221,7 @@ async function startOnce(bin: string, port: number, opts: OracleOptions): Promis
     ...(opts.args ?? []),
   ];
   let log = '';
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir, env: referenceEnv() });
   installExitHook();
   live.add(child);
   const append = (b: Buffer) => {
