@@ -90,7 +90,7 @@ struct Settings {
   bool clients_paused = false;  // CLIENT PAUSE: no evictions while the dataset must stay still
   // lazyfree-lazy-*: mirrored into LazyFree::settings() by ApplyLazyfreeSettings().
   bool lazyfree_lazy_eviction = false;
-  bool lazyfree_lazy_expire = false;
+  bool lazyfree_lazy_expire = false;  // also: expired keys propagate as UNLINK, else DEL
   bool lazyfree_lazy_server_del = false;
   bool lazyfree_lazy_user_del = false;
   bool lazyfree_lazy_user_flush = false;
