@@ -3,7 +3,7 @@
 # and runs vitest suites against it, so every native code path the tests reach
 # is checked for memory errors and undefined behaviour.
 #
-#   scripts/asan-tests.sh                                 # commands, protocol, socket I/O, RDB/DUMP, streams, functions, DEBUG
+#   scripts/asan-tests.sh                                 # commands, protocol, socket I/O, RDB/DUMP, streams, functions, DEBUG, replication master
 #   scripts/asan-tests.sh test/commands/lists.test.ts     # chosen files
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +19,7 @@ files=("$@")
 if [ ${#files[@]} -eq 0 ]; then
   files=(test/commands test/protocol test/transport/transport.test.ts test/transport/output-limits.test.ts
          test/connections/streams-blocking.test.ts test/persistence/dump.test.ts test/persistence/rdb.test.ts
-         test/persistence/streams.test.ts test/persistence/functions.test.ts test/persistence/debug.test.ts)
+         test/persistence/streams.test.ts test/persistence/functions.test.ts test/persistence/debug.test.ts
+         test/replication/master.test.ts)
 fi
 npx vitest run "${files[@]}"

@@ -111,6 +111,10 @@ export const enum ClientField {
   User = 11,
   /** CLIENT NO-EVICT: maxmemory-clients never closes this client. */
   NoEvict = 12,
+  /** The link to our master: its writes pass replica-read-only. */
+  Master = 13,
+  /** A replica fed the replication stream: the replica class of client-output-buffer-limit. */
+  Replica = 14,
 }
 
 /**
@@ -150,8 +154,10 @@ export const enum ClientState {
   ReplyPeak = 9,
   /** Replies in the native buffer not handed to the socket yet (part of obl=). */
   ReplyBytes = 10,
+  /** Input bytes of the commands run so far outside a transaction (a master link's replication offset, as Redis's reploff). */
+  AppliedBytes = 11,
   /** Length of the array. */
-  Count = 11,
+  Count = 12,
 }
 
 /**

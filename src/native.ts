@@ -97,9 +97,9 @@ export interface NativeServer {
    * Positions named by ClientState: [db, last command's full name or 'NULL', query buffer bytes,
    * commands queued in MULTI or -1, unix ms of the last input, query buffer room, argument
    * bytes of a blocked command, multi-mem, reply buffer capacity, reply buffer peak, reply
-   * bytes not handed to the socket yet].
+   * bytes not handed to the socket yet, bytes applied outside MULTI (a master link's offset)].
    */
-  clientState(slot: number): [number, string, number, number, number, number, number, number, number, number, number];
+  clientState(slot: number): [number, string, number, number, number, number, number, number, number, number, number, number];
   setJsCommands(names: string[]): void;
   configure(name: string, value: number | boolean | string): void;
   /** Periodic work; false while DEBUG PAUSE-CRON holds it. */
@@ -161,7 +161,7 @@ export interface NativeServer {
   detach(slot: number): void;
   /** [bytes written, bytes waiting for the kernel] of an attached client. */
   ioStats(slot: number): [number, number];
-  /** client-output-buffer-limit: [hard, soft, seconds] for normal clients, then for pub/sub clients. */
+  /** client-output-buffer-limit: [hard, soft, seconds] for normal clients, then pub/sub, then replica clients. */
   setOutputLimits(limits: number[]): void;
   /**
    * A user's compiled ACL selectors (src/acl/selector.ts compile()) under its
@@ -190,6 +190,8 @@ export interface NativeServer {
   runnableCommands(): string[];
   /** Persistence operations (native/binding/persistence_binding.cc); typed in src/persistence/native-ops.ts. */
   persistence(op: string, ...args: unknown[]): unknown;
+  /** Replication stream, backlog and replicas (native/binding/replication_binding.cc); used by src/replication/. */
+  replication(op: string, ...args: unknown[]): unknown;
 }
 
 const ARENA_SIZE = 256 * 1024;

@@ -46,6 +46,7 @@ import { Pause } from './features/pause';
 import { PubSub } from './features/pubsub';
 import { Tracking } from './features/tracking';
 import { Persistence, type ShutdownFlags } from './persistence/persistence';
+import { Replication } from './replication/replication';
 import { LoggedError, Logger } from './log';
 import { IoEvent } from './boundary.gen';
 import { SharedState, loadAddon, type NativeServer } from './native';
@@ -125,6 +126,8 @@ export class TachyonServer implements ServerStatus {
   readonly scripting: Scripting;
   /** RDB, AOF, loading, what SHUTDOWN writes. */
   readonly persistence: Persistence;
+  /** Both roles of replication: replicas fed from the backlog, the link to our master. */
+  readonly replication: Replication;
   /** ACL users, AUTH, ACL LOG (enforcement is native). */
   readonly acl: Acl;
   /** The TLS context of tls-port connections. */
@@ -170,6 +173,10 @@ export class TachyonServer implements ServerStatus {
     this.notifications = new KeyspaceNotifications(ctx, this.pubsub);
     this.scripting = new Scripting(ctx, () => void this.beginShutdown({ nosave: true }));
     this.persistence = new Persistence(ctx, this.commands);
+    this.replication = new Replication(ctx, this.persistence, {
+      masterClient: (socket) => new Connection({ ...this.services, nativeIo: false }, socket, 'tcp'),
+      port: () => this.port,
+    });
     this.clientCommands = new ClientCommands(ctx, this);
     this.acl = new Acl(ctx, { pubsub: this.pubsub, clientInfo: (conn) => this.clientCommands.infoLine(conn) });
     this.info = new Info(ctx, this, this);
@@ -201,6 +208,7 @@ export class TachyonServer implements ServerStatus {
     this.monitor.register(r);
     this.pause.register(r);
     this.persistence.register(r);
+    this.replication.register(r);
     this.acl.register(r);
     r.observe((call) => this.monitor.observeCall(call));
     native.setJsCommands(r.names());
@@ -291,8 +299,10 @@ export class TachyonServer implements ServerStatus {
       );
     }
     const pushOutputLimits = () => {
-      const { normal, pubsub } = config.getClientOutputBufferLimits();
-      native.setOutputLimits([normal, pubsub].flatMap((l) => [l.hardLimitBytes, l.softLimitBytes, l.softLimitSeconds]));
+      const { normal, pubsub, replica } = config.getClientOutputBufferLimits();
+      native.setOutputLimits(
+        [normal, pubsub, replica].flatMap((l) => [l.hardLimitBytes, l.softLimitBytes, l.softLimitSeconds]),
+      );
     };
     pushOutputLimits();
     config.onChange('client-output-buffer-limit', pushOutputLimits);
@@ -526,7 +536,7 @@ export class TachyonServer implements ServerStatus {
     const now = Date.now();
     for (const c of this.clients.values()) {
       // Like Redis, blocked and subscribed clients are never idle-timed-out.
-      if (this.blocking.isBlocked(c) || this.pubsub.isPubSubClient(c)) continue;
+      if (this.blocking.isBlocked(c) || this.pubsub.isPubSubClient(c) || this.replication.clientType(c)) continue;
       if (now - c.lastInteraction > timeout * 1000) {
         this.log.verbose('Closing idle client');
         c.destroy();
@@ -540,6 +550,7 @@ export class TachyonServer implements ServerStatus {
     this.closed = true;
     if (this.cronTimer) clearInterval(this.cronTimer);
     this.persistence.close();
+    this.replication.close();
     this.blocking.close();
     this.info.stop();
     const listeners = [...this.listeners, ...this.tlsListeners];
@@ -577,6 +588,7 @@ export class TachyonServer implements ServerStatus {
   /** Loads the dataset from disk (RDB or AOF); clients get -LOADING meanwhile. */
   async loadData(): Promise<void> {
     await this.persistence.start();
+    this.replication.start(); // replicaof from the configuration
   }
 
   /**

@@ -23,6 +23,7 @@
 #include "binding/security_binding.h"
 #include "core/hash.h"
 #include "binding/persistence_binding.h"
+#include "binding/replication_binding.h"
 #include "server/crash_report.h"
 #include "server/server.h"
 #ifdef TACHYON_NATIVE_IO
@@ -84,6 +85,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
                            InstanceMethod<&NativeServer::IoStats>("ioStats"),
                            InstanceMethod<&NativeServer::SetOutputLimits>("setOutputLimits"),
                            InstanceMethod<&NativeServer::Persistence>("persistence"),
+                           InstanceMethod<&NativeServer::Replication>("replication"),
                            InstanceMethod<&NativeServer::SetListeners>("setListeners"),
                            InstanceMethod<&NativeServer::SetAclUser>("setAclUser"),
                            InstanceMethod<&NativeServer::AclCheck>("aclCheck"),
@@ -116,6 +118,16 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     if (info.Length() > 2 && info[2].IsTypedArray()) UseArena(info[2].As<Napi::Uint8Array>());
     server_ = std::make_unique<Server>(settings);
     persistence_ = std::make_unique<PersistenceBinding>(*server_);
+    replication_ = std::make_unique<ReplicationBinding>(*server_, env, [this](int slot, const char* p, size_t n) {
+#ifdef TACHYON_NATIVE_IO
+      IoConn* io = io_ ? io_->conn(slot) : nullptr;
+      if (!io) return false;
+      io_->Write(io, p, n);
+      return true;
+#else
+      return false;
+#endif
+    });
 #ifdef TACHYON_NATIVE_IO
     server_->SetBusyPump(this);
     server_->SetClientIo(this);
@@ -267,6 +279,15 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
       case ClientField::kTracking: c->tracking = v != 0; break;
       case ClientField::kMonitor: c->monitor = v != 0; break;
       case ClientField::kId: c->id = static_cast<uint64_t>(v); break;  // a connection adopted after a busy script
+      case ClientField::kMaster:  // our master's link: writes despite replica-read-only, obeyed as the AOF is
+        c->master = c->obey = v != 0;
+        break;
+      case ClientField::kReplica:  // a replica whose snapshot has left: the replica output limit applies
+#ifdef TACHYON_NATIVE_IO
+        if (IoConn* io = io_ ? io_->conn(c->slot) : nullptr) io->output_class = v ? kOutputReplica : kOutputNormal;
+#endif
+        server_->SetReplicaClient(*c, v != 0);
+        break;
       case ClientField::kNoEvict: c->no_evict = v != 0; break;
       case ClientField::kUser:
         if (AclUser* u = server_->acl_user(static_cast<int>(v))) c->acl_user = u;
@@ -378,6 +399,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     set(ClientState::kMultiQueued,
         Napi::Number::New(env, c->multi.active ? static_cast<double>(c->multi.queue.size()) : c->exec_count));
     set(ClientState::kLastInteraction, Napi::Number::New(env, static_cast<double>(c->last_interaction_ms)));
+    set(ClientState::kAppliedBytes, Napi::Number::New(env, static_cast<double>(c->applied_bytes)));
     set(ClientState::kQueryFree, Napi::Number::New(env, static_cast<double>(c->query.capacity() - c->query.size())));
     size_t argv_mem = 0;
     if (c->block.active) {
@@ -457,6 +479,11 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     else if (name == "loading") s.loading = flag();
     else if (name == "deny-write-error") s.deny_write_error = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
     else if (name == "rdbchecksum") s.rdbchecksum = flag();
+    else if (name == "read-only-replica") s.read_only_replica = flag();  // a replica with replica-read-only yes
+    else if (name == "stale-replica") s.stale_replica = flag();  // link down and replica-serve-stale-data no
+    else if (name == "replica-ignore-maxmemory") s.replica_ignore_maxmemory = flag();  // a replica leaves eviction to its master
+    else if (name == "no-good-replicas") s.no_good_replicas = flag();  // min-replicas-to-write not met
+    else if (name == "replica-expiry") s.replica_expiry = flag();  // a replica: keys expire when the master says so
     else if (name == "slowlog-log-slower-than") s.slowlog_log_slower_than = num();
     else if (name == "slowlog-max-len") s.slowlog_max_len = num();  // applied at the next entry, as Redis
     else if (name == "latency-monitor-threshold") s.latency_monitor_threshold = num();
@@ -586,7 +613,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     set("rss_overhead_bytes", static_cast<double>(mh.rss_extra_bytes));
     set("mem_fragmentation_ratio", mh.total_frag);
     set("mem_fragmentation_bytes", static_cast<double>(mh.total_frag_bytes));
-    set("mem_not_counted_for_evict", 0);  // no replica or AOF buffers (yet)
+    set("mem_not_counted_for_evict", static_cast<double>(server_->ReplicaOutputMemory()));  // AOF buffer not yet
     set("mem_replication_backlog", mh.repl_backlog);
     set("mem_clients_slaves", mh.clients_slaves);
     set("mem_clients_normal", mh.clients_normal);
@@ -1072,7 +1099,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     CallIo(over_limit ? IoEvent::kOverLimit : IoEvent::kClosed, slot, arg);
   }
 
-  // setOutputLimits([hard, soft, seconds] for normal, then for pubsub clients)
+  // setOutputLimits([hard, soft, seconds] for normal, then pubsub, then replica clients)
   Napi::Value SetOutputLimits(const Napi::CallbackInfo& info) {
     Napi::Array a = info[0].As<Napi::Array>();
     for (int cls = 0; cls < kOutputClasses; cls++) {
@@ -1196,9 +1223,12 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
 
   // persistence(op, ...): snapshots, loading and the AOF (persistence_binding.cc).
   Napi::Value Persistence(const Napi::CallbackInfo& info) { return persistence_->Call(info); }
+  // replication(op, ...): the replication stream, backlog and replicas (replication_binding.cc).
+  Napi::Value Replication(const Napi::CallbackInfo& info) { return replication_->Call(info); }
 
   std::unique_ptr<Server> server_;
   std::unique_ptr<PersistenceBinding> persistence_;  // declared after server_: destroyed first
+  std::unique_ptr<ReplicationBinding> replication_;  // likewise
   Napi::FunctionReference executor_;
   Napi::FunctionReference io_handler_;
   bool js_input_ = false;

@@ -25,7 +25,7 @@
 //   saveTarget(dir, filename, hasSavePoints, fsyncEvery)   where FLUSHALL writes its snapshot
 //   takeFlushallSaves()              -> [ok, failedStep, error][] of the saves FLUSHALL made since
 //
-// opts: {compress, checksum, ctime, aofBase, keySaveDelay, fsyncEvery} for
+// opts: {compress, checksum, ctime, aofBase, keySaveDelay, fsyncEvery, replId, replOffset, replStreamDb} for
 // saves, {aofPreamble} for loads; everything else comes from the settings.
 #include "binding/persistence_binding.h"
 
@@ -97,6 +97,13 @@ FileSaveOptions SaveOptions(Server& server, const Napi::Object& o) {
   f.rdb.lru_clock = server.lru_clock();
   f.rdb.lfu_decay_time = s.lfu_decay_time;
   f.fsync_every = static_cast<size_t>(IntOpt(o, "fsyncEvery", 0));
+  // Replication info for the AUX fields (a snapshot made for replicas).
+  if (o.Has("replId") && o.Get("replId").IsString()) {
+    f.rdb.repl_info = true;
+    f.rdb.repl_id = o.Get("replId").As<Napi::String>().Utf8Value();
+    f.rdb.repl_offset = IntOpt(o, "replOffset", 0);
+    f.rdb.repl_stream_db = static_cast<int>(IntOpt(o, "replStreamDb", 0));
+  }
   return f;
 }
 
@@ -379,6 +386,9 @@ Napi::Value PersistenceBinding::Call(const Napi::CallbackInfo& info) {
     r.Set("error", error);
     r.Set("unlogged", unlogged);
     r.Set("functions", static_cast<double>(res.function_libraries.size()));
+    r.Set("replId", res.repl_id);
+    r.Set("replOffset", static_cast<double>(res.repl_offset));
+    r.Set("replStreamDb", res.repl_stream_db);
     m.load.reset();
     return r;
   }

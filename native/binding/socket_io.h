@@ -48,8 +48,8 @@ struct OutputLimit {
   uint64_t soft_seconds = 0;
 };
 
-// Client classes for output limits (Redis's normal and pubsub; replicas come later).
-enum OutputClass : uint8_t { kOutputNormal = 0, kOutputPubSub = 1, kOutputClasses = 2 };
+// Client classes for output limits (Redis's normal, pubsub and replica).
+enum OutputClass : uint8_t { kOutputNormal = 0, kOutputPubSub = 1, kOutputReplica = 2, kOutputClasses = 3 };
 
 struct IoConn : public ZCounted {
   ~IoConn();

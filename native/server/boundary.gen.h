@@ -66,6 +66,8 @@ enum class ClientField : int32_t {
   kCloseAfterReply = 10,  // QUIT or CLIENT KILL of itself: nothing the client sent after that command runs.
   kUser = 11,  // The ACL user handle the client is authenticated as (setAclUser).
   kNoEvict = 12,  // CLIENT NO-EVICT: maxmemory-clients never closes this client.
+  kMaster = 13,  // The link to our master: its writes pass replica-read-only.
+  kReplica = 14,  // A replica fed the replication stream: the replica class of client-output-buffer-limit.
 };
 
 // Per-client strings TypeScript sets with setClientText(slot, field, text), for SLOWLOG and crash
@@ -88,7 +90,8 @@ enum class ClientState : int32_t {
   kReplyCapacity = 8,  // Capacity of the client's native reply buffer (rbs=).
   kReplyPeak = 9,  // Largest reply buffer use since the last peak reset (rbp=).
   kReplyBytes = 10,  // Replies in the native buffer not handed to the socket yet (part of obl=).
-  kCount = 11,  // Length of the array.
+  kAppliedBytes = 11,  // Input bytes of the commands run so far outside a transaction (a master link's replication offset, as Redis's reploff).
+  kCount = 12,  // Length of the array.
 };
 
 // CLIENT REPLY: replies can be switched off, or skipped for the next command only.

@@ -33,6 +33,9 @@ Entry* Db::Lookup(std::string_view key, int64_t now_ms) {
   if (e && e->has_expire()) {
     ExpireNode* x = expires_.Find(key, h);
     if (x && x->when_ms < now_ms) {  // Redis: expired once now > when
+      const auto mode = observer_ ? observer_->expiry_mode() : KeyspaceObserver::ExpiryMode::kExpire;
+      if (mode == KeyspaceObserver::ExpiryMode::kKeep) return e;
+      if (mode == KeyspaceObserver::ExpiryMode::kHide) return nullptr;
       DeleteExpired(e, key);
       return nullptr;
     }

@@ -56,6 +56,12 @@ class KeyspaceObserver {
  public:
   virtual void OnKeyAdded(int db, std::string_view key) = 0;
   virtual void OnKeyExpired(int db, std::string_view key) = 0;
+  // What a lookup does with a key past its TTL. kExpire: delete it (a master).
+  // On a replica keys expire only when the master says so (Redis's
+  // expireIfNeeded): kKeep while the master's commands run, kHide (treat as
+  // missing, delete nothing) for everyone else.
+  enum class ExpiryMode { kExpire, kKeep, kHide };
+  virtual ExpiryMode expiry_mode() const { return ExpiryMode::kExpire; }
 
  protected:
   ~KeyspaceObserver() = default;

@@ -24,9 +24,12 @@ MaxmemoryPolicy ParseMaxmemoryPolicy(const std::string& name) {
 bool OverMaxmemory(const Server& s, size_t* tofree) {
   const int64_t max = s.settings().maxmemory;
   if (max <= 0) return false;
-  // mem_not_counted_for_evict (replica output and AOF buffers) would be
-  // subtracted here; Tachyon has neither yet.
   size_t used = ZUsedMemory();
+  if (used <= static_cast<size_t>(max)) return false;
+  // mem_not_counted_for_evict: the replicas' output (the AOF buffer is not
+  // subtracted yet), computed only when over the limit, as Redis does.
+  const size_t not_counted = s.ReplicaOutputMemory();
+  used = used > not_counted ? used - not_counted : 0;
   if (used <= static_cast<size_t>(max)) return false;
   if (tofree) *tofree = used - static_cast<size_t>(max);
   return true;
@@ -40,7 +43,8 @@ bool Evictor::SafeToEvict() const {
   const Settings& st = server_.settings();
   // Not while a script is past busy-reply-threshold, nor while clients are paused
   // (the dataset must not change then).
-  return server_.busy_error().empty() && !st.clients_paused;
+  // A replica with replica-ignore-maxmemory leaves eviction to its master (isSafeToPerformEvictions).
+  return server_.busy_error().empty() && !st.clients_paused && !st.replica_ignore_maxmemory;
 }
 
 // evictionTimeLimitUs: tenacity 0..10 is linear up to 500 us, then a 15%

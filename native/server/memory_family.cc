@@ -56,9 +56,10 @@ MemoryOverhead GetMemoryOverhead(Server& s) {
 
   size_t total = mh.startup_allocated;
   for (const auto& c : s.clients()) {
-    if (c) mh.clients_normal += ClientMemoryUsage(s, *c);
+    if (!c) continue;
+    (c->replica ? mh.clients_slaves : mh.clients_normal) += ClientMemoryUsage(s, *c);
   }
-  total += mh.clients_normal;
+  total += mh.clients_normal + mh.clients_slaves;
   ScriptingMemory sm = GetScriptingMemory(s);
   mh.lua_caches = sm.scripts_eval;
   mh.functions_caches = sm.functions;

@@ -668,10 +668,14 @@ void RdbLoadSnapshot(RdbInput& in, const std::vector<Db*>& dbs, const RdbLoadOpt
             result->aof_base = true;
             log(2, "RDB is base AOF");
           }
-        } else if (!strcasecmp(key.c_str(), "repl-stream-db") || !strcasecmp(key.c_str(), "repl-id") ||
-                   !strcasecmp(key.c_str(), "repl-offset") || !strcasecmp(key.c_str(), "lua") ||
-                   !strcasecmp(key.c_str(), "redis-bits")) {
-          // Replication state (no replication yet) and old script backups: ignored, as by Redis 7.0 for lua.
+        } else if (!strcasecmp(key.c_str(), "repl-stream-db")) {
+          result->repl_stream_db = static_cast<int>(strtol(value.c_str(), nullptr, 10));
+        } else if (!strcasecmp(key.c_str(), "repl-id")) {
+          result->repl_id = value;  // replication resumes from here after a restart
+        } else if (!strcasecmp(key.c_str(), "repl-offset")) {
+          result->repl_offset = strtoll(value.c_str(), nullptr, 10);
+        } else if (!strcasecmp(key.c_str(), "lua") || !strcasecmp(key.c_str(), "redis-bits")) {
+          // Old script backups: ignored, as by Redis 7.0.
         } else {
           log(0, Format("Unrecognized RDB AUX field: '%s'", key.c_str()));
         }

@@ -177,6 +177,10 @@ struct RdbLoadResult {
   uint64_t end_offset = 0;       // where the RDB ended (an AOF tail may follow)
   bool aof_base = false;         // AUX aof-base / aof-preamble said so
   std::vector<std::string> function_libraries;  // FUNCTION2 records, for the functions module
+  // AUX repl-id / repl-offset / repl-stream-db (empty id: none), for a replica restarting.
+  std::string repl_id;
+  int64_t repl_offset = -1;
+  int repl_stream_db = 0;
   std::string error;             // the failure, as logged
 };
 

@@ -171,10 +171,20 @@ Client* Server::NewClient(uint64_t id) {
 void Server::FreeClient(int slot) {
   if (!client(slot)) return;
   UnwatchAll(*clients_[slot]);
+  SetReplicaClient(*clients_[slot], false);
   clients_memory_ -= clients_[slot]->tracked_memory;
   clients_[slot].reset();
   clients_freed_++;
   free_slots_.push_back(slot);
+}
+
+size_t Server::ReplicaOutputMemory() const {
+  if (replica_clients_ == 0 || !client_io_) return 0;
+  size_t total = 0;
+  for (const auto& c : clients_) {
+    if (c && c->replica) total += client_io_->OutputMemory(*c);
+  }
+  return total;
 }
 
 void Server::OnErrorReply(std::string_view msg) {
@@ -347,8 +357,10 @@ void Server::Call(Client& c, CommandEntry* cmd, Reply& reply) {
   if (!c.in_exec) c.last_cmd = cmd->spec;
   if (settings_.monitors > 0) ObserveCall(c, cmd);
   uint64_t outer_client = current_client_id_;
+  const bool outer_master = current_is_master_;
   Client* outer = current_client_;
   current_client_id_ = c.id;
+  current_is_master_ = c.master;
   current_client_ = &c;
   // The propagation path, as Redis's call() -> propagate(): a command that
   // changed the dataset (stats_.dirty moved) is handed, here and nowhere else,
@@ -363,6 +375,7 @@ void Server::Call(Client& c, CommandEntry* cmd, Reply& reply) {
                          c.argv.data(), c.argv.size());
   }
   current_client_id_ = outer_client;
+  current_is_master_ = outer_master;
   current_client_ = outer;
   if (c.tracking) TrackReads(c, cmd);
   const uint64_t cycles = CycleCount() - start;
@@ -423,6 +436,8 @@ FeedStatus Server::Process(Client& c) {
   std::string error;
   FeedStatus status = FeedStatus::kOk;
   for (;;) {
+    // The previous request has run: its bytes count as applied unless a transaction is open.
+    if (!c.multi.active) c.applied_bytes = c.parsed_bytes;
     // After QUIT (or CLIENT KILL of itself) nothing more runs: the rest is dropped.
     if (c.close_after_reply) {
       c.qpos = c.query.size();
@@ -434,8 +449,11 @@ FeedStatus Server::Process(Client& c) {
     if (c.close_asap) break;
     reply.set_resp(c.resp);
     limits.auth_required = settings_.requirepass && !c.authenticated;
+    limits.is_master = c.master;  // a master's stream: no proto-max-bulk-len, inline closes the link
     const char* base = c.query.data();
+    const size_t request_start = c.qpos;
     RequestParser::Status st = c.parser.Parse(base, c.query.size(), &c.qpos, limits);
+    if (st == RequestParser::Status::kRequest) c.parsed_bytes += c.qpos - request_start;
     if (st == RequestParser::Status::kNeedMore) {
       if (static_cast<int64_t>(c.query.size() - c.qpos) > settings_.client_query_buffer_limit) {
         status = FeedStatus::kCloseNow;
@@ -492,7 +510,8 @@ FeedStatus Server::Process(Client& c) {
       continue;
     }
     // ACLs (Redis's ACLCheckAllPerm); a command MULTI refuses anyway is refused for that first.
-    if (!c.acl_user->unrestricted &&
+    // Our master's link and the AOF have no user in Redis: nothing is checked.
+    if (!c.obey && !c.acl_user->unrestricted &&
         !(c.multi.active && (cmd->spec->flags & CMD_NO_MULTI) && !IsTransactionControl(cmd))) {
       int pos = 0;
       int r = CheckAcl(c, *c.acl_user, cmd, c.argv, c.multi.active ? "multi" : "toplevel", &pos);
@@ -521,11 +540,26 @@ FeedStatus Server::Process(Client& c) {
         continue;
       }
     }
+    if (settings_.no_good_replicas &&
+        ((cmd->spec->flags & CMD_WRITE) || (cmd->spec == exec_spec_ && (c.multi.flags & CMD_WRITE)))) {
+      RejectCommand(c, cmd, "NOREPLICAS Not enough good replicas to write.", reply);
+      continue;
+    }
+    if (settings_.read_only_replica && !c.master &&
+        ((cmd->spec->flags & CMD_WRITE) || (cmd->spec == exec_spec_ && (c.multi.flags & CMD_WRITE)))) {
+      RejectCommand(c, cmd, "READONLY You can't write against a read only replica.", reply);
+      continue;
+    }
     if (c.subscribed && c.resp == 2 && !AllowedWhileSubscribed(cmd)) {
       error.assign("ERR Can't execute '");
       error.append(cmd->spec->name);
       error.append("': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
       RejectCommand(c, cmd, error, reply);
+      continue;
+    }
+    // replica-serve-stale-data no while the link to our master is down.
+    if (settings_.stale_replica && !(cmd->spec->flags & CMD_STALE)) {
+      RejectCommand(c, cmd, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.", reply);
       continue;
     }
     if (settings_.loading &&
@@ -616,16 +650,22 @@ std::vector<Client*> Server::ClientsToEvict() {
   if (limit < 128 * 1024) limit = 128 * 1024;
   if (clients_memory_ < limit) return out;
   // Over the limit: measure everyone again (output may have drained since).
+  // Replicas and our master's link are never evicted and do not count (clientEvictionAllowed).
   std::vector<Client*> candidates;
+  size_t replication_memory = 0;
   for (const auto& c : clients_) {
     if (!c) continue;
     UpdateClientMemory(*c);
+    if (c->master || c->replica) {
+      replication_memory += c->tracked_memory;
+      continue;
+    }
     if (!c->no_evict && !c->evicted && !c->monitor) candidates.push_back(c.get());
   }
-  if (clients_memory_ < limit) return out;
+  if (clients_memory_ - std::min(clients_memory_, replication_memory) < limit) return out;
   std::sort(candidates.begin(), candidates.end(),
             [](const Client* a, const Client* b) { return a->tracked_memory > b->tracked_memory; });
-  size_t total = clients_memory_;
+  size_t total = clients_memory_ - std::min(clients_memory_, replication_memory);
   for (Client* c : candidates) {
     if (total < limit) break;
     c->evicted = true;
@@ -716,7 +756,7 @@ void Server::ExecuteQueued(Client& c, const std::vector<std::string_view>& argv,
   CommandEntry* cmd = Lookup(argv, c, &error);
   if (!cmd) return reply.Error(error);
   // ACLs are checked again: they may have changed since the command was queued.
-  if (!c.acl_user->unrestricted) {
+  if (!c.obey && !c.acl_user->unrestricted) {
     int pos = 0;
     int r = CheckAcl(c, *c.acl_user, cmd, argv, "multi", &pos);
     if (r != kAclOk) {
@@ -796,15 +836,17 @@ bool Server::Cron() {
   int64_t deadline = start + budget;
   int64_t now_ms = start / 1000;
   int n = db_count();
+  // A replica expires nothing itself: the master sends the DELs.
+  const bool active_expire = settings_.active_expire_enabled && !settings_.replica_expiry;
   bool timed_out = false;
-  for (int i = 0; i < n && settings_.active_expire_enabled && !(timed_out = NowUs() >= deadline); i++) {
+  for (int i = 0; i < n && active_expire && !(timed_out = NowUs() >= deadline); i++) {
     Db& db = *dbs_[(expire_db_cursor_ + i) % n];
     size_t stale = 0;
     size_t expired = db.ActiveExpire(now_ms, deadline, settings_.active_expire_effort, &stale);
     stats_.expired_keys += expired;
     stats_.expired_stale_perc = stale;
   }
-  if (timed_out || (settings_.active_expire_enabled && NowUs() >= deadline)) stats_.expired_time_cap_reached++;
+  if (timed_out || (active_expire && NowUs() >= deadline)) stats_.expired_time_cap_reached++;
   expire_db_cursor_ = (expire_db_cursor_ + 1) % std::max(1, n);
   ClientsCron(start / 1000);
   const uint64_t expire_us = static_cast<uint64_t>(NowUs() - start);

@@ -135,6 +135,11 @@ struct Settings {
   // Set while writes must be refused after a persistence failure (Redis's
   // MISCONF errors); write commands, EXEC of writes and PING get this error.
   std::string deny_write_error;
+  bool read_only_replica = false;  // a replica with replica-read-only: writes only from the master link
+  bool no_good_replicas = false;   // min-replicas-to-write not met: writes get -NOREPLICAS
+  bool replica_expiry = false;     // we are a replica: keys expire only when the master says so
+  bool replica_ignore_maxmemory = false;  // a replica with replica-ignore-maxmemory yes: no eviction
+  bool stale_replica = false;      // a replica, link down, replica-serve-stale-data no: -MASTERDOWN
 };
 
 struct ServerStats {
@@ -220,7 +225,11 @@ struct Client : public ZCounted {
   bool subscribed = false;           // RESP2 subscriber mode: only (un)subscribe/PING/QUIT/RESET
   bool tracking = false;             // CLIENT TRACKING on (default mode: reads are reported)
   bool monitor = false;              // MONITOR: like a replica, may not touch the keyspace
-  bool obey = false;                 // replays the AOF (later: a master): checks meant for users are
+  bool master = false;               // the link to our master (replication): passes replica-read-only
+  bool replica = false;              // fed the replication stream: its output is not counted for eviction
+  uint64_t parsed_bytes = 0;         // input bytes of the requests parsed so far
+  uint64_t applied_bytes = 0;        // parsed_bytes as of the last command run outside MULTI (Redis's reploff)
+  bool obey = false;                 // replays the AOF or is our master's link: checks meant for users are
                                      // skipped where Redis skips them (mustObeyClient)
   bool close_asap = false;           // output over its limit: run nothing more, TypeScript closes it
   bool no_evict = false;             // CLIENT NO-EVICT
@@ -313,6 +322,13 @@ class Server : public ErrorSink, public KeyspaceObserver {
   std::vector<Client*> ClientsToEvict();
   size_t clients_memory() const { return clients_memory_; }
   ClientIo* client_io() const { return client_io_; }
+  // Replica clients (replication) and the output they hold: Redis's
+  // freeMemoryGetNotCountedMemory leaves it out of the eviction check.
+  void SetReplicaClient(Client& c, bool on) {
+    if (c.replica != on) replica_clients_ += on ? 1 : -1;
+    c.replica = on;
+  }
+  size_t ReplicaOutputMemory() const;
 
   // Memory accounting (memory_stats.h): counted bytes at startup and at their
   // peak, and the cron's sample of the process and allocator figures.
@@ -418,6 +434,10 @@ class Server : public ErrorSink, public KeyspaceObserver {
   // Ends a block with the timeout reply, or with `error` (CLIENT UNBLOCK ... ERROR): kServed.
   FeedStatus Unblock(Client& c, std::string_view error);
   void OnKeyAdded(int db, std::string_view key) override { Notify(kNotifyNew, "new", db, key); }
+  ExpiryMode expiry_mode() const override {
+    if (!settings_.replica_expiry) return ExpiryMode::kExpire;
+    return current_is_master_ ? ExpiryMode::kKeep : ExpiryMode::kHide;
+  }
   void OnKeyExpired(int db, std::string_view key) override {
     Notify(kNotifyExpired, "expired", db, key);
     SignalModifiedKey(db, key);
@@ -553,6 +573,7 @@ class Server : public ErrorSink, public KeyspaceObserver {
   AccessClock clock_;
   int64_t now_us_ = 0;
   uint64_t current_client_id_ = 0;  // the client whose command is running (0: cron)
+  bool current_is_master_ = false;  // that client is our master's link (replication)
   Client* current_client_ = nullptr;
   Slowlog slowlog_;
   LatencyMonitor latency_;
@@ -571,6 +592,7 @@ class Server : public ErrorSink, public KeyspaceObserver {
   std::string busy_error_;
   BusyPump* busy_pump_ = nullptr;
   ClientIo* client_io_ = nullptr;
+  int replica_clients_ = 0;
   Evictor evictor_{*this};
   bool pre_command_oom_ = false;  // OOM seen before the running command (scripts check it)
   size_t startup_memory_ = 0;

@@ -27,6 +27,7 @@ import type { Monitor } from '../features/monitor';
 import type { Pause } from '../features/pause';
 import type { PubSub } from '../features/pubsub';
 import type { Tracking } from '../features/tracking';
+import type { Replication } from '../replication/replication';
 import { socketFd } from '../network/address';
 import type { Connection } from '../network/connection';
 import { clientIdOf, string2ll } from '../util/integers';
@@ -40,6 +41,7 @@ export interface ClientFeatures {
   readonly pause: Pause;
   readonly tracking: Tracking;
   readonly blocking: BlockingScheduler;
+  readonly replication: Replication;
   readonly acl: Acl;
 }
 
@@ -90,8 +92,10 @@ export class ClientCommands {
     for (const [name, handler] of subcommands) r.register(`client|${name}`, handler);
   }
 
-  /** Replication does not exist yet: a client is pubsub while subscribed, else normal. */
+  /** A replica's or our master's connection, else pubsub while subscribed, else normal. */
   type(conn: Connection): ClientType {
+    const repl = this.features.replication.clientType(conn);
+    if (repl) return repl;
     return this.features.pubsub.isPubSubClient(conn) ? 'pubsub' : 'normal';
   }
 
@@ -117,7 +121,10 @@ function clientInfoLine(ctx: ServerContext, f: ClientFeatures, conn: Connection,
   const subs = f.pubsub.subscriptionCounts(conn);
   // Redis's order: O/S M P x b t R B d c u A U r e; N when none applies.
   let flags = '';
+  const repl = f.replication.clientType(conn);
+  if (repl === 'replica') flags += 'S';
   if (f.monitor.isMonitor(conn)) flags += 'O';
+  if (repl === 'master') flags += 'M';
   if (f.pubsub.isPubSubClient(conn)) flags += 'P';
   if (multi >= 0) flags += 'x';
   if (f.blocking.isBlocked(conn) || f.pause.isPaused(conn)) flags += 'b';

@@ -24,6 +24,7 @@ import type { Pause } from '../features/pause';
 import type { Persistence } from '../persistence/persistence';
 import type { PubSub } from '../features/pubsub';
 import type { Tracking } from '../features/tracking';
+import type { Replication } from '../replication/replication';
 import type { NativeInfo } from '../native';
 import type { Connection } from '../network/connection';
 import { wallClockMicros } from '../util/clock';
@@ -40,6 +41,7 @@ export interface InfoFeatures {
   readonly persistence: Persistence;
   readonly pubsub: PubSub;
   readonly tracking: Tracking;
+  readonly replication: Replication;
 }
 
 const SAMPLE_PERIOD_MS = 100;
@@ -79,7 +81,6 @@ class InstantaneousMetric {
 
 /** State kept by INFO: sampled rates, memory peak, output byte count. */
 class InfoState {
-  replId = crypto.randomBytes(20).toString('hex');
   readonly ops = new InstantaneousMetric();
   readonly netInput = new InstantaneousMetric();
   readonly netOutput = new InstantaneousMetric();
@@ -308,9 +309,9 @@ function statsSection({ ctx, status, features, state, info }: Snapshot): Lines {
     ['instantaneous_input_repl_kbps', '0.00'],
     ['instantaneous_output_repl_kbps', '0.00'],
     ['rejected_connections', status.rejectedConnections],
-    ['sync_full', 0],
-    ['sync_partial_ok', 0],
-    ['sync_partial_err', 0],
+    ['sync_full', features.replication.syncFull],
+    ['sync_partial_ok', features.replication.syncPartialOk],
+    ['sync_partial_err', features.replication.syncPartialErr],
     ['expired_keys', info.expired_keys],
     ['expired_stale_perc', f2(info.expired_stale_perc)],
     ['expired_time_cap_reached_count', info.expired_time_cap_reached],
@@ -349,20 +350,8 @@ function statsSection({ ctx, status, features, state, info }: Snapshot): Lines {
   ];
 }
 
-function replicationSection({ ctx, state }: Snapshot): Lines {
-  return [
-    ['role', 'master'],
-    ['connected_slaves', 0],
-    ['master_failover_state', 'no-failover'],
-    ['master_replid', state.replId],
-    ['master_replid2', '0'.repeat(40)],
-    ['master_repl_offset', 0],
-    ['second_repl_offset', -1],
-    ['repl_backlog_active', 0],
-    ['repl_backlog_size', Number(configValue(ctx.config, 'repl-backlog-size', 1048576))],
-    ['repl_backlog_first_byte_offset', 0],
-    ['repl_backlog_histlen', 0],
-  ];
+function replicationSection({ features }: Snapshot): Lines {
+  return features.replication.infoLines();
 }
 
 function cpuSection(): Lines {
@@ -463,7 +452,7 @@ export class Info {
 
   /** DEBUG CHANGE-REPL-ID: a new replication id (and no previous one). */
   changeReplId(): void {
-    this.state.replId = crypto.randomBytes(20).toString('hex');
+    this.features.replication.changeReplId();
   }
 
   /** Stops the sampler (server close). */

@@ -32,6 +32,7 @@ import {
   type EnumSpec,
   type NumericSpec,
   type OptionSpec,
+  type ReplicaOf,
   type RewriteState,
   type SaveParam,
   type SetContext,
@@ -591,6 +592,11 @@ export class Config {
   }
 
   /** save points ([] = RDB snapshots disabled). */
+  /** The replicaof holder (the replication feature keeps it equal to its master). */
+  getReplicaOf(): ReplicaOf {
+    return this.values.get('replicaof') as ReplicaOf;
+  }
+
   getSaveParams(): SaveParam[] {
     return (this.values.get('save') as SaveParam[]).map((p) => ({ ...p }));
   }

@@ -447,6 +447,40 @@ const saveSpec: SpecialSpec = {
   },
 };
 
+/**
+ * replicaof / slaveof <host> <port> | no one: the master to replicate from at
+ * startup. The value is a holder the replication feature keeps current (as
+ * Redis reads server.masterhost), so CONFIG GET and CONFIG REWRITE show the
+ * master set by REPLICAOF too.
+ */
+export interface ReplicaOf {
+  host: string;
+  port: number;
+}
+
+const replicaofSpec: SpecialSpec = {
+  name: 'replicaof',
+  aliases: ['slaveof'],
+  type: 'special',
+  default: '',
+  mutable: false,
+  multiArg: true,
+  set(args) {
+    if (args.length === 0 || (args.length === 1 && args[0] === '')) return { value: { host: '', port: 0 } };
+    if (args.length !== 2) return { error: 'wrong number of arguments' };
+    if (args[0].toLowerCase() === 'no' && args[1].toLowerCase() === 'one') return { value: { host: '', port: 0 } };
+    const port = /^-?\d+$/.test(args[1]) ? Number(args[1]) : NaN;
+    if (!(port >= 0 && port <= 65535)) return { error: 'Invalid master port' };
+    return { value: { host: args[0], port } };
+  },
+  format: (v) => ((v as ReplicaOf).host ? `${(v as ReplicaOf).host} ${(v as ReplicaOf).port}` : ''),
+  rewrite(name, v, state) {
+    const r = v as ReplicaOf;
+    if (r.host) state.rewriteLine(name, `${name} ${r.host} ${r.port}`, true);
+    state.markProcessed(name);
+  },
+};
+
 const notifySpec: SpecialSpec = {
   name: 'notify-keyspace-events',
   aliases: [],
@@ -758,26 +792,6 @@ function shutdownOnSignalSpec(name: string): SpecialSpec {
   };
 }
 
-/** replicaof / slaveof: Tachyon is always a master, so only "no one" is accepted. */
-const replicaofSpec: SpecialSpec = {
-  name: 'replicaof',
-  aliases: ['slaveof'],
-  type: 'special',
-  default: '',
-  mutable: false,
-  multiArg: true,
-  set(args) {
-    if (args.length === 1 && args[0] === '') return { value: null };
-    if (args.length !== 2) return { error: 'wrong number of arguments' };
-    if (args[0].toLowerCase() === 'no' && args[1].toLowerCase() === 'one') return { value: null };
-    return { error: 'Tachyon does not support replication yet: only replicaof no one is accepted' };
-  },
-  format: () => '',
-  rewrite(name, _v, state) {
-    state.markProcessed(name);
-  },
-};
-
 /** maxmemory-clients: bytes, or a percentage of maxmemory ("10%", kept as -10 as Redis keeps it); 0 turns client eviction off. */
 const maxmemoryClientsSpec: SpecialSpec = {
   name: 'maxmemory-clients',
@@ -889,31 +903,35 @@ const MORE_OPTIONS: readonly OptionSpec[] = [
   int('cluster-replica-validity-factor', 0n, INT_MAX, 10n, true, false, { aliases: ['cluster-slave-validity-factor'] }),
   mem('cluster-link-sendbuf-limit', 0n, ULLONG_MAX, 0n, true, true),
   // TLS
-  // Replication: always a master without replicas.
-  replicaofSpec,
-  str('masterauth', '', true, true, { sensitive: true }),
-  str('masteruser', '', true, true, { sensitive: true }),
+  // Replication: the options src/replication/ implements are in OPTIONS below
+  // (replicaof, masterauth, masteruser, repl-timeout, repl-ping-replica-period,
+  // min-replicas-*). The master always syncs through an RDB on disk (the
+  // diskless-sync options are accepted and change nothing, as on a Redis
+  // replica that does not announce capa eof); the replica always loads from
+  // disk and announces its own address.
   bool('repl-diskless-sync', true, true),
   int('repl-diskless-sync-delay', 0n, INT_MAX, 5n, true),
   int('repl-diskless-sync-max-replicas', 0n, INT_MAX, 0n, true),
-  enm('repl-diskless-load', [['disabled', 0], ['on-empty-db', 1], ['swapdb', 2]], 'disabled', true, { denyLoading: true }),
+  enm('repl-diskless-load', [['disabled', 0], ['on-empty-db', 1], ['swapdb', 2]], 'disabled', true, {
+    denyLoading: true,
+    restrict: (v) => (v !== 0 ? 'Tachyon does not support diskless loading on replicas (repl-diskless-load) yet' : null),
+  }),
   int('repl-backlog-ttl', 0n, LONG_MAX, 3600n, true),
-  int('repl-timeout', 1n, INT_MAX, 60n, true),
-  int('repl-ping-replica-period', 1n, INT_MAX, 10n, true, false, { aliases: ['repl-ping-slave-period'] }),
   bool('repl-disable-tcp-nodelay', false, true),
   bool('replica-serve-stale-data', true, true, { aliases: ['slave-serve-stale-data'] }),
   bool('replica-lazy-flush', false, true, { aliases: ['slave-lazy-flush'] }),
   bool('replica-ignore-maxmemory', true, true, { aliases: ['slave-ignore-maxmemory'] }),
-  str('replica-announce-ip', '', true, true, { aliases: ['slave-announce-ip'] }),
-  int('replica-announce-port', 0n, 65535n, 0n, true, false, { aliases: ['slave-announce-port'] }),
+  str('replica-announce-ip', '', true, true, {
+    aliases: ['slave-announce-ip'],
+    restrict: unsupportedUnlessEmpty('replica-announce-ip'),
+  }),
+  int('replica-announce-port', 0n, 65535n, 0n, true, false, {
+    aliases: ['slave-announce-port'],
+    restrict: unsupportedUnlessZero('replica-announce-port'),
+  }),
   int('replica-priority', 0n, INT_MAX, 100n, true, false, { aliases: ['slave-priority'] }),
   bool('replica-announced', true, true),
   bool('replica-ignore-disk-write-errors', false, true),
-  int('min-replicas-to-write', 0n, INT_MAX, 0n, true, false, {
-    aliases: ['min-slaves-to-write'],
-    restrict: unsupportedUnlessZero('replication (min-replicas-to-write)'),
-  }),
-  int('min-replicas-max-lag', 0n, INT_MAX, 10n, true, false, { aliases: ['min-slaves-max-lag'] }),
 ];
 
 export const MAXMEMORY_POLICIES = [
@@ -1001,6 +1019,14 @@ export const OPTIONS: readonly OptionSpec[] = [
   int('lfu-decay-time', 0n, INT_MAX, 1n, true),
   bool('replica-read-only', true, true, { aliases: ['slave-read-only'] }),
   mem('repl-backlog-size', 1n, LLONG_MAX, 1024n * 1024n, true),
+  // Replication (src/replication/).
+  int('repl-ping-replica-period', 1n, INT_MAX, 10n, true, false, { aliases: ['repl-ping-slave-period'] }),
+  int('repl-timeout', 1n, INT_MAX, 60n, true),
+  str('masterauth', '', true, true, { sensitive: true }),
+  str('masteruser', '', true, true, { sensitive: true }),
+  replicaofSpec,
+  int('min-replicas-to-write', 0n, INT_MAX, 0n, true, false, { aliases: ['min-slaves-to-write'] }),
+  int('min-replicas-max-lag', 0n, INT_MAX, 10n, true, false, { aliases: ['min-slaves-max-lag'] }),
   bool('always-show-logo', false, false),
   bool('set-proc-title', true, false),
   str('proc-title-template', '{title} {listen-addr} {server-mode}', true, false, { validate: validateProcTitle }),

@@ -192,6 +192,11 @@ export class Connection {
         const reply = commands.run(this, args);
         const pushes = commands.takePushes();
         if (this.closing) break;
+        if (this.suspended) {
+          // The command answers later (WAIT): earlier replies go now, input waits natively.
+          this.write(undefined);
+          break;
+        }
         // This command started a CLIENT PAUSE: what the client pipelined after it waits too.
         if (!pausedBefore && pause.active) held = native.takeInput(this.slot);
         ret = native.resume(this.slot, reply, pushes);
@@ -221,6 +226,22 @@ export class Connection {
     if (held && held.length > 0 && !this.closing && !pause.hold(this, held)) {
       this.drain(native.feed(this.slot, held)); // not held after all (a MONITOR client)
     }
+  }
+
+  /** A command that replies later (WAIT) holds the client until resumeWith(). */
+  private suspended = false;
+
+  /** Called by such a command's handler: its reply and the client's next commands wait. */
+  suspend(): void {
+    this.suspended = true;
+  }
+
+  /** Ends suspend(): sends the reply and runs what the client sent meanwhile. */
+  resumeWith(reply: Buffer): void {
+    if (!this.suspended) return;
+    this.suspended = false;
+    if (this.closing) return;
+    this.drain(this.ctx.native.resume(this.slot, reply));
   }
 
   /** Writes earlier pending output and `last` (possibly an arena view) in one socket write. */

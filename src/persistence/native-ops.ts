@@ -14,6 +14,10 @@ export interface SaveOptions {
   keySaveDelay?: number;
   /** rdb-save-incremental-fsync: fsync every this many bytes (0: only at the end). */
   fsyncEvery?: number;
+  /** Replication info for the AUX fields (repl-id, repl-offset, repl-stream-db). */
+  replId?: string;
+  replOffset?: number;
+  replStreamDb?: number;
 }
 
 export type SaveResult = { ok: true } | { ok: false; step: string; errno: number; error: string; tmpfile: string };
@@ -48,6 +52,10 @@ export interface LoadResult {
   unlogged: boolean;
   /** Function libraries the file held (now loaded). */
   functions: number;
+  /** AUX repl-id ('' when absent), repl-offset, repl-stream-db. */
+  replId: string;
+  replOffset: number;
+  replStreamDb: number;
 }
 
 export class NativePersistence {

@@ -144,8 +144,14 @@ export class Persistence {
     return this.childType !== null;
   }
 
+  /** Replication's AUX fields for every snapshot (set by the replication feature). */
+  replInfo: (() => Partial<SaveOptions>) | undefined;
+  /** The replication AUX fields of the RDB loaded at startup, if it had them. */
+  loadedReplInfo: { replId: string; replOffset: number; replStreamDb: number } | undefined;
+
   saveOptions(extra: Partial<SaveOptions> = {}): SaveOptions {
     return {
+      ...(extra.aofBase ? {} : this.replInfo?.()), // an AOF base has none, as in Redis
       ctime: unixNow(),
       keySaveDelay: this.config.get('rdb-key-save-delay') as number,
       fsyncEvery: this.config.get('rdb-save-incremental-fsync') ? AUTOSYNC_BYTES : 0,
@@ -173,6 +179,9 @@ export class Persistence {
     if (fs.existsSync(file)) {
       const result = await runAsync(this.loadRdbSteps(file, 0, {}));
       if (!result.ok) throw new LoadError(result.error);
+      if (result.replId) {
+        this.loadedReplInfo = { replId: result.replId, replOffset: result.replOffset, replStreamDb: result.replStreamDb };
+      }
       this.log.notice(`DB loaded from disk: ${seconds()} seconds`);
     }
     this.aof.openAtStartup();  // with appendonly no: only removes AOF history files, as Redis does
@@ -303,13 +312,19 @@ export class Persistence {
     return true;
   }
 
-  /** rdbSaveBackground: forks the saving child. Returns false if it could not. */
-  bgsave(): boolean {
+  /** Told when a BGSAVE child ends: true if the snapshot was written (replication waits for it). */
+  readonly bgsaveListeners = new Set<(ok: boolean) => void>();
+
+  /**
+   * rdbSaveBackground: forks the saving child. Returns false if it could not.
+   * `extra`: more save options (replication's repl-id/repl-offset AUX fields).
+   */
+  bgsave(extra: Partial<SaveOptions> = {}): boolean {
     if (this.hasActiveChild()) return false;
     this.rdbSaves++;
     this.dirtyBeforeBgsave = this.ops.dirty;
     this.lastBgsaveTry = unixNow();
-    const pid = this.ops.bgsave(this.dir, this.rdbFilename, this.saveOptions());
+    const pid = this.ops.bgsave(this.dir, this.rdbFilename, this.saveOptions(extra));
     if (pid < 0) {
       this.setBgsaveStatus('err');
       this.log.warning(`Can't save in background: fork: ${errnoText(-pid)}`);
@@ -356,6 +371,8 @@ export class Persistence {
     }
     this.rdbSaveTimeLast = unixNow() - this.rdbSaveTimeStart;
     this.rdbSaveTimeStart = -1;
+    const ok = o.exitcode === 0 && o.signal === 0;
+    for (const listener of [...this.bgsaveListeners]) listener(ok);
   }
 
   /** What FLUSHALL's own saves did (they run inside the command, natively): logged as rdbSave logs. */
@@ -391,6 +408,7 @@ export class Persistence {
     this.childPid = -1;
     this.rdbSaveTimeLast = unixNow() - this.rdbSaveTimeStart;
     this.rdbSaveTimeStart = -1;
+    for (const listener of [...this.bgsaveListeners]) listener(false);
   }
 
   setBgsaveStatus(status: 'ok' | 'err'): void {

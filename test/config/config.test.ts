@@ -313,7 +313,12 @@ describe('loading', () => {
     expect(err('port "7000\n')).toContain('at line 1\n>>> \'port "7000\'\nUnbalanced quotes in configuration line');
     expect(err('maxmemory 1tb')).toContain('argument must be a memory value');
     expect(err('cluster-enabled yes\n')).toContain(">>> 'cluster-enabled yes'\nTachyon does not support cluster mode yet\n");
-    expect(err('SLAVEOF 127.0.0.1 6379\n')).toContain('Tachyon does not support replication yet');
+    expect(err('SLAVEOF 127.0.0.1 6379\n')).toBeNull();
+    expect(err('replicaof 127.0.0.1 x\n')).toContain('Invalid master port');
+    expect(err('repl-diskless-sync yes\n')).toBeNull();
+    expect(err('repl-diskless-load swapdb\n')).toContain('Tachyon does not support diskless loading on replicas (repl-diskless-load) yet');
+    expect(err('replica-announce-ip 10.0.0.1\n')).toContain('Tachyon does not support replica-announce-ip yet');
+    expect(err('min-replicas-to-write 1\n')).toBeNull();
     expect(err('loadmodule /x.so\n')).toContain("Tachyon does not support the option 'loadmodule' yet");
     expect(err('mymod.opt 1\n')).toContain("Tachyon does not support the option 'mymod.opt' yet");
     expect(err('daemonize no\n')).toBeNull();

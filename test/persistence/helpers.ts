@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { findRedisServer, getFreePort } from '../helpers/redis-oracle';
+import { findRedisServer, getFreePort, referenceEnv } from '../helpers/redis-oracle';
 
 export type Kind = 'redis' | 'tachyon';
 export type Config = Record<string, string | number>;
@@ -81,7 +81,7 @@ export async function startServer(
   const argv = args(kind, port, dir, config);
   const proc =
     kind === 'redis'
-      ? spawn(findRedisServer(), argv, { stdio: ['ignore', 'pipe', 'pipe'] })
+      ? spawn(findRedisServer(), argv, { stdio: ['ignore', 'pipe', 'pipe'], env: referenceEnv() }) // no sanitizer runtime
       : spawn(process.execPath, [path.join(ROOT, 'bin', 'tachyon-server.js'), ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(proc);
   let output = '';

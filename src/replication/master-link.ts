@@ -1,0 +1,247 @@
+/**
+ * The replica's side of replication: the link to our master, as Redis's
+ * connectWithMaster / syncWithMaster / readSyncBulkPayload state machine.
+ *
+ *   connect -> connecting -> handshake (PING, AUTH masterauth/masteruser,
+ *   REPLCONF listening-port, REPLCONF capa eof capa psync2, PSYNC id offset)
+ *   -> +FULLRESYNC: the snapshot arrives ($<len> or $EOF:<mark>), is written
+ *      to a temp file, renamed over dbfilename and loaded (replacing the data)
+ *   -> +CONTINUE: partial resynchronisation, nothing to load
+ *   -> connected: the socket becomes a client (the master client) whose
+ *      commands run with replies off; its bytes count the replication offset
+ *      and are proxied to our own replicas.
+ *
+ * The link only does the bytes of the handshake and the transfer; the
+ * Replication feature (replication.ts) owns ids, offsets and what happens
+ * to the dataset.
+ */
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+
+export type LinkState = 'connect' | 'connecting' | 'handshake' | 'sync' | 'connected';
+
+/** What the link needs from the feature. */
+export interface LinkOwner {
+  readonly dir: string;
+  readonly listeningPort: number;
+  readonly masterauth: string;
+  readonly masteruser: string;
+  /** [replid, offset] to ask for a partial resync with, or undefined for PSYNC ? -1. */
+  psyncTarget(): [string, number] | undefined;
+  /** The snapshot in `file` is complete: load it (the link waits for the promise). */
+  loadSnapshot(file: string, replid: string, offset: number): Promise<boolean>;
+  /** +CONTINUE [newid]. */
+  continued(newReplid: string | undefined): void;
+  /** The handshake is done: the socket (paused) carries the stream from now on; `rest` was already read. */
+  online(socket: net.Socket, rest: Buffer, fullSync: boolean): void;
+  log(level: 'notice' | 'warning' | 'verbose', msg: string): void;
+}
+
+export class MasterLink {
+  state: LinkState = 'connect';
+  socket: net.Socket | undefined;
+  private buf: Buffer = Buffer.alloc(0);
+  private waiter: (() => void) | undefined;
+  private closed = false;
+  /** Snapshot transfer progress (INFO master_sync_*). */
+  syncTotalBytes = -1;
+  syncReadBytes = 0;
+  syncLastIo = 0;
+  lastIo = Date.now();
+
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    private readonly owner: LinkOwner,
+  ) {}
+
+  /** One connection attempt; resolves when the link is online or has failed. */
+  async run(): Promise<boolean> {
+    this.state = 'connecting';
+    this.owner.log('notice', `Connecting to MASTER ${this.host}:${this.port}`);
+    const socket = net.connect({ host: this.host, port: this.port });
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      this.lastIo = Date.now();
+      this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+      this.wake();
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.wake();
+    });
+    socket.on('error', () => {
+      /* 'close' follows */
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', resolve);
+        socket.once('close', () => reject(new Error('connection refused')));
+      });
+      this.owner.log('notice', 'MASTER <-> REPLICA sync started');
+      this.state = 'handshake';
+      this.owner.log('notice', 'Non blocking connect for SYNC fired the event.');
+      const pong = await this.command(['PING']);
+      if (pong.startsWith('-') && !/^-(NOAUTH|NOPERM|ERR operation not permitted)/.test(pong)) {
+        throw new Error(`Error reply to PING from master: '${pong.slice(1)}'`);
+      }
+      this.owner.log('notice', 'Master replied to PING, replication can continue...');
+      if (this.owner.masterauth) {
+        const args = this.owner.masteruser
+          ? ['AUTH', this.owner.masteruser, this.owner.masterauth]
+          : ['AUTH', this.owner.masterauth];
+        const r = await this.command(args);
+        if (r.startsWith('-')) throw new Error(`Unable to AUTH to MASTER: ${r.slice(1)}`);
+      }
+      const r1 = await this.command(['REPLCONF', 'listening-port', String(this.owner.listeningPort)]);
+      if (r1.startsWith('-')) this.owner.log('notice', `(Non critical) Master does not understand REPLCONF listening-port: ${r1.slice(1)}`);
+      const r2 = await this.command(['REPLCONF', 'capa', 'eof', 'capa', 'psync2']);
+      if (r2.startsWith('-')) this.owner.log('notice', `(Non critical) Master does not understand REPLCONF capa: ${r2.slice(1)}`);
+      const target = this.owner.psyncTarget();
+      if (target) {
+        this.owner.log('notice', `Trying a partial resynchronization (request ${target[0]}:${target[1]}).`);
+      } else {
+        this.owner.log('notice', 'Partial resynchronization not possible (no cached master)');
+      }
+      const reply = await this.command(['PSYNC', target ? target[0] : '?', target ? String(target[1]) : '-1']);
+      if (reply.startsWith('+FULLRESYNC')) {
+        const [, replid, offset] = reply.split(' ');
+        this.owner.log('notice', `Full resync from master: ${replid}:${offset}`);
+        this.state = 'sync';
+        const file = await this.receiveSnapshot();
+        this.owner.log('notice', 'MASTER <-> REPLICA sync: Flushing old data');
+        this.owner.log('notice', 'MASTER <-> REPLICA sync: Loading DB in memory');
+        if (!(await this.owner.loadSnapshot(file, replid, Number(offset)))) {
+          throw new Error('Failed trying to load the MASTER synchronization DB from disk');
+        }
+        this.owner.log('notice', 'MASTER <-> REPLICA sync: Finished with success');
+        this.goOnline(true);
+        return true;
+      }
+      if (reply.startsWith('+CONTINUE')) {
+        const newId = reply.split(' ')[1];
+        this.owner.log('notice', 'Successful partial resynchronization with master.');
+        this.owner.continued(newId);
+        this.owner.log('notice', 'MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.');
+        this.goOnline(false);
+        return true;
+      }
+      throw new Error(`Unexpected reply to PSYNC from master: ${reply}`);
+    } catch (e) {
+      this.owner.log('warning', (e as Error).message);
+      this.close();
+      return false;
+    }
+  }
+
+  private goOnline(full: boolean): void {
+    const socket = this.socket!;
+    socket.removeAllListeners('data');
+    socket.removeAllListeners('close');
+    socket.pause();
+    const rest: Buffer = this.buf;
+    this.buf = Buffer.alloc(0);
+    this.state = 'connected';
+    this.owner.online(socket, rest, full);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.state = 'connect';
+    this.socket?.destroy();
+    this.wake();
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
+  }
+
+  /** Waits until more input arrived (or the link closed: throws). */
+  private async more(): Promise<void> {
+    if (this.closed) throw new Error('Master closed the connection during the handshake');
+    await new Promise<void>((resolve) => (this.waiter = resolve));
+    if (this.closed && this.buf.length === 0) throw new Error('Master closed the connection during the handshake');
+  }
+
+  /** Sends a command, returns the first reply line (without CRLF). */
+  private async command(args: string[]): Promise<string> {
+    let out = `*${args.length}\r\n`;
+    for (const a of args) out += `$${Buffer.byteLength(a)}\r\n${a}\r\n`;
+    this.socket!.write(out);
+    return this.line();
+  }
+
+  /** One reply line; a lone "\n" (the master's keepalive while it prepares the snapshot) is skipped. */
+  private async line(): Promise<string> {
+    for (;;) {
+      while (this.buf.length > 0 && this.buf[0] === 0x0a) this.buf = this.buf.subarray(1);
+      const end = this.buf.indexOf('\r\n');
+      if (end >= 0) {
+        const l = this.buf.subarray(0, end).toString('latin1');
+        this.buf = this.buf.subarray(end + 2);
+        return l;
+      }
+      await this.more();
+    }
+  }
+
+  /** readSyncBulkPayload: the snapshot into a temp file in `dir`, renamed over nothing yet. */
+  private async receiveSnapshot(): Promise<string> {
+    const header = await this.line();
+    if (header.startsWith('-')) throw new Error(`MASTER aborted replication with an error: ${header.slice(1)}`);
+    if (!header.startsWith('$')) throw new Error(`Bad protocol from MASTER, the first byte is not '$' (we received '${header}'), are you sure the host and port are right?`);
+    const file = path.join(this.owner.dir, `temp-${Date.now()}.${process.pid}.rdb`);
+    const fd = fs.openSync(file, 'w');
+    try {
+      if (header.startsWith('$EOF:')) {
+        const mark = Buffer.from(header.slice(5), 'latin1');
+        this.owner.log('notice', 'MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk');
+        this.syncTotalBytes = 0;
+        for (;;) {
+          // Everything but the last mark.length bytes can be written: the mark may be split.
+          const idx = this.buf.indexOf(mark);
+          if (idx >= 0) {
+            fs.writeSync(fd, this.buf.subarray(0, idx));
+            this.syncReadBytes += idx;
+            this.buf = this.buf.subarray(idx + mark.length);
+            break;
+          }
+          const safe = Math.max(0, this.buf.length - mark.length);
+          if (safe > 0) {
+            fs.writeSync(fd, this.buf.subarray(0, safe));
+            this.syncReadBytes += safe;
+            this.buf = this.buf.subarray(safe);
+          }
+          await this.more();
+        }
+      } else {
+        const total = Number(header.slice(1));
+        this.syncTotalBytes = total;
+        this.owner.log('notice', `MASTER <-> REPLICA sync: receiving ${total} bytes from master to disk`);
+        let left = total;
+        for (;;) {
+          const n = Math.min(left, this.buf.length);
+          if (n > 0) {
+            fs.writeSync(fd, this.buf.subarray(0, n));
+            this.buf = this.buf.subarray(n);
+            left -= n;
+            this.syncReadBytes += n;
+          }
+          if (left === 0) break;
+          await this.more();
+        }
+      }
+      fs.fsyncSync(fd);
+    } catch (e) {
+      fs.closeSync(fd);
+      fs.rmSync(file, { force: true });
+      throw e;
+    }
+    fs.closeSync(fd);
+    return file;
+  }
+}

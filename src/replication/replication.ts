@@ -1,0 +1,899 @@
+/**
+ * The replication feature, as Redis 7.0's replication.c: both roles.
+ *
+ * Master side: SYNC/PSYNC, full resynchronisation by a BGSAVE to disk whose
+ * file is sent as a $<len> payload, partial resynchronisation (+CONTINUE)
+ * from the backlog, REPLCONF, WAIT, ROLE, INFO replication, a PING into the
+ * stream every repl-ping-replica-period. The stream itself (encoding, SELECT,
+ * backlog, writing to online replicas) is native: native/binding/
+ * replication_binding.cc over native/server/replication_stream.h, fed by the
+ * one propagation path.
+ *
+ * Replica side: REPLICAOF/SLAVEOF, the link to the master (master-link.ts),
+ * loading its snapshot, running its stream through a client whose replies
+ * are off (the master client), REPLCONF ACK every second and on GETACK,
+ * replica-read-only, PSYNC2 ids (replid2 and second_repl_offset on a
+ * promotion, so our former siblings can continue from us).
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import type * as net from 'node:net';
+import * as path from 'node:path';
+import type { CommandCall, CommandRegistry } from '../commands/registry';
+import type { ServerContext } from '../context';
+import { ClientField, ClientState, ReplyMode } from '../boundary.gen';
+import type { Connection } from '../network/connection';
+import type { ReplicaOf } from '../config/options';
+import type { Persistence } from '../persistence/persistence';
+import { runAsync } from '../persistence/steps';
+import { RespWriter } from '../protocol/resp-writer';
+import { string2ll } from '../util/integers';
+import { MasterLink, type LinkOwner } from './master-link';
+
+type ReplicaState = 'wait_bgsave' | 'send_bulk' | 'online';
+
+interface Replica {
+  conn: Connection;
+  state: ReplicaState;
+  listeningPort: number;
+  ipAddress: string;
+  capaEof: boolean;
+  capaPsync2: boolean;
+  /** SYNC (no +FULLRESYNC line) rather than PSYNC. */
+  oldSync: boolean;
+  ackOffset: number;
+  /** Unix ms of the last REPLCONF ACK. */
+  ackTime: number;
+  /** The snapshot this replica waits for starts at this offset. */
+  syncOffset: number;
+  /** Whether the replica class of client-output-buffer-limit applies yet (once its snapshot left). */
+  limited: boolean;
+}
+
+interface Waiter {
+  conn: Connection;
+  offset: number;
+  numreplicas: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** What the feature needs from the rest of the server. */
+export interface ReplicationServices {
+  /** Makes a client of the master link's socket (replies off, read by Node streams). */
+  masterClient(socket: net.Socket): Connection;
+  /** The TCP port we listen on (REPLCONF listening-port). */
+  port(): number;
+}
+
+const NULL_ID = '0'.repeat(40);
+
+export class Replication implements LinkOwner {
+  replId = crypto.randomBytes(20).toString('hex');
+  replId2 = NULL_ID;
+  secondReplOffset = -1;
+  private readonly replicas = new Map<Connection, Replica>();
+  private readonly waiters = new Set<Waiter>();
+  /** Replicas waiting for a snapshot BGSAVE that has not started (another child ran). */
+  private pendingFullSync = false;
+  /** The BGSAVE running for replicas, with the offset it was made at. */
+  private rdbSync: { offset: number } | undefined;
+  private getAckPending = false;
+  syncFull = 0;
+  syncPartialOk = 0;
+  syncPartialErr = 0;
+
+  // Replica side.
+  masterHost = '';
+  masterPort = 0;
+  private link: MasterLink | undefined;
+  private masterConn: Connection | undefined;
+  /** Stream bytes received on the master client so far, and the offset they started at. */
+  private masterReceived = 0;
+  private masterBaseOffset = 0;
+  /** The database the master client had selected when the link dropped. */
+  private masterDb = 0;
+  /** Whether we hold data of a master we can ask to continue from (PSYNC replid offset). */
+  private cachedMaster = false;
+  private linkDownSince = 0;
+  private connecting = false;
+
+  private timer: NodeJS.Timeout | undefined;
+  private ticks = 0;
+
+  constructor(
+    private readonly ctx: ServerContext,
+    private readonly persistence: Persistence,
+    private readonly services: ReplicationServices,
+  ) {
+    persistence.bgsaveListeners.add((ok) => this.bgsaveDone(ok));
+    persistence.replInfo = () => this.saveInfo();
+    ctx.config.onChange('repl-backlog-size', (v) => this.native('resize', Number(v)));
+    ctx.config.onChange('replica-read-only', () => this.pushReadOnly());
+    ctx.config.onChange('replica-ignore-maxmemory', () => this.pushReadOnly());
+    ctx.config.onChange('replica-serve-stale-data', () => this.pushStale());
+    ctx.config.onChange('min-replicas-to-write', () => this.refreshGoodReplicas());
+    ctx.config.onChange('min-replicas-max-lag', () => this.refreshGoodReplicas());
+    this.timer = setInterval(() => this.cron(), 1000);
+    this.timer.unref();
+  }
+
+  /**
+   * After loading: replicate from the configured `replicaof` master, if any,
+   * continuing from the replication id and offset of the loaded snapshot
+   * (a restarted replica resyncs partially, as Redis's loadDataFromDisk).
+   */
+  start(): void {
+    const { host, port } = this.configured();
+    if (!host || this.isReplica) return;
+    this.setMaster(host, port);
+    const loaded = this.persistence.loadedReplInfo;
+    if (loaded && loaded.replId.length === 40 && loaded.replOffset >= 0) {
+      this.replId = loaded.replId;
+      this.masterBaseOffset = loaded.replOffset;
+      this.masterDb = loaded.replStreamDb;
+      this.cachedMaster = true;
+      this.native('setOffset', loaded.replOffset);
+      this.ctx.log.notice(`Restored replication ID ${loaded.replId} and offset ${loaded.replOffset} from the RDB file`);
+    }
+  }
+
+  /** rdbPopulateSaveInfo: the AUX fields every snapshot carries (none for a master without a backlog). */
+  private saveInfo(): { replId?: string; replOffset?: number; replStreamDb?: number } {
+    if (this.isReplica) {
+      const db = this.masterConn ? this.masterConn.db : this.masterDb;
+      return { replId: this.replId, replOffset: this.replicaOffset(), replStreamDb: db };
+    }
+    const [active, offset, , , seldb] = this.native('state') as [boolean, number, number, number, number];
+    if (!active) return {};
+    return { replId: this.replId, replOffset: offset, replStreamDb: seldb < 0 ? 0 : seldb };
+  }
+
+  /** The replicaof option's holder, kept equal to the master we replicate from. */
+  private configured(): ReplicaOf {
+    return this.ctx.config.getReplicaOf();
+  }
+
+  register(r: CommandRegistry): void {
+    r.register('sync', (call) => this.sync(call, true));
+    r.register('psync', (call) => this.sync(call, false));
+    r.register('replconf', (call) => this.replconf(call));
+    r.register('wait', (call) => this.wait(call));
+    r.register('role', (call) => this.role(call));
+    r.register('replicaof', (call) => this.replicaof(call));
+    r.register('slaveof', (call) => this.replicaof(call));
+  }
+
+  private native(op: string, ...args: unknown[]): unknown {
+    return this.ctx.native.replication(op, ...args);
+  }
+
+  /** [active, offset, firstByte, histlen]. */
+  private streamState(): [boolean, number, number, number] {
+    return this.native('state') as [boolean, number, number, number];
+  }
+
+  get offset(): number {
+    if (this.masterConn) return this.replicaOffset();
+    return this.streamState()[1];
+  }
+
+  get isReplica(): boolean {
+    return this.masterHost !== '';
+  }
+
+  /** CLIENT LIST/KILL: 'replica' for a replica's connection, 'master' for our master's. */
+  clientType(conn: Connection): 'master' | 'replica' | undefined {
+    if (conn === this.masterConn) return 'master';
+    return this.replicas.has(conn) ? 'replica' : undefined;
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    for (const w of this.waiters) if (w.timer) clearTimeout(w.timer);
+    this.waiters.clear();
+    this.link?.close();
+    this.link = undefined;
+  }
+
+  // ---------------------------------------------------------------------------
+  // Master side
+
+  /** SYNC and PSYNC (syncCommand). */
+  private sync(call: CommandCall, oldSync: boolean): void {
+    const { conn, w } = call;
+    if (this.replicas.has(conn)) return; // already a replica: ignored, as Redis does
+    if (this.isReplica && this.link?.state !== 'connected') {
+      return void w.error("NOMASTERLINK Can't SYNC while not connected with my master");
+    }
+    const { log } = this.ctx;
+    const replica = this.newReplica(conn, oldSync);
+    const name = this.replicaName(replica);
+    if (!oldSync) {
+      const replid = call.args[1].toString('latin1');
+      const offsetArg = string2ll(call.args[2]);
+      if (this.tryPartial(replica, replid, offsetArg === null ? -1 : Number(offsetArg))) return;
+      if (replid !== '?') this.syncPartialErr++;
+    }
+    log.notice(`Replica ${name} asks for synchronization`);
+    if (!oldSync) {
+      const replid = call.args[1].toString('latin1');
+      if (replid !== '?') {
+        log.notice(`Partial resynchronization not accepted: Replication ID mismatch or offset out of range (Replica asked for '${replid}', my replication IDs are '${this.replId}' and '${this.replId2}')`);
+      } else {
+        log.notice(`Full resync requested by replica ${name}`);
+      }
+    }
+    this.syncFull++;
+    this.addReplica(replica);
+    this.startBacklog();
+    replica.state = 'wait_bgsave';
+    if (this.rdbSync) {
+      // A snapshot for replicas is being written: this one uses it too.
+      log.notice('Waiting for end of BGSAVE for SYNC');
+      this.setupFullResync(replica, this.rdbSync.offset);
+      return;
+    }
+    if (this.persistence.hasActiveChild()) {
+      log.notice('Can\'t attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC');
+      this.pendingFullSync = true;
+      return;
+    }
+    this.startBgsaveForReplication();
+  }
+
+  private newReplica(conn: Connection, oldSync: boolean): Replica {
+    const prev = this.pendingConf.get(conn);
+    this.pendingConf.delete(conn);
+    return {
+      conn,
+      state: 'wait_bgsave',
+      listeningPort: prev?.listeningPort ?? 0,
+      ipAddress: prev?.ipAddress ?? '',
+      capaEof: prev?.capaEof ?? false,
+      capaPsync2: prev?.capaPsync2 ?? false,
+      oldSync,
+      ackOffset: 0,
+      ackTime: Date.now(),
+      syncOffset: 0,
+      limited: false,
+    };
+  }
+
+  /** REPLCONF settings of connections that are not replicas yet. */
+  private readonly pendingConf = new Map<Connection, Pick<Replica, 'listeningPort' | 'ipAddress' | 'capaEof' | 'capaPsync2'>>();
+
+  private replicaName(r: Replica): string {
+    const ip = r.ipAddress || r.conn.socket.remoteAddress?.replace(/^::ffff:/, '') || '?';
+    return `${ip}:${r.listeningPort}`;
+  }
+
+  private addReplica(r: Replica): void {
+    this.replicas.set(r.conn, r);
+    r.conn.onRelease(this.releaseReplica);
+  }
+
+  private readonly releaseReplica = (conn: Connection): void => {
+    const r = this.replicas.get(conn);
+    this.pendingConf.delete(conn);
+    if (!r) return;
+    this.replicas.delete(conn);
+    this.native('removeReplica', conn.slot);
+    this.ctx.log.notice(`Connection with replica ${this.replicaName(r)} lost.`);
+    this.checkWaiters();
+    this.refreshGoodReplicas();
+  };
+
+  private startBacklog(): void {
+    const [active] = this.streamState();
+    if (active) return;
+    this.native('start', Number(this.ctx.config.get('repl-backlog-size')));
+    if (this.isReplica) this.native('attachSink', false);
+    this.ctx.log.notice(`Replication backlog created, my new replication IDs are '${this.replId}' and '${this.replId2}'`);
+  }
+
+  /** masterTryPartialResynchronization. */
+  private tryPartial(r: Replica, replid: string, psyncOffset: number): boolean {
+    const [active, offset, first, histlen] = this.streamState();
+    const idMatches = replid === this.replId || (replid === this.replId2 && psyncOffset <= this.secondReplOffset);
+    if (!idMatches || !active || psyncOffset < first || psyncOffset > first + histlen) {
+      if (idMatches && active) {
+        this.ctx.log.notice(`Unable to partial resync with replica ${this.replicaName(r)} for lack of backlog (Replica request was: ${psyncOffset}).`);
+      }
+      return false;
+    }
+    this.addReplica(r);
+    r.state = 'online';
+    r.ackTime = Date.now();
+    r.conn.send(Buffer.from(r.capaPsync2 ? `+CONTINUE ${this.replId}\r\n` : '+CONTINUE\r\n'));
+    if (!this.native('addReplica', r.conn.slot, psyncOffset - 1)) {
+      r.conn.destroy();
+      return true;
+    }
+    this.syncPartialOk++;
+    this.refreshGoodReplicas();
+    this.ctx.log.notice(
+      `Partial resynchronization request from ${this.replicaName(r)} accepted. Sending ${offset - psyncOffset + 1} bytes of backlog starting from offset ${psyncOffset}.`,
+    );
+    return true;
+  }
+
+  private setupFullResync(r: Replica, offset: number): void {
+    r.syncOffset = offset;
+    if (!r.oldSync) r.conn.send(Buffer.from(`+FULLRESYNC ${this.replId} ${offset}\r\n`));
+  }
+
+  /** startBgsaveForReplication: one snapshot for every replica waiting. */
+  private startBgsaveForReplication(): void {
+    this.pendingFullSync = false;
+    this.native('forceSelect');
+    const offset = this.streamState()[1];
+    this.ctx.log.notice(`Starting BGSAVE for SYNC with target: disk`);
+    if (!this.persistence.bgsave({ replId: this.replId, replOffset: offset, replStreamDb: 0 })) {
+      this.ctx.log.warning('BGSAVE for replication failed');
+      for (const r of this.replicas.values()) {
+        if (r.state === 'wait_bgsave') {
+          r.conn.send(Buffer.from('-ERR BGSAVE failed, replication can\'t continue\r\n'));
+          r.conn.requestClose();
+          r.conn.destroy();
+        }
+      }
+      return;
+    }
+    this.rdbSync = { offset };
+    for (const r of this.replicas.values()) if (r.state === 'wait_bgsave') this.setupFullResync(r, offset);
+  }
+
+  /** updateSlavesWaitingBgsave: the snapshot is on disk, send it. */
+  private bgsaveDone(ok: boolean): void {
+    const sync = this.rdbSync;
+    this.rdbSync = undefined;
+    if (!sync) {
+      if (this.pendingFullSync) setImmediate(() => this.startPendingSync());
+      return;
+    }
+    const waiting = [...this.replicas.values()].filter((r) => r.state === 'wait_bgsave' && r.syncOffset === sync.offset);
+    if (!ok) {
+      this.ctx.log.warning('SYNC failed. BGSAVE child returned an error');
+      for (const r of waiting) r.conn.destroy();
+      return;
+    }
+    let data: Buffer;
+    try {
+      data = fs.readFileSync(path.join(this.persistence.dir, this.persistence.rdbFilename));
+    } catch (e) {
+      this.ctx.log.warning(`SYNC failed. Can't open/stat DB after BGSAVE: ${(e as Error).message}`);
+      for (const r of waiting) r.conn.destroy();
+      return;
+    }
+    for (const r of waiting) {
+      r.state = 'send_bulk';
+      r.conn.send(Buffer.from(`$${data.length}\r\n`));
+      r.conn.send(data);
+      r.state = 'online';
+      r.ackTime = Date.now();
+      if (!this.native('addReplica', r.conn.slot, r.syncOffset)) {
+        this.ctx.log.warning(`Replica ${this.replicaName(r)}: the backlog no longer holds the stream since its snapshot; dropping it`);
+        r.conn.destroy();
+        continue;
+      }
+      this.ctx.log.notice(`Synchronization with replica ${this.replicaName(r)} succeeded`);
+    }
+    this.refreshGoodReplicas();
+    if (this.pendingFullSync) setImmediate(() => this.startPendingSync());
+  }
+
+  private startPendingSync(): void {
+    if (!this.pendingFullSync || this.rdbSync) return;
+    if (this.persistence.hasActiveChild()) return; // retried from the cron
+    this.startBgsaveForReplication();
+  }
+
+  /** REPLCONF <option> <value> [<option> <value> ...]. */
+  private replconf(call: CommandCall): void {
+    const { args, conn, w } = call;
+    if (args.length % 2 === 0) return void w.error('ERR syntax error');
+    const replica = this.replicas.get(conn);
+    let conf = replica ?? this.pendingConf.get(conn);
+    if (!conf) {
+      conf = { listeningPort: 0, ipAddress: '', capaEof: false, capaPsync2: false };
+      this.pendingConf.set(conn, conf);
+      conn.onRelease(this.releaseReplica);
+    }
+    for (let i = 1; i < args.length; i += 2) {
+      const opt = args[i].toString('latin1').toLowerCase();
+      const value = args[i + 1];
+      if (opt === 'listening-port') {
+        const port = string2ll(value);
+        if (port === null) return void w.error('ERR value is not an integer or out of range');
+        conf.listeningPort = Number(port);
+      } else if (opt === 'ip-address') {
+        conf.ipAddress = value.toString('latin1');
+      } else if (opt === 'capa') {
+        const capa = value.toString('latin1').toLowerCase();
+        if (capa === 'eof') conf.capaEof = true;
+        else if (capa === 'psync2') conf.capaPsync2 = true;
+      } else if (opt === 'ack') {
+        // From a replica: its offset. Never answered.
+        if (!replica) return;
+        const off = string2ll(value);
+        if (off === null) return;
+        if (Number(off) > replica.ackOffset) replica.ackOffset = Number(off);
+        replica.ackTime = Date.now();
+        this.checkWaiters();
+        return;
+      } else if (opt === 'getack') {
+        // From our master: answer on the link at once.
+        if (conn === this.masterConn) this.sendAck();
+        return;
+      } else {
+        return void w.error(`ERR Unrecognized REPLCONF option: ${args[i].toString('latin1')}`);
+      }
+    }
+    w.ok();
+  }
+
+  /** WAIT numreplicas timeout. */
+  private wait(call: CommandCall): void {
+    const { args, conn, w } = call;
+    if (this.isReplica) {
+      return void w.error(
+        'ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.',
+      );
+    }
+    const timeout = string2ll(args[2]);
+    if (timeout === null) return void w.error('ERR timeout is not an integer or out of range');
+    if (timeout < 0n) return void w.error('ERR timeout is negative');
+    const num = string2ll(args[1]);
+    if (num === null) return void w.error('ERR value is not an integer or out of range');
+    const offset = this.streamState()[1];
+    const acked = this.countAcked(offset);
+    if (call.inExec || acked >= Number(num)) return void w.int(acked);
+    const waiter: Waiter = { conn, offset, numreplicas: Number(num), timer: undefined };
+    if (timeout > 0n) waiter.timer = setTimeout(() => this.finishWait(waiter), Number(timeout));
+    this.waiters.add(waiter);
+    conn.onRelease(this.releaseWaiter);
+    conn.suspend();
+    this.requestAcks();
+  }
+
+  private readonly releaseWaiter = (conn: Connection): void => {
+    for (const w of this.waiters) {
+      if (w.conn !== conn) continue;
+      if (w.timer) clearTimeout(w.timer);
+      this.waiters.delete(w);
+    }
+  };
+
+  private countAcked(offset: number): number {
+    let n = 0;
+    for (const r of this.replicas.values()) if (r.state === 'online' && r.ackOffset >= offset) n++;
+    return n;
+  }
+
+  private finishWait(w: Waiter): void {
+    if (!this.waiters.delete(w)) return;
+    if (w.timer) clearTimeout(w.timer);
+    const reply = new RespWriter(w.conn.resp).int(this.countAcked(w.offset)).toBuffer();
+    w.conn.resumeWith(reply);
+  }
+
+  private checkWaiters(): void {
+    for (const w of [...this.waiters]) {
+      if (this.countAcked(w.offset) >= w.numreplicas) this.finishWait(w);
+    }
+  }
+
+  /** REPLCONF GETACK * to every replica, once per loop turn (Redis's beforeSleep). */
+  private requestAcks(): void {
+    if (this.getAckPending) return;
+    this.getAckPending = true;
+    setImmediate(() => {
+      this.getAckPending = false;
+      if (this.replicas.size > 0) this.native('feedCommand', ['REPLCONF', 'GETACK', '*']);
+    });
+  }
+
+  /** ROLE. */
+  private role(call: CommandCall): void {
+    const { w } = call;
+    if (this.isReplica) {
+      const state = this.link?.state ?? 'connect';
+      w.array(5)
+        .bulk('slave')
+        .bulk(this.masterHost)
+        .int(this.masterPort)
+        .bulk(state === 'sync' ? 'sync' : state)
+        .int(this.masterConn ? this.replicaOffset() : -1);
+      return;
+    }
+    const online = [...this.replicas.values()].filter((r) => r.state === 'online');
+    w.array(3).bulk('master').int(this.streamState()[1]).array(online.length);
+    for (const r of online) {
+      w.array(3).bulk(r.ipAddress || (r.conn.socket.remoteAddress ?? '').replace(/^::ffff:/, '')).bulk(String(r.listeningPort)).bulk(String(r.ackOffset));
+    }
+  }
+
+  /** refreshGoodSlavesCount: replicas online that acknowledged within min-replicas-max-lag seconds. */
+  private goodReplicas = 0;
+  private refreshGoodReplicas(): void {
+    const { config } = this.ctx;
+    const minToWrite = Number(config.get('min-replicas-to-write'));
+    const maxLag = Number(config.get('min-replicas-max-lag'));
+    const now = Date.now();
+    let good = 0;
+    for (const r of this.replicas.values()) {
+      if (r.state === 'online' && Math.floor((now - r.ackTime) / 1000) <= maxLag) good++;
+    }
+    this.goodReplicas = good;
+    const deny = !this.isReplica && minToWrite > 0 && maxLag > 0 && good < minToWrite;
+    if (deny !== this.denyingWrites) {
+      this.denyingWrites = deny;
+      this.ctx.native.configure('no-good-replicas', deny);
+    }
+  }
+  private denyingWrites = false;
+
+  /** The once-a-second part of replicationCron. */
+  private cron(): void {
+    this.ticks++;
+    this.refreshGoodReplicas();
+    const period = Number(this.ctx.config.get('repl-ping-replica-period'));
+    if (!this.isReplica && this.replicas.size > 0 && this.ticks % Math.max(1, period) === 0) {
+      this.native('feedCommand', ['PING']);
+    }
+    if (this.pendingFullSync) this.startPendingSync();
+    // The replica output limit counts the stream, not the snapshot (Redis
+    // sends that from the file): it applies once the snapshot has left.
+    const limit = this.ctx.config.getClientOutputBufferLimits().replica;
+    const threshold = limit.softLimitBytes || limit.hardLimitBytes || Infinity;
+    for (const r of this.replicas.values()) {
+      if (r.state === 'online' && !r.limited && r.conn.outputPending < threshold) {
+        r.limited = true;
+        this.ctx.native.setClient(r.conn.slot, ClientField.Replica, true);
+      }
+    }
+    // Replicas waiting for a snapshot get a newline now and then so they do not time out.
+    for (const r of this.replicas.values()) {
+      if (r.state === 'wait_bgsave' && r.conn.outputPending === 0) r.conn.send(Buffer.from('\n'));
+    }
+    if (this.isReplica) {
+      if (this.masterConn) {
+        this.sendAck();
+        const timeout = Number(this.ctx.config.get('repl-timeout')) * 1000;
+        if (this.link && Date.now() - this.link.lastIo > timeout) {
+          this.ctx.log.warning('MASTER timeout: no data nor PING received...');
+          this.masterConn.destroy();
+        }
+      } else if (!this.connecting) {
+        void this.connectToMaster();
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------
+  // Replica side
+
+  /** REPLICAOF / SLAVEOF host port | NO ONE. */
+  private replicaof(call: CommandCall): void {
+    const { args, w, conn } = call;
+    const host = args[1].toString('latin1');
+    const portArg = args[2].toString('latin1');
+    if (host.toLowerCase() === 'no' && portArg.toLowerCase() === 'one') {
+      if (this.isReplica) {
+        this.unsetMaster();
+        this.ctx.log.notice(`MASTER MODE enabled (user request from 'id=${conn.id} addr=${conn.address}')`);
+      }
+      return void w.ok();
+    }
+    const port = string2ll(args[2]);
+    if (port === null || port < 0n || port > 65535n) return void w.error('ERR Invalid master port');
+    if (this.isReplica && this.masterHost === host && this.masterPort === Number(port)) {
+      this.ctx.log.notice('REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.');
+      return void w.simple('OK Already connected to specified master');
+    }
+    this.setMaster(host, Number(port));
+    this.ctx.log.notice(`REPLICAOF ${host}:${port} enabled (user request from 'id=${conn.id} addr=${conn.address}')`);
+    w.ok();
+  }
+
+  /** replicationSetMaster. */
+  setMaster(host: string, port: number): void {
+    const wasMaster = !this.isReplica;
+    this.dropMasterLink();
+    this.masterHost = host;
+    this.masterPort = port;
+    Object.assign(this.configured(), { host, port });
+    this.linkDownSince = Date.now();
+    if (wasMaster) {
+      // Our own data and offset are what we can ask the new master to continue from.
+      this.cachedMaster = true;
+      this.masterBaseOffset = this.streamState()[1];
+      this.masterReceived = 0;
+      this.masterDb = 0;
+      for (const w of [...this.waiters]) this.finishWait(w);
+    }
+    this.native('attachSink', false);
+    this.pushReadOnly();
+    this.ctx.log.notice(`Connecting to MASTER ${host}:${port}`);
+    void this.connectToMaster();
+  }
+
+  /** DEBUG CHANGE-REPL-ID: changeReplicationId() and clearReplicationId2(), as Redis. */
+  changeReplId(): void {
+    this.replId = crypto.randomBytes(20).toString('hex');
+    this.replId2 = NULL_ID;
+    this.secondReplOffset = -1;
+  }
+
+  /** replicationUnsetMaster: we are a master again, with a new replication id. */
+  private unsetMaster(): void {
+    const offset = this.offset;
+    this.dropMasterLink();
+    this.masterHost = '';
+    this.masterPort = 0;
+    Object.assign(this.configured(), { host: '', port: 0 });
+    // shiftReplicationId: our replicas may continue with our old id up to here.
+    this.replId2 = this.replId;
+    this.secondReplOffset = offset + 1;
+    this.replId = crypto.randomBytes(20).toString('hex');
+    this.ctx.log.notice(`Setting secondary replication ID to ${this.replId2}, valid up to offset: ${offset + 1}. New replication ID is ${this.replId}`);
+    this.native('attachSink', true);
+    this.native('forceSelect');
+    this.pushReadOnly();
+    // Sub-replicas reconnect and continue (PSYNC2) from our new id.
+    for (const r of [...this.replicas.values()]) r.conn.destroy();
+  }
+
+  private dropMasterLink(): void {
+    if (this.masterConn) {
+      const c = this.masterConn;
+      this.cachedMaster = true;
+      this.masterDb = c.db;
+      this.masterBaseOffset = this.replicaOffset();
+      this.masterReceived = 0;
+      this.masterConn = undefined;
+      c.destroy();
+    }
+    this.link?.close();
+    this.link = undefined;
+  }
+
+  private pushReadOnly(): void {
+    this.refreshGoodReplicas();
+    this.ctx.native.configure('replica-expiry', this.isReplica);
+    this.ctx.native.configure('read-only-replica', this.isReplica && Boolean(this.ctx.config.get('replica-read-only')));
+    this.ctx.native.configure('replica-ignore-maxmemory', this.isReplica && Boolean(this.ctx.config.get('replica-ignore-maxmemory')));
+    this.pushStale();
+  }
+
+  /** replica-serve-stale-data no: commands without the stale flag get -MASTERDOWN while the link is down. */
+  private pushStale(): void {
+    const refuse = this.isReplica && this.masterConn === undefined && !this.ctx.config.get('replica-serve-stale-data');
+    this.ctx.native.configure('stale-replica', refuse);
+  }
+
+  private async connectToMaster(): Promise<void> {
+    if (!this.isReplica || this.connecting) return;
+    this.connecting = true;
+    const link = new MasterLink(this.masterHost, this.masterPort, this);
+    this.link = link;
+    try {
+      await link.run();
+    } finally {
+      this.connecting = false;
+    }
+  }
+
+  // LinkOwner.
+  get dir(): string {
+    return this.persistence.dir;
+  }
+
+  get listeningPort(): number {
+    return this.services.port();
+  }
+
+  get masterauth(): string {
+    return String(this.ctx.config.get('masterauth') ?? '');
+  }
+
+  get masteruser(): string {
+    return String(this.ctx.config.get('masteruser') ?? '');
+  }
+
+  log(level: 'notice' | 'warning' | 'verbose', msg: string): void {
+    this.ctx.log[level](msg);
+  }
+
+  psyncTarget(): [string, number] | undefined {
+    if (!this.cachedMaster) return undefined;
+    return [this.replId, this.masterBaseOffset + 1];
+  }
+
+  async loadSnapshot(file: string, replid: string, offset: number): Promise<boolean> {
+    const target = path.join(this.persistence.dir, this.persistence.rdbFilename);
+    try {
+      fs.renameSync(file, target);
+    } catch (e) {
+      this.ctx.log.warning(`Failed trying to rename the temp DB into ${this.persistence.rdbFilename} in MASTER <-> REPLICA synchronization: ${(e as Error).message}`);
+      fs.rmSync(file, { force: true });
+      return false;
+    }
+    const result = await runAsync(this.persistence.loadRdbSteps(target, 0, {}));
+    if (!result.ok) return false;
+    // The loaded data is the master's at `offset`, under its id.
+    this.replId = replid;
+    this.replId2 = NULL_ID;
+    this.secondReplOffset = -1;
+    this.masterBaseOffset = offset;
+    this.masterReceived = 0;
+    this.cachedMaster = true;
+    // Our replicas must resync from the new history.
+    for (const r of [...this.replicas.values()]) r.conn.destroy();
+    this.native('setOffset', offset);
+    return true;
+  }
+
+  continued(newReplid: string | undefined): void {
+    if (newReplid && newReplid !== this.replId) {
+      this.replId2 = this.replId;
+      this.secondReplOffset = this.masterBaseOffset + 1;
+      this.replId = newReplid;
+      this.ctx.log.notice(`Master replication ID changed to ${newReplid}`);
+      // Sub-replicas follow the new id.
+      for (const r of [...this.replicas.values()]) r.conn.destroy();
+    }
+  }
+
+  online(socket: net.Socket, rest: Buffer, full: boolean): void {
+    const conn = this.services.masterClient(socket);
+    this.masterConn = conn;
+    this.masterReceived = 0;
+    this.linkDownSince = 0;
+    this.pushStale();
+    const { native } = this.ctx;
+    // Our own replicas are fed from a backlog numbered like the master's stream.
+    this.startBacklog();
+    if (this.streamState()[1] !== this.masterBaseOffset) this.native('setOffset', this.masterBaseOffset);
+    native.setClient(conn.slot, ClientField.Reply, ReplyMode.Off);
+    native.setClient(conn.slot, ClientField.Master, true);
+    conn.setAuthenticated(true);
+    const link = this.link;
+    // Our own replicas get the master's stream as we applied it (as Redis
+    // 7.0 proxies it): a snapshot we make for them and the bytes that follow
+    // never split a command or an open MULTI. Received bytes wait here until
+    // the client ran them.
+    let unproxied: Buffer[] = [];
+    let proxied = 0; // applied bytes of this link already fed to our backlog
+    const proxy = (): void => {
+      if (this.masterConn !== conn) return;
+      const applied = native.clientState(conn.slot)[ClientState.AppliedBytes];
+      const n = applied - proxied;
+      if (n <= 0) return;
+      const all = unproxied.length === 1 ? unproxied[0] : Buffer.concat(unproxied);
+      this.native('feedRaw', all.subarray(0, n));
+      unproxied = all.length > n ? [all.subarray(n)] : [];
+      proxied = applied;
+    };
+    // Ahead of the client's own listener, and proxy() after it.
+    socket.prependListener('data', (chunk: Buffer) => {
+      if (link) link.lastIo = Date.now();
+      this.masterReceived += chunk.length;
+      unproxied.push(chunk);
+    });
+    socket.on('data', proxy);
+    // A partial resync continues the stream in the database it had selected.
+    if (!full) native.setClient(conn.slot, ClientField.Db, this.masterDb);
+    conn.onRelease(() => {
+      if (this.masterConn !== conn) return;
+      this.masterDb = conn.db;
+      this.masterBaseOffset = this.replicaOffset();
+      this.masterReceived = 0;
+      this.masterConn = undefined;
+      this.linkDownSince = Date.now();
+      this.link = undefined;
+      this.pushStale();
+      this.ctx.log.notice('Connection with master lost.');
+      this.ctx.log.notice('Caching the disconnected master state.');
+    });
+    this.ctx.log.notice('MASTER <-> REPLICA sync: Finished with success');
+    if (rest.length > 0) {
+      this.masterReceived += rest.length;
+      unproxied.push(rest);
+      conn.onData(rest);
+      proxy();
+    }
+    socket.resume();
+    this.sendAck();
+  }
+
+  /**
+   * Stream bytes of the master applied so far: whole commands, and none of an
+   * unfinished MULTI (a partial resync sends the transaction again), as Redis's reploff.
+   */
+  private replicaOffset(): number {
+    if (!this.masterConn) return this.masterBaseOffset;
+    return this.masterBaseOffset + this.ctx.native.clientState(this.masterConn.slot)[ClientState.AppliedBytes];
+  }
+
+  private sendAck(): void {
+    const conn = this.masterConn;
+    if (!conn || conn.closing) return;
+    const off = String(this.replicaOffset());
+    conn.socket.write(`*3\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n$${off.length}\r\n${off}\r\n`);
+  }
+
+  // ---------------------------------------------------------------------------
+  // INFO
+
+  /** INFO replication, 7.0's fields in 7.0's order. */
+  infoLines(): [string, string | number][] {
+    const [active, offset, first, histlen] = this.streamState();
+    const lines: [string, string | number][] = [];
+    if (!this.isReplica) {
+      lines.push(['role', 'master']);
+    } else {
+      const link = this.link;
+      const up = this.masterConn !== undefined;
+      lines.push(
+        ['role', 'slave'],
+        ['master_host', this.masterHost],
+        ['master_port', this.masterPort],
+        ['master_link_status', up ? 'up' : 'down'],
+        ['master_last_io_seconds_ago', up && link ? Math.floor((Date.now() - link.lastIo) / 1000) : -1],
+        ['master_sync_in_progress', link?.state === 'sync' ? 1 : 0],
+        ['slave_read_repl_offset', this.masterBaseOffset + this.masterReceived],
+        ['slave_repl_offset', this.replicaOffset()],
+      );
+      if (link?.state === 'sync') {
+        lines.push(
+          ['master_sync_total_bytes', link.syncTotalBytes],
+          ['master_sync_read_bytes', link.syncReadBytes],
+          ['master_sync_left_bytes', link.syncTotalBytes - link.syncReadBytes],
+          ['master_sync_perc', link.syncTotalBytes > 0 ? ((link.syncReadBytes * 100) / link.syncTotalBytes).toFixed(2) : '-0.00'],
+          ['master_sync_last_io_seconds_ago', Math.floor((Date.now() - link.lastIo) / 1000)],
+        );
+      }
+      if (!up) {
+        lines.push(['master_link_down_since_seconds', this.linkDownSince ? Math.floor((Date.now() - this.linkDownSince) / 1000) : -1]);
+      }
+      lines.push(
+        ['slave_priority', Number(this.ctx.config.get('replica-priority'))],
+        ['slave_read_only', this.ctx.config.get('replica-read-only') ? 1 : 0],
+        ['replica_announced', this.ctx.config.get('replica-announced') ? 1 : 0],
+      );
+    }
+    lines.push(['connected_slaves', this.replicas.size]);
+    if (Number(this.ctx.config.get('min-replicas-to-write')) > 0 && Number(this.ctx.config.get('min-replicas-max-lag')) > 0) {
+      lines.push(['min_slaves_good_slaves', this.goodReplicas]);
+    }
+    let i = 0;
+    const now = Date.now();
+    for (const r of this.replicas.values()) {
+      const ip = r.ipAddress || (r.conn.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+      lines.push([
+        `slave${i++}`,
+        `ip=${ip},port=${r.listeningPort},state=${r.state},offset=${r.ackOffset},lag=${Math.floor((now - r.ackTime) / 1000)}`,
+      ]);
+    }
+    const masterOffset = this.isReplica ? this.replicaOffset() : offset;
+    lines.push(
+      ['master_failover_state', 'no-failover'],
+      ['master_replid', this.replId],
+      ['master_replid2', this.replId2],
+      ['master_repl_offset', masterOffset],
+      ['second_repl_offset', this.secondReplOffset],
+      ['repl_backlog_active', active ? 1 : 0],
+      ['repl_backlog_size', Number(this.ctx.config.get('repl-backlog-size'))],
+      ['repl_backlog_first_byte_offset', active ? first : 0],
+      ['repl_backlog_histlen', active ? histlen : 0],
+    );
+    return lines;
+  }
+
+  /** INFO stats' sync counters. */
+  get stats(): { syncFull: number; syncPartialOk: number; syncPartialErr: number } {
+    return { syncFull: this.syncFull, syncPartialOk: this.syncPartialOk, syncPartialErr: this.syncPartialErr };
+  }
+}

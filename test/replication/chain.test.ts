@@ -1,0 +1,56 @@
+/**
+ * Tachyon with Tachyon, and chained replicas: a Tachyon master, a Tachyon
+ * replica of it, and a real redis-server 7.0.15 replica of that replica.
+ * The middle node proxies its master's stream byte for byte, so all three
+ * share one replication id and one offset (PSYNC2); a dropped link at
+ * either level is resumed by partial resynchronisation; all datasets equal.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { populate, removeTempDirs, startServer, stop, tempDir, type ServerProc } from '../persistence/helpers';
+import { expectSameData, info, waitFor, waitLinkUp, writeLoad } from './helpers';
+
+const running: ServerProc[] = [];
+async function start(kind: 'redis' | 'tachyon', name: string, config: Record<string, string | number> = {}) {
+  const s = await startServer(kind, tempDir(name), config);
+  running.push(s);
+  return s;
+}
+afterAll(async () => {
+  await Promise.all(running.map(stop));
+  removeTempDirs();
+});
+
+describe('chained replicas', () => {
+  it('Tachyon -> Tachyon -> Redis under load, partial resyncs at both levels, same data', async () => {
+    const master = await start('tachyon', 'chain-master');
+    const middle = await start('tachyon', 'chain-middle');
+    const leaf = await start('redis', 'chain-leaf');
+    await populate(master.client);
+    const load = writeLoad(master.client, 3);
+    await middle.client.call('REPLICAOF', '127.0.0.1', String(master.port));
+    await waitLinkUp(middle);
+    await leaf.client.call('REPLICAOF', '127.0.0.1', String(middle.port));
+    await waitLinkUp(leaf);
+    await new Promise((r) => setTimeout(r, 800));
+
+    // One history: the same id everywhere.
+    const [m, mid, l] = [await info(master), await info(middle), await info(leaf)];
+    expect(mid.master_replid).toBe(m.master_replid);
+    expect(l.master_replid).toBe(m.master_replid);
+    expect(mid.connected_slaves).toBe('1');
+
+    expect(await middle.client.call('CLIENT', 'KILL', 'TYPE', 'replica')).toBe(1);
+    await waitFor(async () => (await info(middle, 'stats')).sync_partial_ok === '1', 20000, 'leaf partial resync');
+    await waitLinkUp(leaf);
+    expect(await master.client.call('CLIENT', 'KILL', 'TYPE', 'replica')).toBe(1);
+    await waitFor(async () => (await info(master, 'stats')).sync_partial_ok === '1', 20000, 'middle partial resync');
+    await waitLinkUp(middle);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await load.stop()).toBeGreaterThan(100);
+    expect((await info(master, 'stats')).sync_full).toBe('1');
+    expect((await info(middle, 'stats')).sync_full).toBe('1');
+
+    await expectSameData(master, middle);
+    await expectSameData(master, leaf);
+  }, 90_000);
+});
