@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <sched.h>
 #include <unistd.h>
 
 #ifdef TACHYON_JEMALLOC
@@ -38,6 +39,11 @@ using zmalloc_internal::used;
   std::fflush(stderr);
   std::abort();
 }
+
+// Set on the lazy free thread (ZYieldWhileFreeing). initial-exec: one load,
+// no __tls_get_addr call, on every ZFree of the event loop thread.
+__attribute__((tls_model("initial-exec"))) thread_local unsigned yield_every = 0;
+__attribute__((tls_model("initial-exec"))) thread_local unsigned frees_since_yield = 0;
 
 inline void Add(size_t n) { used.fetch_add(static_cast<int64_t>(n), std::memory_order_relaxed); }
 inline void Sub(size_t n) { used.fetch_sub(static_cast<int64_t>(n), std::memory_order_relaxed); }
@@ -98,6 +104,15 @@ void ZFree(void* p) {
   size_t n = RawSize(p);
   Sub(n);
   RawFree(p, n);
+  if (__builtin_expect(yield_every != 0, 0) && ++frees_since_yield >= yield_every) {
+    frees_since_yield = 0;
+    sched_yield();
+  }
+}
+
+void ZYieldWhileFreeing(unsigned every) {
+  yield_every = every;
+  frees_since_yield = 0;
 }
 
 size_t ZMallocSize(const void* p) { return p ? RawSize(p) : 0; }

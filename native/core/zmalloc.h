@@ -34,6 +34,12 @@ void* ZCalloc(size_t n);  // zeroed
 void* ZRealloc(void* p, size_t n);  // n == 0 frees p and returns nullptr
 void* ZTryMalloc(size_t n);           // nullptr instead of aborting
 void ZFree(void* p);
+// On a thread that frees in bulk (the lazy free thread): give the CPU away
+// every `every` frees (0: never). glibc's arena lock is not fair: a thread
+// freeing a million blocks in a tight loop takes it back before a woken
+// event loop thread runs, and on a busy machine that thread starves for
+// hundreds of milliseconds. Yielding now and then lets it in.
+void ZYieldWhileFreeing(unsigned every);
 // The usable size of a block returned by the functions above (>= requested; 0 for nullptr).
 size_t ZMallocSize(const void* p);
 

@@ -70,6 +70,7 @@ void LazyFree::Submit(const Job& job) {
 }
 
 void LazyFree::Run() {
+  ZYieldWhileFreeing(kYieldEvery);
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     wake_.wait(lock, [this] { return stop_ || !jobs_.empty(); });

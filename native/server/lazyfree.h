@@ -55,6 +55,8 @@ class LazyFree {
  public:
   // Redis's LAZYFREE_THRESHOLD: values freed in more steps go to the thread.
   static constexpr size_t kThreshold = 64;
+  // The thread yields the CPU every this many frees (see ZYieldWhileFreeing).
+  static constexpr unsigned kYieldEvery = 256;
 
   LazyFree() = default;
   ~LazyFree();  // waits for the thread to finish what it holds
