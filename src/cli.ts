@@ -90,7 +90,7 @@ export function main(argv: string[]): void {
   server.onShutdown = () => process.exit(0);
   const onSignal = (name: string) => {
     log.warning(`Received ${name} scheduling shutdown...`);
-    if (!server.beginShutdown()) {
+    if (server.beginShutdown() === 'failed') {
       log.warning(`${name} received but errors trying to shut down the server, check the logs for more information`);
     }
   };

@@ -46,7 +46,9 @@ import { Pause } from './features/pause';
 import { PubSub } from './features/pubsub';
 import { Tracking } from './features/tracking';
 import { Persistence, type ShutdownFlags } from './persistence/persistence';
+import { Failover } from './replication/failover';
 import { Replication } from './replication/replication';
+import { ShutdownWait } from './replication/shutdown';
 import { LoggedError, Logger } from './log';
 import { IoEvent } from './boundary.gen';
 import { SharedState, loadAddon, type NativeServer } from './native';
@@ -128,6 +130,10 @@ export class TachyonServer implements ServerStatus {
   readonly persistence: Persistence;
   /** Both roles of replication: replicas fed from the backlog, the link to our master. */
   readonly replication: Replication;
+  /** FAILOVER, coordinated with a replica. */
+  readonly failover: Failover;
+  /** SHUTDOWN's wait for lagging replicas. */
+  readonly shutdownWait: ShutdownWait;
   /** ACL users, AUTH, ACL LOG (enforcement is native). */
   readonly acl: Acl;
   /** The TLS context of tls-port connections. */
@@ -177,6 +183,8 @@ export class TachyonServer implements ServerStatus {
       masterClient: (socket) => new Connection({ ...this.services, nativeIo: false }, socket, 'tcp'),
       port: () => this.port,
     });
+    this.failover = new Failover(ctx, this.replication, this.pause);
+    this.shutdownWait = new ShutdownWait(ctx, this.replication, this.pause, (flags) => this.finishShutdown(flags));
     this.clientCommands = new ClientCommands(ctx, this);
     this.acl = new Acl(ctx, { pubsub: this.pubsub, clientInfo: (conn) => this.clientCommands.infoLine(conn) });
     this.info = new Info(ctx, this, this);
@@ -197,7 +205,11 @@ export class TachyonServer implements ServerStatus {
     const r = this.commands;
     registerConnectionCommands(r, this);
     registerConfigCommands(r, { resetStats: () => this.resetStats(), loading: () => this.persistence.loading });
-    registerServerCommands(r, { status: this, shutdown: (flags) => this.beginShutdown(flags) });
+    registerServerCommands(r, {
+      status: this,
+      shutdown: (flags, conn) => this.beginShutdown(flags, conn),
+      abortShutdown: () => this.shutdownWait.abort(),
+    });
     registerCommandCommands(r);
     this.info.register(r);
     this.clientCommands.register(r);
@@ -209,6 +221,7 @@ export class TachyonServer implements ServerStatus {
     this.pause.register(r);
     this.persistence.register(r);
     this.replication.register(r);
+    this.failover.register(r);
     this.acl.register(r);
     r.observe((call) => this.monitor.observeCall(call));
     native.setJsCommands(r.names());
@@ -551,6 +564,8 @@ export class TachyonServer implements ServerStatus {
     if (this.cronTimer) clearInterval(this.cronTimer);
     this.persistence.close();
     this.replication.close();
+    this.failover.close();
+    this.shutdownWait.close();
     this.blocking.close();
     this.info.stop();
     const listeners = [...this.listeners, ...this.tlsListeners];
@@ -592,18 +607,21 @@ export class TachyonServer implements ServerStatus {
   }
 
   /**
-   * SHUTDOWN and SIGTERM/SIGINT: writes what must be written (final
-   * snapshot, AOF fsync), then closes everything and runs the shutdown hook.
-   * Returns false, changing nothing, when that writing failed (Redis keeps
-   * running then unless FORCE).
+   * SHUTDOWN and SIGTERM/SIGINT: waits for lagging replicas (shutdown.ts),
+   * then writes what must be written (final snapshot, AOF fsync), closes
+   * everything and runs the shutdown hook. 'failed' when that writing
+   * failed (Redis keeps running then unless FORCE); 'waiting' while the
+   * replicas are waited for (`conn` gets its reply later, if any).
    */
-  beginShutdown(flags: ShutdownFlags = {}): boolean {
+  beginShutdown(flags: ShutdownFlags = {}, conn?: Connection): 'done' | 'failed' | 'waiting' {
+    if (this.closed) return 'done';
+    return this.shutdownWait.begin(flags, conn);
+  }
+
+  /** finishShutdown's writing and closing: false, changing nothing, when a save failed. */
+  private finishShutdown(flags: ShutdownFlags): boolean {
     if (this.closed) return true;
-    this.log.warning('User requested shutdown...');
-    if (!this.persistence.prepareShutdown(flags)) {
-      this.log.warning('Errors trying to shut down the server. Check the logs for more information.');
-      return false;
-    }
+    if (!this.persistence.prepareShutdown(flags)) return false;
     void this.close().then(() => {
       this.log.warning('Tachyon is now ready to exit, bye bye...');
       this.onShutdown?.();

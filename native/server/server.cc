@@ -836,8 +836,10 @@ bool Server::Cron() {
   int64_t deadline = start + budget;
   int64_t now_ms = start / 1000;
   int n = db_count();
-  // A replica expires nothing itself: the master sends the DELs.
-  const bool active_expire = settings_.active_expire_enabled && !settings_.replica_expiry;
+  // A replica expires nothing itself: the master sends the DELs. Nor does a
+  // paused server (CLIENT PAUSE, FAILOVER, SHUTDOWN): the dataset and the
+  // replication offset stay still, as Redis's activeExpireCycle.
+  const bool active_expire = settings_.active_expire_enabled && !settings_.replica_expiry && !settings_.clients_paused;
   bool timed_out = false;
   for (int i = 0; i < n && active_expire && !(timed_out = NowUs() >= deadline); i++) {
     Db& db = *dbs_[(expire_db_cursor_ + i) % n];

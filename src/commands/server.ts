@@ -4,6 +4,7 @@
  * (src/persistence/persistence.ts, prepareShutdown).
  */
 import type { ServerStatus } from '../context';
+import type { Connection } from '../network/connection';
 import type { ShutdownFlags } from '../persistence/persistence';
 import type { CommandCall, CommandRegistry } from './registry';
 
@@ -11,10 +12,14 @@ import type { CommandCall, CommandRegistry } from './registry';
 export interface ServerControl {
   readonly status: ServerStatus;
   /**
-   * Writes what must be written, then closes everything and runs the
-   * embedder's shutdown hook; false, changing nothing, when a save failed.
+   * Waits for lagging replicas ('waiting': `conn` is answered later, or
+   * never if the server exits), writes what must be written, then closes
+   * everything and runs the embedder's shutdown hook; 'failed', changing
+   * nothing, when a save failed.
    */
-  shutdown(flags: ShutdownFlags): boolean;
+  shutdown(flags: ShutdownFlags, conn: Connection): 'done' | 'failed' | 'waiting';
+  /** SHUTDOWN ABORT: false when no shutdown is in progress. */
+  abortShutdown(): boolean;
 }
 
 function shutdown(call: CommandCall, control: ServerControl): void {
@@ -31,10 +36,9 @@ function shutdown(call: CommandCall, control: ServerControl): void {
     else return void w.error('ERR syntax error');
   }
   if ((abort && Object.keys(flags).length > 0) || (flags.save && flags.nosave)) return void w.error('ERR syntax error');
-  // Without replicas to wait for, a shutdown never stays in progress: nothing to abort.
-  if (abort) return void w.error('ERR No shutdown in progress.');
+  if (abort) return void (control.abortShutdown() ? w.ok() : w.error('ERR No shutdown in progress.'));
   // Success has no reply: the connection just closes, as with Redis.
-  if (!control.shutdown(flags)) w.error('ERR Errors trying to SHUTDOWN. Check logs.');
+  if (control.shutdown(flags, call.conn) === 'failed') w.error('ERR Errors trying to SHUTDOWN. Check logs.');
 }
 
 export function registerServerCommands(r: CommandRegistry, control: ServerControl): void {

@@ -908,7 +908,7 @@ const MORE_OPTIONS: readonly OptionSpec[] = [
   // min-replicas-*). The master always syncs through an RDB on disk (the
   // diskless-sync options are accepted and change nothing, as on a Redis
   // replica that does not announce capa eof); the replica always loads from
-  // disk and announces its own address.
+  // disk.
   bool('repl-diskless-sync', true, true),
   int('repl-diskless-sync-delay', 0n, INT_MAX, 5n, true),
   int('repl-diskless-sync-max-replicas', 0n, INT_MAX, 0n, true),
@@ -921,14 +921,8 @@ const MORE_OPTIONS: readonly OptionSpec[] = [
   bool('replica-serve-stale-data', true, true, { aliases: ['slave-serve-stale-data'] }),
   bool('replica-lazy-flush', false, true, { aliases: ['slave-lazy-flush'] }),
   bool('replica-ignore-maxmemory', true, true, { aliases: ['slave-ignore-maxmemory'] }),
-  str('replica-announce-ip', '', true, true, {
-    aliases: ['slave-announce-ip'],
-    restrict: unsupportedUnlessEmpty('replica-announce-ip'),
-  }),
-  int('replica-announce-port', 0n, 65535n, 0n, true, false, {
-    aliases: ['slave-announce-port'],
-    restrict: unsupportedUnlessZero('replica-announce-port'),
-  }),
+  str('replica-announce-ip', '', true, true, { aliases: ['slave-announce-ip'] }),
+  int('replica-announce-port', 0n, 65535n, 0n, true, false, { aliases: ['slave-announce-port'] }),
   int('replica-priority', 0n, INT_MAX, 100n, true, false, { aliases: ['slave-priority'] }),
   bool('replica-announced', true, true),
   bool('replica-ignore-disk-write-errors', false, true),

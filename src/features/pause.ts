@@ -172,9 +172,13 @@ function mustWait(req: Request, held: HeldInput): boolean {
 // The pause
 
 export class Pause {
+  /** The pause in effect: the strongest of CLIENT PAUSE's and the server's own. */
   private type: PauseType | undefined;
-  /** End of the pause, unix ms. */
+  /** CLIENT PAUSE's mode and end (unix ms). */
+  private clientType: PauseType | undefined;
   private end = 0;
+  /** Pauses of the server's own, by purpose ('failover', 'shutdown'). */
+  private readonly purposes = new Map<string, PauseType>();
   private timer: NodeJS.Timeout | undefined;
   /** WRITE mode keeps parsing state for every client seen during the pause, held or not. */
   private readonly held = new Map<Connection, HeldInput>();
@@ -271,23 +275,57 @@ export class Pause {
     this.timer.unref();
   }
 
+  /** CLIENT PAUSE's part (Redis's PAUSE_BY_CLIENT_COMMAND). */
   private pause(type: PauseType, end: number): void {
-    // Native I/O hands every read to hold() while the pause lasts.
-    if (this.type === undefined) this.ctx.native.configure('js-input', true);
-    this.type = type;
+    // A new CLIENT PAUSE replaces the mode and never shortens the end.
+    this.clientType = type;
     if (end > this.end) this.end = end;
-    if (type === 'all') for (const held of this.held.values()) held.blocked = true;
     if (Date.now() >= this.end) this.unpause();
-    else this.scheduleEnd();
+    else {
+      this.scheduleEnd();
+      this.apply();
+    }
   }
 
   private unpause(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.type === undefined) return;
-    this.type = undefined;
+    this.clientType = undefined;
     this.end = 0;
-    this.ctx.native.configure('js-input', false);
+    this.apply();
+  }
+
+  /**
+   * A pause of the server's own (Redis's PAUSE_DURING_FAILOVER and
+   * PAUSE_DURING_SHUTDOWN): lasts until unpauseFor(purpose), whatever
+   * CLIENT PAUSE and CLIENT UNPAUSE do meanwhile.
+   */
+  pauseFor(purpose: string, type: PauseType): void {
+    this.purposes.set(purpose, type);
+    this.apply();
+  }
+
+  unpauseFor(purpose: string): void {
+    if (this.purposes.delete(purpose)) this.apply();
+  }
+
+  /** The strongest pause among CLIENT PAUSE and the server's own. */
+  private effective(): PauseType | undefined {
+    let t = this.clientType;
+    for (const p of this.purposes.values()) if (p === 'all' || t === undefined) t = p;
+    return t;
+  }
+
+  /** Applies the effective pause; when it weakens, held input is fed again (and held again if it must still wait). */
+  private apply(): void {
+    const before = this.type;
+    const after = this.effective();
+    this.type = after;
+    if (before === undefined && after !== undefined) this.ctx.native.configure('js-input', true);
+    if (after === 'all') for (const held of this.held.values()) held.blocked = true;
+    if (before === undefined || before === after || after === 'all') return;
+    // Weaker than before (ALL to WRITE, or no pause at all).
+    if (after === undefined) this.ctx.native.configure('js-input', false);
     const held = [...this.held];
     this.held.clear();
     if (held.length === 0) return;

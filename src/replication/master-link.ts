@@ -25,6 +25,11 @@ export type LinkState = 'connect' | 'connecting' | 'handshake' | 'sync' | 'conne
 export interface LinkOwner {
   readonly dir: string;
   readonly listeningPort: number;
+  /** replica-announce-ip ('' for none: REPLCONF ip-address is not sent). */
+  readonly announceIp: string;
+  /** A FAILOVER of ours is in progress: PSYNC carries FAILOVER, and its reply is reported. */
+  readonly failingOver: boolean;
+  psyncReplied(accepted: boolean): void;
   readonly masterauth: string;
   readonly masteruser: string;
   /** [replid, offset] to ask for a partial resync with, or undefined for PSYNC ? -1. */
@@ -59,6 +64,7 @@ export class MasterLink {
   /** One connection attempt; resolves when the link is online or has failed. */
   async run(): Promise<boolean> {
     this.state = 'connecting';
+    let failover = false; // a PSYNC FAILOVER sent, not answered yet
     this.owner.log('notice', `Connecting to MASTER ${this.host}:${this.port}`);
     const socket = net.connect({ host: this.host, port: this.port });
     this.socket = socket;
@@ -97,6 +103,10 @@ export class MasterLink {
       }
       const r1 = await this.command(['REPLCONF', 'listening-port', String(this.owner.listeningPort)]);
       if (r1.startsWith('-')) this.owner.log('notice', `(Non critical) Master does not understand REPLCONF listening-port: ${r1.slice(1)}`);
+      if (this.owner.announceIp) {
+        const r = await this.command(['REPLCONF', 'ip-address', this.owner.announceIp]);
+        if (r.startsWith('-')) this.owner.log('notice', `(Non critical) Master does not understand REPLCONF ip-address: ${r.slice(1)}`);
+      }
       const r2 = await this.command(['REPLCONF', 'capa', 'eof', 'capa', 'psync2']);
       if (r2.startsWith('-')) this.owner.log('notice', `(Non critical) Master does not understand REPLCONF capa: ${r2.slice(1)}`);
       const target = this.owner.psyncTarget();
@@ -105,7 +115,16 @@ export class MasterLink {
       } else {
         this.owner.log('notice', 'Partial resynchronization not possible (no cached master)');
       }
-      const reply = await this.command(['PSYNC', target ? target[0] : '?', target ? String(target[1]) : '-1']);
+      const psync = ['PSYNC', target ? target[0] : '?', target ? String(target[1]) : '-1'];
+      // A master failing over to us asks its target to take the role (PSYNC ... FAILOVER).
+      failover = this.owner.failingOver;
+      if (failover) psync.push('FAILOVER');
+      const reply = await this.command(psync);
+      if (failover) {
+        failover = false;
+        this.owner.psyncReplied(reply.startsWith('+FULLRESYNC') || reply.startsWith('+CONTINUE'));
+        if (this.closed) throw new Error(`Failover target rejected psync request: ${reply}`);
+      }
       if (reply.startsWith('+FULLRESYNC')) {
         const [, replid, offset] = reply.split(' ');
         this.owner.log('notice', `Full resync from master: ${replid}:${offset}`);
@@ -131,6 +150,7 @@ export class MasterLink {
       throw new Error(`Unexpected reply to PSYNC from master: ${reply}`);
     } catch (e) {
       this.owner.log('warning', (e as Error).message);
+      if (failover) this.owner.psyncReplied(false); // the target went before answering
       this.close();
       return false;
     }

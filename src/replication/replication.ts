@@ -28,6 +28,7 @@ import type { Persistence } from '../persistence/persistence';
 import { runAsync } from '../persistence/steps';
 import { RespWriter } from '../protocol/resp-writer';
 import { string2ll } from '../util/integers';
+import type { Failover } from './failover';
 import { MasterLink, type LinkOwner } from './master-link';
 
 type ReplicaState = 'wait_bgsave' | 'send_bulk' | 'online';
@@ -67,6 +68,15 @@ export interface ReplicationServices {
 
 const NULL_ID = '0'.repeat(40);
 
+/** What FAILOVER sees of a replica. */
+export interface ReplicaSummary {
+  ip: string;
+  port: number;
+  state: ReplicaState;
+  ackOffset: number;
+  ackTime: number;
+}
+
 export class Replication implements LinkOwner {
   replId = crypto.randomBytes(20).toString('hex');
   replId2 = NULL_ID;
@@ -99,6 +109,8 @@ export class Replication implements LinkOwner {
 
   private timer: NodeJS.Timeout | undefined;
   private ticks = 0;
+  /** The FAILOVER coordinator (failover.ts), which sets itself here. */
+  failover: Failover | undefined;
 
   constructor(
     private readonly ctx: ServerContext,
@@ -181,6 +193,17 @@ export class Replication implements LinkOwner {
     return this.masterHost !== '';
   }
 
+  /** Our replicas, for FAILOVER: the address they announced (else their peer's) and the offset they acknowledged. */
+  replicaSummaries(): ReplicaSummary[] {
+    return [...this.replicas.values()].map((r) => ({
+      ip: r.ipAddress || (r.conn.socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
+      port: r.listeningPort,
+      state: r.state,
+      ackOffset: r.ackOffset,
+      ackTime: r.ackTime,
+    }));
+  }
+
   /** CLIENT LIST/KILL: 'replica' for a replica's connection, 'master' for our master's. */
   clientType(conn: Connection): 'master' | 'replica' | undefined {
     if (conn === this.masterConn) return 'master';
@@ -203,6 +226,16 @@ export class Replication implements LinkOwner {
   private sync(call: CommandCall, oldSync: boolean): void {
     const { conn, w } = call;
     if (this.replicas.has(conn)) return; // already a replica: ignored, as Redis does
+    // PSYNC <replid> <offset> FAILOVER: our master hands its role over to us.
+    if (!oldSync && call.args.length > 3 && call.args[3].toString('latin1').toLowerCase() === 'failover') {
+      const replid = call.args[1].toString('latin1');
+      this.ctx.log.warning(`Failover request received for replid ${replid}.`);
+      if (!this.isReplica) return void w.error("ERR PSYNC FAILOVER can't be sent to a master.");
+      if (replid.toLowerCase() !== this.replId.toLowerCase()) return void w.error('ERR PSYNC FAILOVER replid must match my replid.');
+      this.unsetMaster();
+      this.ctx.log.notice(`MASTER MODE enabled (failover request from 'id=${conn.id} addr=${conn.address}')`);
+    }
+    if (this.failover?.inProgress) return void w.error("NOMASTERLINK Can't SYNC while failing over");
     if (this.isReplica && this.link?.state !== 'connected') {
       return void w.error("NOMASTERLINK Can't SYNC while not connected with my master");
     }
@@ -408,6 +441,9 @@ export class Replication implements LinkOwner {
         if (port === null) return void w.error('ERR value is not an integer or out of range');
         conf.listeningPort = Number(port);
       } else if (opt === 'ip-address') {
+        if (value.length >= 256) {
+          return void w.error(`ERR REPLCONF ip-address provided by replica instance is too long: ${value.length} bytes`);
+        }
         conf.ipAddress = value.toString('latin1');
       } else if (opt === 'capa') {
         const capa = value.toString('latin1').toLowerCase();
@@ -421,6 +457,7 @@ export class Replication implements LinkOwner {
         if (Number(off) > replica.ackOffset) replica.ackOffset = Number(off);
         replica.ackTime = Date.now();
         this.checkWaiters();
+        this.failover?.scheduleCheck();
         return;
       } else if (opt === 'getack') {
         // From our master: answer on the link at once.
@@ -485,8 +522,9 @@ export class Replication implements LinkOwner {
   }
 
   /** REPLCONF GETACK * to every replica, once per loop turn (Redis's beforeSleep). */
-  private requestAcks(): void {
-    if (this.getAckPending) return;
+  requestAcks(): void {
+    // Not while a failover keeps the stream still (Redis sends none while clients are paused).
+    if (this.getAckPending || this.failover?.inProgress) return;
     this.getAckPending = true;
     setImmediate(() => {
       this.getAckPending = false;
@@ -539,7 +577,10 @@ export class Replication implements LinkOwner {
     this.ticks++;
     this.refreshGoodReplicas();
     const period = Number(this.ctx.config.get('repl-ping-replica-period'));
-    if (!this.isReplica && this.replicas.size > 0 && this.ticks % Math.max(1, period) === 0) {
+    this.failover?.check();
+    // Redis sends no PING during a FAILOVER with a TIMEOUT: it would move the offset replicas must reach.
+    const quiet = this.failover?.inProgress === true && this.failover.timed;
+    if (!this.isReplica && !quiet && this.replicas.size > 0 && this.ticks % Math.max(1, period) === 0) {
       this.native('feedCommand', ['PING']);
     }
     if (this.pendingFullSync) this.startPendingSync();
@@ -577,6 +618,7 @@ export class Replication implements LinkOwner {
   /** REPLICAOF / SLAVEOF host port | NO ONE. */
   private replicaof(call: CommandCall): void {
     const { args, w, conn } = call;
+    if (this.failover?.inProgress) return void w.error('ERR REPLICAOF not allowed while failing over.');
     const host = args[1].toString('latin1');
     const portArg = args[2].toString('latin1');
     if (host.toLowerCase() === 'no' && portArg.toLowerCase() === 'one') {
@@ -627,7 +669,7 @@ export class Replication implements LinkOwner {
   }
 
   /** replicationUnsetMaster: we are a master again, with a new replication id. */
-  private unsetMaster(): void {
+  unsetMaster(): void {
     const offset = this.offset;
     this.dropMasterLink();
     this.masterHost = '';
@@ -690,8 +732,21 @@ export class Replication implements LinkOwner {
     return this.persistence.dir;
   }
 
+  /** replica-announce-port, else the port we listen on. */
   get listeningPort(): number {
-    return this.services.port();
+    return Number(this.ctx.config.get('replica-announce-port')) || this.services.port();
+  }
+
+  get announceIp(): string {
+    return String(this.ctx.config.get('replica-announce-ip') ?? '');
+  }
+
+  get failingOver(): boolean {
+    return this.failover?.sendsFailoverPsync === true;
+  }
+
+  psyncReplied(accepted: boolean): void {
+    this.failover?.psyncReplied(accepted);
   }
 
   get masterauth(): string {
@@ -879,7 +934,7 @@ export class Replication implements LinkOwner {
     }
     const masterOffset = this.isReplica ? this.replicaOffset() : offset;
     lines.push(
-      ['master_failover_state', 'no-failover'],
+      ['master_failover_state', this.failover?.state ?? 'no-failover'],
       ['master_replid', this.replId],
       ['master_replid2', this.replId2],
       ['master_repl_offset', masterOffset],

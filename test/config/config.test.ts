@@ -317,7 +317,7 @@ describe('loading', () => {
     expect(err('replicaof 127.0.0.1 x\n')).toContain('Invalid master port');
     expect(err('repl-diskless-sync yes\n')).toBeNull();
     expect(err('repl-diskless-load swapdb\n')).toContain('Tachyon does not support diskless loading on replicas (repl-diskless-load) yet');
-    expect(err('replica-announce-ip 10.0.0.1\n')).toContain('Tachyon does not support replica-announce-ip yet');
+    expect(err('replica-announce-ip 10.0.0.1\n')).toBeNull();
     expect(err('min-replicas-to-write 1\n')).toBeNull();
     expect(err('loadmodule /x.so\n')).toContain("Tachyon does not support the option 'loadmodule' yet");
     expect(err('mymod.opt 1\n')).toContain("Tachyon does not support the option 'mymod.opt' yet");
