@@ -75,10 +75,12 @@ export async function startServer(
   kind: Kind,
   dir: string,
   config: Config = {},
-  opts: { mayExit?: boolean; timeoutMs?: number; whileLoading?: boolean } = {},
+  opts: { mayExit?: boolean; timeoutMs?: number; whileLoading?: boolean; port?: number; configFile?: string } = {},
 ): Promise<ServerProc> {
-  const port = await getFreePort();
+  // A given port: a restart where the server was (the caller knows it is free).
+  const port = opts.port ?? (await getFreePort());
   const argv = args(kind, port, dir, config);
+  if (opts.configFile) argv.unshift(opts.configFile);
   const proc =
     kind === 'redis'
       ? spawn(findRedisServer(), argv, { stdio: ['ignore', 'pipe', 'pipe'], env: referenceEnv() }) // no sanitizer runtime
