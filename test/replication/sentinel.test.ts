@@ -6,7 +6,10 @@
  * replica by partial resync, PSYNC2), no WAIT-acknowledged write is lost,
  * and an ioredis client configured with the sentinels keeps writing through
  * it. Reports the time from the kill to the first write accepted by the new
- * master, and the application's writes that failed meanwhile.
+ * master, and the application's writes that failed meanwhile. The killed
+ * master is then restarted on its port and directory: the sentinels turn it
+ * into a replica of the new master (REPLICAOF and CONFIG REWRITE of its
+ * file), and it ends with the new master's data.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -87,7 +90,11 @@ async function withLogs(servers: ServerProc[], p: Promise<void>): Promise<void> 
 
 describe.skipIf(!haveSentinel)('Sentinel failover of a Tachyon group', () => {
   it('SIGKILL of the master: a replica is promoted, the other re-points, no acknowledged write lost', async () => {
-    const master = await startServer('tachyon', tempDir('sent-master'));
+    // The master has a config file: when it returns, the sentinels rewrite it (CONFIG REWRITE).
+    const masterDir = tempDir('sent-master');
+    const masterConf = path.join(masterDir, 'node.conf');
+    fs.writeFileSync(masterConf, '# the first master\n');
+    const master = await startServer('tachyon', masterDir, {}, { configFile: masterConf });
     running.push(master);
     const replicas: ServerProc[] = [];
     for (const n of [1, 2]) {
@@ -201,5 +208,26 @@ describe.skipIf(!haveSentinel)('Sentinel failover of a Tachyon group', () => {
     stopApp = undefined;
     console.log(`sentinel failover: application writes ${appOk} acknowledged, ${appFailed} failed during the failover`);
     expect(infoFields(await client(newMaster).info('stats')).sync_full).toBe('0');
+
+    // The old master returns where it was (empty: no persistence) and rejoins as a replica.
+    const returnedAt = Date.now();
+    const old = await startServer('tachyon', masterDir, {}, { configFile: masterConf, port: master.port });
+    running.push(old);
+    await withLogs([old, newMaster], waitFor(
+      async () => {
+        const i = infoFields(await client(old).info('replication'));
+        return i.role === 'slave' && i.master_port === String(newMaster.port) && i.master_link_status === 'up';
+      },
+      40000,
+      'the old master reconfigured as a replica of the new one',
+    ));
+    console.log(`sentinel failover: the returned master rejoined as a replica in ${Date.now() - returnedAt} ms`);
+    await client(newMaster).set('after-rejoin', '1');
+    await waitFor(async () => (await client(old).get('after-rejoin')) === '1', 10000, 'write reaching the old master');
+    // The new master's data, acknowledged writes included.
+    expect((await client(old).mget(...acked)).filter((v) => v === null).length).toBe(0);
+    expect(await client(old).dbsize()).toBe(await client(newMaster).dbsize());
+    // Sentinel's CONFIG REWRITE made it permanent.
+    expect(fs.readFileSync(masterConf, 'latin1')).toMatch(new RegExp(`^replicaof 127\\.0\\.0\\.1 ${newMaster.port}$`, 'm'));
   }, 120_000);
 });
