@@ -90,7 +90,10 @@ export function main(argv: string[]): void {
   server.onShutdown = () => process.exit(0);
   const onSignal = (name: string) => {
     log.warning(`Received ${name} scheduling shutdown...`);
-    if (server.beginShutdown() === 'failed') {
+    // shutdown-on-sigterm / shutdown-on-sigint: the SHUTDOWN flags a signal means.
+    const words = String(config.get(name === 'SIGINT' ? 'shutdown-on-sigint' : 'shutdown-on-sigterm')).split(' ');
+    const flags = { save: words.includes('save'), nosave: words.includes('nosave'), now: words.includes('now'), force: words.includes('force') };
+    if (server.beginShutdown(flags) === 'failed') {
       log.warning(`${name} received but errors trying to shut down the server, check the logs for more information`);
     }
   };

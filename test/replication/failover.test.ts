@@ -104,7 +104,7 @@ describe('FAILOVER errors and states, as Redis', () => {
 
       // Waiting for a lagging replica: states, refusals, writes paused, TIMEOUT.
       let sleeping = await lagReplica(master, replica, 2);
-      out.push(await reply(m, 'FAILOVER', 'TO', '127.0.0.1', String(replica.port), 'TIMEOUT', '600'));
+      out.push(await reply(m, 'FAILOVER', 'TO', '127.0.0.1', String(replica.port), 'TIMEOUT', '1500'));
       out.push((await info(master)).master_failover_state);
       out.push(await reply(m, 'FAILOVER'));
       out.push(await reply(m, 'REPLICAOF', '127.0.0.1', '1'));
@@ -113,6 +113,8 @@ describe('FAILOVER errors and states, as Redis', () => {
       out.push(await reply(other, 'GET', 'ahead').then((v) => typeof v)); // reads go on
       let done = false;
       const write = other.set('during', '1').then((v) => ((done = true), v));
+      // CLIENT UNPAUSE ends CLIENT PAUSE's pause, not the failover's.
+      out.push(await reply(m, 'CLIENT', 'UNPAUSE'));
       await new Promise((r) => setTimeout(r, 300));
       out.push(done); // still paused
       // The timeout passes without FORCE: aborted, writes go on, still master.

@@ -154,6 +154,15 @@ describe('SHUTDOWN waits for lagging replicas, as Redis', () => {
       await p2.master.shutdown('NOW');
       out.push(Date.now() - t1 < 800);
       p2.replica.proc.kill('SIGCONT');
+
+      // shutdown-on-sigterm now: SIGTERM does not wait either.
+      const p3 = await pair(kind, `shutdown-sigterm-now-${kind}`, { 'shutdown-on-sigterm': 'now' });
+      p3.replica.proc.kill('SIGSTOP');
+      await p3.master.client.set('k', 'v');
+      const t2 = Date.now();
+      await p3.master.kill('SIGTERM');
+      out.push(Date.now() - t2 < 800);
+      p3.replica.proc.kill('SIGCONT');
     }
     expect(outs.tachyon).toEqual(outs.redis);
     expect(outs.redis).toContain('OK');
