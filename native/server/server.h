@@ -435,7 +435,9 @@ class Server : public ErrorSink, public KeyspaceObserver {
   FeedStatus Unblock(Client& c, std::string_view error);
   void OnKeyAdded(int db, std::string_view key) override { Notify(kNotifyNew, "new", db, key); }
   ExpiryMode expiry_mode() const override {
-    if (!settings_.replica_expiry) return ExpiryMode::kExpire;
+    // While clients are paused (CLIENT PAUSE, FAILOVER, SHUTDOWN) the dataset stays
+    // still: expired keys read as absent but are not deleted, as Redis's expireIfNeeded.
+    if (!settings_.replica_expiry) return settings_.clients_paused ? ExpiryMode::kHide : ExpiryMode::kExpire;
     return current_is_master_ ? ExpiryMode::kKeep : ExpiryMode::kHide;
   }
   void OnKeyExpired(int db, std::string_view key) override {
