@@ -4,6 +4,8 @@
 //   save(dir, filename, opts)        SAVE: write dir/filename atomically
 //       -> {ok} | {ok: false, step, errno, tmpfile}
 //   bgsave(dir, filename, opts)      fork a child writing the snapshot -> pid | -errno
+//   bgsaveSocket(opts)               fork a child writing the snapshot into a pipe (diskless
+//                                    replication) -> [pid, readFd] | [-errno]
 //   childPoll()                      -> null while running | [exitcode, signal, cowBytes, failedStep, error]
 //   dirty(n?)                        the changes-since-last-save counter (read, or set to n)
 //   childKill()                      kill and reap the child (SHUTDOWN, FLUSHALL...)
@@ -185,6 +187,45 @@ Napi::Value PersistenceBinding::Call(const Napi::CallbackInfo& info) {
       return 1;
     });
     return Napi::Number::New(env, pid);
+  }
+  if (op == "bgsaveSocket") {
+    // Diskless SYNC: the child writes the RDB into a pipe whose read end the
+    // replication feature reads and copies to the replicas' sockets.
+    Napi::Array a = Napi::Array::New(env, 2);
+    if (m.child.running()) {
+      a.Set(0u, -EBUSY);
+      return a;
+    }
+    FileSaveOptions opt = SaveOptions(m.server, obj(1));
+    opt.fsync_every = 0;  // a pipe cannot be fsync()ed
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+      a.Set(0u, -errno);
+      return a;
+    }
+    Server& server = m.server;
+    const int rfd = fds[0], wfd = fds[1];
+    m.child_is_rdb = true;
+    const pid_t pid = m.child.Start(server, [&server, opt, rfd, wfd](ChildReport* report) {
+      close(rfd);
+      int err = 0;
+      const bool ok = WriteRdbTo(server, wfd, opt, &err);
+      close(wfd);
+      if (ok) return 0;
+      report->failed_step = SaveStepNumber("rdbSaveRio");
+      report->err = err;
+      return 1;
+    });
+    close(wfd);
+    if (pid < 0) {
+      close(rfd);
+      a.Set(0u, pid);
+      return a;
+    }
+    fcntl(rfd, F_SETFL, fcntl(rfd, F_GETFL) | O_NONBLOCK);
+    a.Set(0u, pid);
+    a.Set(1u, rfd);
+    return a;
   }
   if (op == "childPoll") {
     if (!m.child.running()) return env.Null();

@@ -28,6 +28,7 @@ import type { Persistence } from '../persistence/persistence';
 import { runAsync } from '../persistence/steps';
 import { RespWriter } from '../protocol/resp-writer';
 import { string2ll } from '../util/integers';
+import { DisklessTransfer } from './diskless';
 import { MasterLink, type LinkOwner } from './master-link';
 
 type ReplicaState = 'wait_bgsave' | 'send_bulk' | 'online';
@@ -48,6 +49,8 @@ interface Replica {
   syncOffset: number;
   /** Whether the replica class of client-output-buffer-limit applies yet (once its snapshot left). */
   limited: boolean;
+  /** Unix ms it started waiting for a snapshot (repl-diskless-sync-delay counts from here). */
+  waitingSince: number;
 }
 
 interface Waiter {
@@ -75,8 +78,9 @@ export class Replication implements LinkOwner {
   private readonly waiters = new Set<Waiter>();
   /** Replicas waiting for a snapshot BGSAVE that has not started (another child ran). */
   private pendingFullSync = false;
-  /** The BGSAVE running for replicas, with the offset it was made at. */
-  private rdbSync: { offset: number } | undefined;
+  /** The BGSAVE running for replicas, with the offset it was made at (and its transfer when diskless). */
+  private rdbSync: { offset: number; transfer?: DisklessTransfer } | undefined;
+  private disklessTimer: NodeJS.Timeout | undefined;
   private getAckPending = false;
   syncFull = 0;
   syncPartialOk = 0;
@@ -188,6 +192,8 @@ export class Replication implements LinkOwner {
   }
 
   close(): void {
+    if (this.disklessTimer) clearTimeout(this.disklessTimer);
+    this.rdbSync?.transfer?.abort();
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     for (const w of this.waiters) if (w.timer) clearTimeout(w.timer);
@@ -228,7 +234,7 @@ export class Replication implements LinkOwner {
     this.addReplica(replica);
     this.startBacklog();
     replica.state = 'wait_bgsave';
-    if (this.rdbSync) {
+    if (this.rdbSync && !this.rdbSync.transfer) {
       // A snapshot for replicas is being written: this one uses it too.
       log.notice('Waiting for end of BGSAVE for SYNC');
       this.setupFullResync(replica, this.rdbSync.offset);
@@ -237,6 +243,13 @@ export class Replication implements LinkOwner {
     if (this.persistence.hasActiveChild()) {
       log.notice('Can\'t attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC');
       this.pendingFullSync = true;
+      return;
+    }
+    if (this.ctx.config.get('repl-diskless-sync') && replica.capaEof && Number(this.ctx.config.get('repl-diskless-sync-delay')) > 0) {
+      // Let more replicas arrive so one transfer serves them all.
+      log.notice('Delay next BGSAVE for diskless SYNC');
+      this.pendingFullSync = true;
+      this.scheduleDisklessStart();
       return;
     }
     this.startBgsaveForReplication();
@@ -257,6 +270,7 @@ export class Replication implements LinkOwner {
       ackTime: Date.now(),
       syncOffset: 0,
       limited: false,
+      waitingSince: Date.now(),
     };
   }
 
@@ -328,8 +342,30 @@ export class Replication implements LinkOwner {
     this.pendingFullSync = false;
     this.native('forceSelect');
     const offset = this.streamState()[1];
-    this.ctx.log.notice(`Starting BGSAVE for SYNC with target: disk`);
-    if (!this.persistence.bgsave({ replId: this.replId, replOffset: offset, replStreamDb: 0 })) {
+    const waiting = [...this.replicas.values()].filter((r) => r.state === 'wait_bgsave');
+    // To sockets only if every replica waiting can read an EOF-marked payload (Redis's mincapa).
+    const toSockets = Boolean(this.ctx.config.get('repl-diskless-sync')) && waiting.every((r) => r.capaEof);
+    this.ctx.log.notice(`Starting BGSAVE for SYNC with target: ${toSockets ? 'replicas sockets' : 'disk'}`);
+    const info = { replId: this.replId, replOffset: offset, replStreamDb: 0 };
+    if (toSockets) {
+      const fd = this.persistence.bgsaveSocket(info);
+      if (fd >= 0) {
+        for (const r of waiting) this.setupFullResync(r, offset);
+        for (const r of waiting) r.state = 'send_bulk';
+        const transfer = new DisklessTransfer(
+          fd,
+          waiting.map((r) => r.conn),
+          (ok, alive) => this.disklessDone(offset, ok, alive),
+          () => {
+            this.ctx.log.warning('Diskless rdb transfer, last replica dropped, killing fork child.');
+            this.persistence.killRdbChild();
+          },
+        );
+        this.rdbSync = { offset, transfer };
+        return;
+      }
+    }
+    if (toSockets || !this.persistence.bgsave(info)) {
       this.ctx.log.warning('BGSAVE for replication failed');
       for (const r of this.replicas.values()) {
         if (r.state === 'wait_bgsave') {
@@ -347,6 +383,7 @@ export class Replication implements LinkOwner {
   /** updateSlavesWaitingBgsave: the snapshot is on disk, send it. */
   private bgsaveDone(ok: boolean): void {
     const sync = this.rdbSync;
+    if (sync?.transfer) return sync.transfer.childDone(ok); // disklessDone follows
     this.rdbSync = undefined;
     if (!sync) {
       if (this.pendingFullSync) setImmediate(() => this.startPendingSync());
@@ -383,9 +420,63 @@ export class Replication implements LinkOwner {
     if (this.pendingFullSync) setImmediate(() => this.startPendingSync());
   }
 
+  /** The diskless transfer ended: its replicas that got all of it go online. */
+  private disklessDone(offset: number, ok: boolean, alive: Connection[]): void {
+    this.rdbSync = undefined;
+    for (const conn of alive) {
+      const r = this.replicas.get(conn);
+      if (!r) continue;
+      if (!ok) {
+        r.conn.destroy();
+        continue;
+      }
+      this.ctx.log.notice(`Streamed RDB transfer with replica ${this.replicaName(r)} succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming`);
+      r.state = 'online';
+      r.ackTime = Date.now();
+      if (!this.native('addReplica', r.conn.slot, offset)) {
+        this.ctx.log.warning(`Replica ${this.replicaName(r)}: the backlog no longer holds the stream since its snapshot; dropping it`);
+        r.conn.destroy();
+        continue;
+      }
+      this.ctx.log.notice(`Synchronization with replica ${this.replicaName(r)} succeeded`);
+    }
+    if (!ok) this.ctx.log.warning('SYNC failed. BGSAVE child returned an error');
+    this.refreshGoodReplicas();
+    if (this.pendingFullSync) setImmediate(() => this.startPendingSync());
+  }
+
+  /** A check when the oldest waiting replica's repl-diskless-sync-delay ends. */
+  private scheduleDisklessStart(): void {
+    if (this.disklessTimer) return;
+    const delayMs = Number(this.ctx.config.get('repl-diskless-sync-delay')) * 1000;
+    let oldest = Date.now();
+    for (const r of this.replicas.values()) if (r.state === 'wait_bgsave') oldest = Math.min(oldest, r.waitingSince);
+    this.disklessTimer = setTimeout(() => {
+      this.disklessTimer = undefined;
+      this.startPendingSync();
+    }, Math.max(0, oldest + delayMs - Date.now()));
+    this.disklessTimer.unref();
+    this.startPendingSync(); // repl-diskless-sync-max-replicas may be reached already
+  }
+
+  /** replicationStartPendingFork: start the snapshot replicas wait for when it is time. */
   private startPendingSync(): void {
     if (!this.pendingFullSync || this.rdbSync) return;
     if (this.persistence.hasActiveChild()) return; // retried from the cron
+    if (this.ctx.config.get('repl-diskless-sync')) {
+      const delayMs = Number(this.ctx.config.get('repl-diskless-sync-delay')) * 1000;
+      const max = Number(this.ctx.config.get('repl-diskless-sync-max-replicas'));
+      const waiting = [...this.replicas.values()].filter((r) => r.state === 'wait_bgsave');
+      if (waiting.length === 0) {
+        this.pendingFullSync = false;
+        return;
+      }
+      const oldest = Math.min(...waiting.map((r) => r.waitingSince));
+      if (!(max > 0 && waiting.length >= max) && Date.now() - oldest < delayMs) {
+        this.scheduleDisklessStart();
+        return;
+      }
+    }
     this.startBgsaveForReplication();
   }
 
