@@ -128,7 +128,8 @@ export class Replication implements LinkOwner {
    */
   start(): void {
     const { host, port } = this.configured();
-    if (!host || this.isReplica) return;
+    if (!host) return this.restoreAsMaster();
+    if (this.isReplica) return;
     this.setMaster(host, port);
     const loaded = this.persistence.loadedReplInfo;
     if (loaded && loaded.replId.length === 40 && loaded.replOffset >= 0) {
@@ -139,6 +140,21 @@ export class Replication implements LinkOwner {
       this.native('setOffset', loaded.replOffset);
       this.ctx.log.notice(`Restored replication ID ${loaded.replId} and offset ${loaded.replOffset} from the RDB file`);
     }
+  }
+
+  /**
+   * A master restarted from a snapshot with replication info (Redis 7.0):
+   * the loaded id becomes the secondary one, valid up to the loaded offset,
+   * and a backlog starts there, so replicas of the previous run continue
+   * (+CONTINUE) instead of resyncing in full.
+   */
+  private restoreAsMaster(): void {
+    const loaded = this.persistence.loadedReplInfo;
+    if (!loaded || loaded.replId.length !== 40 || loaded.replOffset < 0) return;
+    this.replId2 = loaded.replId;
+    this.secondReplOffset = loaded.replOffset + 1;
+    this.startBacklog();
+    this.native('setOffset', loaded.replOffset);
   }
 
   /** rdbPopulateSaveInfo: the AUX fields every snapshot carries (none for a master without a backlog). */

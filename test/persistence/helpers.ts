@@ -75,9 +75,9 @@ export async function startServer(
   kind: Kind,
   dir: string,
   config: Config = {},
-  opts: { mayExit?: boolean; timeoutMs?: number; whileLoading?: boolean } = {},
+  opts: { mayExit?: boolean; timeoutMs?: number; whileLoading?: boolean; port?: number } = {},
 ): Promise<ServerProc> {
-  const port = await getFreePort();
+  const port = opts.port ?? (await getFreePort()); // a given port: a restart where replicas expect it
   const argv = args(kind, port, dir, config);
   const proc =
     kind === 'redis'
