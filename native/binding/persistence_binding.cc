@@ -11,7 +11,8 @@
 //   childKill()                      kill and reap the child (SHUTDOWN, FLUSHALL...)
 //   loadStart(path, offset, opts)    load an RDB in a thread -> 0 | errno
 //   loadPoll()                       -> [done, loadedBytes, totalBytes, logs: [level, text][]]
-//   loadFinish({merge, replace})     install the data and function libraries (if they loaded) -> result object
+//   loadFinish({merge, replace, lazyFlush})  install the data and function libraries (if they loaded) -> result
+//                                    object; lazyFlush: the replaced data is freed by the lazy free thread
 //   emptyData()                      every database and the function libraries emptied (DEBUG RELOAD, LOADAOF)
 //   aofStart() / aofStop()           feed the AOF buffer from the propagation path, or stop (flush, fsync, close)
 //   aofOpen(path, truncate)          append to path from now on -> 0 | errno
@@ -391,11 +392,12 @@ Napi::Value PersistenceBinding::Call(const Napi::CallbackInfo& info) {
     // The file's function libraries are compiled here, on the main thread (the
     // Lua engine is not the loader thread's): any that fails refuses the file.
     // With merge (DEBUG RELOAD NOFLUSH) keys and libraries join the current ones.
-    bool merge = false, replace = false;
+    bool merge = false, replace = false, lazy_flush = false;
     if (info.Length() > 1 && info[1].IsObject()) {
       Napi::Object o = info[1].As<Napi::Object>();
       merge = o.Get("merge").ToBoolean().Value();
       replace = o.Get("replace").ToBoolean().Value();
+      lazy_flush = o.Get("lazyFlush").ToBoolean().Value();
     }
     std::string fn_error;
     const bool fns_ok = !ok ? true
@@ -414,6 +416,10 @@ Napi::Value PersistenceBinding::Call(const Napi::CallbackInfo& info) {
         unlogged = true;
       }
     } else if (ok) {
+      // replica-lazy-flush: the replaced dataset goes to the lazy free thread.
+      if (lazy_flush) {
+        for (int i = 0; i < m.server.db_count(); i++) m.server.db(i).Clear(true);
+      }
       m.load->Install(m.server);
     }
     Napi::Object r = Napi::Object::New(env);

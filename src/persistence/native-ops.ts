@@ -111,7 +111,7 @@ export class NativePersistence {
    * current dataset and function libraries, or with `merge` added to them
    * (a key or library already there refuses the load, or with `replace` is replaced).
    */
-  loadFinish(opts: { merge: boolean; replace: boolean } = { merge: false, replace: false }): LoadResult {
+  loadFinish(opts: { merge: boolean; replace: boolean; lazyFlush?: boolean } = { merge: false, replace: false }): LoadResult {
     return this.native.persistence('loadFinish', opts) as LoadResult;
   }
 

@@ -197,7 +197,7 @@ export class Persistence {
   *loadRdbSteps(
     file: string,
     offset: number,
-    opts: { aofPreamble?: boolean; nested?: boolean; merge?: boolean; replace?: boolean },
+    opts: { aofPreamble?: boolean; nested?: boolean; merge?: boolean; replace?: boolean; lazyFlush?: boolean },
   ): Steps<LoadResult> {
     const err = this.ops.loadStart(file, offset, {
       aofPreamble: opts.aofPreamble,
@@ -222,7 +222,7 @@ export class Persistence {
     } finally {
       if (!opts.nested) this.stopLoading();
     }
-    const result = this.ops.loadFinish({ merge: !!opts.merge, replace: !!opts.replace });
+    const result = this.ops.loadFinish({ merge: !!opts.merge, replace: !!opts.replace, lazyFlush: !!opts.lazyFlush });
     if (result.unlogged) this.log.warning(result.error);
     if (!result.ok) {
       // Redis's fatal lines: a bad signature or version is EINVAL, corruption terminates.

@@ -2,7 +2,7 @@
  * The replication feature, as Redis 7.0's replication.c: both roles.
  *
  * Master side: SYNC/PSYNC, full resynchronisation by a BGSAVE to disk whose
- * file is sent as a $<len> payload, partial resynchronisation (+CONTINUE)
+ * file is sent as a $<len> payload or diskless (diskless.ts), partial resynchronisation (+CONTINUE)
  * from the backlog, REPLCONF, WAIT, ROLE, INFO replication, a PING into the
  * stream every repl-ping-replica-period. The stream itself (encoding, SELECT,
  * backlog, writing to online replicas) is native: native/binding/
@@ -103,6 +103,8 @@ export class Replication implements LinkOwner {
 
   private timer: NodeJS.Timeout | undefined;
   private ticks = 0;
+  /** Unix ms since which a master has had no replica (repl-backlog-ttl counts from here). */
+  private noReplicasSince = Date.now();
 
   constructor(
     private readonly ctx: ServerContext,
@@ -308,6 +310,7 @@ export class Replication implements LinkOwner {
     this.pendingConf.delete(conn);
     if (!r) return;
     this.replicas.delete(conn);
+    if (this.replicas.size === 0) this.noReplicasSince = Date.now();
     this.native('removeReplica', conn.slot);
     this.ctx.log.notice(`Connection with replica ${this.replicaName(r)} lost.`);
     this.checkWaiters();
@@ -553,7 +556,9 @@ export class Replication implements LinkOwner {
     if (timeout < 0n) return void w.error('ERR timeout is negative');
     const num = string2ll(args[1]);
     if (num === null) return void w.error('ERR value is not an integer or out of range');
-    const offset = this.streamState()[1];
+    // The offset the client's previous command left (Redis's c->woff), not the
+    // stream's end; WAIT itself leaves the current one, as any command does.
+    const offset = this.native('woff', conn.slot, this.streamState()[1]) as number;
     const acked = this.countAcked(offset);
     if (call.inExec || acked >= Number(num)) return void w.int(acked);
     const waiter: Waiter = { conn, offset, numreplicas: Number(num), timer: undefined };
@@ -641,6 +646,20 @@ export class Replication implements LinkOwner {
   }
   private denyingWrites = false;
 
+  /**
+   * repl-backlog-ttl: a master without replicas for that long frees its
+   * backlog and takes a new replication id (the offset no longer moves, so
+   * the old id could name a different history later), as Redis 7.0.
+   */
+  private expireBacklog(): void {
+    const ttl = Number(this.ctx.config.get('repl-backlog-ttl'));
+    if (this.isReplica || this.replicas.size > 0 || ttl === 0 || !this.streamState()[0]) return;
+    if (Math.floor((Date.now() - this.noReplicasSince) / 1000) <= ttl) return;
+    this.changeReplId();
+    this.native('stop');
+    this.ctx.log.notice(`Replication backlog freed after ${ttl} seconds without connected replicas.`);
+  }
+
   /** The once-a-second part of replicationCron. */
   private cron(): void {
     this.ticks++;
@@ -650,6 +669,7 @@ export class Replication implements LinkOwner {
       this.native('feedCommand', ['PING']);
     }
     if (this.pendingFullSync) this.startPendingSync();
+    this.expireBacklog();
     // The replica output limit counts the stream, not the snapshot (Redis
     // sends that from the file): it applies once the snapshot has left.
     const limit = this.ctx.config.getClientOutputBufferLimits().replica;
@@ -827,7 +847,11 @@ export class Replication implements LinkOwner {
       fs.rmSync(file, { force: true });
       return false;
     }
-    const result = await runAsync(this.persistence.loadRdbSteps(target, 0, {}));
+    // The AOF stops meanwhile and restarts with a rewrite of the new dataset (restartAOFAfterSYNC).
+    const aofWasOn = this.persistence.aof.stopForSync();
+    const lazyFlush = Boolean(this.ctx.config.get('replica-lazy-flush'));
+    const result = await runAsync(this.persistence.loadRdbSteps(target, 0, { lazyFlush }));
+    if (aofWasOn) this.persistence.aof.restartAfterSync();
     if (!result.ok) return false;
     // The loaded data is the master's at `offset`, under its id.
     this.replId = replid;
@@ -981,7 +1005,8 @@ export class Replication implements LinkOwner {
       const ip = r.ipAddress || (r.conn.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
       lines.push([
         `slave${i++}`,
-        `ip=${ip},port=${r.listeningPort},state=${r.state},offset=${r.ackOffset},lag=${Math.floor((now - r.ackTime) / 1000)}`,
+        // A diskless transfer's replicas read as wait_bgsave in Redis (WAIT_BGSAVE_END) until it ends.
+        `ip=${ip},port=${r.listeningPort},state=${r.state === 'send_bulk' && this.rdbSync?.transfer ? 'wait_bgsave' : r.state},offset=${r.ackOffset},lag=${Math.floor((now - r.ackTime) / 1000)}`,
       ]);
     }
     const masterOffset = this.isReplica ? this.replicaOffset() : offset;
