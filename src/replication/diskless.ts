@@ -17,9 +17,9 @@ import * as net from 'node:net';
 import type { Connection } from '../network/connection';
 
 /** Output a replica may hold before the pipe stops being read. */
-const HIGH_WATER = 4 * 1024 * 1024;
+const HIGH_WATER = 16 * 1024 * 1024;
 /** How often a paused transfer looks at the replicas' output again (ms). */
-const RECHECK_MS = 5;
+const RECHECK_MS = 1;
 
 export class DisklessTransfer {
   /** The 40 characters that end the payload. */
