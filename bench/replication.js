@@ -4,12 +4,13 @@
 //   1. Full synchronisation: a master holding --keys keys of mixed types (the
 //      dataset of bench/persistence.js), a fresh replica told REPLICAOF; time
 //      from the command to master_link_status:up with the sync finished.
-//      Redis -> Redis and Tachyon -> Tachyon, both with a snapshot to disk
-//      (repl-diskless-sync no on Redis: Tachyon has no diskless sync yet).
+//      Redis -> Redis and Tachyon -> Tachyon, once with the snapshot through
+//      the disk (repl-diskless-sync no) and once streamed to the replica's
+//      socket (repl-diskless-sync yes, repl-diskless-sync-delay 0).
 //   2. SET throughput on a master with two replicas attached, at -P 1 and
 //      -P 16, alternating rounds; the Tachyon/Redis ratio is the median.
 //
-//   node bench/replication.js [--keys 1000000] [--rounds 3] [-n 300000]
+//   node bench/replication.js [--keys 1000000] [--rounds 3] [-n 300000] [--sync-only]
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -25,6 +26,7 @@ function opt(name, def) {
 const KEYS = Number(opt('--keys', '1000000'));
 const ROUNDS = Number(opt('--rounds', '3'));
 const REQUESTS = Number(opt('-n', '300000'));
+const SYNC_ONLY = args.includes('--sync-only');
 
 function freePort() {
   return new Promise((resolve) => {
@@ -74,8 +76,7 @@ function tmp(prefix) {
 async function start(kind, extra = []) {
   const port = await freePort();
   const dir = tmp(`tachyon-bench-repl-${kind}-`);
-  const argv = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...extra];
-  if (kind === 'redis') argv.push('--repl-diskless-sync', 'no');
+  const argv = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--repl-diskless-sync-delay', '0', ...extra];
   const cmd = kind === 'redis' ? ['redis-server', argv] : [process.execPath, [path.join(__dirname, '..', 'bin', 'tachyon-server.js'), ...argv]];
   const child = spawn(cmd[0], cmd[1], { stdio: ['ignore', 'ignore', 'inherit'] });
   await waitReady(port, child);
@@ -153,20 +154,39 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 async function main() {
   const file = datasetFile();
   const groups = {};
-  const syncSeconds = {};
+  const syncSeconds = { disk: { redis: [], tachyon: [] }, diskless: { redis: [], tachyon: [] } };
   for (const kind of ['redis', 'tachyon']) {
-    const master = await start(kind);
+    const master = await start(kind, ['--repl-diskless-sync', 'no']);
     load(master, file);
-    const r1 = await start(kind);
-    const r2 = await start(kind);
-    syncSeconds[kind] = await fullSync(master, r1);
-    await fullSync(master, r2);
-    const keys = (await send(r1.port, 'DBSIZE')).trim();
-    console.log(`${kind}: full sync of ${KEYS} keys in ${syncSeconds[kind].toFixed(2)} s (replica DBSIZE ${keys})`);
-    groups[kind] = { master, replicas: [r1, r2] };
+    groups[kind] = { master, replicas: [await start(kind), await start(kind)] };
   }
-  console.log(`\n| full sync, ${KEYS} keys | Redis s | Tachyon s | Tachyon/Redis time |\n|---|---:|---:|---:|`);
-  console.log(`| disk snapshot | ${syncSeconds.redis.toFixed(2)} | ${syncSeconds.tachyon.toFixed(2)} | ${(syncSeconds.tachyon / syncSeconds.redis).toFixed(2)} |`);
+  // Rounds alternate the kinds (the machine is shared); a replica detached
+  // with REPLICAOF NO ONE has a new id, so the next REPLICAOF is a full sync again.
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const kind of ['redis', 'tachyon']) {
+      const { master, replicas } = groups[kind];
+      for (const [i, mode] of ['disk', 'diskless'].entries()) {
+        await send(master.port, `CONFIG SET repl-diskless-sync ${mode === 'disk' ? 'no' : 'yes'}`);
+        if (round > 0) await send(replicas[i].port, 'REPLICAOF NO ONE');
+        syncSeconds[mode][kind].push(await fullSync(master, replicas[i]));
+      }
+      const keys = await Promise.all(replicas.map(async (r) => (await send(r.port, 'DBSIZE')).trim()));
+      console.log(
+        `${kind} round ${round + 1}: full sync of ${KEYS} keys: disk ${syncSeconds.disk[kind].at(-1).toFixed(2)} s, diskless ${syncSeconds.diskless[kind].at(-1).toFixed(2)} s (replica DBSIZE ${keys.join(', ')})`,
+      );
+    }
+  }
+  console.log(`\n| full sync, ${KEYS} keys (median of ${ROUNDS}) | Redis s | Tachyon s | Tachyon/Redis time (median of rounds) |\n|---|---:|---:|---:|`);
+  for (const mode of ['disk', 'diskless']) {
+    const t = syncSeconds[mode];
+    const ratios = t.redis.map((r, i) => t.tachyon[i] / r);
+    console.log(`| ${mode === 'disk' ? 'snapshot through disk' : 'diskless (socket)'} | ${median(t.redis).toFixed(2)} | ${median(t.tachyon).toFixed(2)} | ${median(ratios).toFixed(2)} |`);
+  }
+  if (SYNC_ONLY) {
+    for (const g of Object.values(groups)) for (const s of [g.master, ...g.replicas]) await stop(s);
+    for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+    return;
+  }
 
   console.log('\n| SET, 2 replicas attached | Redis ops/s | Tachyon ops/s | ratio (median of rounds) |\n|---|---:|---:|---:|');
   for (const pipeline of [1, 16]) {

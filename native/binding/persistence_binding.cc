@@ -4,12 +4,15 @@
 //   save(dir, filename, opts)        SAVE: write dir/filename atomically
 //       -> {ok} | {ok: false, step, errno, tmpfile}
 //   bgsave(dir, filename, opts)      fork a child writing the snapshot -> pid | -errno
+//   bgsaveSocket(opts)               fork a child writing the snapshot into a pipe (diskless
+//                                    replication) -> [pid, readFd] | [-errno]
 //   childPoll()                      -> null while running | [exitcode, signal, cowBytes, failedStep, error]
 //   dirty(n?)                        the changes-since-last-save counter (read, or set to n)
 //   childKill()                      kill and reap the child (SHUTDOWN, FLUSHALL...)
 //   loadStart(path, offset, opts)    load an RDB in a thread -> 0 | errno
 //   loadPoll()                       -> [done, loadedBytes, totalBytes, logs: [level, text][]]
-//   loadFinish({merge, replace})     install the data and function libraries (if they loaded) -> result object
+//   loadFinish({merge, replace, lazyFlush})  install the data and function libraries (if they loaded) -> result
+//                                    object; lazyFlush: the replaced data is freed by the lazy free thread
 //   emptyData()                      every database and the function libraries emptied (DEBUG RELOAD, LOADAOF)
 //   aofStart() / aofStop()           feed the AOF buffer from the propagation path, or stop (flush, fsync, close)
 //   aofOpen(path, truncate)          append to path from now on -> 0 | errno
@@ -186,6 +189,45 @@ Napi::Value PersistenceBinding::Call(const Napi::CallbackInfo& info) {
     });
     return Napi::Number::New(env, pid);
   }
+  if (op == "bgsaveSocket") {
+    // Diskless SYNC: the child writes the RDB into a pipe whose read end the
+    // replication feature reads and copies to the replicas' sockets.
+    Napi::Array a = Napi::Array::New(env, 2);
+    if (m.child.running()) {
+      a.Set(0u, -EBUSY);
+      return a;
+    }
+    FileSaveOptions opt = SaveOptions(m.server, obj(1));
+    opt.fsync_every = 0;  // a pipe cannot be fsync()ed
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+      a.Set(0u, -errno);
+      return a;
+    }
+    Server& server = m.server;
+    const int rfd = fds[0], wfd = fds[1];
+    m.child_is_rdb = true;
+    const pid_t pid = m.child.Start(server, [&server, opt, rfd, wfd](ChildReport* report) {
+      close(rfd);
+      int err = 0;
+      const bool ok = WriteRdbTo(server, wfd, opt, &err);
+      close(wfd);
+      if (ok) return 0;
+      report->failed_step = SaveStepNumber("rdbSaveRio");
+      report->err = err;
+      return 1;
+    });
+    close(wfd);
+    if (pid < 0) {
+      close(rfd);
+      a.Set(0u, pid);
+      return a;
+    }
+    fcntl(rfd, F_SETFL, fcntl(rfd, F_GETFL) | O_NONBLOCK);
+    a.Set(0u, pid);
+    a.Set(1u, rfd);
+    return a;
+  }
   if (op == "childPoll") {
     if (!m.child.running()) return env.Null();
     ChildJob::Outcome o = m.child.Poll();
@@ -350,11 +392,12 @@ Napi::Value PersistenceBinding::Call(const Napi::CallbackInfo& info) {
     // The file's function libraries are compiled here, on the main thread (the
     // Lua engine is not the loader thread's): any that fails refuses the file.
     // With merge (DEBUG RELOAD NOFLUSH) keys and libraries join the current ones.
-    bool merge = false, replace = false;
+    bool merge = false, replace = false, lazy_flush = false;
     if (info.Length() > 1 && info[1].IsObject()) {
       Napi::Object o = info[1].As<Napi::Object>();
       merge = o.Get("merge").ToBoolean().Value();
       replace = o.Get("replace").ToBoolean().Value();
+      lazy_flush = o.Get("lazyFlush").ToBoolean().Value();
     }
     std::string fn_error;
     const bool fns_ok = !ok ? true
@@ -373,6 +416,10 @@ Napi::Value PersistenceBinding::Call(const Napi::CallbackInfo& info) {
         unlogged = true;
       }
     } else if (ok) {
+      // replica-lazy-flush: the replaced dataset goes to the lazy free thread.
+      if (lazy_flush) {
+        for (int i = 0; i < m.server.db_count(); i++) m.server.db(i).Clear(true);
+      }
       m.load->Install(m.server);
     }
     Napi::Object r = Napi::Object::New(env);

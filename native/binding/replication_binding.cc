@@ -1,6 +1,7 @@
 // replication(op, ...args): the operations src/replication/ calls.
 //
 //   start(backlogSize)          create the backlog and take the propagated commands (idempotent)
+//   stop()                      free the backlog and stop taking commands (repl-backlog-ttl)
 //   resize(backlogSize)         repl-backlog-size changed
 //   state()                     -> [active, offset, firstByte, histlen, selectedDb]
 //   setOffset(n)                number the stream from n, backlog emptied (after loading a master's snapshot)
@@ -12,6 +13,8 @@
 //                               (false: those bytes already left the backlog)
 //   removeReplica(slot)
 //   flush()                     write pending stream bytes to the online replicas now
+//   woff(slot, set?)            the stream offset when that client's last command ended (WAIT);
+//                               with `set`, replaced by it (WAIT itself, which TypeScript runs)
 #include "binding/replication_binding.h"
 
 #ifdef TACHYON_NATIVE_IO
@@ -29,7 +32,10 @@ namespace tachyon {
 
 struct ReplicationBinding::Impl {
   Impl(Server& s, napi_env e, Writer w) : server(s), env(e), writer(std::move(w)), stream(s.propagator()) {
-    stream.on_data = [this] { ScheduleFlush(); };
+    stream.on_data = [this] {
+      server.repl_offset = stream.offset();  // each command's client keeps it as its woff (WAIT)
+      ScheduleFlush();
+    };
   }
   ~Impl() {
 #ifdef TACHYON_NATIVE_IO
@@ -106,6 +112,10 @@ Napi::Value ReplicationBinding::Call(const Napi::CallbackInfo& info) {
     m.stream.Start(static_cast<size_t>(num(1)));
     return env.Undefined();
   }
+  if (op == "stop") {
+    m.stream.Stop();
+    return env.Undefined();
+  }
   if (op == "resize") {
     m.stream.Resize(static_cast<size_t>(num(1)));
     return env.Undefined();
@@ -119,8 +129,16 @@ Napi::Value ReplicationBinding::Call(const Napi::CallbackInfo& info) {
     a.Set(4u, m.stream.selected_db());
     return a;
   }
+  if (op == "woff") {
+    Client* c = m.server.client(static_cast<int>(num(1)));
+    if (!c) return Napi::Number::New(env, 0);
+    const double before = static_cast<double>(c->woff);
+    if (info.Length() > 2) c->woff = num(2);
+    return Napi::Number::New(env, before);
+  }
   if (op == "setOffset") {
     m.stream.SetOffset(num(1));
+    m.server.repl_offset = m.stream.offset();
     for (Impl::Replica& r : m.replicas) r.sent = m.stream.offset();
     return env.Undefined();
   }

@@ -377,6 +377,7 @@ void Server::Call(Client& c, CommandEntry* cmd, Reply& reply) {
   current_client_id_ = outer_client;
   current_is_master_ = outer_master;
   current_client_ = outer;
+  c.woff = repl_offset;
   if (c.tracking) TrackReads(c, cmd);
   const uint64_t cycles = CycleCount() - start;
   cmd->stats.cycles += cycles;

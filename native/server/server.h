@@ -226,6 +226,7 @@ struct Client : public ZCounted {
   bool tracking = false;             // CLIENT TRACKING on (default mode: reads are reported)
   bool monitor = false;              // MONITOR: like a replica, may not touch the keyspace
   bool master = false;               // the link to our master (replication): passes replica-read-only
+  int64_t woff = 0;                  // replication offset when its last command ended (WAIT)
   bool replica = false;              // fed the replication stream: its output is not counted for eviction
   uint64_t parsed_bytes = 0;         // input bytes of the requests parsed so far
   uint64_t applied_bytes = 0;        // parsed_bytes as of the last command run outside MULTI (Redis's reploff)
@@ -375,6 +376,9 @@ class Server : public ErrorSink, public KeyspaceObserver {
   LatencyMonitor& latency() { return latency_; }
   // The client whose command is running (nullptr: cron), for DEBUG and the crash report.
   Client* current_client() const { return current_client_; }
+  // The replication stream's offset, kept here by the replication binding:
+  // every command leaves it in its client's woff, as Redis 7.0's processCommand (WAIT).
+  int64_t repl_offset = 0;
   void OnErrorReply(std::string_view msg) override;
 
   uint32_t lru_clock() const { return clock_.lru_clock; }

@@ -905,10 +905,9 @@ const MORE_OPTIONS: readonly OptionSpec[] = [
   // TLS
   // Replication: the options src/replication/ implements are in OPTIONS below
   // (replicaof, masterauth, masteruser, repl-timeout, repl-ping-replica-period,
-  // min-replicas-*). The master always syncs through an RDB on disk (the
-  // diskless-sync options are accepted and change nothing, as on a Redis
-  // replica that does not announce capa eof); the replica always loads from
-  // disk.
+  // min-replicas-*); src/replication/ reads these too (repl-diskless-sync*,
+  // repl-backlog-ttl, replica-lazy-flush). The replica always loads from
+  // disk (repl-diskless-load disabled).
   bool('repl-diskless-sync', true, true),
   int('repl-diskless-sync-delay', 0n, INT_MAX, 5n, true),
   int('repl-diskless-sync-max-replicas', 0n, INT_MAX, 0n, true),

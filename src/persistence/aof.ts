@@ -617,6 +617,22 @@ export class Aof {
     return undefined;
   }
 
+  /**
+   * A replica about to load its master's snapshot stops the AOF (Redis's
+   * readSyncBulkPayload); true if it was on, so restartAfterSync() follows.
+   */
+  stopForSync(): boolean {
+    if (this.state === 'off') return false;
+    this.stopAppendOnly();
+    return true;
+  }
+
+  /** restartAOFAfterSYNC: the AOF starts again with a rewrite of the loaded dataset. */
+  restartAfterSync(): void {
+    const error = this.startAppendOnly();
+    if (error) this.log.warning(`This replica finished the synchronization with its master, but the AOF can't be turned on: ${error}`);
+  }
+
   /** stopAppendOnly. */
   private stopAppendOnly(): void {
     if (this.state === 'off') return;

@@ -70,6 +70,11 @@ export class NativePersistence {
     return this.native.persistence('bgsave', dir, filename, opts) as number;
   }
 
+  /** Diskless SYNC: a child writing the snapshot into a pipe; [pid, read end] or [-errno]. */
+  bgsaveSocket(opts: SaveOptions): [number, number?] {
+    return this.native.persistence('bgsaveSocket', opts) as [number, number?];
+  }
+
   childPoll(): ChildOutcome | null {
     const r = this.native.persistence('childPoll') as [number, number, number, string, string] | null;
     return r ? { exitcode: r[0], signal: r[1], cowBytes: r[2], failedStep: r[3], error: r[4] } : null;
@@ -106,7 +111,7 @@ export class NativePersistence {
    * current dataset and function libraries, or with `merge` added to them
    * (a key or library already there refuses the load, or with `replace` is replaced).
    */
-  loadFinish(opts: { merge: boolean; replace: boolean } = { merge: false, replace: false }): LoadResult {
+  loadFinish(opts: { merge: boolean; replace: boolean; lazyFlush?: boolean } = { merge: false, replace: false }): LoadResult {
     return this.native.persistence('loadFinish', opts) as LoadResult;
   }
 

@@ -197,7 +197,7 @@ export class Persistence {
   *loadRdbSteps(
     file: string,
     offset: number,
-    opts: { aofPreamble?: boolean; nested?: boolean; merge?: boolean; replace?: boolean },
+    opts: { aofPreamble?: boolean; nested?: boolean; merge?: boolean; replace?: boolean; lazyFlush?: boolean },
   ): Steps<LoadResult> {
     const err = this.ops.loadStart(file, offset, {
       aofPreamble: opts.aofPreamble,
@@ -222,7 +222,7 @@ export class Persistence {
     } finally {
       if (!opts.nested) this.stopLoading();
     }
-    const result = this.ops.loadFinish({ merge: !!opts.merge, replace: !!opts.replace });
+    const result = this.ops.loadFinish({ merge: !!opts.merge, replace: !!opts.replace, lazyFlush: !!opts.lazyFlush });
     if (result.unlogged) this.log.warning(result.error);
     if (!result.ok) {
       // Redis's fatal lines: a bad signature or version is EINVAL, corruption terminates.
@@ -337,6 +337,28 @@ export class Persistence {
     return true;
   }
 
+  /** Whether the running RDB child writes to replicas' sockets (diskless SYNC), not to disk. */
+  private rdbToSocket = false;
+
+  /**
+   * rdbSaveToSlavesSockets: forks a child writing the snapshot into a pipe;
+   * returns the pipe's read end, or -1 if it could not fork.
+   */
+  bgsaveSocket(extra: Partial<SaveOptions>): number {
+    if (this.hasActiveChild()) return -1;
+    const [pid, fd] = this.ops.bgsaveSocket(this.saveOptions(extra));
+    if (pid < 0 || fd === undefined) {
+      this.log.warning(`Can't save in background: fork: ${errnoText(-pid)}`);
+      return -1;
+    }
+    this.log.notice(`Background RDB transfer started by pid ${pid}`);
+    this.rdbSaveTimeStart = unixNow();
+    this.childType = 'rdb';
+    this.childPid = pid;
+    this.rdbToSocket = true;
+    return fd;
+  }
+
   /** Writes on behalf of a child, with its pid and role C, as the child's own lines in Redis. */
   childLog(pid: number, level: LogLevel, msg: string): void {
     const { pid: ownPid, role } = this.log;
@@ -351,6 +373,7 @@ export class Persistence {
   }
 
   private rdbChildDone(pid: number, o: ChildOutcome): void {
+    if (this.rdbToSocket) return this.socketChildDone(pid, o);
     if (o.exitcode === 0 && o.signal === 0) {
       this.childLog(pid, 'notice', 'DB saved on disk');
       this.childLog(pid, 'notice', `Fork CoW for RDB: current ${mb(o.cowBytes)} MB, peak ${mb(o.cowBytes)} MB`);
@@ -372,6 +395,23 @@ export class Persistence {
     this.rdbSaveTimeLast = unixNow() - this.rdbSaveTimeStart;
     this.rdbSaveTimeStart = -1;
     const ok = o.exitcode === 0 && o.signal === 0;
+    for (const listener of [...this.bgsaveListeners]) listener(ok);
+  }
+
+  /** backgroundSaveDoneHandlerSocket: a diskless transfer's child ended (no lastsave, no dirty reset). */
+  private socketChildDone(pid: number, o: ChildOutcome): void {
+    this.rdbToSocket = false;
+    const ok = o.exitcode === 0 && o.signal === 0;
+    if (ok) {
+      this.childLog(pid, 'notice', `Fork CoW for RDB: current ${mb(o.cowBytes)} MB, peak ${mb(o.cowBytes)} MB`);
+      this.log.notice('Background RDB transfer terminated with success');
+    } else if (o.signal === 0) {
+      this.log.warning('Background transfer error');
+    } else {
+      this.log.warning(`Background transfer terminated by signal ${o.signal}`);
+    }
+    this.rdbSaveTimeLast = unixNow() - this.rdbSaveTimeStart;
+    this.rdbSaveTimeStart = -1;
     for (const listener of [...this.bgsaveListeners]) listener(ok);
   }
 
@@ -403,6 +443,7 @@ export class Persistence {
     if (this.childType !== 'rdb') return;
     const pid = this.childPid;
     this.ops.childKill();
+    this.rdbToSocket = false;
     this.removeTempFile(pid);
     this.childType = null;
     this.childPid = -1;

@@ -2,7 +2,7 @@
  * The replication feature, as Redis 7.0's replication.c: both roles.
  *
  * Master side: SYNC/PSYNC, full resynchronisation by a BGSAVE to disk whose
- * file is sent as a $<len> payload, partial resynchronisation (+CONTINUE)
+ * file is sent as a $<len> payload or diskless (diskless.ts), partial resynchronisation (+CONTINUE)
  * from the backlog, REPLCONF, WAIT, ROLE, INFO replication, a PING into the
  * stream every repl-ping-replica-period. The stream itself (encoding, SELECT,
  * backlog, writing to online replicas) is native: native/binding/
@@ -29,6 +29,7 @@ import { runAsync } from '../persistence/steps';
 import { RespWriter } from '../protocol/resp-writer';
 import { string2ll } from '../util/integers';
 import type { Failover } from './failover';
+import { DisklessTransfer } from './diskless';
 import { MasterLink, type LinkOwner } from './master-link';
 
 type ReplicaState = 'wait_bgsave' | 'send_bulk' | 'online';
@@ -49,6 +50,8 @@ interface Replica {
   syncOffset: number;
   /** Whether the replica class of client-output-buffer-limit applies yet (once its snapshot left). */
   limited: boolean;
+  /** Unix ms it started waiting for a snapshot (repl-diskless-sync-delay counts from here). */
+  waitingSince: number;
 }
 
 interface Waiter {
@@ -85,8 +88,9 @@ export class Replication implements LinkOwner {
   private readonly waiters = new Set<Waiter>();
   /** Replicas waiting for a snapshot BGSAVE that has not started (another child ran). */
   private pendingFullSync = false;
-  /** The BGSAVE running for replicas, with the offset it was made at. */
-  private rdbSync: { offset: number } | undefined;
+  /** The BGSAVE running for replicas, with the offset it was made at (and its transfer when diskless). */
+  private rdbSync: { offset: number; transfer?: DisklessTransfer } | undefined;
+  private disklessTimer: NodeJS.Timeout | undefined;
   private getAckPending = false;
   syncFull = 0;
   syncPartialOk = 0;
@@ -111,6 +115,8 @@ export class Replication implements LinkOwner {
   private ticks = 0;
   /** The FAILOVER coordinator (failover.ts), which sets itself here. */
   failover: Failover | undefined;
+  /** Unix ms since which a master has had no replica (repl-backlog-ttl counts from here). */
+  private noReplicasSince = Date.now();
 
   constructor(
     private readonly ctx: ServerContext,
@@ -136,7 +142,8 @@ export class Replication implements LinkOwner {
    */
   start(): void {
     const { host, port } = this.configured();
-    if (!host || this.isReplica) return;
+    if (!host) return this.restoreAsMaster();
+    if (this.isReplica) return;
     this.setMaster(host, port);
     const loaded = this.persistence.loadedReplInfo;
     if (loaded && loaded.replId.length === 40 && loaded.replOffset >= 0) {
@@ -147,6 +154,21 @@ export class Replication implements LinkOwner {
       this.native('setOffset', loaded.replOffset);
       this.ctx.log.notice(`Restored replication ID ${loaded.replId} and offset ${loaded.replOffset} from the RDB file`);
     }
+  }
+
+  /**
+   * A master restarted from a snapshot with replication info (Redis 7.0):
+   * the loaded id becomes the secondary one, valid up to the loaded offset,
+   * and a backlog starts there, so replicas of the previous run continue
+   * (+CONTINUE) instead of resyncing in full.
+   */
+  private restoreAsMaster(): void {
+    const loaded = this.persistence.loadedReplInfo;
+    if (!loaded || loaded.replId.length !== 40 || loaded.replOffset < 0) return;
+    this.replId2 = loaded.replId;
+    this.secondReplOffset = loaded.replOffset + 1;
+    this.startBacklog();
+    this.native('setOffset', loaded.replOffset);
   }
 
   /** rdbPopulateSaveInfo: the AUX fields every snapshot carries (none for a master without a backlog). */
@@ -211,6 +233,8 @@ export class Replication implements LinkOwner {
   }
 
   close(): void {
+    if (this.disklessTimer) clearTimeout(this.disklessTimer);
+    this.rdbSync?.transfer?.abort();
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     for (const w of this.waiters) if (w.timer) clearTimeout(w.timer);
@@ -261,7 +285,7 @@ export class Replication implements LinkOwner {
     this.addReplica(replica);
     this.startBacklog();
     replica.state = 'wait_bgsave';
-    if (this.rdbSync) {
+    if (this.rdbSync && !this.rdbSync.transfer) {
       // A snapshot for replicas is being written: this one uses it too.
       log.notice('Waiting for end of BGSAVE for SYNC');
       this.setupFullResync(replica, this.rdbSync.offset);
@@ -270,6 +294,13 @@ export class Replication implements LinkOwner {
     if (this.persistence.hasActiveChild()) {
       log.notice('Can\'t attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC');
       this.pendingFullSync = true;
+      return;
+    }
+    if (this.ctx.config.get('repl-diskless-sync') && replica.capaEof && Number(this.ctx.config.get('repl-diskless-sync-delay')) > 0) {
+      // Let more replicas arrive so one transfer serves them all.
+      log.notice('Delay next BGSAVE for diskless SYNC');
+      this.pendingFullSync = true;
+      this.scheduleDisklessStart();
       return;
     }
     this.startBgsaveForReplication();
@@ -290,6 +321,7 @@ export class Replication implements LinkOwner {
       ackTime: Date.now(),
       syncOffset: 0,
       limited: false,
+      waitingSince: Date.now(),
     };
   }
 
@@ -311,6 +343,7 @@ export class Replication implements LinkOwner {
     this.pendingConf.delete(conn);
     if (!r) return;
     this.replicas.delete(conn);
+    if (this.replicas.size === 0) this.noReplicasSince = Date.now();
     this.native('removeReplica', conn.slot);
     this.ctx.log.notice(`Connection with replica ${this.replicaName(r)} lost.`);
     this.checkWaiters();
@@ -361,8 +394,30 @@ export class Replication implements LinkOwner {
     this.pendingFullSync = false;
     this.native('forceSelect');
     const offset = this.streamState()[1];
-    this.ctx.log.notice(`Starting BGSAVE for SYNC with target: disk`);
-    if (!this.persistence.bgsave({ replId: this.replId, replOffset: offset, replStreamDb: 0 })) {
+    const waiting = [...this.replicas.values()].filter((r) => r.state === 'wait_bgsave');
+    // To sockets only if every replica waiting can read an EOF-marked payload (Redis's mincapa).
+    const toSockets = Boolean(this.ctx.config.get('repl-diskless-sync')) && waiting.every((r) => r.capaEof);
+    this.ctx.log.notice(`Starting BGSAVE for SYNC with target: ${toSockets ? 'replicas sockets' : 'disk'}`);
+    const info = { replId: this.replId, replOffset: offset, replStreamDb: 0 };
+    if (toSockets) {
+      const fd = this.persistence.bgsaveSocket(info);
+      if (fd >= 0) {
+        for (const r of waiting) this.setupFullResync(r, offset);
+        for (const r of waiting) r.state = 'send_bulk';
+        const transfer = new DisklessTransfer(
+          fd,
+          waiting.map((r) => r.conn),
+          (ok, alive) => this.disklessDone(offset, ok, alive),
+          () => {
+            this.ctx.log.warning('Diskless rdb transfer, last replica dropped, killing fork child.');
+            this.persistence.killRdbChild();
+          },
+        );
+        this.rdbSync = { offset, transfer };
+        return;
+      }
+    }
+    if (toSockets || !this.persistence.bgsave(info)) {
       this.ctx.log.warning('BGSAVE for replication failed');
       for (const r of this.replicas.values()) {
         if (r.state === 'wait_bgsave') {
@@ -380,6 +435,7 @@ export class Replication implements LinkOwner {
   /** updateSlavesWaitingBgsave: the snapshot is on disk, send it. */
   private bgsaveDone(ok: boolean): void {
     const sync = this.rdbSync;
+    if (sync?.transfer) return sync.transfer.childDone(ok); // disklessDone follows
     this.rdbSync = undefined;
     if (!sync) {
       if (this.pendingFullSync) setImmediate(() => this.startPendingSync());
@@ -416,9 +472,63 @@ export class Replication implements LinkOwner {
     if (this.pendingFullSync) setImmediate(() => this.startPendingSync());
   }
 
+  /** The diskless transfer ended: its replicas that got all of it go online. */
+  private disklessDone(offset: number, ok: boolean, alive: Connection[]): void {
+    this.rdbSync = undefined;
+    for (const conn of alive) {
+      const r = this.replicas.get(conn);
+      if (!r) continue;
+      if (!ok) {
+        r.conn.destroy();
+        continue;
+      }
+      this.ctx.log.notice(`Streamed RDB transfer with replica ${this.replicaName(r)} succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming`);
+      r.state = 'online';
+      r.ackTime = Date.now();
+      if (!this.native('addReplica', r.conn.slot, offset)) {
+        this.ctx.log.warning(`Replica ${this.replicaName(r)}: the backlog no longer holds the stream since its snapshot; dropping it`);
+        r.conn.destroy();
+        continue;
+      }
+      this.ctx.log.notice(`Synchronization with replica ${this.replicaName(r)} succeeded`);
+    }
+    if (!ok) this.ctx.log.warning('SYNC failed. BGSAVE child returned an error');
+    this.refreshGoodReplicas();
+    if (this.pendingFullSync) setImmediate(() => this.startPendingSync());
+  }
+
+  /** A check when the oldest waiting replica's repl-diskless-sync-delay ends. */
+  private scheduleDisklessStart(): void {
+    if (this.disklessTimer) return;
+    const delayMs = Number(this.ctx.config.get('repl-diskless-sync-delay')) * 1000;
+    let oldest = Date.now();
+    for (const r of this.replicas.values()) if (r.state === 'wait_bgsave') oldest = Math.min(oldest, r.waitingSince);
+    this.disklessTimer = setTimeout(() => {
+      this.disklessTimer = undefined;
+      this.startPendingSync();
+    }, Math.max(0, oldest + delayMs - Date.now()));
+    this.disklessTimer.unref();
+    this.startPendingSync(); // repl-diskless-sync-max-replicas may be reached already
+  }
+
+  /** replicationStartPendingFork: start the snapshot replicas wait for when it is time. */
   private startPendingSync(): void {
     if (!this.pendingFullSync || this.rdbSync) return;
     if (this.persistence.hasActiveChild()) return; // retried from the cron
+    if (this.ctx.config.get('repl-diskless-sync')) {
+      const delayMs = Number(this.ctx.config.get('repl-diskless-sync-delay')) * 1000;
+      const max = Number(this.ctx.config.get('repl-diskless-sync-max-replicas'));
+      const waiting = [...this.replicas.values()].filter((r) => r.state === 'wait_bgsave');
+      if (waiting.length === 0) {
+        this.pendingFullSync = false;
+        return;
+      }
+      const oldest = Math.min(...waiting.map((r) => r.waitingSince));
+      if (!(max > 0 && waiting.length >= max) && Date.now() - oldest < delayMs) {
+        this.scheduleDisklessStart();
+        return;
+      }
+    }
     this.startBgsaveForReplication();
   }
 
@@ -483,7 +593,9 @@ export class Replication implements LinkOwner {
     if (timeout < 0n) return void w.error('ERR timeout is negative');
     const num = string2ll(args[1]);
     if (num === null) return void w.error('ERR value is not an integer or out of range');
-    const offset = this.streamState()[1];
+    // The offset the client's previous command left (Redis's c->woff), not the
+    // stream's end; WAIT itself leaves the current one, as any command does.
+    const offset = this.native('woff', conn.slot, this.streamState()[1]) as number;
     const acked = this.countAcked(offset);
     if (call.inExec || acked >= Number(num)) return void w.int(acked);
     const waiter: Waiter = { conn, offset, numreplicas: Number(num), timer: undefined };
@@ -572,6 +684,20 @@ export class Replication implements LinkOwner {
   }
   private denyingWrites = false;
 
+  /**
+   * repl-backlog-ttl: a master without replicas for that long frees its
+   * backlog and takes a new replication id (the offset no longer moves, so
+   * the old id could name a different history later), as Redis 7.0.
+   */
+  private expireBacklog(): void {
+    const ttl = Number(this.ctx.config.get('repl-backlog-ttl'));
+    if (this.isReplica || this.replicas.size > 0 || ttl === 0 || !this.streamState()[0]) return;
+    if (Math.floor((Date.now() - this.noReplicasSince) / 1000) <= ttl) return;
+    this.changeReplId();
+    this.native('stop');
+    this.ctx.log.notice(`Replication backlog freed after ${ttl} seconds without connected replicas.`);
+  }
+
   /** The once-a-second part of replicationCron. */
   private cron(): void {
     this.ticks++;
@@ -584,6 +710,7 @@ export class Replication implements LinkOwner {
       this.native('feedCommand', ['PING']);
     }
     if (this.pendingFullSync) this.startPendingSync();
+    this.expireBacklog();
     // The replica output limit counts the stream, not the snapshot (Redis
     // sends that from the file): it applies once the snapshot has left.
     const limit = this.ctx.config.getClientOutputBufferLimits().replica;
@@ -775,7 +902,11 @@ export class Replication implements LinkOwner {
       fs.rmSync(file, { force: true });
       return false;
     }
-    const result = await runAsync(this.persistence.loadRdbSteps(target, 0, {}));
+    // The AOF stops meanwhile and restarts with a rewrite of the new dataset (restartAOFAfterSYNC).
+    const aofWasOn = this.persistence.aof.stopForSync();
+    const lazyFlush = Boolean(this.ctx.config.get('replica-lazy-flush'));
+    const result = await runAsync(this.persistence.loadRdbSteps(target, 0, { lazyFlush }));
+    if (aofWasOn) this.persistence.aof.restartAfterSync();
     if (!result.ok) return false;
     // The loaded data is the master's at `offset`, under its id.
     this.replId = replid;
@@ -929,7 +1060,8 @@ export class Replication implements LinkOwner {
       const ip = r.ipAddress || (r.conn.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
       lines.push([
         `slave${i++}`,
-        `ip=${ip},port=${r.listeningPort},state=${r.state},offset=${r.ackOffset},lag=${Math.floor((now - r.ackTime) / 1000)}`,
+        // A diskless transfer's replicas read as wait_bgsave in Redis (WAIT_BGSAVE_END) until it ends.
+        `ip=${ip},port=${r.listeningPort},state=${r.state === 'send_bulk' && this.rdbSync?.transfer ? 'wait_bgsave' : r.state},offset=${r.ackOffset},lag=${Math.floor((now - r.ackTime) / 1000)}`,
       ]);
     }
     const masterOffset = this.isReplica ? this.replicaOffset() : offset;
