@@ -22,8 +22,9 @@ afterAll(async () => {
 
 describe('chained replicas', () => {
   it('Tachyon -> Tachyon -> Redis under load, partial resyncs at both levels, same data', async () => {
-    const master = await start('tachyon', 'chain-master');
-    const middle = await start('tachyon', 'chain-middle');
+    // Diskless full syncs start at once (Redis's default waits 5 s for more replicas).
+    const master = await start('tachyon', 'chain-master', { 'repl-diskless-sync-delay': 0 });
+    const middle = await start('tachyon', 'chain-middle', { 'repl-diskless-sync-delay': 0 });
     const leaf = await start('redis', 'chain-leaf');
     await populate(master.client);
     const load = writeLoad(master.client, 3);

@@ -24,7 +24,8 @@ afterAll(async () => {
 
 describe('Tachyon master, Redis replica', () => {
   it('full sync under load, partial resync after CLIENT KILL TYPE replica, same data', async () => {
-    const master = await start('tachyon', 'repl-master');
+    // A diskless full sync that starts at once (Redis's default waits 5 s for more replicas).
+    const master = await start('tachyon', 'repl-master', { 'repl-diskless-sync-delay': 0 });
     const replica = await start('redis', 'repl-redis-replica');
     await populate(master.client);
     const load = writeLoad(master.client, 7);
