@@ -9,12 +9,8 @@
 //   node bench/acl.js [--tests set,get] [--pipelines 1,16] [--rounds 5] [-n 200000] [-c 50]
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
-const fs = require('node:fs');
-const net = require('node:net');
-const path = require('node:path');
+const { opt, freePort, serverCommand, waitReady, cpuSeconds, median } = require('./lib');
 
-const args = process.argv.slice(2);
-const opt = (name, def) => (args.includes(name) ? args[args.indexOf(name) + 1] : def);
 const tests = opt('--tests', 'set,get').split(',');
 const pipelines = opt('--pipelines', '1,16').split(',').map(Number);
 const rounds = Number(opt('--rounds', '5'));
@@ -28,24 +24,6 @@ const PATTERNS = [
   'kv:*', 'kafka:*', 'keys-old:*', 'metrics:*', 'job:*', '*:tmp', '*:{shard}', 'tenant:?:data', 'ab[cd]*', 'key:*',
 ];
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitReady(port) {
-  for (let i = 0; i < 200; i++) {
-    const r = spawnSync('redis-cli', ['-p', String(port), 'PING'], { encoding: 'utf8' });
-    if (r.stdout.trim() === 'PONG') return;
-    await new Promise((res) => setTimeout(res, 50));
-  }
-  throw new Error(`server on ${port} did not start`);
-}
-
 function cli(port, ...cmd) {
   const r = spawnSync('redis-cli', ['-p', String(port), ...cmd], { encoding: 'utf8' });
   if (r.status !== 0 || r.stdout.startsWith('ERR')) throw new Error(`redis-cli ${cmd.join(' ')}: ${r.stdout}${r.stderr}`);
@@ -55,24 +33,11 @@ function cli(port, ...cmd) {
 async function start(kind) {
   const port = await freePort();
   const common = ['--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'];
-  const [cmd, argv] =
-    kind === 'redis'
-      ? ['redis-server', common]
-      : [process.execPath, [path.join(__dirname, '..', 'bin', 'tachyon-server.js'), ...common]];
+  const [cmd, argv] = serverCommand(kind, common);
   const child = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'inherit'] });
-  await waitReady(port);
+  await waitReady(port, child);
   cli(port, 'ACL', 'SETUSER', 'bench', 'on', '>benchpw', '+@all', ...PATTERNS.map((p) => `~${p}`));
   return { kind, port, child };
-}
-
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
-function cpuSeconds(pid) {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-  } catch {
-    return NaN;
-  }
 }
 
 function run(server, test, pipeline, user) {
@@ -89,7 +54,6 @@ function run(server, test, pipeline, user) {
   return { rps: Number(line.split(',')[1].replace(/"/g, '')), cpuUs: ((cpuSeconds(server.child.pid) - cpu0) * 1e6) / n };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main() {
   const started = [];

@@ -16,46 +16,14 @@
 // (same on both servers) that puts the data in place before every round.
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
-const net = require('node:net');
-const path = require('node:path');
+const { opt, freePort, serverCommand, waitReady, cpuSeconds, median } = require('./lib');
 
-const args = process.argv.slice(2);
-function opt(name, def) {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : def;
-}
 const tests = opt('--tests', 'set,get,incr,mset').split(',');
 const pipelines = opt('--pipelines', '1,16').split(',').map(Number);
 const rounds = Number(opt('--rounds', '3'));
 const requests = Number(opt('-n', '200000'));
 const clients = Number(opt('-c', '50'));
 const keyspace = Number(opt('-r', '100000'));
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitReady(port) {
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.on('connect', () => s.write('PING\r\n'));
-      s.on('data', (d) => {
-        s.destroy();
-        resolve(d.toString().startsWith('+PONG'));
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`server on ${port} did not start`);
-}
 
 const common = [
   '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1', '--protected-mode', 'yes',
@@ -130,26 +98,10 @@ const CUSTOM = {
 
 async function start(kind) {
   const port = await freePort();
-  const cmd =
-    kind === 'redis'
-      ? ['redis-server', ['--port', String(port), ...common]]
-      : [process.execPath, [path.join(__dirname, '..', 'bin', 'tachyon-server.js'), '--port', String(port), ...common]];
+  const cmd = serverCommand(kind, ['--port', String(port), ...common]);
   const child = spawn(cmd[0], cmd[1], { stdio: ['ignore', 'ignore', 'inherit'] });
-  await waitReady(port);
+  await waitReady(port, child);
   return { kind, port, child };
-}
-
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
-
-/** CPU seconds (user + system) a process has used so far; NaN where /proc is missing. */
-function cpuSeconds(pid) {
-  try {
-    const stat = require('node:fs').readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime, stime
-  } catch {
-    return NaN;
-  }
 }
 
 // Pipelined runs get proportionally more requests, so that each lasts long
@@ -173,7 +125,6 @@ function benchmark(server, test, pipeline) {
   return { rps: Number(cols[1]), p50: Number(cols[4]), p99: Number(cols[6]), cpuUs };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main() {
   const redis = await start('redis');

@@ -9,13 +9,10 @@
 //                           [--pipelines 1,16] [--rounds 3] [-n 200000] [-c 50]
 //   node bench/datatypes.js --memory [--hlls 100000] [--elements 100]
 'use strict';
-const { spawn, spawnSync } = require('node:child_process');
-const fs = require('node:fs');
+const { spawnSync } = require('node:child_process');
 const net = require('node:net');
-const path = require('node:path');
+const { args, opt, cli, resp, startServer, cpuSeconds, rssBytes, median } = require('./lib');
 
-const args = process.argv.slice(2);
-const opt = (name, def) => (args.includes(name) ? args[args.indexOf(name) + 1] : def);
 
 // Each test: the command redis-benchmark sends (__rand_int__ is replaced by a
 // random number below -r) and the data loaded first on both servers.
@@ -30,28 +27,8 @@ const TESTS = {
   geosearch: { cmd: ['GEOSEARCH', 'geo', 'FROMLONLAT', '15', '37', 'BYRADIUS', '5', 'km', 'ASC', 'COUNT', '10'], load: 'geo' },
 };
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
+const start = (kind) => startServer(kind);
 
-const cli = (port, ...cmd) => spawnSync('redis-cli', ['-p', String(port), ...cmd], { encoding: 'utf8' }).stdout.trim();
-
-async function start(kind) {
-  const port = await freePort();
-  const common = ['--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'];
-  const child =
-    kind === 'redis'
-      ? spawn('redis-server', common, { stdio: 'ignore' })
-      : spawn(process.execPath, [path.join(__dirname, '..', 'bin', 'tachyon-server.js'), ...common], { stdio: 'ignore' });
-  for (let i = 0; i < 200 && cli(port, 'PING') !== 'PONG'; i++) await new Promise((r) => setTimeout(r, 50));
-  return { kind, port, child };
-}
-
-const resp = (...a) => `*${a.length}\r\n${a.map((x) => `$${Buffer.byteLength(String(x))}\r\n${x}\r\n`).join('')}`;
 
 /** Sends commands over one pipelined connection and waits for all replies. */
 function pipeline(port, commands) {
@@ -108,17 +85,6 @@ async function load(port, what) {
   if (cmds.length) await pipeline(port, cmds);
 }
 
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
-function cpuSeconds(pid) {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-  } catch {
-    return NaN;
-  }
-}
-
 function benchmark(server, test, pipelineDepth, requests, clients) {
   const n = requests * Math.max(1, Math.floor(pipelineDepth / 2));
   const cpu0 = cpuSeconds(server.child.pid);
@@ -134,7 +100,6 @@ function benchmark(server, test, pipelineDepth, requests, clients) {
   return { rps: Number(cols[1]), p50: Number(cols[4]), p99: Number(cols[6]), cpuUs: ((cpuSeconds(server.child.pid) - cpu0) * 1e6) / n };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function throughput() {
   const tests = opt('--tests', Object.keys(TESTS).join(',')).split(',');
@@ -182,7 +147,6 @@ async function throughput() {
   }
 }
 
-const rssBytes = (pid) => Number(fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/)[1]) * 1024;
 const usedMemory = (port) => Number((cli(port, 'INFO', 'memory').match(/used_memory:(\d+)/) || [])[1]);
 
 async function memory() {

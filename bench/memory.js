@@ -10,13 +10,10 @@
 //   node bench/memory.js --type intset [--keys 1000000]      sets of 10 integers
 //   node bench/memory.js --type stream [--keys 1000000]      one stream of that many entries
 'use strict';
-const { spawn, spawnSync } = require('node:child_process');
-const fs = require('node:fs');
+const { spawnSync } = require('node:child_process');
 const net = require('node:net');
-const path = require('node:path');
+const { opt, cli, resp, startServer, rssBytes } = require('./lib');
 
-const args = process.argv.slice(2);
-const opt = (n, d) => (args.includes(n) ? args[args.indexOf(n) + 1] : d);
 const keys = Number(opt('--keys', '1000000'));
 const type = opt('--type', 'string');
 const size = Number(opt('--size', '100'));
@@ -26,7 +23,6 @@ const size = Number(opt('--size', '100'));
  * stream (ids 1-0, 2-0, ...; a field and a value), over one pipelined connection.
  */
 function loadCollections(port) {
-  const cmd = (...a) => `*${a.length}\r\n${a.map((x) => `$${Buffer.byteLength(String(x))}\r\n${x}\r\n`).join('')}`;
   return new Promise((resolve, reject) => {
     const sock = net.connect(port, '127.0.0.1');
     let lines = 0;
@@ -46,7 +42,7 @@ function loadCollections(port) {
         let chunk = '';
         for (let j = 0; j < batch && i < keys; j++, i++) {
           if (type === 'stream') {
-            chunk += cmd('XADD', 'stream', `${i + 1}-0`, 'field', `value:${i}`);
+            chunk += resp('XADD', 'stream', `${i + 1}-0`, 'field', `value:${i}`);
             continue;
           }
           const args = [{ hash: 'HSET', zset: 'ZADD', list: 'RPUSH', set: 'SADD', intset: 'SADD' }[type], `${type}:${i}`];
@@ -56,7 +52,7 @@ function loadCollections(port) {
             else if (type === 'intset') args.push(i * 10 + f);
             else args.push(`member:${i}:${f}`);
           }
-          chunk += cmd(...args);
+          chunk += resp(...args);
         }
         if (!sock.write(chunk)) return sock.once('drain', writeMore);
       }
@@ -65,33 +61,7 @@ function loadCollections(port) {
   });
 }
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-
-function cli(port, ...cmd) {
-  return spawnSync('redis-cli', ['-p', String(port), ...cmd], { encoding: 'utf8' }).stdout.trim();
-}
-
-function rssBytes(pid) {
-  const m = fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
-  return Number(m[1]) * 1024;
-}
-
-async function start(kind) {
-  const port = await freePort();
-  const common = ['--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'];
-  const child =
-    kind === 'redis'
-      ? spawn('redis-server', common, { stdio: 'ignore' })
-      : spawn(process.execPath, [path.join(__dirname, '..', 'bin', 'tachyon-server.js'), ...common], { stdio: 'ignore' });
-  for (let i = 0; i < 200 && cli(port, 'PING') !== 'PONG'; i++) await new Promise((r) => setTimeout(r, 50));
-  return { kind, port, child };
-}
+const start = (kind) => startServer(kind);
 
 function usedMemory(port) {
   const m = cli(port, 'INFO', 'memory').match(/used_memory:(\d+)/);

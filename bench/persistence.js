@@ -13,98 +13,22 @@
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
-const net = require('node:net');
-const os = require('node:os');
 const path = require('node:path');
+const { opt, freePort, serverCommand, send, waitReady, stop, tmp, removeTmp, datasetFile, load, median } = require('./lib');
 
-const args = process.argv.slice(2);
-function opt(name, def) {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : def;
-}
 const KEYS = Number(opt('--keys', '1000000'));
 const ROUNDS = Number(opt('--rounds', '3'));
 const REQUESTS = Number(opt('-n', '300000'));
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function send(port, line) {
-  return new Promise((resolve, reject) => {
-    const s = net.connect(port, '127.0.0.1');
-    let data = '';
-    s.on('connect', () => s.write(line + '\r\n'));
-    s.on('data', (d) => {
-      data += d.toString();
-      if (data.includes('\r\n') && (data[0] !== '$' || data.split('\r\n').length > 2)) {
-        s.destroy();
-        resolve(data);
-      }
-    });
-    s.on('error', reject);
-    s.on('close', () => resolve(data));  // SHUTDOWN answers by closing
-  });
-}
-
-async function waitReady(port, child) {
-  for (let i = 0; i < 2000; i++) {
-    if (child.exitCode !== null) throw new Error('server exited');
-    const r = await send(port, 'PING').catch(() => '');
-    if (r.startsWith('+PONG')) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`server on ${port} did not start`);
-}
-
 async function start(kind, dir, extra = []) {
   const port = await freePort();
   const argv = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...extra];
-  const cmd = kind === 'redis' ? ['redis-server', argv] : [process.execPath, [path.join(__dirname, '..', 'bin', 'tachyon-server.js'), ...argv]];
+  const cmd = serverCommand(kind, argv);
   let log = '';
   const child = spawn(cmd[0], cmd[1], { stdio: ['ignore', 'pipe', 'inherit'] });
   child.stdout.on('data', (b) => (log += b));
   await waitReady(port, child);
   return { kind, port, child, dir, logs: () => log };
-}
-
-async function stop(server) {
-  await send(server.port, 'SHUTDOWN NOSAVE').catch(() => {});
-  await new Promise((r) => (server.child.exitCode !== null ? r() : server.child.on('exit', r)));
-}
-
-/** The mixed dataset as RESP commands, written once, fed with redis-cli --pipe. */
-function datasetFile() {
-  const file = path.join(os.tmpdir(), `tachyon-bench-${KEYS}.resp`);
-  if (fs.existsSync(file)) return file;
-  const fd = fs.openSync(file, 'w');
-  const cmd = (...a) => `*${a.length}\r\n${a.map((x) => `$${Buffer.byteLength(x)}\r\n${x}\r\n`).join('')}`;
-  let chunk = '';
-  for (let i = 0; i < KEYS; i++) {
-    const kind = i % 10;
-    if (kind < 6) chunk += cmd('SET', `string:${i}`, `value-${i}-`.padEnd(40, 'x'));
-    else if (kind === 6) chunk += cmd('HSET', `hash:${i}`, 'name', `n${i}`, 'count', String(i), 'flag', 'on', 'a', 'b', 'c', 'd');
-    else if (kind === 7) chunk += cmd('RPUSH', `list:${i}`, 'one', 'two', 'three', String(i), 'five');
-    else if (kind === 8) chunk += cmd('SADD', `set:${i}`, String(i), String(i + 1), String(i + 2), 'm1', 'm2');
-    else chunk += cmd('ZADD', `zset:${i}`, '1', 'a', '2', 'b', '3.5', 'c', String(i), 'd', '-1', 'e');
-    if (chunk.length > 1 << 20) {
-      fs.writeSync(fd, chunk);
-      chunk = '';
-    }
-  }
-  fs.writeSync(fd, chunk);
-  fs.closeSync(fd);
-  return file;
-}
-
-function load(server, file) {
-  const r = spawnSync('sh', ['-c', `redis-cli -p ${server.port} --pipe < ${file}`], { encoding: 'utf8' });
-  if (!/errors: 0/.test(r.stdout)) throw new Error(`loading failed: ${r.stdout}${r.stderr}`);
 }
 
 function benchmark(port, test, pipeline, n, extra = []) {
@@ -130,14 +54,6 @@ function benchmarkAsync(port, test, n) {
   });
 }
 
-const made = [];
-function tmp(prefix) {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  made.push(d);
-  return d;
-}
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
 
 async function infoField(port, field) {
@@ -147,7 +63,7 @@ async function infoField(port, field) {
 
 async function main() {
   console.log(`dataset: ${KEYS} keys (60% strings, 10% each hashes, lists, sets, zsets of 5 elements)`);
-  const file = datasetFile();
+  const file = datasetFile(KEYS);
   const rows = [];
 
   // 1. SAVE time, file size, load time.
@@ -167,7 +83,7 @@ async function main() {
     servers[kind] = again;
     rows.push({ kind, saveSec, size, loadSec, keys });
   }
-  console.log('\n| 1,000,000 mixed keys | Redis | Tachyon | ratio |\n|---|---:|---:|---:|');
+  console.log(`\n| ${KEYS.toLocaleString('en')} mixed keys | Redis | Tachyon | ratio |\n|---|---:|---:|---:|`);
   const [r, t] = rows;
   console.log(`| keys after reload | ${r.keys} | ${t.keys} | |`);
   console.log(`| SAVE seconds | ${fmt(r.saveSec)} | ${fmt(t.saveSec)} | ${fmt(t.saveSec / r.saveSec)} |`);
@@ -217,7 +133,7 @@ async function main() {
     console.log(`| set -P ${pipeline} | ${fmt(median(rps.redis), 0)} | ${fmt(median(rps.tachyon), 0)} | ${fmt(median(ratios))} |`);
   }
   for (const kind of ['redis', 'tachyon']) await stop(aof[kind]);
-  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+  removeTmp();
   fs.rmSync(file, { force: true });
 }
 

@@ -13,108 +13,21 @@
 //   node bench/replication.js [--keys 1000000] [--rounds 3] [-n 300000] [--sync-only]
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
-const fs = require('node:fs');
-const net = require('node:net');
-const os = require('node:os');
-const path = require('node:path');
+const { args, opt, freePort, serverCommand, send, waitReady, stop, tmp, removeTmp, datasetFile, load, median } = require('./lib');
 
-const args = process.argv.slice(2);
-function opt(name, def) {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : def;
-}
 const KEYS = Number(opt('--keys', '1000000'));
 const ROUNDS = Number(opt('--rounds', '3'));
 const REQUESTS = Number(opt('-n', '300000'));
 const SYNC_ONLY = args.includes('--sync-only');
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-// One command, the whole reply (a bulk reply is read to its end).
-function send(port, line) {
-  return new Promise((resolve, reject) => {
-    const s = net.connect(port, '127.0.0.1');
-    let data = '';
-    s.on('connect', () => s.write(line + '\r\n'));
-    s.on('data', (d) => {
-      data += d.toString();
-      const m = data.match(/^\$(\d+)\r\n/);
-      if (m ? data.length >= m[0].length + Number(m[1]) + 2 : data.includes('\r\n')) {
-        s.destroy();
-        resolve(data);
-      }
-    });
-    s.on('error', reject);
-    s.on('close', () => resolve(data));
-  });
-}
-
-async function waitReady(port, child) {
-  for (let i = 0; i < 2000; i++) {
-    if (child.exitCode !== null) throw new Error('server exited');
-    const r = await send(port, 'PING').catch(() => '');
-    if (r.startsWith('+PONG')) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`server on ${port} did not start`);
-}
-
-const made = [];
-function tmp(prefix) {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  made.push(d);
-  return d;
-}
-
 async function start(kind, extra = []) {
   const port = await freePort();
   const dir = tmp(`tachyon-bench-repl-${kind}-`);
   const argv = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--repl-diskless-sync-delay', '0', ...extra];
-  const cmd = kind === 'redis' ? ['redis-server', argv] : [process.execPath, [path.join(__dirname, '..', 'bin', 'tachyon-server.js'), ...argv]];
+  const cmd = serverCommand(kind, argv);
   const child = spawn(cmd[0], cmd[1], { stdio: ['ignore', 'ignore', 'inherit'] });
   await waitReady(port, child);
   return { kind, port, child };
-}
-
-async function stop(server) {
-  await send(server.port, 'SHUTDOWN NOSAVE').catch(() => {});
-  await new Promise((r) => (server.child.exitCode !== null ? r() : server.child.on('exit', r)));
-}
-
-// The dataset of bench/persistence.js (same file name, so a run of either reuses it).
-function datasetFile() {
-  const file = path.join(os.tmpdir(), `tachyon-bench-${KEYS}.resp`);
-  if (fs.existsSync(file)) return file;
-  const fd = fs.openSync(file, 'w');
-  const cmd = (...a) => `*${a.length}\r\n${a.map((x) => `$${Buffer.byteLength(x)}\r\n${x}\r\n`).join('')}`;
-  let chunk = '';
-  for (let i = 0; i < KEYS; i++) {
-    const kind = i % 10;
-    if (kind < 6) chunk += cmd('SET', `string:${i}`, `value-${i}-`.padEnd(40, 'x'));
-    else if (kind === 6) chunk += cmd('HSET', `hash:${i}`, 'name', `n${i}`, 'count', String(i), 'flag', 'on', 'a', 'b', 'c', 'd');
-    else if (kind === 7) chunk += cmd('RPUSH', `list:${i}`, 'one', 'two', 'three', String(i), 'five');
-    else if (kind === 8) chunk += cmd('SADD', `set:${i}`, String(i), String(i + 1), String(i + 2), 'm1', 'm2');
-    else chunk += cmd('ZADD', `zset:${i}`, '1', 'a', '2', 'b', '3.5', 'c', String(i), 'd', '-1', 'e');
-    if (chunk.length > 1 << 20) {
-      fs.writeSync(fd, chunk);
-      chunk = '';
-    }
-  }
-  fs.writeSync(fd, chunk);
-  fs.closeSync(fd);
-  return file;
-}
-
-function load(server, file) {
-  const r = spawnSync('sh', ['-c', `redis-cli -p ${server.port} --pipe < ${file}`], { encoding: 'utf8' });
-  if (!/errors: 0/.test(r.stdout)) throw new Error(`loading failed: ${r.stdout}${r.stderr}`);
 }
 
 async function replInfo(port) {
@@ -149,10 +62,8 @@ function benchmark(port, pipeline) {
   return Number(row[1]);
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 async function main() {
-  const file = datasetFile();
+  const file = datasetFile(KEYS); // the dataset of bench/persistence.js (same file, reused)
   const groups = {};
   const syncSeconds = { disk: { redis: [], tachyon: [] }, diskless: { redis: [], tachyon: [] } };
   for (const kind of ['redis', 'tachyon']) {
@@ -184,7 +95,7 @@ async function main() {
   }
   if (SYNC_ONLY) {
     for (const g of Object.values(groups)) for (const s of [g.master, ...g.replicas]) await stop(s);
-    for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+    removeTmp();
     return;
   }
 
@@ -205,7 +116,7 @@ async function main() {
     console.log(`${kind}: master offset ${m.master_repl_offset}, replica offsets ${offs.join(', ')}`);
   }
   for (const g of Object.values(groups)) for (const s of [g.master, ...g.replicas]) await stop(s);
-  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+  removeTmp();
 }
 
 main().catch((e) => {

@@ -6,45 +6,19 @@
 //
 //   node bench/scripting.js [--pipelines 1,16] [--rounds 3] [--requests 100000]
 'use strict';
-const { spawn, spawnSync } = require('node:child_process');
-const net = require('node:net');
-const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+const { opt, cli, startServer, median } = require('./lib');
 
-const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : def;
-};
-const pipelines = opt('pipelines', '1,16').split(',').map(Number);
-const rounds = Number(opt('rounds', '3'));
-const requests = Number(opt('requests', '100000'));
+const pipelines = opt('--pipelines', '1,16').split(',').map(Number);
+const rounds = Number(opt('--rounds', '3'));
+const requests = Number(opt('--requests', '100000'));
 const clients = 50;
 
 const SCRIPT = "return redis.call('incr', KEYS[1])";
 const LIBRARY = "#!lua name=benchlib\nredis.register_function('bincr', function(keys) return redis.call('incr', keys[1]) end)";
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function cli(port, ...cmd) {
-  const r = spawnSync('redis-cli', ['-p', String(port), ...cmd], { encoding: 'utf8' });
-  return r.stdout.trim();
-}
-
 async function start(kind) {
-  const port = await freePort();
-  const common = ['--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'];
-  const child =
-    kind === 'redis'
-      ? spawn('redis-server', common, { stdio: 'ignore' })
-      : spawn(process.execPath, [path.join(__dirname, '..', 'bin', 'tachyon-server.js'), ...common], { stdio: 'ignore' });
-  for (let i = 0; i < 100 && cli(port, 'PING') !== 'PONG'; i++) await new Promise((r) => setTimeout(r, 100));
+  const { port, child } = await startServer(kind);
   const sha = cli(port, 'SCRIPT', 'LOAD', SCRIPT);
   cli(port, 'FUNCTION', 'LOAD', 'REPLACE', LIBRARY);
   return { kind, port, child, sha };
@@ -63,7 +37,6 @@ function run(server, test, pipeline) {
   return Number(line.split(',')[1].replace(/"/g, ''));
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main() {
   const redis = await start('redis');

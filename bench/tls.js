@@ -10,18 +10,16 @@
 'use strict';
 const { execFileSync, spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
-const net = require('node:net');
+const { opt, freePort, serverCommand, cpuSeconds, median } = require('./lib');
 const os = require('node:os');
 const path = require('node:path');
 
-const args = process.argv.slice(2);
-const opt = (name, def) => (args.includes(name) ? args[args.indexOf(name) + 1] : def);
 const tests = opt('--tests', 'set,get').split(',');
 const pipelines = opt('--pipelines', '1,16').split(',').map(Number);
 const rounds = Number(opt('--rounds', '3'));
 const requests = Number(opt('-n', '100000'));
 const clients = Number(opt('-c', '50'));
-const nodeTls = args.includes('--node-tls');
+const nodeTls = process.argv.includes('--node-tls');
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tachyon-tls-bench-'));
 const ssl = (...a) => execFileSync('openssl', a, { cwd: dir, stdio: 'ignore' });
@@ -29,15 +27,6 @@ ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out'
 ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
 ssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2');
 const ca = path.join(dir, 'ca.crt');
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function tlsCli(port, ...cmd) {
   return spawnSync('redis-cli', ['-p', String(port), '--tls', '--cacert', ca, ...cmd], { encoding: 'utf8' }).stdout.trim();
@@ -60,16 +49,6 @@ async function start(kind) {
   return { kind, port, child };
 }
 
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
-function cpuSeconds(pid) {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-  } catch {
-    return NaN;
-  }
-}
-
 function run(server, test, pipeline) {
   const n = requests * Math.max(1, Math.floor(pipeline / 2));
   const cpu0 = cpuSeconds(server.child.pid);
@@ -83,7 +62,6 @@ function run(server, test, pipeline) {
   return { rps: Number(cols[1]), p50: Number(cols[4]), p99: Number(cols[6]), cpuUs: ((cpuSeconds(server.child.pid) - cpu0) * 1e6) / n };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main() {
   const redis = await start('redis');

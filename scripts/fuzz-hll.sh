@@ -13,24 +13,10 @@
 # build/fuzz-hll/hll_fuzzer <file>. Exits non-zero if the build fails or a problem is found.
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
-secs="${1:-120}"
-shift || true
-CXX="${CXX:-clang++}"
-out="${TACHYON_FUZZ_OUT:-build/fuzz-hll}"
-mkdir -p "$out/corpus" "$out/artifacts"
+fuzz_name=hll
+source "$(dirname "${BASH_SOURCE[0]}")/fuzz-lib.sh"
 
-if ! command -v "$CXX" >/dev/null 2>&1; then
-  echo "fuzz-hll: $CXX not found (apt-get install -y clang)" >&2
-  exit 1
-fi
-
-echo "build $out/hll_fuzzer"
-"$CXX" -std=c++17 -O1 -g -fno-omit-frame-pointer \
-  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -Inative native/fuzz/hll_fuzzer.cc native/core/hyperloglog.cc \
-  -o "$out/hll_fuzzer"
+fuzz_build "$out/hll_fuzzer" native/fuzz/hll_fuzzer.cc native/core/hyperloglog.cc
 
 # Seeds: byte 0 = encoding (1 sparse, 0x80 dense padded, 0xff own header), byte 1 =
 # hll-sparse-max-bytes / 16, byte 2 = elements to add; then the registers.
@@ -41,8 +27,4 @@ seed split   '\001\002\007\041\200\004\201\177\300\003\177\373'
 seed dense   '\200\273\002\001\002\003\004\005'
 seed own     '\377\273\001HYLL\001\000\000\000\000\000\000\000\000\000\000\200\177\377'
 
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-echo "fuzz for ${secs}s (corpus $out/corpus)"
-"$out/hll_fuzzer" -max_total_time="$secs" -max_len=4096 \
-  -artifact_prefix="$out/artifacts/" -print_final_stats=1 "$@" "$out/corpus"
+fuzz_run "$out/hll_fuzzer" -max_len=4096 "$@"

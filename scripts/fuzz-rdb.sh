@@ -16,18 +16,9 @@
 # Exits non-zero if the build fails or the fuzzer finds a problem.
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
-secs="${1:-120}"
-shift || true
-CXX="${CXX:-clang++}"
-out="${TACHYON_FUZZ_OUT:-build/fuzz-rdb}"
-mkdir -p "$out/obj" "$out/corpus" "$out/artifacts"
-
-if ! command -v "$CXX" >/dev/null 2>&1; then
-  echo "fuzz-rdb: $CXX not found (apt-get install -y clang)" >&2
-  exit 1
-fi
+fuzz_name=rdb
+source "$(dirname "${BASH_SOURCE[0]}")/fuzz-lib.sh"
+mkdir -p "$out/obj"
 
 flags=(-std=c++17 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined
        -fno-sanitize-recover=undefined -Inative -I/usr/include/lua5.1)
@@ -83,8 +74,4 @@ cat > "$out/rdb.dict" <<'DICT'
 "redis-ver"
 DICT
 
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-echo "fuzz for ${secs}s (corpus $out/corpus)"
-"$out/rdb_fuzzer" -max_total_time="$secs" -max_len=65536 -rss_limit_mb=2048 -dict="$out/rdb.dict" \
-  -artifact_prefix="$out/artifacts/" -print_final_stats=1 "$@" "$out/corpus"
+fuzz_run "$out/rdb_fuzzer" -max_len=65536 -rss_limit_mb=2048 -dict="$out/rdb.dict" "$@"

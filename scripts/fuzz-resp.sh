@@ -15,24 +15,10 @@
 # Exits non-zero if the build fails or the fuzzer finds a problem.
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
-secs="${1:-120}"
-shift || true
-CXX="${CXX:-clang++}"
-out="${TACHYON_FUZZ_OUT:-build/fuzz-resp}"
-mkdir -p "$out/corpus" "$out/artifacts"
+fuzz_name=resp
+source "$(dirname "${BASH_SOURCE[0]}")/fuzz-lib.sh"
 
-if ! command -v "$CXX" >/dev/null 2>&1; then
-  echo "fuzz-resp: $CXX not found (apt-get install -y clang)" >&2
-  exit 1
-fi
-
-echo "build $out/resp_fuzzer"
-"$CXX" -std=c++17 -O1 -g -fno-omit-frame-pointer \
-  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -Inative native/fuzz/resp_fuzzer.cc native/protocol/request_parser.cc \
-  -o "$out/resp_fuzzer"
+fuzz_build "$out/resp_fuzzer" native/fuzz/resp_fuzzer.cc native/protocol/request_parser.cc
 
 # Seed corpus: a few well-formed requests (2 leading control bytes, see the fuzzer).
 seed() { printf "$2" > "$out/corpus/seed-$1"; }
@@ -67,8 +53,4 @@ cat > "$out/resp.dict" <<'EOF'
 "\x0b"
 EOF
 
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
-echo "fuzz for ${secs}s (corpus $out/corpus)"
-"$out/resp_fuzzer" -max_total_time="$secs" -max_len=8192 -dict="$out/resp.dict" \
-  -artifact_prefix="$out/artifacts/" -print_final_stats=1 "$@" "$out/corpus"
+fuzz_run "$out/resp_fuzzer" -max_len=8192 -dict="$out/resp.dict" "$@"

@@ -1089,6 +1089,28 @@ std::string NoNewlines(const char* s, size_t len) {
   return out;
 }
 
+// Pushes the raw field `name` of the table at stack index `t` (a negative
+// index counts from the top before the push). Keeps it and returns true when
+// it has Lua type `type`; otherwise pops it again.
+bool PushField(lua_State* L, int t, const char* name, int type) {
+  lua_pushstring(L, name);
+  lua_rawget(L, t < 0 ? t - 1 : t);
+  if (lua_type(L, -1) == type) return true;
+  lua_pop(L, 1);
+  return false;
+}
+
+// Number of key/value pairs in the table on top of the stack.
+size_t CountPairs(lua_State* L) {
+  size_t n = 0;
+  lua_pushnil(L);
+  while (lua_next(L, -2)) {
+    lua_pop(L, 1);
+    n++;
+  }
+  return n;
+}
+
 // Converts the value on top of the stack into a reply (Redis's luaReplyToRedisReply) and pops it.
 void LuaToReply(lua_State* L, Reply& reply, int script_resp) {
   if (!lua_checkstack(L, 4)) {
@@ -1115,9 +1137,7 @@ void LuaToReply(lua_State* L, Reply& reply, int script_resp) {
       reply.Int(NumberToLongLong(lua_tonumber(L, -1)));
       break;
     case LUA_TTABLE: {
-      lua_pushstring(L, "err");
-      lua_rawget(L, -2);
-      if (lua_type(L, -1) == LUA_TSTRING) {
+      if (PushField(L, -1, "err", LUA_TSTRING)) {
         size_t len;
         const char* s = lua_tolstring(L, -1, &len);
         // The error of a redis.call/pcall was counted in errorstats when it happened.
@@ -1130,28 +1150,19 @@ void LuaToReply(lua_State* L, Reply& reply, int script_resp) {
         lua_pop(L, 2);
         return;
       }
-      lua_pop(L, 1);
-      lua_pushstring(L, "ok");
-      lua_rawget(L, -2);
-      if (lua_type(L, -1) == LUA_TSTRING) {
+      if (PushField(L, -1, "ok", LUA_TSTRING)) {
         size_t len;
         const char* s = lua_tolstring(L, -1, &len);
         reply.Simple(NoNewlines(s, strlen(s) < len ? strlen(s) : len));
         lua_pop(L, 2);
         return;
       }
-      lua_pop(L, 1);
-      lua_pushstring(L, "double");
-      lua_rawget(L, -2);
-      if (lua_type(L, -1) == LUA_TNUMBER) {
+      if (PushField(L, -1, "double", LUA_TNUMBER)) {
         reply.Double(lua_tonumber(L, -1));
         lua_pop(L, 2);
         return;
       }
-      lua_pop(L, 1);
-      lua_pushstring(L, "big_number");
-      lua_rawget(L, -2);
-      if (lua_type(L, -1) == LUA_TSTRING) {
+      if (PushField(L, -1, "big_number", LUA_TSTRING)) {
         size_t len;
         const char* s = lua_tolstring(L, -1, &len);
         std::string num = NoNewlines(s, len);
@@ -1165,17 +1176,10 @@ void LuaToReply(lua_State* L, Reply& reply, int script_resp) {
         lua_pop(L, 2);
         return;
       }
-      lua_pop(L, 1);
-      lua_pushstring(L, "verbatim_string");
-      lua_rawget(L, -2);
-      if (lua_type(L, -1) == LUA_TTABLE) {
-        lua_pushstring(L, "format");
-        lua_rawget(L, -2);
-        if (lua_type(L, -1) == LUA_TSTRING) {
+      if (PushField(L, -1, "verbatim_string", LUA_TTABLE)) {
+        if (PushField(L, -1, "format", LUA_TSTRING)) {
           std::string format = lua_tostring(L, -1);
-          lua_pushstring(L, "string");
-          lua_rawget(L, -3);
-          if (lua_type(L, -1) == LUA_TSTRING) {
+          if (PushField(L, -2, "string", LUA_TSTRING)) {
             size_t len;
             const char* s = lua_tolstring(L, -1, &len);
             reply.Verbatim(std::string_view(s, len), std::string_view(format).substr(0, 3));
@@ -1186,17 +1190,8 @@ void LuaToReply(lua_State* L, Reply& reply, int script_resp) {
         }
         lua_pop(L, 1);
       }
-      lua_pop(L, 1);
-      lua_pushstring(L, "map");
-      lua_rawget(L, -2);
-      if (lua_type(L, -1) == LUA_TTABLE) {
-        size_t n = 0;
-        lua_pushnil(L);
-        while (lua_next(L, -2)) {
-          lua_pop(L, 1);
-          n++;
-        }
-        reply.Map(n);
+      if (PushField(L, -1, "map", LUA_TTABLE)) {
+        reply.Map(CountPairs(L));
         lua_pushnil(L);
         while (lua_next(L, -2)) {
           lua_pushvalue(L, -2);
@@ -1206,17 +1201,8 @@ void LuaToReply(lua_State* L, Reply& reply, int script_resp) {
         lua_pop(L, 2);
         return;
       }
-      lua_pop(L, 1);
-      lua_pushstring(L, "set");
-      lua_rawget(L, -2);
-      if (lua_type(L, -1) == LUA_TTABLE) {
-        size_t n = 0;
-        lua_pushnil(L);
-        while (lua_next(L, -2)) {
-          lua_pop(L, 1);
-          n++;
-        }
-        reply.Set(n);
+      if (PushField(L, -1, "set", LUA_TTABLE)) {
+        reply.Set(CountPairs(L));
         lua_pushnil(L);
         while (lua_next(L, -2)) {
           lua_pop(L, 1);
@@ -1226,7 +1212,6 @@ void LuaToReply(lua_State* L, Reply& reply, int script_resp) {
         lua_pop(L, 2);
         return;
       }
-      lua_pop(L, 1);
       // An array: elements 1..n up to the first nil.
       size_t n = 0;
       for (;;) {

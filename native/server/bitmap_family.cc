@@ -18,6 +18,7 @@
 #include "core/bitops.h"
 #include "core/util.h"
 #include "server/command.h"
+#include "server/index_range.h"
 #include "server/redis_args.h"
 #include "server/server.h"
 #include "server/string_value.h"
@@ -120,13 +121,10 @@ void SetbitCommand(CommandContext& c) {
 void GetbitCommand(CommandContext& c) {
   uint64_t offset;
   if (!ParseBitOffset(c, 2, false, 0, &offset)) return;
-  Entry* e = c.ReadKey(c.arg(1));
+  Entry* e;
+  if (!c.ReadKeyOfType(c.arg(1), kString, &e)) return;
   if (!e) {
     c.reply.Int(0);
-    return;
-  }
-  if (e->type != kString) {
-    c.WrongType();
     return;
   }
   char buf[kIntBufSize];
@@ -162,12 +160,7 @@ struct ByteRange {
 // Converts negative indexes, clamps to the string, and turns a BIT range
 // into bytes and edge masks (start > end means empty).
 void ClampRange(ByteRange* r, long long strlen, bool isbit) {
-  long long totlen = isbit ? strlen << 3 : strlen;
-  if (r->start < 0) r->start = totlen + r->start;
-  if (r->end < 0) r->end = totlen + r->end;
-  if (r->start < 0) r->start = 0;
-  if (r->end < 0) r->end = 0;
-  if (r->end >= totlen) r->end = totlen - 1;
+  ClampIndexRange(&r->start, &r->end, isbit ? strlen << 3 : strlen);
   if (isbit && r->start <= r->end) {
     r->first_mask = static_cast<uint8_t>(~((1 << (8 - (r->start & 7))) - 1) & 0xff);
     r->last_mask = static_cast<uint8_t>((1 << (7 - (r->end & 7))) - 1);
@@ -177,13 +170,10 @@ void ClampRange(ByteRange* r, long long strlen, bool isbit) {
 }
 
 void BitcountCommand(CommandContext& c) {
-  Entry* e = c.ReadKey(c.arg(1));
+  Entry* e;
+  if (!c.ReadKeyOfType(c.arg(1), kString, &e)) return;
   if (!e) {
     c.reply.Int(0);
-    return;
-  }
-  if (e->type != kString) {
-    c.WrongType();
     return;
   }
   char buf[kIntBufSize];
@@ -223,13 +213,10 @@ void BitposCommand(CommandContext& c) {
     return;
   }
   // A missing key is an endless run of zeros.
-  Entry* e = c.ReadKey(c.arg(1));
+  Entry* e;
+  if (!c.ReadKeyOfType(c.arg(1), kString, &e)) return;
   if (!e) {
     c.reply.Int(bit ? -1 : 0);
-    return;
-  }
-  if (e->type != kString) {
-    c.WrongType();
     return;
   }
   char buf[kIntBufSize];

@@ -16,6 +16,7 @@
 
 #include "core/util.h"
 #include "server/command.h"
+#include "server/index_range.h"
 #include "server/server.h"
 #include "core/zmalloc.h"
 #include "server/string_value.h"
@@ -487,13 +488,10 @@ void AppendCommand(CommandContext& c) {
 }
 
 void StrlenCommand(CommandContext& c) {
-  Entry* e = c.ReadKey(c.arg(1));
+  Entry* e;
+  if (!c.ReadKeyOfType(c.arg(1), kString, &e)) return;
   if (!e) {
     c.reply.Int(0);
-    return;
-  }
-  if (e->type != kString) {
-    c.WrongType();
     return;
   }
   c.reply.Int(static_cast<long long>(StringLength(e)));
@@ -503,13 +501,10 @@ void StrlenCommand(CommandContext& c) {
 void GetrangeCommand(CommandContext& c) {
   int64_t start, end;
   if (!c.ParseInt(2, &start) || !c.ParseInt(3, &end)) return;
-  Entry* e = c.ReadKey(c.arg(1));
+  Entry* e;
+  if (!c.ReadKeyOfType(c.arg(1), kString, &e)) return;
   if (!e) {
     c.reply.Bulk(std::string_view());
-    return;
-  }
-  if (e->type != kString) {
-    c.WrongType();
     return;
   }
   char buf[kIntBufSize];
@@ -520,12 +515,8 @@ void GetrangeCommand(CommandContext& c) {
     c.reply.Bulk(std::string_view());
     return;
   }
-  if (start < 0) start += len;
-  if (end < 0) end += len;
-  if (start < 0) start = 0;
-  if (end < 0) end = 0;
-  if (end >= len) end = len - 1;
-  if (start > end || len == 0) {
+  ClampIndexRange(&start, &end, len);
+  if (start > end) {
     c.reply.Bulk(std::string_view());
   } else {
     c.reply.Bulk(s.substr(static_cast<size_t>(start), static_cast<size_t>(end - start + 1)));

@@ -12,7 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { findRedisServer, getFreePort, referenceEnv, UNDER_SANITIZER } from '../helpers/redis-oracle';
-import { RespClient, RespClosedError, sleep } from '../helpers/resp';
+import { RespClient, RespClosedError } from '../helpers/resp';
+import { waitUntil } from '../helpers/wait';
 
 const BIN = path.join(__dirname, '..', '..', 'bin', 'tachyon-server.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tachyon-crash-'));
@@ -36,13 +37,10 @@ async function crash(which: 'tachyon' | 'redis', args: string[]): Promise<Crashe
       : spawn(findRedisServer(), opts, { stdio: 'ignore', cwd: tmp, env: referenceEnv() });
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
   let client: RespClient | undefined;
-  for (let i = 0; i < 100 && !client; i++) {
-    try {
-      client = await RespClient.connect(port, { host: '127.0.0.1', timeoutMs: 10000 });
-    } catch {
-      await sleep(50);
-    }
-  }
+  await waitUntil(async () => {
+    client = await RespClient.connect(port, { host: '127.0.0.1', timeoutMs: 10000 }).catch(() => undefined);
+    return client !== undefined;
+  });
   if (!client) throw new Error(`${which} did not start`);
   await client.call('CLIENT', 'SETNAME', 'crasher');
   await client.call('SET', 'some', 'data');
@@ -112,12 +110,12 @@ describe.skipIf(UNDER_SANITIZER)('DEBUG crashes', () => {
       { stdio: 'ignore' },
     );
     await new Promise((r) => child.on('exit', r)); // the launching process exits at once
-    for (let i = 0; i < 100 && !fs.existsSync(pidfile); i++) await sleep(50);
+    await waitUntil(() => fs.existsSync(pidfile));
     const pid = Number(fs.readFileSync(pidfile, 'utf8').trim());
     expect(pid).toBeGreaterThan(0);
     const client = await RespClient.connect(port, { host: '127.0.0.1', timeoutMs: 10000 });
     await client.call('DEBUG', 'SEGFAULT').catch(() => undefined);
-    for (let i = 0; i < 100 && isAlive(pid); i++) await sleep(50);
+    await waitUntil(() => !isAlive(pid));
     expect(isAlive(pid)).toBe(false);
     expect(fs.existsSync(pidfile)).toBe(false);
     expect(fs.readFileSync(logfile, 'utf8')).toContain('crashed by signal: 11');

@@ -11,23 +11,14 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { populate, snapshot, startServer, stop, tempDir, type Kind, type ServerProc, removeTempDirs } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { stop, populate, snapshot, tempDir, type Kind, type ServerProc, serversOfFile } from './helpers';
 
 const FIXTURES = fs.existsSync('/work/shared/redis-rdb-fixtures')
   ? '/work/shared/redis-rdb-fixtures'
   : path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'redis-rdb-fixtures');
 
-const running: ServerProc[] = [];
-async function start(...a: Parameters<typeof startServer>): Promise<ServerProc> {
-  const s = await startServer(...a);
-  running.push(s);
-  return s;
-}
-afterAll(async () => {
-  await Promise.all(running.map(stop));
-  removeTempDirs();
-});
+const start = serversOfFile();
 
 const AOF = { appendonly: 'yes', appendfsync: 'always' };
 

@@ -7,24 +7,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type Redis from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
-import { removeTempDirs, snapshot, startServer, stop, tempDir, type ServerProc } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { snapshot, tempDir, type ServerProc, serversOfFile, show, call, type Cmd } from './helpers';
 
-const running: ServerProc[] = [];
-async function start(...a: Parameters<typeof startServer>): Promise<ServerProc> {
-  const s = await startServer(...a);
-  running.push(s);
-  return s;
-}
-afterAll(async () => {
-  await Promise.all(running.map(stop));
-  removeTempDirs();
-});
+const start = serversOfFile();
 
-type Cmd = (string | Buffer)[];
-const show = (v: unknown): string =>
-  JSON.stringify(v, (_k, x) => (x && x.type === 'Buffer' && Array.isArray(x.data) ? Buffer.from(x.data).toString('latin1') : x));
-const call = (c: Redis, cmd: Cmd) => c.callBuffer(String(cmd[0]), ...cmd.slice(1)) as Promise<unknown>;
 
 async function pair(config: Record<string, string> = {}): Promise<ServerProc[]> {
   const cfg = { 'enable-debug-command': 'yes', ...config };

@@ -8,29 +8,12 @@
  */
 import { describe, expect, test } from 'vitest';
 import { PROTOCOLS, useDifferential, N, type Reply } from '../helpers/differential';
+import { withCrc } from '../helpers/crc64';
 import { formatReply, type Arg } from '../helpers/resp';
 
-// CRC-64/Jones (Redis's crc64), to build payloads with a valid checksum.
-const CRC_TABLE = (() => {
-  const t: bigint[] = [];
-  for (let b = 0n; b < 256n; b++) {
-    let c = b;
-    for (let i = 0; i < 8; i++) c = c & 1n ? (c >> 1n) ^ 0x95ac9329ac4bc9b5n : c >> 1n;
-    t.push(c);
-  }
-  return t;
-})();
-function crc64(buf: Buffer): bigint {
-  let crc = 0n;
-  for (const byte of buf) crc = CRC_TABLE[Number((crc ^ BigInt(byte)) & 0xffn)] ^ (crc >> 8n);
-  return crc;
-}
 /** A DUMP payload around an RDB value body: body, RDB version, CRC64 (little endian). */
 function payload(body: Buffer, version = 10): Buffer {
-  const head = Buffer.concat([body, Buffer.from([version & 0xff, version >> 8])]);
-  const crc = Buffer.alloc(8);
-  crc.writeBigUInt64LE(crc64(head));
-  return Buffer.concat([head, crc]);
+  return withCrc(Buffer.concat([body, Buffer.from([version & 0xff, version >> 8])]));
 }
 const bodyOf = (p: Buffer) => p.subarray(0, p.length - 10);
 const bulk = (r: Reply): Buffer => {

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
+import { afterAll } from 'vitest';
 import { findRedisServer, getFreePort, referenceEnv } from '../helpers/redis-oracle';
 
 export type Kind = 'redis' | 'tachyon';
@@ -232,3 +233,27 @@ export async function populate(c: Redis): Promise<void> {
   await c.set('db9:ttl', 'v', 'PXAT', future + 1000);
   await c.select(0);
 }
+
+/**
+ * startServer for one test file: every server it starts is stopped, and the
+ * temporary directories removed, once the file's tests are done.
+ */
+export function serversOfFile(): typeof startServer {
+  const running: ServerProc[] = [];
+  afterAll(async () => {
+    await Promise.all(running.map(stop));
+    removeTempDirs();
+  });
+  return async (...a) => {
+    const s = await startServer(...a);
+    running.push(s);
+    return s;
+  };
+}
+
+export type Cmd = (string | Buffer)[];
+/** One command with binary-safe arguments and replies. */
+export const call = (c: Redis, cmd: Cmd) => c.callBuffer(String(cmd[0]), ...cmd.slice(1)) as Promise<unknown>;
+/** A reply as text for comparisons and messages, Buffers as latin1 strings. */
+export const show = (v: unknown): string =>
+  JSON.stringify(v, (_k, x) => (x && x.type === 'Buffer' && Array.isArray(x.data) ? Buffer.from(x.data).toString('latin1') : x));

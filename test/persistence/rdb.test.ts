@@ -10,23 +10,14 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadAddon, type NativeServer } from '../../src/native';
-import { populate, snapshot, startServer, stop, tempDir, type ServerProc, removeTempDirs } from './helpers';
+import { stop, populate, snapshot, tempDir, type ServerProc, serversOfFile } from './helpers';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'redis-rdb-fixtures');
 const fixturesDir = fs.existsSync(FIXTURES) ? FIXTURES : '/work/shared/redis-rdb-fixtures';
 
-const running: ServerProc[] = [];
-async function start(...a: Parameters<typeof startServer>): Promise<ServerProc> {
-  const s = await startServer(...a);
-  running.push(s);
-  return s;
-}
-afterAll(async () => {
-  await Promise.all(running.map(stop));
-  removeTempDirs();
-});
+const start = serversOfFile();
 
 function checkRdb(file: string): string {
   return execFileSync('redis-check-rdb', [file]).toString();

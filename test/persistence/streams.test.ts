@@ -14,25 +14,13 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type Redis from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeTempDirs, startServer, stop, tempDir, type Kind, type ServerProc } from './helpers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { withCrc } from '../helpers/crc64';
+import { stop, tempDir, type Kind, type ServerProc, serversOfFile, show, call, type Cmd } from './helpers';
 
-const running: ServerProc[] = [];
-async function start(...a: Parameters<typeof startServer>): Promise<ServerProc> {
-  const s = await startServer(...a);
-  running.push(s);
-  return s;
-}
-afterAll(async () => {
-  await Promise.all(running.map(stop));
-  removeTempDirs();
-});
+const start = serversOfFile();
 
 const big = (n: number, s: string) => s.repeat(Math.ceil(n / s.length)).slice(0, n);
-type Cmd = (string | Buffer)[];
-const call = (c: Redis, cmd: Cmd) => c.callBuffer(String(cmd[0]), ...cmd.slice(1)) as Promise<unknown>;
-const show = (v: unknown): string =>
-  JSON.stringify(v, (_k, x) => (x && x.type === 'Buffer' && Array.isArray(x.data) ? Buffer.from(x.data).toString('latin1') : x));
 
 // ---- RDB bytes: enough of the format to walk a stream value ----
 
@@ -100,26 +88,6 @@ function toType15(body19: Buffer): Buffer {
   return Buffer.concat(out);
 }
 
-// CRC-64/Jones, for payloads and files this suite builds.
-const CRC_TABLE = (() => {
-  const t: bigint[] = [];
-  for (let i = 0n; i < 256n; i++) {
-    let c = i;
-    for (let k = 0; k < 8; k++) c = c & 1n ? (c >> 1n) ^ 0x95ac9329ac4bc9b5n : c >> 1n;
-    t.push(c);
-  }
-  return t;
-})();
-function crc64(buf: Buffer): bigint {
-  let crc = 0n;
-  for (const byte of buf) crc = CRC_TABLE[Number((crc ^ BigInt(byte)) & 0xffn)] ^ (crc >> 8n);
-  return crc;
-}
-function withCrc(head: Buffer): Buffer {
-  const crc = Buffer.alloc(8);
-  crc.writeBigUInt64LE(crc64(head));
-  return Buffer.concat([head, crc]);
-}
 const payloadOf = (body: Buffer) => withCrc(Buffer.concat([body, Buffer.from([10, 0])]));
 const bodyOf = (p: Buffer) => p.subarray(0, p.length - 10);
 

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startRedisOracle } from '../helpers/redis-oracle';
 import { RespClient, sleep, type Reply } from '../helpers/resp';
 import { startTachyonProcess } from '../helpers/tachyon-process';
+import { waitUntil } from '../helpers/wait';
 
 interface Server {
   label: string;
@@ -33,14 +34,23 @@ async function lazyfreeInfo(c: RespClient): Promise<{ pending: number; freed: nu
   };
 }
 
-/** lazyfreed_objects once nothing is pending any more. */
+/**
+ * lazyfreed_objects once nothing is pending any more. The deadline is time:
+ * a real redis-server's lazy free of the 1,000,000-field hash took 19 s of
+ * wall time on this 2-core machine at load 24.
+ */
 async function settledFreed(c: RespClient): Promise<number> {
-  for (let i = 0; i < 200; i++) {
-    const { pending, freed } = await lazyfreeInfo(c);
-    if (pending === 0) return freed;
-    await sleep(10);
-  }
-  throw new Error('lazy free never finished');
+  let freed = 0;
+  const settled = await waitUntil(
+    async () => {
+      const info = await lazyfreeInfo(c);
+      freed = info.freed;
+      return info.pending === 0;
+    },
+    { timeoutMs: 60_000, intervalMs: 10 },
+  );
+  if (!settled) throw new Error('lazy free never finished');
+  return freed;
 }
 
 /** A hash of n fields, written in pipelined batches of 1,000 fields. */
@@ -105,13 +115,18 @@ describe('lazy freeing', () => {
   });
 
   test('UNLINK of a 1,000,000-field hash does not stall other clients; DEL of it does', async () => {
+    // The bound on a PING's wait during UNLINK is 30 ms, or twice what the
+    // real redis-server (measured first, in the same run) showed: under CPU
+    // load the oracle itself waited 175 ms, which is the machine, not a stall.
+    let bound = 30;
     for (const s of servers) {
       const c = await RespClient.connect(s.port, { timeoutMs: 30000 });
       await bigHash(c, 'big', FIELDS);
       expect(Number((await c.call('HLEN', 'big')).value), s.label).toBe(FIELDS);
       const unlink = await longestPingDuring(s.port, (w) => w.call('UNLINK', 'big'));
       expect(unlink.reply, s.label).toEqual({ type: 'integer', value: 1n });
-      expect(unlink.longest, `${s.label}: longest PING wait during UNLINK (ms)`).toBeLessThan(30);
+      if (s.label === 'redis') bound = Math.max(bound, 2 * unlink.longest);
+      expect(unlink.longest, `${s.label}: longest PING wait during UNLINK (ms)`).toBeLessThan(bound);
       await settledFreed(c);
 
       await bigHash(c, 'big', FIELDS);

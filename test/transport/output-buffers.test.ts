@@ -47,6 +47,10 @@ describe('output buffers', () => {
   });
 
   test('a client that does not read is closed at the hard limit while its pipeline runs', async () => {
+    // The bound on a PING's round trip meanwhile: 300 ms, or twice what the real
+    // redis-server (measured first, in the same run) showed, since under CPU
+    // load the machine, not the server, sets how long a round trip takes.
+    let pingBound = 300;
     for (const s of servers) {
       const admin = await RespClient.connect(s.port, { timeoutMs: 30000 });
       for (let i = 0; i < ELEMENTS; i += 10_000) {
@@ -99,7 +103,8 @@ describe('output buffers', () => {
       expect(received, `${s.label}: bytes that reached the client`).toBeLessThan(40 * 1024 * 1024);
       expect(peakGrowth, `${s.label}: used_memory_peak growth`).toBeLessThan(40 * 1024 * 1024);
       expect(rssGrowth, `${s.label}: RSS growth`).toBeLessThan(100 * 1024 * 1024);
-      expect(longest, `${s.label}: longest PING round trip meanwhile (ms)`).toBeLessThan(300);
+      if (s.label === 'redis') pingBound = Math.max(pingBound, 2 * longest);
+      expect(longest, `${s.label}: longest PING round trip meanwhile (ms)`).toBeLessThan(pingBound);
       // The pipeline stopped soon after the limit: about 10 MB of ~1.3 MB replies, plus what the socket took.
       expect(lranges, `${s.label}: LRANGEs run`).toBeLessThan(60);
       await pinger.close();
