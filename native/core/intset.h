@@ -41,6 +41,15 @@ class IntSet {
   static IntSet Adopt(unsigned char* blob);
   // Hands the malloc()'d blob to the caller; *this becomes empty.
   unsigned char* Release();
+  // Puts `blob` (a valid intset, or nullptr just before destruction) in place
+  // and returns the previous pointer, neither freeing nor copying anything:
+  // for an owner that keeps the bytes where the allocator does not hand them
+  // out (SetValue's intset inside its entry's block).
+  unsigned char* Swap(unsigned char* blob) {
+    unsigned char* old = is_;
+    is_ = blob;
+    return old;
+  }
   // Validates and copies untrusted bytes; false if malformed.
   static bool FromBytes(std::string_view bytes, IntSet* out, bool deep = true);
   // Redis's intsetValidateIntegrity: header readable, encoding 2/4/8, size ==

@@ -13,6 +13,7 @@
 // Redis 7.0.15 has no JMAP, STRINGMATCH-LEN, MALLCTL or MALLCTL-STR (the
 // last two only exist in jemalloc builds; Debian's has none): they answer
 // the unknown-subcommand error, as there.
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -529,6 +530,45 @@ void SetDisableDenyScripts(CommandContext& c) {
   c.reply.Ok();
 }
 
+// DEBUG CLIENT-EVICTION: the clients maxmemory-clients may evict, by memory
+// in Redis's power-of-two buckets (32 KB and below, up to 8 GB and above),
+// with the memory each was last measured at. Redis only keeps the buckets
+// while maxmemory-clients is set, so without it the answer is an error.
+void ClientEviction(CommandContext& c) {
+  if (c.server.settings().maxmemory_clients == 0) return c.reply.Error("ERR maxmemory-clients is disabled.");
+  constexpr int kMinLog = 15;  // CLIENT_MEM_USAGE_BUCKET_MIN_LOG
+  constexpr int kMaxLog = 33;  // CLIENT_MEM_USAGE_BUCKET_MAX_LOG
+  constexpr int kBuckets = kMaxLog - kMinLog + 1;
+  size_t mem[kBuckets] = {};
+  size_t count[kBuckets] = {};
+  for (const auto& cl : c.server.clients()) {
+    // Those ClientsToEvict never picks (replication links, CLIENT NO-EVICT).
+    if (!cl || cl->master || cl->replica || cl->monitor || cl->no_evict) continue;
+    const size_t m = cl->tracked_memory;
+    int bits = 0;
+    for (size_t v = m; v; v >>= 1) bits++;
+    const int idx = std::min(std::max(bits, kMinLog), kMaxLog) - kMinLog;
+    mem[idx] += m;
+    count[idx]++;
+  }
+  std::string out;
+  char line[128];
+  for (int j = 0; j < kBuckets; j++) {
+    if (j == 0) {
+      snprintf(line, sizeof line, "bucket          0 - %10zu: ", (size_t{1} << kMinLog) - 1);
+    } else if (j == kBuckets - 1) {
+      snprintf(line, sizeof line, "bucket %10zu+            : ", size_t{1} << (j - 1 + kMinLog));
+    } else {
+      snprintf(line, sizeof line, "bucket %10zu - %10zu: ", size_t{1} << (j - 1 + kMinLog),
+               (size_t{1} << (j + kMinLog)) - 1);
+    }
+    out += line;
+    snprintf(line, sizeof line, "tot-mem: %10zu, clients: %zu\n", mem[j], count[j]);
+    out += line;
+  }
+  c.reply.Verbatim(out);
+}
+
 void PauseCron(CommandContext& c) {
   c.server.settings().pause_cron = Atoi(c.arg(2)) != 0;
   c.reply.Ok();
@@ -636,7 +676,7 @@ void DebugCommand(CommandContext& c) {
   if (is("stringmatch-test") && argc == 2) return StringmatchTest(c);
   if (is("set-disable-deny-scripts") && argc == 3) return SetDisableDenyScripts(c);
   if (is("config-rewrite-force-all") && argc == 2) return RunInTypeScript(c);
-  if (is("client-eviction") && argc == 2) return c.reply.Error("ERR maxmemory-clients is disabled.");
+  if (is("client-eviction") && argc == 2) return ClientEviction(c);
   if (is("pause-cron") && argc == 3) return PauseCron(c);
   if (is("replybuffer") && argc == 4) return Replybuffer(c);
   if (is("clusterlink") && argc == 5 && strcasecmp(CArg(c.arg(2)).c_str(), "kill") == 0) {

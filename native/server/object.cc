@@ -72,15 +72,17 @@ Entry* NewIntEntry(std::string_view key, uint32_t hash, int64_t value) {
 namespace {
 
 // An entry holding the bytes of a relocatable object (moved, not copied:
-// the source block is released without running its destructor).
+// the source block is released without running its destructor) and its tail.
 Entry* EmbedCollection(std::string_view key, uint32_t hash, ObjType type, ObjEncoding enc, const Collection* obj,
                        size_t size) {
   const size_t off = EmbeddedOffset(key.size());
-  Entry* e = AllocEntry(key, hash, off + size);
+  const size_t tail = obj->TailSize();
+  Entry* e = AllocEntry(key, hash, off + size + tail);
   e->type = type;
   e->encoding = enc;
   e->flags |= kEmbedded;
   memcpy(e->data + off, static_cast<const void*>(obj), size);
+  if (tail) reinterpret_cast<Collection*>(e->data + off)->PlaceTail(obj);
   return e;
 }
 

@@ -7,7 +7,8 @@
 //   - the string bytes inline (type STRING, storage kInline), or
 //   - an 8-byte signed integer (type STRING, encoding INT), or
 //   - the Collection object itself, 8-byte aligned (lists, hashes, sets and
-//     sorted sets: kEmbedded), or
+//     sorted sets: kEmbedded), followed by its tail when it has one (a small
+//     intset's bytes, Collection::TailSize), or
 //   - an 8-byte pointer to a Collection (streams).
 // A 16-byte key with a 100-byte value therefore costs one 144-byte block plus a
 // bucket slot, against Redis's dictEntry + key sds + robj + value sds; a small
@@ -67,6 +68,13 @@ class Collection : public ZCounted {
   // copying its bytes: it then lives inside its entry's block (kEmbedded).
   virtual bool Relocatable() const { return false; }
   virtual size_t ObjectSize() const = 0;
+  // Bytes an embedded value keeps right after itself in its entry's block
+  // (a small intset), so key and value are one allocation: 0 for none.
+  virtual size_t TailSize() const { return 0; }
+  // Called on a value just copied into an entry's block from `old` (its
+  // previous place, still readable), with TailSize() bytes reserved after
+  // it: moves the tail's contents there, freeing a block of their own.
+  virtual void PlaceTail(const Collection* old) { (void)old; }
 };
 
 enum EntryFlags : uint8_t {

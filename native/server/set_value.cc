@@ -30,10 +30,28 @@ SetValue* SetValue::FromIntset(IntSet is) {
 
 SetValue::~SetValue() {
   if (dict_) dict_->Clear([](SetNode* n) { ZFree(n); });
+  if (intset_embedded()) is_.Swap(nullptr);  // the entry's block, freed with it
+}
+
+void SetValue::PlaceTail(const Collection* old) {
+  const bool was_embedded = is_.data() == reinterpret_cast<const unsigned char*>(old) + sizeof(*this);
+  const size_t n = is_.bytes();
+  auto* dst = const_cast<unsigned char*>(tail());
+  memcpy(dst, is_.data(), n);
+  unsigned char* prev = is_.Swap(dst);
+  if (!was_embedded) ZFree(prev);
+}
+
+void SetValue::OwnIntset() {
+  if (!intset_embedded()) return;
+  const size_t n = is_.bytes();
+  auto* own = static_cast<unsigned char*>(ZMalloc(n));
+  memcpy(own, is_.data(), n);
+  is_.Swap(own);  // the embedded bytes stay in the entry's block
 }
 
 size_t SetValue::MemoryUsage(size_t samples) const {
-  size_t n = ZMallocSize(is_.data());
+  size_t n = intset_embedded() ? 0 : ZMallocSize(is_.data());  // embedded: counted with the entry
   if (dict_) {
     n += ZMallocSize(dict_.get()) + dict_->AllocatedBytes();
     size_t bytes = 0;
@@ -77,7 +95,9 @@ bool SetValue::Add(std::string_view member, size_t max_intset_entries) {
   if (!dict_) {
     long long v;
     if (String2ll(member, &v)) {
-      if (!is_.Add(v)) return false;
+      if (is_.Contains(v)) return false;
+      OwnIntset();
+      is_.Add(v);
       const size_t max = max_intset_entries < kMaxIntsetEntries ? max_intset_entries : kMaxIntsetEntries;
       if (is_.size() > max) ConvertToHashtable();
       return true;
@@ -96,7 +116,9 @@ bool SetValue::Add(std::string_view member, size_t max_intset_entries) {
 bool SetValue::Remove(std::string_view member) {
   if (!dict_) {
     long long v;
-    return String2ll(member, &v) && is_.Remove(v);
+    if (!String2ll(member, &v) || !is_.Contains(v)) return false;
+    OwnIntset();
+    return is_.Remove(v);
   }
   SetNode* n = dict_->Remove(member, MemberHash(member));
   if (!n) return false;
@@ -114,6 +136,7 @@ bool SetValue::Contains(std::string_view member) {
 
 void SetValue::ConvertToHashtable() {
   if (dict_) return;
+  OwnIntset();
   dict_ = std::make_unique<SetDict>();
   const uint32_t n = is_.size();
   dict_->Expand(n);
@@ -133,6 +156,7 @@ std::string SetValue::PopRandom() {
     return out;
   }
   const int64_t v = is_.Random(CollectionRandom());
+  OwnIntset();
   is_.Remove(v);
   return Ll2Str(v);
 }
@@ -187,6 +211,7 @@ void SetValue::PickUniqueNodes(size_t count, std::vector<SetNode*>* out) {
 void SetValue::RebuildFrom(const std::vector<std::string>& members, size_t max_intset_entries) {
   SetValue fresh;
   for (const std::string& m : members) fresh.Add(m, max_intset_entries);
+  OwnIntset();
   std::swap(is_, fresh.is_);
   std::swap(dict_, fresh.dict_);
 }

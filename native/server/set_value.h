@@ -65,6 +65,12 @@ class SetValue final : public Collection {
   size_t MemoryUsage(size_t samples) const override;
   size_t ObjectSize() const override { return sizeof(*this); }
   bool Relocatable() const override { return true; }  // no member points into the object
+  // A small intset lives right after the object in its entry's block (one
+  // allocation per key). Those bytes cannot be reallocated: the first change
+  // moves the intset to a block of its own (OwnIntset) and the room stays
+  // unused until the key is written anew (RENAME, RESTORE, a reload).
+  size_t TailSize() const override { return !dict_ && is_.bytes() <= kMaxTail ? is_.bytes() : 0; }
+  void PlaceTail(const Collection* old) override;
   size_t Length() const override { return dict_ ? dict_->size() : is_.size(); }
   size_t FreeEffort() const override { return dict_ ? dict_->size() : 1; }
   Collection* Clone() const override;
@@ -126,6 +132,13 @@ class SetValue final : public Collection {
   void PickUniqueNodes(size_t count, std::vector<SetNode*>* out);
   // Replaces the contents by a set built from scratch out of members.
   void RebuildFrom(const std::vector<std::string>& members, size_t max_intset_entries);
+
+  static constexpr size_t kMaxTail = 128;  // intsets embedded up to 30 int32 members
+  // Where the embedded intset starts, and whether is_ points there.
+  const unsigned char* tail() const { return reinterpret_cast<const unsigned char*>(this) + sizeof(*this); }
+  bool intset_embedded() const { return is_.data() == tail(); }
+  // Before the intset changes: an embedded one is copied to a block of its own.
+  void OwnIntset();
 
   IntSet is_;                      // intset encoding (left empty once converted)
   std::unique_ptr<SetDict> dict_;  // hashtable encoding when set
