@@ -52,6 +52,13 @@ interface Replica {
   limited: boolean;
   /** Unix ms it started waiting for a snapshot (repl-diskless-sync-delay counts from here). */
   waitingSince: number;
+  /**
+   * After a diskless transfer: the stream starts at this offset once the
+   * replica's first REPLCONF ACK arrives (Redis's repl_start_cmd_stream_on_ack),
+   * so no command bytes follow the EOF mark in the replica's read, where it
+   * would no longer find the mark at the end.
+   */
+  streamOnAck?: number;
 }
 
 interface Waiter {
@@ -485,16 +492,22 @@ export class Replication implements LinkOwner {
       this.ctx.log.notice(`Streamed RDB transfer with replica ${this.replicaName(r)} succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming`);
       r.state = 'online';
       r.ackTime = Date.now();
-      if (!this.native('addReplica', r.conn.slot, offset)) {
-        this.ctx.log.warning(`Replica ${this.replicaName(r)}: the backlog no longer holds the stream since its snapshot; dropping it`);
-        r.conn.destroy();
-        continue;
-      }
+      r.streamOnAck = offset;
       this.ctx.log.notice(`Synchronization with replica ${this.replicaName(r)} succeeded`);
     }
     if (!ok) this.ctx.log.warning('SYNC failed. BGSAVE child returned an error');
     this.refreshGoodReplicas();
     if (this.pendingFullSync) setImmediate(() => this.startPendingSync());
+  }
+
+  /** replicaStartCommandStream: the first ACK after a diskless transfer; the stream since its snapshot follows. */
+  private startStreamOnAck(r: Replica): void {
+    const offset = r.streamOnAck!;
+    r.streamOnAck = undefined;
+    if (!this.native('addReplica', r.conn.slot, offset)) {
+      this.ctx.log.warning(`Replica ${this.replicaName(r)}: the backlog no longer holds the stream since its snapshot; dropping it`);
+      r.conn.destroy();
+    }
   }
 
   /** A check when the oldest waiting replica's repl-diskless-sync-delay ends. */
@@ -564,6 +577,7 @@ export class Replication implements LinkOwner {
         if (!replica) return;
         const off = string2ll(value);
         if (off === null) return;
+        if (replica.streamOnAck !== undefined) this.startStreamOnAck(replica);
         if (Number(off) > replica.ackOffset) replica.ackOffset = Number(off);
         replica.ackTime = Date.now();
         this.checkWaiters();
