@@ -12,6 +12,7 @@
 //   node bench/cache.js [--policies allkeys-lru,allkeys-lfu] [--maxmemory 64mb]
 //                       [--keys 10000000] [--zipf 0.99] [--clients 50]
 //                       [--ops 1000000] [--warmup 300000] [--rounds 1]
+//                       [--only tachyon|redis]   (one server: to try a change quickly)
 //
 // The first --warmup operations fill the cache and are not measured (hit
 // ratio and latency count the rest). Servers run one at a time, alternating.
@@ -31,6 +32,7 @@ const clients = Number(opt('--clients', '50'));
 const totalOps = Number(opt('--ops', '1000000'));
 const warmup = Number(opt('--warmup', '300000'));
 const rounds = Number(opt('--rounds', '1'));
+const only = opt('--only', '');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -269,7 +271,7 @@ async function run(kind, policy) {
     const res = { redis: [], tachyon: [] };
     for (let r = 0; r < rounds; r++) {
       const order = r % 2 === 0 ? ['redis', 'tachyon'] : ['tachyon', 'redis'];
-      for (const kind of order) {
+      for (const kind of order.filter((k) => !only || k === only)) {
         const x = await run(kind, policy);
         res[kind].push(x);
         console.log(
@@ -279,6 +281,7 @@ async function run(kind, policy) {
         );
       }
     }
+    if (only) continue;
     const m = (kind, f) => median(res[kind].map(f));
     summary.push({
       policy,
@@ -289,6 +292,7 @@ async function run(kind, policy) {
       rssGrowth: m('tachyon', (x) => x.rssGrowth) / m('redis', (x) => x.rssGrowth),
     });
   }
+  if (only) return;
   console.log('\n| policy | hit ratio, Tachyon - Redis (points) | ops/s ratio | p99 ratio | peak RSS ratio | peak RSS growth ratio |');
   console.log('|---|---:|---:|---:|---:|---:|');
   for (const x of summary) {

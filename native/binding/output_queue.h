@@ -1,8 +1,9 @@
 // Output a connection could not write yet, as a chain of blocks (Redis's
 // reply list): appending never copies what is already queued and never
 // doubles a buffer, so queued output costs about its own size, and written
-// blocks are released at once. Blocks are counted allocations
-// (core/zmalloc.h): queued output is part of used_memory.
+// blocks are released at once. Blocks are pages outside glibc's heap
+// (core/page_alloc.h), so a backlog that drains leaves no holes under the
+// keyspace; they are counted: queued output is part of used_memory.
 #pragma once
 
 #include <sys/uio.h>
@@ -11,13 +12,15 @@
 #include <cstdint>
 #include <cstring>
 
-#include "core/zmalloc.h"
+#include "core/page_alloc.h"
 
 namespace tachyon {
 
 class OutputQueue {
  public:
-  static constexpr size_t kBlockSize = 16 * 1024;  // PROTO_REPLY_CHUNK_BYTES
+  // A block is 16 KB (PROTO_REPLY_CHUNK_BYTES) with its header, or one
+  // bigger write's size rounded to pages.
+  static constexpr size_t kBlockSize = kPageBlockSize;
 
   OutputQueue() = default;
   ~OutputQueue() { Clear(); }
@@ -41,14 +44,16 @@ class OutputQueue {
       n -= k;
     }
     if (n == 0) return;
-    size_t size = n > kBlockSize ? n : kBlockSize;
-    Block* b = static_cast<Block*>(ZMalloc(sizeof(Block) + size));
+    size_t want = sizeof(Block) + n;
+    size_t mapped;
+    Block* b = static_cast<Block*>(PageAlloc(want > kBlockSize ? want : kBlockSize, &mapped));
     b->next = nullptr;
-    b->size = size;
+    b->mapped = mapped;
+    b->size = mapped - sizeof(Block);
     b->used = n;
     b->sent = 0;
     memcpy(b->data, data, n);
-    memory_ += ZMallocSize(b);
+    memory_ += mapped;
     bytes_ += n;
     if (tail_) tail_->next = b;
     else head_ = b;
@@ -87,7 +92,8 @@ class OutputQueue {
  private:
   struct Block {
     Block* next;
-    size_t size;  // capacity of data
+    size_t mapped;  // the whole block, header included
+    size_t size;    // capacity of data
     size_t used;  // bytes stored
     size_t sent;  // bytes of them written
     char data[];
@@ -97,8 +103,8 @@ class OutputQueue {
     Block* b = head_;
     head_ = b->next;
     if (!head_) tail_ = nullptr;
-    memory_ -= ZMallocSize(b);
-    ZFree(b);
+    memory_ -= b->mapped;
+    PageFree(b, b->mapped);
   }
 
   Block* head_ = nullptr;

@@ -1,5 +1,6 @@
-// Counted allocation over glibc's malloc (or, in an experimental build with
-// TACHYON_JEMALLOC, over a privately renamed static jemalloc). See zmalloc.h.
+// Counted allocation over glibc's malloc (or, in experimental builds, over a
+// privately renamed static jemalloc with TACHYON_JEMALLOC, or over
+// mimalloc's own mi_* API with TACHYON_MIMALLOC). See zmalloc.h.
 #include "core/zmalloc.h"
 
 #include <malloc.h>
@@ -22,6 +23,12 @@ void tje_sdallocx(void* ptr, size_t size, int flags);
 int tje_mallctl(const char* name, void* oldp, size_t* oldlenp, void* newp, size_t newlen);
 void tje_malloc_stats_print(void (*write_cb)(void*, const char*), void* cbopaque, const char* opts);
 }
+#endif
+
+#ifdef TACHYON_MIMALLOC
+// Debian's libmimalloc.so, called only through its mi_* names: loaded with
+// the addon, it does not take over Node's malloc.
+#include <mimalloc.h>
 #endif
 
 namespace tachyon {
@@ -55,6 +62,12 @@ inline void* RawCalloc(size_t n) { return tje_mallocx(n ? n : 1, kZero); }
 inline void* RawRealloc(void* p, size_t n) { return tje_rallocx(p, n ? n : 1, 0); }
 inline size_t RawSize(const void* p) { return tje_sallocx(p, 0); }
 inline void RawFree(void* p, size_t size) { tje_sdallocx(p, size, 0); }
+#elif defined(TACHYON_MIMALLOC)
+inline void* RawMalloc(size_t n) { return mi_malloc(n); }
+inline void* RawCalloc(size_t n) { return mi_zalloc(n); }
+inline void* RawRealloc(void* p, size_t n) { return mi_realloc(p, n); }
+inline size_t RawSize(const void* p) { return mi_usable_size(p); }
+inline void RawFree(void* p, size_t) { mi_free(p); }
 #else
 inline void* RawMalloc(size_t n) { return std::malloc(n); }
 inline void* RawCalloc(size_t n) { return std::calloc(1, n); }
@@ -120,6 +133,8 @@ size_t ZMallocSize(const void* p) { return p ? RawSize(p) : 0; }
 size_t ZMallocSizeOf(size_t n) {
 #ifdef TACHYON_JEMALLOC
   return tje_nallocx(n ? n : 1, 0);
+#elif defined(TACHYON_MIMALLOC)
+  return mi_good_size(n ? n : 1);
 #else
   // glibc: blocks are 16-byte aligned chunks of at least 32 bytes with one size word in front.
   size_t chunk = (n + sizeof(size_t) + 15) & ~size_t{15};
@@ -162,6 +177,29 @@ bool ZPurge() {
 }
 
 const char* ZAllocatorName() { return "jemalloc-5.3.0"; }
+
+#elif defined(TACHYON_MIMALLOC)
+
+void ZAllocatorInfo(AllocatorInfo* out) {
+  // mimalloc keeps no cheap totals: the counted bytes and the process RSS.
+  out->allocated = ZUsedMemory();
+  size_t rss = ZProcessRss();
+  out->active = rss > out->allocated ? rss : out->allocated;
+  out->resident = rss;
+}
+
+std::string ZAllocatorStats() {
+  std::string out;
+  mi_stats_print_out([](const char* s, void* o) { static_cast<std::string*>(o)->append(s); }, &out);
+  return out;
+}
+
+bool ZPurge() {
+  mi_collect(true);
+  return true;
+}
+
+const char* ZAllocatorName() { return "mimalloc-2.0.9"; }
 
 #else
 
