@@ -6,20 +6,11 @@
  * Redis replica announces, as a Redis master does.
  */
 import type Redis from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
-import { removeTempDirs, startServer, stop, tempDir, type ServerProc } from '../persistence/helpers';
-import { info, waitFor, waitLinkUp } from './helpers';
+import { describe, expect, it } from 'vitest';
+import type { ServerProc } from '../persistence/helpers';
+import { info, waitFor, waitLinkUp, replicationServers } from './helpers';
 
-const running: ServerProc[] = [];
-async function start(kind: 'redis' | 'tachyon', name: string, config: Record<string, string | number> = {}) {
-  const s = await startServer(kind, tempDir(name), config);
-  running.push(s);
-  return s;
-}
-afterAll(async () => {
-  await Promise.all(running.map(stop));
-  removeTempDirs();
-});
+const start = replicationServers();
 
 async function reply(c: Redis, ...args: string[]): Promise<unknown> {
   try {

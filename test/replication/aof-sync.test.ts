@@ -6,26 +6,21 @@
  * Done with a real Redis replica as the oracle and a Tachyon replica, both of
  * a real Redis master.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { populate, removeTempDirs, snapshot, startServer, stop, tempDir, type ServerProc } from '../persistence/helpers';
+import { describe, expect, it } from 'vitest';
+import { populate, snapshot, serversOfFile, stop, tempDir } from '../persistence/helpers';
 import { info, waitFor, waitLinkUp } from './helpers';
 
-const running: ServerProc[] = [];
-afterAll(async () => {
-  await Promise.all(running.map(stop));
-  removeTempDirs();
-});
+/** startServer for this file: every server is stopped after its tests. */
+const startServer = serversOfFile();
 
 describe('replica AOF after a full sync', () => {
   it('the AOF is rewritten from the loaded dataset: a restart from it has the master\'s data', async () => {
     const master = await startServer('redis', tempDir('aofsync-master'), { 'repl-diskless-sync': 'no' });
-    running.push(master);
     await populate(master.client);
     for (const kind of ['redis', 'tachyon'] as const) {
       const dir = tempDir(`aofsync-${kind}`);
       const config = { appendonly: 'yes', appendfsync: 'always' };
       const replica = await startServer(kind, dir, config);
-      running.push(replica);
       // Data of its own, which the full sync replaces.
       for (let i = 0; i < 20; i++) await replica.client.set(`own:${i}`, 'gone after sync');
       await replica.client.call('REPLICAOF', '127.0.0.1', String(master.port));
@@ -42,7 +37,6 @@ describe('replica AOF after a full sync', () => {
       await replica.shutdown('NOSAVE');
       // Restarted from its AOF, as a master of its own.
       const again = await startServer(kind, dir, config);
-      running.push(again);
       expect(await again.client.exists('own:0')).toBe(0);
       // Types, values and expiries (encodings may differ after a reload, in Redis too).
       const strip = (x: Awaited<ReturnType<typeof snapshot>>) =>

@@ -4,24 +4,19 @@
  * offset stops moving until a replica comes again, which then needs a full
  * sync. Compared with real redis-server 7.0.15.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { removeTempDirs, startServer, stop, tempDir, type ServerProc } from '../persistence/helpers';
+import { describe, expect, it } from 'vitest';
+import { serversOfFile, tempDir } from '../persistence/helpers';
 import { info, waitFor, waitLinkUp } from './helpers';
 
-const running: ServerProc[] = [];
-afterAll(async () => {
-  await Promise.all(running.map(stop));
-  removeTempDirs();
-});
+/** startServer for this file: every server is stopped after its tests. */
+const startServer = serversOfFile();
 
 describe('repl-backlog-ttl', () => {
   it('frees the backlog and changes the replication id once no replica is left for that long, as Redis', async () => {
     const outcome: Record<string, unknown[]> = {};
     for (const kind of ['redis', 'tachyon'] as const) {
       const master = await startServer(kind, tempDir(`ttl-${kind}`), { 'repl-diskless-sync': 'no', 'repl-backlog-ttl': 1 });
-      running.push(master);
       const replica = await startServer('redis', tempDir(`ttl-${kind}-replica`));
-      running.push(replica);
       await master.client.set('k', 'v');
       await replica.client.call('REPLICAOF', '127.0.0.1', String(master.port));
       await waitLinkUp(replica);

@@ -5,20 +5,11 @@
  * share one replication id and one offset (PSYNC2); a dropped link at
  * either level is resumed by partial resynchronisation; all datasets equal.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { populate, removeTempDirs, startServer, stop, tempDir, type ServerProc } from '../persistence/helpers';
-import { expectSameData, info, waitFor, waitLinkUp, writeLoad } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { populate } from '../persistence/helpers';
+import { expectSameData, info, waitFor, waitLinkUp, writeLoad, replicationServers } from './helpers';
 
-const running: ServerProc[] = [];
-async function start(kind: 'redis' | 'tachyon', name: string, config: Record<string, string | number> = {}) {
-  const s = await startServer(kind, tempDir(name), config);
-  running.push(s);
-  return s;
-}
-afterAll(async () => {
-  await Promise.all(running.map(stop));
-  removeTempDirs();
-});
+const start = replicationServers();
 
 describe('chained replicas', () => {
   it('Tachyon -> Tachyon -> Redis under load, partial resyncs at both levels, same data', async () => {

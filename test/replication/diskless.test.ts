@@ -11,20 +11,11 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import net from 'node:net';
 import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { populate, removeTempDirs, startServer, stop, tempDir, type ServerProc } from '../persistence/helpers';
-import { expectSameData, info, waitFor, waitLinkUp, writeLoad } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { populate } from '../persistence/helpers';
+import { expectSameData, info, waitLinkUp, writeLoad, replicationServers } from './helpers';
 
-const running: ServerProc[] = [];
-async function start(kind: 'redis' | 'tachyon', name: string, config: Record<string, string | number> = {}) {
-  const s = await startServer(kind, tempDir(name), { 'enable-debug-command': 'yes', ...config });
-  running.push(s);
-  return s;
-}
-afterAll(async () => {
-  await Promise.all(running.map(stop));
-  removeTempDirs();
-});
+const start = replicationServers({ 'enable-debug-command': 'yes' });
 
 const count = (text: string, re: RegExp) => (text.match(new RegExp(re.source, 'g')) ?? []).length;
 

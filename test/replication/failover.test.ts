@@ -9,20 +9,11 @@
  * resynchronisation (no full sync) and the datasets are equal.
  */
 import type Redis from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
-import { removeTempDirs, startServer, stop, tempDir, type ServerProc } from '../persistence/helpers';
-import { expectSameData, info, waitFor, waitLinkUp, writeLoad } from './helpers';
+import { describe, expect, it } from 'vitest';
+import type { ServerProc } from '../persistence/helpers';
+import { expectSameData, info, waitFor, waitLinkUp, writeLoad, replicationServers } from './helpers';
 
-const running: ServerProc[] = [];
-async function start(kind: 'redis' | 'tachyon', name: string, config: Record<string, string | number> = {}) {
-  const s = await startServer(kind, tempDir(name), config);
-  running.push(s);
-  return s;
-}
-afterAll(async () => {
-  await Promise.all(running.map(stop));
-  removeTempDirs();
-});
+const start = replicationServers();
 
 /** The reply, or the error text. */
 async function reply(c: Redis, ...args: (string | number)[]): Promise<unknown> {

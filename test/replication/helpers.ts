@@ -6,7 +6,17 @@
  */
 import type Redis from 'ioredis';
 import { expect } from 'vitest';
-import { snapshot, type ServerProc } from '../persistence/helpers';
+import { serversOfFile, snapshot, tempDir, type Config, type Kind, type ServerProc } from '../persistence/helpers';
+
+/**
+ * start(kind, name, config) for one test file: a server in a temporary
+ * directory named after `name`, with `defaults` under its config; every one
+ * is stopped once the file's tests are done (serversOfFile).
+ */
+export function replicationServers(defaults: Config = {}): (kind: Kind, name: string, config?: Config) => Promise<ServerProc> {
+  const startOfFile = serversOfFile();
+  return (kind, name, config = {}) => startOfFile(kind, tempDir(name), { ...defaults, ...config });
+}
 
 export function infoFields(text: string): Record<string, string> {
   const out: Record<string, string> = {};

@@ -4,27 +4,22 @@
  * without it the old keys are freed at once. Compared with real
  * redis-server 7.0.15 replicas of a real Redis master.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { removeTempDirs, startServer, stop, tempDir, type ServerProc } from '../persistence/helpers';
+import { describe, expect, it } from 'vitest';
+import { serversOfFile, stop, tempDir } from '../persistence/helpers';
 import { info, waitFor, waitLinkUp } from './helpers';
 
-const running: ServerProc[] = [];
-afterAll(async () => {
-  await Promise.all(running.map(stop));
-  removeTempDirs();
-});
+/** startServer for this file: every server is stopped after its tests. */
+const startServer = serversOfFile();
 
 describe('replica-lazy-flush', () => {
   it('the old dataset is freed by the lazy free thread only with replica-lazy-flush yes, as Redis', async () => {
     const master = await startServer('redis', tempDir('lazyflush-master'), { 'repl-diskless-sync': 'no' });
-    running.push(master);
     await master.client.set('from-master', '1');
     const outcome: Record<string, unknown[]> = {};
     for (const kind of ['redis', 'tachyon'] as const) {
       outcome[kind] = [];
       for (const lazy of ['yes', 'no']) {
         const replica = await startServer(kind, tempDir(`lazyflush-${kind}-${lazy}`), { 'replica-lazy-flush': lazy });
-        running.push(replica);
         for (const db of [0, 1]) {
           const p = replica.client.pipeline();
           p.select(db);

@@ -7,20 +7,11 @@
  * and INFO replication; datasets compared key by key at the end.
  */
 import net from 'node:net';
-import { afterAll, describe, expect, it } from 'vitest';
-import { populate, removeTempDirs, startServer, stop, tempDir, type ServerProc } from '../persistence/helpers';
-import { expectSameData, info, waitFor, waitLinkUp, writeLoad } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { populate, type ServerProc } from '../persistence/helpers';
+import { expectSameData, info, waitFor, waitLinkUp, writeLoad, replicationServers } from './helpers';
 
-const running: ServerProc[] = [];
-async function start(kind: 'redis' | 'tachyon', name: string, config: Record<string, string | number> = {}) {
-  const s = await startServer(kind, tempDir(name), config);
-  running.push(s);
-  return s;
-}
-afterAll(async () => {
-  await Promise.all(running.map(stop));
-  removeTempDirs();
-});
+const start = replicationServers();
 
 describe('Tachyon master, Redis replica', () => {
   it('full sync under load, partial resync after CLIENT KILL TYPE replica, same data', async () => {

@@ -6,22 +6,18 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { removeTempDirs, startServer, stop, tempDir, type Kind, type ServerProc } from '../persistence/helpers';
+import { describe, expect, it } from 'vitest';
+import { serversOfFile, tempDir, type Kind, type ServerProc } from '../persistence/helpers';
 import { info, waitFor, waitLinkUp } from './helpers';
 
-const running: ServerProc[] = [];
-afterAll(async () => {
-  await Promise.all(running.map(stop));
-  removeTempDirs();
-});
+/** startServer for this file: every server is stopped after its tests. */
+const startServer = serversOfFile();
 
 /** A server with a config file of its own (what CONFIG REWRITE writes), on `port` if given. */
 async function startWithFile(kind: Kind, dir: string, port?: number): Promise<ServerProc> {
   const conf = path.join(dir, 'node.conf');
   if (!fs.existsSync(conf)) fs.writeFileSync(conf, '# a node\n');
   const s = await startServer(kind, dir, { 'repl-diskless-sync-delay': 0 }, { configFile: conf, port });
-  running.push(s);
   return s;
 }
 

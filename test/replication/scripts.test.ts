@@ -7,20 +7,11 @@
  * a Tachyon master ends with the same dataset.
  */
 import net from 'node:net';
-import { afterAll, describe, expect, it } from 'vitest';
-import { populate, removeTempDirs, startServer, stop, tempDir, type ServerProc } from '../persistence/helpers';
-import { expectSameData, waitFor, waitLinkUp } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { populate, type ServerProc } from '../persistence/helpers';
+import { expectSameData, waitFor, waitLinkUp, replicationServers } from './helpers';
 
-const running: ServerProc[] = [];
-async function start(kind: 'redis' | 'tachyon', name: string, config: Record<string, string | number> = {}) {
-  const s = await startServer(kind, tempDir(name), config);
-  running.push(s);
-  return s;
-}
-afterAll(async () => {
-  await Promise.all(running.map(stop));
-  removeTempDirs();
-});
+const start = replicationServers();
 
 const LIBRARY = [
   '#!lua name=repltest',

@@ -4,15 +4,12 @@
  * then aborts); with yes, or once the replica is a master again, they run.
  * Compared with a real redis-server 7.0.15 pointed at a master that is not there.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { getFreePort } from '../helpers/redis-oracle';
-import { removeTempDirs, startServer, stop, tempDir, type ServerProc } from '../persistence/helpers';
+import { serversOfFile, tempDir } from '../persistence/helpers';
 
-const running: ServerProc[] = [];
-afterAll(async () => {
-  await Promise.all(running.map(stop));
-  removeTempDirs();
-});
+/** startServer for this file: every server is stopped after its tests. */
+const startServer = serversOfFile();
 
 describe('replica-serve-stale-data', () => {
   it('MASTERDOWN while the link is down, as Redis', async () => {
@@ -20,7 +17,6 @@ describe('replica-serve-stale-data', () => {
     const outs: Record<string, unknown[]> = {};
     for (const kind of ['redis', 'tachyon'] as const) {
       const s = await startServer(kind, tempDir(`stale-${kind}`));
-      running.push(s);
       const c = s.client;
       const r = async (...a: string[]) => {
         try {

@@ -9,15 +9,12 @@
  */
 import net from 'node:net';
 import Redis from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
-import { removeTempDirs, startServer, stop, tempDir, type ServerProc } from '../persistence/helpers';
+import { describe, expect, it } from 'vitest';
+import { serversOfFile, tempDir } from '../persistence/helpers';
 import { info, waitFor } from './helpers';
 
-const running: ServerProc[] = [];
-afterAll(async () => {
-  await Promise.all(running.map(stop));
-  removeTempDirs();
-});
+/** startServer for this file: every server is stopped after its tests. */
+const startServer = serversOfFile();
 
 /** Handshake and full sync; returns a function sending REPLCONF ACK <offset>. */
 async function fakeReplica(port: number): Promise<{ ack: (offset: number) => void; close: () => void }> {
@@ -49,7 +46,6 @@ describe('WAIT and the calling client\'s own offset', () => {
         'repl-diskless-sync': 'no',
         'repl-ping-replica-period': 3600,
       });
-      running.push(master);
       const replica = await fakeReplica(master.port);
       await waitFor(async () => /state=online/.test((await info(master)).slave0 ?? ''), 10000, 'replica online');
       const a = new Redis({ port: master.port, host: '127.0.0.1', lazyConnect: true });
