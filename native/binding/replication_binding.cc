@@ -7,6 +7,8 @@
 //   setOffset(n)                number the stream from n, backlog emptied (after loading a master's snapshot)
 //   forceSelect()               the next command goes after a SELECT (a full resync starts)
 //   feedCommand(args: string[]) a command in the stream's current database (PING, REPLCONF GETACK *)
+//   publish(db, args: Buffer[]) PUBLISH/SPUBLISH, which TypeScript runs, to the replicas through the
+//                               propagation path (Redis's forceCommandPropagation(PROPAGATE_REPL))
 //   feedRaw(buf)                stream bytes as received from our own master (proxied to sub-replicas)
 //   attachSink(on)              take (true) or not (false, we are a replica) the propagated commands
 //   addReplica(slot, after)     feed slot everything after byte `after`, then keep it fed -> ok
@@ -144,6 +146,16 @@ Napi::Value ReplicationBinding::Call(const Napi::CallbackInfo& info) {
   }
   if (op == "forceSelect") {
     m.stream.ForceSelect();
+    return env.Undefined();
+  }
+  if (op == "publish") {
+    Napi::Array arr = info[2].As<Napi::Array>();
+    std::vector<std::string> args;
+    for (uint32_t i = 0; i < arr.Length(); i++) {
+      auto b = arr.Get(i).As<Napi::Uint8Array>();
+      args.emplace_back(reinterpret_cast<const char*>(b.Data()), b.ByteLength());
+    }
+    m.server.propagator().Command(static_cast<int>(num(1)), std::move(args), kPropagateReplicas);
     return env.Undefined();
   }
   if (op == "feedCommand") {

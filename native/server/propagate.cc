@@ -76,6 +76,13 @@ void Propagator::Also(int db, std::vector<std::string> argv) {
   if (frames_.empty()) SendPending();
 }
 
+void Propagator::Command(int db, std::vector<std::string> argv, uint8_t targets) {
+  targets &= sink_targets_;
+  if (targets == kPropagateNone) return;
+  pending_.push_back(Op{db, std::move(argv), targets});
+  if (frames_.empty()) SendPending();
+}
+
 void Propagator::KeyExpired(int db, std::string_view key, bool lazy_unlink) {
   pending_.push_back(Op{db, {lazy_unlink ? "UNLINK" : "DEL", std::string(key)}});
   if (frames_.empty()) SendPending();

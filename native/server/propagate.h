@@ -72,6 +72,11 @@ class Propagator {
   // An extra operation, propagated before the running command.
   void Also(int db, std::vector<std::string> argv);
 
+  // A command TypeScript runs that Redis propagates without a change to the
+  // data (PUBLISH to the replicas, as forceCommandPropagation(PROPAGATE_REPL)):
+  // joins the batch of a running command (EXEC), else goes out at once.
+  void Command(int db, std::vector<std::string> argv, uint8_t targets);
+
   // A key deleted because it expired: inside a command it joins the batch,
   // outside (active expiry) it goes out at once.
   void KeyExpired(int db, std::string_view key, bool lazy_unlink);

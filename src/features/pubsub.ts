@@ -117,8 +117,8 @@ export class PubSub {
       ['sunsubscribe', (call) => this.unsubscribeChannels(call, true)],
       ['psubscribe', (call) => this.psubscribe(call)],
       ['punsubscribe', (call) => this.punsubscribe(call)],
-      ['publish', (call) => void call.w.int(this.publish(call.args[1], call.args[2], false, call))],
-      ['spublish', (call) => void call.w.int(this.publish(call.args[1], call.args[2], true, call))],
+      ['publish', (call) => this.publishCommand(call, false)],
+      ['spublish', (call) => this.publishCommand(call, true)],
       ['pubsub|channels', (call) => this.listChannels(call, this.channels)],
       ['pubsub|shardchannels', (call) => this.listChannels(call, this.shardChannels)],
       ['pubsub|numsub', (call) => this.countSubscribers(call, this.channels)],
@@ -127,6 +127,12 @@ export class PubSub {
       ['pubsub|help', pubsubHelp],
     ];
     for (const [name, handler] of commands) r.register(name, handler);
+  }
+
+  /** PUBLISH / SPUBLISH: delivered here, and sent to the replicas (whose subscribers get it too), as Redis. */
+  private publishCommand(call: CommandCall, shard: boolean): void {
+    call.w.int(this.publish(call.args[1], call.args[2], shard, call));
+    this.ctx.native.replication('publish', call.conn.db, call.args);
   }
 
   /**
