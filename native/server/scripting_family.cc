@@ -859,20 +859,26 @@ std::vector<std::string_view> Server::FunctionLibraryCodes() {
   return codes;
 }
 
-bool Server::ReplaceFunctionLibraries(const std::vector<std::string>& codes, std::string* error) {
-  if (codes.empty() && (!scripting_ || scripting_->libraries.empty())) return true;
-  // Compiled aside first, so a library that fails leaves the current ones in place.
-  ScriptingState scratch(*this);
+namespace {
+
+// Compiles `codes` into `scratch`, aside from the live libraries, so a
+// failure changes nothing; with `existing`, a name it already has is refused.
+bool CompileAside(ScriptingState& scratch, const std::vector<std::string>& codes, const ScriptingState* existing,
+                  std::string* error) {
   for (const std::string& code : codes) {
     std::string name;
     std::string e = CreateLibrary(scratch, code, false, &name);
+    if (e.empty() && existing && existing->libraries.count(name)) e = "Library '" + name + "' already exists";
     if (!e.empty()) {
       *error = e.compare(0, 4, "ERR ") == 0 ? e.substr(4) : e;
       return false;
     }
   }
-  ScriptingState& s = scripting();
-  while (!s.libraries.empty()) RemoveLibrary(s, s.libraries.begin()->first);
+  return true;
+}
+
+// Installs in `s` what CompileAside accepted.
+bool InstallCompiled(ScriptingState& s, const ScriptingState& scratch, std::string* error) {
   for (const auto& [name, lib] : scratch.libraries) {
     std::string loaded;
     std::string e = CreateLibrary(s, lib.code, true, &loaded);
@@ -884,29 +890,23 @@ bool Server::ReplaceFunctionLibraries(const std::vector<std::string>& codes, std
   return true;
 }
 
+}  // namespace
+
+bool Server::ReplaceFunctionLibraries(const std::vector<std::string>& codes, std::string* error) {
+  if (codes.empty() && (!scripting_ || scripting_->libraries.empty())) return true;
+  ScriptingState scratch(*this);
+  if (!CompileAside(scratch, codes, nullptr, error)) return false;
+  ScriptingState& s = scripting();
+  while (!s.libraries.empty()) RemoveLibrary(s, s.libraries.begin()->first);
+  return InstallCompiled(s, scratch, error);
+}
+
 bool Server::MergeFunctionLibraries(const std::vector<std::string>& codes, bool replace, std::string* error) {
   if (codes.empty()) return true;
   ScriptingState& s = scripting();
-  // Compiled aside first (and checked against the current names), so a failure changes nothing.
   ScriptingState scratch(*this);
-  for (const std::string& code : codes) {
-    std::string name;
-    std::string e = CreateLibrary(scratch, code, false, &name);
-    if (e.empty() && !replace && s.libraries.count(name)) e = "Library '" + name + "' already exists";
-    if (!e.empty()) {
-      *error = e.compare(0, 4, "ERR ") == 0 ? e.substr(4) : e;
-      return false;
-    }
-  }
-  for (const auto& [name, lib] : scratch.libraries) {
-    std::string loaded;
-    std::string e = CreateLibrary(s, lib.code, true, &loaded);
-    if (!e.empty()) {
-      *error = e;
-      return false;
-    }
-  }
-  return true;
+  if (!CompileAside(scratch, codes, replace ? nullptr : &s, error)) return false;
+  return InstallCompiled(s, scratch, error);
 }
 
 uint32_t ScriptCommandFlags(Server& server, const CommandEntry* cmd, const std::vector<std::string_view>& argv) {
