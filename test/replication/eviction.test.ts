@@ -5,20 +5,11 @@
  * replica of an evicting Tachyon master ends with the same data; the
  * replicas' output is left out of the eviction check (mem_not_counted_for_evict).
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { removeTempDirs, startServer, stop, tempDir, type ServerProc } from '../persistence/helpers';
-import { expectSameData, info, waitFor, waitLinkUp } from './helpers';
+import { describe, expect, it } from 'vitest';
+import type { ServerProc } from '../persistence/helpers';
+import { expectSameData, info, replicationServers, waitFor, waitLinkUp } from './helpers';
 
-const running: ServerProc[] = [];
-async function start(kind: 'redis' | 'tachyon', name: string, config: Record<string, string | number> = {}) {
-  const s = await startServer(kind, tempDir(name), config);
-  running.push(s);
-  return s;
-}
-afterAll(async () => {
-  await Promise.all(running.map(stop));
-  removeTempDirs();
-});
+const start = replicationServers();
 
 const VALUE = 'v'.repeat(1000);
 
@@ -26,19 +17,21 @@ describe('replication under maxmemory', () => {
   it('a replica with replica-ignore-maxmemory yes keeps every key, as a Redis replica', async () => {
     const master = await start('redis', 'evict-src');
     const counts: Record<string, unknown[]> = {};
+    const replicas: Record<string, ServerProc> = {};
     for (const kind of ['redis', 'tachyon'] as const) {
       const replica = await start(kind, `evict-replica-${kind}`, { maxmemory: '2mb', 'maxmemory-policy': 'allkeys-lru' });
       await replica.client.call('REPLICAOF', '127.0.0.1', String(master.port));
       await waitLinkUp(replica);
+      replicas[kind] = replica;
     }
     const pipeline = master.client.pipeline();
     for (let i = 0; i < 6000; i++) pipeline.set(`big:${i}`, VALUE);
     await pipeline.exec();
     await master.client.set('last', '1');
-    for (const replica of running.slice(1)) {
+    for (const [kind, replica] of Object.entries(replicas)) {
       await waitFor(async () => (await replica.client.get('last')) === '1', 20000, 'replica caught up');
       const stats = await info(replica, 'stats');
-      counts[replica === running[1] ? 'redis' : 'tachyon'] = [await replica.client.dbsize(), stats.evicted_keys];
+      counts[kind] = [await replica.client.dbsize(), stats.evicted_keys];
     }
     expect(counts.tachyon).toEqual(counts.redis);
     expect(counts.tachyon).toEqual([6001, '0']);

@@ -6,20 +6,13 @@
  * link resumed by partial resynchronisation, REPLICAOF NO ONE promoting the
  * replica with a new replication id (its old one kept as replid2).
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { populate, removeTempDirs, startServer, stop, tempDir, type ServerProc } from '../persistence/helpers';
-import { expectSameData, info, waitFor, waitLinkUp, writeLoad } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { populate, serversOfFile, tempDir } from '../persistence/helpers';
+import { expectSameData, info, replicationServers, waitFor, waitLinkUp, writeLoad } from './helpers';
 
-const running: ServerProc[] = [];
-async function start(kind: 'redis' | 'tachyon', name: string, config: Record<string, string | number> = {}) {
-  const s = await startServer(kind, tempDir(name), config);
-  running.push(s);
-  return s;
-}
-afterAll(async () => {
-  await Promise.all(running.map(stop));
-  removeTempDirs();
-});
+const start = replicationServers();
+/** A server in a directory the test chooses (a restart in the same place). */
+const startInDir = serversOfFile();
 
 async function err(p: Promise<unknown>): Promise<string> {
   try {
@@ -132,15 +125,13 @@ describe('Redis master, Tachyon replica', () => {
     await populate(master.client);
     const dir = tempDir('restart-replica');
     const config = { replicaof: `127.0.0.1 ${master.port}` };
-    const first = await startServer('tachyon', dir, config);
-    running.push(first);
+    const first = await startInDir('tachyon', dir, config);
     const load = writeLoad(master.client, 5);
     await waitLinkUp(first);
     await new Promise((r) => setTimeout(r, 500));
     await first.shutdown('SAVE');
     await new Promise((r) => setTimeout(r, 300));
-    const replica = await startServer('tachyon', dir, config);
-    running.push(replica);
+    const replica = await startInDir('tachyon', dir, config);
     await waitLinkUp(replica);
     expect(replica.logs()).toMatch(/Restored replication ID [0-9a-f]{40} and offset \d+ from the RDB file/);
     await new Promise((r) => setTimeout(r, 300));
