@@ -2,15 +2,19 @@
 // 7.0's replies and texts (object.c's memoryCommand, getMemoryOverheadData,
 // getMemoryDoctorReport), over Tachyon's counted allocations (see
 // memory_stats.h for what counts as overhead).
+#include <algorithm>
 #include <climits>
 #include <cstring>
+#include <iterator>
 #include <string>
+#include <vector>
 
 #include "core/zmalloc.h"
 #include "server/command.h"
 #include "server/memory_stats.h"
 #include "server/server.h"
 #include "server/set_value.h"
+#include "server/stream_value.h"
 
 namespace tachyon {
 
@@ -176,12 +180,12 @@ namespace {
 // A string or a small intset is a block or two of a few dozen bytes, where
 // the allocator's rounding and Redis's per-key structures are most of the
 // answer, and glibc's rounding and Tachyon's one-block layout would read
-// 0.7x to 1.6x Redis's figure. For these MEMORY USAGE applies Redis's own
-// rules (memoryCommand: objectComputeSize of the value, plus the key's sds
-// and a dictEntry) to the key and value it holds, in jemalloc's size classes
-// as Redis's zmalloc_size reports them. Every other value reports the
-// blocks Tachyon really holds (EntryMemoryUsage), which read within a few
-// percent of Redis's answer.
+// 0.7x to 1.6x Redis's figure. For these (and streams, below) MEMORY USAGE
+// applies Redis's own rules (memoryCommand: objectComputeSize of the value,
+// plus the key's sds and a dictEntry) to the key and value it holds, in
+// jemalloc's size classes as Redis's zmalloc_size reports them. Every other
+// value reports the blocks Tachyon really holds (EntryMemoryUsage), which
+// read within a few percent of Redis's answer.
 
 // n bytes rounded up to a jemalloc size class: 8, steps of 16 up to 128, then
 // four classes per doubling (160, 192, 224, 256, 320, ...).
@@ -190,7 +194,7 @@ size_t RedisAllocSize(size_t n) {
   if (n <= 128) return (n + 15) & ~size_t{15};
   int lg = 0;
   while ((size_t{1} << (lg + 1)) < n) lg++;  // 2^lg < n <= 2^(lg+1)
-  const size_t step = size_t{1} << (lg - 1);  // a quarter of 2^(lg+1)
+  const size_t step = size_t{1} << (lg - 2);  // a quarter of 2^lg
   return (n + step - 1) & ~(step - 1);
 }
 
@@ -218,14 +222,79 @@ size_t RedisStringSize(const Entry* e) {
   return kRedisObject + RedisAllocSize(SdsHeader(cap, false) + cap + 1);
 }
 
-// MEMORY USAGE of a key: Redis's estimate for strings and intsets, the
-// blocks held for everything else.
-size_t KeyMemoryUsage(const Entry* e, size_t samples) {
+// ---- Redis's estimate for streams -----------------------------------------
+// Redis 7.0 allocates a new stream node's listpack at stream-node-max-bytes
+// (at most 4 KB) so that XADD need not grow it, keeps that room until
+// stream-node-max-entries closes the node (then shrinks it to fit), and its
+// MEMORY USAGE reads allocated sizes: a stream of 10 entries reads 4.7 KB.
+// Tachyon's nodes grow as entries arrive, so they hold less than that (INFO
+// used_memory counts what they hold); MEMORY USAGE answers what Redis would
+// for the same contents, as for strings, so figures compare across servers.
+
+constexpr size_t kRedisStream = 80;              // sizeof(stream)
+constexpr size_t kRedisStreamId = 16;            // sizeof(streamID), per rax element
+constexpr size_t kRedisRaxNode = 4 + 8 * 30;     // sizeof(raxNode) + streamRadixTreeMemoryUsage's overhead
+constexpr size_t kRedisConsumerGroup = 40;       // sizeof(streamCG)
+constexpr size_t kRedisNack = 24;                // sizeof(streamNACK)
+constexpr size_t kRedisConsumer = 24;            // sizeof(streamConsumer)
+constexpr size_t kRedisStreamPrealloc = 4096;    // STREAM_LISTPACK_MAX_PRE_ALLOCATE
+
+// streamRadixTreeMemoryUsage of a PEL (a map ordered by entry id).
+template <class Pel>
+size_t RedisPelSize(const Pel& pel) {
+  std::vector<StreamId> ids;
+  ids.reserve(pel.size());
+  for (const auto& kv : pel) ids.push_back(kv.first);
+  return ids.size() * kRedisStreamId + StreamValue::RadixTreeNodes(ids) * kRedisRaxNode;
+}
+
+// A node's allocation in Redis: its preallocated room unless
+// stream-node-max-entries closed it (the last node is shrunk only when the
+// next XADD finds it full).
+size_t RedisStreamNodeSize(const Listpack& lp, bool last, const StreamValue::Limits& limits) {
+  size_t fit = RedisAllocSize(lp.bytes());
+  if (!last && limits.node_max_entries > 0) {
+    stream_node::Master m = stream_node::ReadMaster(lp);
+    if (m.count + m.deleted >= limits.node_max_entries) return fit;
+  }
+  size_t prealloc = kRedisStreamPrealloc;
+  if (limits.node_max_bytes > 0 && limits.node_max_bytes < prealloc) prealloc = limits.node_max_bytes;
+  return std::max(fit, RedisAllocSize(prealloc));
+}
+
+// objectComputeSize of a stream: the first `samples` nodes averaged over all
+// but the last, plus the last; the radix trees by Redis's formula; groups,
+// consumers and PELs in full.
+size_t RedisStreamSize(const StreamValue& s, size_t samples, const StreamValue::Limits& limits) {
+  const auto& nodes = s.nodes();
+  size_t n = kRedisObject + kRedisStream + nodes.size() * kRedisStreamId + s.RadixTreeNodes() * kRedisRaxNode;
+  size_t seen = 0, sampled = 0;
+  for (auto it = nodes.begin(); it != nodes.end() && seen < samples; ++it, ++seen) {
+    sampled += RedisStreamNodeSize(it->second, std::next(it) == nodes.end(), limits);
+  }
+  if (nodes.size() <= seen) {
+    n += sampled;
+  } else {
+    if (seen) n += sampled / seen * (nodes.size() - 1);
+    n += RedisStreamNodeSize(nodes.rbegin()->second, true, limits);
+  }
+  for (const auto& [name, g] : s.groups()) {
+    n += kRedisConsumerGroup + RedisPelSize(g->pel) + g->pel.size() * kRedisNack;
+    for (const auto& [cname, c] : g->consumers) n += kRedisConsumer + cname.size() + RedisPelSize(c->pel);
+  }
+  return n;
+}
+
+// MEMORY USAGE of a key: Redis's estimate for strings, intsets and streams,
+// the blocks held for everything else.
+size_t KeyMemoryUsage(const Entry* e, size_t samples, const StreamValue::Limits& limits) {
   size_t value;
   if (e->type == kString) {
     value = RedisStringSize(e);
   } else if (e->type == kSet && e->encoding == kEncIntset) {
     value = kRedisObject + RedisAllocSize(e->as<SetValue>()->intset().bytes());
+  } else if (e->type == kStream) {
+    value = RedisStreamSize(*e->as<StreamValue>(), samples, limits);
   } else {
     return EntryMemoryUsage(e, samples);
   }
@@ -248,7 +317,10 @@ void MemoryUsageCommand(CommandContext& c) {
   // Like Redis's dictFind: an expired key not yet deleted is still measured.
   Entry* e = c.db->FindRaw(c.arg(2));
   if (!e) return c.reply.Null();
-  c.reply.Int(static_cast<long long>(KeyMemoryUsage(e, static_cast<size_t>(samples))));
+  const Settings& st = c.server.settings();
+  const StreamValue::Limits limits{static_cast<size_t>(std::max<long long>(st.stream_node_max_bytes, 0)),
+                                   st.stream_node_max_entries};
+  c.reply.Int(static_cast<long long>(KeyMemoryUsage(e, static_cast<size_t>(samples), limits)));
 }
 
 void MemoryStatsCommand(CommandContext& c) {

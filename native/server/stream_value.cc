@@ -366,15 +366,18 @@ size_t CountRange(const std::vector<KeyBytes>& keys, size_t lo, size_t hi, size_
 // point, one per child of a branching point, one per compressed run and one
 // empty leaf per key. For 16-byte keys of equal length the shape depends only
 // on the set of keys.
-size_t StreamValue::RadixTreeNodes() const {
-  if (nodes_.empty()) return 1;
-  std::vector<KeyBytes> keys;
-  keys.reserve(nodes_.size());
-  for (const auto& [id, lp] : nodes_) {
-    keys.emplace_back();
-    id.Encode(keys.back().data());
-  }
+size_t StreamValue::RadixTreeNodes(const std::vector<StreamId>& sorted_ids) {
+  if (sorted_ids.empty()) return 1;
+  std::vector<KeyBytes> keys(sorted_ids.size());
+  for (size_t i = 0; i < sorted_ids.size(); i++) sorted_ids[i].Encode(keys[i].data());
   return CountRange(keys, 0, keys.size(), 0);
+}
+
+size_t StreamValue::RadixTreeNodes() const {
+  std::vector<StreamId> ids;
+  ids.reserve(nodes_.size());
+  for (const auto& [id, lp] : nodes_) ids.push_back(id);
+  return RadixTreeNodes(ids);
 }
 
 // ---------------------------------------------------------------------------

@@ -36,6 +36,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/listpack.h"
 #include "core/stream_id.h"
@@ -154,8 +155,10 @@ class StreamValue final : public Collection {
   // Advances g past id as XREADGROUP delivering id does (last id, entries-read).
   void AdvanceGroup(StreamGroup* g, const StreamId& id) const;
 
-  // Nodes of the radix tree Redis would build for these keys (XINFO radix-tree-nodes).
+  // Nodes of the radix tree Redis would build for the node ids (XINFO
+  // radix-tree-nodes), or for any ids in increasing order (a PEL).
   size_t RadixTreeNodes() const;
+  static size_t RadixTreeNodes(const std::vector<StreamId>& sorted_ids);
 
   // RDB loading: a validated node (increasing master ids), then the metadata.
   void AddNode(const StreamId& master_id, Listpack lp) { nodes_.emplace_hint(nodes_.end(), master_id, std::move(lp)); }
