@@ -479,6 +479,17 @@ void Sleep(CommandContext& c) {
   c.reply.Ok();
 }
 
+// DEBUG REPLICATE: the arguments go to the replicas (and the backlog) as a
+// command of their own, never to the AOF, so a test can make a replica
+// diverge. Like Redis's replicationFeedSlaves with dictid -1, the stream
+// then selects "-1" and the next write selects its database again.
+void Replicate(CommandContext& c) {
+  std::vector<std::string> argv;
+  for (int j = 2; j < c.argc; j++) argv.emplace_back(c.arg(j));
+  c.server.propagator().Command(-1, std::move(argv), kPropagateReplicas);
+  c.reply.Ok();
+}
+
 void SetActiveExpire(CommandContext& c) {
   c.server.settings().active_expire_enabled = Atoi(c.arg(2)) != 0;
   c.reply.Ok();
@@ -667,7 +678,7 @@ void DebugCommand(CommandContext& c) {
   if (is("quicklist-packed-threshold") && argc == 3) return QuicklistPackedThreshold(c);
   if (is("set-skip-checksum-validation") && argc == 3) return SetSkipChecksumValidation(c);
   if (is("aof-flush-sleep") && argc == 3) return AofFlushSleep(c);
-  if (is("replicate") && argc >= 3) return c.reply.Ok();  // no replicas to feed
+  if (is("replicate") && argc >= 3) return Replicate(c);
   if (is("error") && argc == 3) return ErrorCommand(c);
   if (is("structsize") && argc == 2) return Structsize(c);
   if (is("htstats") && argc == 3) return Htstats(c);
