@@ -39,6 +39,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -47,17 +48,54 @@
 
 namespace tachyon {
 
+// The bytes of a plain node's element: one counted block [length][bytes],
+// a single pointer in the node (a std::string would make every node, plain
+// or not, 24 bytes bigger and push it into a bigger malloc chunk).
+class PlainBytes {
+ public:
+  PlainBytes() = default;
+  PlainBytes(const PlainBytes& o) { assign(o.data(), o.size()); }
+  PlainBytes& operator=(const PlainBytes& o) {
+    if (this != &o) assign(o.data(), o.size());
+    return *this;
+  }
+  ~PlainBytes() { ZFree(block_); }
+
+  void assign(const char* p, size_t n) {
+    auto* b = static_cast<char*>(ZMalloc(sizeof(size_t) + n));
+    memcpy(b, &n, sizeof n);
+    if (n) memcpy(b + sizeof n, p, n);
+    ZFree(block_);
+    block_ = b;
+  }
+  size_t size() const {
+    size_t n = 0;
+    if (block_) memcpy(&n, block_, sizeof n);
+    return n;
+  }
+  const char* data() const { return block_ ? block_ + sizeof(size_t) : ""; }
+  operator std::string_view() const { return {data(), size()}; }  // NOLINT: a view of the bytes
+  // The block itself (null when empty), for ZMallocSize.
+  const void* block() const { return block_; }
+
+ private:
+  char* block_ = nullptr;
+};
+
+// 40 bytes (48-byte malloc chunk), like Redis's 32-byte quicklistNode in
+// jemalloc's 32-byte class plus glibc's chunk header.
 struct QuicklistNode : public ZCounted {
   QuicklistNode* prev = nullptr;
   QuicklistNode* next = nullptr;
   Listpack lp;        // the elements of a packed node
-  ZString plain;      // the single element of a plain node
+  PlainBytes plain;   // the single element of a plain node
   uint32_t count = 0;
   bool is_plain = false;
 
   // Bytes of the node's payload (listpack size, or the plain element size).
   size_t sz() const { return is_plain ? plain.size() : lp.bytes(); }
 };
+static_assert(sizeof(QuicklistNode) == 40, "a node is meant to fit a 48-byte malloc chunk");
 
 // One element found by an iterator or by index.
 struct QlEntry {

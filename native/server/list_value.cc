@@ -7,7 +7,7 @@ size_t ListValue::MemoryUsage(size_t samples) const {
   size_t n = 0;
   size_t nodes = 0, bytes = 0;
   for (const QuicklistNode* node = ql_.head(); node && nodes < samples; node = node->next, nodes++) {
-    bytes += ZMallocSize(node) + (node->is_plain ? ZMallocSize(node->plain.data()) : ZMallocSize(node->lp.data()));
+    bytes += ZMallocSize(node) + (node->is_plain ? ZMallocSize(node->plain.block()) : ZMallocSize(node->lp.data()));
   }
   if (nodes) n += static_cast<size_t>(static_cast<double>(bytes) / nodes * ql_.node_count());
   return n;

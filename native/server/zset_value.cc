@@ -40,14 +40,19 @@ uint64_t ZSetValue::MemberHash(std::string_view member) {
 }
 
 ZSetValue::~ZSetValue() {
-  if (sk_) sk_->dict.Clear([](ZDictNode* n) { ZFree(n); });
+  if (Skip* s = sk()) {
+    s->dict.Clear([](ZDictNode* n) { ZFree(n); });
+    delete s;
+  } else {
+    lp_.~Listpack();
+  }
 }
 
 std::unique_ptr<ZSetValue> ZSetValue::Create(size_t size_hint, size_t value_len_hint, const Limits& limits) {
   auto z = std::make_unique<ZSetValue>();
   if (size_hint > limits.max_listpack_entries || value_len_hint > limits.max_listpack_value) {
-    z->sk_ = std::make_unique<Skip>();
-    z->sk_->dict.Expand(size_hint);
+    z->AdoptSkip(new Skip);
+    z->sk()->dict.Expand(size_hint);
   }
   return z;
 }
@@ -55,8 +60,8 @@ std::unique_ptr<ZSetValue> ZSetValue::Create(size_t size_hint, size_t value_len_
 std::unique_ptr<ZSetValue> ZSetValue::NewEmpty(ObjEncoding encoding, size_t size_hint) {
   auto z = std::make_unique<ZSetValue>();
   if (encoding == kEncSkiplist) {
-    z->sk_ = std::make_unique<Skip>();
-    z->sk_->dict.Expand(size_hint);
+    z->AdoptSkip(new Skip);
+    z->sk()->dict.Expand(size_hint);
   }
   return z;
 }
@@ -64,35 +69,34 @@ std::unique_ptr<ZSetValue> ZSetValue::NewEmpty(ObjEncoding encoding, size_t size
 std::unique_ptr<ZSetValue> ZSetValue::FromListpack(Listpack lp) {
   auto z = std::make_unique<ZSetValue>();
   z->lp_ = std::move(lp);
-  z->lp_count_ = z->lp_.size() / 2;
   return z;
 }
 
 size_t ZSetValue::MemoryUsage(size_t samples) const {
-  size_t n = ZMallocSize(lp_.data());
-  if (sk_) {
-    n += ZMallocSize(sk_.get()) + ZMallocSize(sk_->zsl.header()) + sk_->dict.AllocatedBytes();
-    // An element is a skiplist node (member and score) plus its dict node.
-    size_t bytes = 0, seen = 0;
-    for (const ZSkipNode* x = sk_->zsl.first(); x && seen < samples; x = x->next(), seen++) {
-      bytes += ZMallocSize(x) + ZMallocSizeOf(sizeof(ZDictNode));
-    }
-    if (seen) n += static_cast<size_t>(static_cast<double>(bytes) / seen * sk_->zsl.length());
+  const Skip* s = sk();
+  if (!s) return ZMallocSize(lp_.data());
+  size_t n = ZMallocSize(s) + ZMallocSize(s->zsl.header()) + s->dict.AllocatedBytes();
+  // An element is a skiplist node (member and score) plus its dict node.
+  size_t bytes = 0, seen = 0;
+  for (const ZSkipNode* x = s->zsl.first(); x && seen < samples; x = x->next(), seen++) {
+    bytes += ZMallocSize(x) + ZMallocSizeOf(sizeof(ZDictNode));
   }
+  if (seen) n += static_cast<size_t>(static_cast<double>(bytes) / seen * s->zsl.length());
   return n;
 }
 
 Collection* ZSetValue::Clone() const {
   auto* copy = new ZSetValue();
-  copy->lp_ = lp_;
-  copy->lp_count_ = lp_count_;
-  if (sk_) {
-    copy->sk_ = std::make_unique<Skip>();
-    copy->sk_->dict.Expand(sk_->zsl.length());
-    // Highest first: every insertion then stops right at the head.
-    for (ZSkipNode* n = sk_->zsl.last(); n; n = n->prev()) {
-      copy->SkInsert(n->score, n->member(), MemberHash(n->member()));
-    }
+  const Skip* s = sk();
+  if (!s) {
+    copy->lp_ = lp_;
+    return copy;
+  }
+  copy->AdoptSkip(new Skip);
+  copy->sk()->dict.Expand(s->zsl.length());
+  // Highest first: every insertion then stops right at the head.
+  for (ZSkipNode* n = s->zsl.last(); n; n = n->prev()) {
+    copy->SkInsert(n->score, n->member(), MemberHash(n->member()));
   }
   return copy;
 }
@@ -126,7 +130,6 @@ void ZSetValue::LpInsertAt(size_t pos, std::string_view member, double score) {
     const int n = D2String(buf, sizeof buf, score);
     lp_.InsertAfter(mpos, std::string_view(buf, static_cast<size_t>(n)));
   }
-  lp_count_++;
 }
 
 void ZSetValue::LpAppendPair(std::string_view member, double score) {
@@ -139,7 +142,6 @@ void ZSetValue::LpAppendPair(std::string_view member, double score) {
     const int n = D2String(buf, sizeof buf, score);
     lp_.Append(std::string_view(buf, static_cast<size_t>(n)));
   }
-  lp_count_++;
 }
 
 // zzlInsert: before the first pair that sorts after (score, member).
@@ -158,12 +160,16 @@ void ZSetValue::LpInsert(std::string_view member, double score) {
 // Skiplist helpers
 
 void ZSetValue::SkInsert(double score, std::string_view member, uint64_t hash) {
-  ZSkipNode* n = sk_->zsl.Insert(score, member);
-  sk_->dict.Insert(NewDictNode(n, static_cast<uint32_t>(hash)), hash);
+  SkInsertInto(sk(), score, member, hash);
+}
+
+void ZSetValue::SkInsertInto(Skip* s, double score, std::string_view member, uint64_t hash) {
+  ZSkipNode* n = s->zsl.Insert(score, member);
+  s->dict.Insert(NewDictNode(n, static_cast<uint32_t>(hash)), hash);
 }
 
 void ZSetValue::AppendSorted(std::string_view member, double score) {
-  if (sk_) {
+  if (sk()) {
     SkInsert(score, member, MemberHash(member));
   } else {
     LpAppendPair(member, score);
@@ -176,7 +182,7 @@ void ZSetValue::InsertNewSkiplist(double score, std::string_view member) {
 
 // Drops the dict entry of a member whose skiplist node is being removed.
 void ZSetValue::SkRemoveDictEntry(std::string_view member) {
-  ZDictNode* d = sk_->dict.Remove(member, MemberHash(member));
+  ZDictNode* d = sk()->dict.Remove(member, MemberHash(member));
   if (d) {
     ZFree(d);
   }
@@ -198,7 +204,7 @@ bool ZSetValue::Add(double score, std::string_view member, int in_flags, int* ou
     return false;
   }
 
-  if (!sk_) {
+  if (!sk()) {
     double cur;
     const size_t p = LpFind(member, &cur);
     if (p != Listpack::npos) {
@@ -220,7 +226,6 @@ bool ZSetValue::Add(double score, std::string_view member, int in_flags, int* ou
       if (newscore) *newscore = score;
       if (score != cur) {
         lp_.DeleteRangeAt(p, 2);
-        lp_count_--;
         LpInsert(member, score);
         *out_flags |= kZAddOutUpdated;
       }
@@ -230,9 +235,9 @@ bool ZSetValue::Add(double score, std::string_view member, int in_flags, int* ou
       *out_flags |= kZAddOutNop;
       return true;
     }
-    if (lp_count_ + 1 > limits.max_listpack_entries || member.size() > limits.max_listpack_value ||
+    if (lp_pairs() + 1 > limits.max_listpack_entries || member.size() > limits.max_listpack_value ||
         !lp_.SafeToAdd(member.size())) {
-      ConvertToSkiplist(lp_count_ + 1);
+      ConvertToSkiplist(lp_pairs() + 1);
     } else {
       LpInsert(member, score);
       if (newscore) *newscore = score;
@@ -242,7 +247,7 @@ bool ZSetValue::Add(double score, std::string_view member, int in_flags, int* ou
   }
 
   const uint64_t h = MemberHash(member);
-  ZDictNode* d = sk_->dict.Find(member, h);
+  ZDictNode* d = sk()->dict.Find(member, h);
   if (d) {
     if (nx) {
       *out_flags |= kZAddOutNop;
@@ -263,7 +268,7 @@ bool ZSetValue::Add(double score, std::string_view member, int in_flags, int* ou
     if (newscore) *newscore = score;
     if (score != cur) {
       // UpdateScore keeps the node (and so the dict's pointer) alive.
-      d->node = sk_->zsl.UpdateScore(cur, d->node->member(), score);
+      d->node = sk()->zsl.UpdateScore(cur, d->node->member(), score);
       *out_flags |= kZAddOutUpdated;
     }
     return true;
@@ -279,26 +284,25 @@ bool ZSetValue::Add(double score, std::string_view member, int in_flags, int* ou
 }
 
 bool ZSetValue::Delete(std::string_view member) {
-  if (!sk_) {
+  if (!sk()) {
     const size_t p = LpFind(member, nullptr);
     if (p == Listpack::npos) return false;
     lp_.DeleteRangeAt(p, 2);
-    lp_count_--;
     return true;
   }
-  ZDictNode* d = sk_->dict.Remove(member, MemberHash(member));
+  ZDictNode* d = sk()->dict.Remove(member, MemberHash(member));
   if (!d) return false;
   ZSkipNode* n = d->node;
   ZFree(d);
   // The member argument may point into the node itself: Delete compares
   // before it frees.
-  sk_->zsl.Delete(n->score, member);
+  sk()->zsl.Delete(n->score, member);
   return true;
 }
 
 bool ZSetValue::Score(std::string_view member, double* score) {
-  if (!sk_) return LpFind(member, score) != Listpack::npos;
-  ZDictNode* d = sk_->dict.Find(member, MemberHash(member));
+  if (!sk()) return LpFind(member, score) != Listpack::npos;
+  ZDictNode* d = sk()->dict.Find(member, MemberHash(member));
   if (!d) return false;
   *score = d->node->score;
   return true;
@@ -306,16 +310,16 @@ bool ZSetValue::Score(std::string_view member, double* score) {
 
 long ZSetValue::Rank(std::string_view member, bool reverse) {
   const long len = static_cast<long>(size());
-  if (!sk_) {
+  if (!sk()) {
     long rank = 0;
     for (size_t p = lp_.First(); p != Listpack::npos; p = LpNextPair(p), rank++) {
       if (lp_.Get(p).Equals(member)) return reverse ? len - 1 - rank : rank;
     }
     return -1;
   }
-  ZDictNode* d = sk_->dict.Find(member, MemberHash(member));
+  ZDictNode* d = sk()->dict.Find(member, MemberHash(member));
   if (!d) return -1;
-  const long rank = static_cast<long>(sk_->zsl.GetRank(d->node->score, d->node->member()));
+  const long rank = static_cast<long>(sk()->zsl.GetRank(d->node->score, d->node->member()));
   return reverse ? len - rank : rank - 1;
 }
 
@@ -324,17 +328,16 @@ long ZSetValue::Rank(std::string_view member, bool reverse) {
 
 size_t ZSetValue::DeleteRangeByRank(size_t start, size_t end) {
   const size_t num = end - start + 1;
-  if (!sk_) {
+  if (!sk()) {
     lp_.DeleteRange(static_cast<long>(2 * start), 2 * num);
-    lp_count_ -= num;
     return num;
   }
-  return sk_->zsl.DeleteRangeByRank(start + 1, end + 1,
+  return sk()->zsl.DeleteRangeByRank(start + 1, end + 1,
                                     [this](const ZSkipNode& n) { SkRemoveDictEntry(n.member()); });
 }
 
 size_t ZSetValue::DeleteRangeByScore(const ZRangeSpec& range) {
-  if (!sk_) {
+  if (!sk()) {
     ZIter it = FirstInRange(range);
     size_t n = 0;
     size_t p = it.pos;
@@ -344,14 +347,13 @@ size_t ZSetValue::DeleteRangeByScore(const ZRangeSpec& range) {
       if (p >= lp_.bytes() - 1) p = Listpack::npos;
       n++;
     }
-    lp_count_ -= n;
     return n;
   }
-  return sk_->zsl.DeleteRangeByScore(range, [this](const ZSkipNode& n) { SkRemoveDictEntry(n.member()); });
+  return sk()->zsl.DeleteRangeByScore(range, [this](const ZSkipNode& n) { SkRemoveDictEntry(n.member()); });
 }
 
 size_t ZSetValue::DeleteRangeByLex(const ZLexRangeSpec& range) {
-  if (!sk_) {
+  if (!sk()) {
     ZIter it = FirstInLexRange(range);
     size_t n = 0;
     size_t p = it.pos;
@@ -361,10 +363,9 @@ size_t ZSetValue::DeleteRangeByLex(const ZLexRangeSpec& range) {
       if (p >= lp_.bytes() - 1) p = Listpack::npos;
       n++;
     }
-    lp_count_ -= n;
     return n;
   }
-  return sk_->zsl.DeleteRangeByLex(range, [this](const ZSkipNode& n) { SkRemoveDictEntry(n.member()); });
+  return sk()->zsl.DeleteRangeByLex(range, [this](const ZSkipNode& n) { SkRemoveDictEntry(n.member()); });
 }
 
 void ZSetValue::DeleteEnds(ZWhere where, size_t count) {
@@ -381,32 +382,30 @@ void ZSetValue::DeleteEnds(ZWhere where, size_t count) {
 // Encoding changes
 
 void ZSetValue::ConvertToSkiplist(size_t cap) {
-  if (sk_) return;
-  auto sk = std::make_unique<Skip>();
-  sk->dict.Expand(cap);
-  sk_ = std::move(sk);
+  if (sk()) return;
+  auto s = std::make_unique<Skip>();
+  s->dict.Expand(cap);
   // Highest first, so each insertion stops at the head of the skiplist.
   for (size_t p = lp_.Seek(-2); p != Listpack::npos; p = LpPrevPair(p)) {
     char buf[kLongStrSize];
     const std::string_view m = lp_.Get(p).View(buf);
-    SkInsert(LpScore(p), m, MemberHash(m));
+    SkInsertInto(s.get(), LpScore(p), m, MemberHash(m));
   }
-  lp_.Clear();
-  lp_count_ = 0;
+  AdoptSkip(s.release());
 }
 
 void ZSetValue::ConvertToListpack() {
-  if (!sk_) return;
-  lp_.Clear();
-  lp_count_ = 0;
-  for (ZSkipNode* n = sk_->zsl.first(); n; n = n->next()) LpAppendPair(n->member(), n->score);
-  sk_->dict.Clear([](ZDictNode* d) { ZFree(d); });
-  sk_.reset();
+  Skip* s = sk();
+  if (!s) return;
+  new (&lp_) Listpack();
+  for (ZSkipNode* n = s->zsl.first(); n; n = n->next()) LpAppendPair(n->member(), n->score);
+  s->dict.Clear([](ZDictNode* d) { ZFree(d); });
+  delete s;
 }
 
 void ZSetValue::ConvertToListpackIfNeeded(size_t maxelelen, size_t totelelen, const Limits& limits) {
-  if (!sk_) return;
-  if (sk_->zsl.length() <= limits.max_listpack_entries && maxelelen <= limits.max_listpack_value &&
+  if (!sk()) return;
+  if (sk()->zsl.length() <= limits.max_listpack_entries && maxelelen <= limits.max_listpack_value &&
       Listpack::SafeToAdd(0, totelelen)) {
     ConvertToListpack();
   }
@@ -417,8 +416,8 @@ void ZSetValue::ConvertToListpackIfNeeded(size_t maxelelen, size_t totelelen, co
 
 ZIter ZSetValue::First() const {
   ZIter it;
-  if (sk_) {
-    it.node = sk_->zsl.first();
+  if (sk()) {
+    it.node = sk()->zsl.first();
   } else {
     it.pos = lp_.First();
   }
@@ -427,16 +426,16 @@ ZIter ZSetValue::First() const {
 
 ZIter ZSetValue::Last() const {
   ZIter it;
-  if (sk_) {
-    it.node = sk_->zsl.last();
+  if (sk()) {
+    it.node = sk()->zsl.last();
   } else {
-    it.pos = lp_count_ ? lp_.Seek(-2) : Listpack::npos;
+    it.pos = !lp_.empty() ? lp_.Seek(-2) : Listpack::npos;
   }
   return it;
 }
 
 void ZSetValue::Next(ZIter* it) const {
-  if (sk_) {
+  if (sk()) {
     it->node = it->node->next();
   } else {
     it->pos = LpNextPair(it->pos);
@@ -444,7 +443,7 @@ void ZSetValue::Next(ZIter* it) const {
 }
 
 void ZSetValue::Prev(ZIter* it) const {
-  if (sk_) {
+  if (sk()) {
     it->node = it->node->prev();
   } else {
     it->pos = LpPrevPair(it->pos);
@@ -453,13 +452,13 @@ void ZSetValue::Prev(ZIter* it) const {
 
 void ZSetValue::Advance(ZIter* it, size_t n, bool reverse) const {
   if (n == 0 || !Valid(*it)) return;
-  if (sk_ && n > 16) {
+  if (sk() && n > 16) {
     // Jump through the rank index instead of walking node by node.
     const size_t rank = RankOf(*it);
     if (reverse) {
-      it->node = n > rank ? nullptr : sk_->zsl.GetByRank(rank - n + 1);
+      it->node = n > rank ? nullptr : sk()->zsl.GetByRank(rank - n + 1);
     } else {
-      it->node = rank + n >= size() ? nullptr : sk_->zsl.GetByRank(rank + n + 1);
+      it->node = rank + n >= size() ? nullptr : sk()->zsl.GetByRank(rank + n + 1);
     }
     return;
   }
@@ -474,8 +473,8 @@ void ZSetValue::Advance(ZIter* it, size_t n, bool reverse) const {
 
 ZIter ZSetValue::AtRank(size_t rank) const {
   ZIter it;
-  if (sk_) {
-    it.node = sk_->zsl.GetByRank(rank + 1);
+  if (sk()) {
+    it.node = sk()->zsl.GetByRank(rank + 1);
   } else {
     it.pos = lp_.Seek(static_cast<long>(2 * rank));
   }
@@ -486,12 +485,12 @@ ZIter ZSetValue::AtRank(size_t rank) const {
 // last and the first member. (Members sorted by score alone need not be in
 // lex order, so the lex walks below can stop early exactly like Redis's.)
 bool ZSetValue::LpIsInRange(const ZRangeSpec& range) const {
-  if (!ZslScoreRangeNonEmpty(range) || lp_count_ == 0) return false;
+  if (!ZslScoreRangeNonEmpty(range) || lp_.empty()) return false;
   return ZslValueGteMin(LpScore(lp_.Seek(-2)), range) && ZslValueLteMax(LpScore(lp_.First()), range);
 }
 
 bool ZSetValue::LpIsInLexRange(const ZLexRangeSpec& range) const {
-  if (!ZslLexRangeNonEmpty(range) || lp_count_ == 0) return false;
+  if (!ZslLexRangeNonEmpty(range) || lp_.empty()) return false;
   char buf[kLongStrSize];
   if (!ZslLexValueGteMin(lp_.Get(lp_.Seek(-2)).View(buf), range)) return false;
   return ZslLexValueLteMax(lp_.Get(lp_.First()).View(buf), range);
@@ -499,8 +498,8 @@ bool ZSetValue::LpIsInLexRange(const ZLexRangeSpec& range) const {
 
 ZIter ZSetValue::FirstInRange(const ZRangeSpec& range) const {
   ZIter it;
-  if (sk_) {
-    it.node = sk_->zsl.FirstInRange(range);
+  if (sk()) {
+    it.node = sk()->zsl.FirstInRange(range);
     return it;
   }
   if (!LpIsInRange(range)) return it;
@@ -516,8 +515,8 @@ ZIter ZSetValue::FirstInRange(const ZRangeSpec& range) const {
 
 ZIter ZSetValue::LastInRange(const ZRangeSpec& range) const {
   ZIter it;
-  if (sk_) {
-    it.node = sk_->zsl.LastInRange(range);
+  if (sk()) {
+    it.node = sk()->zsl.LastInRange(range);
     return it;
   }
   if (!LpIsInRange(range)) return it;
@@ -533,8 +532,8 @@ ZIter ZSetValue::LastInRange(const ZRangeSpec& range) const {
 
 ZIter ZSetValue::FirstInLexRange(const ZLexRangeSpec& range) const {
   ZIter it;
-  if (sk_) {
-    it.node = sk_->zsl.FirstInLexRange(range);
+  if (sk()) {
+    it.node = sk()->zsl.FirstInLexRange(range);
     return it;
   }
   if (!LpIsInLexRange(range)) return it;
@@ -551,8 +550,8 @@ ZIter ZSetValue::FirstInLexRange(const ZLexRangeSpec& range) const {
 
 ZIter ZSetValue::LastInLexRange(const ZLexRangeSpec& range) const {
   ZIter it;
-  if (sk_) {
-    it.node = sk_->zsl.LastInLexRange(range);
+  if (sk()) {
+    it.node = sk()->zsl.LastInLexRange(range);
     return it;
   }
   if (!LpIsInLexRange(range)) return it;
@@ -568,39 +567,39 @@ ZIter ZSetValue::LastInLexRange(const ZLexRangeSpec& range) const {
 }
 
 std::string_view ZSetValue::Member(const ZIter& it, char (&buf)[kLongStrSize]) const {
-  if (sk_) return it.node->member();
+  if (sk()) return it.node->member();
   return lp_.Get(it.pos).View(buf);
 }
 
 bool ZSetValue::MemberInt(const ZIter& it, long long* v) const {
-  if (sk_) return false;
+  if (sk()) return false;
   const LpValue lv = lp_.Get(it.pos);
   if (!lv.is_int()) return false;
   *v = lv.ival;
   return true;
 }
 
-double ZSetValue::ScoreAt(const ZIter& it) const { return sk_ ? it.node->score : LpScore(it.pos); }
+double ZSetValue::ScoreAt(const ZIter& it) const { return sk() ? it.node->score : LpScore(it.pos); }
 
 size_t ZSetValue::RankOf(const ZIter& it) const {
-  if (sk_) return sk_->zsl.GetRank(it.node->score, it.node->member()) - 1;
+  if (sk()) return sk()->zsl.GetRank(it.node->score, it.node->member()) - 1;
   size_t rank = 0;
   for (size_t p = lp_.First(); p != it.pos; p = LpNextPair(p)) rank++;
   return rank;
 }
 
 long long ZSetValue::CountInRange(const ZRangeSpec& range) const {
-  if (!sk_) {
+  if (!sk()) {
     long long n = 0;
     for (ZIter it = FirstInRange(range); Valid(it) && ZslValueLteMax(LpScore(it.pos), range); Next(&it)) n++;
     return n;
   }
-  ZSkipNode* first = sk_->zsl.FirstInRange(range);
+  ZSkipNode* first = sk()->zsl.FirstInRange(range);
   if (!first) return 0;
-  ZSkipNode* last = sk_->zsl.LastInRange(range);
-  const long long r1 = static_cast<long long>(sk_->zsl.GetRank(first->score, first->member()));
-  const long long len = static_cast<long long>(sk_->zsl.length());
-  const long long r2 = last ? static_cast<long long>(sk_->zsl.GetRank(last->score, last->member())) : len;
+  ZSkipNode* last = sk()->zsl.LastInRange(range);
+  const long long r1 = static_cast<long long>(sk()->zsl.GetRank(first->score, first->member()));
+  const long long len = static_cast<long long>(sk()->zsl.length());
+  const long long r2 = last ? static_cast<long long>(sk()->zsl.GetRank(last->score, last->member())) : len;
   return r2 - r1 + 1;
 }
 
@@ -608,7 +607,7 @@ long long ZSetValue::CountInRange(const ZRangeSpec& range) const {
 // members are not in lex order (mixed scores) the result is whatever those
 // ranks give, even negative.
 long long ZSetValue::CountInLexRange(const ZLexRangeSpec& range) const {
-  if (!sk_) {
+  if (!sk()) {
     long long n = 0;
     char buf[kLongStrSize];
     for (ZIter it = FirstInLexRange(range); Valid(it) && ZslLexValueLteMax(Member(it, buf), range); Next(&it)) {
@@ -616,12 +615,12 @@ long long ZSetValue::CountInLexRange(const ZLexRangeSpec& range) const {
     }
     return n;
   }
-  ZSkipNode* first = sk_->zsl.FirstInLexRange(range);
+  ZSkipNode* first = sk()->zsl.FirstInLexRange(range);
   if (!first) return 0;
-  ZSkipNode* last = sk_->zsl.LastInLexRange(range);
-  const long long r1 = static_cast<long long>(sk_->zsl.GetRank(first->score, first->member()));
-  const long long len = static_cast<long long>(sk_->zsl.length());
-  const long long r2 = last ? static_cast<long long>(sk_->zsl.GetRank(last->score, last->member())) : len;
+  ZSkipNode* last = sk()->zsl.LastInLexRange(range);
+  const long long r1 = static_cast<long long>(sk()->zsl.GetRank(first->score, first->member()));
+  const long long len = static_cast<long long>(sk()->zsl.length());
+  const long long r2 = last ? static_cast<long long>(sk()->zsl.GetRank(last->score, last->member())) : len;
   return r2 - r1 + 1;
 }
 
@@ -630,17 +629,17 @@ long long ZSetValue::CountInLexRange(const ZLexRangeSpec& range) const {
 
 ZIter ZSetValue::Random() {
   ZIter it;
-  if (sk_) {
-    it.node = sk_->dict.Random(&CollectionRandom)->node;
+  if (sk()) {
+    it.node = sk()->dict.Random(&CollectionRandom)->node;
   } else {
-    it.pos = lp_.Seek(static_cast<long>(2 * (CollectionRandom() % lp_count_)));
+    it.pos = lp_.Seek(static_cast<long>(2 * (CollectionRandom() % lp_pairs())));
   }
   return it;
 }
 
 void ZSetValue::ListpackPositions(std::vector<size_t>* out) const {
   out->clear();
-  out->reserve(lp_count_);
+  out->reserve(lp_pairs());
   for (size_t p = lp_.First(); p != Listpack::npos; p = LpNextPair(p)) out->push_back(p);
 }
 
@@ -649,7 +648,7 @@ void ZSetValue::ListpackPositions(std::vector<size_t>* out) const {
 void ZSetValue::RandomUniqueListpack(size_t count, std::vector<size_t>* out) const {
   out->clear();
   out->reserve(count);
-  size_t remaining = lp_count_;
+  size_t remaining = lp_pairs();
   for (size_t p = lp_.First(); p != Listpack::npos && out->size() < count; p = LpNextPair(p)) {
     if (CollectionRandom() % remaining < count - out->size()) out->push_back(p);
     remaining--;

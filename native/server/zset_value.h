@@ -26,6 +26,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -110,7 +111,7 @@ class ZSetValue final : public Collection {
     size_t max_listpack_value;
   };
 
-  ZSetValue() = default;  // empty listpack
+  ZSetValue() : lp_() {}  // empty listpack
   ~ZSetValue() override;
   ZSetValue(const ZSetValue&) = delete;
   ZSetValue& operator=(const ZSetValue&) = delete;
@@ -128,12 +129,12 @@ class ZSetValue final : public Collection {
   size_t MemoryUsage(size_t samples) const override;
   size_t ObjectSize() const override { return sizeof(*this); }
   bool Relocatable() const override { return true; }  // no member points into the object
-  size_t Length() const override { return sk_ ? sk_->zsl.length() : lp_count_; }
-  size_t FreeEffort() const override { return sk_ ? sk_->zsl.length() : 1; }
+  size_t Length() const override { return sk() ? sk()->zsl.length() : lp_pairs(); }
+  size_t FreeEffort() const override { return sk() ? sk()->zsl.length() : 1; }
   Collection* Clone() const override;
 
-  ObjEncoding encoding() const { return sk_ ? kEncSkiplist : kEncListpack; }
-  bool is_listpack() const { return !sk_; }
+  ObjEncoding encoding() const { return sk() ? kEncSkiplist : kEncListpack; }
+  bool is_listpack() const { return !sk(); }
   size_t size() const { return Length(); }
 
   static uint64_t MemberHash(std::string_view member);
@@ -168,7 +169,7 @@ class ZSetValue final : public Collection {
   // ---- ordered positions ----
   ZIter First() const;
   ZIter Last() const;
-  bool Valid(const ZIter& it) const { return sk_ ? it.node != nullptr : it.pos != Listpack::npos; }
+  bool Valid(const ZIter& it) const { return sk() ? it.node != nullptr : it.pos != Listpack::npos; }
   void Next(ZIter* it) const;
   void Prev(ZIter* it) const;
   // Moves n steps forward (or backward when reverse); may end invalid.
@@ -208,7 +209,7 @@ class ZSetValue final : public Collection {
   // ---- SCAN over the skiplist dict: f(ZDictNode*) ----
   template <class F>
   uint64_t ScanStep(uint64_t cursor, F&& f) {
-    return sk_->dict.Scan(cursor, std::forward<F>(f));
+    return sk()->dict.Scan(cursor, std::forward<F>(f));
   }
 
   // ---- bulk building (STORE results, RDB loading) ----
@@ -220,8 +221,8 @@ class ZSetValue final : public Collection {
 
   // Direct access for persistence and debugging.
   const Listpack& listpack() const { return lp_; }
-  const ZSkipList* skiplist() const { return sk_ ? &sk_->zsl : nullptr; }
-  ZSetDict* dict() { return sk_ ? &sk_->dict : nullptr; }
+  const ZSkipList* skiplist() const { return sk() ? &sk()->zsl : nullptr; }
+  ZSetDict* dict() { return sk() ? &sk()->dict : nullptr; }
 
  private:
   struct Skip : public ZCounted {
@@ -244,10 +245,30 @@ class ZSetValue final : public Collection {
   void SkInsert(double score, std::string_view member, uint64_t hash);
   void SkRemoveDictEntry(std::string_view member);
 
-  Listpack lp_;                // listpack encoding (left empty once converted)
-  size_t lp_count_ = 0;        // pairs in lp_
-  std::unique_ptr<Skip> sk_;   // skiplist encoding when set
+  // One word holds either encoding, so the object is 16 bytes and a small
+  // zset's entry block (header, key, object) fits a 64-byte malloc chunk:
+  // the listpack (its pair count is its header's element count, as in
+  // Redis), or the skiplist's address with the low bit set (malloc'd blocks
+  // are 16-byte aligned: a listpack's address never has it).
+  union {
+    Listpack lp_;
+    uintptr_t skip_bits_;
+  };
+  Skip* sk() const {
+    uintptr_t w;
+    memcpy(&w, &skip_bits_, sizeof w);  // the same word whichever member is live
+    return (w & 1) ? reinterpret_cast<Skip*>(w & ~uintptr_t{1}) : nullptr;
+  }
+  size_t lp_pairs() const { return lp_.size() / 2; }
+  // Listpack -> skiplist storage: frees the listpack and takes s.
+  void AdoptSkip(Skip* s) {
+    lp_.~Listpack();
+    skip_bits_ = reinterpret_cast<uintptr_t>(s) | 1;
+  }
+  static void SkInsertInto(Skip* s, double score, std::string_view member, uint64_t hash);
 };
+
+static_assert(sizeof(ZSetValue) == 16, "a small zset's entry block is meant to fit a 64-byte chunk");
 
 uint64_t CollectionRandom();  // hash_value.cc
 
