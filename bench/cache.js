@@ -13,6 +13,8 @@
 //                       [--keys 10000000] [--zipf 0.99] [--clients 50]
 //                       [--ops 1000000] [--warmup 300000] [--rounds 1]
 //                       [--only tachyon|redis]   (one server: to try a change quickly)
+//                       [--smaps]   (where the peak RSS growth lives: /proc/PID/smaps by mapping)
+//                       [--node-flags "--flag ..."]   (Node/V8 flags for Tachyon's process)
 //
 // The first --warmup operations fill the cache and are not measured (hit
 // ratio and latency count the rest). Servers run one at a time, alternating.
@@ -33,6 +35,8 @@ const totalOps = Number(opt('--ops', '1000000'));
 const warmup = Number(opt('--warmup', '300000'));
 const rounds = Number(opt('--rounds', '1'));
 const only = opt('--only', '');
+const smaps = args.includes('--smaps');
+const nodeFlags = opt('--node-flags', '').split(' ').filter(Boolean);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -107,6 +111,33 @@ function procStatus(pid, field) {
   return Number(m[1]) * 1024;
 }
 
+// Resident kB by kind of mapping: glibc's main heap, the executable, shared
+// libraries, the addon, other files, and anonymous mappings by size (V8's
+// heap pages are 256 KB; the used part of another thread's malloc arena and
+// glibc's mmapped blocks are 1-16 MB; Redis's jemalloc takes bigger extents).
+// Read at idle and at each new peak, it says what grew.
+function smapsByMapping(pid) {
+  const out = {};
+  let name = null;
+  for (const line of fs.readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const m = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (m) {
+      const kb = (parseInt(m[2], 16) - parseInt(m[1], 16)) / 1024;
+      const file = m[3];
+      if (file === '[heap]' || file === '[stack]') name = file;
+      else if (file.endsWith('.node')) name = 'addon';
+      else if (file.includes('.so')) name = 'libraries';
+      else if (file.startsWith('/')) name = file === process.execPath || /redis-server/.test(file) ? 'executable' : 'other files';
+      else if (file) name = file;
+      else name = kb >= 16384 ? 'anonymous >= 16 MB' : kb >= 1024 ? 'anonymous 1-16 MB' : 'anonymous < 1 MB';
+      continue;
+    }
+    const r = /^Rss:\s+(\d+) kB/.exec(line);
+    if (r && name) out[name] = (out[name] || 0) + Number(r[1]);
+  }
+  return out;
+}
+
 async function start(kind, policy) {
   const port = await freePort();
   const common = ['--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1',
@@ -114,7 +145,9 @@ async function start(kind, policy) {
   const child =
     kind === 'redis'
       ? spawn('redis-server', common, { stdio: 'ignore' })
-      : spawn(process.execPath, [path.join(__dirname, '..', 'bin', 'tachyon-server.js'), ...common], { stdio: 'ignore' });
+      : spawn(process.execPath, [...nodeFlags, path.join(__dirname, '..', 'bin', 'tachyon-server.js'), ...common], {
+          stdio: 'ignore',
+        });
   for (let i = 0; i < 200 && cli(port, 'PING') !== 'PONG'; i++) await sleep(50);
   return { kind, port, child };
 }
@@ -174,6 +207,8 @@ const resp = (...a) => `*${a.length}\r\n${a.map((x) => `$${Buffer.byteLength(x)}
 async function run(kind, policy) {
   const s = await start(kind, policy);
   const rssIdle = procStatus(s.child.pid, 'VmRSS');
+  const mapsIdle = smaps ? smapsByMapping(s.child.pid) : null;
+  let mapsPeak = null;
   const maxmemoryBytes = Number(cli(s.port, 'CONFIG', 'GET', 'maxmemory').split('\n')[1]);
   const next = zipfSampler(keySpace, zipfS, mulberry32(12345));
   let issued = 0;
@@ -195,7 +230,9 @@ async function run(kind, policy) {
       const text = await send(monitor, resp('INFO', 'memory'));
       const used = Number(infoFields(text).used_memory);
       if (used - maxmemoryBytes > maxOver) maxOver = used - maxmemoryBytes;
-      peakRss = Math.max(peakRss, procStatus(s.child.pid, 'VmRSS'));
+      const rss = procStatus(s.child.pid, 'VmRSS');
+      if (smaps && rss > peakRss) mapsPeak = smapsByMapping(s.child.pid);
+      peakRss = Math.max(peakRss, rss);
       await sleep(50);
     }
   })();
@@ -252,6 +289,8 @@ async function run(kind, policy) {
     usedMemory: Number(mem.used_memory),
     errors,
     lastError,
+    mapsIdle,
+    mapsPeak,
   };
 }
 
@@ -279,6 +318,18 @@ async function run(kind, policy) {
             `${x.p99.toFixed(3)} | ${x.evicted} | ${x.maxOver} B | ${mb(x.peakRss)} | ${mb(x.rssGrowth)} |` +
             (x.errors ? ` ${x.errors} errors (${x.lastError})` : ''),
         );
+        if (x.mapsPeak) {
+          const names = [...new Set([...Object.keys(x.mapsIdle), ...Object.keys(x.mapsPeak)])].sort();
+          const kb = (o, n) => o[n] || 0;
+          console.log(
+            '    smaps growth at the sampled peak, MB: ' +
+              names
+                .map((n) => [n, kb(x.mapsPeak, n) - kb(x.mapsIdle, n)])
+                .filter(([, d]) => Math.abs(d) >= 64)
+                .map(([n, d]) => `${n} ${d >= 0 ? '+' : ''}${(d / 1024).toFixed(2)}`)
+                .join(', '),
+          );
+        }
       }
     }
     if (only) continue;

@@ -9,6 +9,7 @@ import { LoggedError, Logger } from './log';
 import { logo } from './logo';
 import { TachyonServer } from './server';
 import { TACHYON_VERSION, VERSION } from './version';
+import { keepYoungGenerationSmall } from './young-generation';
 import { LoadError } from './persistence/persistence';
 
 /** Set in the environment of the process that runs a daemonized server. */
@@ -68,6 +69,7 @@ export function main(argv: string[]): void {
     process.exit(1);
   }
   if (config.get('daemonize') && config.get('supervised') === 'no' && process.env[DAEMON_CHILD] !== '1') daemonize();
+  keepYoungGenerationSmall();
   let server: TachyonServer;
   try {
     server = new TachyonServer(config);
