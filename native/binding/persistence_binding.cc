@@ -10,9 +10,14 @@
 //   dirty(n?)                        the changes-since-last-save counter (read, or set to n)
 //   childKill()                      kill and reap the child (SHUTDOWN, FLUSHALL...)
 //   loadStart(path, offset, opts)    load an RDB in a thread -> 0 | errno
-//   loadPoll()                       -> [done, loadedBytes, totalBytes, logs: [level, text][]]
+//   loadStartFeed(total, eofMark, opts)  diskless loading: load a snapshot pushed by loadFeed
+//                                    ($<len>: total bytes; $EOF: total 0 and the mark to check after it)
+//   loadFeed(buffer)                 one socket read of the snapshot -> [queued bytes, bytes the reader waits for]
+//   loadFeedEnd()                    no more bytes (the transfer ended or the link dropped)
+//   loadPoll()                       -> [done, loadedBytes, totalBytes, logs: [level, text][], queued, wanted]
 //   loadFinish({merge, replace, lazyFlush})  install the data and function libraries (if they loaded) -> result
-//                                    object; lazyFlush: the replaced data is freed by the lazy free thread
+//                                    object; lazyFlush: the replaced data is freed by the lazy free thread;
+//                                    after a feed also {markBroken, rest: Buffer of the bytes after the snapshot}
 //   emptyData()                      every database and the function libraries emptied (DEBUG RELOAD, LOADAOF)
 //   aofStart() / aofStop()           feed the AOF buffer from the propagation path, or stop (flush, fsync, close)
 //   aofOpen(path, truncate)          append to path from now on -> 0 | errno
@@ -120,6 +125,7 @@ RdbLoadOptions LoadOptions(Server& server, const Napi::Object& o) {
   opt.lfu = s.lfu_policy;
   opt.lru_clock = server.lru_clock();
   opt.key_load_delay = IntOpt(o, "keyLoadDelay", 0);
+  opt.from_socket = BoolOpt(o, "fromSocket", false);
   return opt;
 }
 
@@ -365,8 +371,27 @@ Napi::Value PersistenceBinding::Call(const Napi::CallbackInfo& info) {
     }
     return Napi::Number::New(env, 0);
   }
+  if (op == "loadStartFeed") {
+    m.load = std::make_unique<RdbLoadJob>(m.server.db_count(), LoadOptions(m.server, obj(3)));
+    m.load->StartFeed(std::make_shared<ByteFeed>(), static_cast<uint64_t>(info[1].As<Napi::Number>().Int64Value()),
+                      str(2));
+    return Napi::Number::New(env, 0);
+  }
+  if (op == "loadFeed" || op == "loadFeedEnd") {
+    if (!m.load || !m.load->feed()) return env.Null();
+    ByteFeed* feed = m.load->feed();
+    if (op == "loadFeedEnd") {
+      feed->Close();
+      return env.Undefined();
+    }
+    Napi::Buffer<unsigned char> b = info[1].As<Napi::Buffer<unsigned char>>();
+    Napi::Array a = Napi::Array::New(env, 2);
+    a.Set(0u, static_cast<double>(feed->Push(b.Data(), b.Length())));
+    a.Set(1u, static_cast<double>(feed->wanted()));
+    return a;
+  }
   if (op == "loadPoll") {
-    Napi::Array a = Napi::Array::New(env, 4);
+    Napi::Array a = Napi::Array::New(env, 6);
     if (!m.load) return env.Null();
     const bool done = m.load->done();  // read before the logs, so a done job has given them all
     auto logs = m.load->TakeLogs();
@@ -381,6 +406,9 @@ Napi::Value PersistenceBinding::Call(const Napi::CallbackInfo& info) {
     a.Set(1u, static_cast<double>(m.load->loaded_bytes()));
     a.Set(2u, static_cast<double>(m.load->total_bytes()));
     a.Set(3u, lines);
+    ByteFeed* feed = m.load->feed();
+    a.Set(4u, static_cast<double>(feed ? feed->queued() : 0));
+    a.Set(5u, static_cast<double>(feed ? feed->wanted() : 0));
     return a;
   }
   if (op == "loadFinish") {
@@ -436,6 +464,11 @@ Napi::Value PersistenceBinding::Call(const Napi::CallbackInfo& info) {
     r.Set("replId", res.repl_id);
     r.Set("replOffset", static_cast<double>(res.repl_offset));
     r.Set("replStreamDb", res.repl_stream_db);
+    if (m.load->feed()) {
+      r.Set("markBroken", m.load->mark_broken());
+      const std::string rest = m.load->TakeRest();
+      r.Set("rest", Napi::Buffer<char>::Copy(env, rest.data(), rest.size()));
+    }
     m.load.reset();
     return r;
   }

@@ -81,6 +81,8 @@ export class Persistence {
 
   // Loading state.
   loading = false;
+  /** The loading is a replica's async load (repl-diskless-load swapdb): the old dataset is served meanwhile. */
+  asyncLoading = false;
   loadingStartTime = 0;
   loadingTotalBytes = 0;
   loadingLoadedBytes = 0;
@@ -271,17 +273,25 @@ export class Persistence {
     return null;
   }
 
-  startLoading(totalBytes: number): void {
+  /**
+   * `async`: a replica loading its master's snapshot aside while it keeps
+   * serving the old dataset (repl-diskless-load swapdb, Redis's
+   * async_loading): only commands flagged no-async-loading get -LOADING.
+   */
+  startLoading(totalBytes: number, async = false): void {
     this.loading = true;
+    this.asyncLoading = async;
     this.loadingStartTime = unixNow();
     this.loadingTotalBytes = totalBytes;
     this.loadingLoadedBytes = 0;
-    this.ctx.native.configure('loading', true);
+    this.ctx.native.configure(async ? 'async-loading' : 'loading', true);
   }
 
   stopLoading(): void {
     this.loading = false;
+    this.asyncLoading = false;
     this.ctx.native.configure('loading', false);
+    this.ctx.native.configure('async-loading', false);
   }
 
   // ---------------------------------------------------------------------------
@@ -560,8 +570,8 @@ export class Persistence {
   infoLines(): [string, string | number][] {
     const now = unixNow();
     const lines: [string, string | number][] = [
-      ['loading', this.loading ? 1 : 0],
-      ['async_loading', 0],
+      ['loading', this.loading && !this.asyncLoading ? 1 : 0],
+      ['async_loading', this.asyncLoading ? 1 : 0],
       ['current_cow_peak', 0],
       ['current_cow_size', 0],
       ['current_cow_size_age', 0],
