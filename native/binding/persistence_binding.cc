@@ -14,7 +14,8 @@
 //                                    ($<len>: total bytes; $EOF: total 0 and the mark to check after it)
 //   loadFeed(buffer)                 one socket read of the snapshot -> [queued bytes, bytes the reader waits for]
 //   loadFeedEnd()                    no more bytes (the transfer ended or the link dropped)
-//   loadPoll()                       -> [done, loadedBytes, totalBytes, logs: [level, text][], queued, wanted]
+//   loadPoll()                       -> [done, loadedBytes, totalBytes, logs: [level, text][], queued, wanted,
+//                                        rdbUsedMem (the used-mem AUX field, 0 until read)]
 //   loadFinish({merge, replace, lazyFlush})  install the data and function libraries (if they loaded) -> result
 //                                    object; lazyFlush: the replaced data is freed by the lazy free thread;
 //                                    after a feed also {markBroken, rest: Buffer of the bytes after the snapshot}
@@ -271,7 +272,7 @@ Napi::Value PersistenceBinding::Call(const Napi::CallbackInfo& info) {
   if (op == "aofFlush") return Napi::Boolean::New(env, m.aof.Flush(info[1].As<Napi::Boolean>().Value()));
   if (op == "aofSync") return Napi::Boolean::New(env, m.aof.FlushAndSync());
   if (op == "aofStats") {
-    Napi::Array a = Napi::Array::New(env, 6);
+    Napi::Array a = Napi::Array::New(env, 7);
     a.Set(0u, static_cast<double>(m.aof.written_bytes()));
     a.Set(1u, static_cast<double>(m.aof.buffer_length()));
     a.Set(2u, static_cast<double>(m.aof.pending_fsync()));
@@ -391,7 +392,7 @@ Napi::Value PersistenceBinding::Call(const Napi::CallbackInfo& info) {
     return a;
   }
   if (op == "loadPoll") {
-    Napi::Array a = Napi::Array::New(env, 6);
+    Napi::Array a = Napi::Array::New(env, 7);
     if (!m.load) return env.Null();
     const bool done = m.load->done();  // read before the logs, so a done job has given them all
     auto logs = m.load->TakeLogs();
@@ -409,6 +410,7 @@ Napi::Value PersistenceBinding::Call(const Napi::CallbackInfo& info) {
     ByteFeed* feed = m.load->feed();
     a.Set(4u, static_cast<double>(feed ? feed->queued() : 0));
     a.Set(5u, static_cast<double>(feed ? feed->wanted() : 0));
+    a.Set(6u, static_cast<double>(m.load->rdb_used_mem()));
     return a;
   }
   if (op == "loadFinish") {

@@ -678,6 +678,7 @@ void RdbLoadSnapshot(RdbInput& in, const std::vector<Db*>& dbs, const RdbLoadOpt
           log(2, Format("RDB age %" PRId64 " seconds", age));
         } else if (!strcasecmp(key.c_str(), "used-mem")) {
           const long long used = strtoll(value.c_str(), nullptr, 10);
+          if (opt.rdb_used_mem) opt.rdb_used_mem->store(used, std::memory_order_relaxed);
           log(2, Format("RDB memory usage when created %.2f Mb", static_cast<double>(used) / (1024 * 1024)));
         } else if (!strcasecmp(key.c_str(), "aof-preamble")) {
           if (strtoll(value.c_str(), nullptr, 10)) {

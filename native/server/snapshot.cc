@@ -209,6 +209,7 @@ RdbLoadJob::RdbLoadJob(int databases, const RdbLoadOptions& opt) : opt_(opt) {
   clock_.new_stamp = opt.lfu ? (static_cast<uint32_t>((opt.now_ms / 60000) & 0xffff) << 8) | 5 : opt.lru_clock;
   clock_.lfu = opt.lfu;
   for (int i = 0; i < databases; i++) dbs_.push_back(std::make_unique<Db>(i, &clock_, nullptr));
+  opt_.rdb_used_mem = &rdb_used_mem_;
   opt_.log = [this](int level, const std::string& text) {
     std::lock_guard<std::mutex> lock(log_mu_);
     logs_.emplace_back(level, text);

@@ -127,6 +127,8 @@ class RdbLoadJob {
   bool done() const { return done_.load(std::memory_order_acquire); }
   uint64_t loaded_bytes() const { return progress_.load(std::memory_order_relaxed); }
   uint64_t total_bytes() const { return total_; }
+  // The snapshot's used-mem AUX field once read (0 before): Redis's loading_rdb_used_mem.
+  int64_t rdb_used_mem() const { return rdb_used_mem_.load(std::memory_order_relaxed); }
   // Log lines produced so far: (level, text).
   std::vector<std::pair<int, std::string>> TakeLogs();
   // Valid once done().
@@ -145,6 +147,7 @@ class RdbLoadJob {
   std::thread thread_;
   std::atomic<bool> done_{false};
   std::atomic<uint64_t> progress_{0};
+  std::atomic<int64_t> rdb_used_mem_{0};
   uint64_t total_ = 0;
   int fd_ = -1;
   std::shared_ptr<ByteFeed> feed_;

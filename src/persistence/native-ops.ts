@@ -40,6 +40,8 @@ export interface LoadProgress {
   /** A feed (diskless loading): bytes queued for the loader, and how many it waits for (0: not waiting). */
   queued: number;
   wanted: number;
+  /** The snapshot's used-mem AUX field, 0 until read (INFO loading_rdb_used_mem). */
+  rdbUsedMem: number;
 }
 
 export interface LoadResult {
@@ -109,8 +111,8 @@ export class NativePersistence {
   }
 
   loadPoll(): LoadProgress {
-    const r = this.native.persistence('loadPoll') as [boolean, number, number, [number, string][], number, number];
-    return { done: r[0], loadedBytes: r[1], totalBytes: r[2], logs: r[3], queued: r[4], wanted: r[5] };
+    const r = this.native.persistence('loadPoll') as [boolean, number, number, [number, string][], number, number, number];
+    return { done: r[0], loadedBytes: r[1], totalBytes: r[2], logs: r[3], queued: r[4], wanted: r[5], rdbUsedMem: r[6] };
   }
 
   /**

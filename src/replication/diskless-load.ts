@@ -93,6 +93,7 @@ export class SocketLoad {
       const p = ops.loadPoll();
       for (const [level, text] of p.logs) log.log(LOG_LEVELS[level] ?? 'notice', text);
       persistence.loadingLoadedBytes = p.loadedBytes;
+      if (p.rdbUsedMem) persistence.loadingRdbUsedMem = p.rdbUsedMem;
       if (p.done) break;
       if (this.paused && (p.queued < LOW_WATER || p.wanted > p.queued)) {
         this.paused = false;

@@ -156,7 +156,6 @@ export class MasterLink {
         if (!(await this.owner.loadSnapshot(file, replid, Number(offset)))) {
           throw new Error('Failed trying to load the MASTER synchronization DB from disk');
         }
-        this.owner.log('notice', 'MASTER <-> REPLICA sync: Finished with success');
         this.goOnline(true);
         return true;
       }

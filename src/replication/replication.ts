@@ -362,7 +362,10 @@ export class Replication implements LinkOwner {
     const [active] = this.streamState();
     if (active) return;
     this.native('start', Number(this.ctx.config.get('repl-backlog-size')));
-    if (this.isReplica) this.native('attachSink', false);
+    if (this.isReplica) {
+      this.native('attachSink', false);
+      return; // a replica's backlog is created silently (Redis logs this line in syncCommand only)
+    }
     this.ctx.log.notice(`Replication backlog created, my new replication IDs are '${this.replId}' and '${this.replId2}'`);
   }
 
@@ -1050,7 +1053,8 @@ export class Replication implements LinkOwner {
       this.ctx.log.notice('Connection with master lost.');
       this.ctx.log.notice('Caching the disconnected master state.');
     });
-    this.ctx.log.notice('MASTER <-> REPLICA sync: Finished with success');
+    // Once, after a full resync only (a partial one logged its own line).
+    if (full) this.ctx.log.notice('MASTER <-> REPLICA sync: Finished with success');
     if (rest.length > 0) {
       this.masterReceived += rest.length;
       unproxied.push(rest);
@@ -1104,7 +1108,8 @@ export class Replication implements LinkOwner {
           ['master_sync_total_bytes', link.syncTotalBytes],
           ['master_sync_read_bytes', link.syncReadBytes],
           ['master_sync_left_bytes', link.syncTotalBytes - link.syncReadBytes],
-          ['master_sync_perc', link.syncTotalBytes > 0 ? ((link.syncReadBytes * 100) / link.syncTotalBytes).toFixed(2) : '-0.00'],
+          // Redis: read/size*100 when size is set; -1 before the header reads as -0.00, 0 ($EOF) as 0.00.
+          ['master_sync_perc', link.syncTotalBytes > 0 ? ((link.syncReadBytes * 100) / link.syncTotalBytes).toFixed(2) : link.syncTotalBytes === 0 ? '0.00' : '-0.00'],
           ['master_sync_last_io_seconds_ago', Math.floor((Date.now() - link.lastIo) / 1000)],
         );
       }

@@ -52,10 +52,16 @@ async function forceFullResync(master: ServerProc): Promise<void> {
 /** What a client of a replica sees while its master's snapshot loads. */
 async function seenDuringLoad(r: ServerProc): Promise<Record<string, string>> {
   const p = await info(r, 'persistence');
+  const repl = await info(r);
   return {
     loading: p.loading,
     async_loading: p.async_loading,
-    sync: (await info(r)).master_sync_in_progress,
+    // $EOF: no size known, progress estimated from the snapshot's used-mem AUX field.
+    loading_total_bytes: p.loading_total_bytes,
+    loading_rdb_used_mem: Number(p.loading_rdb_used_mem) > 0 ? 'set' : p.loading_rdb_used_mem,
+    sync: repl.master_sync_in_progress,
+    link: repl.master_link_status,
+    master_sync: ['total', 'read', 'left'].map((f) => repl[`master_sync_${f}_bytes`]).join(' ') + ` ${repl.master_sync_perc}`,
     get: await errorOrValue(r.client.get('mykey')),
     dbsize: await errorOrValue(r.client.dbsize()),
     replicaof: await errorOrValue(r.client.call('REPLICAOF', 'NO', 'ONE')),
@@ -181,7 +187,18 @@ describe('repl-diskless-load swapdb', () => {
   it('async loading: the old dataset is served while the master\'s snapshot loads, then swapped', async () => {
     const { master, replicas, during } = await asyncScene('del-async');
     expect(during.tachyon).toEqual(during.redis);
-    expect(during.tachyon).toEqual({ loading: '0', async_loading: '1', sync: '1', get: 'myvalue', dbsize: '61', replicaof: 'LOADING' });
+    expect(during.tachyon).toEqual({
+      loading: '0',
+      async_loading: '1',
+      loading_total_bytes: '0',
+      loading_rdb_used_mem: 'set',
+      sync: '1',
+      link: 'down',
+      master_sync: '0 0 0 0.00',
+      get: 'myvalue',
+      dbsize: '61',
+      replicaof: 'LOADING',
+    });
     for (const r of Object.values(replicas)) await waitLinkUp(r);
     // The new dataset replaced the old one: the replica's own key is gone.
     for (const r of Object.values(replicas)) {
