@@ -446,11 +446,21 @@ Napi::Value PersistenceBinding::Call(const Napi::CallbackInfo& info) {
         unlogged = true;
       }
     } else if (ok) {
+      // A replica's diskless load (swapMainDbWithTempDb): WATCHed keys of the
+      // old or the new dataset and tracking clients learn of the change.
+      const bool replaced_live = m.load->feed() != nullptr;
+      if (replaced_live) {
+        m.server.SignalFlush(-1);
+        for (int i = 0; i < m.server.db_count(); i++) m.server.TouchWatchedKeysInDb(i);
+      }
       // replica-lazy-flush: the replaced dataset goes to the lazy free thread.
       if (lazy_flush) {
         for (int i = 0; i < m.server.db_count(); i++) m.server.db(i).Clear(true);
       }
       m.load->Install(m.server);
+      if (replaced_live) {
+        for (int i = 0; i < m.server.db_count(); i++) m.server.TouchWatchedKeysInDb(i);
+      }
     }
     Napi::Object r = Napi::Object::New(env);
     r.Set("ok", ok);

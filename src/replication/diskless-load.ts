@@ -61,8 +61,8 @@ export class SocketLoad {
     private readonly persistence: Persistence,
     private readonly log: Logger,
     private readonly opts: SocketLoadOptions,
-    /** Told just before the loaded dataset replaces ours (swapdb: replicationAttachToNewMaster). */
-    private readonly beforeSwap: () => void,
+    /** Told once the loaded dataset replaced ours (swapdb: replicationAttachToNewMaster). */
+    private readonly swapped: () => void,
   ) {
     const { ops } = persistence;
     ops.loadStartFeed(opts.total, opts.eofMark, { keyLoadDelay: persistence.ctx.config.get('key-load-delay') as number });
@@ -114,7 +114,7 @@ export class SocketLoad {
       return undefined;
     }
     if (opts.mode === 'swapdb') {
-      this.beforeSwap();
+      this.swapped();
       log.notice('MASTER <-> REPLICA sync: Swapping active DB with loaded DB');
       log.notice('MASTER <-> REPLICA sync: Discarding old DB in background');
     }

@@ -13,6 +13,7 @@
 import * as fs from 'node:fs';
 import net from 'node:net';
 import * as path from 'node:path';
+import type Redis from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { populate, type ServerProc } from '../persistence/helpers';
 import { expectSameData, info, waitFor, waitLinkUp, writeLoad, replicationServers } from './helpers';
@@ -186,6 +187,12 @@ describe('repl-diskless-load swapdb', () => {
 
   it('async loading: the old dataset is served while the master\'s snapshot loads, then swapped', async () => {
     const { master, replicas, during } = await asyncScene('del-async');
+    // A transaction watching a key of the old dataset is aborted by the swap.
+    const watchers: Record<string, Redis> = {};
+    for (const [kind, r] of Object.entries(replicas)) {
+      watchers[kind] = r.client.duplicate();
+      await watchers[kind].watch('mykey');
+    }
     expect(during.tachyon).toEqual(during.redis);
     expect(during.tachyon).toEqual({
       loading: '0',
@@ -200,6 +207,13 @@ describe('repl-diskless-load swapdb', () => {
       replicaof: 'LOADING',
     });
     for (const r of Object.values(replicas)) await waitLinkUp(r);
+    const execs: Record<string, unknown> = {};
+    for (const [kind, w] of Object.entries(watchers)) {
+      execs[kind] = await w.multi().get('overflow:0').exec();
+      w.disconnect();
+    }
+    expect(execs.tachyon).toEqual(execs.redis);
+    expect(execs.tachyon).toBeNull();
     // The new dataset replaced the old one: the replica's own key is gone.
     for (const r of Object.values(replicas)) {
       expect(await r.client.get('mykey')).toBeNull();
