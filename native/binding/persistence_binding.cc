@@ -35,7 +35,7 @@
 //   takeFlushallSaves()              -> [ok, failedStep, error][] of the saves FLUSHALL made since
 //
 // opts: {compress, checksum, ctime, aofBase, keySaveDelay, fsyncEvery, replId, replOffset, replStreamDb} for
-// saves, {aofPreamble} for loads; everything else comes from the settings.
+// saves, {aofPreamble, keyLoadDelay, replica, fromSocket} for loads; everything else comes from the settings.
 #include "binding/persistence_binding.h"
 
 #include <fcntl.h>
@@ -127,6 +127,7 @@ RdbLoadOptions LoadOptions(Server& server, const Napi::Object& o) {
   opt.lru_clock = server.lru_clock();
   opt.key_load_delay = IntOpt(o, "keyLoadDelay", 0);
   opt.from_socket = BoolOpt(o, "fromSocket", false);
+  opt.replica = BoolOpt(o, "replica", false);
   return opt;
 }
 

@@ -713,7 +713,7 @@ void RdbLoadSnapshot(RdbInput& in, const std::vector<Db*>& dbs, const RdbLoadOpt
       LoadedValue value;
       if (!reader.LoadObject(type, &value)) {
         if (result->empty_keys_skipped++ < 10) log(3, "rdbLoadObject skipping empty key: " + key);
-      } else if (!opt.aof_preamble && expire_ms != -1 && expire_ms < opt.now_ms) {
+      } else if (!opt.aof_preamble && !opt.replica && expire_ms != -1 && expire_ms < opt.now_ms) {
         result->keys_expired++;
       } else {
         if (db->FindRaw(key)) {

@@ -176,6 +176,7 @@ struct RdbLoadOptions {
   uint32_t lru_clock = 0;
   int64_t key_load_delay = 0;    // key-load-delay (tests): pause per key, microseconds (negative: ns)
   bool from_socket = false;      // diskless loading: errors end with Redis's socket wording
+  bool replica = false;          // loading as a replica: keys already expired are kept (the master deletes them)
   // Set from the used-mem AUX field as soon as it is read (INFO loading_rdb_used_mem).
   std::atomic<int64_t>* rdb_used_mem = nullptr;
   // Log lines as Redis writes them; level 0 debug, 1 verbose, 2 notice, 3 warning.

@@ -106,7 +106,8 @@ export class NativePersistence {
   }
 
   /** 0, or the errno of opening the file. */
-  loadStart(path: string, offset: number, opts: { aofPreamble?: boolean; keyLoadDelay?: number } = {}): number {
+  /** `replica`: loading a master's snapshot, keys already expired are kept (Redis loads them unless it is a master). */
+  loadStart(path: string, offset: number, opts: { aofPreamble?: boolean; keyLoadDelay?: number; replica?: boolean } = {}): number {
     return this.native.persistence('loadStart', path, offset, opts) as number;
   }
 
@@ -120,7 +121,7 @@ export class NativePersistence {
    * thread ($<len>: `total` bytes; $EOF: total 0 and the 40-byte mark that must follow it).
    */
   loadStartFeed(total: number, eofMark: string, opts: { keyLoadDelay?: number } = {}): void {
-    this.native.persistence('loadStartFeed', total, eofMark, { ...opts, fromSocket: true });
+    this.native.persistence('loadStartFeed', total, eofMark, { ...opts, fromSocket: true, replica: true });
   }
 
   /** One socket read of the snapshot: [bytes queued for the loader, bytes it waits for]. */

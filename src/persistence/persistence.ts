@@ -201,10 +201,11 @@ export class Persistence {
   *loadRdbSteps(
     file: string,
     offset: number,
-    opts: { aofPreamble?: boolean; nested?: boolean; merge?: boolean; replace?: boolean; lazyFlush?: boolean },
+    opts: { aofPreamble?: boolean; nested?: boolean; merge?: boolean; replace?: boolean; lazyFlush?: boolean; replica?: boolean },
   ): Steps<LoadResult> {
     const err = this.ops.loadStart(file, offset, {
       aofPreamble: opts.aofPreamble,
+      replica: opts.replica,
       keyLoadDelay: this.config.get('key-load-delay') as number,
     });
     if (err !== 0) {

@@ -926,7 +926,7 @@ export class Replication implements LinkOwner {
     // The AOF stops meanwhile and restarts with a rewrite of the new dataset (restartAOFAfterSYNC).
     const aofWasOn = this.persistence.aof.stopForSync();
     const lazyFlush = Boolean(this.ctx.config.get('replica-lazy-flush'));
-    const result = await runAsync(this.persistence.loadRdbSteps(target, 0, { lazyFlush }));
+    const result = await runAsync(this.persistence.loadRdbSteps(target, 0, { lazyFlush, replica: true }));
     if (aofWasOn) this.persistence.aof.restartAfterSync();
     if (!result.ok) return false;
     this.adoptSnapshot(replid, offset);

@@ -120,6 +120,31 @@ describe('repl-diskless-load on-empty-db', () => {
   }, 60_000);
 });
 
+describe('keys already expired in the snapshot', () => {
+  it('a replica keeps them (its master deletes them), on every load path, as a Redis replica', async () => {
+    const master = await start('redis', 'del-exp-m', { 'repl-diskless-sync-delay': 0 });
+    await master.client.call('DEBUG', 'SET-ACTIVE-EXPIRE', '0');
+    await master.client.set('live', 'v');
+    for (let i = 0; i < 5; i++) await master.client.set(`gone:${i}`, 'v', 'PX', 1);
+    await new Promise((r) => setTimeout(r, 50));
+    const seen: Record<string, unknown> = {};
+    for (const mode of ['on-empty-db', 'swapdb', 'disabled']) {
+      for (const kind of ['redis', 'tachyon'] as const) {
+        const replica = await start(kind, `del-exp-${mode}-${kind}`, { 'repl-diskless-load': mode });
+        await replica.client.call('REPLICAOF', '127.0.0.1', String(master.port));
+        await waitLinkUp(replica);
+        seen[`${mode} ${kind}`] = [
+          await replica.client.dbsize(),
+          await replica.client.get('gone:0'),
+          /Done loading RDB, keys loaded: 6, keys expired: 0\./.test(replica.logs()),
+        ];
+      }
+      expect(seen[`${mode} tachyon`], mode).toEqual(seen[`${mode} redis`]);
+      expect(seen[`${mode} tachyon`], mode).toEqual([6, null, true]);
+    }
+  }, 60_000);
+});
+
 describe('repl-diskless-load swapdb', () => {
   it('a first sync (another history) loads aside with -LOADING meanwhile, as a Redis replica', async () => {
     const master = await slowMaster('del-swap1-m', { 'rdb-key-save-delay': 30000 });
