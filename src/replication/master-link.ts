@@ -270,7 +270,11 @@ export class MasterLink {
       if (this.closed) load.end();
     };
     this.pump();
-    const rest = await load.result;
+    // replicationSendNewlineToMaster: a newline a second keeps the master from timing us out meanwhile.
+    const keepalive = setInterval(() => {
+      if (!this.closed) socket.write('\n');
+    }, 1000);
+    const rest = await load.result.finally(() => clearInterval(keepalive));
     this.pump = undefined;
     socket.resume();
     if (!rest) throw new LoggedFailure();
