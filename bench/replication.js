@@ -10,7 +10,11 @@
 //   2. SET throughput on a master with two replicas attached, at -P 1 and
 //      -P 16, alternating rounds; the Tachyon/Redis ratio is the median.
 //
-//   node bench/replication.js [--keys 1000000] [--rounds 3] [-n 300000] [--sync-only]
+//   --diskless-load swapdb|on-empty-db: the replicas load the snapshot with
+//      repl-diskless-load (on-empty-db falls back to the disk after the first
+//      round, the replica holding keys then).
+//
+//   node bench/replication.js [--keys 1000000] [--rounds 3] [-n 300000] [--sync-only] [--diskless-load swapdb]
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const { args, opt, freePort, serverCommand, send, waitReady, stop, tmp, removeTmp, datasetFile, load, median } = require('./lib');
@@ -19,6 +23,7 @@ const KEYS = Number(opt('--keys', '1000000'));
 const ROUNDS = Number(opt('--rounds', '3'));
 const REQUESTS = Number(opt('-n', '300000'));
 const SYNC_ONLY = args.includes('--sync-only');
+const DISKLESS_LOAD = opt('--diskless-load', 'disabled');
 
 async function start(kind, extra = []) {
   const port = await freePort();
@@ -69,7 +74,8 @@ async function main() {
   for (const kind of ['redis', 'tachyon']) {
     const master = await start(kind, ['--repl-diskless-sync', 'no']);
     load(master, file);
-    groups[kind] = { master, replicas: [await start(kind), await start(kind)] };
+    const replicaArgs = ['--repl-diskless-load', DISKLESS_LOAD];
+    groups[kind] = { master, replicas: [await start(kind, replicaArgs), await start(kind, replicaArgs)] };
   }
   // Rounds alternate the kinds (the machine is shared); a replica detached
   // with REPLICAOF NO ONE has a new id, so the next REPLICAOF is a full sync again.

@@ -477,6 +477,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     }
     else if (name == "rdbcompression") s.rdbcompression = flag();
     else if (name == "loading") s.loading = flag();
+    else if (name == "async-loading") s.async_loading = flag();
     else if (name == "deny-write-error") s.deny_write_error = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
     else if (name == "rdbchecksum") s.rdbchecksum = flag();
     else if (name == "read-only-replica") s.read_only_replica = flag();  // a replica with replica-read-only yes

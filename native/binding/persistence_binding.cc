@@ -10,9 +10,15 @@
 //   dirty(n?)                        the changes-since-last-save counter (read, or set to n)
 //   childKill()                      kill and reap the child (SHUTDOWN, FLUSHALL...)
 //   loadStart(path, offset, opts)    load an RDB in a thread -> 0 | errno
-//   loadPoll()                       -> [done, loadedBytes, totalBytes, logs: [level, text][]]
+//   loadStartFeed(total, eofMark, opts)  diskless loading: load a snapshot pushed by loadFeed
+//                                    ($<len>: total bytes; $EOF: total 0 and the mark to check after it)
+//   loadFeed(buffer)                 one socket read of the snapshot -> [queued bytes, bytes the reader waits for]
+//   loadFeedEnd()                    no more bytes (the transfer ended or the link dropped)
+//   loadPoll()                       -> [done, loadedBytes, totalBytes, logs: [level, text][], queued, wanted,
+//                                        rdbUsedMem (the used-mem AUX field, 0 until read)]
 //   loadFinish({merge, replace, lazyFlush})  install the data and function libraries (if they loaded) -> result
-//                                    object; lazyFlush: the replaced data is freed by the lazy free thread
+//                                    object; lazyFlush: the replaced data is freed by the lazy free thread;
+//                                    after a feed also {markBroken, rest: Buffer of the bytes after the snapshot}
 //   emptyData()                      every database and the function libraries emptied (DEBUG RELOAD, LOADAOF)
 //   aofStart() / aofStop()           feed the AOF buffer from the propagation path, or stop (flush, fsync, close)
 //   aofOpen(path, truncate)          append to path from now on -> 0 | errno
@@ -29,7 +35,7 @@
 //   takeFlushallSaves()              -> [ok, failedStep, error][] of the saves FLUSHALL made since
 //
 // opts: {compress, checksum, ctime, aofBase, keySaveDelay, fsyncEvery, replId, replOffset, replStreamDb} for
-// saves, {aofPreamble} for loads; everything else comes from the settings.
+// saves, {aofPreamble, keyLoadDelay, replica, fromSocket} for loads; everything else comes from the settings.
 #include "binding/persistence_binding.h"
 
 #include <fcntl.h>
@@ -120,6 +126,8 @@ RdbLoadOptions LoadOptions(Server& server, const Napi::Object& o) {
   opt.lfu = s.lfu_policy;
   opt.lru_clock = server.lru_clock();
   opt.key_load_delay = IntOpt(o, "keyLoadDelay", 0);
+  opt.from_socket = BoolOpt(o, "fromSocket", false);
+  opt.replica = BoolOpt(o, "replica", false);
   return opt;
 }
 
@@ -265,7 +273,7 @@ Napi::Value PersistenceBinding::Call(const Napi::CallbackInfo& info) {
   if (op == "aofFlush") return Napi::Boolean::New(env, m.aof.Flush(info[1].As<Napi::Boolean>().Value()));
   if (op == "aofSync") return Napi::Boolean::New(env, m.aof.FlushAndSync());
   if (op == "aofStats") {
-    Napi::Array a = Napi::Array::New(env, 6);
+    Napi::Array a = Napi::Array::New(env, 7);
     a.Set(0u, static_cast<double>(m.aof.written_bytes()));
     a.Set(1u, static_cast<double>(m.aof.buffer_length()));
     a.Set(2u, static_cast<double>(m.aof.pending_fsync()));
@@ -365,8 +373,27 @@ Napi::Value PersistenceBinding::Call(const Napi::CallbackInfo& info) {
     }
     return Napi::Number::New(env, 0);
   }
+  if (op == "loadStartFeed") {
+    m.load = std::make_unique<RdbLoadJob>(m.server.db_count(), LoadOptions(m.server, obj(3)));
+    m.load->StartFeed(std::make_shared<ByteFeed>(), static_cast<uint64_t>(info[1].As<Napi::Number>().Int64Value()),
+                      str(2));
+    return Napi::Number::New(env, 0);
+  }
+  if (op == "loadFeed" || op == "loadFeedEnd") {
+    if (!m.load || !m.load->feed()) return env.Null();
+    ByteFeed* feed = m.load->feed();
+    if (op == "loadFeedEnd") {
+      feed->Close();
+      return env.Undefined();
+    }
+    Napi::Buffer<unsigned char> b = info[1].As<Napi::Buffer<unsigned char>>();
+    Napi::Array a = Napi::Array::New(env, 2);
+    a.Set(0u, static_cast<double>(feed->Push(b.Data(), b.Length())));
+    a.Set(1u, static_cast<double>(feed->wanted()));
+    return a;
+  }
   if (op == "loadPoll") {
-    Napi::Array a = Napi::Array::New(env, 4);
+    Napi::Array a = Napi::Array::New(env, 7);
     if (!m.load) return env.Null();
     const bool done = m.load->done();  // read before the logs, so a done job has given them all
     auto logs = m.load->TakeLogs();
@@ -381,6 +408,10 @@ Napi::Value PersistenceBinding::Call(const Napi::CallbackInfo& info) {
     a.Set(1u, static_cast<double>(m.load->loaded_bytes()));
     a.Set(2u, static_cast<double>(m.load->total_bytes()));
     a.Set(3u, lines);
+    ByteFeed* feed = m.load->feed();
+    a.Set(4u, static_cast<double>(feed ? feed->queued() : 0));
+    a.Set(5u, static_cast<double>(feed ? feed->wanted() : 0));
+    a.Set(6u, static_cast<double>(m.load->rdb_used_mem()));
     return a;
   }
   if (op == "loadFinish") {
@@ -416,11 +447,21 @@ Napi::Value PersistenceBinding::Call(const Napi::CallbackInfo& info) {
         unlogged = true;
       }
     } else if (ok) {
+      // A replica's diskless load (swapMainDbWithTempDb): WATCHed keys of the
+      // old or the new dataset and tracking clients learn of the change.
+      const bool replaced_live = m.load->feed() != nullptr;
+      if (replaced_live) {
+        m.server.SignalFlush(-1);
+        for (int i = 0; i < m.server.db_count(); i++) m.server.TouchWatchedKeysInDb(i);
+      }
       // replica-lazy-flush: the replaced dataset goes to the lazy free thread.
       if (lazy_flush) {
         for (int i = 0; i < m.server.db_count(); i++) m.server.db(i).Clear(true);
       }
       m.load->Install(m.server);
+      if (replaced_live) {
+        for (int i = 0; i < m.server.db_count(); i++) m.server.TouchWatchedKeysInDb(i);
+      }
     }
     Napi::Object r = Napi::Object::New(env);
     r.Set("ok", ok);
@@ -436,6 +477,11 @@ Napi::Value PersistenceBinding::Call(const Napi::CallbackInfo& info) {
     r.Set("replId", res.repl_id);
     r.Set("replOffset", static_cast<double>(res.repl_offset));
     r.Set("replStreamDb", res.repl_stream_db);
+    if (m.load->feed()) {
+      r.Set("markBroken", m.load->mark_broken());
+      const std::string rest = m.load->TakeRest();
+      r.Set("rest", Napi::Buffer<char>::Copy(env, rest.data(), rest.size()));
+    }
     m.load.reset();
     return r;
   }

@@ -10,12 +10,16 @@
 //             survive the round trip. A stream that decodes is then used the way
 //             commands use one (walked both ways, lag computed, an entry added,
 //             trimmed, deleted, cloned), since an accepted stream must behave.
-//   mode 3    a whole RDB file into 16 databases (checksums verified or not).
+//   mode 3    a whole RDB file into 16 databases (checksums verified or not),
+//             then again through a ByteFeed in chunks (diskless loading on a
+//             replica): the same outcome, and the bytes after the RDB handed
+//             back intact.
 // Any crash, sanitizer report or failed invariant is a bug; RdbError is the
 // expected outcome for bad input.
 //
 // Build and run: scripts/fuzz-rdb.sh. With -DTACHYON_FUZZ_STANDALONE it builds
 // with any compiler and runs the files given on the command line once.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -24,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "server/byte_feed.h"
 #include "server/db.h"
 #include "server/object.h"
 #include "server/rdb_reader.h"
@@ -147,6 +152,28 @@ void FuzzFile(const unsigned char* data, size_t size, uint8_t selector) {
   RdbLoadResult result;
   RdbLoadSnapshot(in, dbs, opt, &result);
   if (result.ok) FUZZ_ASSERT(result.end_offset <= size);
+
+  // The same bytes as socket reads of some size, the feed closed first (no waiting).
+  std::vector<std::unique_ptr<Db>> owned2;
+  std::vector<Db*> dbs2;
+  for (int i = 0; i < 16; i++) {
+    owned2.push_back(std::make_unique<Db>(i, &clock, nullptr));
+    dbs2.push_back(owned2.back().get());
+  }
+  ByteFeed feed;
+  const size_t chunk = 1 + static_cast<size_t>((selector >> 2) & 0x0f) * 97;
+  for (size_t at = 0; at < size; at += chunk) feed.Push(data + at, std::min(chunk, size - at));
+  feed.Close();
+  RdbInput fed(&feed);
+  RdbLoadResult result2;
+  RdbLoadSnapshot(fed, dbs2, opt, &result2);
+  FUZZ_ASSERT(result2.ok == result.ok);
+  FUZZ_ASSERT(result2.keys_loaded == result.keys_loaded);
+  if (result.ok) {
+    FUZZ_ASSERT(result2.end_offset == result.end_offset);
+    const std::string rest = fed.TakeBuffered() + feed.TakeRest();
+    FUZZ_ASSERT(rest == std::string(reinterpret_cast<const char*>(data) + result.end_offset, size - result.end_offset));
+  }
 }
 
 }  // namespace

@@ -25,6 +25,7 @@
 #include "core/quicklist.h"
 #include "core/util.h"
 #include "core/ziplist.h"
+#include "server/byte_feed.h"
 #include "server/db.h"
 #include "server/hash_value.h"
 #include "server/list_value.h"
@@ -157,15 +158,35 @@ RdbLoadLimits RdbLoadLimits::From(const Settings& s) {
 RdbInput::RdbInput(int fd, uint64_t size, std::atomic<uint64_t>* progress)
     : fd_(fd), file_left_(size), buf_(kFileBuffer), progress_(progress) {}
 
+RdbInput::RdbInput(ByteFeed* feed, std::atomic<uint64_t>* progress)
+    : feed_(feed), buf_(kFileBuffer), progress_(progress) {}
+
 uint64_t RdbInput::remaining() const {
-  if (fd_ < 0) return mem_len_ - pos_;
+  if (!buffered()) return mem_len_ - pos_;
+  if (feed_) return (len_ - pos_) + feed_->queued();
   return (len_ - pos_) + file_left_;
+}
+
+bool RdbInput::WaitForFeed(uint64_t n) const {
+  if (!feed_) return false;
+  return feed_->WaitFor(n - (len_ - pos_));
+}
+
+std::string RdbInput::TakeBuffered() {
+  std::string rest(reinterpret_cast<const char*>(buf_.data()) + pos_, len_ - pos_);
+  pos_ = len_;
+  return rest;
 }
 
 bool RdbInput::Refill() {
   crc_ = Crc64(crc_, buf_.data() + crc_pos_, len_ - crc_pos_);
   consumed_base_ += len_;
   len_ = pos_ = crc_pos_ = 0;
+  if (feed_) {
+    len_ = feed_->Pull(buf_.data(), buf_.size());
+    if (progress_) progress_->store(consumed_base_, std::memory_order_relaxed);
+    return len_ > 0;
+  }
   if (file_left_ == 0) return false;
   size_t want = static_cast<size_t>(std::min<uint64_t>(buf_.size(), file_left_));
   while (len_ < want) {
@@ -184,7 +205,7 @@ bool RdbInput::Refill() {
 
 void RdbInput::Read(void* dst, size_t n) {
   auto* out = static_cast<unsigned char*>(dst);
-  if (fd_ < 0) {
+  if (!buffered()) {
     if (n > mem_len_ - pos_) Eof();
     if (n) memcpy(out, mem_ + pos_, n);
     pos_ += n;
@@ -201,7 +222,7 @@ void RdbInput::Read(void* dst, size_t n) {
 }
 
 uint64_t RdbInput::crc() {
-  const unsigned char* base = fd_ < 0 ? mem_ : buf_.data();
+  const unsigned char* base = buffered() ? buf_.data() : mem_;
   crc_ = Crc64(crc_, base + crc_pos_, pos_ - crc_pos_);
   crc_pos_ = pos_;
   return crc_;
@@ -657,6 +678,7 @@ void RdbLoadSnapshot(RdbInput& in, const std::vector<Db*>& dbs, const RdbLoadOpt
           log(2, Format("RDB age %" PRId64 " seconds", age));
         } else if (!strcasecmp(key.c_str(), "used-mem")) {
           const long long used = strtoll(value.c_str(), nullptr, 10);
+          if (opt.rdb_used_mem) opt.rdb_used_mem->store(used, std::memory_order_relaxed);
           log(2, Format("RDB memory usage when created %.2f Mb", static_cast<double>(used) / (1024 * 1024)));
         } else if (!strcasecmp(key.c_str(), "aof-preamble")) {
           if (strtoll(value.c_str(), nullptr, 10)) {
@@ -691,7 +713,7 @@ void RdbLoadSnapshot(RdbInput& in, const std::vector<Db*>& dbs, const RdbLoadOpt
       LoadedValue value;
       if (!reader.LoadObject(type, &value)) {
         if (result->empty_keys_skipped++ < 10) log(3, "rdbLoadObject skipping empty key: " + key);
-      } else if (!opt.aof_preamble && expire_ms != -1 && expire_ms < opt.now_ms) {
+      } else if (!opt.aof_preamble && !opt.replica && expire_ms != -1 && expire_ms < opt.now_ms) {
         result->keys_expired++;
       } else {
         if (db->FindRaw(key)) {
@@ -748,6 +770,12 @@ void RdbLoadSnapshot(RdbInput& in, const std::vector<Db*>& dbs, const RdbLoadOpt
     if (e.eof) log(3, "Short read or OOM loading DB. Unrecoverable error, aborting now.");
     result->error = Format("Internal error in RDB reading offset %llu -> %s",
                            static_cast<unsigned long long>(e.offset), e.message.c_str());
+    // rdbReportError: a short read from a master's socket is taken for a
+    // connection error; Redis exits on corrupt content (Tachyon does not).
+    if (opt.from_socket) {
+      result->error += e.eof ? ". Failure loading rdb format from socket, assuming connection error, resuming operation."
+                             : ". Failure loading rdb format";
+    }
     log(3, result->error);
   } catch (const std::bad_alloc&) {
     result->error = "Out of memory loading the RDB file";

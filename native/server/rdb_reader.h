@@ -36,6 +36,7 @@
 
 namespace tachyon {
 
+class ByteFeed;
 class Db;
 struct Settings;
 
@@ -45,7 +46,8 @@ struct RdbError {
   uint64_t offset;      // input offset where the problem was found
 };
 
-// Bytes to decode: a memory block, or a file read through a buffer.
+// Bytes to decode: a memory block, a file read through a buffer, or a feed of
+// bytes still arriving (a master's socket, byte_feed.h) read the same way.
 class RdbInput {
  public:
   RdbInput(const unsigned char* data, size_t len) : mem_(data), mem_len_(len) {}
@@ -53,6 +55,9 @@ class RdbInput {
   // file (lengths beyond it are refused before allocating). `progress`, if
   // given, is updated with the offset as the input is consumed.
   RdbInput(int fd, uint64_t size, std::atomic<uint64_t>* progress = nullptr);
+  // From a feed whose total is unknown: lengths wait for their bytes
+  // (Require) before anything is allocated.
+  explicit RdbInput(ByteFeed* feed, std::atomic<uint64_t>* progress = nullptr);
   RdbInput(const RdbInput&) = delete;
   RdbInput& operator=(const RdbInput&) = delete;
 
@@ -63,7 +68,7 @@ class RdbInput {
     return b;
   }
   uint64_t offset() const { return consumed_base_ + pos_; }
-  // Bytes the input can still deliver.
+  // Bytes the input can still deliver (a feed: those that arrived so far).
   uint64_t remaining() const;
   // CRC64 of every byte consumed since the start.
   uint64_t crc();
@@ -72,11 +77,16 @@ class RdbInput {
   [[noreturn]] void Corrupt(std::string message) const;
   // Throws an EOF error unless n more bytes are available.
   void Require(uint64_t n) const {
-    if (n > remaining()) Eof();
+    if (n > remaining() && !WaitForFeed(n)) Eof();
   }
+  // A feed: the bytes buffered here but not consumed (what followed the end).
+  std::string TakeBuffered();
 
  private:
   bool Refill();
+  bool buffered() const { return fd_ >= 0 || feed_ != nullptr; }
+  // A feed: waits until n bytes can be delivered; false if it ended short.
+  bool WaitForFeed(uint64_t n) const;
   // Memory mode.
   const unsigned char* mem_ = nullptr;
   size_t mem_len_ = 0;
@@ -84,6 +94,7 @@ class RdbInput {
   // consumed before buf_[0].
   int fd_ = -1;
   uint64_t file_left_ = 0;  // bytes of the file not read into buf_ yet
+  ByteFeed* feed_ = nullptr;  // feed mode
   std::vector<unsigned char> buf_;
   size_t len_ = 0;
   size_t pos_ = 0;
@@ -164,6 +175,10 @@ struct RdbLoadOptions {
   bool lfu = false;              // maxmemory-policy is an LFU one: apply FREQ, else IDLE
   uint32_t lru_clock = 0;
   int64_t key_load_delay = 0;    // key-load-delay (tests): pause per key, microseconds (negative: ns)
+  bool from_socket = false;      // diskless loading: errors end with Redis's socket wording
+  bool replica = false;          // loading as a replica: keys already expired are kept (the master deletes them)
+  // Set from the used-mem AUX field as soon as it is read (INFO loading_rdb_used_mem).
+  std::atomic<int64_t>* rdb_used_mem = nullptr;
   // Log lines as Redis writes them; level 0 debug, 1 verbose, 2 notice, 3 warning.
   std::function<void(int level, const std::string& text)> log;
 };

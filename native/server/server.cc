@@ -568,6 +568,11 @@ FeedStatus Server::Process(Client& c) {
       RejectCommand(c, cmd, "LOADING Redis is loading the dataset in memory", reply);
       continue;
     }
+    if (settings_.async_loading && ((cmd->spec->flags & CMD_NO_ASYNC_LOADING) ||
+                                    (cmd->spec == exec_spec_ && (c.multi.flags & CMD_NO_ASYNC_LOADING)))) {
+      RejectCommand(c, cmd, "LOADING Redis is loading the dataset in memory", reply);
+      continue;
+    }
     if (c.monitor && (cmd->spec->flags & (CMD_WRITE | CMD_READONLY | CMD_MAY_REPLICATE))) {
       RejectCommand(c, cmd, "ERR Replica can't interact with the keyspace", reply);
       continue;

@@ -132,6 +132,7 @@ struct Settings {
   bool rdbcompression = true;
   bool rdbchecksum = true;
   bool loading = false;  // a dataset is being loaded: commands without the loading flag get -LOADING
+  bool async_loading = false;  // a replica loads its master's snapshot aside (repl-diskless-load swapdb): no-async-loading commands get -LOADING
   // Set while writes must be refused after a persistence failure (Redis's
   // MISCONF errors); write commands, EXEC of writes and PING get this error.
   std::string deny_write_error;

@@ -209,6 +209,7 @@ RdbLoadJob::RdbLoadJob(int databases, const RdbLoadOptions& opt) : opt_(opt) {
   clock_.new_stamp = opt.lfu ? (static_cast<uint32_t>((opt.now_ms / 60000) & 0xffff) << 8) | 5 : opt.lru_clock;
   clock_.lfu = opt.lfu;
   for (int i = 0; i < databases; i++) dbs_.push_back(std::make_unique<Db>(i, &clock_, nullptr));
+  opt_.rdb_used_mem = &rdb_used_mem_;
   opt_.log = [this](int level, const std::string& text) {
     std::lock_guard<std::mutex> lock(log_mu_);
     logs_.emplace_back(level, text);
@@ -216,6 +217,7 @@ RdbLoadJob::RdbLoadJob(int databases, const RdbLoadOptions& opt) : opt_(opt) {
 }
 
 RdbLoadJob::~RdbLoadJob() {
+  if (feed_) feed_->Close();  // a reader still waiting for bytes stops
   if (thread_.joinable()) thread_.join();
   if (fd_ >= 0) close(fd_);
 }
@@ -243,6 +245,38 @@ bool RdbLoadJob::Start(const std::string& path, uint64_t offset, int* err) {
     done_.store(true, std::memory_order_release);
   });
   return true;
+}
+
+void RdbLoadJob::StartFeed(std::shared_ptr<ByteFeed> feed, uint64_t total, const std::string& eof_mark) {
+  feed_ = std::move(feed);
+  total_ = total;
+  thread_ = std::thread([this, eof_mark] {
+    RdbInput in(feed_.get(), &progress_);
+    std::vector<Db*> dbs;
+    for (auto& db : dbs_) dbs.push_back(db.get());
+    RdbLoadSnapshot(in, dbs, opt_, &result_);
+    if (result_.ok && !eof_mark.empty()) {
+      // readSyncBulkPayload: the mark must follow the RDB.
+      std::string mark(eof_mark.size(), '\0');
+      try {
+        in.Read(mark.data(), mark.size());
+      } catch (const RdbError&) {
+        mark.clear();
+      }
+      if (mark != eof_mark) {
+        mark_broken_ = true;
+        result_.ok = false;
+        result_.error = "Replication stream EOF marker is broken";
+      }
+    }
+    if (result_.ok) {
+      rest_ = in.TakeBuffered() + feed_->TakeRest();
+    } else {
+      for (auto& db : dbs_) db->Clear();
+    }
+    progress_.store(in.offset(), std::memory_order_relaxed);
+    done_.store(true, std::memory_order_release);
+  });
 }
 
 std::vector<std::pair<int, std::string>> RdbLoadJob::TakeLogs() {

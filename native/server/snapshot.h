@@ -29,6 +29,7 @@
 #include <utility>
 #include <vector>
 
+#include "server/byte_feed.h"
 #include "server/db.h"
 #include "server/rdb_reader.h"
 #include "server/rdb_writer.h"
@@ -102,8 +103,10 @@ class ChildJob {
   int info_fd_ = -1;  // the child writes its COW size here before exiting
 };
 
-// Loads an RDB file (or the RDB part of an AOF) in a thread into databases of
-// its own; Install() swaps them into the server once done.
+// Loads an RDB file (or the RDB part of an AOF), or a snapshot arriving over
+// a master's socket (diskless loading), in a thread into databases of its
+// own; Install() swaps them into the server once done, so the server's own
+// databases stay untouched (and may keep being served) meanwhile.
 class RdbLoadJob {
  public:
   RdbLoadJob(int databases, const RdbLoadOptions& opt);
@@ -111,9 +114,21 @@ class RdbLoadJob {
 
   // Opens path and starts at `offset`; false (with errno in *err) if it cannot be opened.
   bool Start(const std::string& path, uint64_t offset, int* err);
+  // Diskless loading: the snapshot comes from `feed` ($<len>: `total` bytes,
+  // the feed closed after them; $EOF: total 0 and the 40-byte `eof_mark` is
+  // read and checked after the RDB). A failed load frees what it had loaded
+  // in the thread (Redis: "Discarding temporary DB in background").
+  void StartFeed(std::shared_ptr<ByteFeed> feed, uint64_t total, const std::string& eof_mark);
+  ByteFeed* feed() const { return feed_.get(); }
+  // After a feed: the EOF mark did not follow the RDB.
+  bool mark_broken() const { return mark_broken_; }
+  // After a feed: bytes that followed the snapshot (the replication stream).
+  std::string TakeRest() { return std::move(rest_); }
   bool done() const { return done_.load(std::memory_order_acquire); }
   uint64_t loaded_bytes() const { return progress_.load(std::memory_order_relaxed); }
   uint64_t total_bytes() const { return total_; }
+  // The snapshot's used-mem AUX field once read (0 before): Redis's loading_rdb_used_mem.
+  int64_t rdb_used_mem() const { return rdb_used_mem_.load(std::memory_order_relaxed); }
   // Log lines produced so far: (level, text).
   std::vector<std::pair<int, std::string>> TakeLogs();
   // Valid once done().
@@ -132,8 +147,12 @@ class RdbLoadJob {
   std::thread thread_;
   std::atomic<bool> done_{false};
   std::atomic<uint64_t> progress_{0};
+  std::atomic<int64_t> rdb_used_mem_{0};
   uint64_t total_ = 0;
   int fd_ = -1;
+  std::shared_ptr<ByteFeed> feed_;
+  bool mark_broken_ = false;
+  std::string rest_;
   std::mutex log_mu_;
   std::vector<std::pair<int, std::string>> logs_;
   RdbLoadResult result_;

@@ -906,14 +906,13 @@ const MORE_OPTIONS: readonly OptionSpec[] = [
   // Replication: the options src/replication/ implements are in OPTIONS below
   // (replicaof, masterauth, masteruser, repl-timeout, repl-ping-replica-period,
   // min-replicas-*); src/replication/ reads these too (repl-diskless-sync*,
-  // repl-backlog-ttl, replica-lazy-flush). The replica always loads from
-  // disk (repl-diskless-load disabled).
+  // repl-backlog-ttl, replica-lazy-flush, repl-diskless-load: on-empty-db
+  // and swapdb load the master's snapshot from the socket, diskless-load.ts).
   bool('repl-diskless-sync', true, true),
   int('repl-diskless-sync-delay', 0n, INT_MAX, 5n, true),
   int('repl-diskless-sync-max-replicas', 0n, INT_MAX, 0n, true),
   enm('repl-diskless-load', [['disabled', 0], ['on-empty-db', 1], ['swapdb', 2]], 'disabled', true, {
     denyLoading: true,
-    restrict: (v) => (v !== 0 ? 'Tachyon does not support diskless loading on replicas (repl-diskless-load) yet' : null),
   }),
   int('repl-backlog-ttl', 0n, LONG_MAX, 3600n, true),
   bool('repl-disable-tcp-nodelay', false, true),

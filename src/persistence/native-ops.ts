@@ -37,6 +37,11 @@ export interface LoadProgress {
   totalBytes: number;
   /** [level 0..3 = debug, verbose, notice, warning, text] */
   logs: [number, string][];
+  /** A feed (diskless loading): bytes queued for the loader, and how many it waits for (0: not waiting). */
+  queued: number;
+  wanted: number;
+  /** The snapshot's used-mem AUX field, 0 until read (INFO loading_rdb_used_mem). */
+  rdbUsedMem: number;
 }
 
 export interface LoadResult {
@@ -56,6 +61,10 @@ export interface LoadResult {
   replId: string;
   replOffset: number;
   replStreamDb: number;
+  /** After a feed: the EOF mark did not follow the snapshot. */
+  markBroken?: boolean;
+  /** After a feed: the bytes that followed the snapshot. */
+  rest?: Buffer;
 }
 
 export class NativePersistence {
@@ -97,13 +106,32 @@ export class NativePersistence {
   }
 
   /** 0, or the errno of opening the file. */
-  loadStart(path: string, offset: number, opts: { aofPreamble?: boolean; keyLoadDelay?: number } = {}): number {
+  /** `replica`: loading a master's snapshot, keys already expired are kept (Redis loads them unless it is a master). */
+  loadStart(path: string, offset: number, opts: { aofPreamble?: boolean; keyLoadDelay?: number; replica?: boolean } = {}): number {
     return this.native.persistence('loadStart', path, offset, opts) as number;
   }
 
   loadPoll(): LoadProgress {
-    const r = this.native.persistence('loadPoll') as [boolean, number, number, [number, string][]];
-    return { done: r[0], loadedBytes: r[1], totalBytes: r[2], logs: r[3] };
+    const r = this.native.persistence('loadPoll') as [boolean, number, number, [number, string][], number, number, number];
+    return { done: r[0], loadedBytes: r[1], totalBytes: r[2], logs: r[3], queued: r[4], wanted: r[5], rdbUsedMem: r[6] };
+  }
+
+  /**
+   * Diskless loading: a snapshot pushed by loadFeed, loaded in the loader
+   * thread ($<len>: `total` bytes; $EOF: total 0 and the 40-byte mark that must follow it).
+   */
+  loadStartFeed(total: number, eofMark: string, opts: { keyLoadDelay?: number } = {}): void {
+    this.native.persistence('loadStartFeed', total, eofMark, { ...opts, fromSocket: true, replica: true });
+  }
+
+  /** One socket read of the snapshot: [bytes queued for the loader, bytes it waits for]. */
+  loadFeed(chunk: Buffer): [number, number] {
+    return this.native.persistence('loadFeed', chunk) as [number, number];
+  }
+
+  /** No more snapshot bytes (the transfer is complete, or the link dropped). */
+  loadFeedEnd(): void {
+    this.native.persistence('loadFeedEnd');
   }
 
   /**

@@ -81,9 +81,13 @@ export class Persistence {
 
   // Loading state.
   loading = false;
+  /** The loading is a replica's async load (repl-diskless-load swapdb): the old dataset is served meanwhile. */
+  asyncLoading = false;
   loadingStartTime = 0;
   loadingTotalBytes = 0;
   loadingLoadedBytes = 0;
+  /** The loading snapshot's used-mem AUX field (INFO loading_rdb_used_mem; estimates progress when the size is unknown). */
+  loadingRdbUsedMem = 0;
   private shuttingDown = false;
 
   constructor(
@@ -197,10 +201,11 @@ export class Persistence {
   *loadRdbSteps(
     file: string,
     offset: number,
-    opts: { aofPreamble?: boolean; nested?: boolean; merge?: boolean; replace?: boolean; lazyFlush?: boolean },
+    opts: { aofPreamble?: boolean; nested?: boolean; merge?: boolean; replace?: boolean; lazyFlush?: boolean; replica?: boolean },
   ): Steps<LoadResult> {
     const err = this.ops.loadStart(file, offset, {
       aofPreamble: opts.aofPreamble,
+      replica: opts.replica,
       keyLoadDelay: this.config.get('key-load-delay') as number,
     });
     if (err !== 0) {
@@ -216,6 +221,7 @@ export class Persistence {
         const p = this.ops.loadPoll();
         for (const [level, text] of p.logs) this.log.log(LOG_LEVELS[level] ?? 'notice', text);
         this.loadingLoadedBytes = loadedBefore + p.loadedBytes;
+        if (p.rdbUsedMem) this.loadingRdbUsedMem = p.rdbUsedMem;
         if (p.done) break;
         yield 'poll';
       }
@@ -245,6 +251,8 @@ export class Persistence {
    * load the RDB file back, all inside the command. The reply text, or null for +OK.
    */
   debugReload(opts: { merge: boolean; flush: boolean; save: boolean }): string | null {
+    // A replica's async load (swapdb) owns the loader meanwhile.
+    if (this.loading) return 'LOADING Redis is loading the dataset in memory';
     if (opts.save && !this.saveSync()) return 'ERR';
     if (opts.flush) this.ops.emptyData();
     const file = path.join(this.dir, this.rdbFilename);
@@ -256,6 +264,7 @@ export class Persistence {
 
   /** DEBUG LOADAOF: flush the AOF, empty everything and load the AOF back, inside the command. */
   debugLoadAof(): string | null {
+    if (this.loading) return 'LOADING Redis is loading the dataset in memory';
     if (this.config.get('appendonly')) this.ops.native.persistence('aofFlush', true);
     this.ops.emptyData();
     let ok: boolean;
@@ -271,17 +280,26 @@ export class Persistence {
     return null;
   }
 
-  startLoading(totalBytes: number): void {
+  /**
+   * `async`: a replica loading its master's snapshot aside while it keeps
+   * serving the old dataset (repl-diskless-load swapdb, Redis's
+   * async_loading): only commands flagged no-async-loading get -LOADING.
+   */
+  startLoading(totalBytes: number, async = false): void {
     this.loading = true;
+    this.asyncLoading = async;
     this.loadingStartTime = unixNow();
     this.loadingTotalBytes = totalBytes;
     this.loadingLoadedBytes = 0;
-    this.ctx.native.configure('loading', true);
+    this.loadingRdbUsedMem = 0;
+    this.ctx.native.configure(async ? 'async-loading' : 'loading', true);
   }
 
   stopLoading(): void {
     this.loading = false;
+    this.asyncLoading = false;
     this.ctx.native.configure('loading', false);
+    this.ctx.native.configure('async-loading', false);
   }
 
   // ---------------------------------------------------------------------------
@@ -560,8 +578,8 @@ export class Persistence {
   infoLines(): [string, string | number][] {
     const now = unixNow();
     const lines: [string, string | number][] = [
-      ['loading', this.loading ? 1 : 0],
-      ['async_loading', 0],
+      ['loading', this.loading && !this.asyncLoading ? 1 : 0],
+      ['async_loading', this.asyncLoading ? 1 : 0],
       ['current_cow_peak', 0],
       ['current_cow_size', 0],
       ['current_cow_size_age', 0],
@@ -586,13 +604,23 @@ export class Persistence {
     if (this.loading) {
       const total = this.loadingTotalBytes;
       const loaded = this.loadingLoadedBytes;
-      const perc = total ? (loaded / total) * 100 : 0;
+      const usedMem = this.loadingRdbUsedMem;
+      // Without a size (a snapshot streamed as $EOF) Redis estimates from the used-mem AUX field, below 100%.
+      let perc = 0;
+      let remaining = 1;
+      if (total) {
+        perc = (loaded / total) * 100;
+        remaining = total - loaded;
+      } else if (usedMem) {
+        perc = Math.min(99.99, (loaded / usedMem) * 100);
+        remaining = Math.max(1, usedMem - loaded);
+      }
       const elapsed = now - this.loadingStartTime;
-      const eta = elapsed === 0 ? 1 : Math.floor((elapsed * Math.max(1, total - loaded)) / (loaded + 1));
+      const eta = elapsed === 0 ? 1 : Math.floor((elapsed * remaining) / (loaded + 1));
       lines.push(
         ['loading_start_time', this.loadingStartTime],
         ['loading_total_bytes', total],
-        ['loading_rdb_used_mem', 0],
+        ['loading_rdb_used_mem', usedMem],
         ['loading_loaded_bytes', loaded],
         ['loading_loaded_perc', perc.toFixed(2)],
         ['loading_eta_seconds', eta],

@@ -5,7 +5,9 @@
  *   connect -> connecting -> handshake (PING, AUTH masterauth/masteruser,
  *   REPLCONF listening-port, REPLCONF capa eof capa psync2, PSYNC id offset)
  *   -> +FULLRESYNC: the snapshot arrives ($<len> or $EOF:<mark>), is written
- *      to a temp file, renamed over dbfilename and loaded (replacing the data)
+ *      to a temp file, renamed over dbfilename and loaded (replacing the data),
+ *      or with repl-diskless-load is pushed read by read into the loader
+ *      (diskless-load.ts) without a file
  *   -> +CONTINUE: partial resynchronisation, nothing to load
  *   -> connected: the socket becomes a client (the master client) whose
  *      commands run with replies off; its bytes count the replication offset
@@ -18,6 +20,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import type { DisklessLoadMode, SocketLoad } from './diskless-load';
 
 export type LinkState = 'connect' | 'connecting' | 'handshake' | 'sync' | 'connected';
 
@@ -36,6 +39,10 @@ export interface LinkOwner {
   psyncTarget(): [string, number] | undefined;
   /** The snapshot in `file` is complete: load it (the link waits for the promise). */
   loadSnapshot(file: string, replid: string, offset: number): Promise<boolean>;
+  /** useDisklessLoad: the mode to load the coming snapshot from the socket with, or undefined for a temp file. */
+  disklessLoadMode(): DisklessLoadMode | undefined;
+  /** Starts loading the snapshot from the socket ($<len>: total bytes; $EOF: total 0 and its mark). */
+  startSocketLoad(mode: DisklessLoadMode, total: number, eofMark: string, replid: string, offset: number): SocketLoad;
   /** +CONTINUE [newid]. */
   continued(newReplid: string | undefined): void;
   /** The handshake is done: the socket (paused) carries the stream from now on; `rest` was already read. */
@@ -43,12 +50,17 @@ export interface LinkOwner {
   log(level: 'notice' | 'warning' | 'verbose', msg: string): void;
 }
 
+/** A failure the owner logged already. */
+class LoggedFailure extends Error {}
+
 export class MasterLink {
   state: LinkState = 'connect';
   socket: net.Socket | undefined;
   private buf: Buffer = Buffer.alloc(0);
   private waiter: (() => void) | undefined;
   private closed = false;
+  /** Diskless loading: takes the bytes as they arrive (and is told when the socket closes). */
+  private pump: (() => void) | undefined;
   /** Snapshot transfer progress (INFO master_sync_*). */
   syncTotalBytes = -1;
   syncReadBytes = 0;
@@ -72,10 +84,12 @@ export class MasterLink {
     socket.on('data', (chunk: Buffer) => {
       this.lastIo = Date.now();
       this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+      this.pump?.();
       this.wake();
     });
     socket.on('close', () => {
       this.closed = true;
+      this.pump?.();
       this.wake();
     });
     socket.on('error', () => {
@@ -129,13 +143,19 @@ export class MasterLink {
         const [, replid, offset] = reply.split(' ');
         this.owner.log('notice', `Full resync from master: ${replid}:${offset}`);
         this.state = 'sync';
-        const file = await this.receiveSnapshot();
+        const header = await this.bulkHeader();
+        const mode = this.owner.disklessLoadMode();
+        if (mode) {
+          await this.loadFromSocket(header, mode, replid, Number(offset));
+          this.goOnline(true);
+          return true;
+        }
+        const file = await this.receiveSnapshot(header);
         this.owner.log('notice', 'MASTER <-> REPLICA sync: Flushing old data');
         this.owner.log('notice', 'MASTER <-> REPLICA sync: Loading DB in memory');
         if (!(await this.owner.loadSnapshot(file, replid, Number(offset)))) {
           throw new Error('Failed trying to load the MASTER synchronization DB from disk');
         }
-        this.owner.log('notice', 'MASTER <-> REPLICA sync: Finished with success');
         this.goOnline(true);
         return true;
       }
@@ -149,7 +169,7 @@ export class MasterLink {
       }
       throw new Error(`Unexpected reply to PSYNC from master: ${reply}`);
     } catch (e) {
-      this.owner.log('warning', (e as Error).message);
+      if (!(e instanceof LoggedFailure)) this.owner.log('warning', (e as Error).message);
       if (failover) this.owner.psyncReplied(false); // the target went before answering
       this.close();
       return false;
@@ -169,6 +189,7 @@ export class MasterLink {
 
   close(): void {
     this.closed = true;
+    this.pump?.();
     this.state = 'connect';
     this.socket?.destroy();
     this.wake();
@@ -209,11 +230,60 @@ export class MasterLink {
     }
   }
 
-  /** readSyncBulkPayload: the snapshot into a temp file in `dir`, renamed over nothing yet. */
-  private async receiveSnapshot(): Promise<string> {
+  /** The snapshot's first line: $<len> or $EOF:<mark> (newlines before it are the master's keepalive). */
+  private async bulkHeader(): Promise<string> {
     const header = await this.line();
     if (header.startsWith('-')) throw new Error(`MASTER aborted replication with an error: ${header.slice(1)}`);
     if (!header.startsWith('$')) throw new Error(`Bad protocol from MASTER, the first byte is not '$' (we received '${header}'), are you sure the host and port are right?`);
+    return header;
+  }
+
+  /**
+   * readSyncBulkPayload with diskless load: every read goes to the loader
+   * as it arrives ($<len>: exactly len bytes, what follows is the stream;
+   * $EOF: everything, the loader checks the mark after the RDB and hands
+   * back what followed it). A closed socket ends the feed: the load fails.
+   */
+  private async loadFromSocket(header: string, mode: DisklessLoadMode, replid: string, offset: number): Promise<void> {
+    const usemark = header.startsWith('$EOF:') && header.length - 5 >= 40;
+    const total = usemark ? 0 : Number(header.slice(1));
+    this.syncTotalBytes = total;
+    this.owner.log(
+      'notice',
+      usemark
+        ? 'MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to parser'
+        : `MASTER <-> REPLICA sync: receiving ${total} bytes from master to parser`,
+    );
+    const load = this.owner.startSocketLoad(mode, total, usemark ? header.slice(5, 45) : '', replid, offset);
+    const socket = this.socket!;
+    load.onResume = () => socket.resume();
+    let left = total;
+    this.pump = () => {
+      if (this.buf.length > 0 && (usemark || left > 0)) {
+        const n = usemark ? this.buf.length : Math.min(left, this.buf.length);
+        const chunk = this.buf.subarray(0, n);
+        this.buf = this.buf.subarray(n);
+        left -= n;
+        if (load.push(chunk)) socket.pause();
+        if (!usemark && left === 0) load.end();
+      }
+      if (this.closed) load.end();
+    };
+    this.pump();
+    // replicationSendNewlineToMaster: a newline a second keeps the master from timing us out meanwhile.
+    const keepalive = setInterval(() => {
+      if (!this.closed) socket.write('\n');
+    }, 1000);
+    const rest = await load.result.finally(() => clearInterval(keepalive));
+    this.pump = undefined;
+    socket.resume();
+    if (!rest) throw new LoggedFailure();
+    if (rest.length > 0) this.buf = this.buf.length === 0 ? rest : Buffer.concat([rest, this.buf]);
+    if (this.closed) throw new Error('Master closed the connection during the handshake');
+  }
+
+  /** readSyncBulkPayload: the snapshot into a temp file in `dir`, renamed over nothing yet. */
+  private async receiveSnapshot(header: string): Promise<string> {
     const file = path.join(this.owner.dir, `temp-${Date.now()}.${process.pid}.rdb`);
     const fd = fs.openSync(file, 'w');
     try {

@@ -30,6 +30,7 @@ import { RespWriter } from '../protocol/resp-writer';
 import { string2ll } from '../util/integers';
 import type { Failover } from './failover';
 import { DisklessTransfer } from './diskless';
+import { SocketLoad, type DisklessLoadMode } from './diskless-load';
 import { MasterLink, type LinkOwner } from './master-link';
 
 type ReplicaState = 'wait_bgsave' | 'send_bulk' | 'online';
@@ -361,7 +362,10 @@ export class Replication implements LinkOwner {
     const [active] = this.streamState();
     if (active) return;
     this.native('start', Number(this.ctx.config.get('repl-backlog-size')));
-    if (this.isReplica) this.native('attachSink', false);
+    if (this.isReplica) {
+      this.native('attachSink', false);
+      return; // a replica's backlog is created silently (Redis logs this line in syncCommand only)
+    }
     this.ctx.log.notice(`Replication backlog created, my new replication IDs are '${this.replId}' and '${this.replId2}'`);
   }
 
@@ -749,6 +753,9 @@ export class Replication implements LinkOwner {
         }
       } else if (!this.connecting) {
         void this.connectToMaster();
+      } else if (this.link?.state === 'sync' && Date.now() - this.link.lastIo > Number(this.ctx.config.get('repl-timeout')) * 1000) {
+        this.ctx.log.warning("Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.");
+        this.link.close();
       }
     }
   }
@@ -919,10 +926,60 @@ export class Replication implements LinkOwner {
     // The AOF stops meanwhile and restarts with a rewrite of the new dataset (restartAOFAfterSYNC).
     const aofWasOn = this.persistence.aof.stopForSync();
     const lazyFlush = Boolean(this.ctx.config.get('replica-lazy-flush'));
-    const result = await runAsync(this.persistence.loadRdbSteps(target, 0, { lazyFlush }));
+    const result = await runAsync(this.persistence.loadRdbSteps(target, 0, { lazyFlush, replica: true }));
     if (aofWasOn) this.persistence.aof.restartAfterSync();
     if (!result.ok) return false;
-    // The loaded data is the master's at `offset`, under its id.
+    this.adoptSnapshot(replid, offset);
+    return true;
+  }
+
+  /** useDisklessLoad: swapdb always, on-empty-db while no database holds a key. */
+  disklessLoadMode(): DisklessLoadMode | undefined {
+    const mode = this.ctx.config.get('repl-diskless-load');
+    if (mode === 'swapdb') return 'swapdb';
+    if (mode === 'on-empty-db' && this.ctx.native.info().keyspace.every(([keys]) => keys === 0)) return 'on-empty-db';
+    return undefined;
+  }
+
+  startSocketLoad(mode: DisklessLoadMode, total: number, eofMark: string, replid: string, offset: number): SocketLoad {
+    const { persistence } = this;
+    // The AOF stops meanwhile and restarts with a rewrite of the new dataset (restartAOFAfterSYNC).
+    const aofWasOn = persistence.aof.stopForSync();
+    if (mode === 'on-empty-db') {
+      this.attachToNewMaster();
+      this.ctx.log.notice('MASTER <-> REPLICA sync: Flushing old data');
+      persistence.ops.emptyData();
+    }
+    const load = new SocketLoad(
+      persistence,
+      this.ctx.log,
+      {
+        mode,
+        total,
+        eofMark,
+        // Async loading only when the snapshot continues our own history (the same id).
+        async: mode === 'swapdb' && this.replId === replid,
+        lazyFlush: Boolean(this.ctx.config.get('replica-lazy-flush')),
+      },
+      () => this.attachToNewMaster(),
+    );
+    void load.result.then((rest) => {
+      if (!rest) return;
+      this.adoptSnapshot(replid, offset);
+      if (aofWasOn) persistence.aof.restartAfterSync();
+    });
+    return load;
+  }
+
+  /** replicationAttachToNewMaster: the cached master is discarded, our replicas must resync. */
+  private attachToNewMaster(): void {
+    if (this.cachedMaster) this.ctx.log.notice('Discarding previously cached master state.');
+    this.cachedMaster = false;
+    for (const r of [...this.replicas.values()]) r.conn.destroy();
+  }
+
+  /** After a full resync: the loaded data is the master's at `offset`, under its id. */
+  private adoptSnapshot(replid: string, offset: number): void {
     this.replId = replid;
     this.replId2 = NULL_ID;
     this.secondReplOffset = -1;
@@ -932,7 +989,6 @@ export class Replication implements LinkOwner {
     // Our replicas must resync from the new history.
     for (const r of [...this.replicas.values()]) r.conn.destroy();
     this.native('setOffset', offset);
-    return true;
   }
 
   continued(newReplid: string | undefined): void {
@@ -997,7 +1053,8 @@ export class Replication implements LinkOwner {
       this.ctx.log.notice('Connection with master lost.');
       this.ctx.log.notice('Caching the disconnected master state.');
     });
-    this.ctx.log.notice('MASTER <-> REPLICA sync: Finished with success');
+    // Once, after a full resync only (a partial one logged its own line).
+    if (full) this.ctx.log.notice('MASTER <-> REPLICA sync: Finished with success');
     if (rest.length > 0) {
       this.masterReceived += rest.length;
       unproxied.push(rest);
@@ -1051,7 +1108,8 @@ export class Replication implements LinkOwner {
           ['master_sync_total_bytes', link.syncTotalBytes],
           ['master_sync_read_bytes', link.syncReadBytes],
           ['master_sync_left_bytes', link.syncTotalBytes - link.syncReadBytes],
-          ['master_sync_perc', link.syncTotalBytes > 0 ? ((link.syncReadBytes * 100) / link.syncTotalBytes).toFixed(2) : '-0.00'],
+          // Redis: read/size*100 when size is set; -1 before the header reads as -0.00, 0 ($EOF) as 0.00.
+          ['master_sync_perc', link.syncTotalBytes > 0 ? ((link.syncReadBytes * 100) / link.syncTotalBytes).toFixed(2) : link.syncTotalBytes === 0 ? '0.00' : '-0.00'],
           ['master_sync_last_io_seconds_ago', Math.floor((Date.now() - link.lastIo) / 1000)],
         );
       }

@@ -316,7 +316,9 @@ describe('loading', () => {
     expect(err('SLAVEOF 127.0.0.1 6379\n')).toBeNull();
     expect(err('replicaof 127.0.0.1 x\n')).toContain('Invalid master port');
     expect(err('repl-diskless-sync yes\n')).toBeNull();
-    expect(err('repl-diskless-load swapdb\n')).toContain('Tachyon does not support diskless loading on replicas (repl-diskless-load) yet');
+    expect(err('repl-diskless-load swapdb\n')).toBeNull();
+    expect(err('repl-diskless-load on-empty-db\n')).toBeNull();
+    expect(err('repl-diskless-load never\n')).toContain('argument(s) must be one of the following');
     expect(err('replica-announce-ip 10.0.0.1\n')).toBeNull();
     expect(err('min-replicas-to-write 1\n')).toBeNull();
     expect(err('loadmodule /x.so\n')).toContain("Tachyon does not support the option 'loadmodule' yet");
