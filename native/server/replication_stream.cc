@@ -132,9 +132,15 @@ const ReplicationStream::Reader* ReplicationStream::Find(int slot) const {
 
 bool ReplicationStream::Pin(int slot, int64_t after) {
   if (!active_ || !Holds(after)) return false;
-  Unpin(slot);
-  readers_.push_back({slot, after, after < offset_});
+  // Moved, not dropped and added: no trim in between may free its bytes.
+  if (Reader* r = Find(slot)) {
+    r->pos = after;
+    r->referenced = after < offset_;
+  } else {
+    readers_.push_back({slot, after, after < offset_});
+  }
   if (after == offset_) unreferenced_ = true;
+  Trim();  // a moved reader may have held the oldest blocks
   return true;
 }
 
