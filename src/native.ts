@@ -159,8 +159,11 @@ export interface NativeServer {
   endIo(slot: number): void;
   /** Stops native I/O at once (before the socket is destroyed). */
   detach(slot: number): void;
-  /** [bytes written, bytes waiting for the kernel] of an attached client. */
-  ioStats(slot: number): [number, number];
+  /**
+   * [bytes written, bytes waiting for the kernel, a replica's part of the
+   * shared replication buffer (Redis's omem of a replica), its blocks] of an attached client.
+   */
+  ioStats(slot: number): [number, number, number, number];
   /** client-output-buffer-limit: [hard, soft, seconds] for normal clients, then pub/sub, then replica clients. */
   setOutputLimits(limits: number[]): void;
   /**

@@ -118,14 +118,11 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     if (info.Length() > 2 && info[2].IsTypedArray()) UseArena(info[2].As<Napi::Uint8Array>());
     server_ = std::make_unique<Server>(settings);
     persistence_ = std::make_unique<PersistenceBinding>(*server_);
-    replication_ = std::make_unique<ReplicationBinding>(*server_, env, [this](int slot, const char* p, size_t n) {
+    replication_ = std::make_unique<ReplicationBinding>(*server_, env, [this]() -> SocketIo* {
 #ifdef TACHYON_NATIVE_IO
-      IoConn* io = io_ ? io_->conn(slot) : nullptr;
-      if (!io) return false;
-      io_->Write(io, p, n);
-      return true;
+      return io_.get();
 #else
-      return false;
+      return nullptr;
 #endif
     });
 #ifdef TACHYON_NATIVE_IO
@@ -853,13 +850,18 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     return info.Env().Undefined();
   }
 
-  // ioStats(slot): [bytes written, bytes waiting to be written]
+  // ioStats(slot): [bytes written, bytes waiting to be written, a replica's
+  // part of the replication buffer (omem), its blocks (oll)]
   Napi::Value IoStats(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     IoConn* io = IoArg(info);
-    Napi::Array a = Napi::Array::New(env, 2);
+    size_t blocks = 0;
+    const size_t shared = replication_->ReplicaOutput(info[0].As<Napi::Number>().Int32Value(), &blocks);
+    Napi::Array a = Napi::Array::New(env, 4);
     a.Set(0u, Napi::Number::New(env, io ? static_cast<double>(io->bytes_written) : 0));
     a.Set(1u, Napi::Number::New(env, io ? static_cast<double>(io_->pending_bytes(io)) : 0));
+    a.Set(2u, Napi::Number::New(env, static_cast<double>(shared)));
+    a.Set(3u, Napi::Number::New(env, static_cast<double>(blocks)));
     return a;
   }
 

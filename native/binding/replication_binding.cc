@@ -11,16 +11,25 @@
 //                               propagation path (Redis's forceCommandPropagation(PROPAGATE_REPL))
 //   feedRaw(buf)                stream bytes as received from our own master (proxied to sub-replicas)
 //   attachSink(on)              take (true) or not (false, we are a replica) the propagated commands
-//   addReplica(slot, after)     feed slot everything after byte `after`, then keep it fed -> ok
-//                               (false: those bytes already left the backlog)
-//   removeReplica(slot)
+//   pinReplica(slot, offset)    a replica waiting for a snapshot made at `offset`: the stream from
+//                               there is kept for it (shared buffer) -> ok (false: already gone)
+//   addReplica(slot, after)     feed slot everything after byte `after` (its pin, or the backlog for a
+//                               partial resync), then keep it fed -> ok (false: those bytes are gone)
+//   removeReplica(slot)         unpin; the blocks only it needed are freed
 //   flush()                     write pending stream bytes to the online replicas now
 //   woff(slot, set?)            the stream offset when that client's last command ended (WAIT);
 //                               with `set`, replaced by it (WAIT itself, which TypeScript runs)
+//
+// A pinned replica (syncing or online) whose part of the buffer passes the
+// replica class of client-output-buffer-limit when a block is added is closed
+// as an over-limit client (Redis's closeClientOnOutputBufferLimitReached from
+// feedReplicationBuffer), so the buffer is bounded by that limit.
 #include "binding/replication_binding.h"
 
 #ifdef TACHYON_NATIVE_IO
 #include <uv.h>
+
+#include "binding/socket_io.h"
 #endif
 
 #include <algorithm>
@@ -32,15 +41,30 @@
 
 namespace tachyon {
 
-struct ReplicationBinding::Impl {
-  Impl(Server& s, napi_env e, Writer w) : server(s), env(e), writer(std::move(w)), stream(s.propagator()) {
+struct ReplicationBinding::Impl
+#ifdef TACHYON_NATIVE_IO
+    : public SharedOutput
+#endif
+{
+  Impl(Server& s, napi_env e, IoSource i) : server(s), env(e), io(std::move(i)), stream(s.propagator()) {
+    server.repl_stream = &stream;
     stream.on_data = [this] {
       server.repl_offset = stream.offset();  // each command's client keeps it as its woff (WAIT)
+      if (stream.blocks_added() != blocks_seen) {
+        blocks_seen = stream.blocks_added();
+        CheckLimits();
+      }
       ScheduleFlush();
     };
   }
   ~Impl() {
+    server.repl_stream = nullptr;
 #ifdef TACHYON_NATIVE_IO
+    if (SocketIo* sio = io()) {
+      for (int slot : online) {
+        if (IoConn* c = sio->conn(slot)) sio->SetShared(c, nullptr);
+      }
+    }
     if (check) {
       uv_check_stop(check);
       uv_close(reinterpret_cast<uv_handle_t*>(check), [](uv_handle_t* h) { delete reinterpret_cast<uv_check_t*>(h); });
@@ -48,23 +72,22 @@ struct ReplicationBinding::Impl {
 #endif
   }
 
-  struct Replica {
-    int slot;
-    int64_t sent;  // stream bytes written to it so far
-  };
-
   Server& server;
   napi_env env;
-  Writer writer;
+  IoSource io;
   ReplicationStream stream;
-  std::vector<Replica> replicas;
-  std::string chunk;
+  std::vector<int> online;  // slots written from the stream (a subset of its readers)
+  uint64_t blocks_seen = 0;
 #ifdef TACHYON_NATIVE_IO
   uv_check_t* check = nullptr;
+
+  // SharedOutput: the socket layer writes a replica's bytes straight from the blocks.
+  int Gather(int slot, struct iovec* iov, int max) override { return stream.Gather(slot, iov, max); }
+  void Consume(int slot, size_t n) override { stream.Advance(slot, n); }
 #endif
 
   void ScheduleFlush() {
-    if (replicas.empty()) return;
+    if (online.empty()) return;
 #ifdef TACHYON_NATIVE_IO
     if (!check) {
       check = new uv_check_t();
@@ -81,28 +104,63 @@ struct ReplicationBinding::Impl {
 #endif
   }
 
-  // Bytes every online replica has not seen yet. A replica the backlog no
-  // longer covers (it cannot happen while flushes keep up) is dropped.
+  // Each online replica's socket takes what it can of the bytes it has not seen.
   void Flush() {
-    for (size_t i = 0; i < replicas.size();) {
-      Replica& r = replicas[i];
-      if (r.sent == stream.offset()) {
-        i++;
-        continue;
-      }
-      if (!stream.Since(r.sent, &chunk) || !writer(r.slot, chunk.data(), chunk.size())) {
-        replicas.erase(replicas.begin() + static_cast<long>(i));
-        continue;
-      }
-      r.sent = stream.offset();
-      i++;
+#ifdef TACHYON_NATIVE_IO
+    SocketIo* sio = io();
+    for (int slot : online) {
+      IoConn* c = sio ? sio->conn(slot) : nullptr;
+      if (c) sio->Kick(c);
     }
+#endif
+  }
+
+  // A new block: every pinned replica against the replica output limit.
+  void CheckLimits() {
+#ifdef TACHYON_NATIVE_IO
+    SocketIo* sio = io();
+    if (!sio) return;
+    for (int slot : stream.reader_slots()) {
+      if (IoConn* c = sio->conn(slot)) sio->CheckSharedLimit(c, stream.ReaderMemory(slot));
+    }
+#endif
+  }
+
+  // Starts writing the stream to slot from its reader's position.
+  bool GoOnline(int slot) {
+#ifdef TACHYON_NATIVE_IO
+    SocketIo* sio = io();
+    IoConn* c = sio ? sio->conn(slot) : nullptr;
+    if (!c) return false;
+    if (std::find(online.begin(), online.end(), slot) == online.end()) online.push_back(slot);
+    sio->SetShared(c, this);
+    sio->Kick(c);
+    return true;
+#else
+    (void)slot;
+    return false;
+#endif
+  }
+
+  void Remove(int slot) {
+    stream.Unpin(slot);
+    auto it = std::find(online.begin(), online.end(), slot);
+    if (it == online.end()) return;
+    online.erase(it);
+#ifdef TACHYON_NATIVE_IO
+    SocketIo* sio = io();
+    if (IoConn* c = sio ? sio->conn(slot) : nullptr) sio->SetShared(c, nullptr);
+#endif
   }
 };
 
-ReplicationBinding::ReplicationBinding(Server& server, napi_env env, Writer writer)
-    : impl_(std::make_unique<Impl>(server, env, std::move(writer))) {}
+ReplicationBinding::ReplicationBinding(Server& server, napi_env env, IoSource io)
+    : impl_(std::make_unique<Impl>(server, env, std::move(io))) {}
 ReplicationBinding::~ReplicationBinding() = default;
+
+size_t ReplicationBinding::ReplicaOutput(int slot, size_t* blocks) const {
+  return impl_->stream.ReaderMemory(slot, blocks);
+}
 
 Napi::Value ReplicationBinding::Call(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -139,9 +197,8 @@ Napi::Value ReplicationBinding::Call(const Napi::CallbackInfo& info) {
     return Napi::Number::New(env, before);
   }
   if (op == "setOffset") {
-    m.stream.SetOffset(num(1));
+    m.stream.SetOffset(num(1));  // readers move there too
     m.server.repl_offset = m.stream.offset();
-    for (Impl::Replica& r : m.replicas) r.sent = m.stream.offset();
     return env.Undefined();
   }
   if (op == "forceSelect") {
@@ -181,23 +238,24 @@ Napi::Value ReplicationBinding::Call(const Napi::CallbackInfo& info) {
     }
     return env.Undefined();
   }
+  if (op == "pinReplica") {
+    return Napi::Boolean::New(env, m.stream.Pin(static_cast<int>(num(1)), num(2)));
+  }
   if (op == "addReplica") {
     const int slot = static_cast<int>(num(1));
     const int64_t after = num(2);
-    std::string ignored;
-    if (!m.stream.Since(after, &ignored)) return Napi::Boolean::New(env, false);
-    m.replicas.erase(std::remove_if(m.replicas.begin(), m.replicas.end(),
-                                    [slot](const Impl::Replica& r) { return r.slot == slot; }),
-                     m.replicas.end());
-    m.replicas.push_back({slot, after});
-    m.Flush();
+    if (m.stream.position(slot) != after && !m.stream.Pin(slot, after)) {
+      m.Remove(slot);
+      return Napi::Boolean::New(env, false);
+    }
+    if (!m.GoOnline(slot)) {
+      m.Remove(slot);
+      return Napi::Boolean::New(env, false);
+    }
     return Napi::Boolean::New(env, true);
   }
   if (op == "removeReplica") {
-    const int slot = static_cast<int>(num(1));
-    m.replicas.erase(std::remove_if(m.replicas.begin(), m.replicas.end(),
-                                    [slot](const Impl::Replica& r) { return r.slot == slot; }),
-                     m.replicas.end());
+    m.Remove(static_cast<int>(num(1)));
     return env.Undefined();
   }
   if (op == "flush") {

@@ -6,7 +6,9 @@
 // Online replicas are written natively: every time stream bytes are added a
 // check handle is started on Node's loop, and once per loop iteration (after
 // the poll phase, like Redis's beforeSleep) each online replica's socket gets
-// the bytes it has not seen yet, in one write.
+// the bytes it has not seen yet, in one writev straight from the shared
+// replication buffer (no copy per replica; what the socket does not take
+// stays there, pinned, and goes when the socket is writable again).
 #pragma once
 
 #include <napi.h>
@@ -17,16 +19,18 @@
 namespace tachyon {
 
 class Server;
+class SocketIo;
 
 class ReplicationBinding {
  public:
-  // Writes bytes to a client's socket after its earlier output; false if the
-  // client is not served by native I/O.
-  using Writer = std::function<bool(int slot, const char* data, size_t n)>;
-  ReplicationBinding(Server& server, napi_env env, Writer writer);
+  // The native socket layer (nullptr without native I/O: replicas cannot be fed).
+  using IoSource = std::function<SocketIo*()>;
+  ReplicationBinding(Server& server, napi_env env, IoSource io);
   ~ReplicationBinding();
   // info[0] is the operation name; see replication_binding.cc.
   Napi::Value Call(const Napi::CallbackInfo& info);
+  // A replica's part of the replication buffer (CLIENT LIST omem, oll).
+  size_t ReplicaOutput(int slot, size_t* blocks) const;
 
  private:
   struct Impl;

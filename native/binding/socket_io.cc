@@ -201,7 +201,7 @@ std::vector<int> SocketIo::PollReadable(int skip_slot, const std::vector<int>& l
   std::vector<IoConn*> which;
   for (IoConn* c : conns_) {
     if (!c || c->detached || c->ending || c->slot == skip_slot) continue;
-    if (pending_bytes(c) > 0) Flush(c);
+    if (pending_bytes(c) > 0 || c->shared_waits) Flush(c);
     fds.push_back({c->fd, POLLIN, 0});
     which.push_back(c);
   }
@@ -231,6 +231,78 @@ void SocketIo::End(IoConn* c) {
   else UpdatePoll(c);
 }
 
+void SocketIo::SetShared(IoConn* c, SharedOutput* out) {
+  c->shared = out;
+  c->shared_waits = false;
+  c->shared_soft_since_ms = 0;
+  UpdatePoll(c);
+}
+
+void SocketIo::Kick(IoConn* c) {
+  if (c->detached || c->over_limit || !c->shared || pending_bytes(c) > 0) return;
+  FlushShared(c);
+  UpdatePoll(c);
+}
+
+bool SocketIo::CheckSharedLimit(IoConn* c, uint64_t used) {
+  if (c->detached || c->over_limit) return false;
+  const OutputLimit& l = limits_[kOutputReplica];
+  bool hard = l.hard && used >= l.hard;
+  bool soft = false;
+  if (l.soft && used >= l.soft) {
+    uint64_t now = uv_now(loop_);
+    if (c->shared_soft_since_ms == 0) c->shared_soft_since_ms = now;
+    else soft = now - c->shared_soft_since_ms > l.soft_seconds * 1000;
+  } else {
+    c->shared_soft_since_ms = 0;
+  }
+  if (!hard && !soft) return false;
+  c->over_limit = true;
+  c->ending = true;
+  ReportLater(c);
+  return true;
+}
+
+bool SocketIo::FlushShared(IoConn* c) {
+  struct iovec iov[kMaxIov];
+  c->shared_waits = false;
+  for (;;) {
+    int n = c->shared->Gather(c->slot, iov, c->ssl ? 1 : kMaxIov);
+    if (n == 0) return true;
+    size_t want = 0;
+    for (int i = 0; i < n; i++) want += iov[i].iov_len;
+    size_t w;
+    if (c->ssl) {
+      int wants;
+      long r = TlsWrite(c->ssl, static_cast<const char*>(iov[0].iov_base), iov[0].iov_len, &wants, &c->error);
+      if (r < 0) return false;
+      if (r == 0) {
+        c->write_wants_read = wants == kTlsWantRead;
+        c->shared_waits = true;
+        return true;
+      }
+      w = static_cast<size_t>(r);
+    } else {
+      ssize_t r = writev(c->fd, iov, n);
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+          c->shared_waits = true;
+          return true;
+        }
+        return false;  // the peer is gone: reading reports it
+      }
+      w = static_cast<size_t>(r);
+    }
+    c->bytes_written += w;
+    c->shared->Consume(c->slot, w);
+    if (w < want) {
+      c->shared_waits = true;
+      return true;
+    }
+  }
+}
+
 void SocketIo::FlushTls(IoConn* c) {
   struct iovec iov[1];
   while (pending_bytes(c) > 0) {
@@ -249,6 +321,7 @@ void SocketIo::FlushTls(IoConn* c) {
   c->write_wants_read = false;
   c->pending.Clear();
   c->soft_since_ms = 0;
+  if (c->shared && !c->over_limit) FlushShared(c);
 }
 
 void SocketIo::Flush(IoConn* c) {
@@ -267,6 +340,7 @@ void SocketIo::Flush(IoConn* c) {
   }
   c->pending.Clear();
   c->soft_since_ms = 0;
+  if (c->shared && !c->over_limit) FlushShared(c);
 }
 
 // Reads while the connection is open (not once it is ending); polls for
@@ -274,8 +348,8 @@ void SocketIo::Flush(IoConn* c) {
 void SocketIo::UpdatePoll(IoConn* c) {
   if (c->detached) return;
   // TLS: a write waiting for the peer's handshake waits for input, a read needing output for room.
-  bool write_waits = pending_bytes(c) > 0 && !(c->ssl && c->write_wants_read);
-  bool read_side = !c->ending || (c->ssl && c->write_wants_read && pending_bytes(c) > 0);
+  bool write_waits = (pending_bytes(c) > 0 || c->shared_waits) && !(c->ssl && c->write_wants_read);
+  bool read_side = !c->ending || (c->ssl && c->write_wants_read && (pending_bytes(c) > 0 || c->shared_waits));
   int events = (read_side ? UV_READABLE : 0) | (write_waits || c->read_wants_write ? UV_WRITABLE : 0);
   if (events == c->events) return;
   if (events == 0) return Stop(c);

@@ -37,6 +37,20 @@ class SocketIoHandler {
   ~SocketIoHandler() = default;
 };
 
+// Output a connection takes after its own queue from a buffer it shares
+// with others, without a copy (a replica's part of the replication buffer,
+// server/replication_stream.h): written by writev from the shared blocks.
+class SharedOutput {
+ public:
+  // The unwritten bytes for slot; how many iovecs were filled.
+  virtual int Gather(int slot, struct iovec* iov, int max) = 0;
+  // The socket of slot took n of them.
+  virtual void Consume(int slot, size_t n) = 0;
+
+ protected:
+  ~SharedOutput() = default;
+};
+
 // One attached connection: a poll handle on the socket's fd, and the output
 // the kernel has not taken yet. Node's socket keeps the fd (it never reads or
 // writes it: the connection arrives paused) and closes it after Detach(); one
@@ -66,6 +80,9 @@ struct IoConn : public ZCounted {
   bool handle_closed = false;  // libuv released the poll handle while queued
   int events = 0;            // what the poll handle waits for
   OutputQueue pending;       // output the kernel has not taken yet (counted in used_memory)
+  SharedOutput* shared = nullptr;  // written once pending is empty (a replica's stream)
+  bool shared_waits = false;       // shared output is left that the socket did not take
+  uint64_t shared_soft_since_ms = 0;  // soft-limit timer of the shared output
   uint64_t bytes_written = 0;
   // TLS (tls.h): reads and writes go through SSL_read/SSL_write on the socket.
   SSL* ssl = nullptr;
@@ -107,6 +124,15 @@ class SocketIo {
   std::vector<int> PollReadable(int skip_slot, const std::vector<int>& listen_fds, std::vector<int>* accept_ready);
   void set_limit(int cls, const OutputLimit& l) { limits_[cls] = l; }
 
+  // Shared output (a replica's stream): Kick() writes what the socket takes
+  // now (after the connection's own queue) and polls for the rest.
+  void SetShared(IoConn* c, SharedOutput* out);
+  void Kick(IoConn* c);
+  // The replica limit of client-output-buffer-limit against `used` bytes of
+  // shared output (Redis checks it when a block is added); when passed, the
+  // connection is closed as an over-limit one (true).
+  bool CheckSharedLimit(IoConn* c, uint64_t used);
+
  private:
   // Redis's checkClientOutputBufferLimits on the unwritten output: the hard
   // limit at once, the soft one when passed for longer than its seconds.
@@ -116,6 +142,8 @@ class SocketIo {
   // Reports the close of c from the loop's check phase, outside the caller's stack.
   void ReportLater(IoConn* c);
   void Flush(IoConn* c);
+  // The shared output after pending (false: the peer is gone).
+  bool FlushShared(IoConn* c);
   // Output of a TLS connection: SSL_write of what it can take, the rest stays in pending.
   void FlushTls(IoConn* c);
   void UpdatePoll(IoConn* c);

@@ -12,6 +12,7 @@
 #include "core/zmalloc.h"
 #include "server/command.h"
 #include "server/memory_stats.h"
+#include "server/replication_stream.h"
 #include "server/server.h"
 #include "server/set_value.h"
 #include "server/stream_value.h"
@@ -60,11 +61,29 @@ MemoryOverhead GetMemoryOverhead(Server& s) {
   mh.rss_extra_bytes = diff(ms.process_rss, ms.allocator_resident);
 
   size_t total = mh.startup_allocated;
+  // Replicas and the backlog share the replication buffer: what passes
+  // repl-backlog-size is the replicas' (Redis 7.0's getMemoryOverheadData),
+  // plus, here, snapshot bytes still queued on a replica's socket. A
+  // replica's own client structure is counted in neither, as in Redis.
+  if (const ReplicationStream* rs = s.repl_stream; rs && rs->active()) {
+    const size_t mem = rs->memory();
+    const size_t backlog = rs->backlog_size();
+    if (!rs->reader_slots().empty() && mem > backlog) {
+      mh.clients_slaves = mem - backlog;
+      mh.repl_backlog = backlog;
+    } else {
+      mh.repl_backlog = mem;
+    }
+    // The rax index of every 64th block (a node and a pointer each) and its head node.
+    const size_t indexed = rs->blocks_added() / 64;
+    mh.repl_backlog += 4 + indexed * 12;
+  }
   for (const auto& c : s.clients()) {
     if (!c) continue;
-    (c->replica ? mh.clients_slaves : mh.clients_normal) += ClientMemoryUsage(s, *c);
+    if (!c->replica) mh.clients_normal += ClientMemoryUsage(s, *c);
+    else if (ClientIo* io = s.client_io()) mh.clients_slaves += io->OutputMemory(*c);
   }
-  total += mh.clients_normal + mh.clients_slaves;
+  total += mh.clients_normal + mh.clients_slaves + mh.repl_backlog;
   ScriptingMemory sm = GetScriptingMemory(s);
   mh.lua_caches = sm.scripts_eval;
   mh.functions_caches = sm.functions;

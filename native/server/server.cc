@@ -12,6 +12,7 @@
 #include "server/blocking_family.h"
 #include "server/command_spec.h"
 #include "server/crash_report.h"
+#include "server/replication_stream.h"
 
 namespace tachyon {
 
@@ -179,10 +180,19 @@ void Server::FreeClient(int slot) {
 }
 
 size_t Server::ReplicaOutputMemory() const {
-  if (replica_clients_ == 0 || !client_io_) return 0;
   size_t total = 0;
-  for (const auto& c : clients_) {
-    if (c && c->replica) total += client_io_->OutputMemory(*c);
+  if (replica_clients_ > 0 && client_io_) {
+    for (const auto& c : clients_) {
+      if (c && c->replica) total += client_io_->OutputMemory(*c);
+    }
+  }
+  // The replication buffer beyond the backlog (and its blocks' approximate
+  // overhead) is the replicas' own consumption, as freeMemoryGetNotCountedMemory.
+  if (repl_stream && repl_stream->active()) {
+    const size_t backlog = repl_stream->backlog_size();
+    const size_t counted = backlog + (backlog / ReplicationStream::kMinBlockData + 1) *
+                                         (ReplicationStream::kBlockHeader + ReplicationStream::kListNode);
+    if (repl_stream->memory() > counted) total += repl_stream->memory() - counted;
   }
   return total;
 }

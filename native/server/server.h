@@ -274,6 +274,8 @@ struct ScriptingState;  // scripting_family.cc
 // The connection side of native clients (native/binding/socket_io.h): the
 // output it holds, and a way to hand it replies while a pipeline runs, so a
 // client's output is bounded as its replies are produced.
+class ReplicationStream;
+
 class ClientIo {
  public:
   // Allocator bytes holding output the kernel has not taken yet.
@@ -380,6 +382,9 @@ class Server : public ErrorSink, public KeyspaceObserver {
   // The replication stream's offset, kept here by the replication binding:
   // every command leaves it in its client's woff, as Redis 7.0's processCommand (WAIT).
   int64_t repl_offset = 0;
+  // The master's shared replication buffer (set by the replication binding):
+  // memory reports and the eviction check count its part beyond the backlog.
+  const ReplicationStream* repl_stream = nullptr;
   void OnErrorReply(std::string_view msg) override;
 
   uint32_t lru_clock() const { return clock_.lru_clock; }

@@ -134,7 +134,8 @@ function clientInfoLine(ctx: ServerContext, f: ClientFeatures, conn: Connection,
   if (flags === '') flags = 'N';
   // Inside EXEC the client's arguments are EXEC's own ("exec": 4 bytes), as Redis reports them.
   const argvMem = isCurrent ? (current.inExec ? 4 : current.args.reduce((n, a) => n + a.length, 0)) : blockedArgv;
-  const omem = conn.outputPending;
+  const [omem, oll] = conn.outputMemory;
+  const waiting = conn.outputPending; // a write handler is installed (events=rw)
   const obl = (isCurrent ? conn.heldOutputBytes : 0) + replyBytes;
   const totMem = rbs + qbuf + qbufFree + argvMem + multiMem + omem + CLIENT_OVERHEAD;
   return [
@@ -158,10 +159,10 @@ function clientInfoLine(ctx: ServerContext, f: ClientFeatures, conn: Connection,
     `rbs=${rbs}`,
     `rbp=${rbp}`,
     `obl=${obl}`,
-    `oll=${omem > 0 ? 1 : 0}`,
+    `oll=${oll}`,
     `omem=${omem}`,
     `tot-mem=${totMem}`,
-    `events=${omem > 0 ? 'rw' : 'r'}`,
+    `events=${waiting > 0 ? 'rw' : 'r'}`,
     `cmd=${cmd}`,
     `user=${conn.user}`,
     `redir=${f.tracking.redirect(conn)}`,

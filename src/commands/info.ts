@@ -114,7 +114,7 @@ class InfoState {
     }
     let max = this.recentOutput[second % 8];
     for (const c of this.ctx.clients.values()) {
-      if (!c.closing) max = Math.max(max, c.outputPending);
+      if (!c.closing) max = Math.max(max, c.outputMemory[0]);
     }
     this.recentOutput[second % 8] = max;
   }

@@ -144,6 +144,17 @@ export class Connection {
     return this.attached ? this.ctx.native.ioStats(this.slot)[1] : this.socket.writableLength;
   }
 
+  /**
+   * Output memory as Redis's getClientOutputBufferMemoryUsage (CLIENT LIST
+   * omem=, oll=): the queued output, and for a replica its part of the shared
+   * replication buffer. [bytes, blocks].
+   */
+  get outputMemory(): [number, number] {
+    if (!this.attached) return [this.socket.writableLength, this.socket.writableLength > 0 ? 1 : 0];
+    const [, pending, shared, blocks] = this.ctx.native.ioStats(this.slot);
+    return [pending + shared, (pending > 0 ? 1 : 0) + blocks];
+  }
+
   /** Full name of the last command run (CLIENT LIST cmd=), tracked by the native dispatcher. */
   get lastCommand(): string {
     return this.ctx.native.clientState(this.slot)[ClientState.LastCommand];

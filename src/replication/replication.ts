@@ -31,6 +31,7 @@ import { string2ll } from '../util/integers';
 import type { Failover } from './failover';
 import { DisklessTransfer } from './diskless';
 import { SocketLoad, type DisklessLoadMode } from './diskless-load';
+import { RdbFileSender } from './rdb-sender';
 import { MasterLink, type LinkOwner } from './master-link';
 
 type ReplicaState = 'wait_bgsave' | 'send_bulk' | 'online';
@@ -49,8 +50,10 @@ interface Replica {
   ackTime: number;
   /** The snapshot this replica waits for starts at this offset. */
   syncOffset: number;
-  /** Whether the replica class of client-output-buffer-limit applies yet (once its snapshot left). */
+  /** Whether the replica class of client-output-buffer-limit applies yet to its socket's own queue (once its snapshot left). */
   limited: boolean;
+  /** Sending the snapshot file (a full sync through the disk). */
+  sender?: RdbFileSender;
   /** Unix ms it started waiting for a snapshot (repl-diskless-sync-delay counts from here). */
   waitingSince: number;
   /**
@@ -243,6 +246,7 @@ export class Replication implements LinkOwner {
   close(): void {
     if (this.disklessTimer) clearTimeout(this.disklessTimer);
     this.rdbSync?.transfer?.abort();
+    for (const r of this.replicas.values()) r.sender?.abort();
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     for (const w of this.waiters) if (w.timer) clearTimeout(w.timer);
@@ -293,10 +297,10 @@ export class Replication implements LinkOwner {
     this.addReplica(replica);
     this.startBacklog();
     replica.state = 'wait_bgsave';
-    if (this.rdbSync && !this.rdbSync.transfer) {
-      // A snapshot for replicas is being written: this one uses it too.
+    // A snapshot for replicas is being written: this one uses it too, if the
+    // stream since it is still held (another replica of it pins it).
+    if (this.rdbSync && !this.rdbSync.transfer && this.setupFullResync(replica, this.rdbSync.offset)) {
       log.notice('Waiting for end of BGSAVE for SYNC');
-      this.setupFullResync(replica, this.rdbSync.offset);
       return;
     }
     if (this.persistence.hasActiveChild()) {
@@ -395,9 +399,17 @@ export class Replication implements LinkOwner {
     return true;
   }
 
-  private setupFullResync(r: Replica, offset: number): void {
+  /**
+   * replicationSetupSlaveForFullResync: the replica's snapshot is made at
+   * `offset`; the stream from there is kept for it in the shared replication
+   * buffer (bounded by its output limit, not by the backlog) until it is
+   * online. False if that stream is no longer held.
+   */
+  private setupFullResync(r: Replica, offset: number): boolean {
+    if (!this.native('pinReplica', r.conn.slot, offset)) return false;
     r.syncOffset = offset;
     if (!r.oldSync) r.conn.send(Buffer.from(`+FULLRESYNC ${this.replId} ${offset}\r\n`));
+    return true;
   }
 
   /** startBgsaveForReplication: one snapshot for every replica waiting. */
@@ -413,7 +425,7 @@ export class Replication implements LinkOwner {
     if (toSockets) {
       const fd = this.persistence.bgsaveSocket(info);
       if (fd >= 0) {
-        for (const r of waiting) this.setupFullResync(r, offset);
+        for (const r of waiting) this.setupFullResync(r, offset); // the stream is ours: it holds offset
         for (const r of waiting) r.state = 'send_bulk';
         const transfer = new DisklessTransfer(
           fd,
@@ -458,29 +470,36 @@ export class Replication implements LinkOwner {
       for (const r of waiting) r.conn.destroy();
       return;
     }
-    let data: Buffer;
-    try {
-      data = fs.readFileSync(path.join(this.persistence.dir, this.persistence.rdbFilename));
-    } catch (e) {
-      this.ctx.log.warning(`SYNC failed. Can't open/stat DB after BGSAVE: ${(e as Error).message}`);
-      for (const r of waiting) r.conn.destroy();
-      return;
-    }
+    // Each replica gets the file from its own descriptor, paced by its socket.
+    const file = path.join(this.persistence.dir, this.persistence.rdbFilename);
     for (const r of waiting) {
       r.state = 'send_bulk';
-      r.conn.send(Buffer.from(`$${data.length}\r\n`));
-      r.conn.send(data);
-      r.state = 'online';
-      r.ackTime = Date.now();
-      if (!this.native('addReplica', r.conn.slot, r.syncOffset)) {
-        this.ctx.log.warning(`Replica ${this.replicaName(r)}: the backlog no longer holds the stream since its snapshot; dropping it`);
+      try {
+        r.sender = new RdbFileSender(r.conn, file, (sent) => this.bulkSent(r, sent));
+      } catch (e) {
+        this.ctx.log.warning(`SYNC failed. Can't open/stat DB after BGSAVE: ${(e as Error).message}`);
         r.conn.destroy();
-        continue;
       }
-      this.ctx.log.notice(`Synchronization with replica ${this.replicaName(r)} succeeded`);
     }
-    this.refreshGoodReplicas();
     if (this.pendingFullSync) setImmediate(() => this.startPendingSync());
+  }
+
+  /** The whole snapshot file was queued to the replica (or it left): online, its stream follows. */
+  private bulkSent(r: Replica, ok: boolean): void {
+    r.sender = undefined;
+    if (!ok || this.replicas.get(r.conn) !== r) {
+      if (!r.conn.closing) r.conn.destroy();
+      return;
+    }
+    r.state = 'online';
+    r.ackTime = Date.now();
+    if (!this.native('addReplica', r.conn.slot, r.syncOffset)) {
+      this.ctx.log.warning(`Replica ${this.replicaName(r)}: the stream since its snapshot is no longer held; dropping it`);
+      r.conn.destroy();
+      return;
+    }
+    this.ctx.log.notice(`Synchronization with replica ${this.replicaName(r)} succeeded`);
+    this.refreshGoodReplicas();
   }
 
   /** The diskless transfer ended: its replicas that got all of it go online. */
@@ -509,7 +528,7 @@ export class Replication implements LinkOwner {
     const offset = r.streamOnAck!;
     r.streamOnAck = undefined;
     if (!this.native('addReplica', r.conn.slot, offset)) {
-      this.ctx.log.warning(`Replica ${this.replicaName(r)}: the backlog no longer holds the stream since its snapshot; dropping it`);
+      this.ctx.log.warning(`Replica ${this.replicaName(r)}: the stream since its snapshot is no longer held; dropping it`);
       r.conn.destroy();
     }
   }
