@@ -1069,7 +1069,7 @@ export class Replication implements LinkOwner {
       this.linkDownSince = Date.now();
       this.link = undefined;
       this.pushStale();
-      this.ctx.log.notice('Connection with master lost.');
+      this.ctx.log.warning('Connection with master lost.');
       this.ctx.log.notice('Caching the disconnected master state.');
     });
     // Once, after a full resync only (a partial one logged its own line).
