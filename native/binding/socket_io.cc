@@ -180,19 +180,23 @@ void SocketIo::Write(IoConn* c, const char* data, size_t n) {
   UpdatePoll(c);
 }
 
-bool SocketIo::OverLimit(IoConn* c) {
-  const OutputLimit& l = limits_[c->output_class];
-  uint64_t used = pending_bytes(c);
+// client-output-buffer-limit: over the hard limit, or over the soft one for
+// longer than its seconds (*soft_since_ms: when it was first over, 0 if not).
+bool SocketIo::LimitReached(const OutputLimit& l, uint64_t used, uint64_t* soft_since_ms) {
   bool hard = l.hard && used >= l.hard;
   bool soft = false;
   if (l.soft && used >= l.soft) {
     uint64_t now = uv_now(loop_);
-    if (c->soft_since_ms == 0) c->soft_since_ms = now;
-    else soft = now - c->soft_since_ms > l.soft_seconds * 1000;
+    if (*soft_since_ms == 0) *soft_since_ms = now;
+    else soft = now - *soft_since_ms > l.soft_seconds * 1000;
   } else {
-    c->soft_since_ms = 0;
+    *soft_since_ms = 0;
   }
   return hard || soft;
+}
+
+bool SocketIo::OverLimit(IoConn* c) {
+  return LimitReached(limits_[c->output_class], pending_bytes(c), &c->soft_since_ms);
 }
 
 std::vector<int> SocketIo::PollReadable(int skip_slot, const std::vector<int>& listen_fds,
@@ -246,17 +250,7 @@ void SocketIo::Kick(IoConn* c) {
 
 bool SocketIo::CheckSharedLimit(IoConn* c, uint64_t used) {
   if (c->detached || c->over_limit) return false;
-  const OutputLimit& l = limits_[kOutputReplica];
-  bool hard = l.hard && used >= l.hard;
-  bool soft = false;
-  if (l.soft && used >= l.soft) {
-    uint64_t now = uv_now(loop_);
-    if (c->shared_soft_since_ms == 0) c->shared_soft_since_ms = now;
-    else soft = now - c->shared_soft_since_ms > l.soft_seconds * 1000;
-  } else {
-    c->shared_soft_since_ms = 0;
-  }
-  if (!hard && !soft) return false;
+  if (!LimitReached(limits_[kOutputReplica], used, &c->shared_soft_since_ms)) return false;
   c->over_limit = true;
   c->ending = true;
   ReportLater(c);

@@ -137,6 +137,7 @@ class SocketIo {
   // Redis's checkClientOutputBufferLimits on the unwritten output: the hard
   // limit at once, the soft one when passed for longer than its seconds.
   bool OverLimit(IoConn* c);
+  bool LimitReached(const OutputLimit& l, uint64_t used, uint64_t* soft_since_ms);
   static void OnPoll(uv_poll_t* handle, int status, int events);
   static void OnCheck(uv_check_t* handle);
   // Reports the close of c from the loop's check phase, outside the caller's stack.
