@@ -182,7 +182,9 @@ export class TachyonServer implements ServerStatus {
     this.replication = new Replication(ctx, this.persistence, {
       masterClient: (socket) => new Connection({ ...this.services, nativeIo: false }, socket, 'tcp'),
       port: () => this.port,
+      disconnectBlocked: (error) => this.blocking.disconnectAll(error),
     });
+    this.blocking.addOtherBlocks(this.replication.waitBlocks);
     this.failover = new Failover(ctx, this.replication, this.pause);
     this.shutdownWait = new ShutdownWait(ctx, this.replication, this.pause, (flags) => this.finishShutdown(flags));
     this.clientCommands = new ClientCommands(ctx, this);

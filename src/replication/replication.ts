@@ -21,6 +21,7 @@ import type * as net from 'node:net';
 import * as path from 'node:path';
 import type { CommandCall, CommandRegistry } from '../commands/registry';
 import type { ServerContext } from '../context';
+import type { OtherBlocks } from '../features/blocking';
 import { ClientField, ClientState, ReplyMode } from '../boundary.gen';
 import type { Connection } from '../network/connection';
 import type { ReplicaOf } from '../config/options';
@@ -78,7 +79,12 @@ export interface ReplicationServices {
   masterClient(socket: net.Socket): Connection;
   /** The TCP port we listen on (REPLCONF listening-port). */
   port(): number;
+  /** Answers every client blocked on keys with `error` and closes it. */
+  disconnectBlocked(error: string): void;
 }
+
+/** What a master turned replica answers its blocked clients (Redis's disconnectAllBlockedClients). */
+const TURNED_REPLICA = 'UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)';
 
 const NULL_ID = '0'.repeat(40);
 
@@ -664,6 +670,23 @@ export class Replication implements LinkOwner {
     w.conn.resumeWith(reply);
   }
 
+  /** Clients in WAIT, as the blocking scheduler sees them (blocked_clients, CLIENT UNBLOCK). */
+  readonly waitBlocks: OtherBlocks = {
+    blockedCount: () => this.waiters.size,
+    isBlocked: (conn) => [...this.waiters].some((w) => w.conn === conn),
+    unblock: (conn, error) => {
+      const w = [...this.waiters].find((x) => x.conn === conn);
+      if (!w) return false;
+      if (!error) this.finishWait(w);
+      else {
+        this.waiters.delete(w);
+        if (w.timer) clearTimeout(w.timer);
+        w.conn.resumeWith(new RespWriter(w.conn.resp).error(error).toBuffer());
+      }
+      return true;
+    },
+  };
+
   private checkWaiters(): void {
     for (const w of [...this.waiters]) {
       if (this.countAcked(w.offset) >= w.numreplicas) this.finishWait(w);
@@ -820,7 +843,8 @@ export class Replication implements LinkOwner {
       this.masterBaseOffset = this.streamState()[1];
       this.masterReceived = 0;
       this.masterDb = 0;
-      for (const w of [...this.waiters]) this.finishWait(w);
+      // Blocked clients (WAIT among them) get an error and are closed, as Redis's.
+      this.services.disconnectBlocked(TURNED_REPLICA);
     }
     this.native('attachSink', false);
     this.pushReadOnly();
