@@ -162,7 +162,9 @@ export class TachyonServer implements ServerStatus {
     // Paths are relative to `dir`, as if the server had chdir'ed there like Redis (an embedded
     // server must not change its host's working directory).
     const logfile = config.get('logfile');
-    this.log = new Logger({ level: config.get('loglevel'), file: logfile ? config.resolvePath(logfile) : '' });
+    // Lines read S (Redis's role char) from the start when replicaof is configured.
+    const role = config.getReplicaOf().host ? 'S' : 'M';
+    this.log = new Logger({ level: config.get('loglevel'), file: logfile ? config.resolvePath(logfile) : '', role });
     const native = this.openNative();
     const shared = this.shared;
     const events = new EventDispatcher(native, shared);

@@ -835,6 +835,7 @@ export class Replication implements LinkOwner {
     this.dropMasterLink();
     this.masterHost = host;
     this.masterPort = port;
+    this.ctx.log.setRole('S');
     Object.assign(this.configured(), { host, port });
     this.linkDownSince = Date.now();
     if (wasMaster) {
@@ -849,7 +850,7 @@ export class Replication implements LinkOwner {
     this.native('attachSink', false);
     this.pushReadOnly();
     this.ctx.log.notice(`Connecting to MASTER ${host}:${port}`);
-    void this.connectToMaster();
+    void this.connectToMaster(true);
   }
 
   /** DEBUG CHANGE-REPL-ID: changeReplicationId() and clearReplicationId2(), as Redis. */
@@ -865,6 +866,7 @@ export class Replication implements LinkOwner {
     this.dropMasterLink();
     this.masterHost = '';
     this.masterPort = 0;
+    this.ctx.log.setRole('M');
     Object.assign(this.configured(), { host: '', port: 0 });
     // shiftReplicationId: our replicas may continue with our old id up to here.
     this.replId2 = this.replId;
@@ -906,13 +908,14 @@ export class Replication implements LinkOwner {
     this.ctx.native.configure('stale-replica', refuse);
   }
 
-  private async connectToMaster(): Promise<void> {
+  /** One attempt (REPLICAOF, or the cron's retry); `announced`: "Connecting to MASTER" is logged already. */
+  private async connectToMaster(announced = false): Promise<void> {
     if (!this.isReplica || this.connecting) return;
     this.connecting = true;
     const link = new MasterLink(this.masterHost, this.masterPort, this);
     this.link = link;
     try {
-      await link.run();
+      await link.run(announced);
     } finally {
       this.connecting = false;
     }
