@@ -117,7 +117,7 @@ const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }
 function procCpu(pid) {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / clockTicks; // utime, stime (fields 14, 15)
+  return { user: Number(f[11]) / clockTicks, sys: Number(f[12]) / clockTicks }; // utime, stime (fields 14, 15)
 }
 
 function procStatus(pid, field) {
@@ -233,7 +233,7 @@ async function run(kind, policy) {
   const latencies = new Float64Array(Math.max(0, totalOps - warmup));
   let measured = 0;
   let measureStart = 0;
-  let cpuStart = 0;
+  let cpuStart = { user: 0, sys: 0 };
   let clientCpuStart = null;
   let maxOver = -Infinity;
   let peakRss = 0;
@@ -285,7 +285,9 @@ async function run(kind, policy) {
     }),
   );
   const elapsed = (Number(process.hrtime.bigint()) - (measureStart || Number(t0))) / 1e9;
-  const serverCpu = procCpu(s.child.pid) - cpuStart;
+  const cpuEnd = procCpu(s.child.pid);
+  const serverSys = cpuEnd.sys - cpuStart.sys;
+  const serverCpu = cpuEnd.user - cpuStart.user + serverSys;
   const clientUsage = process.cpuUsage(clientCpuStart || undefined);
   const clientCpu = (clientUsage.user + clientUsage.system) / 1e6;
   sampling = false;
@@ -304,6 +306,7 @@ async function run(kind, policy) {
     hitRatio: hits / (hits + misses),
     opsPerSec: measured / elapsed,
     cpuPerOp: (serverCpu / measured) * 1e6, // server CPU microseconds per measured operation
+    sysShare: serverSys / serverCpu, // of the server's CPU, the part spent in the kernel
     clientCpuPerOp: (clientCpu / measured) * 1e6, // the same for the load client
     serverBusy: serverCpu / elapsed, // fraction of one core the server used
     clientBusy: clientCpu / elapsed, // and the load client (this process)
@@ -330,7 +333,7 @@ async function run(kind, policy) {
     `cache-aside: ${keySpace} keys, Zipf s=${zipfS}, values 100-1000 bytes, maxmemory ${maxmemory}, ` +
       `${clients} clients, ${totalOps} operations (first ${warmup} not measured), ${rounds} round(s)\n`,
   );
-  console.log('| policy | server | hit ratio | ops/s | server CPU us/op | client CPU us/op | server / client busy | p50 ms | p99 ms | evicted keys | max used_memory - maxmemory | peak RSS MB | peak RSS growth MB |');
+  console.log('| policy | server | hit ratio | ops/s | server CPU us/op (kernel share) | client CPU us/op | server / client busy | p50 ms | p99 ms | evicted keys | max used_memory - maxmemory | peak RSS MB | peak RSS growth MB |');
   console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const summary = [];
   for (const policy of policies) {
@@ -341,7 +344,7 @@ async function run(kind, policy) {
         const x = await run(kind, policy);
         res[kind].push(x);
         console.log(
-          `| ${policy} | ${kind} | ${(x.hitRatio * 100).toFixed(2)}% | ${Math.round(x.opsPerSec)} | ${x.cpuPerOp.toFixed(2)} | ${x.clientCpuPerOp.toFixed(2)} | ` +
+          `| ${policy} | ${kind} | ${(x.hitRatio * 100).toFixed(2)}% | ${Math.round(x.opsPerSec)} | ${x.cpuPerOp.toFixed(2)} (${(x.sysShare * 100).toFixed(0)}%) | ${x.clientCpuPerOp.toFixed(2)} | ` +
             `${(x.serverBusy * 100).toFixed(0)}% / ${(x.clientBusy * 100).toFixed(0)}% | ${x.p50.toFixed(3)} | ` +
             `${x.p99.toFixed(3)} | ${x.evicted} | ${x.maxOver} B | ${mb(x.peakRss)} | ${mb(x.rssGrowth)} |` +
             (x.errors ? ` ${x.errors} errors (${x.lastError})` : ''),
