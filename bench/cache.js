@@ -4,7 +4,10 @@
 // popularity follows a Zipf law (exponent --zipf), values of 100-1,000 bytes
 // (the size is fixed per key), --clients connections each with one request in
 // flight, a fixed number of operations, for each eviction policy and server.
-// Prints hit ratio, ops/s, p50/p99 latency, evicted keys, the largest
+// Prints hit ratio, ops/s, CPU time per operation of the server and of this
+// load client (/proc/PID/stat and process.cpuUsage over the measured phase:
+// steadier than ops/s on a shared machine, and it shows when the client, not
+// the server, is what limits ops/s), p50/p99 latency, evicted keys, the largest
 // used_memory - maxmemory seen (INFO sampled every 50 ms), peak RSS (and its
 // growth over the idle server: Tachyon's includes Node's own ~45 MB), and the
 // Tachyon/Redis ratios.
@@ -17,7 +20,9 @@
 //                       [--node-flags "--flag ..."]   (Node/V8 flags for Tachyon's process)
 //
 // The first --warmup operations fill the cache and are not measured (hit
-// ratio and latency count the rest). Servers run one at a time, alternating.
+// ratio, latency and CPU count the rest). Servers run one at a time,
+// alternating (Redis first in odd rounds, Tachyon first in even ones); with
+// --rounds N the ratios are of the medians.
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -104,6 +109,15 @@ function freePort() {
 
 function cli(port, ...cmd) {
   return spawnSync('redis-cli', ['-p', String(port), ...cmd], { encoding: 'utf8' }).stdout.trim();
+}
+
+// CPU time (user + system) a process has used so far, in seconds: server CPU
+// per operation is far steadier than ops/s on a shared machine.
+const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+function procCpu(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(f[11]) / clockTicks, sys: Number(f[12]) / clockTicks }; // utime, stime (fields 14, 15)
 }
 
 function procStatus(pid, field) {
@@ -219,6 +233,8 @@ async function run(kind, policy) {
   const latencies = new Float64Array(Math.max(0, totalOps - warmup));
   let measured = 0;
   let measureStart = 0;
+  let cpuStart = { user: 0, sys: 0 };
+  let clientCpuStart = null;
   let maxOver = -Infinity;
   let peakRss = 0;
 
@@ -246,7 +262,11 @@ async function run(kind, policy) {
         const rank = next();
         const key = `key:${scramble(rank)}`;
         const start = process.hrtime.bigint();
-        if (op === warmup) measureStart = Number(start);
+        if (op === warmup) {
+          measureStart = Number(start);
+          cpuStart = procCpu(s.child.pid);
+          clientCpuStart = process.cpuUsage();
+        }
         const got = await send(conn, resp('GET', key));
         const hit = got[0] === '$' && got[1] !== '-';
         if (!hit) {
@@ -265,6 +285,11 @@ async function run(kind, policy) {
     }),
   );
   const elapsed = (Number(process.hrtime.bigint()) - (measureStart || Number(t0))) / 1e9;
+  const cpuEnd = procCpu(s.child.pid);
+  const serverSys = cpuEnd.sys - cpuStart.sys;
+  const serverCpu = cpuEnd.user - cpuStart.user + serverSys;
+  const clientUsage = process.cpuUsage(clientCpuStart || undefined);
+  const clientCpu = (clientUsage.user + clientUsage.system) / 1e6;
   sampling = false;
   await sampler;
   const stats = infoFields(await send(monitor, resp('INFO', 'stats')));
@@ -280,6 +305,11 @@ async function run(kind, policy) {
     policy,
     hitRatio: hits / (hits + misses),
     opsPerSec: measured / elapsed,
+    cpuPerOp: (serverCpu / measured) * 1e6, // server CPU microseconds per measured operation
+    sysShare: serverSys / serverCpu, // of the server's CPU, the part spent in the kernel
+    clientCpuPerOp: (clientCpu / measured) * 1e6, // the same for the load client
+    serverBusy: serverCpu / elapsed, // fraction of one core the server used
+    clientBusy: clientCpu / elapsed, // and the load client (this process)
     p50: pct(50),
     p99: pct(99),
     evicted: Number(stats.evicted_keys),
@@ -303,8 +333,8 @@ async function run(kind, policy) {
     `cache-aside: ${keySpace} keys, Zipf s=${zipfS}, values 100-1000 bytes, maxmemory ${maxmemory}, ` +
       `${clients} clients, ${totalOps} operations (first ${warmup} not measured), ${rounds} round(s)\n`,
   );
-  console.log('| policy | server | hit ratio | ops/s | p50 ms | p99 ms | evicted keys | max used_memory - maxmemory | peak RSS MB | peak RSS growth MB |');
-  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('| policy | server | hit ratio | ops/s | server CPU us/op (kernel share) | client CPU us/op | server / client busy | p50 ms | p99 ms | evicted keys | max used_memory - maxmemory | peak RSS MB | peak RSS growth MB |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const summary = [];
   for (const policy of policies) {
     const res = { redis: [], tachyon: [] };
@@ -314,7 +344,8 @@ async function run(kind, policy) {
         const x = await run(kind, policy);
         res[kind].push(x);
         console.log(
-          `| ${policy} | ${kind} | ${(x.hitRatio * 100).toFixed(2)}% | ${Math.round(x.opsPerSec)} | ${x.p50.toFixed(3)} | ` +
+          `| ${policy} | ${kind} | ${(x.hitRatio * 100).toFixed(2)}% | ${Math.round(x.opsPerSec)} | ${x.cpuPerOp.toFixed(2)} (${(x.sysShare * 100).toFixed(0)}%) | ${x.clientCpuPerOp.toFixed(2)} | ` +
+            `${(x.serverBusy * 100).toFixed(0)}% / ${(x.clientBusy * 100).toFixed(0)}% | ${x.p50.toFixed(3)} | ` +
             `${x.p99.toFixed(3)} | ${x.evicted} | ${x.maxOver} B | ${mb(x.peakRss)} | ${mb(x.rssGrowth)} |` +
             (x.errors ? ` ${x.errors} errors (${x.lastError})` : ''),
         );
@@ -338,16 +369,17 @@ async function run(kind, policy) {
       policy,
       hitDiff: (m('tachyon', (x) => x.hitRatio) - m('redis', (x) => x.hitRatio)) * 100,
       ops: m('tachyon', (x) => x.opsPerSec) / m('redis', (x) => x.opsPerSec),
+      cpu: m('tachyon', (x) => x.cpuPerOp) / m('redis', (x) => x.cpuPerOp),
       p99: m('tachyon', (x) => x.p99) / m('redis', (x) => x.p99),
       rss: m('tachyon', (x) => x.peakRss) / m('redis', (x) => x.peakRss),
       rssGrowth: m('tachyon', (x) => x.rssGrowth) / m('redis', (x) => x.rssGrowth),
     });
   }
   if (only) return;
-  console.log('\n| policy | hit ratio, Tachyon - Redis (points) | ops/s ratio | p99 ratio | peak RSS ratio | peak RSS growth ratio |');
-  console.log('|---|---:|---:|---:|---:|---:|');
+  console.log('\n| policy | hit ratio, Tachyon - Redis (points) | ops/s ratio | server CPU per op ratio | p99 ratio | peak RSS ratio | peak RSS growth ratio |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
   for (const x of summary) {
-    console.log(`| ${x.policy} | ${x.hitDiff >= 0 ? '+' : ''}${x.hitDiff.toFixed(2)} | ${x.ops.toFixed(2)} | ${x.p99.toFixed(2)} | ${x.rss.toFixed(2)} | ${x.rssGrowth.toFixed(2)} |`);
+    console.log(`| ${x.policy} | ${x.hitDiff >= 0 ? '+' : ''}${x.hitDiff.toFixed(2)} | ${x.ops.toFixed(2)} | ${x.cpu.toFixed(2)} | ${x.p99.toFixed(2)} | ${x.rss.toFixed(2)} | ${x.rssGrowth.toFixed(2)} |`);
   }
 })().catch((e) => {
   console.error(e);
