@@ -186,8 +186,12 @@ async function script(src: ServerProc, dst: ServerProc): Promise<string[]> {
   await note('queued', r(a, 'MIGRATE', host, port, 't1', 0, 1000));
   await note('exec', r(a, 'EXEC'));
   await note('eval', r(a, 'EVAL', `return redis.call('MIGRATE', '${host}', '${port}', KEYS[1], '0', '1000')`, 1, 't2'));
+  await a.call('SELECT', 5);
+  await a.set('t3', 'script-db');
+  await a.call('SELECT', 0);
+  await note('eval in db 5', r(a, 'EVAL', `redis.call('SELECT', 5) return redis.call('MIGRATE', '${host}', '${port}', KEYS[1], '0', '1000')`, 1, 't3'));
   await note('after multi and script', r(a, 'EXISTS', 't1', 't2'));
-  await note('dst t1 t2', r(b, 'MGET', 't1', 't2'));
+  await note('dst t1 t2 t3', r(b, 'MGET', 't1', 't2', 't3'));
 
   // Nobody there, then a host that does not resolve.
   await a.set('n', '1');
