@@ -191,11 +191,11 @@ export class TachyonServer implements ServerStatus {
     });
     this.blocking.addOtherBlocks(this.replication.waitBlocks);
     this.failover = new Failover(ctx, this.replication, this.pause);
+    this.migrate = new Migrate(ctx, this.pause, () => this.replication.isReplica);
     this.shutdownWait = new ShutdownWait(ctx, this.replication, this.pause, (flags) => this.finishShutdown(flags));
     this.clientCommands = new ClientCommands(ctx, this);
     this.acl = new Acl(ctx, { pubsub: this.pubsub, clientInfo: (conn) => this.clientCommands.infoLine(conn) });
     this.info = new Info(ctx, this, this);
-    this.migrate = new Migrate(ctx);
     this.services = {
       ctx,
       commands: this.commands,

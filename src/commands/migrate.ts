@@ -23,6 +23,7 @@
 import * as net from 'net';
 import { spawnSync } from 'child_process';
 import type { ServerContext } from '../context';
+import type { Pause } from '../features/pause';
 import { RespWriter } from '../protocol/resp-writer';
 import { string2ll } from '../util/integers';
 import type { CommandCall, CommandRegistry } from './registry';
@@ -68,13 +69,22 @@ interface Target {
   wake?: () => void;
   /** MIGRATEs to one target take turns on its connection. */
   turn: Promise<void>;
+  /** MIGRATEs using or waiting for it: never closed as idle or to make room then. */
+  users: number;
 }
 
 export class Migrate {
   private readonly targets = new Map<string, Target>();
+  /** Connections being opened: a second MIGRATE to the same target waits for the first's. */
+  private readonly connecting = new Map<string, Promise<Target | null>>();
   private sweeper: NodeJS.Timeout | undefined;
 
-  constructor(private readonly ctx: ServerContext) {}
+  constructor(
+    private readonly ctx: ServerContext,
+    private readonly pause: Pause,
+    /** Whether the server became a replica meanwhile (FAILOVER, REPLICAOF): then nothing is deleted. */
+    private readonly isReplica: () => boolean,
+  ) {}
 
   register(r: CommandRegistry): void {
     r.register('migrate', (call) => this.migrate(call));
@@ -100,11 +110,20 @@ export class Migrate {
     }
     conn.suspend();
     const db = conn.db;
+    const wasReplica = this.isReplica(); // a writable replica (replica-read-only no) migrates its own keys
     void this.runAsync(plan, items).then(
       (outcome) => {
-        const reply = new RespWriter(conn.resp);
-        this.finish(db, plan, outcome, reply);
-        conn.resumeWith(reply.toBuffer());
+        const done = (): void => {
+          const reply = new RespWriter(conn.resp);
+          // A master turned replica deletes nothing of its own: the client gets what
+          // Redis tells its blocked clients then.
+          if (!plan.copy && outcome.acked.length > 0 && !wasReplica && this.isReplica()) reply.error(TURNED_REPLICA);
+          else this.finish(db, plan, outcome, reply);
+          conn.resumeWith(reply.toBuffer());
+        };
+        // Deletions wait for the end of a CLIENT PAUSE (or a FAILOVER's): the dataset stays still.
+        if (!plan.copy && outcome.acked.length > 0) this.pause.whenUnpaused(done);
+        else done();
       },
       (e: Error) => {
         this.ctx.log.warning(`MIGRATE failed: ${e.stack ?? e}`);
@@ -130,7 +149,12 @@ export class Migrate {
     for (;;) {
       let target = this.targets.get(name);
       if (!target) {
-        const made = await this.connect(plan, name);
+        let opening = this.connecting.get(name);
+        if (!opening) {
+          opening = this.connect(plan, name).finally(() => this.connecting.delete(name));
+          this.connecting.set(name, opening);
+        }
+        const made = await opening;
         if (!made) return { acked: [], error: 'IOERR error or timeout connecting to the client' };
         target = made;
       }
@@ -139,6 +163,7 @@ export class Migrate {
       let release!: () => void;
       const ahead = t.turn;
       t.turn = new Promise((resolve) => (release = resolve));
+      t.users++;
       await ahead;
       try {
         // A connection the target closed fails the write below: Redis's retry.
@@ -154,6 +179,8 @@ export class Migrate {
         if (!out.closeSocket) t.lastDb = out.lastDb;
         return out;
       } finally {
+        t.users--;
+        t.lastUse = Date.now();
         release();
       }
     }
@@ -163,8 +190,13 @@ export class Migrate {
   private connect(plan: Plan, name: string): Promise<Target | null> {
     const port = portOf(plan.port);
     if (port === null || plan.host === '') return Promise.resolve(null);
+    let socket: net.Socket;
+    try {
+      socket = net.connect({ host: plan.host, port });
+    } catch {
+      return Promise.resolve(null); // a host Node refuses outright (a NUL byte): getaddrinfo's failure
+    }
     return new Promise((resolve) => {
-      const socket = net.connect({ host: plan.host, port });
       let settled = false;
       const settle = (t: Target | null): void => {
         if (settled) return;
@@ -191,12 +223,21 @@ export class Migrate {
   }
 
   private add(name: string, socket: net.Socket, dead: boolean): Target {
-    if (this.targets.size >= CACHE_MAX) {
-      // Too many: drop one at random, as Redis.
-      const all = [...this.targets.values()];
-      this.drop(all[Math.floor(Math.random() * all.length)]);
+    if (!dead && this.targets.size >= CACHE_MAX) {
+      // Too many: drop one at random, as Redis (one no MIGRATE is using).
+      const idle = [...this.targets.values()].filter((x) => x.users === 0);
+      if (idle.length > 0) this.drop(idle[Math.floor(Math.random() * idle.length)]);
     }
-    const t: Target = { name, socket, lastDb: -1, lastUse: Date.now(), input: Buffer.alloc(0), closed: dead, turn: Promise.resolve() };
+    const t: Target = {
+      name,
+      socket,
+      lastDb: -1,
+      lastUse: Date.now(),
+      input: Buffer.alloc(0),
+      closed: dead,
+      turn: Promise.resolve(),
+      users: 0,
+    };
     socket.unref();
     socket.on('data', (d: Buffer) => {
       t.input = t.input.length === 0 ? d : Buffer.concat([t.input, d]);
@@ -218,7 +259,7 @@ export class Migrate {
   /** Closes connections unused for more than 10 s (migrateCloseTimedoutSockets). */
   private sweep(): void {
     const now = Date.now();
-    for (const t of [...this.targets.values()]) if (now - t.lastUse > CACHE_TTL_MS) this.drop(t);
+    for (const t of [...this.targets.values()]) if (t.users === 0 && now - t.lastUse > CACHE_TTL_MS) this.drop(t);
     if (this.targets.size === 0 && this.sweeper) {
       clearInterval(this.sweeper);
       this.sweeper = undefined;
@@ -297,6 +338,8 @@ export class Migrate {
     }
   }
 }
+
+const TURNED_REPLICA = 'UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)';
 
 const REFUSED = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'EPIPE']);
 
@@ -479,7 +522,12 @@ process.stdin.on('end', () => {
   };
   const arm = () => { clearTimeout(timer); timer = setTimeout(() => done(stage, true), o.timeout); };
   arm();
-  const s = net.connect({ host: o.host, port: o.port });
+  let s;
+  try {
+    s = net.connect({ host: o.host, port: o.port });
+  } catch {
+    return done('connect', false);
+  }
   s.on('error', (e) => done(stage === 'connect' && !${JSON.stringify([...REFUSED])}.includes(e.code) ? 'connect' : stage === 'read' ? 'read' : 'write', false));
   s.on('close', () => done(stage === 'read' ? 'read' : 'write', false));
   s.on('connect', () => {
@@ -508,7 +556,8 @@ process.stdin.on('end', () => {
 
 function blockingExchange(host: string, port: number, timeout: number, bytes: Buffer, replies: number): Exchange {
   const input = Buffer.concat([Buffer.from(JSON.stringify({ host, port, timeout, replies }) + '\n'), bytes]);
-  const r = spawnSync(process.execPath, ['-e', CHILD], { input, maxBuffer: 1 << 24 });
+  // The child ends itself within a timeout per step; the limit here only guards against a stuck child.
+  const r = spawnSync(process.execPath, ['-e', CHILD], { input, maxBuffer: 1 << 24, timeout: timeout * (replies + 2) + 10_000 });
   try {
     const out = JSON.parse(r.stdout.toString()) as { failed?: Exchange['failed']; timedOut: boolean; lines: string[] };
     return { failed: out.failed ?? undefined, timedOut: out.timedOut, lines: out.lines };

@@ -7,7 +7,8 @@
  * must be Redis->Redis's. Then what Redis's blocking hides: the DEL the
  * source's AOF and replica get, the cached target connection (reused, its
  * SELECT skipped, closed after 10 s idle), other clients served meanwhile,
- * and a key changed during the transfer left in place.
+ * a key changed during the transfer left in place, and deletions held back
+ * by a CLIENT PAUSE.
  */
 import fs from 'node:fs';
 import net from 'node:net';
@@ -327,6 +328,27 @@ describe('MIGRATE, what blocking hides', () => {
       await other.set('moving', 'after');
       expect(await pending).toBe('"OK"');
       expect(await r(other, 'MGET', 'moving', 'steady')).toBe('["after",null]');
+      other.disconnect();
+    } finally {
+      await slow.close();
+    }
+  }, 20_000);
+
+  test('Tachyon deletes nothing during a CLIENT PAUSE: the reply and the deletion wait for its end', async () => {
+    const a = servers['tachyon-a'];
+    const slow = await fakeTarget((d) => '+OK\r\n'.repeat((d.match(/\*\d+\r\n/g) ?? []).length), 300);
+    try {
+      await a.client.set('paused', 'v');
+      const other = a.client.duplicate();
+      const t0 = Date.now();
+      const pending = r(a.client, 'MIGRATE', '127.0.0.1', slow.port, 'paused', 0, 5000);
+      await new Promise((res) => setTimeout(res, 100));
+      expect(await other.call('CLIENT', 'PAUSE', 1200, 'WRITE')).toBe('OK');
+      await new Promise((res) => setTimeout(res, 500)); // the target has answered by now
+      expect(await other.get('paused')).toBe('v');
+      expect(await pending).toBe('"OK"');
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(1250);
+      expect(await other.exists('paused')).toBe(0);
       other.disconnect();
     } finally {
       await slow.close();
