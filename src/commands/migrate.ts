@@ -284,7 +284,8 @@ export class Migrate {
         resolve(err ? 'error' : 'ok');
       });
     });
-    if (wrote !== 'ok' || t.closed) return { failed: 'write', timedOut: wrote === 'timeout', lines };
+    // Replies that came before the target closed are still read below.
+    if (wrote !== 'ok') return { failed: 'write', timedOut: wrote === 'timeout', lines };
     while (lines.length < replies) {
       const line = await this.readLine(t, timeout);
       if (line === 'timeout' || line === 'closed') return { failed: 'read', timedOut: line === 'timeout', lines };
