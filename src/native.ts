@@ -195,6 +195,9 @@ export interface NativeServer {
   persistence(op: string, ...args: unknown[]): unknown;
   /** Replication stream, backlog and replicas (native/binding/replication_binding.cc); used by src/replication/. */
   replication(op: string, ...args: unknown[]): unknown;
+  /** MIGRATE's keyspace side (native/binding/migrate_binding.cc). */
+  migrate(op: 'collect', db: number, keys: Buffer[]): [Buffer, Buffer, number][];
+  migrate(op: 'delete', db: number, items: [Buffer, Buffer, number][]): boolean[];
 }
 
 const ARENA_SIZE = 256 * 1024;

@@ -33,6 +33,8 @@ import { registerDebugCommands } from './commands/debug';
 import { Info } from './commands/info';
 import { CommandRegistry } from './commands/registry';
 import { registerServerCommands } from './commands/server';
+import { registerClusterCommands } from './commands/cluster';
+import { Migrate } from './commands/migrate';
 import { ConfigError, requirePassSet, type Config } from './config/config';
 import { strerror } from './config/options';
 import { formatFatalConfigError } from './config/parse';
@@ -140,6 +142,7 @@ export class TachyonServer implements ServerStatus {
   readonly tls: Tls;
   private readonly clientCommands: ClientCommands;
   private readonly info: Info;
+  private readonly migrate: Migrate;
 
   // ServerStatus: what INFO and LASTSAVE report.
   readonly runId = crypto.randomBytes(20).toString('hex');
@@ -188,6 +191,7 @@ export class TachyonServer implements ServerStatus {
     });
     this.blocking.addOtherBlocks(this.replication.waitBlocks);
     this.failover = new Failover(ctx, this.replication, this.pause);
+    this.migrate = new Migrate(ctx, this.pause, () => this.replication.isReplica);
     this.shutdownWait = new ShutdownWait(ctx, this.replication, this.pause, (flags) => this.finishShutdown(flags));
     this.clientCommands = new ClientCommands(ctx, this);
     this.acl = new Acl(ctx, { pubsub: this.pubsub, clientInfo: (conn) => this.clientCommands.infoLine(conn) });
@@ -215,6 +219,8 @@ export class TachyonServer implements ServerStatus {
       abortShutdown: () => this.shutdownWait.abort(),
     });
     registerCommandCommands(r);
+    registerClusterCommands(r);
+    this.migrate.register(r);
     this.info.register(r);
     this.clientCommands.register(r);
     registerDebugCommands(r, { info: this.info, clients: this.clientCommands, restart: (g, d) => this.restart(g, d) });
@@ -572,6 +578,7 @@ export class TachyonServer implements ServerStatus {
     this.shutdownWait.close();
     this.blocking.close();
     this.info.stop();
+    this.migrate.close();
     const listeners = [...this.listeners, ...this.tlsListeners];
     this.listeners = [];
     this.tlsListeners = [];

@@ -22,6 +22,7 @@
 
 #include "binding/security_binding.h"
 #include "core/hash.h"
+#include "binding/migrate_binding.h"
 #include "binding/persistence_binding.h"
 #include "binding/replication_binding.h"
 #include "server/crash_report.h"
@@ -86,6 +87,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
                            InstanceMethod<&NativeServer::SetOutputLimits>("setOutputLimits"),
                            InstanceMethod<&NativeServer::Persistence>("persistence"),
                            InstanceMethod<&NativeServer::Replication>("replication"),
+                           InstanceMethod<&NativeServer::Migrate>("migrate"),
                            InstanceMethod<&NativeServer::SetListeners>("setListeners"),
                            InstanceMethod<&NativeServer::SetAclUser>("setAclUser"),
                            InstanceMethod<&NativeServer::AclCheck>("aclCheck"),
@@ -1228,6 +1230,8 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
   Napi::Value Persistence(const Napi::CallbackInfo& info) { return persistence_->Call(info); }
   // replication(op, ...): the replication stream, backlog and replicas (replication_binding.cc).
   Napi::Value Replication(const Napi::CallbackInfo& info) { return replication_->Call(info); }
+  // migrate(op, ...): the keyspace side of MIGRATE (migrate_binding.cc).
+  Napi::Value Migrate(const Napi::CallbackInfo& info) { return MigrateCall(*server_, info); }
 
   std::unique_ptr<Server> server_;
   std::unique_ptr<PersistenceBinding> persistence_;  // declared after server_: destroyed first

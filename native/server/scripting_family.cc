@@ -199,9 +199,16 @@ struct ScriptingState : public ScriptHost {
     Reply reply(out, &server);
     reply.set_resp(resp);
     if (cmd->owner == CommandOwner::kJs) {
-      // PUBLISH and the other commands TypeScript owns: through EXEC's runner, as the caller.
-      if (JsExecutor* ex = server.js_executor()) ex->Run(*run.caller, argv, out);
-      else reply.Error("ERR command not available from scripts");
+      // PUBLISH and the other commands TypeScript owns: through EXEC's runner, as the
+      // caller, in the database the script selected (MIGRATE reads its keys there).
+      if (JsExecutor* ex = server.js_executor()) {
+        const int caller_db = run.caller->db;
+        run.caller->db = sc.db;
+        ex->Run(*run.caller, argv, out);
+        run.caller->db = caller_db;
+      } else {
+        reply.Error("ERR command not available from scripts");
+      }
       return;
     }
     sc.resp = resp;

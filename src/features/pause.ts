@@ -182,6 +182,8 @@ export class Pause {
   private timer: NodeJS.Timeout | undefined;
   /** WRITE mode keeps parsing state for every client seen during the pause, held or not. */
   private readonly held = new Map<Connection, HeldInput>();
+  /** Work that changes the dataset on its own and waits for the end of every pause (MIGRATE's deletions). */
+  private readonly afterPauses: (() => void)[] = [];
 
   constructor(
     private readonly ctx: ServerContext,
@@ -196,6 +198,12 @@ export class Pause {
   /** Whether a CLIENT PAUSE is in effect. */
   get active(): boolean {
     return this.type !== undefined;
+  }
+
+  /** Runs `fn` now if no pause is in effect, else once none is. */
+  whenUnpaused(fn: () => void): void {
+    if (this.type === undefined) fn();
+    else this.afterPauses.push(fn);
   }
 
   /** A client whose next command waits for the end of a pause (CLIENT LIST flag 'b', INFO blocked_clients). */
@@ -325,7 +333,11 @@ export class Pause {
     if (after === 'all') for (const held of this.held.values()) held.blocked = true;
     if (before === undefined || before === after || after === 'all') return;
     // Weaker than before (ALL to WRITE, or no pause at all).
-    if (after === undefined) this.ctx.native.configure('js-input', false);
+    if (after === undefined) {
+      this.ctx.native.configure('js-input', false);
+      const waiting = this.afterPauses.splice(0);
+      if (waiting.length > 0) queueMicrotask(() => waiting.forEach((fn) => fn()));
+    }
     const held = [...this.held];
     this.held.clear();
     if (held.length === 0) return;

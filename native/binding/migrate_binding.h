@@ -1,0 +1,12 @@
+// migrate(op, ...args): the keyspace operations src/commands/migrate.ts calls.
+#pragma once
+
+#include <napi.h>
+
+namespace tachyon {
+
+class Server;
+
+Napi::Value MigrateCall(Server& server, const Napi::CallbackInfo& info);
+
+}  // namespace tachyon
