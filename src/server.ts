@@ -162,7 +162,9 @@ export class TachyonServer implements ServerStatus {
     // Paths are relative to `dir`, as if the server had chdir'ed there like Redis (an embedded
     // server must not change its host's working directory).
     const logfile = config.get('logfile');
-    this.log = new Logger({ level: config.get('loglevel'), file: logfile ? config.resolvePath(logfile) : '' });
+    // Lines read S (Redis's role char) from the start when replicaof is configured.
+    const role = config.getReplicaOf().host ? 'S' : 'M';
+    this.log = new Logger({ level: config.get('loglevel'), file: logfile ? config.resolvePath(logfile) : '', role });
     const native = this.openNative();
     const shared = this.shared;
     const events = new EventDispatcher(native, shared);
@@ -182,7 +184,9 @@ export class TachyonServer implements ServerStatus {
     this.replication = new Replication(ctx, this.persistence, {
       masterClient: (socket) => new Connection(this.services, socket, 'tcp'),
       port: () => this.port,
+      disconnectBlocked: (error) => this.blocking.disconnectAll(error),
     });
+    this.blocking.addOtherBlocks(this.replication.waitBlocks);
     this.failover = new Failover(ctx, this.replication, this.pause);
     this.shutdownWait = new ShutdownWait(ctx, this.replication, this.pause, (flags) => this.finishShutdown(flags));
     this.clientCommands = new ClientCommands(ctx, this);

@@ -138,6 +138,18 @@ class DeadlineHeap {
 
 const UNBLOCKED_ERROR = 'UNBLOCKED client unblocked via CLIENT UNBLOCK';
 
+/**
+ * Clients blocked by a command another feature owns (WAIT): counted in
+ * blocked_clients, flagged 'b', and ended by CLIENT UNBLOCK and by a master
+ * turning replica like those blocked on keys.
+ */
+export interface OtherBlocks {
+  blockedCount(): number;
+  isBlocked(conn: Connection): boolean;
+  /** Ends the block with its timeout reply (error '') or the error; false if not blocked here. */
+  unblock(conn: Connection, error: string): boolean;
+}
+
 export class BlockingScheduler {
   private readonly byConn = new Map<Connection, BlockedClient>();
   private readonly queues = new Map<string, KeyQueue>();
@@ -149,7 +161,13 @@ export class BlockingScheduler {
   /** Clients already out of every queue that still need their timeout / error reply. */
   private endings: Array<[Connection, string]> = [];
 
+  private readonly others: OtherBlocks[] = [];
+
   constructor(private readonly ctx: ServerContext) {}
+
+  addOtherBlocks(o: OtherBlocks): void {
+    this.others.push(o);
+  }
 
   register(r: CommandRegistry): void {
     r.register('client|unblock', (call) => this.clientUnblock(call));
@@ -157,7 +175,9 @@ export class BlockingScheduler {
 
   /** INFO blocked_clients. */
   get blockedCount(): number {
-    return this.byConn.size;
+    let n = this.byConn.size;
+    for (const o of this.others) n += o.blockedCount();
+    return n;
   }
 
   /** INFO clients_in_timeout_table: blocked clients with a deadline. */
@@ -167,7 +187,7 @@ export class BlockingScheduler {
 
   /** CLIENT LIST flag 'b'. */
   isBlocked(conn: Connection): boolean {
-    return this.byConn.has(conn);
+    return this.byConn.has(conn) || this.others.some((o) => o.isBlocked(conn));
   }
 
   /** Connection.drain() got FeedStatus.Blocked and wrote the output before it: park the client. */
@@ -222,6 +242,23 @@ export class BlockingScheduler {
     this.forget(b);
     this.endings.push([conn, error]);
     return true;
+  }
+
+  /**
+   * Redis's disconnectAllBlockedClients (a master turned replica): every
+   * blocked client gets `error` and is closed after it; nothing it pipelined runs.
+   */
+  disconnectAll(error: string): void {
+    for (const conn of [...this.ctx.clients.values()]) {
+      if (!this.isBlocked(conn)) continue;
+      conn.requestClose();
+      this.unblockAny(conn, error);
+    }
+    this.pump();
+  }
+
+  private unblockAny(conn: Connection, error: string): boolean {
+    return this.unblock(conn, error) || this.others.some((o) => o.unblock(conn, error));
   }
 
   /** Clients answered in this pump whose pipelines resume at its end. */
@@ -374,7 +411,7 @@ export class BlockingScheduler {
     const id = string2ll(args[2]);
     if (id === null) return void w.error('ERR value is not an integer or out of range');
     const target = this.ctx.clients.get(clientIdOf(id));
-    w.int(target && !target.closing && this.unblock(target, error) ? 1 : 0);
+    w.int(target && !target.closing && this.unblockAny(target, error) ? 1 : 0);
   }
 
   /** Server shutdown: no more timers. */

@@ -24,6 +24,11 @@ export function errnoText(errno: number): string {
     24: 'Too many open files',
     28: 'No space left on device',
     30: 'Read-only file system',
+    101: 'Network is unreachable',
+    104: 'Connection reset by peer',
+    110: 'Connection timed out',
+    111: 'Connection refused',
+    113: 'No route to host',
     122: 'Disk quota exceeded',
   };
   return texts[errno] ?? `errno ${errno}`;

@@ -205,7 +205,8 @@ export class Persistence {
   ): Steps<LoadResult> {
     const err = this.ops.loadStart(file, offset, {
       aofPreamble: opts.aofPreamble,
-      replica: opts.replica,
+      // A replica keeps keys already expired (its master will delete them), as Redis's iAmMaster() check.
+      replica: opts.replica ?? !!this.config.getReplicaOf().host,
       keyLoadDelay: this.config.get('key-load-delay') as number,
     });
     if (err !== 0) {

@@ -21,6 +21,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { errnoText } from '../persistence/errors';
 import type { DisklessLoadMode, SocketLoad } from './diskless-load';
 
 export type LinkState = 'connect' | 'connecting' | 'handshake' | 'sync' | 'connected';
@@ -100,10 +101,10 @@ export class MasterLink {
   ) {}
 
   /** One connection attempt; resolves when the link is online or has failed. */
-  async run(): Promise<boolean> {
+  async run(announced = false): Promise<boolean> {
     this.state = 'connecting';
     let failover = false; // a PSYNC FAILOVER sent, not answered yet
-    this.owner.log('notice', `Connecting to MASTER ${this.host}:${this.port}`);
+    if (!announced) this.owner.log('notice', `Connecting to MASTER ${this.host}:${this.port}`);
     const socket = net.connect({ host: this.host, port: this.port });
     this.socket = socket;
     socket.setNoDelay(true);
@@ -118,15 +119,18 @@ export class MasterLink {
       this.pump?.();
       this.wake();
     });
-    socket.on('error', () => {
-      /* 'close' follows */
+    let socketError = '';
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      // strerror() of the errno, as Redis logs it; 'close' follows.
+      socketError = typeof e.errno === 'number' && e.errno < 0 ? errnoText(-e.errno) : e.message;
     });
+    // Logged as the connect starts, as Redis's connectWithMaster (non-blocking connect).
+    this.owner.log('notice', 'MASTER <-> REPLICA sync started');
     try {
       await new Promise<void>((resolve, reject) => {
         socket.once('connect', resolve);
-        socket.once('close', () => reject(new Error('connection refused')));
+        socket.once('close', () => reject(new Error(`Error condition on socket for SYNC: ${socketError || 'Connection refused'}`)));
       });
-      this.owner.log('notice', 'MASTER <-> REPLICA sync started');
       this.state = 'handshake';
       this.owner.log('notice', 'Non blocking connect for SYNC fired the event.');
       const pong = await this.command(['PING']);

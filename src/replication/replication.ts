@@ -21,6 +21,7 @@ import type * as net from 'node:net';
 import * as path from 'node:path';
 import type { CommandCall, CommandRegistry } from '../commands/registry';
 import type { ServerContext } from '../context';
+import type { OtherBlocks } from '../features/blocking';
 import { ClientField, ClientState, ReplyMode } from '../boundary.gen';
 import type { Connection } from '../network/connection';
 import type { ReplicaOf } from '../config/options';
@@ -78,7 +79,12 @@ export interface ReplicationServices {
   masterClient(socket: net.Socket): Connection;
   /** The TCP port we listen on (REPLCONF listening-port). */
   port(): number;
+  /** Answers every client blocked on keys with `error` and closes it. */
+  disconnectBlocked(error: string): void;
 }
+
+/** What a master turned replica answers its blocked clients (Redis's disconnectAllBlockedClients). */
+const TURNED_REPLICA = 'UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)';
 
 const NULL_ID = '0'.repeat(40);
 
@@ -663,6 +669,23 @@ export class Replication implements LinkOwner {
     w.conn.resumeWith(reply);
   }
 
+  /** Clients in WAIT, as the blocking scheduler sees them (blocked_clients, CLIENT UNBLOCK). */
+  readonly waitBlocks: OtherBlocks = {
+    blockedCount: () => this.waiters.size,
+    isBlocked: (conn) => [...this.waiters].some((w) => w.conn === conn),
+    unblock: (conn, error) => {
+      const w = [...this.waiters].find((x) => x.conn === conn);
+      if (!w) return false;
+      if (!error) this.finishWait(w);
+      else {
+        this.waiters.delete(w);
+        if (w.timer) clearTimeout(w.timer);
+        w.conn.resumeWith(new RespWriter(w.conn.resp).error(error).toBuffer());
+      }
+      return true;
+    },
+  };
+
   private checkWaiters(): void {
     for (const w of [...this.waiters]) {
       if (this.countAcked(w.offset) >= w.numreplicas) this.finishWait(w);
@@ -811,6 +834,7 @@ export class Replication implements LinkOwner {
     this.dropMasterLink();
     this.masterHost = host;
     this.masterPort = port;
+    this.ctx.log.setRole('S');
     Object.assign(this.configured(), { host, port });
     this.linkDownSince = Date.now();
     if (wasMaster) {
@@ -818,12 +842,13 @@ export class Replication implements LinkOwner {
       this.cachedMaster = true;
       this.masterBaseOffset = this.streamState()[1];
       this.masterDb = 0;
-      for (const w of [...this.waiters]) this.finishWait(w);
+      // Blocked clients (WAIT among them) get an error and are closed, as Redis's.
+      this.services.disconnectBlocked(TURNED_REPLICA);
     }
     this.native('attachSink', false);
     this.pushReadOnly();
     this.ctx.log.notice(`Connecting to MASTER ${host}:${port}`);
-    void this.connectToMaster();
+    void this.connectToMaster(true);
   }
 
   /** DEBUG CHANGE-REPL-ID: changeReplicationId() and clearReplicationId2(), as Redis. */
@@ -839,6 +864,7 @@ export class Replication implements LinkOwner {
     this.dropMasterLink();
     this.masterHost = '';
     this.masterPort = 0;
+    this.ctx.log.setRole('M');
     Object.assign(this.configured(), { host: '', port: 0 });
     // shiftReplicationId: our replicas may continue with our old id up to here.
     this.replId2 = this.replId;
@@ -879,13 +905,14 @@ export class Replication implements LinkOwner {
     this.ctx.native.configure('stale-replica', refuse);
   }
 
-  private async connectToMaster(): Promise<void> {
+  /** One attempt (REPLICAOF, or the cron's retry); `announced`: "Connecting to MASTER" is logged already. */
+  private async connectToMaster(announced = false): Promise<void> {
     if (!this.isReplica || this.connecting) return;
     this.connecting = true;
     const link = new MasterLink(this.masterHost, this.masterPort, this);
     this.link = link;
     try {
-      await link.run();
+      await link.run(announced);
     } finally {
       this.connecting = false;
     }
