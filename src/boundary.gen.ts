@@ -156,8 +156,10 @@ export const enum ClientState {
   ReplyBytes = 10,
   /** Input bytes of the commands run so far outside a transaction (a master link's replication offset, as Redis's reploff). */
   AppliedBytes = 11,
+  /** Input bytes taken into the query buffer so far (a master link's read offset, as Redis's read_reploff). */
+  ReadBytes = 12,
   /** Length of the array. */
-  Count = 12,
+  Count = 13,
 }
 
 /**

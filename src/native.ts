@@ -97,9 +97,10 @@ export interface NativeServer {
    * Positions named by ClientState: [db, last command's full name or 'NULL', query buffer bytes,
    * commands queued in MULTI or -1, unix ms of the last input, query buffer room, argument
    * bytes of a blocked command, multi-mem, reply buffer capacity, reply buffer peak, reply
-   * bytes not handed to the socket yet, bytes applied outside MULTI (a master link's offset)].
+   * bytes not handed to the socket yet, bytes applied outside MULTI (a master link's offset),
+   * input bytes read (a master link's read offset)].
    */
-  clientState(slot: number): [number, string, number, number, number, number, number, number, number, number, number, number];
+  clientState(slot: number): [number, string, number, number, number, number, number, number, number, number, number, number, number];
   setJsCommands(names: string[]): void;
   configure(name: string, value: number | boolean | string): void;
   /** Periodic work; false while DEBUG PAUSE-CRON holds it. */

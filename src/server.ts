@@ -185,7 +185,7 @@ export class TachyonServer implements ServerStatus {
     this.scripting = new Scripting(ctx, () => void this.beginShutdown({ nosave: true }));
     this.persistence = new Persistence(ctx, this.commands);
     this.replication = new Replication(ctx, this.persistence, {
-      masterClient: (socket) => new Connection({ ...this.services, nativeIo: false }, socket, 'tcp'),
+      masterClient: (socket) => new Connection(this.services, socket, 'tcp'),
       port: () => this.port,
       disconnectBlocked: (error) => this.blocking.disconnectAll(error),
     });

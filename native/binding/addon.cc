@@ -399,6 +399,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
         Napi::Number::New(env, c->multi.active ? static_cast<double>(c->multi.queue.size()) : c->exec_count));
     set(ClientState::kLastInteraction, Napi::Number::New(env, static_cast<double>(c->last_interaction_ms)));
     set(ClientState::kAppliedBytes, Napi::Number::New(env, static_cast<double>(c->applied_bytes)));
+    set(ClientState::kReadBytes, Napi::Number::New(env, static_cast<double>(c->read_bytes)));
     set(ClientState::kQueryFree, Napi::Number::New(env, static_cast<double>(c->query.capacity() - c->query.size())));
     size_t argv_mem = 0;
     if (c->block.active) {
@@ -898,6 +899,8 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     Napi::Env env(env_);
     if (js_input_) {
       // Not consumed: TypeScript holds the bytes and feeds them when the pause ends.
+      // Our master's link still counts as alive (repl-timeout), as Redis's lastinteraction.
+      if (c->master) c->last_interaction_ms = NowUs() / 1000;
       Napi::HandleScope scope(env);
       return CallIo(IoEvent::kRead, slot, Napi::Buffer<char>::Copy(env, space, n));
     }
@@ -1014,7 +1017,8 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
     for (int slot : readable) {
       IoConn* io = io_->conn(slot);
       Client* c = server_->client(slot);
-      if (!io || !c || c->paused) continue;
+      // Our master's stream waits until the script returned (Redis accumulates it, no -BUSY).
+      if (!io || !c || c->paused || c->master) continue;
       size_t cap;
       char* space = server_->InputSpace(*c, kReadSize, &cap);
       ssize_t n = io_->Read(io, space, cap);

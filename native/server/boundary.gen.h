@@ -91,7 +91,8 @@ enum class ClientState : int32_t {
   kReplyPeak = 9,  // Largest reply buffer use since the last peak reset (rbp=).
   kReplyBytes = 10,  // Replies in the native buffer not handed to the socket yet (part of obl=).
   kAppliedBytes = 11,  // Input bytes of the commands run so far outside a transaction (a master link's replication offset, as Redis's reploff).
-  kCount = 12,  // Length of the array.
+  kReadBytes = 12,  // Input bytes taken into the query buffer so far (a master link's read offset, as Redis's read_reploff).
+  kCount = 13,  // Length of the array.
 };
 
 // CLIENT REPLY: replies can be switched off, or skipped for the next command only.

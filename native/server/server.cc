@@ -422,6 +422,7 @@ char* Server::InputSpace(Client& c, size_t want, size_t* cap) {
 
 FeedStatus Server::Consume(Client& c, size_t n) {
   c.query.Advance(n);
+  c.read_bytes += n;
   stats_.net_input_bytes += n;
   stats_.reads_processed++;
   if (c.query.capacity() > c.query_peak) c.query_peak = c.query.capacity();
@@ -446,6 +447,8 @@ FeedStatus Server::Process(Client& c) {
   limits.proto_max_bulk_len = settings_.proto_max_bulk_len;
   std::string error;
   FeedStatus status = FeedStatus::kOk;
+  const size_t start_qpos = c.qpos;
+  const uint64_t parsed_at_start = c.parsed_bytes;
   for (;;) {
     // The previous request has run: its bytes count as applied unless a transaction is open.
     if (!c.multi.active) c.applied_bytes = c.parsed_bytes;
@@ -625,6 +628,7 @@ FeedStatus Server::Process(Client& c) {
       break;
     }
   }
+  if (c.master) ProxyMasterStream(c, start_qpos, parsed_at_start);
   if (c.out.size() > c.out_peak) c.out_peak = c.out.size();
   if (c.out.capacity() > out_capacity && out_capacity != 0) stats_.reply_buffer_expands++;
   // Keep only the unconsumed tail; a drained buffer is reused from the start
@@ -642,6 +646,30 @@ FeedStatus Server::Process(Client& c) {
     c.qpos = 0;
   }
   return status;
+}
+
+// A replica proxies its master's stream to its own replicas as it applied
+// it (Redis 7.0's replicationFeedStreamFromMasterStream): the bytes of whole
+// commands run, never part of an open MULTI (a partial resync or a snapshot
+// taken meanwhile must not split a transaction). The requests this call
+// parsed are query[start_qpos, +parsed); the ones parsed before and not
+// applied yet wait in proxy_held, and so do the unapplied ones of this call
+// (the query buffer only keeps unparsed bytes). One feed per batch.
+void Server::ProxyMasterStream(Client& c, size_t start_qpos, uint64_t parsed_at_start) {
+  const bool feeding = repl_stream && repl_stream->active();
+  const char* parsed = c.query.data() + start_qpos;
+  const size_t parsed_len = static_cast<size_t>(c.parsed_bytes - parsed_at_start);
+  size_t n = static_cast<size_t>(c.applied_bytes - c.proxied_bytes);  // bytes to feed now
+  n = std::min(n, c.proxy_held.size() + parsed_len);
+  c.proxied_bytes = c.applied_bytes;
+  if (!c.proxy_held.empty()) {
+    const size_t from_held = std::min(n, c.proxy_held.size());
+    if (feeding && from_held > 0) repl_stream->FeedRaw(c.proxy_held.data(), from_held);
+    c.proxy_held.erase(0, from_held);
+    n -= from_held;
+  }
+  if (feeding && n > 0) repl_stream->FeedRaw(parsed, n);
+  if (n < parsed_len) c.proxy_held.append(parsed + n, parsed_len - n);
 }
 
 void Server::UpdateClientMemory(Client& c) {

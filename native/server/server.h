@@ -231,6 +231,9 @@ struct Client : public ZCounted {
   bool replica = false;              // fed the replication stream: its output is not counted for eviction
   uint64_t parsed_bytes = 0;         // input bytes of the requests parsed so far
   uint64_t applied_bytes = 0;        // parsed_bytes as of the last command run outside MULTI (Redis's reploff)
+  uint64_t read_bytes = 0;           // input bytes taken into the query buffer (a master link's read offset)
+  uint64_t proxied_bytes = 0;        // our master's link: applied bytes fed to our own replication stream
+  std::string proxy_held;            // ... and the parsed ones not applied yet (an open MULTI), kept for it
   bool obey = false;                 // replays the AOF or is our master's link: checks meant for users are
                                      // skipped where Redis skips them (mustObeyClient)
   bool close_asap = false;           // output over its limit: run nothing more, TypeScript closes it
@@ -383,8 +386,9 @@ class Server : public ErrorSink, public KeyspaceObserver {
   // every command leaves it in its client's woff, as Redis 7.0's processCommand (WAIT).
   int64_t repl_offset = 0;
   // The master's shared replication buffer (set by the replication binding):
-  // memory reports and the eviction check count its part beyond the backlog.
-  const ReplicationStream* repl_stream = nullptr;
+  // memory reports and the eviction check count its part beyond the backlog;
+  // a replica feeds its master's applied stream into it (ProxyMasterStream).
+  ReplicationStream* repl_stream = nullptr;
   void OnErrorReply(std::string_view msg) override;
 
   uint32_t lru_clock() const { return clock_.lru_clock; }
@@ -564,6 +568,9 @@ class Server : public ErrorSink, public KeyspaceObserver {
                       const std::vector<int>* redacted = nullptr);
   void TrackReads(Client& c, const CommandEntry* cmd);
   FeedStatus Process(Client& c);
+  // Our master's link: the bytes of the commands it applied since the last
+  // call go to our own replication stream (see server.cc).
+  void ProxyMasterStream(Client& c, size_t start_qpos, uint64_t parsed_at_start);
   void ReleaseQueryBuffer(Client& c);
   void Call(Client& c, CommandEntry* cmd, Reply& reply);
   void BuildCommandTable();

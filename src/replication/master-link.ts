@@ -9,9 +9,10 @@
  *      or with repl-diskless-load is pushed read by read into the loader
  *      (diskless-load.ts) without a file
  *   -> +CONTINUE: partial resynchronisation, nothing to load
- *   -> connected: the socket becomes a client (the master client) whose
- *      commands run with replies off; its bytes count the replication offset
- *      and are proxied to our own replicas.
+ *   -> connected: the socket becomes a client (the master client), read by
+ *      native socket I/O like any client, whose commands run with replies
+ *      off; the native side counts its bytes (the replication offset) and
+ *      proxies the applied ones to our own replicas.
  *
  * The link only does the bytes of the handshake and the transfer; the
  * Replication feature (replication.ts) owns ids, offsets and what happens
@@ -49,6 +50,31 @@ export interface LinkOwner {
   /** The handshake is done: the socket (paused) carries the stream from now on; `rest` was already read. */
   online(socket: net.Socket, rest: Buffer, fullSync: boolean): void;
   log(level: 'notice' | 'warning' | 'verbose', msg: string): void;
+}
+
+type StreamHandle = { reading?: boolean; readStop?: () => number; readStart?: () => number };
+
+/**
+ * Stops Node reading a socket that was not paused on connect (the link's),
+ * so that native I/O can poll its fd alone; false if Node was not reading.
+ */
+export function stopNodeReading(socket: net.Socket): boolean {
+  const handle = (socket as unknown as { _handle?: StreamHandle | null })._handle;
+  if (!handle?.reading || typeof handle.readStop !== 'function') return false;
+  handle.reading = false;
+  handle.readStop();
+  // A later read(0) of the stream (a resume() scheduled earlier) must not start it again.
+  (socket as unknown as { _read: () => void })._read = () => {};
+  return true;
+}
+
+/** Undoes stopNodeReading() (native I/O could not take the socket). */
+export function resumeNodeReading(socket: net.Socket): void {
+  delete (socket as unknown as { _read?: unknown })._read;
+  const handle = (socket as unknown as { _handle?: StreamHandle | null })._handle;
+  if (!handle || handle.reading || typeof handle.readStart !== 'function') return;
+  handle.reading = true;
+  handle.readStart();
 }
 
 /** A failure the owner logged already. */
@@ -185,7 +211,12 @@ export class MasterLink {
     socket.removeAllListeners('data');
     socket.removeAllListeners('close');
     socket.pause();
-    const rest: Buffer = this.buf;
+    let rest: Buffer = this.buf;
+    // Anything the paused stream still buffers (flowing mode leaves nothing, normally).
+    if (socket.readableLength > 0) {
+      const more = socket.read() as Buffer | null;
+      if (more) rest = rest.length === 0 ? more : Buffer.concat([rest, more]);
+    }
     this.buf = Buffer.alloc(0);
     this.state = 'connected';
     this.owner.online(socket, rest, full);

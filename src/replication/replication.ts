@@ -33,7 +33,7 @@ import type { Failover } from './failover';
 import { DisklessTransfer } from './diskless';
 import { SocketLoad, type DisklessLoadMode } from './diskless-load';
 import { RdbFileSender } from './rdb-sender';
-import { MasterLink, type LinkOwner } from './master-link';
+import { MasterLink, resumeNodeReading, stopNodeReading, type LinkOwner } from './master-link';
 
 type ReplicaState = 'wait_bgsave' | 'send_bulk' | 'online';
 
@@ -75,7 +75,7 @@ interface Waiter {
 
 /** What the feature needs from the rest of the server. */
 export interface ReplicationServices {
-  /** Makes a client of the master link's socket (replies off, read by Node streams). */
+  /** Makes a client of the master link's socket (native socket I/O where the build has it). */
   masterClient(socket: net.Socket): Connection;
   /** The TCP port we listen on (REPLCONF listening-port). */
   port(): number;
@@ -118,8 +118,7 @@ export class Replication implements LinkOwner {
   masterPort = 0;
   private link: MasterLink | undefined;
   private masterConn: Connection | undefined;
-  /** Stream bytes received on the master client so far, and the offset they started at. */
-  private masterReceived = 0;
+  /** The replication offset the master client started at (its bytes are counted natively). */
   private masterBaseOffset = 0;
   /** The database the master client had selected when the link dropped. */
   private masterDb = 0;
@@ -789,7 +788,7 @@ export class Replication implements LinkOwner {
       if (this.masterConn) {
         this.sendAck();
         const timeout = Number(this.ctx.config.get('repl-timeout')) * 1000;
-        if (this.link && Date.now() - this.link.lastIo > timeout) {
+        if (Date.now() - this.masterLastIo() > timeout) {
           this.ctx.log.warning('MASTER timeout: no data nor PING received...');
           this.masterConn.destroy();
         }
@@ -842,7 +841,6 @@ export class Replication implements LinkOwner {
       // Our own data and offset are what we can ask the new master to continue from.
       this.cachedMaster = true;
       this.masterBaseOffset = this.streamState()[1];
-      this.masterReceived = 0;
       this.masterDb = 0;
       // Blocked clients (WAIT among them) get an error and are closed, as Redis's.
       this.services.disconnectBlocked(TURNED_REPLICA);
@@ -886,7 +884,6 @@ export class Replication implements LinkOwner {
       this.cachedMaster = true;
       this.masterDb = c.db;
       this.masterBaseOffset = this.replicaOffset();
-      this.masterReceived = 0;
       this.masterConn = undefined;
       c.destroy();
     }
@@ -1030,7 +1027,6 @@ export class Replication implements LinkOwner {
     this.replId2 = NULL_ID;
     this.secondReplOffset = -1;
     this.masterBaseOffset = offset;
-    this.masterReceived = 0;
     this.cachedMaster = true;
     // Our replicas must resync from the new history.
     for (const r of [...this.replicas.values()]) r.conn.destroy();
@@ -1049,9 +1045,15 @@ export class Replication implements LinkOwner {
   }
 
   online(socket: net.Socket, rest: Buffer, full: boolean): void {
+    // The master client is read natively like any client (socket_io.h); the
+    // dispatcher feeds the bytes of the commands it applied to our own
+    // replication stream (Server::ProxyMasterStream), as Redis 7.0 proxies
+    // its master's stream: a snapshot we make for our replicas and the bytes
+    // that follow never split a command or an open MULTI.
+    const nodeWasReading = stopNodeReading(socket);
     const conn = this.services.masterClient(socket);
+    if (!conn.attached && nodeWasReading) resumeNodeReading(socket);
     this.masterConn = conn;
-    this.masterReceived = 0;
     this.linkDownSince = 0;
     this.pushStale();
     const { native } = this.ctx;
@@ -1061,37 +1063,12 @@ export class Replication implements LinkOwner {
     native.setClient(conn.slot, ClientField.Reply, ReplyMode.Off);
     native.setClient(conn.slot, ClientField.Master, true);
     conn.setAuthenticated(true);
-    const link = this.link;
-    // Our own replicas get the master's stream as we applied it (as Redis
-    // 7.0 proxies it): a snapshot we make for them and the bytes that follow
-    // never split a command or an open MULTI. Received bytes wait here until
-    // the client ran them.
-    let unproxied: Buffer[] = [];
-    let proxied = 0; // applied bytes of this link already fed to our backlog
-    const proxy = (): void => {
-      if (this.masterConn !== conn) return;
-      const applied = native.clientState(conn.slot)[ClientState.AppliedBytes];
-      const n = applied - proxied;
-      if (n <= 0) return;
-      const all = unproxied.length === 1 ? unproxied[0] : Buffer.concat(unproxied);
-      this.native('feedRaw', all.subarray(0, n));
-      unproxied = all.length > n ? [all.subarray(n)] : [];
-      proxied = applied;
-    };
-    // Ahead of the client's own listener, and proxy() after it.
-    socket.prependListener('data', (chunk: Buffer) => {
-      if (link) link.lastIo = Date.now();
-      this.masterReceived += chunk.length;
-      unproxied.push(chunk);
-    });
-    socket.on('data', proxy);
     // A partial resync continues the stream in the database it had selected.
     if (!full) native.setClient(conn.slot, ClientField.Db, this.masterDb);
     conn.onRelease(() => {
       if (this.masterConn !== conn) return;
       this.masterDb = conn.db;
       this.masterBaseOffset = this.replicaOffset();
-      this.masterReceived = 0;
       this.masterConn = undefined;
       this.linkDownSince = Date.now();
       this.link = undefined;
@@ -1101,14 +1078,24 @@ export class Replication implements LinkOwner {
     });
     // Once, after a full resync only (a partial one logged its own line).
     if (full) this.ctx.log.notice('MASTER <-> REPLICA sync: Finished with success');
-    if (rest.length > 0) {
-      this.masterReceived += rest.length;
-      unproxied.push(rest);
-      conn.onData(rest);
-      proxy();
-    }
-    socket.resume();
+    if (rest.length > 0) conn.onData(rest);
     this.sendAck();
+  }
+
+  /** Unix ms of the last bytes from our master (the link's during the sync, the client's since). */
+  private masterLastIo(): number {
+    const link = this.link;
+    const conn = this.masterConn;
+    const linkIo = link ? link.lastIo : 0;
+    if (!conn) return linkIo;
+    return Math.max(linkIo, this.ctx.native.clientState(conn.slot)[ClientState.LastInteraction]);
+  }
+
+  /** Stream bytes received from the master (slave_read_repl_offset): what the master client read. */
+  private masterReadOffset(): number {
+    const conn = this.masterConn;
+    if (!conn) return this.masterBaseOffset;
+    return this.masterBaseOffset + this.ctx.native.clientState(conn.slot)[ClientState.ReadBytes];
   }
 
   /**
@@ -1124,7 +1111,7 @@ export class Replication implements LinkOwner {
     const conn = this.masterConn;
     if (!conn || conn.closing) return;
     const off = String(this.replicaOffset());
-    conn.socket.write(`*3\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n$${off.length}\r\n${off}\r\n`);
+    conn.send(Buffer.from(`*3\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n$${off.length}\r\n${off}\r\n`, 'latin1'));
   }
 
   // ---------------------------------------------------------------------------
@@ -1144,9 +1131,9 @@ export class Replication implements LinkOwner {
         ['master_host', this.masterHost],
         ['master_port', this.masterPort],
         ['master_link_status', up ? 'up' : 'down'],
-        ['master_last_io_seconds_ago', up && link ? Math.floor((Date.now() - link.lastIo) / 1000) : -1],
+        ['master_last_io_seconds_ago', up ? Math.floor((Date.now() - this.masterLastIo()) / 1000) : -1],
         ['master_sync_in_progress', link?.state === 'sync' ? 1 : 0],
-        ['slave_read_repl_offset', this.masterBaseOffset + this.masterReceived],
+        ['slave_read_repl_offset', this.masterReadOffset()],
         ['slave_repl_offset', this.replicaOffset()],
       );
       if (link?.state === 'sync') {
