@@ -4,12 +4,20 @@
  * whose element lives in a block of its own behind the node (written, read,
  * replaced, copied, renamed, dumped), and sorted sets whose one-word object
  * holds either the listpack or the skiplist (conversions both ways, counts
- * read from the listpack header, COPY, RENAME, DUMP, DEBUG DIGEST-VALUE).
+ * read from the listpack header, COPY, RENAME, DUMP, DEBUG DIGEST-VALUE),
+ * and entry blocks that hold their key once: MEMORY USAGE grows by what the
+ * longer key costs Redis when a key of each type is renamed (16 bytes).
  */
-import { afterEach, describe, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import { PROTOCOLS, exp, useDifferential } from '../helpers/differential';
+import type { Reply } from '../helpers/resp';
 
 const str = (n: number, ch: string) => ch.repeat(n);
+
+function num(r: Reply): number {
+  if (r.type !== 'integer') throw new Error(`not an integer: ${JSON.stringify(r)}`);
+  return Number(r.value);
+}
 
 describe.each(PROTOCOLS)('value layouts (RESP%i)', (protocol) => {
   const d = useDifferential({ protocol, config: { 'enable-debug-command': 'yes' } });
@@ -98,4 +106,27 @@ describe.each(PROTOCOLS)('value layouts (RESP%i)', (protocol) => {
       exp(['OBJECT', 'ENCODING', 'big'], '"skiplist"'),
       exp(['ZCARD', 'big'], ':1'),
     ));
+
+  // RENAME keeps the value's own blocks and writes a new entry block, so the
+  // difference is the key's cost alone: 16 more bytes of key, 16 more bytes
+  // of entry (12 and 28 bytes after the 28-byte header need no padding),
+  // as Redis's key sds grows from a 16-byte to a 32-byte allocation.
+  test.each([
+    ['zset (listpack)', ['ZADD', '{k}', '1', 'a', '2', 'b']],
+    ['zset (skiplist)', ['ZADD', '{k}', '1', str(100, 'm')]],
+    ['hash (listpack)', ['HSET', '{k}', 'f', 'v', 'g', 'w']],
+    ['list (quicklist)', ['RPUSH', '{k}', 'a', 'b', 'c']],
+    ['set (hashtable)', ['SADD', '{k}', 'a', 'b', 'c']],
+    ['set (intset)', ['SADD', '{k}', '1', '2', '3']],
+  ])('an entry block holds its key once: %s', async (_name, build) => {
+    const short = str(12, 'k');
+    const long = str(28, 'k');
+    await d.adminCall(...build.map((a) => (a === '{k}' ? short : a)));
+    const before = await d.adminCall('MEMORY', 'USAGE', short);
+    await d.adminCall('RENAME', short, long);
+    const after = await d.adminCall('MEMORY', 'USAGE', long);
+    expect(num(after.ref) - num(before.ref)).toBe(16);
+    expect(num(after.target) - num(before.target)).toBe(16);
+    await d.adminCall('DEL', long);
+  });
 });
