@@ -79,8 +79,8 @@ size_t SetValue::MemoryUsage(size_t samples) const {
   if (SetDict* d = ht()) {
     n += ZMallocSize(d) + d->AllocatedBytes();
     size_t bytes = 0;
-    size_t seen = ht()->Walk(samples, [&](const SetNode* node) { bytes += ZMallocSize(node); });
-    if (seen) n += static_cast<size_t>(static_cast<double>(bytes) / seen * ht()->size());
+    size_t seen = d->Walk(samples, [&](const SetNode* node) { bytes += ZMallocSize(node); });
+    if (seen) n += static_cast<size_t>(static_cast<double>(bytes) / seen * d->size());
   }
   return n;
 }
