@@ -105,8 +105,16 @@ uint32_t IntSet::ValueEncoding(int64_t v) {
   return kEnc16;
 }
 
-uint32_t IntSet::size() const { return ReadU32(is_ + 4); }
-uint32_t IntSet::encoding() const { return ReadU32(is_); }
+uint32_t IntSetView::size() const { return ReadU32(is_ + 4); }
+uint32_t IntSetView::encoding() const { return ReadU32(is_); }
+size_t IntSetView::bytes() const { return IntSet::kHeaderSize + static_cast<size_t>(size()) * encoding(); }
+int64_t IntSetView::Get(uint32_t pos) const {
+  const uint32_t enc = encoding();
+  return ReadInt(is_ + IntSet::kHeaderSize + static_cast<size_t>(pos) * enc, enc);
+}
+
+uint32_t IntSet::size() const { return IntSetView(is_).size(); }
+uint32_t IntSet::encoding() const { return IntSetView(is_).encoding(); }
 
 int64_t IntSet::GetEncoded(uint32_t pos, uint32_t enc) const {
   return ReadInt(is_ + kHeaderSize + static_cast<size_t>(pos) * enc, enc);
@@ -116,7 +124,7 @@ void IntSet::SetEncoded(uint32_t pos, int64_t v, uint32_t enc) {
   WriteInt(is_ + kHeaderSize + static_cast<size_t>(pos) * enc, v, enc);
 }
 
-int64_t IntSet::Get(uint32_t pos) const { return GetEncoded(pos, encoding()); }
+int64_t IntSet::Get(uint32_t pos) const { return IntSetView(is_).Get(pos); }
 
 bool IntSet::Get(uint32_t pos, int64_t* value) const {
   if (pos >= size()) return false;
@@ -129,7 +137,9 @@ void IntSet::Resize(uint32_t len) {
   is_ = CheckedRealloc(kWhat, is_, n);
 }
 
-bool IntSet::Search(int64_t v, uint32_t* pos) const {
+bool IntSet::Search(int64_t v, uint32_t* pos) const { return IntSetView(is_).Search(v, pos); }
+
+bool IntSetView::Search(int64_t v, uint32_t* pos) const {
   const uint32_t n = size();
   if (n == 0) {
     if (pos) *pos = 0;
@@ -163,8 +173,10 @@ bool IntSet::Search(int64_t v, uint32_t* pos) const {
   return false;
 }
 
-bool IntSet::Contains(int64_t v) const {
-  return ValueEncoding(v) <= encoding() && Search(v, nullptr);
+bool IntSet::Contains(int64_t v) const { return IntSetView(is_).Contains(v); }
+
+bool IntSetView::Contains(int64_t v) const {
+  return IntSet::ValueEncoding(v) <= encoding() && Search(v, nullptr);
 }
 
 void IntSet::UpgradeAndAdd(int64_t v) {

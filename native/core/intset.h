@@ -23,6 +23,26 @@
 
 namespace tachyon {
 
+// Read access to intset bytes someone else owns (and does not change while
+// the view is used): SetValue's intset when it lives inside its entry's block.
+class IntSetView {
+ public:
+  explicit IntSetView(const unsigned char* blob) : is_(blob) {}
+
+  uint32_t size() const;
+  uint32_t encoding() const;
+  size_t bytes() const;
+  const unsigned char* data() const { return is_; }
+  std::string_view view() const { return std::string_view(reinterpret_cast<const char*>(is_), bytes()); }
+  int64_t Get(uint32_t pos) const;
+  bool Search(int64_t v, uint32_t* pos) const;
+  bool Contains(int64_t v) const;
+  int64_t Random(uint64_t random_number) const { return Get(static_cast<uint32_t>(random_number % size())); }
+
+ private:
+  const unsigned char* is_;
+};
+
 class IntSet {
  public:
   static constexpr uint32_t kEnc16 = 2;

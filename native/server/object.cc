@@ -36,6 +36,7 @@ const char* EncodingName(ObjEncoding e) {
   return "unknown";
 }
 
+// value_bytes: what follows the key (padding included).
 static Entry* AllocEntry(std::string_view key, uint32_t hash, size_t value_bytes) {
   Entry* e = static_cast<Entry*>(ZMalloc(kEntryHeader + key.size() + value_bytes));
   if (!e) throw std::bad_alloc();
@@ -75,9 +76,9 @@ namespace {
 // the source block is released without running its destructor) and its tail.
 Entry* EmbedCollection(std::string_view key, uint32_t hash, ObjType type, ObjEncoding enc, const Collection* obj,
                        size_t size) {
-  const size_t off = EmbeddedOffset(key.size());
+  const size_t off = EmbeddedOffset(key.size());  // from data[0], so the key is in it
   const size_t tail = obj->TailSize();
-  Entry* e = AllocEntry(key, hash, off + size + tail);
+  Entry* e = AllocEntry(key, hash, off - key.size() + size + tail);
   e->type = type;
   e->encoding = enc;
   e->flags |= kEmbedded;

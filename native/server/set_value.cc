@@ -22,52 +22,82 @@ uint64_t SetValue::MemberHash(std::string_view member) {
   return static_cast<uint32_t>(HashBytes(member.data(), member.size()));
 }
 
+SetValue::SetValue() { SetOwnedIntset(IntSet().Swap(nullptr)); }
+
 SetValue* SetValue::FromIntset(IntSet is) {
   auto* s = new SetValue();
-  s->is_ = std::move(is);
+  s->FreeMembers();
+  s->SetOwnedIntset(is.Swap(nullptr));
   return s;
 }
 
-SetValue::~SetValue() {
-  if (dict_) dict_->Clear([](SetNode* n) { ZFree(n); });
-  if (intset_embedded()) is_.Swap(nullptr);  // the entry's block, freed with it
+SetValue::~SetValue() { FreeMembers(); }
+
+void SetValue::SetOwnedIntset(unsigned char* blob) {
+  const auto w = reinterpret_cast<uintptr_t>(blob);
+  if (w & kTagMask) std::abort();  // malloc'd blocks are aligned: the tag needs the low bits
+  word_ = w | kOwnedTag;
+}
+
+void SetValue::SetDictPtr(SetDict* d) {
+  const auto w = reinterpret_cast<uintptr_t>(d);
+  if (w & kTagMask) std::abort();
+  word_ = w | kDictTag;
+}
+
+void SetValue::FreeMembers() {
+  if (SetDict* d = ht()) {
+    d->Clear([](SetNode* n) { ZFree(n); });
+    delete d;
+  } else if (tag() == kOwnedTag) {
+    ZFree(owned_intset());
+  }
+  // An embedded intset is part of the entry's block, freed with it.
 }
 
 void SetValue::PlaceTail(const Collection* old) {
-  const bool was_embedded = is_.data() == reinterpret_cast<const unsigned char*>(old) + sizeof(*this);
-  const size_t n = is_.bytes();
-  auto* dst = const_cast<unsigned char*>(tail());
-  memcpy(dst, is_.data(), n);
-  unsigned char* prev = is_.Swap(dst);
-  if (!was_embedded) ZFree(prev);
+  // This object's word is a copy of old's: an embedded intset continues
+  // after old, an owned one is the block the word points to.
+  const auto* from = tag() == kOwnedTag ? owned_intset()
+                                        : reinterpret_cast<const unsigned char*>(&static_cast<const SetValue*>(old)->word_);
+  const size_t n = IntSetView(from).bytes();
+  unsigned char* own = tag() == kOwnedTag ? owned_intset() : nullptr;
+  memcpy(reinterpret_cast<unsigned char*>(&word_), from, n);  // the word, then the tail
+  if (own) ZFree(own);
 }
 
 void SetValue::OwnIntset() {
   if (!intset_embedded()) return;
-  const size_t n = is_.bytes();
+  const size_t n = iset().bytes();
   auto* own = static_cast<unsigned char*>(ZMalloc(n));
-  memcpy(own, is_.data(), n);
-  is_.Swap(own);  // the embedded bytes stay in the entry's block
+  memcpy(own, intset_bytes(), n);
+  SetOwnedIntset(own);  // the embedded bytes stay in the entry's block, unused
 }
 
 size_t SetValue::MemoryUsage(size_t samples) const {
-  size_t n = intset_embedded() ? 0 : ZMallocSize(is_.data());  // embedded: counted with the entry
-  if (dict_) {
-    n += ZMallocSize(dict_.get()) + dict_->AllocatedBytes();
+  size_t n = tag() == kOwnedTag ? ZMallocSize(owned_intset()) : 0;  // embedded: counted with the entry
+  if (SetDict* d = ht()) {
+    n += ZMallocSize(d) + d->AllocatedBytes();
     size_t bytes = 0;
-    size_t seen = dict_->Walk(samples, [&](const SetNode* node) { bytes += ZMallocSize(node); });
-    if (seen) n += static_cast<size_t>(static_cast<double>(bytes) / seen * dict_->size());
+    size_t seen = d->Walk(samples, [&](const SetNode* node) { bytes += ZMallocSize(node); });
+    if (seen) n += static_cast<size_t>(static_cast<double>(bytes) / seen * d->size());
   }
   return n;
 }
 
 Collection* SetValue::Clone() const {
   auto* copy = new SetValue();
-  copy->is_ = is_;
-  if (dict_) {
-    copy->dict_ = std::make_unique<SetDict>();
-    copy->dict_->Expand(dict_->size());
-    dict_->ForEach([&](SetNode* n) { copy->DictInsert(n->member()); });
+  if (SetDict* d = ht()) {
+    copy->FreeMembers();
+    copy->SetDictPtr(new SetDict());
+    copy->ht()->Expand(d->size());
+    d->ForEach([&](SetNode* n) { copy->DictInsert(n->member()); });
+  } else {
+    const size_t n = iset().bytes();
+    auto* blob = static_cast<unsigned char*>(ZMalloc(n));
+    memcpy(blob, intset_bytes(), n);
+    copy->FreeMembers();
+    copy->SetOwnedIntset(blob);
   }
   return copy;
 }
@@ -88,18 +118,17 @@ void SetValue::FreeNode(SetNode* n) {
 
 void SetValue::DictInsert(std::string_view member) {
   const uint64_t h = MemberHash(member);
-  dict_->Insert(NewNode(member, static_cast<uint32_t>(h)), h);
+  ht()->Insert(NewNode(member, static_cast<uint32_t>(h)), h);
 }
 
 bool SetValue::Add(std::string_view member, size_t max_intset_entries) {
-  if (!dict_) {
+  if (!ht()) {
     long long v;
     if (String2ll(member, &v)) {
-      if (is_.Contains(v)) return false;
-      OwnIntset();
-      is_.Add(v);
+      if (iset().Contains(v)) return false;
+      ChangeIntset([&](IntSet& is) { return is.Add(v); });
       const size_t max = max_intset_entries < kMaxIntsetEntries ? max_intset_entries : kMaxIntsetEntries;
-      if (is_.size() > max) ConvertToHashtable();
+      if (iset().size() > max) ConvertToHashtable();
       return true;
     }
     // Not an integer: it cannot be in the intset, so it is new.
@@ -108,62 +137,62 @@ bool SetValue::Add(std::string_view member, size_t max_intset_entries) {
     return true;
   }
   const uint64_t h = MemberHash(member);
-  if (dict_->Find(member, h)) return false;
-  dict_->Insert(NewNode(member, static_cast<uint32_t>(h)), h);
+  if (ht()->Find(member, h)) return false;
+  ht()->Insert(NewNode(member, static_cast<uint32_t>(h)), h);
   return true;
 }
 
 bool SetValue::Remove(std::string_view member) {
-  if (!dict_) {
+  if (!ht()) {
     long long v;
-    if (!String2ll(member, &v) || !is_.Contains(v)) return false;
-    OwnIntset();
-    return is_.Remove(v);
+    if (!String2ll(member, &v) || !iset().Contains(v)) return false;
+    return ChangeIntset([&](IntSet& is) { return is.Remove(v); });
   }
-  SetNode* n = dict_->Remove(member, MemberHash(member));
+  SetNode* n = ht()->Remove(member, MemberHash(member));
   if (!n) return false;
   FreeNode(n);
   return true;
 }
 
 bool SetValue::Contains(std::string_view member) {
-  if (!dict_) {
+  if (!ht()) {
     long long v;
-    return String2ll(member, &v) && is_.Contains(v);
+    return String2ll(member, &v) && iset().Contains(v);
   }
-  return dict_->Find(member, MemberHash(member)) != nullptr;
+  return ht()->Find(member, MemberHash(member)) != nullptr;
 }
 
 void SetValue::ConvertToHashtable() {
-  if (dict_) return;
+  if (ht()) return;
   OwnIntset();
-  dict_ = std::make_unique<SetDict>();
-  const uint32_t n = is_.size();
-  dict_->Expand(n);
+  unsigned char* old = owned_intset();
+  const IntSetView is(old);
+  SetDictPtr(new SetDict());
+  const uint32_t n = is.size();
+  ht()->Expand(n);
   char buf[kLongStrSize];
   for (uint32_t i = 0; i < n; i++) {
-    DictInsert(std::string_view(buf, static_cast<size_t>(Ll2String(buf, sizeof buf, is_.Get(i)))));
+    DictInsert(std::string_view(buf, static_cast<size_t>(Ll2String(buf, sizeof buf, is.Get(i)))));
   }
-  is_ = IntSet();
+  ZFree(old);
 }
 
 std::string SetValue::PopRandom() {
-  if (dict_) {
-    SetNode* n = dict_->Random(&CollectionRandom);
+  if (ht()) {
+    SetNode* n = ht()->Random(&CollectionRandom);
     std::string out(n->member());
-    SetNode* removed = dict_->Remove(out, n->hash);
+    SetNode* removed = ht()->Remove(out, n->hash);
     FreeNode(removed);
     return out;
   }
-  const int64_t v = is_.Random(CollectionRandom());
-  OwnIntset();
-  is_.Remove(v);
+  const int64_t v = iset().Random(CollectionRandom());
+  ChangeIntset([&](IntSet& is) { return is.Remove(v); });
   return Ll2Str(v);
 }
 
 void SetValue::PickUniqueIndexes(size_t count, std::vector<uint32_t>* out) const {
   out->clear();
-  const uint32_t size = is_.size();
+  const uint32_t size = iset().size();
   if (count * 3 > size) {
     std::vector<uint32_t> all(size);
     for (uint32_t i = 0; i < size; i++) all[i] = i;
@@ -186,11 +215,11 @@ void SetValue::PickUniqueIndexes(size_t count, std::vector<uint32_t>* out) const
 
 void SetValue::PickUniqueNodes(size_t count, std::vector<SetNode*>* out) {
   out->clear();
-  const size_t size = dict_->size();
+  const size_t size = ht()->size();
   if (count * 3 > size) {
     std::vector<SetNode*> all;
     all.reserve(size);
-    dict_->ForEach([&](SetNode* n) { all.push_back(n); });
+    ht()->ForEach([&](SetNode* n) { all.push_back(n); });
     for (size_t i = 0; i < count; i++) {
       const size_t j = i + CollectionRandom() % (all.size() - i);
       std::swap(all[i], all[j]);
@@ -203,7 +232,7 @@ void SetValue::PickUniqueNodes(size_t count, std::vector<SetNode*>* out) {
   seen.reserve(count * 2);
   out->reserve(count);
   while (out->size() < count) {
-    SetNode* n = dict_->Random(&CollectionRandom);
+    SetNode* n = ht()->Random(&CollectionRandom);
     if (seen.insert(n).second) out->push_back(n);
   }
 }
@@ -212,8 +241,7 @@ void SetValue::RebuildFrom(const std::vector<std::string>& members, size_t max_i
   SetValue fresh;
   for (const std::string& m : members) fresh.Add(m, max_intset_entries);
   OwnIntset();
-  std::swap(is_, fresh.is_);
-  std::swap(dict_, fresh.dict_);
+  std::swap(word_, fresh.word_);  // fresh frees what this held
 }
 
 }  // namespace tachyon

@@ -54,7 +54,7 @@ using SetDict = Dict<SetNode, SetNodeTraits>;
 
 class SetValue final : public Collection {
  public:
-  SetValue() = default;  // empty intset
+  SetValue();  // empty intset
   ~SetValue() override;
   // Takes a valid intset (RDB loading, RESTORE), keeping its integer width.
   static SetValue* FromIntset(IntSet is);
@@ -65,18 +65,21 @@ class SetValue final : public Collection {
   size_t MemoryUsage(size_t samples) const override;
   size_t ObjectSize() const override { return sizeof(*this); }
   bool Relocatable() const override { return true; }  // no member points into the object
-  // A small intset lives right after the object in its entry's block (one
-  // allocation per key). Those bytes cannot be reallocated: the first change
-  // moves the intset to a block of its own (OwnIntset) and the room stays
-  // unused until the key is written anew (RENAME, RESTORE, a reload).
-  size_t TailSize() const override { return !dict_ && is_.bytes() <= kMaxTail ? is_.bytes() : 0; }
+  // A small intset lives in its entry's block (one allocation per key): its
+  // first 8 bytes in the object's word, the rest right after the object.
+  // Those bytes cannot be reallocated: the first change moves the intset to
+  // a block of its own (OwnIntset) and the room stays unused until the key
+  // is written anew (RENAME, RESTORE, a reload).
+  size_t TailSize() const override {
+    return !ht() && iset().bytes() <= kMaxTail ? iset().bytes() - IntSet::kHeaderSize : 0;
+  }
   void PlaceTail(const Collection* old) override;
-  size_t Length() const override { return dict_ ? dict_->size() : is_.size(); }
-  size_t FreeEffort() const override { return dict_ ? dict_->size() : 1; }
+  size_t Length() const override { return ht() ? ht()->size() : iset().size(); }
+  size_t FreeEffort() const override { return ht() ? ht()->size() : 1; }
   Collection* Clone() const override;
 
-  ObjEncoding encoding() const { return dict_ ? kEncHashtable : kEncIntset; }
-  bool is_intset() const { return !dict_; }
+  ObjEncoding encoding() const { return ht() ? kEncHashtable : kEncIntset; }
+  bool is_intset() const { return !ht(); }
   size_t size() const { return Length(); }
 
   static uint64_t MemberHash(std::string_view member);
@@ -99,7 +102,7 @@ class SetValue final : public Collection {
   // One step of a hashtable SCAN: f(SetNode*). Hashtable encoding only.
   template <class F>
   uint64_t ScanStep(uint64_t cursor, F&& f) {
-    return dict_->Scan(cursor, std::forward<F>(f));
+    return ht()->Scan(cursor, std::forward<F>(f));
   }
 
   // ---- random access (SRANDMEMBER / SPOP) ----
@@ -120,8 +123,8 @@ class SetValue final : public Collection {
   void PopAllBut(size_t keep, size_t max_intset_entries, F&& f);
 
   // Direct access for persistence and debugging.
-  const IntSet& intset() const { return is_; }
-  SetDict* dict() { return dict_.get(); }
+  IntSetView intset() const { return iset(); }
+  SetDict* dict() { return ht(); }
 
  private:
   SetNode* NewNode(std::string_view member, uint32_t hash);
@@ -133,16 +136,51 @@ class SetValue final : public Collection {
   // Replaces the contents by a set built from scratch out of members.
   void RebuildFrom(const std::vector<std::string>& members, size_t max_intset_entries);
 
-  static constexpr size_t kMaxTail = 128;  // intsets embedded up to 30 int32 members
-  // Where the embedded intset starts, and whether is_ points there.
-  const unsigned char* tail() const { return reinterpret_cast<const unsigned char*>(this) + sizeof(*this); }
-  bool intset_embedded() const { return is_.data() == tail(); }
+  static constexpr size_t kMaxTail = 128;  // intsets embedded up to 60 int16 / 30 int32 members
+
+  // One word after the vtable holds either encoding, so the object is 16
+  // bytes and the entry block of 10 int32 members under a 13-byte key
+  // (header 28, key and padding 20, vtable 8, intset 48) is a 104-byte
+  // request, a 112-byte malloc chunk:
+  //   hashtable          the SetDict's address | kDictTag
+  //   intset, own block  the intset's address | kOwnedTag
+  //   intset, embedded   the intset's first 8 bytes (its encoding, 2, 4 or
+  //                      8, then its length), the rest right after the
+  //                      object: the intset starts at &word_.
+  // Blocks are at least 8-byte aligned, so the low three bits tell them
+  // apart: 001, 110, or an encoding's 010, 100 or 000.
+  static constexpr uintptr_t kTagMask = 7;
+  static constexpr uintptr_t kDictTag = 1;
+  static constexpr uintptr_t kOwnedTag = 6;
+  uintptr_t word_;
+
+  uintptr_t tag() const { return word_ & kTagMask; }
+  SetDict* ht() const { return tag() == kDictTag ? reinterpret_cast<SetDict*>(word_ & ~kTagMask) : nullptr; }
+  bool intset_embedded() const { return tag() != kDictTag && tag() != kOwnedTag; }
+  unsigned char* owned_intset() const { return reinterpret_cast<unsigned char*>(word_ & ~kTagMask); }
+  const unsigned char* intset_bytes() const {
+    return intset_embedded() ? reinterpret_cast<const unsigned char*>(&word_) : owned_intset();
+  }
+  IntSetView iset() const { return IntSetView(intset_bytes()); }
+  // Stores an intset block (ZMalloc'd) or a dict as the word.
+  void SetOwnedIntset(unsigned char* blob);
+  void SetDictPtr(SetDict* d);
+  // Frees what the word points to (nothing for an embedded intset).
+  void FreeMembers();
   // Before the intset changes: an embedded one is copied to a block of its own.
   void OwnIntset();
-
-  IntSet is_;                      // intset encoding (left empty once converted)
-  std::unique_ptr<SetDict> dict_;  // hashtable encoding when set
+  // Runs f(IntSet&) on the intset in its own block and stores the result.
+  template <class F>
+  auto ChangeIntset(F&& f) {
+    OwnIntset();
+    IntSet is = IntSet::Adopt(owned_intset());
+    auto r = f(is);
+    SetOwnedIntset(is.Swap(nullptr));  // is's destructor then frees nothing
+    return r;
+  }
 };
+
+static_assert(sizeof(SetValue) == 16, "a small intset's entry block is meant to fit a 112-byte chunk");
 
 uint64_t CollectionRandom();  // hash_value.cc
 
@@ -164,17 +202,17 @@ bool Visit(F& f, std::string_view member) {
 
 template <class F>
 void SetValue::ForEach(F&& f) {
-  if (dict_) {
+  if (ht()) {
     bool stop = false;
-    dict_->ForEach([&](SetNode* n) {
+    ht()->ForEach([&](SetNode* n) {
       if (!stop && !set_internal::Visit(f, n->member())) stop = true;
     });
     return;
   }
   char buf[kLongStrSize];
-  const uint32_t n = is_.size();
+  const uint32_t n = iset().size();
   for (uint32_t i = 0; i < n; i++) {
-    if (!set_internal::Visit(f, std::string_view(buf, static_cast<size_t>(Ll2String(buf, sizeof buf, is_.Get(i)))))) {
+    if (!set_internal::Visit(f, std::string_view(buf, static_cast<size_t>(Ll2String(buf, sizeof buf, iset().Get(i)))))) {
       return;
     }
   }
@@ -182,18 +220,18 @@ void SetValue::ForEach(F&& f) {
 
 template <class F>
 void SetValue::RandomMember(F&& f) {
-  if (dict_) {
-    f(dict_->Random(&CollectionRandom)->member());
+  if (ht()) {
+    f(ht()->Random(&CollectionRandom)->member());
     return;
   }
   char buf[kLongStrSize];
-  const int64_t v = is_.Random(CollectionRandom());
+  const int64_t v = iset().Random(CollectionRandom());
   f(std::string_view(buf, static_cast<size_t>(Ll2String(buf, sizeof buf, v))));
 }
 
 template <class F>
 void SetValue::RandomUniqueMembers(size_t count, F&& f) {
-  if (dict_) {
+  if (ht()) {
     std::vector<SetNode*> nodes;
     PickUniqueNodes(count, &nodes);
     for (SetNode* n : nodes) f(n->member());
@@ -202,19 +240,19 @@ void SetValue::RandomUniqueMembers(size_t count, F&& f) {
   std::vector<uint32_t> idx;
   PickUniqueIndexes(count, &idx);
   char buf[kLongStrSize];
-  for (uint32_t i : idx) f(std::string_view(buf, static_cast<size_t>(Ll2String(buf, sizeof buf, is_.Get(i)))));
+  for (uint32_t i : idx) f(std::string_view(buf, static_cast<size_t>(Ll2String(buf, sizeof buf, iset().Get(i)))));
 }
 
 template <class F>
 void SetValue::PopAllBut(size_t keep, size_t max_intset_entries, F&& f) {
   std::vector<std::string> kept;
   kept.reserve(keep);
-  if (dict_) {
+  if (ht()) {
     std::vector<SetNode*> nodes;
     PickUniqueNodes(keep, &nodes);
     for (SetNode* n : nodes) kept.emplace_back(n->member());
     std::sort(nodes.begin(), nodes.end());
-    dict_->ForEach([&](SetNode* n) {
+    ht()->ForEach([&](SetNode* n) {
       if (!std::binary_search(nodes.begin(), nodes.end(), n)) f(n->member());
     });
   } else {
@@ -223,9 +261,9 @@ void SetValue::PopAllBut(size_t keep, size_t max_intset_entries, F&& f) {
     std::sort(idx.begin(), idx.end());
     char buf[kLongStrSize];
     size_t k = 0;
-    const uint32_t n = is_.size();
+    const uint32_t n = iset().size();
     for (uint32_t i = 0; i < n; i++) {
-      const std::string_view m(buf, static_cast<size_t>(Ll2String(buf, sizeof buf, is_.Get(i))));
+      const std::string_view m(buf, static_cast<size_t>(Ll2String(buf, sizeof buf, iset().Get(i))));
       if (k < idx.size() && idx[k] == i) {
         k++;
         kept.emplace_back(m);

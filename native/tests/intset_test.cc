@@ -163,6 +163,33 @@ TEST(OwnershipAndCopies) {
   CHECK(e.view() == b.view());
 }
 
+// IntSetView reads bytes it does not own, wherever they are (a copy on the
+// stack here, as SetValue's intset kept in its entry's block), exactly as
+// the IntSet that wrote them.
+TEST(ViewOfBytesHeldElsewhere) {
+  for (const std::vector<int64_t>& values :
+       {std::vector<int64_t>{-3, 1, 200}, std::vector<int64_t>{-70000, 5, 70000},
+        std::vector<int64_t>{INT64_MIN, -1, 0, INT64_MAX}}) {
+    IntSet is;
+    for (int64_t v : values) is.Add(v);
+    unsigned char copy[64];
+    std::memcpy(copy, is.data(), is.bytes());
+    const IntSetView view(copy);
+    CHECK_EQ(view.size(), is.size());
+    CHECK_EQ(view.encoding(), is.encoding());
+    CHECK_EQ(view.bytes(), is.bytes());
+    CHECK(view.view() == is.view());
+    for (uint32_t i = 0; i < is.size(); i++) CHECK_EQ(view.Get(i), is.Get(i));
+    for (int64_t v : {int64_t{-70000}, int64_t{-3}, int64_t{0}, int64_t{2}, int64_t{200}, INT64_MAX}) {
+      uint32_t p1 = 99, p2 = 98;
+      CHECK_EQ(view.Search(v, &p1), is.Search(v, &p2));
+      CHECK_EQ(p1, p2);
+      CHECK_EQ(view.Contains(v), is.Contains(v));
+    }
+    CHECK_EQ(view.Random(7), is.Random(7));
+  }
+}
+
 TEST(ValidateIntegrity) {
   IntSet is;
   for (int64_t v : {-5, 0, 7, 100}) is.Add(v);
