@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import type Redis from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { populate, type ServerProc } from '../persistence/helpers';
+import { fakeMaster, type FakeMaster } from './fake-master';
 import { expectSameData, info, waitFor, waitLinkUp, writeLoad, replicationServers } from './helpers';
 
 // A Redis replica loading a snapshot answers clients only every this many bytes.
@@ -158,7 +159,12 @@ describe('repl-diskless-load swapdb', () => {
     }
     const during: Record<string, unknown> = {};
     for (const [kind, r] of Object.entries(replicas)) {
-      await waitFor(async () => (await info(r, 'persistence')).loading === '1', 10000, `${kind} loading`);
+      // Redis answers only from inside its load, after the header's used-mem; Tachyon's loader
+      // thread reads that within a few milliseconds of the first bytes.
+      await waitFor(async () => {
+        const p = await info(r, 'persistence');
+        return p.loading === '1' && Number(p.loading_rdb_used_mem) > 0;
+      }, 10000, `${kind} loading`);
       during[kind] = await seenDuringLoad(r);
     }
     expect(during.tachyon).toEqual(during.redis);
@@ -204,7 +210,10 @@ describe('repl-diskless-load swapdb', () => {
     await forceFullResync(master);
     const during: Record<string, unknown> = {};
     for (const [kind, r] of Object.entries(replicas)) {
-      await waitFor(async () => (await info(r, 'persistence')).async_loading === '1', 10000, `${kind} async_loading`);
+      await waitFor(async () => {
+        const p = await info(r, 'persistence');
+        return p.async_loading === '1' && Number(p.loading_rdb_used_mem) > 0;
+      }, 10000, `${kind} async_loading`);
       during[kind] = await seenDuringLoad(r);
     }
     return { master, replicas, during, before };
@@ -284,48 +293,20 @@ describe('repl-diskless-load swapdb', () => {
 });
 
 /**
- * A hand-made master: answers the handshake, +FULLRESYNC, then sends what
- * `send` writes (a snapshot, broken on purpose) on the first connection,
- * leaves later ones waiting for their PSYNC answer, and counts them.
+ * A hand-made master (fake-master.ts) that answers the first connection's
+ * PSYNC with +FULLRESYNC and then what `send` writes (a snapshot, broken on
+ * purpose), and leaves later ones waiting for their PSYNC answer.
  */
-function fakeMaster(send: (sock: net.Socket, connection: number) => void): Promise<{ port: number; connections: () => number; close: () => void }> {
-  let n = 0;
-  const socks = new Set<net.Socket>();
-  const server = net.createServer((sock) => {
-    socks.add(sock);
-    sock.on('close', () => socks.delete(sock));
-    sock.on('error', () => {});
-    const connection = ++n;
-    let buf = '';
-    sock.on('data', (b) => {
-      buf += b.toString('latin1');
-      for (;;) {
-        const m = /^\*(\d+)\r\n((?:\$\d+\r\n[^\r]*\r\n)+)/.exec(buf);
-        if (!m) break;
-        buf = buf.slice(m[0].length);
-        const name = m[2].split('\r\n')[1].toUpperCase();
-        if (name === 'PSYNC') {
-          // Later attempts wait in the handshake (no answer), so the replica is not loading when checked.
-          if (connection > 1) continue;
-          sock.write(`+FULLRESYNC ${'a'.repeat(40)} 100\r\n`);
-          send(sock, connection);
-        } else if (name === 'PING') sock.write('+PONG\r\n');
-        else sock.write('+OK\r\n');
-      }
-    });
+function snapshotMaster(send: (sock: net.Socket) => void): Promise<FakeMaster> {
+  return fakeMaster((sock, args, connection) => {
+    if (args[0] !== 'PSYNC') return false;
+    // Later attempts wait in the handshake (no answer), so the replica is not loading when checked.
+    if (connection === 1) {
+      sock.write(`+FULLRESYNC ${'a'.repeat(40)} 100\r\n`);
+      send(sock);
+    }
+    return true;
   });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        port: (server.address() as net.AddressInfo).port,
-        connections: () => n,
-        close: () => {
-          for (const s of socks) s.destroy();
-          server.close();
-        },
-      }),
-    ),
-  );
 }
 
 describe('broken snapshots over the socket', () => {
@@ -386,7 +367,7 @@ describe('broken snapshots over the socket', () => {
     it(`${mode}: a corrupt, truncated or badly ended snapshot is refused, the link retried, never a crash`, async () => {
       const rdb = await snapshotBytes();
       for (const [what, send, logged] of cases) {
-        const f = await fakeMaster((sock) => send(rdb, sock));
+        const f = await snapshotMaster((sock) => send(rdb, sock));
         fake = f;
         const replica = await start('tachyon', `del-bad-${mode}`, { 'repl-diskless-load': mode, 'replica-read-only': 'no' });
         if (mode === 'swapdb') await replica.client.set('old', 'data');

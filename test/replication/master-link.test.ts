@@ -13,6 +13,7 @@ import net from 'node:net';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ServerProc } from '../persistence/helpers';
+import { fakeMaster } from './fake-master';
 import { info, waitFor, waitLinkUp, replicationServers } from './helpers';
 
 const start = replicationServers();
@@ -22,48 +23,33 @@ const cmd = (...args: string[]) => `*${args.length}\r\n${args.map((a) => `$${Buf
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A master that serves `rdb` to every replica, then lets the test write the stream to all of them. */
-function fakeMaster(rdb: Buffer): Promise<{ port: number; online: () => number; stream: (b: string) => void; acks: (n: number) => string[]; close: () => void }> {
+async function servingMaster(rdb: Buffer): Promise<{ port: number; online: () => number; stream: (b: string) => void; acks: (n: number) => string[]; close: () => void }> {
   const online: net.Socket[] = [];
   const acks = new Map<net.Socket, string[]>();
-  const server = net.createServer((sock) => {
-    sock.on('error', () => {});
-    let buf = '';
-    sock.on('data', (b) => {
-      buf += b.toString('latin1');
-      for (;;) {
-        const m = /^\*(\d+)\r\n((?:\$\d+\r\n[^\r]*\r\n)+)/.exec(buf);
-        if (!m) break;
-        buf = buf.slice(m[0].length);
-        const parts = m[2].split('\r\n').filter((_, i) => i % 2 === 1);
-        const name = parts[0].toUpperCase();
-        if (name === 'PSYNC') {
-          sock.write(`+FULLRESYNC ${'b'.repeat(40)} ${BASE}\r\n$${rdb.length}\r\n`);
-          sock.write(rdb);
-          online.push(sock);
-          acks.set(sock, []);
-        } else if (name === 'REPLCONF' && parts[1]?.toUpperCase() === 'ACK') {
-          acks.get(sock)?.push(parts[2]);
-        } else if (name === 'PING') sock.write('+PONG\r\n');
-        else if (name !== 'REPLCONF' || acks.get(sock) === undefined) sock.write('+OK\r\n');
-      }
-    });
+  const f = await fakeMaster((sock, args) => {
+    if (args[0] === 'PSYNC') {
+      sock.write(`+FULLRESYNC ${'b'.repeat(40)} ${BASE}\r\n$${rdb.length}\r\n`);
+      sock.write(rdb);
+      online.push(sock);
+      acks.set(sock, []);
+      return true;
+    }
+    // Once online, REPLCONF (ACK) is recorded, never answered.
+    if (args[0] === 'REPLCONF' && acks.has(sock)) {
+      if (args[1]?.toUpperCase() === 'ACK') acks.get(sock)!.push(args[2]);
+      return true;
+    }
+    return false;
   });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        port: (server.address() as net.AddressInfo).port,
-        online: () => online.length,
-        stream: (b) => {
-          for (const s of online) s.write(b);
-        },
-        acks: (i) => acks.get(online[i]) ?? [],
-        close: () => {
-          for (const s of online) s.destroy();
-          server.close();
-        },
-      }),
-    ),
-  );
+  return {
+    port: f.port,
+    online: () => online.length,
+    stream: (b) => {
+      for (const s of online) s.write(b);
+    },
+    acks: (i) => acks.get(online[i]) ?? [],
+    close: () => f.close(),
+  };
 }
 
 describe('the link to the master, online', () => {
@@ -74,7 +60,7 @@ describe('the link to the master, online', () => {
     const src = await start('redis', 'ml-src');
     await src.client.call('SAVE');
     const rdb = fs.readFileSync(path.join(src.dir, 'dump.rdb'));
-    const f = await fakeMaster(rdb);
+    const f = await servingMaster(rdb);
     fake = f;
     // One at a time, so that the fake master's connection order is [redis, tachyon].
     const replicas: Record<'redis' | 'tachyon', ServerProc> = {} as never;
