@@ -52,6 +52,8 @@ export interface SocketLoadOptions {
 export class SocketLoad {
   /** Resolves with the bytes that followed the snapshot, or undefined if it did not load. */
   readonly result: Promise<Buffer | undefined>;
+  /** Once loaded: the database the master's stream has selected at the snapshot (AUX repl-stream-db). */
+  streamDb = 0;
   /** Called when a paused socket may be read again. */
   onResume: (() => void) | undefined;
   private paused = false;
@@ -120,6 +122,7 @@ export class SocketLoad {
     }
     persistence.lastLoadKeysLoaded = result.keysLoaded;
     persistence.lastLoadKeysExpired = result.keysExpired;
+    this.streamDb = result.replStreamDb;
     // The dataset changed without a save (Redis: server.dirty++).
     ops.dirty = ops.dirty + 1;
     return result.rest ?? Buffer.alloc(0);

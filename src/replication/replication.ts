@@ -190,12 +190,16 @@ export class Replication implements LinkOwner {
   /** rdbPopulateSaveInfo: the AUX fields every snapshot carries (none for a master without a backlog). */
   private saveInfo(): { replId?: string; replOffset?: number; replStreamDb?: number } {
     if (this.isReplica) {
-      const db = this.masterConn ? this.masterConn.db : this.masterDb;
-      return { replId: this.replId, replOffset: this.replicaOffset(), replStreamDb: db };
+      return { replId: this.replId, replOffset: this.replicaOffset(), replStreamDb: this.masterStreamDb() };
     }
     const [active, offset, , , seldb] = this.native('state') as [boolean, number, number, number, number];
     if (!active) return {};
     return { replId: this.replId, replOffset: offset, replStreamDb: seldb < 0 ? 0 : seldb };
+  }
+
+  /** The database our master's stream has selected as of the bytes applied (the master client's, or the cached one's). */
+  private masterStreamDb(): number {
+    return this.masterConn ? this.masterConn.db : this.masterDb;
   }
 
   /** The replicaof option's holder, kept equal to the master we replicate from. */
@@ -426,7 +430,12 @@ export class Replication implements LinkOwner {
     // To sockets only if every replica waiting can read an EOF-marked payload (Redis's mincapa).
     const toSockets = Boolean(this.ctx.config.get('repl-diskless-sync')) && waiting.every((r) => r.capaEof);
     this.ctx.log.notice(`Starting BGSAVE for SYNC with target: ${toSockets ? 'replicas sockets' : 'disk'}`);
-    const info = { replId: this.replId, replOffset: offset, replStreamDb: 0 };
+    // A master's stream starts with a SELECT (forced above). A replica's is
+    // its master's, proxied byte for byte with no SELECT of its own: the
+    // snapshot names the database that stream has selected at `offset`
+    // (rdbPopulateSaveInfo: server.master->db->id), which the sub-replica's
+    // master client starts in.
+    const info = { replId: this.replId, replOffset: offset, replStreamDb: this.isReplica ? this.masterStreamDb() : 0 };
     if (toSockets) {
       const fd = this.persistence.bgsaveSocket(info);
       if (fd >= 0) {
@@ -972,7 +981,7 @@ export class Replication implements LinkOwner {
     const result = await runAsync(this.persistence.loadRdbSteps(target, 0, { lazyFlush, replica: true }));
     if (aofWasOn) this.persistence.aof.restartAfterSync();
     if (!result.ok) return false;
-    this.adoptSnapshot(replid, offset);
+    this.adoptSnapshot(replid, offset, result.replStreamDb);
     return true;
   }
 
@@ -1008,7 +1017,7 @@ export class Replication implements LinkOwner {
     );
     void load.result.then((rest) => {
       if (!rest) return;
-      this.adoptSnapshot(replid, offset);
+      this.adoptSnapshot(replid, offset, load.streamDb);
       if (aofWasOn) persistence.aof.restartAfterSync();
     });
     return load;
@@ -1021,9 +1030,15 @@ export class Replication implements LinkOwner {
     for (const r of [...this.replicas.values()]) r.conn.destroy();
   }
 
-  /** After a full resync: the loaded data is the master's at `offset`, under its id. */
-  private adoptSnapshot(replid: string, offset: number): void {
+  /**
+   * After a full resync: the loaded data is the master's at `offset`, under
+   * its id; the stream that follows runs in database `streamDb` until it
+   * selects another (the snapshot's repl-stream-db: a master's stream starts
+   * with a SELECT, a chained replica's proxied one need not).
+   */
+  private adoptSnapshot(replid: string, offset: number, streamDb: number): void {
     this.replId = replid;
+    this.masterDb = streamDb;
     this.replId2 = NULL_ID;
     this.secondReplOffset = -1;
     this.masterBaseOffset = offset;
@@ -1063,8 +1078,9 @@ export class Replication implements LinkOwner {
     native.setClient(conn.slot, ClientField.Reply, ReplyMode.Off);
     native.setClient(conn.slot, ClientField.Master, true);
     conn.setAuthenticated(true);
-    // A partial resync continues the stream in the database it had selected.
-    if (!full) native.setClient(conn.slot, ClientField.Db, this.masterDb);
+    // The stream continues in the database it had selected: the cached
+    // master's after a partial resync, the snapshot's after a full one.
+    native.setClient(conn.slot, ClientField.Db, this.masterDb);
     conn.onRelease(() => {
       if (this.masterConn !== conn) return;
       this.masterDb = conn.db;
