@@ -196,9 +196,17 @@ export interface NativeServer {
   persistence(op: string, ...args: unknown[]): unknown;
   /** Replication stream, backlog and replicas (native/binding/replication_binding.cc); used by src/replication/. */
   replication(op: string, ...args: unknown[]): unknown;
-  /** MIGRATE's keyspace side (native/binding/migrate_binding.cc). */
+  /** MIGRATE's keyspace side and its blocking exchange (native/binding/migrate_binding.cc). */
   migrate(op: 'collect', db: number, keys: Buffer[]): [Buffer, Buffer, number][];
   migrate(op: 'delete', db: number, items: [Buffer, Buffer, number][]): boolean[];
+  migrate(
+    op: 'exchange',
+    host: Buffer,
+    port: number,
+    timeoutMs: number,
+    request: Buffer,
+    replies: number,
+  ): { failed?: 'connect' | 'write' | 'read'; timedOut: boolean; lines: Buffer[] };
 }
 
 const ARENA_SIZE = 256 * 1024;

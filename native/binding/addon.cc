@@ -1234,7 +1234,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
   Napi::Value Persistence(const Napi::CallbackInfo& info) { return persistence_->Call(info); }
   // replication(op, ...): the replication stream, backlog and replicas (replication_binding.cc).
   Napi::Value Replication(const Napi::CallbackInfo& info) { return replication_->Call(info); }
-  // migrate(op, ...): the keyspace side of MIGRATE (migrate_binding.cc).
+  // migrate(op, ...): the keyspace side of MIGRATE and its blocking exchange (migrate_binding.cc).
   Napi::Value Migrate(const Napi::CallbackInfo& info) { return MigrateCall(*server_, info); }
 
   std::unique_ptr<Server> server_;

@@ -3,11 +3,15 @@
 //   collect(db, keys: Buffer[])        -> [key, payload, expireAt][] of the keys that exist
 //   delete(db, items: [key, payload, expireAt][])
 //                                      -> boolean[]: deleted (still as dumped), then one DEL propagated
+//   exchange(host: Buffer, port, timeoutMs, request: Buffer, replies)
+//                                      -> {failed?: 'connect'|'write'|'read', timedOut, lines: Buffer[]}
+//                                         the blocking exchange of MULTI/EXEC and scripts (blocking_exchange.h)
 #include "binding/migrate_binding.h"
 
 #include <string>
 #include <vector>
 
+#include "binding/blocking_exchange.h"
 #include "server/migrate.h"
 #include "server/server.h"
 
@@ -34,6 +38,19 @@ int DbArg(Server& server, const Napi::CallbackInfo& info) {
 Napi::Value MigrateCall(Server& server, const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const std::string op = info[0].As<Napi::String>().Utf8Value();
+  if (op == "exchange") {
+    BlockingExchangeResult r =
+        BlockingExchange(BufferString(info[1]), info[2].As<Napi::Number>().Int32Value(),
+                         info[3].As<Napi::Number>().Int32Value(), BufferString(info[4]),
+                         info[5].As<Napi::Number>().Int32Value());
+    Napi::Object out = Napi::Object::New(env);
+    if (*r.failed != '\0') out.Set("failed", Napi::String::New(env, r.failed));
+    out.Set("timedOut", Napi::Boolean::New(env, r.timed_out));
+    Napi::Array lines = Napi::Array::New(env, r.lines.size());
+    for (uint32_t i = 0; i < r.lines.size(); i++) lines.Set(i, ToBuffer(env, r.lines[i]));
+    out.Set("lines", lines);
+    return out;
+  }
   if (op == "collect") {
     const int db = DbArg(server, info);
     if (db < 0) return env.Undefined();

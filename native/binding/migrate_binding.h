@@ -1,4 +1,5 @@
-// migrate(op, ...args): the keyspace operations src/commands/migrate.ts calls.
+// migrate(op, ...args): the keyspace operations and the blocking exchange
+// src/commands/migrate.ts calls.
 #pragma once
 
 #include <napi.h>

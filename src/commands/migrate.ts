@@ -17,11 +17,11 @@
  * can change while its copy is on the wire: such a key is not deleted
  * (it still holds something else than what was sent; both copies stay).
  * MIGRATE queued in MULTI or called from a script cannot wait: there the
- * exchange runs in a child process and the server waits for it, blocking
- * like Redis (without the connection cache).
+ * exchange is a native blocking one (native/binding/blocking_exchange.h, as
+ * Redis's syncWrite/syncReadLine) on a new connection each time, blocking
+ * the server like Redis (without the connection cache).
  */
 import * as net from 'net';
-import { spawnSync } from 'child_process';
 import type { ServerContext } from '../context';
 import type { Pause } from '../features/pause';
 import { RespWriter } from '../protocol/resp-writer';
@@ -331,17 +331,24 @@ export class Migrate {
       const port = portOf(plan.port);
       if (port === null || plan.host === '') return { acked: [], error: 'IOERR error or timeout connecting to the client' };
       const req = buildRequest(plan, items, -1);
-      const ex = blockingExchange(plan.host, port, plan.timeout, req.bytes, req.replies);
+      const ex = this.blockingExchange(plan.host, port, plan.timeout, req.bytes, req.replies);
       if (ex.failed === 'connect') return { acked: [], error: 'IOERR error or timeout connecting to the client' };
       const out = interpret(plan, req, ex, mayRetry);
       if (!out.retry) return out;
       mayRetry = false;
     }
   }
+
+  /** Connect, write, read `replies` lines, the server blocked meanwhile (native). */
+  private blockingExchange(host: string, port: number, timeout: number, bytes: Buffer, replies: number): Exchange {
+    const ex = this.ctx.native.migrate('exchange', Buffer.from(host, 'latin1'), port, timeout, bytes, replies);
+    return { failed: ex.failed, timedOut: ex.timedOut, lines: ex.lines.map((l) => l.toString('latin1')) };
+  }
 }
 
 const TURNED_REPLICA = 'UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)';
 
+// Errors after which Redis's connect counts as made and its write fails (also RefusedLike in native/binding/blocking_exchange.cc).
 const REFUSED = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'EPIPE']);
 
 /** Redis's atoi() of the port; null where its getaddrinfo() fails (a negative service). */
@@ -501,68 +508,4 @@ function interpret(plan: Plan, req: Request, ex: Exchange, mayRetry: boolean): O
   }
   if (error !== undefined) return { acked, error, closeSocket: socketError, lastDb: -1 };
   return { acked, lastDb: plan.db };
-}
-
-// The child that does one blocking exchange: connect, write, read N lines.
-// Input on stdin: JSON {host, port, timeout, replies} + "\n" + request bytes.
-const CHILD = `
-const net = require('net');
-const chunks = [];
-process.stdin.on('data', (d) => chunks.push(d));
-process.stdin.on('end', () => {
-  const all = Buffer.concat(chunks);
-  const nl = all.indexOf(10);
-  const o = JSON.parse(all.subarray(0, nl).toString());
-  const req = all.subarray(nl + 1);
-  const lines = [];
-  let input = Buffer.alloc(0), stage = 'connect', timer;
-  const done = (failed, timedOut) => {
-    clearTimeout(timer);
-    process.stdout.write(JSON.stringify({ failed, timedOut, lines }));
-    process.exit(0);
-  };
-  const arm = () => { clearTimeout(timer); timer = setTimeout(() => done(stage, true), o.timeout); };
-  arm();
-  let s;
-  try {
-    s = net.connect({ host: o.host, port: o.port });
-  } catch {
-    return done('connect', false);
-  }
-  s.on('error', (e) => done(stage === 'connect' && !${JSON.stringify([...REFUSED])}.includes(e.code) ? 'connect' : stage === 'read' ? 'read' : 'write', false));
-  s.on('close', () => done(stage === 'read' ? 'read' : 'write', false));
-  s.on('connect', () => {
-    s.setNoDelay(true);
-    stage = 'write';
-    arm();
-    s.write(req, () => {
-      stage = 'read';
-      if (o.replies === 0) return done(undefined, false);
-      arm();
-    });
-  });
-  s.on('data', (d) => {
-    input = Buffer.concat([input, d]);
-    let nl;
-    while (lines.length < o.replies && (nl = input.indexOf(10)) >= 0) {
-      const end = nl > 0 && input[nl - 1] === 13 ? nl - 1 : nl;
-      lines.push(input.subarray(0, end).subarray(0, ${MAX_LINE}).toString('latin1'));
-      input = input.subarray(nl + 1);
-      arm();
-    }
-    if (lines.length >= o.replies) done(undefined, false);
-  });
-});
-`;
-
-function blockingExchange(host: string, port: number, timeout: number, bytes: Buffer, replies: number): Exchange {
-  const input = Buffer.concat([Buffer.from(JSON.stringify({ host, port, timeout, replies }) + '\n'), bytes]);
-  // The child ends itself within a timeout per step; the limit here only guards against a stuck child.
-  const r = spawnSync(process.execPath, ['-e', CHILD], { input, maxBuffer: 1 << 24, timeout: timeout * (replies + 2) + 10_000 });
-  try {
-    const out = JSON.parse(r.stdout.toString()) as { failed?: Exchange['failed']; timedOut: boolean; lines: string[] };
-    return { failed: out.failed ?? undefined, timedOut: out.timedOut, lines: out.lines };
-  } catch {
-    return { failed: 'write', timedOut: true, lines: [] };
-  }
 }
