@@ -11,6 +11,8 @@ import net from 'node:net';
 import type Redis from 'ioredis';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { serversOfFile, tempDir, type Kind, type ServerProc } from '../persistence/helpers';
+import { getFreePort } from '../helpers/redis-oracle'; // a port nothing listens on
+import { tcpTarget, type TcpTarget } from '../helpers/tcp-target';
 
 const start = serversOfFile();
 const servers: Partial<Record<Kind, ServerProc>> = {};
@@ -26,35 +28,6 @@ async function r(c: Redis, ...args: (string | number)[]): Promise<string> {
     return `!${(e as Error).message}`;
   }
 }
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((res) => s.listen(0, '127.0.0.1', res));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((res) => s.close(res));
-  return port;
-}
-
-/** A TCP target whose behaviour on each connection is `serve`. */
-async function target(serve: (c: net.Socket) => void): Promise<{ port: number; close: () => Promise<void> }> {
-  const socks = new Set<net.Socket>();
-  const s = net.createServer((c) => {
-    socks.add(c);
-    c.on('error', () => {});
-    serve(c);
-  });
-  await new Promise<void>((res) => s.listen(0, '127.0.0.1', res));
-  return {
-    port: (s.address() as net.AddressInfo).port,
-    close: async () => {
-      for (const c of socks) c.destroy();
-      await new Promise((res) => s.close(res));
-    },
-  };
-}
-
-type Target = { port: number; close: () => Promise<void> };
 
 /**
  * Answers each RESP command received with `reply(name)` (by the command's name:
@@ -79,7 +52,7 @@ function answering(reply: (name: string) => string | string[], delayMs = 0): (c:
  * fresh target (so Redis's cached connection plays no part): both replies
  * and whether each key is still here.
  */
-async function blocking(c: Redis, to: () => Promise<Target | { port: number | string }>, host: string, timeout: number): Promise<string[]> {
+async function blocking(c: Redis, to: () => Promise<TcpTarget | { port: number | string }>, host: string, timeout: number): Promise<string[]> {
   const out: string[] = [];
   await c.set('k1', 'v1');
   await c.set('k2', 'v2');
@@ -98,19 +71,19 @@ async function blocking(c: Redis, to: () => Promise<Target | { port: number | st
 async function cases(s: ServerProc): Promise<string[]> {
   const c = s.client;
   const log: string[] = [];
-  const run = async (label: string, to: () => Promise<Target | { port: number | string }>, host = '127.0.0.1') => {
+  const run = async (label: string, to: () => Promise<TcpTarget | { port: number | string }>, host = '127.0.0.1') => {
     for (const line of await blocking(c, to, host, 500)) log.push(`${label}: ${line}`);
   };
-  await run('refused', async () => ({ port: await closedPort() }));
+  await run('refused', async () => ({ port: await getFreePort() }));
   await run('bad host', async () => ({ port: 1 }), 'nonexistent.invalid');
   await run('negative port', async () => ({ port: '-5' }));
   await run('empty host', async () => ({ port: 1 }), '');
-  await run('hangs up', () => target((c2) => c2.on('data', () => c2.destroy())));
-  await run('restore error', () => target(answering((name) => (name === 'SELECT' ? '+OK\r\n' : '-ERR nope\r\n'))));
-  await run('select error', () => target(answering(() => '-ERR DB index is out of range\r\n')));
-  await run('long line', () => target(answering((name) => (name === 'SELECT' ? '+OK\r\n' : `-ERR ${'x'.repeat(3000)}\r\n`))));
+  await run('hangs up', () => tcpTarget((c2) => c2.on('data', () => c2.destroy())));
+  await run('restore error', () => tcpTarget(answering((name) => (name === 'SELECT' ? '+OK\r\n' : '-ERR nope\r\n'))));
+  await run('select error', () => tcpTarget(answering(() => '-ERR DB index is out of range\r\n')));
+  await run('long line', () => tcpTarget(answering((name) => (name === 'SELECT' ? '+OK\r\n' : `-ERR ${'x'.repeat(3000)}\r\n`))));
   // Replies in pieces 30 ms apart, the second ended by LF alone.
-  await run('pieces', () => target(answering((name) => (name === 'SELECT' ? ['+O', 'K\r', '\n'] : ['+', 'OK', '\n']), 30)));
+  await run('pieces', () => tcpTarget(answering((name) => (name === 'SELECT' ? ['+O', 'K\r', '\n'] : ['+', 'OK', '\n']), 30)));
   return log;
 }
 
@@ -130,7 +103,7 @@ describe('MIGRATE in MULTI/EXEC and scripts, differential', () => {
   }, 60_000);
 
   test('a silent target: each times out reading after the timeout, the key stays', async () => {
-    const silent = await target(() => {});
+    const silent = await tcpTarget(() => {});
     try {
       for (const k of KINDS) {
         const c = servers[k]!.client;
@@ -152,7 +125,7 @@ describe('MIGRATE in MULTI/EXEC and scripts, differential', () => {
   }, 30_000);
 
   test('the server is blocked during the exchange: another client waits', async () => {
-    const slow = await target(answering(() => '+OK\r\n', 300));
+    const slow = await tcpTarget(answering(() => '+OK\r\n', 300));
     try {
       for (const k of KINDS) {
         const s = servers[k]!;

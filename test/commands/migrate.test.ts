@@ -17,6 +17,8 @@ import type Redis from 'ioredis';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { serversOfFile, tempDir, type Kind, type ServerProc } from '../persistence/helpers';
 import { info, waitFor, waitLinkUp } from '../replication/helpers';
+import { getFreePort } from '../helpers/redis-oracle'; // a port nothing listens on
+import { tcpTarget, type TcpTarget } from '../helpers/tcp-target';
 
 const start = serversOfFile();
 const servers: Record<string, ServerProc> = {};
@@ -31,33 +33,13 @@ async function r(c: Redis, ...args: (string | number | Buffer)[]): Promise<strin
   }
 }
 
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((res) => s.listen(0, '127.0.0.1', res));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((res) => s.close(res));
-  return port;
-}
-
-/** A TCP server that accepts and answers each received line batch with `reply` after `delayMs` (never, when reply is null). */
-async function fakeTarget(reply: ((data: string) => string) | null, delayMs = 0): Promise<{ port: number; close: () => Promise<void> }> {
-  const socks = new Set<net.Socket>();
-  const s = net.createServer((c) => {
-    socks.add(c);
-    c.on('error', () => {});
+/** A TCP server that answers each received batch with `reply` after `delayMs` (never, when reply is null). */
+function fakeTarget(reply: ((data: string) => string) | null, delayMs = 0): Promise<TcpTarget> {
+  return tcpTarget((c) =>
     c.on('data', (d) => {
       if (reply) setTimeout(() => c.destroyed || c.write(reply(d.toString('latin1'))), delayMs);
-    });
-  });
-  await new Promise<void>((res) => s.listen(0, '127.0.0.1', res));
-  return {
-    port: (s.address() as net.AddressInfo).port,
-    close: async () => {
-      for (const c of socks) c.destroy();
-      await new Promise((res) => s.close(res));
-    },
-  };
+    }),
+  );
 }
 
 /** One key of every type and encoding, in db 0 of `c`. */
@@ -196,7 +178,7 @@ async function script(src: ServerProc, dst: ServerProc): Promise<string[]> {
 
   // Nobody there, then a host that does not resolve.
   await a.set('n', '1');
-  await note('refused', r(a, 'MIGRATE', host, await closedPort(), 'n', 0, 500));
+  await note('refused', r(a, 'MIGRATE', host, await getFreePort(), 'n', 0, 500));
   await note('bad host', r(a, 'MIGRATE', 'nonexistent.invalid', 1, 'n', 0, 500));
   await note('negative port', r(a, 'MIGRATE', host, '-5', 'n', 0, 500));
   await note('empty host', r(a, 'MIGRATE', '', 1, 'n', 0, 500));

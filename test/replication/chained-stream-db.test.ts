@@ -10,58 +10,16 @@
  * in db 2, as the chain under Redis does.
  */
 import * as fs from 'node:fs';
-import net from 'node:net';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ServerProc } from '../persistence/helpers';
+import { streamingMaster } from './fake-master';
 import { info, waitFor, waitLinkUp, replicationServers } from './helpers';
 
 const start = replicationServers();
 const BASE = 5000; // the offset of the snapshot the hand-made master announces
 
 const cmd = (...args: string[]) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
-
-/** A master that answers the handshake, sends `rdb` to every replica, then lets the test write the stream to all of them. */
-function handMadeMaster(rdb: Buffer): Promise<{ port: number; online: () => number; stream: (b: string) => void; close: () => void }> {
-  const online: net.Socket[] = [];
-  const server = net.createServer((sock) => {
-    sock.on('error', () => {});
-    let buf = '';
-    let streaming = false;
-    sock.on('data', (b) => {
-      buf += b.toString('latin1');
-      for (;;) {
-        const m = /^\*(\d+)\r\n((?:\$\d+\r\n[^\r]*\r\n)+)/.exec(buf);
-        if (!m) break;
-        buf = buf.slice(m[0].length);
-        const parts = m[2].split('\r\n').filter((_, i) => i % 2 === 1);
-        const name = parts[0].toUpperCase();
-        if (name === 'PSYNC') {
-          sock.write(`+FULLRESYNC ${'c'.repeat(40)} ${BASE}\r\n$${rdb.length}\r\n`);
-          sock.write(rdb);
-          online.push(sock);
-          streaming = true;
-        } else if (name === 'PING') sock.write('+PONG\r\n');
-        else if (!streaming) sock.write('+OK\r\n'); // AUTH, REPLCONF of the handshake; ACKs get no reply
-      }
-    });
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        port: (server.address() as net.AddressInfo).port,
-        online: () => online.length,
-        stream: (b) => {
-          for (const s of online) s.write(b);
-        },
-        close: () => {
-          for (const s of online) s.destroy();
-          server.close();
-        },
-      }),
-    ),
-  );
-}
 
 describe('a chained full sync in the database the stream has selected', () => {
   let master: { close: () => void } | undefined;
@@ -70,7 +28,7 @@ describe('a chained full sync in the database the stream has selected', () => {
   it('a sub-replica applies the proxied stream in the database its replica was in at the snapshot', async () => {
     const src = await start('redis', 'csd-src');
     await src.client.call('SAVE');
-    const f = await handMadeMaster(fs.readFileSync(path.join(src.dir, 'dump.rdb')));
+    const f = await streamingMaster(fs.readFileSync(path.join(src.dir, 'dump.rdb')), 'c'.repeat(40), BASE);
     master = f;
     const kinds = ['redis', 'tachyon'] as const;
     const middles = {} as Record<(typeof kinds)[number], ServerProc>;

@@ -53,3 +53,44 @@ export function fakeMaster(onCommand: (sock: net.Socket, args: string[], connect
     ),
   );
 }
+
+export interface StreamingMaster extends FakeMaster {
+  /** Replicas that got the snapshot, in connection order. */
+  online(): number;
+  /** Writes stream bytes to every online replica. */
+  stream(bytes: string): void;
+  /** The REPLCONF ACK offsets the i-th online replica sent. */
+  acks(i: number): string[];
+}
+
+/**
+ * A master that answers every PSYNC with +FULLRESYNC <replid> <offset> and
+ * `rdb`, then lets the test write the stream to every replica it served;
+ * once online a replica's REPLCONF (ACK) is recorded, never answered.
+ */
+export async function streamingMaster(rdb: Buffer, replid: string, offset: number): Promise<StreamingMaster> {
+  const online: net.Socket[] = [];
+  const acks = new Map<net.Socket, string[]>();
+  const f = await fakeMaster((sock, args) => {
+    if (args[0] === 'PSYNC') {
+      sock.write(`+FULLRESYNC ${replid} ${offset}\r\n$${rdb.length}\r\n`);
+      sock.write(rdb);
+      online.push(sock);
+      acks.set(sock, []);
+      return true;
+    }
+    if (args[0] === 'REPLCONF' && acks.has(sock)) {
+      if (args[1]?.toUpperCase() === 'ACK') acks.get(sock)!.push(args[2]);
+      return true;
+    }
+    return false;
+  });
+  return {
+    ...f,
+    online: () => online.length,
+    stream: (b) => {
+      for (const s of online) s.write(b);
+    },
+    acks: (i) => acks.get(online[i]) ?? [],
+  };
+}

@@ -9,11 +9,10 @@
  * master_last_io_seconds_ago.
  */
 import * as fs from 'node:fs';
-import net from 'node:net';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ServerProc } from '../persistence/helpers';
-import { fakeMaster } from './fake-master';
+import { streamingMaster } from './fake-master';
 import { info, waitFor, waitLinkUp, replicationServers } from './helpers';
 
 const start = replicationServers();
@@ -21,36 +20,6 @@ const BASE = 1000; // the offset of the snapshot the fake master announces
 
 const cmd = (...args: string[]) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A master that serves `rdb` to every replica, then lets the test write the stream to all of them. */
-async function servingMaster(rdb: Buffer): Promise<{ port: number; online: () => number; stream: (b: string) => void; acks: (n: number) => string[]; close: () => void }> {
-  const online: net.Socket[] = [];
-  const acks = new Map<net.Socket, string[]>();
-  const f = await fakeMaster((sock, args) => {
-    if (args[0] === 'PSYNC') {
-      sock.write(`+FULLRESYNC ${'b'.repeat(40)} ${BASE}\r\n$${rdb.length}\r\n`);
-      sock.write(rdb);
-      online.push(sock);
-      acks.set(sock, []);
-      return true;
-    }
-    // Once online, REPLCONF (ACK) is recorded, never answered.
-    if (args[0] === 'REPLCONF' && acks.has(sock)) {
-      if (args[1]?.toUpperCase() === 'ACK') acks.get(sock)!.push(args[2]);
-      return true;
-    }
-    return false;
-  });
-  return {
-    port: f.port,
-    online: () => online.length,
-    stream: (b) => {
-      for (const s of online) s.write(b);
-    },
-    acks: (i) => acks.get(online[i]) ?? [],
-    close: () => f.close(),
-  };
-}
 
 describe('the link to the master, online', () => {
   let fake: { close: () => void } | undefined;
@@ -60,7 +29,7 @@ describe('the link to the master, online', () => {
     const src = await start('redis', 'ml-src');
     await src.client.call('SAVE');
     const rdb = fs.readFileSync(path.join(src.dir, 'dump.rdb'));
-    const f = await servingMaster(rdb);
+    const f = await streamingMaster(rdb, 'b'.repeat(40), BASE);
     fake = f;
     // One at a time, so that the fake master's connection order is [redis, tachyon].
     const replicas: Record<'redis' | 'tachyon', ServerProc> = {} as never;
