@@ -9,7 +9,6 @@
 //   feedCommand(args: string[]) a command in the stream's current database (PING, REPLCONF GETACK *)
 //   publish(db, args: Buffer[]) PUBLISH/SPUBLISH, which TypeScript runs, to the replicas through the
 //                               propagation path (Redis's forceCommandPropagation(PROPAGATE_REPL))
-//   feedRaw(buf)                stream bytes as received from our own master (proxied to sub-replicas)
 //   attachSink(on)              take (true) or not (false, we are a replica) the propagated commands
 //   pinReplica(slot, offset)    a replica waiting for a snapshot made at `offset`: the stream from
 //                               there is kept for it (shared buffer) -> ok (false: already gone)
@@ -222,12 +221,6 @@ Napi::Value ReplicationBinding::Call(const Napi::CallbackInfo& info) {
     for (uint32_t i = 0; i < arr.Length(); i++) args.push_back(arr.Get(i).As<Napi::String>().Utf8Value());
     std::vector<std::string_view> views(args.begin(), args.end());
     m.stream.FeedCommand(views.data(), views.size());
-    return env.Undefined();
-  }
-  if (op == "feedRaw") {
-    if (!m.stream.active()) return env.Undefined();
-    auto b = info[1].As<Napi::Uint8Array>();
-    m.stream.FeedRaw(reinterpret_cast<const char*>(b.Data()), b.ByteLength());
     return env.Undefined();
   }
   if (op == "attachSink") {

@@ -671,29 +671,29 @@ export class Replication implements LinkOwner {
     return n;
   }
 
-  private finishWait(w: Waiter): void {
+  /** Ends a WAIT with its count of acknowledgements, or with `error` (CLIENT UNBLOCK ERROR, a master turned replica). */
+  private finishWait(w: Waiter, error = ''): void {
     if (!this.waiters.delete(w)) return;
     if (w.timer) clearTimeout(w.timer);
-    const reply = new RespWriter(w.conn.resp).int(this.countAcked(w.offset)).toBuffer();
-    w.conn.resumeWith(reply);
+    const writer = new RespWriter(w.conn.resp);
+    w.conn.resumeWith((error ? writer.error(error) : writer.int(this.countAcked(w.offset))).toBuffer());
   }
 
   /** Clients in WAIT, as the blocking scheduler sees them (blocked_clients, CLIENT UNBLOCK). */
   readonly waitBlocks: OtherBlocks = {
     blockedCount: () => this.waiters.size,
-    isBlocked: (conn) => [...this.waiters].some((w) => w.conn === conn),
+    isBlocked: (conn) => this.waiterOf(conn) !== undefined,
     unblock: (conn, error) => {
-      const w = [...this.waiters].find((x) => x.conn === conn);
-      if (!w) return false;
-      if (!error) this.finishWait(w);
-      else {
-        this.waiters.delete(w);
-        if (w.timer) clearTimeout(w.timer);
-        w.conn.resumeWith(new RespWriter(w.conn.resp).error(error).toBuffer());
-      }
-      return true;
+      const w = this.waiterOf(conn);
+      if (w) this.finishWait(w, error);
+      return w !== undefined;
     },
   };
+
+  private waiterOf(conn: Connection): Waiter | undefined {
+    for (const w of this.waiters) if (w.conn === conn) return w;
+    return undefined;
+  }
 
   private checkWaiters(): void {
     for (const w of [...this.waiters]) {
