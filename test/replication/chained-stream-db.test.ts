@@ -13,13 +13,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ServerProc } from '../persistence/helpers';
-import { streamingMaster } from './fake-master';
+import { cmd, streamingMaster } from './fake-master';
 import { info, waitFor, waitLinkUp, replicationServers } from './helpers';
 
 const start = replicationServers();
 const BASE = 5000; // the offset of the snapshot the hand-made master announces
 
-const cmd = (...args: string[]) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
 
 describe('a chained full sync in the database the stream has selected', () => {
   let master: { close: () => void } | undefined;

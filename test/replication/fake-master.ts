@@ -6,6 +6,9 @@
  */
 import net from 'node:net';
 
+/** A command as RESP text, as a master writes it to the stream. */
+export const cmd = (...args: string[]): string => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+
 export interface FakeMaster {
   port: number;
   /** Connections accepted so far. */

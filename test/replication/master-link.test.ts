@@ -12,13 +12,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ServerProc } from '../persistence/helpers';
-import { streamingMaster } from './fake-master';
+import { cmd, streamingMaster } from './fake-master';
 import { info, waitFor, waitLinkUp, replicationServers } from './helpers';
 
 const start = replicationServers();
 const BASE = 1000; // the offset of the snapshot the fake master announces
 
-const cmd = (...args: string[]) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('the link to the master, online', () => {
