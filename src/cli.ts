@@ -10,6 +10,7 @@ import { logo } from './logo';
 import { TachyonServer } from './server';
 import { TACHYON_VERSION, VERSION } from './version';
 import { keepYoungGenerationSmall } from './young-generation';
+import { releaseStartupPages } from './startup-pages';
 import { LoadError } from './persistence/persistence';
 
 /** Set in the environment of the process that runs a daemonized server. */
@@ -109,7 +110,10 @@ export function main(argv: string[]): void {
       else log.notice(`Running mode=standalone, port=${server.port}.`);
       log.notice('Server initialized');
       server.loadData().then(
-        () => log.notice('Ready to accept connections'),
+        () => {
+          log.notice('Ready to accept connections');
+          releaseStartupPages(log);
+        },
         (e: Error) => {
           if (!(e instanceof LoadError)) log.warning(`Fatal error loading the DB: ${e.message}. Exiting.`);
           process.exit(1);

@@ -266,6 +266,8 @@ export class SharedState {
 
 export interface Addon {
   NativeServer: new (settings: Record<string, number | boolean | string>, state: Int32Array, arena: Buffer) => NativeServer;
+  /** Drops this process's resident pages of clean read-only file mappings (native/server/file_pages.h); returns their bytes. */
+  releaseCleanFilePages(): number;
 }
 
 export { loadAddon } from './addon-loader';

@@ -26,6 +26,7 @@
 #include "binding/persistence_binding.h"
 #include "binding/replication_binding.h"
 #include "server/crash_report.h"
+#include "server/file_pages.h"
 #include "server/server.h"
 #ifdef TACHYON_NATIVE_IO
 #include "binding/socket_io.h"
@@ -1261,6 +1262,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   if (f) fclose(f);
   SetHashSeed(seed);
   exports.Set("NativeServer", NativeServer::Define(env));
+  exports.Set("releaseCleanFilePages", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+                return Napi::Number::New(info.Env(), static_cast<double>(ReleaseCleanFilePages()));
+              }));
   return exports;
 }
 
