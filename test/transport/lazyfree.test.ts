@@ -121,13 +121,18 @@ describe('lazy freeing', () => {
     let bound = 30;
     for (const s of servers) {
       const c = await RespClient.connect(s.port, { timeoutMs: 30000 });
-      await bigHash(c, 'big', FIELDS);
-      expect(Number((await c.call('HLEN', 'big')).value), s.label).toBe(FIELDS);
-      const unlink = await longestPingDuring(s.port, (w) => w.call('UNLINK', 'big'));
-      expect(unlink.reply, s.label).toEqual({ type: 'integer', value: 1n });
-      if (s.label === 'redis') bound = Math.max(bound, 2 * unlink.longest);
+      // A stall repeats on every try; a scheduling hiccup of a loaded machine
+      // does not, so a try over the bound is measured again (three at most).
+      let unlink = { longest: Infinity, reply: null as Reply | null };
+      for (let attempt = 0; attempt < 3 && !(unlink.longest < bound); attempt++) {
+        await bigHash(c, 'big', FIELDS);
+        expect(Number((await c.call('HLEN', 'big')).value), s.label).toBe(FIELDS);
+        unlink = await longestPingDuring(s.port, (w) => w.call('UNLINK', 'big'));
+        expect(unlink.reply, s.label).toEqual({ type: 'integer', value: 1n });
+        await settledFreed(c);
+        if (s.label === 'redis') bound = Math.max(bound, 2 * unlink.longest);
+      }
       expect(unlink.longest, `${s.label}: longest PING wait during UNLINK (ms)`).toBeLessThan(bound);
-      await settledFreed(c);
 
       await bigHash(c, 'big', FIELDS);
       const del = await longestPingDuring(s.port, (w) => w.call('DEL', 'big'));
