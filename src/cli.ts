@@ -9,7 +9,6 @@ import { LoggedError, Logger } from './log';
 import { logo } from './logo';
 import { TachyonServer } from './server';
 import { TACHYON_VERSION, VERSION } from './version';
-import { keepYoungGenerationSmall } from './young-generation';
 import { releaseStartupPages } from './startup-pages';
 import { LoadError } from './persistence/persistence';
 
@@ -70,7 +69,6 @@ export function main(argv: string[]): void {
     process.exit(1);
   }
   if (config.get('daemonize') && config.get('supervised') === 'no' && process.env[DAEMON_CHILD] !== '1') daemonize();
-  keepYoungGenerationSmall();
   let server: TachyonServer;
   try {
     server = new TachyonServer(config);
