@@ -9,8 +9,8 @@
 // steadier than ops/s on a shared machine, and it shows when the client, not
 // the server, is what limits ops/s), p50/p99 latency, evicted keys, the largest
 // used_memory - maxmemory seen (INFO sampled every 50 ms), peak RSS (and its
-// growth over the idle server: Tachyon's includes Node's own ~45 MB), and the
-// Tachyon/Redis ratios.
+// growth over the idle server), peak anonymous RSS (what no file backs: the
+// part of RSS the kernel cannot drop and re-read), and the Tachyon/Redis ratios.
 //
 //   node bench/cache.js [--policies allkeys-lru,allkeys-lfu] [--maxmemory 64mb]
 //                       [--keys 10000000] [--zipf 0.99] [--clients 50]
@@ -237,6 +237,7 @@ async function run(kind, policy) {
   let clientCpuStart = null;
   let maxOver = -Infinity;
   let peakRss = 0;
+  let peakAnon = 0; // RssAnon: the resident memory that cannot be dropped and re-read from a file
 
   // INFO sampler on its own connection: used_memory over maxmemory, RSS.
   const monitor = await connect(s.port);
@@ -249,6 +250,7 @@ async function run(kind, policy) {
       const rss = procStatus(s.child.pid, 'VmRSS');
       if (smaps && rss > peakRss) mapsPeak = smapsByMapping(s.child.pid);
       peakRss = Math.max(peakRss, rss);
+      peakAnon = Math.max(peakAnon, procStatus(s.child.pid, 'RssAnon'));
       await sleep(50);
     }
   })();
@@ -315,6 +317,7 @@ async function run(kind, policy) {
     evicted: Number(stats.evicted_keys),
     maxOver,
     peakRss,
+    peakAnon,
     rssGrowth: peakRss - rssIdle,
     usedMemory: Number(mem.used_memory),
     errors,
@@ -333,8 +336,8 @@ async function run(kind, policy) {
     `cache-aside: ${keySpace} keys, Zipf s=${zipfS}, values 100-1000 bytes, maxmemory ${maxmemory}, ` +
       `${clients} clients, ${totalOps} operations (first ${warmup} not measured), ${rounds} round(s)\n`,
   );
-  console.log('| policy | server | hit ratio | ops/s | server CPU us/op (kernel share) | client CPU us/op | server / client busy | p50 ms | p99 ms | evicted keys | max used_memory - maxmemory | peak RSS MB | peak RSS growth MB |');
-  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('| policy | server | hit ratio | ops/s | server CPU us/op (kernel share) | client CPU us/op | server / client busy | p50 ms | p99 ms | evicted keys | max used_memory - maxmemory | peak RSS MB | peak RSS growth MB | peak anonymous RSS MB |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const summary = [];
   for (const policy of policies) {
     const res = { redis: [], tachyon: [] };
@@ -346,7 +349,7 @@ async function run(kind, policy) {
         console.log(
           `| ${policy} | ${kind} | ${(x.hitRatio * 100).toFixed(2)}% | ${Math.round(x.opsPerSec)} | ${x.cpuPerOp.toFixed(2)} (${(x.sysShare * 100).toFixed(0)}%) | ${x.clientCpuPerOp.toFixed(2)} | ` +
             `${(x.serverBusy * 100).toFixed(0)}% / ${(x.clientBusy * 100).toFixed(0)}% | ${x.p50.toFixed(3)} | ` +
-            `${x.p99.toFixed(3)} | ${x.evicted} | ${x.maxOver} B | ${mb(x.peakRss)} | ${mb(x.rssGrowth)} |` +
+            `${x.p99.toFixed(3)} | ${x.evicted} | ${x.maxOver} B | ${mb(x.peakRss)} | ${mb(x.rssGrowth)} | ${mb(x.peakAnon)} |` +
             (x.errors ? ` ${x.errors} errors (${x.lastError})` : ''),
         );
         if (x.mapsPeak) {
@@ -373,13 +376,14 @@ async function run(kind, policy) {
       p99: m('tachyon', (x) => x.p99) / m('redis', (x) => x.p99),
       rss: m('tachyon', (x) => x.peakRss) / m('redis', (x) => x.peakRss),
       rssGrowth: m('tachyon', (x) => x.rssGrowth) / m('redis', (x) => x.rssGrowth),
+      anon: m('tachyon', (x) => x.peakAnon) / m('redis', (x) => x.peakAnon),
     });
   }
   if (only) return;
-  console.log('\n| policy | hit ratio, Tachyon - Redis (points) | ops/s ratio | server CPU per op ratio | p99 ratio | peak RSS ratio | peak RSS growth ratio |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  console.log('\n| policy | hit ratio, Tachyon - Redis (points) | ops/s ratio | server CPU per op ratio | p99 ratio | peak RSS ratio | peak RSS growth ratio | peak anonymous RSS ratio |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const x of summary) {
-    console.log(`| ${x.policy} | ${x.hitDiff >= 0 ? '+' : ''}${x.hitDiff.toFixed(2)} | ${x.ops.toFixed(2)} | ${x.cpu.toFixed(2)} | ${x.p99.toFixed(2)} | ${x.rss.toFixed(2)} | ${x.rssGrowth.toFixed(2)} |`);
+    console.log(`| ${x.policy} | ${x.hitDiff >= 0 ? '+' : ''}${x.hitDiff.toFixed(2)} | ${x.ops.toFixed(2)} | ${x.cpu.toFixed(2)} | ${x.p99.toFixed(2)} | ${x.rss.toFixed(2)} | ${x.rssGrowth.toFixed(2)} | ${x.anon.toFixed(2)} |`);
   }
 })().catch((e) => {
   console.error(e);
