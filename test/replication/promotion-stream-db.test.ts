@@ -6,7 +6,7 @@
  * applies them in the old stream's database. Master M writes in db 3, then 0,
  * then 3; replica A is promoted, replica B continues from A; A writes in db 3
  * and db 0. Every trio (all Redis, all Tachyon, and mixed) must end with the
- * same keys in the same databases, the same offsets, and A serving a partial
+ * same keys in the same databases, one offset, and A serving a partial
  * resync.
  */
 import { describe, expect, it } from 'vitest';
@@ -65,11 +65,16 @@ async function run([mk, ak, bk]: Trio, how: 'replicaof' | 'failover'): Promise<s
   const followers = how === 'replicaof' ? [b] : [m, b];
   for (const r of followers) await waitFor(async () => (await info(r)).slave_repl_offset === final, 10000, `${tag} followed`);
 
+  // Offsets must agree within the trio; across trios they may not (a
+  // replica PING every repl-ping-replica-period lands in the stream or not).
   const out: string[] = [];
+  const offsets = new Set<string>();
   for (const [name, s] of [['M', m], ['A', a], ['B', b]] as const) {
     if (how === 'replicaof' && name === 'M') continue; // M is out of the picture
-    out.push(`${name}: ${await keysByDb(s)} offset=${await offset(s)}`);
+    out.push(`${name}: ${await keysByDb(s)}`);
+    offsets.add(await offset(s));
   }
+  out.push(`one offset: ${offsets.size === 1}`);
   // What A served its new replica (B, or M after FAILOVER): a partial resync.
   const served = await info(a, 'stats');
   out.push(`A served sync_full=${served.sync_full} sync_partial_ok=${served.sync_partial_ok}`);
