@@ -85,7 +85,8 @@ export interface NativeServer {
    * Continues after a command TypeScript ran, with its reply; `pushes` are the
    * pub/sub frames of that reply CLIENT REPLY OFF/SKIP does not silence.
    */
-  resume(slot: number, reply?: Buffer, pushes?: Buffer): Buffer | undefined;
+  /** endsCommand false: the reply does not move the client's write offset (WAIT's, kept from its call). */
+  resume(slot: number, reply?: Buffer, pushes?: Buffer, endsCommand?: boolean): Buffer | undefined;
   takeCommand(slot: number): Buffer[];
   /** Removes and returns the client's input not processed yet (while TypeScript runs one of its commands). */
   takeInput(slot: number): Buffer;

@@ -230,7 +230,10 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
       auto p = info[2].As<Napi::Uint8Array>();
       c->out.Append(p.Data(), p.ByteLength());
     }
-    return TakeOutput(info.Env(), c, server_->Resume(*c));
+    // A TypeScript reply ends the command (woff for WAIT), unless the caller
+    // says otherwise (WAIT itself keeps the offset it was called at).
+    const bool ended = info.Length() > 1 && info[1].IsTypedArray() && !(info.Length() > 3 && info[3].IsBoolean() && !info[3].As<Napi::Boolean>().Value());
+    return TakeOutput(info.Env(), c, server_->Resume(*c, ended));
   }
 
   // takeInput(slot): the input not processed yet, removed from the client (a

@@ -431,9 +431,12 @@ FeedStatus Server::Consume(Client& c, size_t n) {
   return st;
 }
 
-FeedStatus Server::Resume(Client& c) {
+FeedStatus Server::Resume(Client& c, bool command_ended) {
   c.paused = false;
   c.pending.clear();
+  // A command TypeScript ran ends here, its writes in the stream by now
+  // (WAIT after MIGRATE waits for its DEL), as Redis's processCommand sets woff.
+  if (command_ended) c.woff = repl_offset;
   return Process(c);
 }
 

@@ -356,7 +356,9 @@ class Server : public ErrorSink, public KeyspaceObserver {
   // is), Consume() takes the n bytes read into it.
   char* InputSpace(Client& c, size_t want, size_t* cap);
   FeedStatus Consume(Client& c, size_t n);
-  FeedStatus Resume(Client& c);
+  // command_ended: TypeScript answered the command the client was paused in
+  // (its end sets the client's woff, as any command's does).
+  FeedStatus Resume(Client& c, bool command_ended = false);
 
   // Periodic work, called hz times a second: active expiry and rehashing on a
   // time budget. False while DEBUG PAUSE-CRON holds all periodic work.

@@ -247,12 +247,15 @@ export class Connection {
     this.suspended = true;
   }
 
-  /** Ends suspend(): sends the reply and runs what the client sent meanwhile. */
-  resumeWith(reply: Buffer): void {
+  /**
+   * Ends suspend(): sends the reply and runs what the client sent meanwhile.
+   * The command ends now for WAIT's bookkeeping unless endsCommand is false.
+   */
+  resumeWith(reply: Buffer, endsCommand = true): void {
     if (!this.suspended) return;
     this.suspended = false;
     if (this.closing) return;
-    this.drain(this.ctx.native.resume(this.slot, reply));
+    this.drain(this.ctx.native.resume(this.slot, reply, undefined, endsCommand));
   }
 
   /** Writes earlier pending output and `last` (possibly an arena view) in one socket write. */

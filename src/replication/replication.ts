@@ -676,7 +676,8 @@ export class Replication implements LinkOwner {
     if (!this.waiters.delete(w)) return;
     if (w.timer) clearTimeout(w.timer);
     const writer = new RespWriter(w.conn.resp);
-    w.conn.resumeWith((error ? writer.error(error) : writer.int(this.countAcked(w.offset))).toBuffer());
+    // WAIT's client keeps the offset WAIT was called at (Redis sets woff when the command is called).
+    w.conn.resumeWith((error ? writer.error(error) : writer.int(this.countAcked(w.offset))).toBuffer(), false);
   }
 
   /** Clients in WAIT, as the blocking scheduler sees them (blocked_clients, CLIENT UNBLOCK). */

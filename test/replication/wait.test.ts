@@ -88,4 +88,34 @@ describe('WAIT and the calling client\'s own offset', () => {
     expect(outcome.tachyon).toEqual(outcome.redis);
     expect(outcome.redis).toEqual([1, true, 0, 0, 1, true, 1]);
   }, 60_000);
+
+  it('after MIGRATE (run by TypeScript) a client waits for the DEL it propagated', async () => {
+    const outcome: Record<string, unknown[]> = {};
+    for (const kind of ['redis', 'tachyon'] as const) {
+      const master = await startServer(kind, tempDir(`wait-migrate-${kind}`), {
+        'repl-diskless-sync': 'no',
+        'repl-ping-replica-period': 3600,
+      });
+      const target = await startServer(kind, tempDir(`wait-migrate-target-${kind}`));
+      const replica = await fakeReplica(master.port);
+      await waitFor(async () => /state=online/.test((await info(master)).slave0 ?? ''), 10000, 'replica online');
+      const a = new Redis({ port: master.port, host: '127.0.0.1', lazyConnect: true });
+      await a.connect();
+      await a.set('moving', 'v');
+      const before = Number((await info(master)).master_repl_offset);
+      // The replica has everything up to the SET, nothing of the DEL MIGRATE propagates.
+      replica.ack(before);
+      await waitFor(async () => (await info(master)).slave0?.includes(`offset=${before},`) ?? false, 5000, 'ack seen');
+      const migrated = await a.call('MIGRATE', '127.0.0.1', String(target.port), 'moving', '0', '5000');
+      const after = Number((await info(master)).master_repl_offset);
+      const waited = await a.call('WAIT', '1', '200');
+      replica.ack(after);
+      await waitFor(async () => (await info(master)).slave0?.includes(`offset=${after},`) ?? false, 5000, 'second ack');
+      outcome[kind] = [migrated, after > before, waited, await a.call('WAIT', '1', '3000'), await target.client.get('moving')];
+      a.disconnect();
+      replica.close();
+    }
+    expect(outcome.tachyon).toEqual(outcome.redis);
+    expect(outcome.redis).toEqual(['OK', true, 0, 1, 'v']);
+  }, 60_000);
 });
