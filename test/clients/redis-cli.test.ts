@@ -254,6 +254,58 @@ describe('redis-cli modes on Redis and on Tachyon', () => {
     }
   });
 
+  test('--csv, -r, -e, -d/-D, --quoted-input, -n', async () => {
+    for (const args of [
+      ['--csv', 'HGETALL', 'hash:1'],
+      ['--csv', 'ZRANGE', 'zset:1', '0', '-1', 'WITHSCORES'],
+      ['--csv', 'XRANGE', 'stream:1', '-', '+', 'COUNT', '2'],
+      ['-3', '--csv', 'HGETALL', 'hash:1'],
+      ['-r', '3', 'INCR', 'repeated'],
+      ['-e', 'GET', 'user:2'],
+      ['-e', 'LPUSH', 'user:2', 'x'],
+      ['-d', '|', 'LRANGE', 'list:2', '0', '-1'],
+      ['-D', '#', '--raw', 'LRANGE', 'list:2', '0', '-1'],
+      ['--quoted-input', 'SET', '"q\\x41\\n"', 'v'],
+      ['--no-raw', 'GET', 'qA\n'],
+      ['-n', '1', 'DBSIZE'],
+      ['--no-raw', 'OBJECT', 'FREQ', 'hot:3'],
+      ['--no-raw', '-n', '1', 'OBJECT', 'FREQ', 'hot:3'],
+    ]) {
+      const [r, t] = await both(() => args);
+      expect([args, t]).toEqual([args, r]);
+    }
+  });
+
+  test('SUBSCRIBE and MONITOR print what arrives', async () => {
+    const watch = async (port: number) => {
+      // Sent once both are listening.
+      let sent = false;
+      const ready = { sub: false, mon: false };
+      const send = async () => {
+        if (sent || !ready.sub || !ready.mon) return;
+        sent = true;
+        await cli(port, ['PUBLISH', 'news', 'hello']);
+        await cli(port, ['SET', 'monitored', '1']);
+      };
+      const [sub, mon] = await Promise.all([
+        streaming(port, ['SUBSCRIBE', 'news', 'other'], (out) => out.includes('hello'), async (out) => {
+          ready.sub = out.length >= 6;
+          await send();
+        }),
+        streaming(port, ['MONITOR'], (out) => out.some((l) => l.includes('"monitored"')), async (out) => {
+          ready.mon = out.includes('OK');
+          await send();
+        }),
+      ]);
+      // MONITOR's lines start with the time and the client's address.
+      return [sub.out, mon.out.map((l) => l.replace(/^\d+\.\d+ \[0 [\d.:]+\] /, ''))];
+    };
+    const r = await watch(redis.port);
+    const t = await watch(tachyon.port);
+    expect(r[0]).toEqual(['subscribe', 'news', '1', 'subscribe', 'other', '2', 'message', 'news', 'hello']);
+    expect(t).toEqual(r);
+  });
+
   test('-3 (RESP3 replies printed)', async () => {
     const commands = [
       ['HGETALL', 'hash:1'],
