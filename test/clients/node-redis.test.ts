@@ -7,6 +7,9 @@
  * listeners, scan iterators, scripts, blocking pops on isolated clients,
  * the RESP3 client-side cache) must be equal.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { createClient, defineScript, type RedisClientType } from 'redis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startServer, type RunningServer } from '../../src/index';
@@ -14,15 +17,19 @@ import { startRedisOracle, type RedisOracle } from '../helpers/redis-oracle';
 
 let redis: RedisOracle;
 let tachyon: RunningServer;
+let dir: string;
 
 beforeAll(async () => {
   redis = await startRedisOracle();
-  tachyon = await startServer({ port: 0, save: '', appendonly: 'no' });
+  // A private dir, as the oracle's: never a dump.rdb some other run left in the cwd.
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tachyon-node-redis-'));
+  tachyon = await startServer({ port: 0, save: '', appendonly: 'no', dir });
 });
 
 afterAll(async () => {
   await tachyon?.close();
   await redis?.close();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 type Step = [string, unknown];

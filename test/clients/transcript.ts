@@ -6,6 +6,8 @@
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { startServer } from '../../src/index';
 import { referenceEnv, startRedisOracle } from '../helpers/redis-oracle';
 
@@ -28,7 +30,9 @@ export function runScript(command: string, args: string[], timeoutMs = 20_000): 
 /** Runs the script against both servers at once (each its own fresh server). */
 export async function transcripts(command: string, args: string[]): Promise<Transcripts> {
   const redis = await startRedisOracle();
-  const tachyon = await startServer({ port: 0, save: '', appendonly: 'no' });
+  // A private dir, as the oracle's: never a dump.rdb some other run left in the cwd.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tachyon-client-'));
+  const tachyon = await startServer({ port: 0, save: '', appendonly: 'no', dir });
   try {
     const [onRedis, onTachyon] = await Promise.all([
       runScript(command, [...args, String(redis.port)]),
@@ -38,6 +42,7 @@ export async function transcripts(command: string, args: string[]): Promise<Tran
   } finally {
     await tachyon.close();
     await redis.close();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
