@@ -279,27 +279,25 @@ describe('redis-cli modes on Redis and on Tachyon', () => {
 
   test('SUBSCRIBE and MONITOR print what arrives', async () => {
     const watch = async (port: number) => {
-      // Sent once both are listening.
+      // MONITOR first; SUBSCRIBE once it listens (so MONITOR always sees it);
+      // PUBLISH and SET once both listen.
       let sent = false;
-      const ready = { sub: false, mon: false };
+      let sub: Promise<{ out: string[]; err: string[] }> | undefined;
       const send = async () => {
-        if (sent || !ready.sub || !ready.mon) return;
+        if (sent) return;
         sent = true;
         await cli(port, ['PUBLISH', 'news', 'hello']);
         await cli(port, ['SET', 'monitored', '1']);
       };
-      const [sub, mon] = await Promise.all([
-        streaming(port, ['SUBSCRIBE', 'news', 'other'], (out) => out.includes('hello'), async (out) => {
-          ready.sub = out.length >= 6;
-          await send();
-        }),
-        streaming(port, ['MONITOR'], (out) => out.some((l) => l.includes('"monitored"')), async (out) => {
-          ready.mon = out.includes('OK');
-          await send();
-        }),
-      ]);
+      const mon = await streaming(port, ['MONITOR'], (out) => out.some((l) => l.includes('"monitored"')), async (out) => {
+        if (out.includes('OK') && !sub) {
+          sub = streaming(port, ['SUBSCRIBE', 'news', 'other'], (o) => o.includes('hello'), async (o) => {
+            if (o.length >= 6) await send();
+          });
+        }
+      });
       // MONITOR's lines start with the time and the client's address.
-      return [sub.out, mon.out.map((l) => l.replace(/^\d+\.\d+ \[0 [\d.:]+\] /, ''))];
+      return [(await sub!).out, mon.out.map((l) => l.replace(/^\d+\.\d+ \[0 [\d.:]+\] /, ''))];
     };
     const r = await watch(redis.port);
     const t = await watch(tachyon.port);
