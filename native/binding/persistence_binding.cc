@@ -34,7 +34,8 @@
 //   saveTarget(dir, filename, hasSavePoints, fsyncEvery)   where FLUSHALL writes its snapshot
 //   takeFlushallSaves()              -> [ok, failedStep, error][] of the saves FLUSHALL made since
 //
-// opts: {compress, checksum, ctime, aofBase, keySaveDelay, fsyncEvery, replId, replOffset, replStreamDb} for
+// opts: {compress, checksum, ctime, aofBase, keySaveDelay, fsyncEvery, replId, replOffset, replStreamDb,
+// excludeKeys, excludeFunctions} for
 // saves, {aofPreamble, keyLoadDelay, replica, fromSocket} for loads; everything else comes from the settings.
 #include "binding/persistence_binding.h"
 
@@ -106,6 +107,8 @@ FileSaveOptions SaveOptions(Server& server, const Napi::Object& o) {
   f.rdb.lru_clock = server.lru_clock();
   f.rdb.lfu_decay_time = s.lfu_decay_time;
   f.fsync_every = static_cast<size_t>(IntOpt(o, "fsyncEvery", 0));
+  f.with_keys = !BoolOpt(o, "excludeKeys", false);
+  f.with_functions = !BoolOpt(o, "excludeFunctions", false);
   // Replication info for the AUX fields (a snapshot made for replicas).
   if (o.Has("replId") && o.Get("replId").IsString()) {
     f.rdb.repl_info = true;

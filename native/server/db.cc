@@ -97,6 +97,7 @@ Entry* Db::ResizeString(Entry* e, size_t capacity) {
   ExpireNode* x = e->has_expire() ? expires_.Find(key, e->hash) : nullptr;
   Entry* n = static_cast<Entry*>(ZRealloc(e, kEntryHeader + e->keylen + capacity));
   if (!n) throw std::bad_alloc();
+  n->flags |= kGrownString;
   *link = n;
   if (x) x->entry = n;
   return n;

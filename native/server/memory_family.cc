@@ -232,11 +232,13 @@ constexpr size_t kRedisDictEntry = 24;  // sizeof(dictEntry)
 
 // objectComputeSize of a string: the robj for an integer, the one robj+sds
 // block of an embstr, the robj plus the sds block of a raw string, with the
-// room APPEND reserved (the allocator's rounding left out).
+// room APPEND reserved (the allocator's rounding left out: a block glibc
+// hands out whole from a free chunk can hold up to 31 bytes more than asked,
+// so only a grown block's room is counted).
 size_t RedisStringSize(const Entry* e) {
   if (e->is_int()) return kRedisObject;
   if (e->encoding == kEncEmbstr) return RedisAllocSize(kRedisObject + 3 + e->vlen + 1);
-  size_t cap = InlineCapacity(e);
+  size_t cap = (e->flags & kGrownString) ? InlineCapacity(e) : e->vlen;
   if (cap - e->vlen < 16) cap = e->vlen;  // glibc's rounding, not reserved room
   return kRedisObject + RedisAllocSize(SdsHeader(cap, false) + cap + 1);
 }

@@ -83,6 +83,10 @@ enum EntryFlags : uint8_t {
   // one (COPY duplicates the value): OBJECT REFCOUNT says 1, not INT_MAX.
   kUnsharedInt = 1 << 1,
   kEmbedded = 1 << 2,  // the Collection object is inside the entry's block
+  // A string block grown with room to spare (APPEND, SETRANGE, SETBIT ...: Redis's
+  // sdsMakeRoomFor). MEMORY USAGE counts that room; other strings read their
+  // exact length, since the allocator's rounding of a block varies with the heap.
+  kGrownString = 1 << 3,
 };
 
 // Where an embedded Collection starts in Entry::data (8-byte aligned in the block).

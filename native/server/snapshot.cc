@@ -67,8 +67,8 @@ bool WriteRdbTo(Server& server, int fd, const FileSaveOptions& opt, int* err) {
   RdbOutput out(fd, opt.fsync_every);
   RdbWriter w(out, opt.rdb);
   w.SaveHeader();
-  w.SaveFunctions(server.FunctionLibraryCodes());
-  w.SaveDatabases(Databases(server));
+  if (opt.with_functions) w.SaveFunctions(server.FunctionLibraryCodes());
+  if (opt.with_keys) w.SaveDatabases(Databases(server));
   w.SaveTrailer();
   out.Flush();
   if (out.failed()) {

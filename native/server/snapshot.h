@@ -49,6 +49,10 @@ struct SaveFailure {
 struct FileSaveOptions {
   RdbSaveOptions rdb;
   size_t fsync_every = 0;  // rdb-save-incremental-fsync: fsync every this many bytes
+  // A filtered snapshot for a replica that asked for one (REPLCONF rdb-filter-only):
+  // the header and AUX fields always, the keys and the function libraries on request.
+  bool with_keys = true;
+  bool with_functions = true;
 };
 
 // Writes every database of server to dir/filename through dir/temp-<pid>.rdb:

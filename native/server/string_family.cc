@@ -63,6 +63,7 @@ Entry* StoreEncoded(CommandContext& c, Entry* old, std::string_view key, std::st
         old->vlen = static_cast<uint32_t>(v.size());
       }
       old->encoding = enc;
+      old->flags &= static_cast<uint8_t>(~kGrownString);  // a new value, as Redis's SET makes
       if (!keep_ttl) c.db->RemoveExpire(old);
       return old;
     }

@@ -37,6 +37,7 @@ Entry* UnshareForWrite(CommandContext& c, Entry* e, size_t need) {
     size_t n = FormatInt(buf, e->int_value());
     size_t cap = need > n ? GreedyCapacity(need) : n;
     Entry* ne = NewStringEntry(e->key(), e->hash, std::string_view(buf, n), kEncRaw, cap);
+    if (cap > n) ne->flags |= kGrownString;
     return c.db->Replace(ne, /*keep_ttl=*/true);
   }
   e->encoding = kEncRaw;

@@ -298,6 +298,11 @@ export class Connection {
     this.ctx.native.setClient(this.slot, ClientField.CloseAfterReply, true);
   }
 
+  /** Closes the connection once what is queued for it is written (an rdb-only replica after its snapshot). */
+  closeWhenFlushed(): void {
+    if (!this.closing) this.closeAfterFlush();
+  }
+
   private closeAfterFlush(): void {
     this.closing = true;
     if (this.attached) {

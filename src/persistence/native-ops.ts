@@ -18,6 +18,9 @@ export interface SaveOptions {
   replId?: string;
   replOffset?: number;
   replStreamDb?: number;
+  /** A filtered snapshot for replicas (REPLCONF rdb-filter-only): no keys, no function libraries. */
+  excludeKeys?: boolean;
+  excludeFunctions?: boolean;
 }
 
 export type SaveResult = { ok: true } | { ok: false; step: string; errno: number; error: string; tmpfile: string };

@@ -28,6 +28,7 @@ import type { ReplicaOf } from '../config/options';
 import type { Persistence } from '../persistence/persistence';
 import { runAsync } from '../persistence/steps';
 import { RespWriter } from '../protocol/resp-writer';
+import { splitArgs } from '../config/parse';
 import { string2ll } from '../util/integers';
 import type { Failover } from './failover';
 import { DisklessTransfer } from './diskless';
@@ -36,6 +37,16 @@ import { RdbFileSender } from './rdb-sender';
 import { MasterLink, resumeNodeReading, stopNodeReading, type LinkOwner } from './master-link';
 
 type ReplicaState = 'wait_bgsave' | 'send_bulk' | 'online';
+
+/** REPLCONF rdb-filter-only: the parts of the snapshot a replica does not want. */
+interface SnapshotFilter {
+  keys: boolean;
+  functions: boolean;
+}
+
+const NO_FILTER: SnapshotFilter = { keys: false, functions: false };
+const sameFilter = (a: SnapshotFilter, b: SnapshotFilter) => a.keys === b.keys && a.functions === b.functions;
+const filtered = (f: SnapshotFilter) => f.keys || f.functions;
 
 interface Replica {
   conn: Connection;
@@ -46,6 +57,10 @@ interface Replica {
   capaPsync2: boolean;
   /** SYNC (no +FULLRESYNC line) rather than PSYNC. */
   oldSync: boolean;
+  /** REPLCONF rdb-only 1: a snapshot and nothing after it (redis-cli --rdb). */
+  rdbOnly: boolean;
+  /** REPLCONF rdb-filter-only: what the snapshot leaves out (Redis's slave_req). */
+  exclude: SnapshotFilter;
   ackOffset: number;
   /** Unix ms of the last REPLCONF ACK. */
   ackTime: number;
@@ -284,6 +299,9 @@ export class Replication implements LinkOwner {
     if (this.isReplica && this.link?.state !== 'connected') {
       return void w.error("NOMASTERLINK Can't SYNC while not connected with my master");
     }
+    // A filtered snapshot never goes to disk (it would replace the dump file): it needs EOF-marked transfers.
+    const conf = this.pendingConf.get(conn);
+    if (conf && filtered(conf.exclude) && !conf.capaEof) return void w.error('ERR Filtered replica requires EOF capability');
     const { log } = this.ctx;
     const replica = this.newReplica(conn, oldSync);
     const name = this.replicaName(replica);
@@ -308,7 +326,7 @@ export class Replication implements LinkOwner {
     replica.state = 'wait_bgsave';
     // A snapshot for replicas is being written: this one uses it too, if the
     // stream since it is still held (another replica of it pins it).
-    if (this.rdbSync && !this.rdbSync.transfer && this.setupFullResync(replica, this.rdbSync.offset)) {
+    if (this.rdbSync && !this.rdbSync.transfer && !filtered(replica.exclude) && this.setupFullResync(replica, this.rdbSync.offset)) {
       log.notice('Waiting for end of BGSAVE for SYNC');
       return;
     }
@@ -338,6 +356,8 @@ export class Replication implements LinkOwner {
       capaEof: prev?.capaEof ?? false,
       capaPsync2: prev?.capaPsync2 ?? false,
       oldSync,
+      rdbOnly: prev?.rdbOnly ?? false,
+      exclude: prev?.exclude ?? NO_FILTER,
       ackOffset: 0,
       ackTime: Date.now(),
       syncOffset: 0,
@@ -347,7 +367,10 @@ export class Replication implements LinkOwner {
   }
 
   /** REPLCONF settings of connections that are not replicas yet. */
-  private readonly pendingConf = new Map<Connection, Pick<Replica, 'listeningPort' | 'ipAddress' | 'capaEof' | 'capaPsync2'>>();
+  private readonly pendingConf = new Map<
+    Connection,
+    Pick<Replica, 'listeningPort' | 'ipAddress' | 'capaEof' | 'capaPsync2' | 'rdbOnly' | 'exclude'>
+  >();
 
   private replicaName(r: Replica): string {
     const ip = r.ipAddress || r.conn.socket.remoteAddress?.replace(/^::ffff:/, '') || '?';
@@ -426,16 +449,29 @@ export class Replication implements LinkOwner {
     this.pendingFullSync = false;
     this.native('forceSelect');
     const offset = this.streamState()[1];
-    const waiting = [...this.replicas.values()].filter((r) => r.state === 'wait_bgsave');
-    // To sockets only if every replica waiting can read an EOF-marked payload (Redis's mincapa).
-    const toSockets = Boolean(this.ctx.config.get('repl-diskless-sync')) && waiting.every((r) => r.capaEof);
+    // One snapshot serves the replicas that want the same parts of it (Redis's
+    // slave_req): those like the first waiting; the others wait for the next.
+    const all = [...this.replicas.values()].filter((r) => r.state === 'wait_bgsave');
+    const exclude = all[0]?.exclude ?? NO_FILTER;
+    const waiting = all.filter((r) => sameFilter(r.exclude, exclude));
+    if (waiting.length < all.length) this.pendingFullSync = true;
+    // To sockets only if every replica waiting can read an EOF-marked payload
+    // (Redis's mincapa); a filtered snapshot always (never over the dump file).
+    const toSockets =
+      (Boolean(this.ctx.config.get('repl-diskless-sync')) || filtered(exclude)) && waiting.every((r) => r.capaEof);
     this.ctx.log.notice(`Starting BGSAVE for SYNC with target: ${toSockets ? 'replicas sockets' : 'disk'}`);
     // A master's stream starts with a SELECT (forced above). A replica's is
     // its master's, proxied byte for byte with no SELECT of its own: the
     // snapshot names the database that stream has selected at `offset`
     // (rdbPopulateSaveInfo: server.master->db->id), which the sub-replica's
     // master client starts in.
-    const info = { replId: this.replId, replOffset: offset, replStreamDb: this.isReplica ? this.masterStreamDb() : 0 };
+    const info = {
+      replId: this.replId,
+      replOffset: offset,
+      replStreamDb: this.isReplica ? this.masterStreamDb() : 0,
+      excludeKeys: exclude.keys,
+      excludeFunctions: exclude.functions,
+    };
     if (toSockets) {
       const fd = this.persistence.bgsaveSocket(info);
       if (fd >= 0) {
@@ -456,8 +492,8 @@ export class Replication implements LinkOwner {
     }
     if (toSockets || !this.persistence.bgsave(info)) {
       this.ctx.log.warning('BGSAVE for replication failed');
-      for (const r of this.replicas.values()) {
-        if (r.state === 'wait_bgsave') {
+      for (const r of waiting) {
+        {
           r.conn.send(Buffer.from('-ERR BGSAVE failed, replication can\'t continue\r\n'));
           r.conn.requestClose();
           r.conn.destroy();
@@ -466,7 +502,7 @@ export class Replication implements LinkOwner {
       return;
     }
     this.rdbSync = { offset };
-    for (const r of this.replicas.values()) if (r.state === 'wait_bgsave') this.setupFullResync(r, offset);
+    for (const r of waiting) this.setupFullResync(r, offset);
   }
 
   /** updateSlavesWaitingBgsave: the snapshot is on disk, send it. */
@@ -505,6 +541,7 @@ export class Replication implements LinkOwner {
       if (!r.conn.closing) r.conn.destroy();
       return;
     }
+    if (r.rdbOnly) return this.rdbOnlyDone(r);
     r.state = 'online';
     r.ackTime = Date.now();
     if (!this.native('addReplica', r.conn.slot, r.syncOffset)) {
@@ -527,6 +564,10 @@ export class Replication implements LinkOwner {
         continue;
       }
       this.ctx.log.notice(`Streamed RDB transfer with replica ${this.replicaName(r)} succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming`);
+      if (r.rdbOnly) {
+        this.rdbOnlyDone(r);
+        continue;
+      }
       r.state = 'online';
       r.ackTime = Date.now();
       r.streamOnAck = offset;
@@ -535,6 +576,12 @@ export class Replication implements LinkOwner {
     if (!ok) this.ctx.log.warning('SYNC failed. BGSAVE child returned an error');
     this.refreshGoodReplicas();
     if (this.pendingFullSync) setImmediate(() => this.startPendingSync());
+  }
+
+  /** replicaPutOnline of an rdb-only replica: it wanted the snapshot only, and is closed. */
+  private rdbOnlyDone(r: Replica): void {
+    this.ctx.log.notice(`RDB transfer completed, rdb only replica (${this.replicaName(r)}) should be disconnected asap`);
+    r.conn.closeWhenFlushed();
   }
 
   /** replicaStartCommandStream: the first ACK after a diskless transfer; the stream since its snapshot follows. */
@@ -589,7 +636,7 @@ export class Replication implements LinkOwner {
     const replica = this.replicas.get(conn);
     let conf = replica ?? this.pendingConf.get(conn);
     if (!conf) {
-      conf = { listeningPort: 0, ipAddress: '', capaEof: false, capaPsync2: false };
+      conf = { listeningPort: 0, ipAddress: '', capaEof: false, capaPsync2: false, rdbOnly: false, exclude: NO_FILTER };
       this.pendingConf.set(conn, conf);
       conn.onRelease(this.releaseReplica);
     }
@@ -620,6 +667,21 @@ export class Replication implements LinkOwner {
         this.checkWaiters();
         this.failover?.scheduleCheck();
         return;
+      } else if (opt === 'rdb-only') {
+        const v = string2ll(value);
+        if (v === null) return void w.error('ERR value is not an integer or out of range');
+        if (v < 0n || v > 1n) return void w.error('ERR value is out of range, value must between 0 and 1');
+        conf.rdbOnly = v === 1n;
+      } else if (opt === 'rdb-filter-only') {
+        // Everything is left out but what the list names; "functions" is the one filter Redis 7.0 knows.
+        const names = splitArgs(value);
+        if (names === null) return void w.error('ERR Missing rdb-filter-only values');
+        const exclude = { keys: true, functions: true };
+        for (const name of names) {
+          if (name.toLowerCase() === 'functions') exclude.functions = false;
+          else return void w.error(`ERR Unsupported rdb-filter-only option: ${name}`);
+        }
+        conf.exclude = exclude;
       } else if (opt === 'getack') {
         // From our master: answer on the link at once.
         if (conn === this.masterConn) this.sendAck();
