@@ -14,6 +14,9 @@
  *     test('SET', () => d.check(['SET', 'k', 'v'], ['GET', 'k']));
  *   });
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { startServer } from '../../src/index';
@@ -63,10 +66,17 @@ async function startReference(config: ConfigMap, label: string): Promise<ServerH
 async function startTachyon(config: ConfigMap): Promise<ServerHandle> {
   // The oracle always runs with these (see redis-oracle.ts); give Tachyon the
   // same so that CONFIG GET / INFO persistence compare like for like.
-  const srv = await startServer({ port: 0, save: '', appendonly: 'no', ...config });
+  // A private data directory, as the oracle has: a DEBUG RELOAD or SAVE must
+  // not leave a dump.rdb where the next in-process server would load it.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tachyon-diff-'));
+  const srv = await startServer({ port: 0, save: '', appendonly: 'no', dir, ...config });
   let host = srv.host ?? '127.0.0.1';
   if (host === '0.0.0.0' || host === '::' || host === '') host = '127.0.0.1';
-  return { label: 'tachyon', port: srv.port, host, close: () => srv.close() };
+  const close = async () => {
+    await srv.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  return { label: 'tachyon', port: srv.port, host, close };
 }
 
 export async function startTarget(config: ConfigMap = {}): Promise<ServerHandle> {
