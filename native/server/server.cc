@@ -137,6 +137,8 @@ void Server::SetJsCommands(const std::vector<std::string>& names) {
 }
 
 void Server::SwapDbs(int a, int b) {
+  SignalDeletedStreams(a, b);
+  SignalDeletedStreams(b, a);
   std::swap(dbs_[a], dbs_[b]);
   dbs_[a]->set_id(a);
   dbs_[b]->set_id(b);

@@ -439,6 +439,11 @@ class Server : public ErrorSink, public KeyspaceObserver {
   void AddBlockingKey(int db, std::string_view key);
   void RemoveBlockingKey(int db, std::string_view key);
   void SignalKeyReady(int db, std::string_view key);
+  // Before FLUSHDB/FLUSHALL/SWAPDB replaces db `emptied`'s contents with
+  // `replaced_with`'s (-1: nothing): signals the keys clients block on that
+  // are streams there and will not be streams after, so an XREADGROUP
+  // blocked on one fails as the key is gone (scanDatabaseForDeletedStreams).
+  void SignalDeletedStreams(int emptied, int replaced_with);
   std::vector<std::pair<int, std::string>> TakeReadyKeys();
   size_t ready_key_count() const { return ready_keys_.size(); }
   // Runs a blocked client's command again: kBlocked if still unserved, else kServed
