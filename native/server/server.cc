@@ -573,8 +573,10 @@ FeedStatus Server::Process(Client& c) {
       RejectCommand(c, cmd, error, reply);
       continue;
     }
-    // replica-serve-stale-data no while the link to our master is down.
-    if (settings_.stale_replica && !(cmd->spec->flags & CMD_STALE)) {
+    // replica-serve-stale-data no while the link to our master is down; EXEC
+    // is refused when it holds a command that would be (cmd_inv_flags).
+    if (settings_.stale_replica &&
+        (!(cmd->spec->flags & CMD_STALE) || (cmd->spec == exec_spec_ && (c.multi.inv_flags & CMD_STALE)))) {
       RejectCommand(c, cmd, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.", reply);
       continue;
     }
