@@ -784,6 +784,23 @@ void* Alloc(void* ud, void* ptr, size_t, size_t nsize) {
   return realloc(ptr, nsize);
 }
 
+// unpack(t [, i [, j]]) with the range checks of Redis's bundled Lua: the
+// element count is computed without overflow and bounded by the C stack
+// limit, so unpack({}, -2^31, -2) is "too many results to unpack" instead of
+// stock 5.1's lua_checkstack overflow that tries to push 2^31 values.
+int SafeUnpack(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  const int i = luaL_optint(L, 2, 1);
+  const int e = luaL_opt(L, luaL_checkint, 3, luaL_getn(L, 1));
+  if (i > e) return 0;
+  const long long n = static_cast<long long>(e) - i + 1;
+  if (n > LUAI_MAXCSTACK || !lua_checkstack(L, static_cast<int>(n))) {
+    return luaL_error(L, "too many results to unpack");
+  }
+  for (long long k = i; k <= e; k++) lua_rawgeti(L, 1, static_cast<int>(k));
+  return static_cast<int>(n);
+}
+
 LuaEngine* HookEngine(lua_State* L) {
   void* ud = nullptr;
   lua_getallocf(L, &ud);
@@ -813,6 +830,8 @@ void LuaEngine::BuildSandbox() {
     lua_call(L, 1, 0);
   };
   open("", luaopen_base);
+  lua_pushcfunction(L, SafeUnpack);
+  lua_setglobal(L, "unpack");
   open(LUA_TABLIBNAME, luaopen_table);
   open(LUA_STRLIBNAME, luaopen_string);
   open(LUA_MATHLIBNAME, luaopen_math);
