@@ -91,6 +91,7 @@ struct ScriptingState : public ScriptHost {
     eval = std::make_unique<LuaEngine>(LuaEngine::Mode::kEval);
     functions = std::make_unique<LuaEngine>(LuaEngine::Mode::kFunction);
     script_client.slot = -1;
+    script_client.lua = true;
     script_client.acl_user = s.acl_user(0);
   }
 

@@ -206,6 +206,7 @@ struct Client : public ZCounted {
   int slot = -1;
   int db = 0;
   int resp = 2;
+  bool lua = false;                  // the client scripts run their commands as (CLIENT_LUA)
   bool authenticated = true;
   bool paused = false;               // TypeScript is running a command for this client
   ReplyMode reply_mode = ReplyMode::kOn;
