@@ -801,6 +801,41 @@ int SafeUnpack(lua_State* L) {
   return static_cast<int>(n);
 }
 
+// Lua BitOp's argument conversion (barg): the number's low 32 bits after
+// adding 2^52+2^51, which rounds it to an integer modulo 2^32.
+uint32_t BitArg(lua_State* L, int idx) {
+  union {
+    lua_Number n;
+    uint64_t b;
+  } bn;
+  bn.n = lua_tonumber(L, idx) + 6755399441055744.0;
+  const uint32_t b = static_cast<uint32_t>(bn.b);
+  if (b == 0 && !lua_isnumber(L, idx)) luaL_typerror(L, idx, "number");
+  return b;
+}
+
+// bit.tohex(x [, n]) with Redis's fix: n = -2^31 (whose negation overflows)
+// counts as -(2^31 - 1), i.e. 8 upper-case digits; Debian's lua-bitop wrote
+// before its buffer and crashed the server.
+int SafeTohex(lua_State* L) {
+  uint32_t b = BitArg(L, 1);
+  int32_t n = lua_isnone(L, 2) ? 8 : static_cast<int32_t>(BitArg(L, 2));
+  const char* digits = "0123456789abcdef";
+  char buf[8];
+  if (n == INT32_MIN) n = INT32_MIN + 1;
+  if (n < 0) {
+    n = -n;
+    digits = "0123456789ABCDEF";
+  }
+  if (n > 8) n = 8;
+  for (int i = n; --i >= 0;) {
+    buf[i] = digits[b & 15];
+    b >>= 4;
+  }
+  lua_pushlstring(L, buf, static_cast<size_t>(n));
+  return 1;
+}
+
 LuaEngine* HookEngine(lua_State* L) {
   void* ud = nullptr;
   lua_getallocf(L, &ud);
@@ -842,6 +877,8 @@ void LuaEngine::BuildSandbox() {
   lua_pushcfunction(L, luaopen_bit);
   lua_pushstring(L, "bit");
   lua_call(L, 1, 1);
+  lua_pushcfunction(L, SafeTohex);
+  lua_setfield(L, -2, "tohex");
   lua_setglobal(L, "bit");
   OpenStruct(L);
   lua_setglobal(L, "struct");
