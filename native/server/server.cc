@@ -384,7 +384,7 @@ void Server::Call(Client& c, CommandEntry* cmd, Reply& reply) {
   cmd->handler(ctx);
   if (propagate) {
     propagator_.ExitCall(c.db, stats_.dirty != dirty_before && !c.block.active, cmd->spec == exec_spec_,
-                         c.argv.data(), c.argv.size());
+                         c.argv.data(), c.argv.size(), (cmd->spec->flags & CMD_TOUCHES_ARBITRARY_KEYS) != 0);
   }
   current_client_id_ = outer_client;
   current_is_master_ = outer_master;
