@@ -188,6 +188,12 @@ struct ScriptingState : public ScriptHost {
       error->assign("Write commands are not allowed from read-only scripts.");
       return;
     }
+    // min-replicas-to-write unmet: only a script without shebang flags gets
+    // this far (the others were refused before running, as writes).
+    if ((flags & CMD_WRITE) && server.settings().no_good_replicas) {
+      error->assign("-NOREPLICAS Not enough good replicas to write.");
+      return;
+    }
     // Over maxmemory when the script started: its first write may not be a
     // denyoom one (later ones may: a script is not stopped halfway).
     if (!run.allow_oom && server.settings().maxmemory > 0 && !run.write_dirty && server.pre_command_oom() &&

@@ -547,22 +547,27 @@ FeedStatus Server::Process(Client& c) {
       }
     }
     if (settings_.maxmemory > 0 && busy_error_.empty() && !CheckMaxmemory(c, cmd, reply)) continue;
+    // The command's flags as Redis's getCommandFlags: a script's shebang
+    // flags make EVAL/FCALL a write unless it declares no-writes.
+    const bool write_gates =
+        !settings_.deny_write_error.empty() || settings_.no_good_replicas || settings_.read_only_replica;
+    const uint32_t cmd_flags = write_gates ? ScriptCommandFlags(*this, cmd, c.argv) : cmd->spec->flags;
     if (!settings_.deny_write_error.empty()) {
       // MISCONF: no writes (or PING) while persistence is failing.
       const bool is_exec = cmd->spec == exec_spec_;
-      if ((cmd->spec->flags & CMD_WRITE) || (is_exec && (c.multi.flags & CMD_WRITE)) ||
+      if ((cmd_flags & CMD_WRITE) || (is_exec && (c.multi.flags & CMD_WRITE)) ||
           !strcmp(cmd->spec->name, "ping")) {
         RejectCommand(c, cmd, settings_.deny_write_error, reply);
         continue;
       }
     }
     if (settings_.no_good_replicas &&
-        ((cmd->spec->flags & CMD_WRITE) || (cmd->spec == exec_spec_ && (c.multi.flags & CMD_WRITE)))) {
+        ((cmd_flags & CMD_WRITE) || (cmd->spec == exec_spec_ && (c.multi.flags & CMD_WRITE)))) {
       RejectCommand(c, cmd, "NOREPLICAS Not enough good replicas to write.", reply);
       continue;
     }
     if (settings_.read_only_replica && !c.master &&
-        ((cmd->spec->flags & CMD_WRITE) || (cmd->spec == exec_spec_ && (c.multi.flags & CMD_WRITE)))) {
+        ((cmd_flags & CMD_WRITE) || (cmd->spec == exec_spec_ && (c.multi.flags & CMD_WRITE)))) {
       RejectCommand(c, cmd, "READONLY You can't write against a read only replica.", reply);
       continue;
     }
