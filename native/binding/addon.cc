@@ -269,7 +269,11 @@ class NativeServer : public Napi::ObjectWrap<NativeServer>, public JsExecutor {
       case ClientField::kDb: c->db = static_cast<int>(v); break;
       case ClientField::kResp: c->resp = static_cast<int>(v); break;
       case ClientField::kAuth: c->authenticated = v != 0; break;
-      case ClientField::kReply: c->reply_mode = static_cast<ReplyMode>(v); break;
+      case ClientField::kReply:
+        c->reply_mode = static_cast<ReplyMode>(v);
+        // CLIENT REPLY ON also ends a SKIP that covers this very command: it is answered.
+        if (c->reply_mode == ReplyMode::kOn) c->drop_js_reply = false;
+        break;
       case ClientField::kMulti:
         if (v == 0) server_->DiscardTransaction(*c);  // RESET
         break;

@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <string>
 
 #include "scripting/lua_libs.h"
 #include "core/sha1.h"
@@ -784,6 +785,93 @@ void* Alloc(void* ud, void* ptr, size_t, size_t nsize) {
   return realloc(ptr, nsize);
 }
 
+// unpack(t [, i [, j]]) with the range checks of Redis's bundled Lua: the
+// element count is computed without overflow and bounded by the C stack
+// limit, so unpack({}, -2^31, -2) is "too many results to unpack" instead of
+// stock 5.1's lua_checkstack overflow that tries to push 2^31 values.
+int SafeUnpack(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  const int i = luaL_optint(L, 2, 1);
+  const int e = luaL_opt(L, luaL_checkint, 3, luaL_getn(L, 1));
+  if (i > e) return 0;
+  const long long n = static_cast<long long>(e) - i + 1;
+  if (n > LUAI_MAXCSTACK || !lua_checkstack(L, static_cast<int>(n))) {
+    return luaL_error(L, "too many results to unpack");
+  }
+  for (long long k = i; k <= e; k++) lua_rawgeti(L, 1, static_cast<int>(k));
+  return static_cast<int>(n);
+}
+
+// Lua BitOp's argument conversion (barg): the number's low 32 bits after
+// adding 2^52+2^51, which rounds it to an integer modulo 2^32.
+uint32_t BitArg(lua_State* L, int idx) {
+  union {
+    lua_Number n;
+    uint64_t b;
+  } bn;
+  bn.n = lua_tonumber(L, idx) + 6755399441055744.0;
+  const uint32_t b = static_cast<uint32_t>(bn.b);
+  if (b == 0 && !lua_isnumber(L, idx)) luaL_typerror(L, idx, "number");
+  return b;
+}
+
+// bit.tohex(x [, n]) with Redis's fix: n = -2^31 (whose negation overflows)
+// counts as -(2^31 - 1), i.e. 8 upper-case digits; Debian's lua-bitop wrote
+// before its buffer and crashed the server.
+int SafeTohex(lua_State* L) {
+  uint32_t b = BitArg(L, 1);
+  int32_t n = lua_isnone(L, 2) ? 8 : static_cast<int32_t>(BitArg(L, 2));
+  const char* digits = "0123456789abcdef";
+  char buf[8];
+  if (n == INT32_MIN) n = INT32_MIN + 1;
+  if (n < 0) {
+    n = -n;
+    digits = "0123456789ABCDEF";
+  }
+  if (n > 8) n = 8;
+  for (int i = n; --i >= 0;) {
+    buf[i] = digits[b & 15];
+    b >>= 4;
+  }
+  lua_pushlstring(L, buf, static_cast<size_t>(n));
+  return 1;
+}
+
+// loadstring that never loads precompiled chunks: Redis's Lua always runs
+// the text parser, so a chunk starting with the bytecode signature (ESC) is
+// a syntax error at its first byte. The stock loader (upvalue 1) is run on
+// the chunk with that byte swapped for another control character, under the
+// original chunk name, and the error names the byte Redis's parser reports.
+int SafeLoadstring(lua_State* L) {
+  size_t len = 0;
+  const char* chunk = luaL_checklstring(L, 1, &len);
+  const int nargs = lua_gettop(L);
+  if (len == 0 || chunk[0] != LUA_SIGNATURE[0]) {
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, nargs, LUA_MULTRET);
+    return lua_gettop(L);
+  }
+  std::string text(chunk, len);
+  text[0] = '\1';
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_pushlstring(L, text.data(), text.size());
+  if (nargs >= 2 && !lua_isnil(L, 2)) {
+    lua_pushvalue(L, 2);
+  } else {
+    lua_pushvalue(L, 1);
+  }
+  lua_call(L, 2, 2);
+  if (lua_isstring(L, -1)) {
+    std::string msg = lua_tostring(L, -1);
+    const size_t at = msg.find("'char(1)'");
+    if (at != std::string::npos) msg.replace(at, 9, "'char(27)'");
+    lua_pop(L, 1);
+    lua_pushlstring(L, msg.data(), msg.size());
+  }
+  return 2;
+}
+
 LuaEngine* HookEngine(lua_State* L) {
   void* ud = nullptr;
   lua_getallocf(L, &ud);
@@ -813,6 +901,11 @@ void LuaEngine::BuildSandbox() {
     lua_call(L, 1, 0);
   };
   open("", luaopen_base);
+  lua_pushcfunction(L, SafeUnpack);
+  lua_setglobal(L, "unpack");
+  lua_getglobal(L, "loadstring");
+  lua_pushcclosure(L, SafeLoadstring, 1);
+  lua_setglobal(L, "loadstring");
   open(LUA_TABLIBNAME, luaopen_table);
   open(LUA_STRLIBNAME, luaopen_string);
   open(LUA_MATHLIBNAME, luaopen_math);
@@ -823,6 +916,8 @@ void LuaEngine::BuildSandbox() {
   lua_pushcfunction(L, luaopen_bit);
   lua_pushstring(L, "bit");
   lua_call(L, 1, 1);
+  lua_pushcfunction(L, SafeTohex);
+  lua_setfield(L, -2, "tohex");
   lua_setglobal(L, "bit");
   OpenStruct(L);
   lua_setglobal(L, "struct");

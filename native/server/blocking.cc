@@ -2,6 +2,7 @@
 // keys that became ready, retrying and unblocking. Scheduling (FIFO order among
 // clients, timeouts) lives in TypeScript; the commands decide what "served" means.
 #include <climits>
+#include <cstring>
 #include <cmath>
 #include <string>
 
@@ -24,6 +25,23 @@ void Server::SignalKeyReady(int db, std::string_view key) {
   if (!blocking_keys_.count(wk) || ready_set_.count(wk)) return;
   ready_set_.emplace(std::move(wk), true);
   ready_keys_.emplace_back(db, std::string(key));
+}
+
+void Server::SignalDeletedStreams(int emptied, int replaced_with) {
+  if (blocking_keys_.empty()) return;
+  std::vector<std::string> gone;
+  for (const auto& [wk, count] : blocking_keys_) {
+    int db;
+    memcpy(&db, wk.data(), sizeof db);
+    if (db != emptied) continue;
+    std::string_view key(wk.data() + sizeof db, wk.size() - sizeof db);
+    Entry* e = dbs_[emptied]->FindRaw(key);
+    if (!e || e->type != kStream) continue;
+    Entry* after = replaced_with >= 0 ? dbs_[replaced_with]->FindRaw(key) : nullptr;
+    if (after && after->type == kStream) continue;
+    gone.emplace_back(key);
+  }
+  for (const std::string& key : gone) SignalKeyReady(emptied, key);
 }
 
 std::vector<std::pair<int, std::string>> Server::TakeReadyKeys() {

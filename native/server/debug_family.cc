@@ -32,6 +32,8 @@
 #include "server/digest.h"
 #include "server/hash_value.h"
 #include "server/list_value.h"
+#include "server/object.h"
+#include "server/rdb_writer.h"
 #include "server/replies.h"
 #include "server/server.h"
 #include "server/set_value.h"
@@ -308,6 +310,34 @@ Entry* LookupOrNoKey(CommandContext& c, std::string_view key) {
   Entry* e = c.db->Lookup(key, c.now_ms);
   if (!e) c.reply.Error(err::kNoSuchKey);
   return e;
+}
+
+// DEBUG OBJECT: debug.c's status line. The lookup sees the key even when it
+// has expired and not been reclaimed yet (Redis reads the dict directly).
+// "Value at" is the address of the key's entry; serializedlength is the
+// RDB encoding of the value alone (a DUMP payload without its type byte and
+// 10-byte footer), compressed when rdbcompression is on, as rdbSavedObjectLen.
+void ObjectCommand(CommandContext& c) {
+  Entry* e = c.db->FindRaw(c.arg(2));
+  if (!e) return c.reply.Error(err::kNoSuchKey);
+  const size_t serialized = CreateDumpPayload(e, c.server.settings().rdbcompression).size() - 11;
+  const uint32_t clock = c.server.lru_clock();
+  const uint32_t lru = e->lru;
+  const unsigned long long idle = clock >= lru ? clock - lru : clock + (((1u << 24) - 1) - lru);
+  char extra[160] = "";
+  if (e->type == kList) {
+    const Quicklist& ql = e->as<ListValue>()->quicklist();
+    const size_t nodes = ql.node_count();
+    snprintf(extra, sizeof extra,
+             " ql_nodes:%zu ql_avg_node:%.2f ql_listpack_max:%d ql_compressed:%d ql_uncompressed_size:%zu", nodes,
+             static_cast<double>(ql.size()) / static_cast<double>(nodes), ql.fill(), ql.compress_depth() != 0,
+             ql.TotalNodeBytes());
+  }
+  char line[512];
+  snprintf(line, sizeof line, "Value at:%p refcount:%lld encoding:%s serializedlength:%zu lru:%u lru_seconds_idle:%llu%s",
+           static_cast<void*>(e), EntryRefcount(c.server, e), EncodingName(static_cast<ObjEncoding>(e->encoding)),
+           serialized, lru, idle, extra);
+  c.reply.Simple(line);
 }
 
 void HtstatsKey(CommandContext& c) {
@@ -666,6 +696,7 @@ void DebugCommand(CommandContext& c) {
   if (is("leak") && argc == 3) return Leak(c);
   if (is("reload") || is("loadaof")) return RunInTypeScript(c);
   if (is("drop-cluster-packet-filter") && argc == 3) return DropClusterPacketFilter(c);
+  if (is("object") && argc == 3) return ObjectCommand(c);
   if (is("sdslen") && argc == 3) return Sdslen(c);
   if (is("listpack") && argc == 3) return ListpackCommand(c);
   if (is("quicklist") && (argc == 3 || argc == 4)) return QuicklistCommand(c);

@@ -22,9 +22,9 @@ void Propagator::Emit(int db, const std::string_view* argv, size_t argc, uint8_t
   }
 }
 
-void Propagator::SendPending() {
+void Propagator::SendPending(bool no_multi) {
   if (pending_.empty()) return;
-  const bool wrap = pending_.size() > 1;
+  const bool wrap = pending_.size() > 1 && !no_multi;
   static const std::string_view kMulti[] = {"MULTI"};
   static const std::string_view kExec[] = {"EXEC"};
   // MULTI goes to the first operation's database (so SELECT comes before it),
@@ -38,7 +38,8 @@ void Propagator::SendPending() {
   pending_.clear();
 }
 
-void Propagator::ExitCall(int db, bool changed, bool is_exec, const std::string_view* argv, size_t argc) {
+void Propagator::ExitCall(int db, bool changed, bool is_exec, const std::string_view* argv, size_t argc,
+                          bool no_multi) {
   Frame frame = std::move(frames_.back());
   frames_.pop_back();
   frame.targets &= sink_targets_;
@@ -54,7 +55,7 @@ void Propagator::ExitCall(int db, bool changed, bool is_exec, const std::string_
       pending_.push_back(Op{db, std::vector<std::string>(argv, argv + argc), frame.targets});
     }
   }
-  if (frames_.empty()) SendPending();
+  if (frames_.empty()) SendPending(no_multi);
 }
 
 void Propagator::RewriteCurrent(std::vector<std::string> argv) {

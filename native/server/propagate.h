@@ -60,7 +60,10 @@ class Propagator {
   }
   // The command ran in db; `changed` is whether it moved the dirty counter.
   // argv is what the client sent. Sends the batch when the outermost call ends.
-  void ExitCall(int db, bool changed, bool is_exec, const std::string_view* argv, size_t argc);
+  // no_multi: the command may expire arbitrary keys (SCAN, RANDOMKEY: Redis's
+  // CMD_TOUCHES_ARBITRARY_KEYS); run at top level, its batch is not wrapped.
+  void ExitCall(int db, bool changed, bool is_exec, const std::string_view* argv, size_t argc,
+                bool no_multi = false);
 
   // ---- used by command bodies (through CommandContext) ----
   // Propagate the running command as argv instead of what was sent.
@@ -95,7 +98,7 @@ class Propagator {
     std::vector<std::string> argv;
   };
   void Emit(int db, const std::string_view* argv, size_t argc, uint8_t targets);
-  void SendPending();
+  void SendPending(bool no_multi = false);
 
   std::vector<PropagationSink*> sinks_;
   uint8_t sink_targets_ = kPropagateNone;

@@ -91,6 +91,7 @@ struct ScriptingState : public ScriptHost {
     eval = std::make_unique<LuaEngine>(LuaEngine::Mode::kEval);
     functions = std::make_unique<LuaEngine>(LuaEngine::Mode::kFunction);
     script_client.slot = -1;
+    script_client.lua = true;
     script_client.acl_user = s.acl_user(0);
   }
 
@@ -100,6 +101,7 @@ struct ScriptingState : public ScriptHost {
   size_t script_body_bytes = 0;  // bodies of the cached scripts (INFO used_memory_scripts_eval)
   std::unique_ptr<LuaEngine> functions;
   std::map<std::string, Library> libraries;
+  // Function name, lower-cased (Redis's function names are case-insensitive) -> library and index.
   std::unordered_map<std::string, std::pair<Library*, size_t>> function_index;
   Client script_client;
   ScriptRun run;
@@ -185,6 +187,12 @@ struct ScriptingState : public ScriptHost {
     }
     if ((flags & CMD_WRITE) && run.read_only) {
       error->assign("Write commands are not allowed from read-only scripts.");
+      return;
+    }
+    // min-replicas-to-write unmet: only a script without shebang flags gets
+    // this far (the others were refused before running, as writes).
+    if ((flags & CMD_WRITE) && server.settings().no_good_replicas) {
+      error->assign("-NOREPLICAS Not enough good replicas to write.");
       return;
     }
     // Over maxmemory when the script started: its first write may not be a
@@ -578,14 +586,14 @@ void RemoveLibrary(ScriptingState& s, const std::string& name) {
   auto it = s.libraries.find(name);
   if (it == s.libraries.end()) return;
   for (const LuaFunction& f : it->second.functions) {
-    s.function_index.erase(f.name);
+    s.function_index.erase(Lower(f.name));
     s.functions->ReleaseFunction(f.ref);
   }
   s.libraries.erase(it);
 }
 
 void Reindex(ScriptingState& s, Library& lib) {
-  for (size_t i = 0; i < lib.functions.size(); i++) s.function_index[lib.functions[i].name] = {&lib, i};
+  for (size_t i = 0; i < lib.functions.size(); i++) s.function_index[Lower(lib.functions[i].name)] = {&lib, i};
 }
 
 // Compiles and registers a library; "" on success, else the error reply text.
@@ -618,7 +626,7 @@ std::string CreateLibrary(ScriptingState& s, std::string_view code, bool replace
     }
   }
   for (const LuaFunction& f : fns) {
-    auto it = s.function_index.find(f.name);
+    auto it = s.function_index.find(Lower(f.name));
     if (it != s.function_index.end() && it->second.first->name != name) {
       release();
       return "ERR Function " + f.name + " already exists";
@@ -784,7 +792,7 @@ void FunctionRestore(CommandContext& c) {
       return c.reply.Error("ERR Library " + name + " already exists");
     }
     for (const LuaFunction& f : lib.functions) {
-      auto it = s.function_index.find(f.name);
+      auto it = s.function_index.find(Lower(f.name));
       if (it != s.function_index.end() && !(policy == kReplace && it->second.first->name == name)) {
         return c.reply.Error("ERR Function " + f.name + " already exists");
       }
@@ -843,7 +851,7 @@ void FunctionHelp(CommandContext& c) {
 
 void FcallGeneric(CommandContext& c, bool ro) {
   ScriptingState& s = c.server.scripting();
-  s.lowered.assign(c.arg(1));
+  s.lowered = Lower(c.arg(1));
   auto it = s.function_index.find(s.lowered);
   if (it == s.function_index.end()) return c.reply.Error("ERR Function not found");
   int numkeys;
@@ -927,7 +935,7 @@ uint32_t ScriptCommandFlags(Server& server, const CommandEntry* cmd, const std::
   ScriptingState& s = server.scripting();
   uint32_t script_flags = 0;
   if (fcall) {
-    auto it = s.function_index.find(std::string(argv[1]));
+    auto it = s.function_index.find(Lower(argv[1]));
     if (it == s.function_index.end()) return flags;
     script_flags = it->second.first->functions[it->second.second].flags;
   } else {

@@ -137,6 +137,8 @@ void Server::SetJsCommands(const std::vector<std::string>& names) {
 }
 
 void Server::SwapDbs(int a, int b) {
+  SignalDeletedStreams(a, b);
+  SignalDeletedStreams(b, a);
   std::swap(dbs_[a], dbs_[b]);
   dbs_[a]->set_id(a);
   dbs_[b]->set_id(b);
@@ -382,7 +384,7 @@ void Server::Call(Client& c, CommandEntry* cmd, Reply& reply) {
   cmd->handler(ctx);
   if (propagate) {
     propagator_.ExitCall(c.db, stats_.dirty != dirty_before && !c.block.active, cmd->spec == exec_spec_,
-                         c.argv.data(), c.argv.size());
+                         c.argv.data(), c.argv.size(), (cmd->spec->flags & CMD_TOUCHES_ARBITRARY_KEYS) != 0);
   }
   current_client_id_ = outer_client;
   current_is_master_ = outer_master;
@@ -548,22 +550,27 @@ FeedStatus Server::Process(Client& c) {
       }
     }
     if (settings_.maxmemory > 0 && busy_error_.empty() && !CheckMaxmemory(c, cmd, reply)) continue;
+    // The command's flags as Redis's getCommandFlags: a script's shebang
+    // flags make EVAL/FCALL a write unless it declares no-writes.
+    const bool write_gates =
+        !settings_.deny_write_error.empty() || settings_.no_good_replicas || settings_.read_only_replica;
+    const uint32_t cmd_flags = write_gates ? ScriptCommandFlags(*this, cmd, c.argv) : cmd->spec->flags;
     if (!settings_.deny_write_error.empty()) {
       // MISCONF: no writes (or PING) while persistence is failing.
       const bool is_exec = cmd->spec == exec_spec_;
-      if ((cmd->spec->flags & CMD_WRITE) || (is_exec && (c.multi.flags & CMD_WRITE)) ||
+      if ((cmd_flags & CMD_WRITE) || (is_exec && (c.multi.flags & CMD_WRITE)) ||
           !strcmp(cmd->spec->name, "ping")) {
         RejectCommand(c, cmd, settings_.deny_write_error, reply);
         continue;
       }
     }
     if (settings_.no_good_replicas &&
-        ((cmd->spec->flags & CMD_WRITE) || (cmd->spec == exec_spec_ && (c.multi.flags & CMD_WRITE)))) {
+        ((cmd_flags & CMD_WRITE) || (cmd->spec == exec_spec_ && (c.multi.flags & CMD_WRITE)))) {
       RejectCommand(c, cmd, "NOREPLICAS Not enough good replicas to write.", reply);
       continue;
     }
     if (settings_.read_only_replica && !c.master &&
-        ((cmd->spec->flags & CMD_WRITE) || (cmd->spec == exec_spec_ && (c.multi.flags & CMD_WRITE)))) {
+        ((cmd_flags & CMD_WRITE) || (cmd->spec == exec_spec_ && (c.multi.flags & CMD_WRITE)))) {
       RejectCommand(c, cmd, "READONLY You can't write against a read only replica.", reply);
       continue;
     }
@@ -574,8 +581,10 @@ FeedStatus Server::Process(Client& c) {
       RejectCommand(c, cmd, error, reply);
       continue;
     }
-    // replica-serve-stale-data no while the link to our master is down.
-    if (settings_.stale_replica && !(cmd->spec->flags & CMD_STALE)) {
+    // replica-serve-stale-data no while the link to our master is down; EXEC
+    // is refused when it holds a command that would be (cmd_inv_flags).
+    if (settings_.stale_replica &&
+        (!(cmd->spec->flags & CMD_STALE) || (cmd->spec == exec_spec_ && (c.multi.inv_flags & CMD_STALE)))) {
       RejectCommand(c, cmd, "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.", reply);
       continue;
     }

@@ -206,6 +206,7 @@ struct Client : public ZCounted {
   int slot = -1;
   int db = 0;
   int resp = 2;
+  bool lua = false;                  // the client scripts run their commands as (CLIENT_LUA)
   bool authenticated = true;
   bool paused = false;               // TypeScript is running a command for this client
   ReplyMode reply_mode = ReplyMode::kOn;
@@ -222,6 +223,7 @@ struct Client : public ZCounted {
   MultiState multi;
   bool in_exec = false;
   std::vector<std::string> watched;  // WatchKey(db, key) of every WATCHed key
+  std::vector<bool> watched_expired;  // per watched key: already expired when WATCHed (or since made so)
   BlockState block;
   bool subscribed = false;           // RESP2 subscriber mode: only (un)subscribe/PING/QUIT/RESET
   bool tracking = false;             // CLIENT TRACKING on (default mode: reads are reported)
@@ -404,7 +406,9 @@ class Server : public ErrorSink, public KeyspaceObserver {
   void UpdateAccessClock();
 
   // Transactions (transaction.cc).
-  void Watch(Client& c, int db, std::string_view key);
+  void Watch(Client& c, int db, std::string_view key, int64_t now_ms);
+  // EXEC's check: a watched key, live when WATCHed, has expired since.
+  bool WatchedKeyExpired(const Client& c, int64_t now_ms);
   void UnwatchAll(Client& c);
   void DiscardTransaction(Client& c);
   void TouchWatchedKey(int db, std::string_view key);
@@ -441,6 +445,11 @@ class Server : public ErrorSink, public KeyspaceObserver {
   void AddBlockingKey(int db, std::string_view key);
   void RemoveBlockingKey(int db, std::string_view key);
   void SignalKeyReady(int db, std::string_view key);
+  // Before FLUSHDB/FLUSHALL/SWAPDB replaces db `emptied`'s contents with
+  // `replaced_with`'s (-1: nothing): signals the keys clients block on that
+  // are streams there and will not be streams after, so an XREADGROUP
+  // blocked on one fails as the key is gone (scanDatabaseForDeletedStreams).
+  void SignalDeletedStreams(int emptied, int replaced_with);
   std::vector<std::pair<int, std::string>> TakeReadyKeys();
   size_t ready_key_count() const { return ready_keys_.size(); }
   // Runs a blocked client's command again: kBlocked if still unserved, else kServed
@@ -458,7 +467,10 @@ class Server : public ErrorSink, public KeyspaceObserver {
   }
   void OnKeyExpired(int db, std::string_view key) override {
     Notify(kNotifyExpired, "expired", db, key);
+    // Redis signals after the deletion: WATCH must see the key as gone.
+    expiring_key_ = true;
     SignalModifiedKey(db, key);
+    expiring_key_ = false;
     PropagateDeletion(db, key, settings_.lazyfree_lazy_expire);
   }
   // The change stream consumed by the AOF (and later replicas).
@@ -599,6 +611,7 @@ class Server : public ErrorSink, public KeyspaceObserver {
   Slowlog slowlog_;
   LatencyMonitor latency_;
   std::unordered_map<std::string, std::vector<Client*>> watched_keys_;
+  bool expiring_key_ = false;  // OnKeyExpired: the key being signalled is about to be deleted
   std::unordered_map<std::string, int> blocking_keys_;  // WatchKey(db, key) → clients waiting
   std::vector<std::pair<int, std::string>> ready_keys_;
   std::vector<ServerEvent> events_;

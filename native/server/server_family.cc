@@ -96,6 +96,7 @@ void FlushdbCommand(CommandContext& c) {
   bool async;
   if (!ParseFlushMode(c, &async)) return;
   // Propagation (replication, AOF) must send it even when the db was empty.
+  c.server.SignalDeletedStreams(c.db->id(), -1);
   c.server.TouchWatchedKeysInDb(c.db->id());
   c.server.SignalFlush(c.db->id());
   c.Dirty(c.db->Clear(async));
@@ -109,6 +110,7 @@ void FlushallCommand(CommandContext& c) {
   size_t removed = 0;
   c.server.SignalFlush(-1);
   for (int i = 0; i < c.server.db_count(); i++) {
+    c.server.SignalDeletedStreams(i, -1);
     c.server.TouchWatchedKeysInDb(i);
     removed += c.server.db(i).Clear(async);
   }

@@ -404,8 +404,9 @@ void SortGeneric(CommandContext& c, bool readonly) {
   }
   const ObjType type = src ? static_cast<ObjType>(src->type) : kList;
 
-  // A set has no order of its own: with STORE it is sorted ALPHA instead.
-  if (dontsort && type == kSet && has_store) {
+  // A set has no order of its own: with STORE, or run by a script, it is
+  // sorted ALPHA instead (so replicas and the AOF see the same result).
+  if (dontsort && type == kSet && (has_store || c.client.lua)) {
     dontsort = false;
     alpha = true;
     has_sortby = false;

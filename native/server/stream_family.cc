@@ -560,6 +560,14 @@ bool ParseReadArgs(CommandContext& c, ReadArgs* a) {
   for (int i = 1; i < c.argc; i++) {
     const int more = c.argc - i - 1;
     if (c.Is(i, "block") && more) {
+      if (c.client.lua) {
+        // Refused before the timeout is parsed; the name as the script spelled it.
+        std::string msg = "ERR ";
+        msg.append(c.arg(0));
+        msg.append(" command is not allowed with BLOCK option from scripts");
+        c.reply.Error(msg);
+        return false;
+      }
       i++;
       if (!ParseBlockMs(c, i, &a->timeout_at)) return false;
     } else if (c.Is(i, "count") && more) {
