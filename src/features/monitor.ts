@@ -99,7 +99,7 @@ export class Monitor {
     // Lines for the native commands before this one come first.
     this.oob.within(call, () => {
       const db = conn.db;
-      if (shown(name)) this.show(conn.id, db, redact(name, args));
+      if (shown(name)) this.show(conn.id, db, redact(name, args, call.redacted));
       for (const o of this.observers) o(conn.id, db, args, true);
     });
   }
@@ -239,9 +239,13 @@ function shown(name: string): boolean {
 
 const REDACTED = Buffer.from('(redacted)');
 
-/** AUTH's arguments and HELLO's AUTH credentials never reach MONITOR (Redis's redactClientCommandArgument). */
-function redact(name: string, args: Buffer[]): Buffer[] {
-  if (name !== 'auth' && name !== 'hello') return args;
-  const hidden = new Set(redactedIndexes(name, args));
+/**
+ * Credentials never reach MONITOR (Redis's redactClientCommandArgument): AUTH's
+ * arguments, HELLO's AUTH ones, sensitive CONFIG SET values, and what the
+ * handler marked (MIGRATE's AUTH/AUTH2).
+ */
+function redact(name: string, args: Buffer[], marked?: number[]): Buffer[] {
+  const hidden = new Set(marked ?? redactedIndexes(name, args));
+  if (hidden.size === 0) return args;
   return args.map((a, i) => (hidden.has(i) ? REDACTED : a));
 }

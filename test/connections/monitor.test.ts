@@ -195,6 +195,34 @@ describe('MONITOR', () => {
     ]);
   });
 
+  test("MIGRATE's AUTH and AUTH2 credentials are redacted (not a KEYS argument that reads AUTH)", async () => {
+    const s = new MonitorScene(d);
+    await s.open('m');
+    await s.open('a');
+    s.send('m', ['MONITOR']);
+    await s.expect('m', ['+OK']);
+    // Port 1 refuses: each MIGRATE fails after its options were read.
+    s.send(
+      'a',
+      ['SET', 'k', 'v'],
+      ['MIGRATE', '127.0.0.1', '1', 'k', '0', '100', 'COPY', 'AUTH', 'secret'],
+      ['MIGRATE', '127.0.0.1', '1', 'k', '0', '100', 'AUTH2', 'user', 'pw2'],
+      ['MIGRATE', '127.0.0.1', '1', '', '0', '100', 'KEYS', 'AUTH', 'k'],
+    );
+    await s.expect('a', [
+      '+OK',
+      '-IOERR error or timeout writing to target instance',
+      '-IOERR error or timeout writing to target instance',
+      '-IOERR error or timeout writing to target instance',
+    ]);
+    await s.expect('m', [
+      '[0 a] "SET" "k" "v"',
+      '[0 a] "MIGRATE" "127.0.0.1" "1" "k" "0" "100" "COPY" "AUTH" "(redacted)"',
+      '[0 a] "MIGRATE" "127.0.0.1" "1" "k" "0" "100" "AUTH2" "(redacted)" "(redacted)"',
+      '[0 a] "MIGRATE" "127.0.0.1" "1" "" "0" "100" "KEYS" "AUTH" "k"',
+    ]);
+  });
+
   test.fails('known difference: lines of a pipeline of its own come after the whole pipeline (events are pumped per read)', async () => {
     const s = new MonitorScene(d);
     await s.open('m');
