@@ -247,6 +247,14 @@ RequestParser::Status RequestParser::ParseInline(const char* p, size_t avail, si
   return Status::kRequest;
 }
 
+bool RequestParser::SplitArgs(std::string_view line, std::vector<std::string>* out) {
+  RequestParser p;
+  if (!p.SplitInline(line.data(), line.size())) return false;
+  out->clear();
+  for (const ArgRef& a : p.args_) out->push_back(p.inline_storage_.substr(a.offset, a.len));
+  return true;
+}
+
 bool RequestParser::SplitInline(const char* s, size_t n) {
   args_.clear();
   // Unescaping never makes the text longer, so the line length bounds the storage.

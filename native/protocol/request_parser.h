@@ -27,6 +27,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tachyon {
@@ -75,6 +76,11 @@ class RequestParser {
 
   // Forgets any partial request (e.g. when the client's buffer is discarded).
   void Reset();
+
+  // Splits one line as an inline request is split (Redis's sdssplitargs: quotes,
+  // escapes, \xHH), for text that is not a request (a function library's
+  // shebang). False on unbalanced quotes.
+  static bool SplitArgs(std::string_view line, std::vector<std::string>* out);
 
   // Bytes still needed to complete the bulk payload (including its trailing CRLF) of the
   // current incomplete request, 0 if unknown. Valid after Parse returned kNeedMore.

@@ -659,7 +659,9 @@ struct LuaEngine::Api {
     if (argc == 2) {
       if (!lua_isstring(L, 1)) return RaiseError(L, "first argument to redis.register_function must be a string");
       if (!lua_isfunction(L, 2)) return RaiseError(L, "second argument to redis.register_function must be a function");
-      f.name = lua_tostring(L, 1);
+      size_t len;
+      const char* s = lua_tolstring(L, 1, &len);
+      f.name.assign(s, len);
       lua_pushvalue(L, 2);
       f.ref = luaL_ref(L, LUA_REGISTRYINDEX);
       have_name = have_callback = true;
@@ -683,7 +685,9 @@ struct LuaEngine::Api {
             err = "function_name argument given to redis.register_function must be a string";
             break;
           }
-          f.name = lua_tostring(L, -1);
+          size_t len;
+          const char* s = lua_tolstring(L, -1, &len);
+          f.name.assign(s, len);
           have_name = true;
         } else if (key == "description") {
           if (!lua_isstring(L, -1)) {

@@ -18,6 +18,8 @@
 // busy error) and the socket layer serves them from inside the hook
 // (BusyPump), so SCRIPT KILL / FUNCTION KILL / SHUTDOWN NOSAVE get through.
 #include <algorithm>
+#include <strings.h>
+
 #include <cstring>
 #include <map>
 #include <memory>
@@ -31,7 +33,9 @@
 #include "scripting/lua_engine.h"
 #include "core/sha1.h"
 #include "server/command.h"
+#include "protocol/request_parser.h"
 #include "server/rdb_reader.h"
+#include "server/replies.h"
 #include "server/rdb_writer.h"
 #include "server/server.h"
 
@@ -533,8 +537,11 @@ void ScriptDebug(CommandContext& c) {
 
 // ---- Functions ----
 
-// Splits "#!lua name=x" payloads: engine, name, where the code starts.
-bool ParseLibraryMetadata(std::string_view code, std::string* name, size_t* start, std::string* error) {
+// Splits a library's shebang ("#!lua name=x") as Redis's
+// functionExtractLibMetaData: the first line split like an inline request,
+// the engine after "#!" in its first word, then only name=<name>, once.
+bool ParseLibraryMetadata(std::string_view code, std::string* engine, std::string* name, size_t* start,
+                          std::string* error) {
   if (code.substr(0, 2) != "#!") {
     *error = "ERR Missing library metadata";
     return false;
@@ -544,38 +551,29 @@ bool ParseLibraryMetadata(std::string_view code, std::string* name, size_t* star
     *error = "ERR Invalid library metadata";
     return false;
   }
-  std::string line(code.substr(2, nl - 2));
   std::vector<std::string> parts;
-  size_t pos = 0;
-  while (pos < line.size()) {
-    while (pos < line.size() && line[pos] == ' ') pos++;
-    if (pos >= line.size()) break;
-    size_t end = line.find(' ', pos);
-    if (end == std::string::npos) end = line.size();
-    parts.push_back(line.substr(pos, end - pos));
-    pos = end;
-  }
-  if (parts.empty()) {
-    *error = "ERR Engine '' not found";
+  if (!RequestParser::SplitArgs(code.substr(0, nl), &parts) || parts.empty()) {
+    *error = "ERR Invalid library metadata";
     return false;
   }
-  std::string engine = parts[0];
+  *engine = parts[0].size() > 2 ? parts[0].substr(2) : std::string();
   bool have_name = false;
   for (size_t j = 1; j < parts.size(); j++) {
-    if (parts[j].compare(0, 5, "name=") == 0) {
+    if (parts[j].size() >= 5 && strncasecmp(parts[j].c_str(), "name=", 5) == 0) {
+      if (have_name) {
+        *error = "ERR Invalid metadata value, name argument was given multiple times";
+        return false;
+      }
       *name = parts[j].substr(5);
       have_name = true;
     } else {
-      *error = "ERR Invalid metadata value given: " + parts[j];
+      // Redis formats the part as a C string: it ends at a NUL byte.
+      *error = "ERR Invalid metadata value given: " + std::string(parts[j].c_str());
       return false;
     }
   }
   if (!have_name) {
     *error = "ERR Library name was not given";
-    return false;
-  }
-  if (Lower(engine) != "lua") {
-    *error = "ERR Engine '" + engine + "' not found";
     return false;
   }
   *start = nl;
@@ -598,11 +596,12 @@ void Reindex(ScriptingState& s, Library& lib) {
 
 // Compiles and registers a library; "" on success, else the error reply text.
 std::string CreateLibrary(ScriptingState& s, std::string_view code, bool replace, std::string* lib_name) {
-  std::string name;
+  std::string engine, name;
   size_t start;
   std::string error;
-  if (!ParseLibraryMetadata(code, &name, &start, &error)) return error;
+  if (!ParseLibraryMetadata(code, &engine, &name, &start, &error)) return error;
   if (!ValidName(name)) return "ERR " + std::string(kBadName);
+  if (Lower(engine) != "lua") return "ERR Engine '" + engine + "' not found";
   auto existing = s.libraries.find(name);
   if (existing != s.libraries.end() && !replace) return "ERR Library '" + name + "' already exists";
   std::vector<LuaFunction> fns;
@@ -667,7 +666,8 @@ void FunctionDelete(CommandContext& c) {
 }
 
 void FunctionFlush(CommandContext& c) {
-  if (c.argc > 3 || (c.argc == 3 && !c.Is(2, "sync") && !c.Is(2, "async"))) {
+  if (c.argc > 3) return SubcommandSyntaxError(c, "FUNCTION");
+  if (c.argc == 3 && !c.Is(2, "sync") && !c.Is(2, "async")) {
     return c.reply.Error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
   }
   ScriptingState& s = c.server.scripting();
@@ -764,7 +764,7 @@ void FunctionDump(CommandContext& c) {
 void FunctionRestore(CommandContext& c) {
   ScriptingState& s = c.server.scripting();
   enum { kAppend, kReplace, kFlush } policy = kAppend;
-  if (c.argc > 4) return c.reply.Error(err::kSyntax);
+  if (c.argc > 4) return SubcommandSyntaxError(c, "FUNCTION");
   if (c.argc == 4) {
     if (c.Is(3, "append")) policy = kAppend;
     else if (c.Is(3, "replace")) policy = kReplace;
