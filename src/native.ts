@@ -269,6 +269,8 @@ export interface Addon {
   NativeServer: new (settings: Record<string, number | boolean | string>, state: Int32Array, arena: Buffer) => NativeServer;
   /** Drops this process's resident pages of clean read-only file mappings (native/server/file_pages.h); returns their bytes. */
   releaseCleanFilePages(): number;
+  /** A TCP listening socket bound now (native/binding/tcp_listener.h): its fd, or -errno. */
+  openTcpListener(host: string, port: number, backlog: number): number;
 }
 
 export { loadAddon } from './addon-loader';

@@ -24,6 +24,8 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
+import * as util from 'node:util';
 import { Acl } from './acl/acl';
 import { ClientCommands } from './commands/client';
 import { registerCommandCommands } from './commands/command';
@@ -310,6 +312,8 @@ export class TachyonServer implements ServerStatus {
     }
     config.onChange('hz', () => this.startCron());
     config.onChange('tls-port', (v) => this.changeTlsPort(v as number));
+    config.onChange('port', (v) => this.changeTcpListeners(v as number, config.get('bind'), config.get('bind')));
+    config.onChange('bind', (v, prev) => this.changeTcpListeners(this.port, v as string, prev as string) ?? this.rebindTls());
     config.onChange('notify-keyspace-events', () =>
       native.configure('notify-keyspace-events', config.getNotifyKeyspaceEvents()),
     );
@@ -385,6 +389,69 @@ export class TachyonServer implements ServerStatus {
       }
     }
     this.tlsPort = chosen;
+  }
+
+  /**
+   * CONFIG SET port / bind, as Redis's changeListenPort / changeBindAddr:
+   * the TCP listeners close, the new ones are bound before the reply (an
+   * address that is optional ("-" prefix) and not available is skipped);
+   * when one cannot be bound, the port in use and the old addresses are bound
+   * again and the error is Redis's.
+   */
+  private changeTcpListeners(port: number, bind: string, oldBind: string): string | undefined {
+    const oldPort = this.port; // the port listened on (an embedded server given port 0 has one chosen)
+    const tcp = (srv: net.Server) => typeof srv.address() !== 'string'; // not the unix socket
+    for (const srv of this.listeners.filter(tcp)) srv.close();
+    this.listeners = this.listeners.filter((srv) => !tcp(srv));
+    const fds = this.bindTcp(port, bind);
+    if (fds === null) {
+      this.adoptTcp(this.bindTcp(oldPort, oldBind) ?? [], oldPort);
+      return port !== oldPort ? 'Unable to listen on this port. Check server logs.' : 'Failed to bind to specified addresses.';
+    }
+    this.adoptTcp(fds, port);
+    return undefined;
+  }
+
+  /** Binds port on every address of `bind` now; null (nothing left open) when a required one fails. */
+  private bindTcp(port: number, bind: string): number[] | null {
+    const fds: number[] = [];
+    if (port === 0) return fds;
+    const { openTcpListener } = loadAddon();
+    const backlog = this.config.get('tcp-backlog') as number;
+    for (const spec of bind.split(/\s+/).filter(Boolean)) {
+      const optional = spec.startsWith('-');
+      const addr = optional ? spec.slice(1) : spec;
+      const host = addr === '*' ? '0.0.0.0' : addr === '::*' ? '::' : addr;
+      const fd = openTcpListener(host, port, backlog);
+      if (fd >= 0) {
+        fds.push(fd);
+        continue;
+      }
+      const code = os.constants.errno;
+      this.log.warning(`Warning: Could not create server TCP listening socket ${addr}:${port}: bind: ${strerror({ code: util.getSystemErrorName(fd) })}`);
+      if ((-fd === code.EADDRNOTAVAIL && optional) || [code.EAFNOSUPPORT, code.EPROTONOSUPPORT, code.ENOPROTOOPT].includes(-fd)) continue;
+      for (const f of fds) fs.closeSync(f);
+      return null;
+    }
+    return fds;
+  }
+
+  /** Serves bound TCP listening sockets (bindTcp) as the listeners. */
+  private adoptTcp(fds: number[], port: number): void {
+    for (const fd of fds) {
+      const srv = net.createServer({ noDelay: true, pauseOnConnect: true }, (s) => this.accept(s, 'tcp', 'no'));
+      srv.on('error', (e) => this.log.warning(`Listener error: ${e.message}`));
+      srv.listen({ fd });
+      this.listeners.push(srv);
+    }
+    this.port = port;
+    this.ctx.native.setListeners(this.listeners.map(listenerFd).filter((fd) => fd >= 0));
+  }
+
+  /** CONFIG SET bind moves the TLS listeners too (Redis's changeBindAddr). */
+  private rebindTls(): string | undefined {
+    const tlsPort = this.config.get('tls-port') as number;
+    return tlsPort === 0 ? undefined : this.changeTlsPort(tlsPort);
   }
 
   /** CONFIG SET tls-port: the TLS listeners move (the context is built first if it was not). */

@@ -30,6 +30,7 @@
 #include "server/server.h"
 #ifdef TACHYON_NATIVE_IO
 #include "binding/socket_io.h"
+#include "binding/tcp_listener.h"
 #include "binding/tls.h"
 #endif
 
@@ -1269,6 +1270,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   if (f) fclose(f);
   SetHashSeed(seed);
   exports.Set("NativeServer", NativeServer::Define(env));
+  exports.Set("openTcpListener", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+                const int fd = OpenTcpListener(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::Number>().Int32Value(),
+                                               info[2].As<Napi::Number>().Int32Value());
+                return Napi::Number::New(info.Env(), fd);
+              }));
   exports.Set("releaseCleanFilePages", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
                 return Napi::Number::New(info.Env(), static_cast<double>(ReleaseCleanFilePages()));
               }));

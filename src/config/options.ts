@@ -148,6 +148,8 @@ export function strerror(e: unknown): string {
     case 'EINVAL': return 'Invalid argument';
     case 'EIO': return 'Input/output error';
     case 'EDQUOT': return 'Disk quota exceeded';
+    case 'EADDRINUSE': return 'Address already in use';
+    case 'EADDRNOTAVAIL': return 'Cannot assign requested address';
     default: return (e as Error | undefined)?.message ?? String(e);
   }
 }
