@@ -20,6 +20,7 @@ import {
   type Differential,
   type Session,
 } from '../helpers/differential';
+import { waitClientLines } from '../helpers/blocked';
 import { formatReply, sleep } from '../helpers/resp';
 import { WRONGTYPE, SYNTAX } from '../helpers/replies';
 
@@ -32,22 +33,7 @@ const BLOCKING_CMD = /\bcmd=(blpop|brpop|blmove|brpoplpush|blmpop|bzpopmin|bzpop
  * Waits until `n` connections on each server have a blocking command as their
  * last command (fresh sessions only: that is when they are parked).
  */
-async function waitBlocked(d: Differential, n: number): Promise<void> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const { ref, target } = await d.adminCall('CLIENT', 'LIST');
-    const count = (r: typeof ref) =>
-      r.type === 'bulk' || r.type === 'verbatim'
-        ? (r.value ?? Buffer.alloc(0))
-            .toString()
-            .split('\n')
-            .filter((l) => BLOCKING_CMD.test(l)).length
-        : 0;
-    if (count(ref) >= n && count(target) >= n) return;
-    if (Date.now() > deadline) throw new Error(`clients did not block: redis ${count(ref)}, tachyon ${count(target)}`);
-    await sleep(5);
-  }
-}
+const waitBlocked = (d: Differential, n: number) => waitClientLines(d, n, (l) => BLOCKING_CMD.test(l));
 
 /** CLIENT ID of both sides of a session. */
 async function clientIds(s: Session): Promise<{ ref: string; target: string }> {

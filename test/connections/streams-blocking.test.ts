@@ -10,9 +10,9 @@
  */
 import { describe, expect, test } from 'vitest';
 import { PROTOCOLS, useDifferential, type Arg, type Differential, type Session } from '../helpers/differential';
+import { waitClientLines, inStreamRead } from '../helpers/blocked';
 import { formatReply, sleep } from '../helpers/resp';
 
-const STREAM_BLOCKED = /\bcmd=(xread|xreadgroup)\b/;
 
 function send(s: Session, ...cmd: Arg[]): void {
   s.ref.send(...cmd);
@@ -40,22 +40,7 @@ async function silent(s: Session, ms = 80): Promise<void> {
 }
 
 /** Waits until `n` connections on each server are parked in XREAD/XREADGROUP. */
-async function waitBlocked(d: Differential, n: number): Promise<void> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const { ref, target } = await d.adminCall('CLIENT', 'LIST');
-    const count = (r: typeof ref) =>
-      r.type === 'bulk' || r.type === 'verbatim'
-        ? (r.value ?? Buffer.alloc(0))
-            .toString()
-            .split('\n')
-            .filter((l) => STREAM_BLOCKED.test(l) && /flags=b/.test(l)).length
-        : 0;
-    if (count(ref) >= n && count(target) >= n) return;
-    if (Date.now() > deadline) throw new Error(`clients did not block: redis ${count(ref)}, tachyon ${count(target)}`);
-    await sleep(5);
-  }
-}
+const waitBlocked = (d: Differential, n: number) => waitClientLines(d, n, inStreamRead);
 
 async function block(d: Differential, s: Session, n: number, ...cmd: Arg[]): Promise<void> {
   send(s, ...cmd);

@@ -7,27 +7,11 @@
  */
 import { describe, test } from 'vitest';
 import { PROTOCOLS, useDifferential, type Arg, type Differential, type Session } from '../helpers/differential';
-import { sleep } from '../helpers/resp';
+import { waitClientLines, inStreamRead } from '../helpers/blocked';
 
-const STREAM_BLOCKED = /\bcmd=(xread|xreadgroup)\b/;
 const GONE = '-UNBLOCKED the stream key no longer exists';
 
-async function waitBlocked(d: Differential, n: number): Promise<void> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const { ref, target } = await d.adminCall('CLIENT', 'LIST');
-    const count = (r: typeof ref) =>
-      r.type === 'bulk' || r.type === 'verbatim'
-        ? (r.value ?? Buffer.alloc(0))
-            .toString()
-            .split('\n')
-            .filter((l) => STREAM_BLOCKED.test(l) && /flags=b/.test(l)).length
-        : 0;
-    if (count(ref) >= n && count(target) >= n) return;
-    if (Date.now() > deadline) throw new Error(`clients did not block: redis ${count(ref)}, tachyon ${count(target)}`);
-    await sleep(5);
-  }
-}
+const waitBlocked = (d: Differential, n: number) => waitClientLines(d, n, inStreamRead);
 
 async function block(d: Differential, s: Session, n: number, ...cmd: Arg[]): Promise<void> {
   s.send(...cmd);
