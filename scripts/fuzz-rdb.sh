@@ -2,7 +2,7 @@
 # Build the RDB decoder fuzzer (native/fuzz/rdb_fuzzer.cc) with clang and run it.
 #
 #   scripts/fuzz-rdb.sh            # fuzz for 120 seconds
-#   scripts/fuzz-rdb.sh 60         # fuzz for 60 seconds (what CI runs)
+#   scripts/fuzz-rdb.sh 30         # fuzz for 30 seconds (what CI runs)
 #   scripts/fuzz-rdb.sh 60 -jobs=2 -workers=2   # extra arguments go to libFuzzer
 #
 # The decoder pulls in the value types (and the server pulls in scripting), so every
